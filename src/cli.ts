@@ -1,0 +1,176 @@
+// lablb's command line: parse, dispatch to a verb, and turn any failure into one clear message
+// and an exit code (0 checks held, 1 a check failed, 2 lablb could not run).
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setCommandLog } from './drivers/process.js';
+import { EXIT_CANNOT_RUN, ExternalError, ScenarioError, UserError, errorMessage } from './errors.js';
+import { jsonReporter, lineReporter } from './report/reporters.js';
+import { PACKAGE_ROOT } from './commands/common.js';
+import type { CommandContext } from './commands/context.js';
+import { clean, down } from './commands/down.js';
+import { exec } from './commands/exec.js';
+import { list, validate } from './commands/list.js';
+import { status } from './commands/status.js';
+import { explain, run, up } from './commands/up.js';
+
+const USAGE = `lablb: an OpenStack-style network node on one Linux host, and failover experiments on it
+
+Usage: lablb <command> [options]
+
+Commands:
+  list                       the scenarios that come with lablb
+  validate <scenario>        check a scenario file; touches nothing
+  up <scenario>              build the lab and leave it running
+  run <scenario>             build the lab, run its experiment, report, tear it down
+  status [lab]               the labs on this host: up, building or left over
+  exec <node> -- <cmd...>    run a command inside a node's namespace ("ovs" is the lab's switch)
+  down <lab>                 remove a lab
+  clean                      remove every lab lablb left on this host
+
+A scenario is a name under scenarios/ (e.g. floating-ip-lb) or a path to a .yaml file.
+A lab is named after its scenario unless --name says otherwise.
+
+Global options:
+  --json     one JSON object per line instead of text
+  --debug    print every command lablb runs, and stack traces
+  -h, --help this help; 'lablb <command> --help' for one command
+  --version
+
+Exit codes: 0 done (every check held), 1 a check failed, 2 lablb could not run.`;
+
+const HELP: Record<string, string> = {
+  list: `Usage: lablb list [--json]\n\nLists the scenarios under scenarios/ with their titles.`,
+  validate: `Usage: lablb validate <scenario>\n\nChecks a scenario file and prints every problem with file, line and column.\nNeeds no root and touches nothing on the host. Exit 0 when valid, 2 when not.`,
+  up: `Usage: sudo lablb up <scenario> [--name LAB] [--explain] [--json]\n\nBuilds the lab and leaves it running: namespaces, a private Open vSwitch, ports,\naddresses, iptables, daemons. Everything it creates is journaled under /run/lablb/<lab>/.\n\n  --name LAB   name the lab (default: the scenario's name)\n  --explain    print every command 'up' would run, in order, and exit; touches nothing\n               and needs no root`,
+  run: `Usage: sudo lablb run <scenario> [--name LAB] [--json]\n\nBuilds the lab, runs the scenario's experiment while a prober sends traffic for the\nwhole run, reports each check with its measured figures, and tears the lab down\n(also on Ctrl-C). Exit 0 when every check holds, 1 when one fails.\n\n  --json       one JSON event per line, ending with a summary line`,
+  status: `Usage: lablb status [lab] [--json]\n\nShows every lab on this host (or one), whether it is building, up or left over by a\ncrash, its namespaces and processes: what 'clean' would remove.`,
+  exec: `Usage: sudo lablb exec <node> [--lab LAB] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n\n  --lab LAB    which lab, when several are up`,
+  down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
+  clean: `Usage: sudo lablb clean\n\nRemoves every lab lablb has on this host (see 'lablb status'), from their journals.\nNever touches objects lablb did not create.`,
+};
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const err = (line: string) => process.stderr.write(`${line}\n`);
+  const dashdash = argv.indexOf('--');
+  const own = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
+  const rest = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
+  const debug = own.includes('--debug');
+
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: own,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        debug: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', default: false },
+        name: { type: 'string' },
+        lab: { type: 'string' },
+        explain: { type: 'boolean', default: false },
+        'no-tui': { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    err(`lablb: ${errorMessage(e).replace(/\. To specify.*$/s, '')}`);
+    err(`Run 'lablb --help' for usage.`);
+    return EXIT_CANNOT_RUN;
+  }
+  const { values, positionals } = parsed;
+  const [verb, ...args] = positionals;
+  if (values.version) {
+    out(version());
+    return 0;
+  }
+  if (!verb) {
+    (values.help ? out : err)(USAGE);
+    return values.help ? 0 : EXIT_CANNOT_RUN;
+  }
+  if (!(verb in HELP)) {
+    err(`lablb: unknown command ${JSON.stringify(verb)}. Commands: ${Object.keys(HELP).join(', ')}`);
+    return EXIT_CANNOT_RUN;
+  }
+  if (values.help) {
+    out(HELP[verb]);
+    return 0;
+  }
+  if (debug) setCommandLog((line) => err(line));
+
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
+    err(`lablb: ${sig}: stopping and tearing down...`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const write = (line: string) => out(line);
+  const ctx: CommandContext = {
+    out,
+    err,
+    json: values.json,
+    reporter: values.json ? jsonReporter(write) : lineReporter(write),
+    signal: controller.signal,
+  };
+  const need = (what: string) => {
+    if (args.length < 1) throw new UserError(`${verb} needs a ${what}`, `usage: ${HELP[verb].split('\n')[0].replace('Usage: ', '')}`);
+    if (args.length > 1 && verb !== 'exec') throw new UserError(`${verb} takes one ${what}, got: ${args.join(' ')}`);
+    return args[0];
+  };
+
+  try {
+    switch (verb) {
+      case 'list':
+        return list(ctx);
+      case 'validate':
+        return validate(need('scenario'), ctx);
+      case 'up':
+        return values.explain ? await explain(need('scenario'), values.name, ctx) : await up(need('scenario'), values.name, ctx);
+      case 'run':
+        return await run(need('scenario'), values.name, ctx);
+      case 'status':
+        return await status(args[0], ctx);
+      case 'exec':
+        return await exec(need('node'), rest, values.lab);
+      case 'down':
+        return await down(need('lab name'), ctx);
+      case 'clean':
+        return await clean(ctx);
+    }
+    return EXIT_CANNOT_RUN;
+  } catch (e) {
+    reportError(e, debug, err);
+    return EXIT_CANNOT_RUN;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function reportError(e: unknown, debug: boolean, err: (line: string) => void): void {
+  if (e instanceof ScenarioError) {
+    err(e.message);
+    err(`lablb: ${e.problems.length} problem${e.problems.length > 1 ? 's' : ''} in ${e.file}; nothing was changed on the host`);
+  } else if (e instanceof UserError) {
+    err(`lablb: ${e.message}`);
+    if (e.hint) err(`  ${e.hint}`);
+  } else if (e instanceof ExternalError) {
+    err(`lablb: ${e.message}`);
+  } else {
+    err(`lablb: internal error: ${errorMessage(e)}`);
+    if (!debug) err('  (run again with --debug for the stack trace, and please report it)');
+  }
+  if (debug && e instanceof Error && e.stack) err(e.stack);
+}

@@ -1,0 +1,28 @@
+// `lablb exec <node> -- <cmd...>`: run a command inside a node's namespace. The lab's switch is
+// the node "ovs": there ovs-vsctl and ovs-ofctl reach the lab's private Open vSwitch.
+import { runAttached } from '../drivers/process.js';
+import { requireRoot } from '../engine/preflight.js';
+import { UserError } from '../errors.js';
+import { ovsEnv } from '../plan/plan.js';
+import { labByName, labsOnHost } from './common.js';
+
+export const SWITCH_NODE = 'ovs';
+
+export async function exec(node: string, argv: string[], labName: string | undefined): Promise<number> {
+  if (argv.length === 0) throw new UserError('exec needs a command after --', 'e.g. sudo lablb exec ext -- curl -s http://10.255.253.100/');
+  requireRoot('exec');
+  const labs = labName ? [labByName(labName)].filter((l) => l !== undefined) : labsOnHost();
+  if (labName && labs.length === 0) throw new UserError(`no lab named ${labName} on this host`, 'see: sudo lablb status');
+  const matches = labs.filter((l) => l.record && (node === SWITCH_NODE || l.record.lab.nodes.some((n) => n.name === node)));
+  if (matches.length === 0) {
+    const known = labs.flatMap((l) => l.record?.lab.nodes.map((n) => n.name) ?? []);
+    throw new UserError(
+      `no node named ${node} in ${labName ? `lab ${labName}` : 'any lab on this host'}`,
+      known.length ? `nodes: ${[...known, SWITCH_NODE].join(', ')}` : 'no lab is up; start one with: sudo lablb up floating-ip-lb',
+    );
+  }
+  if (matches.length > 1) throw new UserError(`node ${node} is in several labs`, `say which with --lab (${matches.map((l) => l.name).join(', ')})`);
+  const lab = matches[0].record!.lab;
+  const ns = node === SWITCH_NODE ? lab.switch.namespace : node;
+  return runAttached(['ip', 'netns', 'exec', ns, ...argv], ovsEnv(lab));
+}

@@ -1,0 +1,64 @@
+// `lablb status [lab]`: every lab on the host, whether it is building, up or left over, and what
+// `clean` would remove.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { findByToken, isAlive } from '../drivers/procs.js';
+import { Journal } from '../engine/journal.js';
+import { EXIT_OK, UserError } from '../errors.js';
+import { labByName, labsOnHost, type LabOnHost } from './common.js';
+import type { CommandContext } from './context.js';
+
+export interface LabStatus {
+  lab: string;
+  scenario: string;
+  state: 'building' | 'up' | 'left over';
+  datapath: string;
+  namespaces: string[];
+  processes: number[];
+  created: string;
+}
+
+export function labStatus(l: LabOnHost): LabStatus {
+  const entries = Journal.open(l.dir).entries();
+  const namespaces = entries.flatMap((e) => (e.kind === 'netns' && existsSync(join('/run/netns', e.name)) ? [e.name] : []));
+  const processes = findByToken(`${l.name}/`);
+  const r = l.record;
+  const expected = entries.filter((e) => e.kind === 'netns').length;
+  let state: LabStatus['state'] = 'left over';
+  if (r?.state === 'building' && isAlive(r.pid)) state = 'building';
+  else if (r?.state === 'up' && namespaces.length === expected && processes.length > 0) state = 'up';
+  return {
+    lab: l.name,
+    scenario: r?.lab.scenario ?? '?',
+    state,
+    datapath: r?.datapath ?? '?',
+    namespaces,
+    processes,
+    created: r?.createdAt ?? '?',
+  };
+}
+
+export async function status(name: string | undefined, ctx: CommandContext): Promise<number> {
+  let labs = labsOnHost();
+  if (name) {
+    const one = labByName(name);
+    if (!one) throw new UserError(`no lab named ${name} on this host`, `labs: ${labs.map((l) => l.name).join(', ') || '(none)'}`);
+    labs = [one];
+  }
+  const rows = labs.map(labStatus);
+  if (ctx.json) {
+    ctx.out(JSON.stringify({ type: 'status', labs: rows }));
+    return EXIT_OK;
+  }
+  if (rows.length === 0) {
+    ctx.out('No labs on this host.');
+    return EXIT_OK;
+  }
+  for (const s of rows) {
+    ctx.out(`${s.lab}: ${s.state} (scenario ${s.scenario}, ${s.datapath} datapath, since ${s.created})`);
+    ctx.out(`  namespaces: ${s.namespaces.join(' ') || '(none)'}`);
+    ctx.out(`  processes:  ${s.processes.join(' ') || '(none)'}`);
+    if (s.state === 'left over') ctx.out(`  'sudo lablb clean' (or 'down ${s.lab}') removes the above and its state dir`);
+  }
+  return EXIT_OK;
+}

@@ -1,0 +1,17 @@
+// Packet counters of the rules in a namespace's nat table, keyed by the rule as iptables-save
+// prints it (-A chain ...).
+import { run } from './process.js';
+
+export function parseSaveCounters(text: string): Map<string, number> {
+  const counters = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^\[(\d+):(\d+)\] (-A .*)$/.exec(line.trim());
+    if (m) counters.set(m[3], Number(m[1]));
+  }
+  return counters;
+}
+
+export async function natCounters(ns: string): Promise<Map<string, number>> {
+  const r = await run(['ip', 'netns', 'exec', ns, 'iptables-save', '-c', '-t', 'nat']);
+  return parseSaveCounters(r.stdout);
+}

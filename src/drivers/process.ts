@@ -1,0 +1,79 @@
+// The one gateway through which lablb starts processes. Every command is logged at debug level
+// and a failure becomes an ExternalError that carries the command and its stderr.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { execa } from 'execa';
+import { ExternalError } from '../errors.js';
+import { shellLine } from '../plan/ops.js';
+
+export interface RunOptions {
+  input?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Resolve with the exit code instead of throwing when the command fails. */
+  allowFailure?: boolean;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+let debugLog: ((line: string) => void) | undefined;
+export function setCommandLog(log: ((line: string) => void) | undefined): void {
+  debugLog = log;
+}
+
+export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+  debugLog?.(`$ ${shellLine(argv, opts.env)}`);
+  const [file, ...args] = argv;
+  const r = await execa(file, args, {
+    input: opts.input,
+    env: opts.env,
+    timeout: opts.timeoutMs ?? 60_000,
+    reject: false,
+    stripFinalNewline: false,
+  });
+  const result = { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
+  if (result.exitCode !== 0 && !opts.allowFailure) {
+    const why = r.timedOut ? `timed out after ${opts.timeoutMs ?? 60_000} ms` : result.stderr || (r.message ?? '');
+    throw new ExternalError(shellLine(argv, opts.env), r.exitCode, why);
+  }
+  return result;
+}
+
+/** Start a long-lived process detached from lablb, its output appended to a log file. */
+export function spawnDetached(argv: string[], opts: { env?: Record<string, string>; logfile: string }): number {
+  debugLog?.(`$ ${shellLine(argv, opts.env)} >>${opts.logfile} 2>&1 &`);
+  const fd = openSync(opts.logfile, 'a');
+  try {
+    const child = spawn(argv[0], argv.slice(1), {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, ...opts.env },
+    });
+    child.unref();
+    if (child.pid === undefined) throw new ExternalError(shellLine(argv, opts.env), undefined, 'could not start');
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Start a process whose stdout lablb reads line by line; it gets a stdin pipe, so it can
+ *  notice lablb going away. */
+export function spawnPiped(argv: string[], opts: { env?: Record<string, string> }): ChildProcess {
+  debugLog?.(`$ ${shellLine(argv, opts.env)} |`);
+  return spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+}
+
+/** Run a command attached to the terminal (for `lablb exec`); resolves with its exit code. */
+export function runAttached(argv: string[], env?: Record<string, string>): Promise<number> {
+  debugLog?.(`$ ${shellLine(argv, env)}`);
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('error', () => resolve(127));
+    child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 + 9 : 1)));
+  });
+}

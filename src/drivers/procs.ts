@@ -1,0 +1,64 @@
+// Finding and stopping lablb's own processes. Every process lablb starts carries
+// LABLB_TOKEN=<lab>/<node>/<service> in its environment (children and daemons inherit it), so
+// after a crash cleanup still finds exactly those PIDs, and never anyone else's.
+import { readdirSync, readFileSync } from 'node:fs';
+import { TOKEN_VAR } from '../agents/paths.js';
+
+function tokenOf(pid: number): string | undefined {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    const entry = env.split('\0').find((e) => e.startsWith(`${TOKEN_VAR}=`));
+    return entry?.slice(TOKEN_VAR.length + 1);
+  } catch {
+    return undefined; // gone, or a kernel thread
+  }
+}
+
+/** A token ending in "/" matches a whole lab (or node); any other matches exactly. */
+function matches(token: string, pid: number): boolean {
+  const t = tokenOf(pid);
+  return t !== undefined && (token.endsWith('/') ? t.startsWith(token) : t === token);
+}
+
+export function findByToken(token: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
+    .map(Number)
+    .filter((pid) => matches(token, pid));
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGTERM, then SIGKILL after graceMs; each signal only to a PID that still carries the token. */
+export async function stopByToken(token: string, graceMs = 3000): Promise<number[]> {
+  const pids = findByToken(token);
+  const signal = (sig: NodeJS.Signals) => {
+    for (const pid of pids) {
+      // Checked again before each signal: a PID freed and reused meanwhile is not ours.
+      if (matches(token, pid)) {
+        try {
+          process.kill(pid, sig);
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await sleep(20);
+  if (pids.some(isAlive)) {
+    signal('SIGKILL');
+    while (pids.some(isAlive) && Date.now() < deadline + 2000) await sleep(20);
+  }
+  return pids;
+}

@@ -1,0 +1,38 @@
+// IPv4 arithmetic for the resolver and planner, on top of ip-cidr.
+import IPCIDR from 'ip-cidr';
+
+export interface Subnet {
+  cidr: string;
+  network: string;
+  broadcast: string;
+  prefix: number;
+}
+
+export function subnet(cidr: string): Subnet {
+  const c = new IPCIDR(cidr);
+  return {
+    cidr: `${c.start()}/${prefixOf(cidr)}`,
+    network: c.start(),
+    broadcast: c.end(),
+    prefix: prefixOf(cidr),
+  };
+}
+
+export function prefixOf(cidr: string): number {
+  return Number(cidr.split('/')[1] ?? 32);
+}
+
+export function contains(cidr: string, address: string): boolean {
+  return new IPCIDR(cidr).contains(address);
+}
+
+export function overlaps(a: string, b: string): boolean {
+  const x = subnet(a);
+  const y = subnet(b);
+  return contains(x.cidr, y.network) || contains(y.cidr, x.network);
+}
+
+/** A CIDR whose host bits are set (10.0.0.5/24) names an address, not a network. */
+export function isNetworkAddress(cidr: string): boolean {
+  return subnet(cidr).network === cidr.split('/')[0];
+}

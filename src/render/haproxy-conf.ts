@@ -1,0 +1,47 @@
+// haproxy.conf in the shape of Neutron LBaaS v2's namespace driver and seed 001's file:
+// frontend named after the listener, backend after the pool, servers after the members.
+import type { HaproxyService } from '../model.js';
+
+const BALANCE = { ROUND_ROBIN: 'roundrobin', LEAST_CONNECTIONS: 'leastconn', SOURCE_IP: 'source' } as const;
+
+export function renderHaproxyConf(lb: HaproxyService): string {
+  const { listener, pool } = lb;
+  const mode = listener.protocol === 'HTTP' ? 'http' : 'tcp';
+  const m = pool.monitor;
+  const lines = [
+    'global',
+    '    daemon',
+    `    user ${lb.user}`,
+    `    group ${lb.group}`,
+    `    maxconn ${listener.connectionLimit}`,
+    `    pidfile ${lb.pidfile}`,
+    // level admin (Neutron uses "user") so experiments can also drain or disable members.
+    `    stats socket ${lb.statsSocket} mode 0666 level admin`,
+    '',
+    'defaults',
+    '    retries 3',
+    '    option redispatch',
+    '    timeout connect 5000',
+    '    timeout client 50000',
+    '    timeout server 50000',
+    '',
+    `frontend ${listener.id}`,
+    `    option ${mode === 'http' ? 'httplog' : 'tcplog'}`,
+    `    bind ${listener.address}:${listener.port}`,
+    `    mode ${mode}`,
+    `    default_backend ${pool.id}`,
+    `    maxconn ${listener.connectionLimit}`,
+    ...(mode === 'http' ? ['    option forwardfor'] : []),
+    '',
+    `backend ${pool.id}`,
+    `    mode ${mode}`,
+    `    balance ${BALANCE[pool.lbMethod]}`,
+    ...(mode === 'http' ? ['    option forwardfor'] : []),
+    `    timeout check ${m.timeout}s`,
+    ...(m.type === 'HTTP' ? [`    option httpchk GET ${m.urlPath}`, '    http-check expect rstatus 200'] : []),
+    ...pool.members.map(
+      (s) => `    server ${s.id} ${s.address}:${s.port} weight ${s.weight} check inter ${m.delay}s fall ${m.maxRetries} rise ${m.rise}`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,55 @@
+// Reporters turn events into output: readable lines for a person or a log, JSON lines for machines.
+import type { LabEvent } from './events.js';
+
+export interface Reporter {
+  event(e: LabEvent): void;
+}
+
+type Write = (line: string) => void;
+
+const useColor = (stream: NodeJS.WriteStream) => stream.isTTY && !process.env.NO_COLOR;
+
+export function jsonReporter(write: Write): Reporter {
+  return { event: (e) => write(JSON.stringify(e)) };
+}
+
+export function lineReporter(write: Write, color = useColor(process.stdout)): Reporter {
+  const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const green = (s: string) => paint(32, s);
+  const red = (s: string) => paint(31, s);
+  const dim = (s: string) => paint(2, s);
+  const datapathName = (d?: string) => (d === 'netdev' ? 'userspace (netdev) datapath' : 'kernel datapath');
+  return {
+    event(e) {
+      switch (e.type) {
+        case 'lab':
+          if (e.state === 'building') write(`Building lab ${e.lab} on a private Open vSwitch, ${datapathName(e.datapath)}`);
+          else if (e.state === 'ready') write(`Lab ${e.lab} is up (${e.ms} ms)`);
+          else if (e.state === 'tearing-down') write(`Tearing down lab ${e.lab}`);
+          else write(`Lab ${e.lab} removed${e.ms !== undefined ? ` (${e.ms} ms)` : ''}`);
+          return;
+        case 'phase':
+          write(dim(`  [${e.index}/${e.total}] ${e.title}`));
+          return;
+        case 'note':
+          write(e.message);
+          return;
+        case 'step':
+          write(dim(`  step ${e.index}/${e.total}: ${e.name} (${e.kind})`));
+          return;
+        case 'member':
+          write(`    ${e.loadbalancer}: member ${e.member} is ${e.status}`);
+          return;
+        case 'check':
+          write(`  ${e.ok ? green('PASS') : red('FAIL')} ${e.name}: ${e.detail}`);
+          return;
+        case 'summary': {
+          const passed = e.checks.filter((c) => c.ok).length;
+          const line = `${passed}/${e.checks.length} checks passed`;
+          write(e.ok ? green(line) : red(line));
+          return;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,215 @@
+// Read a scenario file and check its shape, reporting every problem with file, line and column.
+// Pure with respect to the host: it reads one file and touches nothing else.
+import { readFileSync, statSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
+import { ScenarioError, type Problem } from '../errors.js';
+import { Scenario, type ScenarioFile } from './schema.js';
+import { keysAt, nearest } from './suggest.js';
+
+/** Larger than any sensible lab; stops a wrong path (a log, an image) early. */
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
+
+export interface Located {
+  file: string;
+  /** Line and column (1-based) of the value at a field path, for later checks. */
+  locate(path: (string | number)[]): { line: number; col: number };
+}
+
+export interface LoadedScenario extends Located {
+  scenario: ScenarioFile;
+}
+
+export function loadScenarioFile(file: string): LoadedScenario {
+  return parseScenario(readScenarioText(file), file);
+}
+
+function readScenarioText(file: string): string {
+  const fail = (message: string): never => {
+    throw new ScenarioError(file, [{ file, line: 0, col: 0, path: '', message }]);
+  };
+  let size = 0;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) fail('is a directory, not a scenario file');
+    size = st.size;
+  } catch (err) {
+    if (err instanceof ScenarioError) throw err;
+    fail('no such file');
+  }
+  if (size > MAX_SCENARIO_BYTES) fail(`is ${size} bytes; a scenario file is at most ${MAX_SCENARIO_BYTES} bytes`);
+  const buf = readFileSync(file);
+  if (buf.includes(0)) fail('is a binary file (it contains NUL bytes), not YAML');
+  const text = buf.toString('utf8');
+  if (text.trim() === '') fail('is empty; a scenario needs at least name, switch, networks and nodes');
+  return text;
+}
+
+export function parseScenario(text: string, file: string): LoadedScenario {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, col };
+  };
+  const locate = (path: (string | number)[]) => at(rangeOf(doc.contents, path));
+
+  if (doc.errors.length > 0) {
+    throw new ScenarioError(
+      file,
+      doc.errors.map((e) => ({ file, ...at(e.pos[0]), path: '', message: yamlMessage(e.message) })),
+    );
+  }
+  const data: unknown = doc.toJS();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ScenarioError(file, [
+      { file, line: 1, col: 1, path: '', message: 'expected a mapping with name, switch, networks and nodes' },
+    ]);
+  }
+  const parsed = Scenario.safeParse(data);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => issueToProblem(issue, data, file, doc.contents, lineCounter));
+    throw new ScenarioError(file, dedupe(problems).sort(byPosition));
+  }
+  return { file, scenario: parsed.data, locate };
+}
+
+function yamlMessage(message: string): string {
+  // The yaml library appends a source excerpt after a colon and newline; the position says where.
+  return `YAML syntax: ${message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`;
+}
+
+/** Offset of the YAML node at a field path; for a missing field, its parent's. */
+function rangeOf(root: YamlNode | null, path: (string | number)[], wantKey = false): number {
+  let node: unknown = root;
+  let offset = (root as YamlNode | null)?.range?.[0] ?? 0;
+  for (const [i, part] of path.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === part);
+      if (!pair) return offset;
+      const last = i === path.length - 1;
+      const target = last && wantKey ? pair.key : (pair.value ?? pair.key);
+      node = target;
+      offset = (target as YamlNode | null)?.range?.[0] ?? offset;
+    } else if (isSeq(node) && typeof part === 'number') {
+      const item = node.items[part];
+      if (!item) return offset;
+      node = item;
+      offset = (item as YamlNode).range?.[0] ?? offset;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = data;
+  for (const part of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[part];
+  }
+  return v;
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return String(v);
+}
+
+function describeType(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v === 'string' ? 'the text' : typeof v === 'number' ? 'the number' : 'the value'} ${show(v)}`;
+}
+
+type Issue = z.core.$ZodIssue;
+
+function issueToProblem(issue: Issue, data: unknown, file: string, root: YamlNode | null, lines: LineCounter): Problem {
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const value = valueAt(data, path);
+  let message: string;
+  let where = path;
+  let pointAtKey = false;
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const key = issue.keys[0];
+      const hint = nearest(key, keysAt(Scenario, data, path));
+      message = `unknown field ${JSON.stringify(key)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}`;
+      where = [...path, key];
+      pointAtKey = true;
+      break;
+    }
+    case 'invalid_type':
+      message =
+        value === undefined ? 'missing required field' : `expected ${article(issue.expected)}, got ${describeType(value)}`;
+      break;
+    case 'invalid_union': {
+      const options = (issue as { options?: unknown[] }).options;
+      if (options) {
+        const known = options.map(String);
+        const hint = typeof value === 'string' ? nearest(value, known) : undefined;
+        message = `unknown ${String(path.at(-1))} ${show(value)}; known: ${known.join(', ')}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}`;
+      } else {
+        message = `got ${show(value)}; expected ${/^an? /.test(issue.message) ? issue.message : 'one of the allowed forms'}`;
+      }
+      break;
+    }
+    case 'invalid_value': {
+      const known = issue.values.map(String);
+      const hint = typeof value === 'string' ? nearest(value, known) : undefined;
+      message = `got ${show(value)}; expected one of ${known.join(', ')}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}`;
+      break;
+    }
+    case 'too_big':
+    case 'too_small': {
+      const bound = issue.code === 'too_big' ? issue.maximum : issue.minimum;
+      const cmp = issue.code === 'too_big' ? (issue.inclusive ? '<=' : '<') : issue.inclusive ? '>=' : '>';
+      if (issue.origin === 'array') {
+        message = `has ${Array.isArray(value) ? value.length : 0} entries; needs ${cmp} ${String(bound)}`;
+      } else if (issue.origin === 'string') {
+        message = `is ${typeof value === 'string' ? value.length : 0} characters long; needs ${cmp} ${String(bound)}`;
+      } else {
+        message = `${show(value)} is out of range; must be ${cmp} ${String(bound)}`;
+      }
+      if (/^an? /.test(issue.message)) message += ` (${issue.message})`;
+      break;
+    }
+    default:
+      message = /^an? /.test(issue.message) ? `got ${show(value)}; expected ${issue.message}` : issue.message;
+  }
+  const { line, col } = lines.linePos(rangeOf(root, where, pointAtKey));
+  return { file, line, col, path: formatPath(where), message };
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.line}:${p.col}:${p.path}:${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function byPosition(a: Problem, b: Problem): number {
+  return a.line - b.line || a.col - b.col;
+}
