@@ -1,18 +1,10 @@
 // lablb's command line: parse, dispatch to a verb, and turn any failure into one clear message
 // and an exit code (0 checks held, 1 a check failed, 2 lablb could not run).
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { setCommandLog } from './drivers/process.js';
+import { packageVersion } from './paths.js';
 import { EXIT_CANNOT_RUN, ExternalError, ScenarioError, UserError, errorMessage } from './errors.js';
 import { jsonReporter, lineReporter } from './report/reporters.js';
-import { PACKAGE_ROOT } from './commands/common.js';
 import type { CommandContext } from './commands/context.js';
-import { clean, down } from './commands/down.js';
-import { exec } from './commands/exec.js';
-import { list, validate } from './commands/list.js';
-import { status } from './commands/status.js';
-import { explain, run, up } from './commands/up.js';
 
 const USAGE = `lablb: an OpenStack-style network node on one Linux host, and failover experiments on it
 
@@ -50,14 +42,6 @@ const HELP: Record<string, string> = {
   clean: `Usage: sudo lablb clean\n\nRemoves every lab lablb has on this host (see 'lablb status'), from their journals.\nNever touches objects lablb did not create.`,
 };
 
-function version(): string {
-  try {
-    return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -90,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   const [verb, ...args] = positionals;
   if (values.version) {
-    out(version());
+    out(packageVersion());
     return 0;
   }
   if (!verb) {
@@ -105,7 +89,8 @@ export async function main(argv: string[]): Promise<number> {
     out(HELP[verb]);
     return 0;
   }
-  if (debug) setCommandLog((line) => err(line));
+  // Each verb's modules load on demand: `--help` and `validate` stay quick.
+  if (debug) (await import('./drivers/process.js')).setCommandLog((line) => err(line));
 
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
@@ -133,21 +118,23 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (verb) {
       case 'list':
-        return list(ctx);
+        return (await import('./commands/list.js')).list(ctx);
       case 'validate':
-        return validate(need('scenario'), ctx);
-      case 'up':
+        return (await import('./commands/list.js')).validate(need('scenario'), ctx);
+      case 'up': {
+        const { explain, up } = await import('./commands/up.js');
         return values.explain ? await explain(need('scenario'), values.name, ctx) : await up(need('scenario'), values.name, ctx);
+      }
       case 'run':
-        return await run(need('scenario'), values.name, ctx);
+        return await (await import('./commands/up.js')).run(need('scenario'), values.name, ctx);
       case 'status':
-        return await status(args[0], ctx);
+        return await (await import('./commands/status.js')).status(args[0], ctx);
       case 'exec':
-        return await exec(need('node'), rest, values.lab);
+        return await (await import('./commands/exec.js')).exec(need('node'), rest, values.lab);
       case 'down':
-        return await down(need('lab name'), ctx);
+        return await (await import('./commands/down.js')).down(need('lab name'), ctx);
       case 'clean':
-        return await clean(ctx);
+        return await (await import('./commands/down.js')).clean(ctx);
     }
     return EXIT_CANNOT_RUN;
   } catch (e) {

@@ -1,10 +1,11 @@
 // Where the agents lablb runs inside namespaces live, and how to start one.
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { AGENT_DIR } from '../paths.js';
 
 export type AgentName = 'http-responder' | 'prober';
 
 export function agentArgv(agent: AgentName, args: string[]): string[] {
-  return [process.execPath, fileURLToPath(new URL(`./${agent}.js`, import.meta.url)), ...args];
+  return [process.execPath, join(AGENT_DIR, `${agent}.js`), ...args];
 }
 
 /** The variable that marks every process lablb starts (see model.ts, ServiceBase.token). */

@@ -1,7 +1,6 @@
 // Helpers the verbs share: finding scenarios and labs by name.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { Journal, labDir, listLabDirs, stateRoot, type LabRecord } from '../engine/journal.js';
 import type { Lab } from '../model.js';
@@ -9,8 +8,7 @@ import { loadScenarioFile } from '../scenario/load.js';
 import { resolveLab } from '../scenario/resolve.js';
 import { nearest } from '../scenario/suggest.js';
 
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const SCENARIO_DIR = join(PACKAGE_ROOT, 'scenarios');
+import { SCENARIO_DIR } from '../paths.js';
 
 export function knownScenarios(): string[] {
   try {

@@ -20,9 +20,9 @@ export async function explain(scenario: string, name: string | undefined, ctx: C
 }
 
 /** Builds the lab; on any failure removes what was built and rethrows. */
-async function build(scenario: string, name: string | undefined, ctx: CommandContext): Promise<PreparedLab> {
+async function build(verb: string, scenario: string, name: string | undefined, ctx: CommandContext): Promise<PreparedLab> {
   const lab = loadLab(scenario, name);
-  requireRoot('up');
+  requireRoot(verb);
   const prepared = await prepareLab(lab, realDriver, ctx.reporter.event);
   try {
     await applyLab(prepared, ctx.reporter.event, ctx.signal);
@@ -41,7 +41,7 @@ async function tearDown(p: PreparedLab, ctx: CommandContext): Promise<void> {
 }
 
 export async function up(scenario: string, name: string | undefined, ctx: CommandContext): Promise<number> {
-  const p = await build(scenario, name, ctx);
+  const p = await build('up', scenario, name, ctx);
   if (!ctx.json) {
     const some = p.lab.nodes.find((n) => n.role === 'external') ?? p.lab.nodes[0];
     ctx.out(`Try: sudo lablb exec ${some.name} -- ip addr`);
@@ -52,7 +52,7 @@ export async function up(scenario: string, name: string | undefined, ctx: Comman
 }
 
 export async function run(scenario: string, name: string | undefined, ctx: CommandContext): Promise<number> {
-  const p = await build(scenario, name, ctx);
+  const p = await build('run', scenario, name, ctx);
   let checks: CheckResult[] = [];
   let failure: unknown;
   try {

@@ -1,8 +1,8 @@
 // Facts about the host that decide how a lab is built. Read-only.
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Datapath, DatapathChoice } from '../model.js';
-import { run } from './process.js';
 
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -32,12 +32,18 @@ export function namespaces(): string[] {
   }
 }
 
-/** auto: the kernel datapath when the openvswitch module is loaded or loadable, else userspace.
- *  `modprobe -n` only asks; it loads nothing. */
+/** auto: the kernel datapath when the openvswitch module is loaded, built in or installed
+ *  (modules.dep lists it), else userspace. Reading the lists loads nothing. */
 export async function chooseDatapath(choice: DatapathChoice): Promise<Datapath> {
   if (choice !== 'auto') return choice;
   if (existsSync('/sys/module/openvswitch')) return 'system';
-  if (!which('modprobe')) return 'netdev';
-  const r = await run(['modprobe', '-n', '-q', 'openvswitch'], { allowFailure: true });
-  return r.exitCode === 0 ? 'system' : 'netdev';
+  const dir = `/lib/modules/${release()}`;
+  const listed = (file: string) => {
+    try {
+      return /(^|\/)openvswitch\.ko/m.test(readFileSync(`${dir}/${file}`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  return listed('modules.builtin') || listed('modules.dep') ? 'system' : 'netdev';
 }

@@ -21,8 +21,9 @@ export interface RunResult {
 }
 
 let debugLog: ((line: string) => void) | undefined;
+/** With --debug: every command, stamped with the ms since lablb started. */
 export function setCommandLog(log: ((line: string) => void) | undefined): void {
-  debugLog = log;
+  debugLog = log && ((line) => log(`${String(Math.round(performance.now())).padStart(6)} ms ${line}`));
 }
 
 export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -35,6 +36,7 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
     reject: false,
     stripFinalNewline: false,
   });
+  debugLog?.(`  exit ${r.exitCode} after ${Math.round(r.durationMs)} ms: ${file}`);
   const result = { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
   if (result.exitCode !== 0 && !opts.allowFailure) {
     const why = r.timedOut ? `timed out after ${opts.timeoutMs ?? 60_000} ms` : result.stderr || (r.message ?? '');

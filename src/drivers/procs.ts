@@ -24,15 +24,17 @@ export function findByToken(token: string): number[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
     .map(Number)
-    .filter((pid) => matches(token, pid));
+    .filter((pid) => matches(token, pid) && isAlive(pid));
 }
 
+/** A zombie counts as gone: it has exited and only waits for its parent (often PID 1,
+ *  which may reap late) to collect it. */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -17,15 +17,37 @@ export class Engine {
     private readonly emit: Emit = () => {},
   ) {}
 
-  /** Runs the phases; an abort stops it between phases (the caller then tears down). */
+  /** Runs every task as soon as the tasks it comes after are done. On a failure or an abort
+   *  it starts nothing new, lets running tasks finish, and throws (the caller tears down). */
   async apply(plan: Plan, signal?: AbortSignal): Promise<void> {
-    for (const [i, phase] of plan.phases.entries()) {
-      if (signal?.aborted) throw new UserError('interrupted');
-      this.emit({ type: 'phase', lab: plan.lab, index: i + 1, total: plan.phases.length, title: phase.title });
-      const results = await Promise.allSettled(phase.lanes.map((lane) => this.runLane(lane)));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+    const done = new Set<string>();
+    const running = new Map<string, Promise<void>>();
+    const pending = [...plan.tasks];
+    let failure: unknown;
+    let started = 0;
+    while (pending.length > 0 || running.size > 0) {
+      if (signal?.aborted && !failure) failure = new UserError('interrupted');
+      if (!failure) {
+        for (const task of pending.filter((t) => t.after.every((d) => done.has(d)))) {
+          pending.splice(pending.indexOf(task), 1);
+          this.emit({ type: 'task', lab: plan.lab, id: task.id, title: task.title, index: ++started, total: plan.tasks.length });
+          running.set(
+            task.id,
+            this.runLane(task.ops).then(
+              () => void done.add(task.id),
+              (err: unknown) => void (failure ??= err),
+            ).finally(() => running.delete(task.id)),
+          );
+        }
+      }
+      if (running.size === 0) {
+        if (failure) break;
+        if (pending.length > 0) throw new Error(`plan cannot finish: ${pending.map((t) => t.id).join(', ')} wait for tasks that never run`);
+        break;
+      }
+      await Promise.race(running.values());
     }
+    if (failure) throw failure;
   }
 
   async runLane(ops: Op[]): Promise<void> {
@@ -41,11 +63,14 @@ export class Engine {
       case 'write':
         this.driver.writeFile(op.path, op.content);
         return;
+      case 'mkdir':
+        for (const path of op.paths) this.driver.mkdir(path);
+        return;
       case 'daemon': {
         for (const entry of op.creates) this.journal.record(entry);
         const pid = this.driver.spawnDetached(op.argv, { env: { ...this.env, ...op.env }, logfile: op.logfile });
         await this.waitFor(
-          () => this.driver.exists(op.pidfile),
+          () => this.driver.exists(op.ready),
           5000,
           () => (this.driver.isAlive(pid) ? undefined : 'exited before it was ready'),
           shellLine(op.argv),

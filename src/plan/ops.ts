@@ -12,27 +12,34 @@ export type Op =
   | { kind: 'run'; argv: string[]; input?: string; env?: Record<string, string>; creates?: JournalEntry[] }
   /** Write a file (a config). */
   | { kind: 'write'; path: string; content: string }
-  /** Start a long-lived process of lablb's own (an agent) in the background; it writes its pid
-   *  file once it serves, which is also how the engine knows it is ready. */
-  | { kind: 'daemon'; argv: string[]; env: Record<string, string>; pidfile: string; logfile: string; creates: JournalEntry[] }
+  /** Make directories (inside the lab's state dir). */
+  | { kind: 'mkdir'; paths: string[] }
+  /** Start a long-lived process in the background and wait until `ready` exists: its pid
+   *  file (lablb's agents write it once they serve) or a socket it makes. */
+  | { kind: 'daemon'; argv: string[]; env: Record<string, string>; ready: string; logfile: string; creates: JournalEntry[] }
   /** Wait until a path exists (a socket a daemon creates). */
   | { kind: 'wait-path'; path: string; timeoutMs: number; what: string };
 
-export interface Phase {
+/** A named sequence of ops that runs once every task it comes `after` has finished. Tasks
+ *  whose dependencies are met run at the same time: a web server starts while Open vSwitch is
+ *  still wiring another node's ports. */
+export interface Task {
+  id: string;
   title: string;
-  /** Lanes run in parallel; the ops of one lane run in order. */
-  lanes: Op[][];
+  after: string[];
+  ops: Op[];
 }
 
 export interface Plan {
   lab: string;
   /** Environment for every command (the private OVS's directories). */
   env: Record<string, string>;
-  phases: Phase[];
+  /** In an order that respects `after`, which is also the order `--explain` prints. */
+  tasks: Task[];
 }
 
 export function allOps(plan: Plan): Op[] {
-  return plan.phases.flatMap((p) => p.lanes.flat());
+  return plan.tasks.flatMap((t) => t.ops);
 }
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -55,8 +62,10 @@ export function opToShell(op: Op): string {
         : `${shellLine(op.argv, op.env)} <<'EOF'\n${op.input.trimEnd()}\nEOF`;
     case 'write':
       return `cat > ${shellQuote(op.path)} <<'EOF'\n${op.content.trimEnd()}\nEOF`;
+    case 'mkdir':
+      return shellLine(['mkdir', '-p', ...op.paths]);
     case 'daemon':
-      return `${shellLine(op.argv, op.env)} >>${shellQuote(op.logfile)} 2>&1 &   # writes ${op.pidfile} once serving`;
+      return `${shellLine(op.argv, op.env)} >>${shellQuote(op.logfile)} 2>&1 &\nuntil [ -e ${shellQuote(op.ready)} ]; do sleep 0.01; done`;
     case 'wait-path':
       return `until [ -e ${shellQuote(op.path)} ]; do sleep 0.05; done   # ${op.what}`;
   }
@@ -64,12 +73,14 @@ export function opToShell(op: Op): string {
 
 export function planToShell(plan: Plan): string {
   const out = [
-    `# lablb plan for lab ${plan.lab}: the commands \`lablb up\` runs, in order.`,
+    `# lablb plan for lab ${plan.lab}: the commands \`lablb up\` runs, in an order that works when`,
+    '# typed one by one. lablb itself runs each task as soon as the tasks it needs are done.',
     ...Object.entries(plan.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
   ];
-  plan.phases.forEach((phase, i) => {
-    out.push('', `# ${i + 1}. ${phase.title}${phase.lanes.length > 1 ? ' (lablb runs these groups in parallel)' : ''}`);
-    for (const lane of phase.lanes) for (const op of lane) out.push(opToShell(op));
+  plan.tasks.forEach((task, i) => {
+    const after = task.after.length ? ` (after: ${task.after.join(', ')})` : '';
+    out.push('', `# ${i + 1}. [${task.id}] ${task.title}${after}`);
+    for (const op of task.ops) out.push(opToShell(op));
   });
   return `${out.join('\n')}\n`;
 }

@@ -5,7 +5,7 @@ import { agentArgv, TOKEN_VAR } from '../agents/paths.js';
 import type { Datapath, Lab, LabNode, LabPort, LabService } from '../model.js';
 import { renderHaproxyConf } from '../render/haproxy-conf.js';
 import { renderRouterRules } from '../render/iptables-rules.js';
-import type { JournalEntry, Op, Phase, Plan } from './ops.js';
+import type { JournalEntry, Op, Plan, Task } from './ops.js';
 
 export const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
@@ -28,72 +28,115 @@ const inNs = (ns: string, argv: string[]) => ['ip', 'netns', 'exec', ns, ...argv
 export function buildPlan(lab: Lab, host: HostFacts): Plan {
   const sw = lab.switch.namespace;
   const ports = lab.nodes.flatMap((n) => n.ports);
-  const services = lab.nodes.flatMap((n) => n.services);
-  const phases: Phase[] = [
+  const namespaces = [sw, ...lab.nodes.map((n) => n.name)];
+  const tasks: Task[] = [
+    // The lab's state dir: OVS database and sockets, configs, pid files, logs.
+    { id: 'state-dir', title: `State directory ${lab.dir}`, after: [], ops: [{ kind: 'mkdir', paths: [lab.switch.rundir, ...lab.nodes.map((n) => n.dir)] }] },
     {
+      id: 'namespaces',
       title: 'Namespaces: one per node, and one for the lab\'s own Open vSwitch',
-      lanes: [[
-        // The lab's state dir: OVS database and sockets, configs, pid files, logs.
-        { kind: 'run', argv: ['mkdir', '-p', lab.switch.rundir, ...lab.nodes.map((n) => n.dir)] },
-        {
-          kind: 'run',
-          argv: ['ip', '-batch', '-'],
-          input: [sw, ...lab.nodes.map((n) => n.name)].map((ns) => `netns add ${ns}`).join('\n'),
-          creates: [sw, ...lab.nodes.map((n) => n.name)].map((name): JournalEntry => ({ kind: 'netns', name })),
-        },
-      ]],
+      after: [],
+      ops: [{
+        kind: 'run',
+        argv: ['ip', '-batch', '-'],
+        input: namespaces.map((ns) => `netns add ${ns}`).join('\n'),
+        creates: namespaces.map((name): JournalEntry => ({ kind: 'netns', name })),
+      }],
     },
-    { title: `A private Open vSwitch (${host.datapath} datapath) in namespace ${sw}`, lanes: [startSwitch(lab, host)] },
-    { title: 'Bridges and ports: one ovs-vsctl transaction', lanes: [wirePorts(lab, ports, host)] },
-    { title: 'Addresses, routes, sysctls and iptables in each namespace', lanes: lab.nodes.map((n) => configureNode(n, host)) },
-    // Load balancers start after the servers they check: haproxy marks a member DOWN on its
-    // first failed check, so a backend still starting would begin the lab half down.
-    { title: 'Servers', lanes: services.filter((s) => s.kind !== 'haproxy').map(serviceStartOps) },
-    { title: 'Load balancers (haproxy)', lanes: services.filter((s) => s.kind === 'haproxy').map(serviceStartOps) },
+    { id: 'ovsdb', title: 'The lab\'s own OVS database (ovsdb-server)', after: ['state-dir'], ops: startDatabase(lab) },
+    { id: 'switch', title: `ovs-vswitchd (${host.datapath} datapath) in namespace ${sw}`, after: ['namespaces', 'ovsdb'], ops: startSwitch(lab, host) },
+    { id: 'veths', title: 'veth pairs: one end in a node, the other in the switch\'s namespace', after: ['namespaces'], ops: makeVeths(lab, ports, host) },
+    ...(host.datapath === 'netdev'
+      ? [{ id: 'offload', title: 'TX checksum offload off on the switch\'s veth ends', after: ['veths'], ops: txChecksumOff(sw, ports.filter((p) => p.type === 'veth').map((p) => p.bridgePort)) }]
+      : []),
+    { id: 'bridges', title: 'Bridges and ports: one ovs-vsctl transaction', after: ['switch', 'veths'], ops: wireBridges(lab, ports, host) },
+    ...ports.filter((p) => p.type === 'internal').map((p) => moveInternalPort(lab, p)),
   ];
-  return { lab: lab.name, env: ovsEnv(lab), phases: phases.filter((p) => p.lanes.some((l) => l.length > 0)) };
+  for (const node of lab.nodes) {
+    const internals = node.ports.filter((p) => p.type === 'internal').map((p) => `move:${p.name}`);
+    const hasVeth = node.ports.some((p) => p.type === 'veth');
+    tasks.push({
+      id: `node:${node.name}`,
+      title: `${node.name}: addresses, routes${node.l3 ? ', the l3-agent\'s iptables' : ''}`,
+      after: [...(hasVeth ? ['veths'] : []), ...internals],
+      ops: configureNode(node),
+    });
+    const settings: Op[] = [
+      ...(node.sysctls.length > 0 ? [{ kind: 'run', argv: inNs(node.name, ['sysctl', '-q', '-w', ...node.sysctls.map(([k, v]) => `${k}=${v}`)]) } as Op] : []),
+      ...(host.datapath === 'netdev' ? txChecksumOff(node.name, node.ports.map((p) => p.name)) : []),
+    ];
+    if (settings.length > 0) {
+      // Nothing waits for these but the end of `up`: they matter once traffic flows.
+      tasks.push({ id: `settings:${node.name}`, title: `${node.name}: sysctls, TX checksum offload off`, after: [`node:${node.name}`], ops: settings });
+    }
+  }
+  const services = lab.nodes.flatMap((n) => n.services);
+  const serviceId = (s: LabService) => `service:${s.node}/${s.name}`;
+  for (const s of services) {
+    // haproxy marks a member DOWN on its first failed check, so it starts after its members'
+    // servers: a backend still starting would begin the lab half down.
+    const memberServers = s.kind === 'haproxy'
+      ? services.filter((m) => m.kind !== 'haproxy' && s.pool.members.some((mem) => mem.node === m.node)).map(serviceId)
+      : [];
+    tasks.push({ id: serviceId(s), title: `${s.node}: ${describeService(s)}`, after: [`node:${s.node}`, ...memberServers], ops: serviceStartOps(s) });
+  }
+  return { lab: lab.name, env: ovsEnv(lab), tasks };
 }
 
+function describeService(s: LabService): string {
+  switch (s.kind) {
+    case 'http-text':
+      return `web server on ${s.address}:${s.port} answering ${s.text}`;
+    case 'http-whoami':
+      return `web server on ${s.address}:${s.port} answering with the caller's address`;
+    case 'haproxy':
+      return `haproxy on ${s.listener.address}:${s.listener.port} over ${s.pool.members.map((m) => m.node).join(', ')}`;
+  }
+}
+
+/** The database server needs no namespace (it only serves a UNIX socket), so it starts while
+ *  the namespaces are made. Neither OVS daemon is told to --detach, which waits for its whole
+ *  start-up: the database is ready once its socket exists, and the first ovs-vsctl transaction
+ *  waits for ovs-vswitchd anyway. */
+function startDatabase(lab: Lab): Op[] {
+  const { rundir } = lab.switch;
+  const token = `${lab.name}/${lab.switch.namespace}/ovsdb-server`;
+  const pidfile = join(rundir, 'ovsdb-server.pid');
+  return [
+    { kind: 'run', argv: ['ovsdb-tool', 'create', join(rundir, 'conf.db'), OVS_SCHEMA] },
+    {
+      kind: 'daemon',
+      argv: ['ovsdb-server', join(rundir, 'conf.db'), `--remote=punix:${join(rundir, 'db.sock')}`, `--pidfile=${pidfile}`, `--log-file=${join(rundir, 'ovsdb-server.log')}`],
+      env: { [TOKEN_VAR]: token },
+      ready: join(rundir, 'db.sock'),
+      logfile: join(rundir, 'ovsdb-server.out'),
+      creates: [{ kind: 'process', name: 'ovsdb-server', token, pidfile }],
+    },
+  ];
+}
+
+/** ovs-vswitchd runs in the lab's switch namespace, so its bridge devices live there. */
 function startSwitch(lab: Lab, host: HostFacts): Op[] {
   const { rundir, namespace: sw } = lab.switch;
-  const token = (name: string) => `${lab.name}/${sw}/${name}`;
-  const daemon = (name: string, argv: string[]): Op => ({
-    kind: 'run',
-    argv: inNs(sw, argv),
-    env: { [TOKEN_VAR]: token(name) },
-    creates: [{ kind: 'process', name, token: token(name), pidfile: join(rundir, `${name}.pid`) }],
-  });
+  const token = `${lab.name}/${sw}/ovs-vswitchd`;
+  const pidfile = join(rundir, 'ovs-vswitchd.pid');
   return [
     ...(host.datapath === 'system' ? [{ kind: 'run', argv: ['modprobe', 'openvswitch'] } as Op] : []),
-    { kind: 'run', argv: ['ovsdb-tool', 'create', join(rundir, 'conf.db'), OVS_SCHEMA] },
-    daemon('ovsdb-server', [
-      'ovsdb-server', join(rundir, 'conf.db'),
-      `--remote=punix:${join(rundir, 'db.sock')}`,
-      `--pidfile=${join(rundir, 'ovsdb-server.pid')}`,
-      '--detach', `--log-file=${join(rundir, 'ovsdb-server.log')}`,
-    ]),
-    { kind: 'run', argv: ['ovs-vsctl', ovsDb(lab), '--no-wait', 'init'] },
-    daemon('ovs-vswitchd', [
-      'ovs-vswitchd', `unix:${join(rundir, 'db.sock')}`,
-      `--pidfile=${join(rundir, 'ovs-vswitchd.pid')}`,
-      '--detach', `--log-file=${join(rundir, 'ovs-vswitchd.log')}`,
-    ]),
+    {
+      kind: 'daemon',
+      argv: inNs(sw, ['ovs-vswitchd', `unix:${join(rundir, 'db.sock')}`, `--pidfile=${pidfile}`, `--log-file=${join(rundir, 'ovs-vswitchd.log')}`]),
+      env: { [TOKEN_VAR]: token },
+      ready: pidfile,
+      logfile: join(rundir, 'ovs-vswitchd.out'),
+      creates: [{ kind: 'process', name: 'ovs-vswitchd', token, pidfile }],
+    },
   ];
 }
 
-function wirePorts(lab: Lab, ports: LabPort[], host: HostFacts): Op[] {
+function makeVeths(lab: Lab, ports: LabPort[], host: HostFacts): Op[] {
   const sw = lab.switch.namespace;
   const veths = ports.filter((p) => p.type === 'veth');
-  const internals = ports.filter((p) => p.type === 'internal');
-  const vsctl = ['ovs-vsctl', ovsDb(lab)];
-  for (const br of lab.switch.bridges) {
-    vsctl.push('--', '--may-exist', 'add-br', br, '--', 'set', 'bridge', br, `datapath_type=${host.datapath}`);
-  }
-  for (const p of ports) {
-    vsctl.push('--', '--may-exist', 'add-port', p.bridge, p.bridgePort, ...(p.vlan ? [`tag=${p.vlan}`] : []));
-    if (p.type === 'internal') vsctl.push('--', 'set', 'interface', p.bridgePort, 'type=internal');
-  }
-  const ops: Op[] = [
+  return [
     {
       kind: 'run',
       argv: ['ip', '-n', sw, '-batch', '-'],
@@ -102,18 +145,32 @@ function wirePorts(lab: Lab, ports: LabPort[], host: HostFacts): Op[] {
         ...veths.flatMap((p) => [`link add ${p.bridgePort} type veth peer name ${p.name} netns ${p.node}`, `link set ${p.bridgePort} up`]),
       ].join('\n'),
     },
-    // Without --no-wait, ovs-vsctl returns once ovs-vswitchd has made the internal devices.
-    { kind: 'run', argv: vsctl },
   ];
-  if (internals.length > 0) {
-    ops.push({
-      kind: 'run',
-      argv: ['ip', '-n', sw, '-batch', '-'],
-      input: internals.map((p) => `link set ${p.name} netns ${p.node}`).join('\n'),
-    });
+}
+
+function wireBridges(lab: Lab, ports: LabPort[], host: HostFacts): Op[] {
+  // init creates the database's root record; ovs-vswitchd, already running, waits for it.
+  const vsctl = ['ovs-vsctl', ovsDb(lab), '--', 'init'];
+  for (const br of lab.switch.bridges) {
+    vsctl.push('--', '--may-exist', 'add-br', br, '--', 'set', 'bridge', br, `datapath_type=${host.datapath}`);
   }
-  if (host.datapath === 'netdev') ops.push(...txChecksumOff(sw, veths.map((p) => p.bridgePort)));
-  return ops;
+  for (const p of ports) {
+    vsctl.push('--', '--may-exist', 'add-port', p.bridge, p.bridgePort, ...(p.vlan ? [`tag=${p.vlan}`] : []));
+    if (p.type === 'internal') vsctl.push('--', 'set', 'interface', p.bridgePort, 'type=internal');
+  }
+  // Without --no-wait, ovs-vsctl returns once ovs-vswitchd has made the internal devices.
+  return [{ kind: 'run', argv: vsctl }];
+}
+
+/** Moving a device between namespaces waits for the kernel to quiesce it; separate moves
+ *  wait side by side. */
+function moveInternalPort(lab: Lab, p: LabPort): Task {
+  return {
+    id: `move:${p.name}`,
+    title: `Move OVS internal port ${p.name} into ${p.node}`,
+    after: ['bridges'],
+    ops: [{ kind: 'run', argv: ['ip', '-n', lab.switch.namespace, 'link', 'set', p.name, 'netns', p.node] }],
+  };
 }
 
 /** The userspace datapath does not fill in checksums the kernel left to the NIC: ping works,
@@ -122,7 +179,7 @@ function txChecksumOff(ns: string, devices: string[]): Op[] {
   return devices.map((dev) => ({ kind: 'run', argv: inNs(ns, ['ethtool', '-K', dev, 'tx', 'off']) }));
 }
 
-function configureNode(node: LabNode, host: HostFacts): Op[] {
+function configureNode(node: LabNode): Op[] {
   const lines = ['link set lo up'];
   for (const p of node.ports) {
     if (p.mac) lines.push(`link set dev ${p.name} address ${p.mac}`);
@@ -132,10 +189,6 @@ function configureNode(node: LabNode, host: HostFacts): Op[] {
   for (const f of node.l3?.floatingIps ?? []) lines.push(`addr add ${f.floating}/32 dev ${node.l3!.gatewayPort}`);
   for (const r of node.routes) lines.push(`route replace ${r.to} via ${r.via}`);
   const ops: Op[] = [{ kind: 'run', argv: ['ip', '-n', node.name, '-batch', '-'], input: lines.join('\n') }];
-  if (node.sysctls.length > 0) {
-    ops.push({ kind: 'run', argv: inNs(node.name, ['sysctl', '-q', '-w', ...node.sysctls.map(([k, v]) => `${k}=${v}`)]) });
-  }
-  if (host.datapath === 'netdev') ops.push(...txChecksumOff(node.name, node.ports.map((p) => p.name)));
   if (node.l3) {
     ops.push({ kind: 'run', argv: inNs(node.name, ['iptables-restore', '--noflush']), input: renderRouterRules(node.l3) });
   }
@@ -154,7 +207,7 @@ export function serviceStartOps(s: LabService): Op[] {
         kind: 'daemon',
         argv: inNs(s.node, agentArgv('http-responder', ['--listen', `${s.address}:${s.port}`, ...reply, '--pidfile', s.pidfile])),
         env,
-        pidfile: s.pidfile,
+        ready: s.pidfile,
         logfile: s.logfile,
         creates,
       }];

@@ -10,7 +10,7 @@ export interface CheckResult {
 
 export type LabEvent =
   | { type: 'lab'; lab: string; state: 'building' | 'ready' | 'tearing-down' | 'down'; ms?: number; datapath?: string }
-  | { type: 'phase'; lab: string; index: number; total: number; title: string }
+  | { type: 'task'; lab: string; id: string; index: number; total: number; title: string }
   | { type: 'step'; name: string; kind: string; index: number; total: number }
   | ({ type: 'check' } & CheckResult)
   | { type: 'member'; loadbalancer: string; member: string; status: string; at_ms: number }

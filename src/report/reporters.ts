@@ -28,7 +28,7 @@ export function lineReporter(write: Write, color = useColor(process.stdout)): Re
           else if (e.state === 'tearing-down') write(`Tearing down lab ${e.lab}`);
           else write(`Lab ${e.lab} removed${e.ms !== undefined ? ` (${e.ms} ms)` : ''}`);
           return;
-        case 'phase':
+        case 'task':
           write(dim(`  [${e.index}/${e.total}] ${e.title}`));
           return;
         case 'note':

@@ -304,7 +304,9 @@ function resolveStep(st: ScenarioStep, lab: Lab, at: Path, report: Report): LabS
       }
       const member = lb?.kind === 'haproxy' ? lb.pool.members.find((m) => m.node === st.watch.member) : undefined;
       if (lb?.kind === 'haproxy' && !member) {
-        report([...at, 'watch', 'member'], unknown('member on node', st.watch.member, lb.pool.members.map((m) => m.node)));
+        const on = lb.pool.members.map((m) => m.node);
+        const hint = nearest(st.watch.member, on);
+        report([...at, 'watch', 'member'], `${st.watch.loadbalancer} has no member on node ${JSON.stringify(st.watch.member)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : `; its members are on ${on.join(', ')}`}`);
       }
       return {
         kind: st.kind,

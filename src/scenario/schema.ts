@@ -4,6 +4,9 @@
 // where every name is known.
 import { z } from 'zod';
 
+// lablb parses one file per run: compiling fast paths (zod's JIT) costs more than it saves.
+z.config({ jitless: true });
+
 // Linux limits an interface name to 15 bytes (IFNAMSIZ - 1) and refuses '/', ':' and spaces.
 const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 // A namespace is a file under /run/netns; keep it to a safe, readable alphabet.

@@ -1,0 +1,20 @@
+// Bundles the CLI into one file: Node's ESM loader otherwise reads a few hundred small module
+// files at every start (~200 ms of each `lablb` command). The TUI's ink and react stay
+// external and load only when the TUI runs. Agents stay as compiled files (node builtins only).
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: { lablb: 'dist/src/cli.js' },
+  outdir: 'dist/bundle',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  // Each verb's modules stay a chunk of their own, loaded when that verb runs.
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['ink', 'react', 'react/jsx-runtime', 'ink-testing-library'],
+  // Some dependencies are CommonJS and call require().
+  banner: { js: "import { createRequire as __lablbRequire } from 'node:module'; const require = __lablbRequire(import.meta.url);" },
+  logLevel: 'warning',
+});

@@ -1,0 +1,53 @@
+// A picture of what a lab must leave as it found: root-namespace links, routes and iptables,
+// namespaces, and daemons. Compared before and after a lab's life.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const DAEMONS = new Set(['haproxy', 'keepalived', 'ovs-vswitchd', 'ovsdb-server', 'dnsmasq', 'conntrackd']);
+
+function sh(file: string, args: string[]): string {
+  try {
+    return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return '';
+  }
+}
+
+/** Live processes that are daemons lablb could start, or that carry a lablb token. */
+function labProcesses(): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue; // exited
+      const comm = readFileSync(`/proc/${name}/comm`, 'utf8').trim();
+      const env = readFileSync(`/proc/${name}/environ`, 'latin1');
+      if (DAEMONS.has(comm) || env.includes('LABLB_TOKEN=')) out.push(`${name} ${comm}`);
+    } catch {
+      /* gone */
+    }
+  }
+  return out.sort();
+}
+
+export interface HostState {
+  links: string;
+  namespaces: string;
+  routes: string;
+  iptables: string;
+  processes: string[];
+}
+
+export function hostState(): HostState {
+  return {
+    links: sh('ip', ['-o', 'link', 'show']).split('\n').map((l) => l.split(':')[1]?.trim() ?? '').sort().join(' '),
+    namespaces: sh('ip', ['netns', 'list']),
+    routes: sh('ip', ['route', 'show', 'table', 'all']),
+    // Without counters and the timestamp comments, so only rules count.
+    iptables: sh('iptables-save', []).split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/\[\d+:\d+\]/g, '')).join('\n'),
+    processes: labProcesses(),
+  };
+}
+
+export const isRoot = process.getuid?.() === 0;

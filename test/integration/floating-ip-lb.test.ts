@@ -1,0 +1,106 @@
+// The flagship lab for real, as root: real namespaces, OVS, haproxy, iptables and HTTP.
+// Each test asserts the host is exactly as it found it afterwards.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { ROOT } from '../helpers.js';
+import { hostState, isRoot } from '../host-state.js';
+
+const skip = isRoot ? false : 'needs root: run the tests with sudo to build real labs';
+
+function lablb(...args: string[]) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)));
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'lablb.js'), ...args], { encoding: 'utf8', env: { ...env, NO_COLOR: '1' }, timeout: 180_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Namespace teardown is asynchronous in the kernel; give it a moment before comparing. */
+async function settledHostState(expected: ReturnType<typeof hostState>) {
+  let now = hostState();
+  for (let i = 0; i < 50 && JSON.stringify(now) !== JSON.stringify(expected); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    now = hostState();
+  }
+  return now;
+}
+
+t.test('run floating-ip-lb --json: every check holds, then the host is as found', { skip }, async (t) => {
+  const before = hostState();
+  const r = lablb('run', 'floating-ip-lb', '--json');
+  t.equal(r.code, 0, r.err);
+  const events = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const summary = events.at(-1);
+  t.equal(summary.type, 'summary');
+  t.equal(summary.scenario, 'floating-ip-lb');
+  t.equal(summary.ok, true);
+  const checks = Object.fromEntries(summary.checks.map((c: { name: string }) => [c.name, c]));
+  t.same(Object.keys(checks), ['round-robin', 'kill-vm2-web', 'restart-vm2-web', 'lb-egress-snat', 'floating-ip-counters']);
+  for (const c of summary.checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
+
+  t.equal(checks['round-robin'].failed, 0);
+  t.equal(checks['round-robin'].requests, 20);
+  // haproxy checks every 1 s and needs 3 failures: DOWN between ~2 and 6 s after the kill.
+  t.ok(checks['kill-vm2-web'].detect_ms >= 1000 && checks['kill-vm2-web'].detect_ms <= 6000, `detect_ms ${checks['kill-vm2-web'].detect_ms}`);
+  t.type(checks['kill-vm2-web'].failed_requests, 'number');
+  t.ok(checks['restart-vm2-web'].recover_ms > 0);
+  t.equal(checks['lb-egress-snat'].body, '10.255.253.100');
+  t.ok(checks['floating-ip-counters'].dnat_packets >= 20, 'one DNAT per probe connection');
+  t.ok(checks['floating-ip-counters'].snat_packets >= 1);
+  // Members were seen going DOWN and back UP while it ran.
+  const member = events.filter((e) => e.type === 'member' && e.member === 'vm2').map((e) => e.status);
+  t.ok(member.includes('DOWN') && member.includes('UP'), `vm2 went ${member.join(' -> ')}`);
+
+  t.same(await settledHostState(before), before, 'host as found');
+  t.notOk(existsSync('/run/lablb/floating-ip-lb'));
+});
+
+t.test('up, exec, status, a second up, down', { skip }, async (t) => {
+  const before = hostState();
+  const up = lablb('up', 'floating-ip-lb');
+  t.equal(up.code, 0, up.err);
+  t.teardown(() => void lablb('down', 'floating-ip-lb'));
+
+  const seen = new Set<string>();
+  for (let i = 0; i < 4; i++) {
+    const r = lablb('exec', 'ext', '--', 'curl', '-s', '-m', '3', 'http://10.255.253.100/');
+    t.equal(r.code, 0, r.err);
+    seen.add(r.out.trim());
+  }
+  t.same([...seen].sort(), ['server_81', 'server_82'], 'the floating IP reaches both servers');
+  t.equal(lablb('exec', 'vm1', '--', 'curl', '-s', '-m', '3', 'http://10.255.253.1:8080/').out.trim(), '10.255.253.10', 'a VM leaves by default SNAT');
+  t.match(lablb('exec', 'qrouter01', '--', 'iptables', '-t', 'nat', '-S').out, /-A neutron-l3-agent-float-snat -s 10.0.0.100\/32 -j SNAT --to-source 10.255.253.100/);
+  t.match(lablb('exec', 'ovs', '--', 'ovs-vsctl', 'list-br').out, /^br-ex\nbr-int\n$/);
+  t.equal(lablb('exec', 'ext', '--', 'false').code, 1, 'exec passes the exit code through');
+  const bad = lablb('exec', 'vm9', '--', 'true');
+  t.equal(bad.code, 2);
+  t.match(bad.err, /^lablb: no node named vm9 in any lab on this host\n  nodes: vm1, vm2, qlbaas-01, qrouter01, ext, ovs\n$/);
+
+  const st = JSON.parse(lablb('status', '--json').out);
+  t.equal(st.labs.length, 1);
+  t.equal(st.labs[0].state, 'up');
+  t.same(st.labs[0].namespaces, ['lablb-floating-ip-lb', 'vm1', 'vm2', 'qlbaas-01', 'qrouter01', 'ext']);
+  t.equal(st.labs[0].processes.length, 6, 'ovsdb-server, ovs-vswitchd, 3 web servers, haproxy');
+
+  const again = lablb('up', 'floating-ip-lb');
+  t.equal(again.code, 2);
+  t.equal(again.err, 'lablb: lab floating-ip-lb is already up (or left over from a crash)\n  see it with: sudo lablb status floating-ip-lb; remove it with: sudo lablb down floating-ip-lb\n');
+
+  const down = lablb('down', 'floating-ip-lb');
+  t.equal(down.code, 0, down.err);
+  t.same(await settledHostState(before), before, 'host as found');
+  t.equal(lablb('down', 'floating-ip-lb').code, 0, 'down again: nothing to do');
+  t.match(lablb('status').out, /^No labs on this host\.\n$/);
+});
+
+t.test('up refuses a namespace it did not create, and leaves it alone', { skip }, async (t) => {
+  execFileSync('ip', ['netns', 'add', 'qrouter01']);
+  t.teardown(() => spawnSync('ip', ['netns', 'del', 'qrouter01']));
+  const before = hostState();
+  const r = lablb('up', 'floating-ip-lb');
+  t.equal(r.code, 2);
+  t.equal(r.err, 'lablb: namespace qrouter01 already exists and is not part of lab floating-ip-lb; lablb leaves it alone\n  remove them yourself if they are stale, or start the lab under other node names\n');
+  t.same(hostState(), before, 'nothing created, the foreign namespace still there');
+  t.ok(existsSync('/run/netns/qrouter01'));
+  t.notOk(existsSync('/run/lablb/floating-ip-lb'));
+});

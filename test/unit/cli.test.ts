@@ -1,0 +1,95 @@
+// The command line as a user meets it, without root: help, errors, validate, --explain.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { FLAGSHIP, ROOT } from '../helpers.js';
+import { hostState, isRoot } from '../host-state.js';
+
+const stateDir = join(mkdtempSync(join(tmpdir(), 'lablb-cli-')), 'state');
+
+function lablb(args: string[], opts: { asNobody?: boolean } = {}) {
+  const argv = [join(ROOT, 'bin', 'lablb.js'), ...args];
+  const [cmd, cmdArgs] = opts.asNobody && isRoot
+    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv]]
+    : [process.execPath, argv];
+  // Without tap's loaders (NODE_OPTIONS): lablb runs from dist/ as a user runs it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)));
+  const r = spawnSync(cmd, cmdArgs as string[], { encoding: 'utf8', env: { ...env, LABLB_STATE_DIR: stateDir, NO_COLOR: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+t.test('help', async (t) => {
+  const r = lablb(['--help']);
+  t.equal(r.code, 0);
+  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'exec', 'down', 'clean']) t.match(r.out, new RegExp(`\\n  ${verb} `));
+  for (const verb of ['up', 'run', 'exec', 'down', 'clean', 'status', 'list', 'validate']) {
+    const h = lablb([verb, '--help']);
+    t.equal(h.code, 0, `${verb} --help`);
+    t.match(h.out, new RegExp(`^Usage: (sudo )?lablb ${verb}`));
+  }
+  t.equal(lablb([]).code, 2, 'no command: usage on stderr, exit 2');
+});
+
+t.test('unknown command and option', async (t) => {
+  const r = lablb(['frob']);
+  t.equal(r.code, 2);
+  t.equal(r.err, 'lablb: unknown command "frob". Commands: list, validate, up, run, status, exec, down, clean\n');
+  const o = lablb(['list', '--frob']);
+  t.equal(o.code, 2);
+  t.match(o.err, /^lablb: Unknown option '--frob'/);
+});
+
+t.test('list and validate', async (t) => {
+  t.match(lablb(['list']).out, /^floating-ip-lb\s+Load balancer behind a floating IP/);
+  const v = lablb(['validate', 'floating-ip-lb']);
+  t.equal(v.code, 0);
+  t.equal(v.out, `${FLAGSHIP}: ok (5 nodes, 2 networks, 5 experiment steps)\n`);
+});
+
+t.test('a bad scenario: every problem, one line each, exit 2, no stack trace', async (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'lablb-bad-')), 'bad.yaml');
+  writeFileSync(file, readFileSync(FLAGSHIP, 'utf8').replace('vlan: 1 ', 'vlan: 0 ').replace('bridge_port: tapvm1', 'bridge_prot: tapvm1'));
+  for (const verb of ['validate', 'up', 'run']) {
+    const r = lablb([verb, file]);
+    t.equal(r.code, 2, verb);
+    t.equal(
+      r.err,
+      `${file}:18:11: networks[0].vlan: 0 is out of range; must be >= 1 (a VLAN tag from 1 to 4094)\n` +
+        `${file}:28:65: nodes[0].ports[0].bridge_prot: unknown field "bridge_prot"; did you mean "bridge_port"?\n` +
+        `lablb: 2 problems in ${file}; nothing was changed on the host\n`,
+      verb,
+    );
+  }
+  t.notOk(existsSync(stateDir), 'no state was written');
+});
+
+t.test('an unknown scenario name lists the known ones', async (t) => {
+  const r = lablb(['validate', 'floating-ip']);
+  t.equal(r.code, 2);
+  t.equal(r.err, 'lablb: unknown scenario "floating-ip"; did you mean floating-ip-lb?\n  known scenarios: floating-ip-lb; or give a path to a .yaml file\n');
+});
+
+t.test('up --explain prints the commands and touches nothing', async (t) => {
+  const before = hostState();
+  const r = lablb(['up', 'floating-ip-lb', '--explain'], { asNobody: true });
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /^# lablb plan for lab floating-ip-lb/);
+  t.match(r.out, /\nnetns add qrouter01\n/);
+  t.match(r.out, /ovs-vsctl --db=unix:\S+\/db.sock -- init -- --may-exist add-br br-int/);
+  t.match(r.out, /iptables-restore --noflush <<'EOF'\n\*filter\n/);
+  t.match(r.out, /-A neutron-l3-agent-PREROUTING -d 10.255.253.100\/32 -j DNAT --to-destination 10.0.0.100/);
+  t.match(r.out, /haproxy -f \S+\/haproxy.conf -p /);
+  t.notOk(existsSync(stateDir), 'no state dir');
+  t.same(hostState(), before, 'host unchanged');
+});
+
+t.test('verbs that change the host need root', { skip: isRoot && !existsSync('/usr/bin/setpriv') ? 'no setpriv to drop root' : false }, async (t) => {
+  for (const args of [['up', 'floating-ip-lb'], ['run', 'floating-ip-lb'], ['down', 'x'], ['clean']]) {
+    const r = lablb(args, { asNobody: true });
+    t.equal(r.code, 2, args.join(' '));
+    t.match(r.err, new RegExp(`^lablb: lablb ${args[0]} needs root .*\\n  run it with sudo: sudo lablb ${args[0]}`), args.join(' '));
+  }
+  t.notOk(existsSync(stateDir));
+});

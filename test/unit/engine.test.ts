@@ -1,0 +1,125 @@
+// The engine against a recording fake driver: journal before create, lanes in parallel,
+// failures surface with their command.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import type { HostDriver } from '../../src/engine/driver.js';
+import { Engine } from '../../src/engine/engine.js';
+import { Journal } from '../../src/engine/journal.js';
+import { ExternalError } from '../../src/errors.js';
+import type { Plan } from '../../src/plan/ops.js';
+
+interface Recorder extends HostDriver {
+  log: string[];
+}
+
+function fakeDriver(journal: () => Journal, failOn?: string): Recorder {
+  const files = new Map<string, string>();
+  const log: string[] = [];
+  return {
+    log,
+    async run(argv, opts) {
+      log.push(`run ${argv.join(' ')} [journal: ${journal().entries().length}]${opts?.env?.LABLB_TOKEN ? ` token=${opts.env.LABLB_TOKEN}` : ''}`);
+      await new Promise((r) => setTimeout(r, 5));
+      if (failOn && argv.includes(failOn)) throw new ExternalError(argv.join(' '), 1, 'RTNETLINK answers: File exists');
+      return { stdout: '', stderr: '', exitCode: 0 };
+    },
+    spawnDetached(argv, opts) {
+      log.push(`spawn ${argv.join(' ')}`);
+      setTimeout(() => files.set(opts.logfile.replace('.log', '.pid'), '42'), 20);
+      return 42;
+    },
+    writeFile: (path, content) => void files.set(path, content),
+    mkdir: (path) => void log.push(`mkdir ${path}`),
+    readFile: (path) => files.get(path),
+    exists: (path) => files.has(path),
+    isAlive: () => true,
+  };
+}
+
+function setup(failOn?: string) {
+  const dir = join(mkdtempSync(join(tmpdir(), 'lablb-engine-')), 'lab');
+  const journal = Journal.create(dir);
+  const driver = fakeDriver(() => journal, failOn);
+  return { journal, driver, engine: new Engine(driver, journal, { OVS_RUNDIR: '/x' }) };
+}
+
+const plan: Plan = {
+  lab: 'demo',
+  env: {},
+  tasks: [
+    { id: 'ns', title: 'namespaces', after: [], ops: [{ kind: 'run', argv: ['ip', 'netns', 'add', 'a'], creates: [{ kind: 'netns', name: 'a' }] }] },
+    { id: 'one', title: 'slow then after', after: ['ns'], ops: [{ kind: 'run', argv: ['one', 'slow'] }, { kind: 'run', argv: ['one', 'after'] }] },
+    {
+      id: 'srv',
+      title: 'a daemon',
+      after: ['ns'],
+      ops: [{ kind: 'daemon', argv: ['srv'], env: { LABLB_TOKEN: 'demo/a/srv' }, ready: '/s/srv.pid', logfile: '/s/srv.log', creates: [{ kind: 'process', name: 'a/srv', token: 'demo/a/srv', pidfile: '/s/srv.pid' }] }],
+    },
+    { id: 'last', title: 'needs both', after: ['one', 'srv'], ops: [{ kind: 'run', argv: ['last'] }] },
+  ],
+};
+
+t.test('journals each object before the command that creates it', async (t) => {
+  const { engine, driver, journal } = setup();
+  await engine.apply(plan);
+  t.equal(driver.log[0], 'run ip netns add a [journal: 1]');
+  t.same(journal.entries(), [
+    { kind: 'netns', name: 'a' },
+    { kind: 'process', name: 'a/srv', token: 'demo/a/srv', pidfile: '/s/srv.pid' },
+  ]);
+});
+
+t.test('runs a task once its dependencies are done, independent tasks at once', async (t) => {
+  const { engine, driver } = setup();
+  await engine.apply(plan);
+  const order = driver.log.map((l) => l.split(' [')[0]);
+  t.ok(order.indexOf('run ip netns add a') === 0, 'the dependency first');
+  t.ok(order.indexOf('spawn srv') < order.indexOf('run one after'), 'the daemon did not wait for the other task');
+  t.ok(order.indexOf('run one slow') < order.indexOf('run one after'), 'a task\'s ops in order');
+  t.equal(order.at(-1), 'run last', 'the task after both ran last');
+});
+
+t.test('a plan whose dependencies cannot be met is a bug, reported', async (t) => {
+  const { engine } = setup();
+  await t.rejects(engine.apply({ lab: 'x', env: {}, tasks: [{ id: 'a', title: 'a', after: ['nope'], ops: [] }] }), { message: 'plan cannot finish: a wait for tasks that never run' });
+});
+
+t.test('a failing command stops the plan with its command and stderr', async (t) => {
+  const { engine, driver } = setup('slow');
+  await t.rejects(engine.apply(plan), { name: 'ExternalError', message: /one slow\nRTNETLINK answers: File exists/ });
+  t.notOk(driver.log.some((l) => l.startsWith('run one after')));
+  t.notOk(driver.log.some((l) => l.startsWith('run last')), 'nothing after the failure starts');
+});
+
+t.test('an abort starts nothing new', async (t) => {
+  const { engine, driver } = setup();
+  const ac = new AbortController();
+  ac.abort();
+  await t.rejects(engine.apply(plan, ac.signal), { message: 'interrupted' });
+  t.same(driver.log, []);
+});
+
+t.test('a daemon that dies before it is ready is reported with its log', async (t) => {
+  const { journal } = setup();
+  const driver: HostDriver = {
+    ...fakeDriver(() => journal),
+    spawnDetached: () => 7,
+    isAlive: () => false,
+    readFile: () => 'bind: Address already in use\n',
+  };
+  const engine = new Engine(driver, journal, {});
+  await t.rejects(
+    engine.runOp({ kind: 'daemon', argv: ['srv'], env: {}, ready: '/p', logfile: '/l', creates: [] }),
+    { message: /srv\nexited before it was ready\nbind: Address already in use/ },
+  );
+});
+
+t.test('a journal line cut short by a crash is skipped', async (t) => {
+  const { journal } = setup();
+  journal.record({ kind: 'netns', name: 'a' });
+  const { appendFileSync } = await import('node:fs');
+  appendFileSync(join(journal.dir, 'journal.jsonl'), '{"kind":"netns","na');
+  t.same(journal.entries(), [{ kind: 'netns', name: 'a' }]);
+});

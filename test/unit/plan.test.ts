@@ -1,0 +1,107 @@
+import t from 'tap';
+import { allOps, opToShell, planToShell, shellQuote, type Op } from '../../src/plan/ops.js';
+import { buildPlan } from '../../src/plan/plan.js';
+import { loadFixtureLab, ROOT } from '../helpers.js';
+
+const lab = loadFixtureLab();
+const netdev = buildPlan(lab, { datapath: 'netdev' });
+const system = buildPlan(lab, { datapath: 'system' });
+const lines = (ops: Op[]) => ops.map(opToShell);
+
+t.test('the whole plan, as `up --explain` prints it', async (t) => {
+  // Paths of this checkout and of node differ between machines; the rest must not.
+  const text = planToShell(netdev).replaceAll(ROOT.replace(/\/$/, ''), '<lablb>').replaceAll(process.execPath, 'node');
+  t.matchSnapshot(text);
+});
+
+t.test('namespaces in one ip -batch, each journaled', async (t) => {
+  const task = netdev.tasks.find((x) => x.id === 'namespaces')!;
+  t.same(task.after, [], 'nothing to wait for');
+  const first = task.ops[0];
+  t.equal(first.kind, 'run');
+  if (first.kind !== 'run') return;
+  t.same(first.argv, ['ip', '-batch', '-']);
+  const names = ['lablb-floating-ip-lb', 'vm1', 'vm2', 'qlbaas-01', 'qrouter01', 'ext'];
+  t.equal(first.input, names.map((n) => `netns add ${n}`).join('\n'));
+  t.same(first.creates, names.map((name) => ({ kind: 'netns', name })));
+});
+
+t.test('all bridges and ports in one ovs-vsctl transaction', async (t) => {
+  const vsctl = allOps(netdev).filter((op) => op.kind === 'run' && op.argv[0] === 'ovs-vsctl' && op.argv.includes('add-br'));
+  t.equal(vsctl.length, 1);
+  const text = lines(vsctl)[0];
+  t.match(text, /add-port br-int tap04 tag=1 -- set interface tap04 type=internal/);
+  t.match(text, /add-port br-ex qg01 -- set interface qg01 type=internal/);
+  t.match(text, /add-port br-ex ext-eth3( |$)/);
+  t.match(text, /datapath_type=netdev/);
+});
+
+t.test('daemons carry their token and are journaled', async (t) => {
+  const daemons = allOps(netdev).filter((op) => 'creates' in op && op.creates?.some((c) => c.kind === 'process'));
+  const names = daemons.flatMap((op) => ('creates' in op ? (op.creates ?? []) : []).map((c) => (c.kind === 'process' ? c.token : '')));
+  t.same(names, [
+    'floating-ip-lb/lablb-floating-ip-lb/ovsdb-server',
+    'floating-ip-lb/lablb-floating-ip-lb/ovs-vswitchd',
+    'floating-ip-lb/vm1/web',
+    'floating-ip-lb/vm2/web',
+    'floating-ip-lb/qlbaas-01/lb',
+    'floating-ip-lb/ext/whoami',
+  ]);
+  for (const op of daemons) {
+    if (op.kind === 'run' || op.kind === 'daemon') t.match(op.env?.LABLB_TOKEN, /^floating-ip-lb\//);
+  }
+});
+
+t.test('each task waits for exactly what it needs', async (t) => {
+  const after = Object.fromEntries(netdev.tasks.map((task) => [task.id, task.after]));
+  t.same(after, {
+    'state-dir': [],
+    namespaces: [],
+    ovsdb: ['state-dir'],
+    switch: ['namespaces', 'ovsdb'],
+    veths: ['namespaces'],
+    offload: ['veths'],
+    bridges: ['switch', 'veths'],
+    'move:tap04': ['bridges'],
+    'move:qr01': ['bridges'],
+    'move:qg01': ['bridges'],
+    'node:vm1': ['veths'],
+    'settings:vm1': ['node:vm1'],
+    'node:vm2': ['veths'],
+    'settings:vm2': ['node:vm2'],
+    'node:qlbaas-01': ['move:tap04'],
+    'settings:qlbaas-01': ['node:qlbaas-01'],
+    'node:qrouter01': ['move:qr01', 'move:qg01'],
+    'settings:qrouter01': ['node:qrouter01'],
+    'node:ext': ['veths'],
+    'settings:ext': ['node:ext'],
+    'service:vm1/web': ['node:vm1'],
+    'service:vm2/web': ['node:vm2'],
+    'service:qlbaas-01/lb': ['node:qlbaas-01', 'service:vm1/web', 'service:vm2/web'],
+    'service:ext/whoami': ['node:ext'],
+  }, 'haproxy starts after the servers it checks; VMs do not wait for OVS');
+  const seen = new Set<string>();
+  for (const task of netdev.tasks) {
+    t.ok(task.after.every((d) => seen.has(d)), `${task.id} is listed after its dependencies`);
+    seen.add(task.id);
+  }
+});
+
+t.test('the userspace datapath turns TX checksum offload off; the kernel one loads its module', async (t) => {
+  const ethtool = lines(allOps(netdev)).filter((l) => l.includes('ethtool -K'));
+  t.equal(ethtool.length, 9, 'every end that touches a bridge: 3 veth bridge ends + 6 namespace ends');
+  t.same(lines(allOps(system)).filter((l) => l.includes('ethtool')), []);
+  t.ok(lines(allOps(system)).includes('modprobe openvswitch'));
+  t.notOk(lines(allOps(netdev)).includes('modprobe openvswitch'));
+});
+
+t.test('the floating IP goes on the gateway port as a /32', async (t) => {
+  t.match(lines(allOps(netdev)).join('\n'), /addr add 10\.255\.253\.100\/32 dev qg01/);
+});
+
+t.test('shell quoting', async (t) => {
+  t.equal(shellQuote('plain-word_1.2/x:y'), 'plain-word_1.2/x:y');
+  t.equal(shellQuote(''), "''");
+  t.equal(shellQuote("it's"), `'it'\\''s'`);
+  t.equal(shellQuote('a b'), "'a b'");
+});
