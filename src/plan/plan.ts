@@ -67,7 +67,7 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     ];
     if (settings.length > 0) {
       // Nothing waits for these but the end of `up`: they matter once traffic flows.
-      tasks.push({ id: `settings:${node.name}`, title: `${node.name}: sysctls, TX checksum offload off`, after: [`node:${node.name}`], ops: settings });
+      tasks.push({ id: `settings:${node.name}`, title: `${node.name}: ${[node.sysctls.length ? 'sysctls' : '', host.datapath === 'netdev' ? 'TX checksum offload off' : ''].filter(Boolean).join(', ')}`, after: [`node:${node.name}`], ops: settings });
     }
   }
   const services = lab.nodes.flatMap((n) => n.services);

@@ -70,7 +70,7 @@ link set eth0 up
 route replace default via 10.0.0.1
 EOF
 
-# 12. [settings:vm1] vm1: sysctls, TX checksum offload off (after: node:vm1)
+# 12. [settings:vm1] vm1: TX checksum offload off (after: node:vm1)
 ip netns exec vm1 ethtool -K eth0 tx off
 
 # 13. [node:vm2] vm2: addresses, routes (after: veths)
@@ -81,7 +81,7 @@ link set eth0 up
 route replace default via 10.0.0.1
 EOF
 
-# 14. [settings:vm2] vm2: sysctls, TX checksum offload off (after: node:vm2)
+# 14. [settings:vm2] vm2: TX checksum offload off (after: node:vm2)
 ip netns exec vm2 ethtool -K eth0 tx off
 
 # 15. [node:qlbaas-01] qlbaas-01: addresses, routes (after: move:tap04)
@@ -156,7 +156,7 @@ addr add 10.255.253.1/24 brd 10.255.253.255 dev eth3
 link set eth3 up
 EOF
 
-# 20. [settings:ext] ext: sysctls, TX checksum offload off (after: node:ext)
+# 20. [settings:ext] ext: TX checksum offload off (after: node:ext)
 ip netns exec ext ethtool -K eth3 tx off
 
 # 21. [service:vm1/web] vm1: web server on 10.0.0.81:80 answering server_81 (after: node:vm1)
