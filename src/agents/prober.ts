@@ -3,6 +3,8 @@
 // --max-seconds, or as soon as lablb goes away (its stdin closes): traffic is always bounded.
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
+// Type only: erased at build time, so the agent still loads nothing but node's builtins.
+import type { Sample } from '../experiment/expect.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,23 +23,13 @@ const intervalMs = Number(values['interval-ms']);
 const timeoutMs = Number(values['timeout-ms']);
 const deadline = Date.now() + Number(values['max-seconds']) * 1000;
 
-export interface ProbeResult {
-  seq: number;
-  /** When the request was sent (ms since the epoch). */
-  t: number;
-  ok: boolean;
-  ms: number;
-  body?: string;
-  error?: string;
-}
-
 let seq = 0;
 function probe(): void {
   const n = ++seq;
   const t = Date.now();
   const start = performance.now();
   let done = false;
-  const finish = (r: Omit<ProbeResult, 'seq' | 't' | 'ms'>) => {
+  const finish = (r: Omit<Sample, 'seq' | 't' | 'ms'>) => {
     if (done) return;
     done = true;
     process.stdout.write(`${JSON.stringify({ seq: n, t, ms: Math.round((performance.now() - start) * 10) / 10, ...r })}\n`);
