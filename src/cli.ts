@@ -19,6 +19,7 @@ Commands:
   exec <node> -- <cmd...>    run a command inside a node's namespace ("ovs" is the lab's switch)
   down <lab>                 remove a lab
   clean                      remove every lab lablb left on this host
+  doctor [--fix]             the host commands lablb needs, found or missing; --fix installs them
 
 A scenario is a name under scenarios/ (e.g. floating-ip-lb) or a path to a .yaml file.
 A lab is named after its scenario unless --name says otherwise.
@@ -39,6 +40,7 @@ const HELP: Record<string, string> = {
   status: `Usage: lablb status [lab] [--json]\n\nShows every lab on this host (or one), whether it is building, up or left over by a\ncrash, its namespaces and processes: what 'clean' would remove.`,
   exec: `Usage: sudo lablb exec <node> [--lab LAB] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n\n  --lab LAB    which lab, when several are up`,
   down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
+  doctor: `Usage: lablb doctor [--fix] [--json]\n\nLists every command lablb drives: found or missing, its version and Debian package,\nand the Open vSwitch datapath labs will use here. Exit 0 when everything a lab needs is\npresent, 1 when something is missing.\n\n  --fix        install what is missing (needs root; runs scripts/setup-host.sh --packages)`,
   clean: `Usage: sudo lablb clean\n\nRemoves every lab lablb has on this host (see 'lablb status'), from their journals.\nNever touches objects lablb did not create.`,
 };
 
@@ -64,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
         lab: { type: 'string' },
         explain: { type: 'boolean', default: false },
         'no-tui': { type: 'boolean', default: false },
+        fix: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -135,6 +138,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/down.js')).down(need('lab name'), ctx);
       case 'clean':
         return await (await import('./commands/down.js')).clean(ctx);
+      case 'doctor':
+        return await (await import('./commands/doctor.js')).doctor(values.fix, ctx);
     }
     return EXIT_CANNOT_RUN;
   } catch (e) {

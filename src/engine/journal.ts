@@ -1,6 +1,6 @@
 // The lab's journal: every object lablb is about to create, appended and flushed to disk
 // before the command that creates it runs, so cleanup after a crash knows what is lablb's.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Lab } from '../model.js';
 import type { JournalEntry } from '../plan/ops.js';
@@ -27,9 +27,11 @@ export function labDir(name: string): string {
   return join(stateRoot(), name);
 }
 
+/** Every directory under the state root is a lab's, including one a crash left before its
+ *  journal was written: `status` shows it and `clean` removes it. */
 export function listLabDirs(): string[] {
   try {
-    return readdirSync(stateRoot()).map((n) => join(stateRoot(), n)).filter((d) => existsSync(join(d, JOURNAL_FILE)));
+    return readdirSync(stateRoot(), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(stateRoot(), e.name));
   } catch {
     return [];
   }

@@ -4,33 +4,7 @@ import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { Datapath, Lab } from '../model.js';
 import { isRoot, namespaces, which } from '../drivers/host.js';
-
-/** The Debian package that provides each command lablb runs. */
-export const PACKAGE_OF: Record<string, string> = {
-  ip: 'iproute2',
-  'ovs-vsctl': 'openvswitch-switch',
-  'ovsdb-tool': 'openvswitch-switch',
-  'ovsdb-server': 'openvswitch-switch',
-  'ovs-vswitchd': 'openvswitch-switch',
-  haproxy: 'haproxy',
-  'iptables-restore': 'iptables',
-  'iptables-save': 'iptables',
-  ethtool: 'ethtool',
-  sysctl: 'procps',
-  curl: 'curl',
-  modprobe: 'kmod',
-};
-
-export function toolsFor(lab: Lab, datapath: Datapath): string[] {
-  const tools = ['ip', 'ovs-vsctl', 'ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'sysctl'];
-  const services = lab.nodes.flatMap((n) => n.services);
-  if (services.some((s) => s.kind === 'haproxy')) tools.push('haproxy');
-  if (lab.nodes.some((n) => n.l3)) tools.push('iptables-restore', 'iptables-save');
-  if (datapath === 'netdev') tools.push('ethtool');
-  if (datapath === 'system') tools.push('modprobe');
-  if (lab.experiment?.steps.some((s) => s.kind === 'http-get')) tools.push('curl');
-  return tools;
-}
+import { toolsFor, type Tool } from './tools.js';
 
 export function requireRoot(verb: string): void {
   if (!isRoot()) {
@@ -38,15 +12,22 @@ export function requireRoot(verb: string): void {
   }
 }
 
+/** The tools a lab needs that `find` does not locate. */
+export function missingTools(lab: Lab, datapath: Datapath, find: (cmd: string) => string | undefined = which): Tool[] {
+  return toolsFor(lab, datapath).filter((t) => !find(t.command));
+}
+
+export function missingToolsError(missing: Tool[]): UserError {
+  const pkgs = [...new Set(missing.map((t) => t.pkg))];
+  return new UserError(
+    `missing ${missing.map((t) => t.command).join(', ')} (Debian package${pkgs.length > 1 ? 's' : ''}: ${pkgs.join(' ')})`,
+    `install with: sudo apt-get install -y ${pkgs.join(' ')}   (or: sudo lablb doctor --fix)`,
+  );
+}
+
 export function preflight(lab: Lab, datapath: Datapath): void {
-  const missing = toolsFor(lab, datapath).filter((t) => !which(t));
-  if (missing.length > 0) {
-    const pkgs = [...new Set(missing.map((t) => PACKAGE_OF[t] ?? t))];
-    throw new UserError(
-      `missing ${missing.join(', ')} (Debian package${pkgs.length > 1 ? 's' : ''}: ${pkgs.join(' ')})`,
-      `install with: sudo apt-get install -y ${pkgs.join(' ')}   (or: sudo scripts/setup-host.sh)`,
-    );
-  }
+  const missing = missingTools(lab, datapath);
+  if (missing.length > 0) throw missingToolsError(missing);
   if (existsSync(lab.dir)) {
     throw new UserError(
       `lab ${lab.name} is already up (or left over from a crash)`,
@@ -56,9 +37,10 @@ export function preflight(lab: Lab, datapath: Datapath): void {
   const present = new Set(namespaces());
   const taken = [lab.switch.namespace, ...lab.nodes.map((n) => n.name)].filter((ns) => present.has(ns));
   if (taken.length > 0) {
+    const many = taken.length > 1;
     throw new UserError(
-      `namespace${taken.length > 1 ? 's' : ''} ${taken.join(', ')} already exist${taken.length > 1 ? '' : 's'} and ${taken.length > 1 ? 'are' : 'is'} not part of lab ${lab.name}; lablb leaves ${taken.length > 1 ? 'them' : 'it'} alone`,
-      'remove them yourself if they are stale, or start the lab under other node names',
+      `namespace${many ? 's' : ''} ${taken.join(', ')} already exist${many ? '' : 's'} and ${many ? 'are' : 'is'} not part of lab ${lab.name}; lablb leaves ${many ? 'them' : 'it'} alone`,
+      `remove ${many ? 'them' : 'it'} yourself if stale (sudo ip netns del ${taken[0]}), or rename the scenario's nodes`,
     );
   }
 }

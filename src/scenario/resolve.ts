@@ -79,7 +79,9 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
       }
     }),
   );
-  const networkByName = new Map(networks.map((n) => [n.name, n]));
+  // A name defined twice keeps its first definition (the second is reported above).
+  const networkByName = new Map<string, (typeof networks)[number]>();
+  for (const n of networks) if (!networkByName.has(n.name)) networkByName.set(n.name, n);
   const nodeNames = s.nodes.map((n) => n.name);
 
   const switchNamespace = `lablb-${name}`;
@@ -100,8 +102,10 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
         report([...at, 'network'], unknown('network', p.network, [...networkByName.keys()]));
       } else if (!contains(net.cidr, p.address)) {
         report([...at, 'address'], `${p.address} is outside ${net.name} (${net.cidr})`);
-      } else if (p.address === subnet(net.cidr).network || p.address === subnet(net.cidr).broadcast) {
-        report([...at, 'address'], `${p.address} is the network or broadcast address of ${net.cidr}`);
+      } else if (p.address === subnet(net.cidr).network) {
+        report([...at, 'address'], `${p.address} is the network address of ${net.cidr}, not a host's`);
+      } else if (p.address === subnet(net.cidr).broadcast) {
+        report([...at, 'address'], `${p.address} is the broadcast address of ${net.cidr}, not a host's`);
       }
       const key = `${p.network}/${p.address}`;
       const owner = addressOwner.get(key);
@@ -116,7 +120,8 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
       }
       const bridgePort = p.type === 'internal' ? p.name : (p.bridge_port ?? p.name);
       const portOwner = bridgePortOwner.get(bridgePort);
-      if (portOwner) report([...at, p.type === 'internal' ? 'name' : 'bridge_port'], `bridge port ${bridgePort} is already used by ${portOwner}`);
+      // The same port defined twice on one node is reported once, above.
+      if (portOwner && portOwner !== `${n.name}/${p.name}`) report([...at, p.type === 'internal' ? 'name' : 'bridge_port'], `bridge port ${bridgePort} is already used by ${portOwner}`);
       bridgePortOwner.set(bridgePort, `${n.name}/${p.name}`);
 
       const sub = net ? subnet(net.cidr) : undefined;

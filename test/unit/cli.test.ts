@@ -23,7 +23,7 @@ function lablb(args: string[], opts: { asNobody?: boolean } = {}) {
 t.test('help', async (t) => {
   const r = lablb(['--help']);
   t.equal(r.code, 0);
-  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'exec', 'down', 'clean']) t.match(r.out, new RegExp(`\\n  ${verb} `));
+  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'exec', 'down', 'clean', 'doctor']) t.match(r.out, new RegExp(`\\n  ${verb} `));
   for (const verb of ['up', 'run', 'exec', 'down', 'clean', 'status', 'list', 'validate']) {
     const h = lablb([verb, '--help']);
     t.equal(h.code, 0, `${verb} --help`);
@@ -35,7 +35,7 @@ t.test('help', async (t) => {
 t.test('unknown command and option', async (t) => {
   const r = lablb(['frob']);
   t.equal(r.code, 2);
-  t.equal(r.err, 'lablb: unknown command "frob". Commands: list, validate, up, run, status, exec, down, clean\n');
+  t.equal(r.err, 'lablb: unknown command "frob". Commands: list, validate, up, run, status, exec, down, doctor, clean\n');
   const o = lablb(['list', '--frob']);
   t.equal(o.code, 2);
   t.match(o.err, /^lablb: Unknown option '--frob'/);
@@ -92,4 +92,17 @@ t.test('verbs that change the host need root', { skip: isRoot && !existsSync('/u
     t.match(r.err, new RegExp(`^lablb: lablb ${args[0]} needs root .*\\n  run it with sudo: sudo lablb ${args[0]}`), args.join(' '));
   }
   t.notOk(existsSync(stateDir));
+});
+
+t.test('doctor lists every dependency and the datapath', async (t) => {
+  const r = lablb(['doctor', '--json']);
+  const report = JSON.parse(r.out);
+  t.equal(report.type, 'doctor');
+  t.match(report.datapath, /^(system|netdev)$/);
+  const commands = report.dependencies.map((d: { command: string }) => d.command);
+  for (const c of ['ip', 'ovs-vsctl', 'ovs-vswitchd', 'haproxy', 'iptables-restore', 'ethtool', 'keepalived']) t.ok(commands.includes(c), c);
+  t.equal(r.code, report.ok ? 0 : 1, 'exit 1 exactly when something a lab needs is missing');
+  const text = lablb(['doctor']);
+  t.match(text.out, /^node \d+\.\d+\.\d+ /);
+  t.match(text.out, /\n  ovs-vsctl +(found|MISSING) /);
 });
