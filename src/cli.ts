@@ -16,6 +16,7 @@ Commands:
   up <scenario>              build the lab and leave it running
   run <scenario>             build the lab, run its experiment, report, tear it down
   status [lab]               the labs on this host: up, building or left over
+  watch [lab]                the live screen of a lab brought up with 'up' (also: status --watch)
   exec <node> -- <cmd...>    run a command inside a node's namespace ("ovs" is the lab's switch)
   down <lab>                 remove a lab
   clean                      remove every lab lablb left on this host
@@ -26,6 +27,7 @@ A lab is named after its scenario unless --name says otherwise.
 
 Global options:
   --json     one JSON object per line instead of text
+  --no-tui   plain lines instead of the live screen (also when not a terminal, or CI=true)
   --debug    print every command lablb runs, and stack traces
   -h, --help this help; 'lablb <command> --help' for one command
   --version
@@ -36,8 +38,9 @@ const HELP: Record<string, string> = {
   list: `Usage: lablb list [--json]\n\nLists the scenarios under scenarios/ with their titles.`,
   validate: `Usage: lablb validate <scenario>\n\nChecks a scenario file and prints every problem with file, line and column.\nNeeds no root and touches nothing on the host. Exit 0 when valid, 2 when not.`,
   up: `Usage: sudo lablb up <scenario> [--name LAB] [--explain] [--json]\n\nBuilds the lab and leaves it running: namespaces, a private Open vSwitch, ports,\naddresses, iptables, daemons. Everything it creates is journaled under /run/lablb/<lab>/.\n\n  --name LAB   name the lab (default: the scenario's name)\n  --explain    print every command 'up' would run, in order, and exit; touches nothing\n               and needs no root`,
-  run: `Usage: sudo lablb run <scenario> [--name LAB] [--json]\n\nBuilds the lab, runs the scenario's experiment while a prober sends traffic for the\nwhole run, reports each check with its measured figures, and tears the lab down\n(also on Ctrl-C). Exit 0 when every check holds, 1 when one fails.\n\n  --json       one JSON event per line, ending with a summary line`,
-  status: `Usage: lablb status [lab] [--json]\n\nShows every lab on this host (or one), whether it is building, up or left over by a\ncrash, its namespaces and processes: what 'clean' would remove.`,
+  run: `Usage: sudo lablb run <scenario> [--name LAB] [--json] [--no-tui]\n\nBuilds the lab, runs the scenario's experiment while a prober sends traffic for the\nwhole run, reports each check with its measured figures, and tears the lab down\n(also on Ctrl-C or q). Exit 0 when every check holds, 1 when one fails.\n\nOn a terminal it shows a live screen: topology, load balancer members, NAT counters,\ntraffic, the experiment's steps and events (? for keys). Elsewhere, with --no-tui or\nwith CI set, it prints plain lines.\n\n  --json       one JSON event per line, ending with a summary line`,
+  watch: `Usage: sudo lablb watch [lab]   (or: sudo lablb status --watch [lab])\n\nThe live screen of a lab brought up with 'up', without an experiment: members, NAT\ncounters, addresses, and, if the scenario has a prober, its traffic (sent while the\nscreen is open). q quits and leaves the lab up.`,
+  status: `Usage: lablb status [lab] [--json] [--watch]\n\nShows every lab on this host (or one), whether it is building, up or left over by a\ncrash, its namespaces and processes: what 'clean' would remove.\n\n  --watch      the live screen instead (see 'lablb watch --help')`,
   exec: `Usage: sudo lablb exec <node> [--lab LAB] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n\n  --lab LAB    which lab, when several are up`,
   down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
   doctor: `Usage: lablb doctor [--fix] [--json]\n\nLists every command lablb drives: found or missing, its version and Debian package,\nand the Open vSwitch datapath labs will use here. Exit 0 when everything a lab needs is\npresent, 1 when something is missing.\n\n  --fix        install what is missing (needs root; runs scripts/setup-host.sh --packages)`,
@@ -67,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
         explain: { type: 'boolean', default: false },
         'no-tui': { type: 'boolean', default: false },
         fix: { type: 'boolean', default: false },
+        watch: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -111,7 +115,11 @@ export async function main(argv: string[]): Promise<number> {
     json: values.json,
     reporter: values.json ? jsonReporter(write) : lineReporter(write),
     signal: controller.signal,
+    abort: () => controller.abort(),
   };
+  // The live screen: only on a terminal, and never for machines.
+  const ci = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
+  const tui = Boolean(process.stdout.isTTY && process.stdin.isTTY) && !values['no-tui'] && !values.json && !ci;
   const need = (what: string) => {
     if (args.length < 1) throw new UserError(`${verb} needs a ${what}`, `usage: ${HELP[verb].split('\n')[0].replace('Usage: ', '')}`);
     if (args.length > 1 && verb !== 'exec') throw new UserError(`${verb} takes one ${what}, got: ${args.join(' ')}`);
@@ -129,9 +137,12 @@ export async function main(argv: string[]): Promise<number> {
         return values.explain ? await explain(need('scenario'), values.name, ctx) : await up(need('scenario'), values.name, ctx);
       }
       case 'run':
-        return await (await import('./commands/up.js')).run(need('scenario'), values.name, ctx);
+        return await (await import('./commands/up.js')).run(need('scenario'), values.name, ctx, tui);
       case 'status':
+        if (values.watch) return await (await import('./commands/watch.js')).watch(args[0], ctx, tui);
         return await (await import('./commands/status.js')).status(args[0], ctx);
+      case 'watch':
+        return await (await import('./commands/watch.js')).watch(args[0], ctx, tui);
       case 'exec':
         return await (await import('./commands/exec.js')).exec(need('node'), rest, values.lab);
       case 'down':

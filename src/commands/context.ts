@@ -6,6 +6,7 @@ export interface CommandContext {
   err: (line: string) => void;
   reporter: Reporter;
   json: boolean;
-  /** Aborted on Ctrl-C or SIGTERM. */
+  /** Aborted on Ctrl-C, SIGTERM, or q on the live screen. */
   signal: AbortSignal;
+  abort: () => void;
 }

@@ -8,6 +8,7 @@ import { runExperiment } from '../experiment/run.js';
 import { buildPlan } from '../plan/plan.js';
 import { planToShell } from '../plan/ops.js';
 import type { CheckResult } from '../report/events.js';
+import type { Lab } from '../model.js';
 import { loadLab } from './common.js';
 import type { CommandContext } from './context.js';
 import { requireRoot } from '../engine/preflight.js';
@@ -20,9 +21,7 @@ export async function explain(scenario: string, name: string | undefined, ctx: C
 }
 
 /** Builds the lab; on any failure removes what was built and rethrows. */
-async function build(verb: string, scenario: string, name: string | undefined, ctx: CommandContext): Promise<PreparedLab> {
-  const lab = loadLab(scenario, name);
-  requireRoot(verb);
+async function build(lab: Lab, ctx: CommandContext): Promise<PreparedLab> {
   const prepared = await prepareLab(lab, realDriver, ctx.reporter.event);
   try {
     await applyLab(prepared, ctx.reporter.event, ctx.signal);
@@ -41,7 +40,9 @@ async function tearDown(p: PreparedLab, ctx: CommandContext): Promise<void> {
 }
 
 export async function up(scenario: string, name: string | undefined, ctx: CommandContext): Promise<number> {
-  const p = await build('up', scenario, name, ctx);
+  const lab = loadLab(scenario, name);
+  requireRoot('up');
+  const p = await build(lab, ctx);
   if (!ctx.json) {
     const some = p.lab.nodes.find((n) => n.role === 'external') ?? p.lab.nodes[0];
     ctx.out(`Try: sudo lablb exec ${some.name} -- ip addr`);
@@ -51,21 +52,34 @@ export async function up(scenario: string, name: string | undefined, ctx: Comman
   return EXIT_OK;
 }
 
-export async function run(scenario: string, name: string | undefined, ctx: CommandContext): Promise<number> {
-  const p = await build('run', scenario, name, ctx);
+export async function run(scenario: string, name: string | undefined, ctx: CommandContext, tui: boolean): Promise<number> {
+  const lab = loadLab(scenario, name);
+  requireRoot('run');
+  // The live screen is loaded only when used: ink and react are not needed otherwise.
+  const screen = tui ? await (await import('../ui/screen.js')).openScreen(lab, 'run', ctx.abort) : undefined;
+  const runCtx = screen ? { ...ctx, reporter: screen.store } : ctx;
   let checks: CheckResult[] = [];
   let failure: unknown;
+  let p: PreparedLab | undefined;
   try {
-    checks = await runExperiment(p, realDriver, ctx.reporter.event, ctx.signal);
+    p = await build(lab, runCtx);
+    screen?.observe(p.lab);
+    checks = await runExperiment(p, realDriver, runCtx.reporter.event, ctx.signal, (live) => screen?.store.attach(live));
   } catch (err) {
     failure = err;
   } finally {
-    await tearDown(p, ctx);
+    if (p) await tearDown(p, runCtx);
+    screen?.close();
   }
   if (failure) throw failure;
   const interrupted = ctx.signal.aborted;
   const ok = !interrupted && checks.length > 0 && checks.every((c) => c.ok);
-  ctx.reporter.event({ type: 'summary', scenario: p.lab.scenario, lab: p.lab.name, ok, checks });
+  const summary = { type: 'summary' as const, scenario: lab.scenario, lab: lab.name, ok, checks };
+  if (screen) {
+    // The screen is gone; leave the results on the terminal.
+    for (const c of checks) ctx.reporter.event({ type: 'check', ...c });
+  }
+  ctx.reporter.event(summary);
   if (interrupted) return EXIT_CANNOT_RUN;
   return ok ? EXIT_OK : EXIT_CHECK_FAILED;
 }

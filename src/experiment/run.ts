@@ -20,7 +20,19 @@ async function waitUntil(done: () => Promise<boolean>, timeoutMs: number): Promi
   return false;
 }
 
-export async function runExperiment(built: BuiltLab, driver: HostDriver, emit: Emit, signal: AbortSignal): Promise<CheckResult[]> {
+/** What a live screen can watch while the experiment runs. */
+export interface LiveExperiment {
+  prober: Prober;
+  haproxy: HaproxyWatch;
+}
+
+export async function runExperiment(
+  built: BuiltLab,
+  driver: HostDriver,
+  emit: Emit,
+  signal: AbortSignal,
+  onLive?: (live: LiveExperiment) => void,
+): Promise<CheckResult[]> {
   const { lab } = built;
   const experiment = lab.experiment;
   if (!experiment) return [];
@@ -31,6 +43,7 @@ export async function runExperiment(built: BuiltLab, driver: HostDriver, emit: E
   const watch = new HaproxyWatch(lab, emit);
   const prober = Prober.start(lab.name, experiment.probe, PROBER_MAX_SECONDS);
   const ctx: StepContext = { lab, driver, engine: built.engine, prober, watch, baseline };
+  onLive?.({ prober, haproxy: watch });
   const checks: CheckResult[] = [];
   try {
     emit({ type: 'note', message: `probing ${experiment.probe.url} from ${experiment.probe.from} every ${experiment.probe.intervalMs} ms` });

@@ -1,0 +1,226 @@
+// The panels of the live screen. Each renders part of a LabView and nothing else.
+import { Box, Text } from 'ink';
+import type { LabPort } from '../model.js';
+import { clock, sparkline, type EventLine, type LabView, type StepView, type Tone } from './view.js';
+
+const TONE: Record<Tone, string | undefined> = { info: undefined, good: 'green', bad: 'red' };
+
+function statusColor(status: string): string {
+  if (status.startsWith('DOWN')) return 'red';
+  if (status === 'UP') return 'green';
+  return 'yellow';
+}
+
+export function Panel(props: { title: string; width?: number | string; height?: number; grow?: number; children: React.ReactNode }) {
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor="gray" paddingX={1} width={props.width} height={props.height} flexGrow={props.grow} overflow="hidden">
+      <Text bold color="cyan">{props.title}</Text>
+      {props.children}
+    </Box>
+  );
+}
+
+export function Header({ view, width }: { view: LabView; width: number }) {
+  const { lab } = view;
+  const running = view.steps.findIndex((s) => s.status === 'running');
+  const state =
+    view.phase === 'building'
+      ? `building ${view.build.started}/${view.build.total}`
+      : view.phase === 'experiment' && running >= 0
+        ? `step ${running + 1}/${view.steps.length}: ${view.steps[running].name}`
+        : view.summary
+          ? `${view.summary.passed}/${view.summary.total} checks passed`
+          : view.phase === 'ready'
+            ? view.mode === 'watch' ? 'watching' : 'up'
+            : view.phase;
+  const right = `${state}  ${view.datapath ? `${view.datapath} · ` : ''}${clock(view.now)}`;
+  // Exactly one line: the title gives way first.
+  const room = width - 2 - right.length - `lablb ${lab.name} `.length - 2;
+  const title = lab.title && room > 8 ? (lab.title.length > room ? `${lab.title.slice(0, room - 1)}…` : lab.title) : '';
+  return (
+    <Box justifyContent="space-between" paddingX={1} height={1} overflow="hidden">
+      <Text wrap="truncate">
+        <Text bold>lablb</Text> <Text color="cyan">{lab.name}</Text>
+        {title ? <Text color="gray"> {title}</Text> : null}
+      </Text>
+      <Text wrap="truncate">
+        <Text color={view.summary ? (view.summary.ok ? 'green' : 'red') : 'yellow'}>{state}</Text>
+        <Text color="gray">  {view.datapath ? `${view.datapath} · ` : ''}{clock(view.now)}</Text>
+      </Text>
+    </Box>
+  );
+}
+
+/** The addresses a node holds beyond its ports' own: floating IPs, VIPs that moved to it. */
+function extraAddresses(view: LabView, node: string, ports: LabPort[]): string[] {
+  const own = new Set(ports.map((p) => p.address));
+  return (view.addresses[node] ?? []).map((a) => a.address.split('/')[0]).filter((a) => !own.has(a));
+}
+
+export function Topology({ view }: { view: LabView }) {
+  const { lab } = view;
+  const vips = new Map(lab.nodes.flatMap((n) => n.services.flatMap((s) => (s.kind === 'haproxy' ? [[s.listener.address, `VIP ${s.node}/${s.name}`] as const] : []))));
+  return (
+    <Panel title="Topology" grow={1}>
+      {lab.switch.bridges.map((br) => (
+        <Box key={br} flexDirection="column">
+          <Text bold>{br}</Text>
+          {lab.nodes.flatMap((n) => n.ports.filter((p) => p.bridge === br).map((p) => {
+            const selected = view.selected === n.name;
+            const extra = extraAddresses(view, n.name, n.ports);
+            return (
+              <Text key={`${n.name}/${p.name}`} inverse={selected} wrap="truncate">
+                {'  '}<Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(9)}
+                <Text color="cyan">{n.name.padEnd(10)}</Text>{` ${p.name} ${p.address}/${p.prefix}`}
+                {vips.has(p.address) ? <Text color="magenta"> {vips.get(p.address)}</Text> : null}
+                {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> holds {extra.join(', ')}</Text> : null}
+              </Text>
+            );
+          }))}
+        </Box>
+      ))}
+      {view.selected === 'ovs' ? <Text inverse>  ovs (the lab's switch: {lab.switch.namespace})</Text> : null}
+    </Panel>
+  );
+}
+
+export function Services({ view }: { view: LabView }) {
+  const lbs = view.lab.nodes.flatMap((n) => n.services.filter((s) => s.kind === 'haproxy'));
+  return (
+    <Panel title="Services" grow={1}>
+      {lbs.length === 0 ? <Text color="gray">no load balancers</Text> : null}
+      {lbs.map((lb) => lb.kind === 'haproxy' && (
+        <Box key={`${lb.node}/${lb.name}`} flexDirection="column">
+          <Text>
+            <Text bold>{lb.node}/{lb.name}</Text> haproxy {lb.listener.address}:{lb.listener.port} {lb.listener.protocol} {lb.pool.lbMethod}
+          </Text>
+          {lb.pool.members.map((m) => {
+            const st = view.members.find((x) => x.loadbalancer === `${lb.node}/${lb.name}` && x.member === m.id);
+            return (
+              <Text key={m.id} wrap="truncate">
+                {'  '}{m.node.padEnd(8)} {`${m.address}:${m.port}`.padEnd(16)}
+                <Text color={st ? statusColor(st.status) : 'gray'} bold>{(st?.status ?? '?').padEnd(9)}</Text>
+                <Text color="gray"> sess {String(st?.sessions ?? '-').padStart(3)}  check {st?.checkStatus || '-'}</Text>
+              </Text>
+            );
+          })}
+        </Box>
+      ))}
+    </Panel>
+  );
+}
+
+export function Nat({ view }: { view: LabView }) {
+  if (view.nat.length === 0) return null;
+  return (
+    <Panel title="NAT (packets: first packet of each new flow)" grow={1}>
+      {view.nat.map((r) => (
+        <Text key={`${r.router} ${r.rule}`} wrap="truncate">
+          <Text color="gray">{r.router} </Text>{r.label.padEnd(44)}
+          <Text bold>{String(r.packets).padStart(6)}</Text>
+          {r.delta > 0 ? <Text color="green"> +{r.delta}</Text> : null}
+        </Text>
+      ))}
+    </Panel>
+  );
+}
+
+export function Traffic({ view, width, height }: { view: LabView; width: number; height: number }) {
+  const t = view.traffic;
+  if (!t) return <Panel title="Traffic" height={height}><Text color="gray">the prober starts once the lab is up</Text></Panel>;
+  const rate = t.recentOkRate === undefined ? '-' : `${(t.recentOkRate * 100).toFixed(1)}%`;
+  const spark = t.spark.slice(-Math.max(10, width - 8));
+  return (
+    <Panel title={`Traffic: ${t.from} -> ${t.url} every ${t.intervalMs} ms`} height={height}>
+      <Text>
+        ok (last 5 s) <Text bold color={t.recentOkRate === 1 ? 'green' : 'red'}>{rate}</Text>
+        {'  '}p50 {t.p50Ms} ms  requests {t.requests}  failed <Text color={t.failed ? 'red' : undefined}>{t.failed}</Text>
+        {'  '}longest outage {t.longestOutageMs} ms
+        {t.lastBody ? <Text color="gray">  last reply {t.lastBody}</Text> : null}
+      </Text>
+      <Text>
+        <Text color={t.spark.some((v) => v === null) ? 'yellow' : 'green'}>{sparkline(spark)}</Text>
+        <Text color="gray"> latency, last 30 s</Text>
+      </Text>
+      {t.outageMs !== undefined ? (
+        <Text bold color="red">OUTAGE {(t.outageMs / 1000).toFixed(1)} s ({t.lastError})</Text>
+      ) : (
+        <Text color="gray">no outage now</Text>
+      )}
+    </Panel>
+  );
+}
+
+const MARK: Record<StepView['status'], [string, string | undefined]> = {
+  pending: ['·', 'gray'],
+  running: ['▶', 'yellow'],
+  pass: ['✔', 'green'],
+  fail: ['✘', 'red'],
+};
+
+export function Experiment({ view }: { view: LabView }) {
+  if (view.steps.length === 0) return null;
+  return (
+    <Panel title="Experiment" grow={1}>
+      {view.steps.map((s) => (
+        <Text key={s.name} wrap="truncate">
+          <Text color={MARK[s.status][1]}>{MARK[s.status][0]} {s.name}</Text>
+          {s.detail ? <Text color="gray"> {s.detail}</Text> : null}
+        </Text>
+      ))}
+    </Panel>
+  );
+}
+
+export function Events({ events, rows }: { events: EventLine[]; rows: number }) {
+  return (
+    <Panel title="Events" grow={1}>
+      {events.slice(-rows).map((e, i) => (
+        <Text key={`${e.at}-${i}`} wrap="truncate">
+          <Text color="gray">{clock(e.at)} </Text>
+          <Text color={TONE[e.tone]}>{e.text}</Text>
+        </Text>
+      ))}
+    </Panel>
+  );
+}
+
+export function Details({ view }: { view: LabView }) {
+  const d = view.details;
+  if (!d) return null;
+  const section = (title: string, items: string[]) => (
+    <Box flexDirection="column">
+      <Text bold>{title}</Text>
+      {items.length ? items.map((l) => <Text key={l} wrap="truncate">  {l}</Text>) : <Text color="gray">  (none)</Text>}
+    </Box>
+  );
+  return (
+    <Panel title={`Node ${d.node} (enter or esc to close)`} grow={1}>
+      {section('addresses', d.addresses)}
+      {section('routes', d.routes)}
+      {d.rules.length ? section('nat rules', d.rules) : null}
+      {section('lablb processes', d.processes)}
+    </Panel>
+  );
+}
+
+export function Help({ mode }: { mode: LabView['mode'] }) {
+  return (
+    <Panel title="Keys">
+      <Text>q, ctrl-c   quit{mode === 'run' ? ' (tears the lab down)' : ' (the lab stays up; sudo lablb down <lab> removes it)'}</Text>
+      <Text>tab, →, ↓   select the next node;  shift-tab, ←, ↑ the previous one</Text>
+      <Text>enter       show or hide the selected node's addresses, routes, rules, processes</Text>
+      <Text>esc         close details and help;  ?  this help</Text>
+    </Panel>
+  );
+}
+
+export function Footer({ view }: { view: LabView }) {
+  return (
+    <Box paddingX={1} height={1} overflow="hidden">
+      <Text color="gray" wrap="truncate">
+        q quit · ? help · tab select node{view.selected ? ` (${view.selected})` : ''} · enter details
+      </Text>
+    </Box>
+  );
+}

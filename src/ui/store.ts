@@ -1,0 +1,128 @@
+// The live screen's state: folds engine events, observer polls and prober results into a
+// LabView, and hands components a new snapshot when something changed
+// (useSyncExternalStore). It also takes the screen's few actions (select a node, help).
+import type { Prober } from '../experiment/prober-client.js';
+import type { Lab } from '../model.js';
+import type { AddressWatch } from '../observe/address-watch.js';
+import type { HaproxyWatch } from '../observe/haproxy-watch.js';
+import type { NatWatch } from '../observe/nat-watch.js';
+import { nodeDetails } from '../observe/node-details.js';
+import type { LabEvent } from '../report/events.js';
+import type { Reporter } from '../report/reporters.js';
+import { applyEvent, applyNat, initialView, trafficView, type LabView } from './view.js';
+
+export interface LiveSources {
+  haproxy?: HaproxyWatch;
+  nat?: NatWatch;
+  addresses?: AddressWatch;
+  prober?: Prober;
+}
+
+/** Addresses change rarely (a VIP moving); poll them every this many ticks. */
+const ADDRESS_EVERY = 4;
+
+export class LiveStore implements Reporter {
+  private view: LabView;
+  private readonly listeners = new Set<() => void>();
+  private sources: LiveSources = {};
+  private timer?: NodeJS.Timeout;
+  private ticks = 0;
+  private readonly started = Date.now();
+  private polling = false;
+
+  constructor(lab: Lab, mode: LabView['mode']) {
+    this.view = initialView(lab, mode);
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): LabView => this.view;
+
+  private set(next: LabView): void {
+    this.view = { ...next, now: Date.now() - this.started };
+    for (const l of this.listeners) l();
+  }
+
+  event = (e: LabEvent): void => this.set(applyEvent({ ...this.view, now: Date.now() - this.started }, e));
+
+  attach(sources: LiveSources): void {
+    this.sources = { ...this.sources, ...sources };
+  }
+
+  /** Polls the observers every intervalMs (2 Hz by default) until stop(). */
+  start(intervalMs = 500): void {
+    const tick = async () => {
+      await this.poll();
+      this.timer = setTimeout(tick, intervalMs);
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const { haproxy, nat, addresses, prober } = this.sources;
+      const addressTick = this.ticks++ % ADDRESS_EVERY === 0;
+      await Promise.all([haproxy?.poll(), nat?.poll(), addressTick ? addresses?.poll() : undefined]);
+      let view = this.view;
+      if (haproxy) view = { ...view, members: [...haproxy.members.values()] };
+      if (nat) view = applyNat(view, nat.rules);
+      if (addresses) view = { ...view, addresses: Object.fromEntries(addresses.addresses) };
+      const probe = view.lab.experiment?.probe;
+      if (prober && probe) view = { ...view, traffic: trafficView(prober.samples, probe, Date.now()) };
+      this.set(view);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  // Actions from the keyboard.
+
+  toggleHelp(): void {
+    this.set({ ...this.view, help: !this.view.help });
+  }
+
+  /** The nodes a person can select: every namespace, the switch last. */
+  selectable(): string[] {
+    return [...this.view.lab.nodes.map((n) => n.name), 'ovs'];
+  }
+
+  moveSelection(step: 1 | -1): void {
+    const names = this.selectable();
+    const i = this.view.selected ? names.indexOf(this.view.selected) : -1;
+    const next = names[(i + step + names.length) % names.length];
+    this.set({ ...this.view, selected: next, details: this.view.details ? undefined : this.view.details });
+    if (this.view.details === undefined && this.detailsOpen) void this.loadDetails(next);
+  }
+
+  private detailsOpen = false;
+
+  async toggleDetails(): Promise<void> {
+    this.detailsOpen = !this.detailsOpen;
+    if (!this.detailsOpen || !this.view.selected) {
+      this.detailsOpen = false;
+      this.set({ ...this.view, details: undefined });
+      return;
+    }
+    await this.loadDetails(this.view.selected);
+  }
+
+  closeDetails(): void {
+    this.detailsOpen = false;
+    this.set({ ...this.view, details: undefined, help: false });
+  }
+
+  private async loadDetails(node: string): Promise<void> {
+    const details = await nodeDetails(this.view.lab, node);
+    if (this.detailsOpen && this.view.selected === node) this.set({ ...this.view, details });
+  }
+}
