@@ -99,14 +99,19 @@ export async function main(argv: string[]): Promise<number> {
   // Each verb's modules load on demand: `--help` and `validate` stay quick.
   if (debug) (await import('./drivers/process.js')).setCommandLog((line) => err(line));
 
+  // A terminal that went away (EIO) or a closed pipe (EPIPE) must not stop a teardown: with
+  // nowhere to print, lablb carries on quietly.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) return;
     err(`lablb: ${sig}: stopping and tearing down...`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP: the terminal went away (a closed window, a killed tmux); tear down as for Ctrl-C.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const sig of signals) process.on(sig, onSignal);
 
   const write = (line: string) => out(line);
   const ctx: CommandContext = {
@@ -157,8 +162,7 @@ export async function main(argv: string[]): Promise<number> {
     reportError(e, debug, err);
     return EXIT_CANNOT_RUN;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of signals) process.off(sig, onSignal);
   }
 }
 

@@ -18,6 +18,7 @@ export class HaproxyWatch {
   /** Keyed by `${lb node}/${lb name}/${member id}`. */
   readonly members = new Map<string, MemberState>();
   private timer?: NodeJS.Timeout;
+  private running = false;
   private readonly lbs: HaproxyService[];
   private readonly started = Date.now();
 
@@ -26,14 +27,17 @@ export class HaproxyWatch {
   }
 
   start(intervalMs = 50): void {
+    this.running = true;
     const tick = async () => {
       await this.poll();
-      this.timer = setTimeout(tick, intervalMs);
+      // stop() may have come while the poll was in flight: do not schedule another.
+      if (this.running) this.timer = setTimeout(tick, intervalMs);
     };
     void tick();
   }
 
   stop(): void {
+    this.running = false;
     clearTimeout(this.timer);
   }
 

@@ -21,15 +21,15 @@ export function watchedRules(lab: Lab): Omit<NatRuleState, 'packets'>[] {
       ...l3.floatingIps.flatMap(({ floating, fixed }) => {
         const r = floatingIpRules(floating, fixed);
         return [
-          { router: n.name, label: `DNAT ${floating} -> ${fixed} (PREROUTING)`, rule: r.dnat },
-          { router: n.name, label: `DNAT ${floating} -> ${fixed} (OUTPUT)`, rule: r.outputDnat },
-          { router: n.name, label: `SNAT ${fixed} -> ${floating} (float-snat)`, rule: r.snat },
+          { router: n.name, label: `PREROUTING DNAT ${floating} -> ${fixed}`, rule: r.dnat },
+          { router: n.name, label: `OUTPUT     DNAT ${floating} -> ${fixed}`, rule: r.outputDnat },
+          { router: n.name, label: `float-snat SNAT ${fixed} -> ${floating}`, rule: r.snat },
         ];
       }),
       ...(l3.enableSnat
         ? l3.internalCidrs.map((cidr) => ({
             router: n.name,
-            label: `SNAT ${cidr} -> ${l3.gatewayAddress} (snat)`,
+            label: `snat       SNAT ${cidr} -> ${l3.gatewayAddress}`,
             rule: `-A neutron-l3-agent-snat -s ${cidr} -j SNAT --to-source ${l3.gatewayAddress}`,
           }))
         : []),

@@ -5,39 +5,73 @@ import { Details, Events, Experiment, Footer, Header, Help, Nat, Services, Topol
 import type { LiveStore } from './store.js';
 import type { LabView } from './view.js';
 
-/** Rows each part of the screen takes, so the whole frame is exactly `rows` high: a frame that
- *  keeps its height redraws cleanly, one that grows scrolls and leaves stale lines. */
-export function layout(view: LabView, columns: number, rows: number) {
-  const wide = columns >= 100;
+export type PanelId = 'topology' | 'services' | 'nat' | 'traffic' | 'experiment' | 'events';
+
+export interface Layout {
+  /** Side by side: topology | services+nat above, experiment | events below. */
+  wide: boolean;
+  /** Panels shown, with their heights; the rest do not fit and are left out. */
+  heights: Partial<Record<PanelId, number>>;
+}
+
+/** Heights for every panel, so the frame is exactly `rows` high: a frame that keeps its height
+ *  redraws cleanly, one that outgrows the terminal scrolls. On a small terminal the least
+ *  important panels are left out, never squeezed. */
+export function layout(view: LabView, columns: number, rows: number): Layout {
   const { lab } = view;
-  const topology = 3 + lab.switch.bridges.length + lab.nodes.reduce((n, node) => n + node.ports.length, 0);
-  const lbs = lab.nodes.flatMap((n) => n.services.filter((s) => s.kind === 'haproxy'));
-  const services = 3 + Math.max(1, lbs.reduce((n, lb) => n + 1 + (lb.kind === 'haproxy' ? lb.pool.members.length : 0), 0));
-  const nat = view.nat.length ? 3 + view.nat.length : 0;
-  const right = services + nat;
-  const top = view.details || view.help ? Math.max(topology, right, 12) : wide ? Math.max(topology, right) : topology + right;
-  const traffic = lab.experiment ? 6 : 0;
-  const bottom = Math.max(5, rows - 2 - top - traffic);
-  return { wide, top, traffic, bottom, events: Math.max(1, bottom - 3) };
+  const lbs = lab.nodes.flatMap((n) => n.services.flatMap((s) => (s.kind === 'haproxy' ? [s] : [])));
+  const natural: Record<PanelId, number> = {
+    topology: view.help ? 8 : view.details ? 12 : 3 + lab.switch.bridges.length + lab.nodes.reduce((n, node) => n + node.ports.length, 0),
+    services: 3 + Math.max(1, lbs.reduce((n, lb) => n + 1 + lb.pool.members.length, 0)),
+    nat: view.nat.length ? 3 + view.nat.length : 0,
+    traffic: lab.experiment ? 6 : 0,
+    experiment: view.steps.length ? 3 + view.steps.length : 0,
+    events: 5,
+  };
+  const body = rows - 2; // header and footer
+  if (columns >= 100) {
+    const top = Math.max(natural.topology, natural.services + natural.nat);
+    const bottom = body - top - natural.traffic;
+    if (bottom >= Math.max(5, natural.experiment)) {
+      return { wide: true, heights: { topology: top, services: natural.services, nat: natural.nat || undefined, traffic: natural.traffic || undefined, experiment: bottom, events: bottom } };
+    }
+  }
+  // Stacked: the most important panels first, each at its natural height; events take the rest.
+  const heights: Layout['heights'] = {};
+  let left = body - natural.events;
+  for (const id of ['services', 'traffic', 'experiment', 'nat', 'topology'] as const) {
+    if (natural[id] > 0 && natural[id] <= left) {
+      heights[id] = natural[id];
+      left -= natural[id];
+    }
+  }
+  heights.events = left + natural.events;
+  return { wide: false, heights };
 }
 
 export function Screen({ view, columns, rows }: { view: LabView; columns: number; rows: number }) {
-  const l = layout(view, columns, rows);
+  const { wide, heights: h } = layout(view, columns, rows);
+  const topology = h.topology ? view.help ? <Help mode={view.mode} height={h.topology} /> : view.details ? <Details view={view} height={h.topology} /> : <Topology view={view} height={h.topology} width={wide ? Math.floor(columns * 0.52) : undefined} /> : null;
+  const services = h.services ? <Services view={view} height={h.services} /> : null;
+  const nat = h.nat ? <Nat view={view} height={h.nat} /> : null;
+  const traffic = h.traffic ? <Traffic view={view} width={columns - 4} height={h.traffic} /> : null;
+  const experiment = h.experiment ? <Experiment view={view} height={h.experiment} /> : null;
+  const events = h.events ? <Events events={view.events} height={h.events} /> : null;
   return (
     <Box flexDirection="column" width={columns} height={rows} overflow="hidden">
       <Header view={view} width={columns} />
-      <Box flexDirection={l.wide ? 'row' : 'column'} height={l.top} overflow="hidden">
-        {view.help ? <Help mode={view.mode} /> : view.details ? <Details view={view} /> : <Topology view={view} />}
-        <Box flexDirection="column" flexGrow={1}>
-          <Services view={view} />
-          <Nat view={view} />
-        </Box>
-      </Box>
-      {l.traffic ? <Traffic view={view} width={columns - 4} height={l.traffic} /> : null}
-      <Box flexDirection={l.wide ? 'row' : 'column'} height={l.bottom} overflow="hidden">
-        <Experiment view={view} />
-        <Events events={view.events} rows={l.events} />
-      </Box>
+      {wide ? (
+        <>
+          <Box flexDirection="row" height={h.topology}>
+            {topology}
+            <Box flexDirection="column" flexGrow={1} flexBasis={0}>{services}{nat}</Box>
+          </Box>
+          {traffic}
+          <Box flexDirection="row" height={h.events}>{experiment}{events}</Box>
+        </>
+      ) : (
+        <>{topology}{services}{nat}{traffic}{experiment}{events}</>
+      )}
       <Footer view={view} />
     </Box>
   );

@@ -12,8 +12,10 @@ function statusColor(status: string): string {
 }
 
 export function Panel(props: { title: string; width?: number | string; height?: number; grow?: number; children: React.ReactNode }) {
+  // flexShrink 0: a panel keeps the height the layout gave it; the layout leaves out what does
+  // not fit. flexBasis 0: a growing panel's width comes from the room left, not its text.
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor="gray" paddingX={1} width={props.width} height={props.height} flexGrow={props.grow} overflow="hidden">
+    <Box flexDirection="column" borderStyle="round" borderColor="gray" paddingX={1} width={props.width} height={props.height} flexGrow={props.grow} flexBasis={props.grow ? 0 : undefined} flexShrink={0} overflow="hidden">
       <Text bold color="cyan">{props.title}</Text>
       {props.children}
     </Box>
@@ -57,11 +59,11 @@ function extraAddresses(view: LabView, node: string, ports: LabPort[]): string[]
   return (view.addresses[node] ?? []).map((a) => a.address.split('/')[0]).filter((a) => !own.has(a));
 }
 
-export function Topology({ view }: { view: LabView }) {
+export function Topology({ view, height, width }: { view: LabView; height: number; width?: number }) {
   const { lab } = view;
-  const vips = new Map(lab.nodes.flatMap((n) => n.services.flatMap((s) => (s.kind === 'haproxy' ? [[s.listener.address, `VIP ${s.node}/${s.name}`] as const] : []))));
+  const vips = new Map(lab.nodes.flatMap((n) => n.services.flatMap((s) => (s.kind === 'haproxy' ? [[s.listener.address, `VIP ${s.name}`] as const] : []))));
   return (
-    <Panel title="Topology" grow={1}>
+    <Panel title="Topology" width={width} grow={width ? 0 : 1} height={height}>
       {lab.switch.bridges.map((br) => (
         <Box key={br} flexDirection="column">
           <Text bold>{br}</Text>
@@ -70,10 +72,10 @@ export function Topology({ view }: { view: LabView }) {
             const extra = extraAddresses(view, n.name, n.ports);
             return (
               <Text key={`${n.name}/${p.name}`} inverse={selected} wrap="truncate">
-                {'  '}<Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(9)}
-                <Text color="cyan">{n.name.padEnd(10)}</Text>{` ${p.name} ${p.address}/${p.prefix}`}
+                <Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(9)}
+                <Text color="cyan">{n.name.padEnd(10)}</Text>{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
                 {vips.has(p.address) ? <Text color="magenta"> {vips.get(p.address)}</Text> : null}
-                {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> holds {extra.join(', ')}</Text> : null}
+                {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
               </Text>
             );
           }))}
@@ -84,10 +86,10 @@ export function Topology({ view }: { view: LabView }) {
   );
 }
 
-export function Services({ view }: { view: LabView }) {
+export function Services({ view, height }: { view: LabView; height: number }) {
   const lbs = view.lab.nodes.flatMap((n) => n.services.filter((s) => s.kind === 'haproxy'));
   return (
-    <Panel title="Services" grow={1}>
+    <Panel title="Services (haproxy members)" height={height}>
       {lbs.length === 0 ? <Text color="gray">no load balancers</Text> : null}
       {lbs.map((lb) => lb.kind === 'haproxy' && (
         <Box key={`${lb.node}/${lb.name}`} flexDirection="column">
@@ -98,9 +100,9 @@ export function Services({ view }: { view: LabView }) {
             const st = view.members.find((x) => x.loadbalancer === `${lb.node}/${lb.name}` && x.member === m.id);
             return (
               <Text key={m.id} wrap="truncate">
-                {'  '}{m.node.padEnd(8)} {`${m.address}:${m.port}`.padEnd(16)}
+                {' '}{m.node.padEnd(7)}{`${m.address}:${m.port}`.padEnd(15)}
                 <Text color={st ? statusColor(st.status) : 'gray'} bold>{(st?.status ?? '?').padEnd(9)}</Text>
-                <Text color="gray"> sess {String(st?.sessions ?? '-').padStart(3)}  check {st?.checkStatus || '-'}</Text>
+                <Text color="gray">sess {String(st?.sessions ?? '-').padEnd(3)} {st?.checkStatus || '-'}</Text>
               </Text>
             );
           })}
@@ -110,13 +112,13 @@ export function Services({ view }: { view: LabView }) {
   );
 }
 
-export function Nat({ view }: { view: LabView }) {
-  if (view.nat.length === 0) return null;
+export function Nat({ view, height }: { view: LabView; height: number }) {
+  const routers = new Set(view.nat.map((r) => r.router));
   return (
-    <Panel title="NAT (packets: first packet of each new flow)" grow={1}>
+    <Panel title={`NAT in ${[...routers].join(', ')} (packets = new flows)`} height={height}>
       {view.nat.map((r) => (
         <Text key={`${r.router} ${r.rule}`} wrap="truncate">
-          <Text color="gray">{r.router} </Text>{r.label.padEnd(44)}
+          {routers.size > 1 ? <Text color="gray">{r.router} </Text> : null}{r.label.padEnd(42)}
           <Text bold>{String(r.packets).padStart(6)}</Text>
           {r.delta > 0 ? <Text color="green"> +{r.delta}</Text> : null}
         </Text>
@@ -129,10 +131,10 @@ export function Traffic({ view, width, height }: { view: LabView; width: number;
   const t = view.traffic;
   if (!t) return <Panel title="Traffic" height={height}><Text color="gray">the prober starts once the lab is up</Text></Panel>;
   const rate = t.recentOkRate === undefined ? '-' : `${(t.recentOkRate * 100).toFixed(1)}%`;
-  const spark = t.spark.slice(-Math.max(10, width - 8));
+  const spark = t.spark.slice(-Math.max(10, width - 24));
   return (
     <Panel title={`Traffic: ${t.from} -> ${t.url} every ${t.intervalMs} ms`} height={height}>
-      <Text>
+      <Text wrap="truncate">
         ok (last 5 s) <Text bold color={t.recentOkRate === 1 ? 'green' : 'red'}>{rate}</Text>
         {'  '}p50 {t.p50Ms} ms  requests {t.requests}  failed <Text color={t.failed ? 'red' : undefined}>{t.failed}</Text>
         {'  '}longest outage {t.longestOutageMs} ms
@@ -158,10 +160,9 @@ const MARK: Record<StepView['status'], [string, string | undefined]> = {
   fail: ['✘', 'red'],
 };
 
-export function Experiment({ view }: { view: LabView }) {
-  if (view.steps.length === 0) return null;
+export function Experiment({ view, height }: { view: LabView; height: number }) {
   return (
-    <Panel title="Experiment" grow={1}>
+    <Panel title="Experiment" grow={1} height={height}>
       {view.steps.map((s) => (
         <Text key={s.name} wrap="truncate">
           <Text color={MARK[s.status][1]}>{MARK[s.status][0]} {s.name}</Text>
@@ -172,10 +173,10 @@ export function Experiment({ view }: { view: LabView }) {
   );
 }
 
-export function Events({ events, rows }: { events: EventLine[]; rows: number }) {
+export function Events({ events, height }: { events: EventLine[]; height: number }) {
   return (
-    <Panel title="Events" grow={1}>
-      {events.slice(-rows).map((e, i) => (
+    <Panel title="Events" grow={1} height={height}>
+      {events.slice(-Math.max(1, height - 3)).map((e, i) => (
         <Text key={`${e.at}-${i}`} wrap="truncate">
           <Text color="gray">{clock(e.at)} </Text>
           <Text color={TONE[e.tone]}>{e.text}</Text>
@@ -185,7 +186,7 @@ export function Events({ events, rows }: { events: EventLine[]; rows: number }) 
   );
 }
 
-export function Details({ view }: { view: LabView }) {
+export function Details({ view, height }: { view: LabView; height: number }) {
   const d = view.details;
   if (!d) return null;
   const section = (title: string, items: string[]) => (
@@ -195,7 +196,7 @@ export function Details({ view }: { view: LabView }) {
     </Box>
   );
   return (
-    <Panel title={`Node ${d.node} (enter or esc to close)`} grow={1}>
+    <Panel title={`Node ${d.node} (enter or esc to close)`} grow={1} height={height}>
       {section('addresses', d.addresses)}
       {section('routes', d.routes)}
       {d.rules.length ? section('nat rules', d.rules) : null}
@@ -204,9 +205,9 @@ export function Details({ view }: { view: LabView }) {
   );
 }
 
-export function Help({ mode }: { mode: LabView['mode'] }) {
+export function Help({ mode, height }: { mode: LabView['mode']; height: number }) {
   return (
-    <Panel title="Keys">
+    <Panel title="Keys" grow={1} height={height}>
       <Text>q, ctrl-c   quit{mode === 'run' ? ' (tears the lab down)' : ' (the lab stays up; sudo lablb down <lab> removes it)'}</Text>
       <Text>tab, →, ↓   select the next node;  shift-tab, ←, ↑ the previous one</Text>
       <Text>enter       show or hide the selected node's addresses, routes, rules, processes</Text>

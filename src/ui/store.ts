@@ -29,6 +29,7 @@ export class LiveStore implements Reporter {
   private ticks = 0;
   private readonly started = Date.now();
   private polling = false;
+  private running = false;
 
   constructor(lab: Lab, mode: LabView['mode']) {
     this.view = initialView(lab, mode);
@@ -54,14 +55,17 @@ export class LiveStore implements Reporter {
 
   /** Polls the observers every intervalMs (2 Hz by default) until stop(). */
   start(intervalMs = 500): void {
+    this.running = true;
     const tick = async () => {
       await this.poll();
-      this.timer = setTimeout(tick, intervalMs);
+      // stop() may have come while the poll was in flight: do not schedule another.
+      if (this.running) this.timer = setTimeout(tick, intervalMs);
     };
     this.timer = setTimeout(tick, 0);
   }
 
   stop(): void {
+    this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;
   }

@@ -84,7 +84,8 @@ export function initialView(lab: Lab, mode: LabView['mode']): LabView {
     members: [],
     nat: [],
     addresses: {},
-    steps: (lab.experiment?.steps ?? []).map((s) => ({ name: s.name, kind: s.kind, status: 'pending' })),
+    // Watching a lab runs no experiment: no steps to show.
+    steps: mode === 'run' ? (lab.experiment?.steps ?? []).map((s) => ({ name: s.name, kind: s.kind, status: 'pending' })) : [],
     events: [],
     help: false,
     now: 0,

@@ -1,0 +1,142 @@
+// The live screen on recorded state: what a person sees when a member goes DOWN, an outage
+// starts, a step passes; and that the frame always fits the terminal.
+import { render } from 'ink-testing-library';
+import t from 'tap';
+import { stripVTControlCharacters } from 'node:util';
+import type { Sample } from '../../src/experiment/expect.js';
+import { App, layout, Screen } from '../../src/ui/app.js';
+import { LiveStore } from '../../src/ui/store.js';
+import { applyEvent, applyNat, initialView, sparkline, trafficView, type LabView } from '../../src/ui/view.js';
+import { loadFixtureLab } from '../helpers.js';
+
+const lab = loadFixtureLab();
+const LB = 'qlbaas-01/lb';
+const VM1 = '1f74a288-937d-4804-9ded-472a5d1110dc';
+const VM2 = '944ff4a0-4070-40e4-8189-20f385755113';
+
+function member(id: string, node: string, status: string) {
+  return { loadbalancer: LB, member: id, node, status, sessions: 0, checkStatus: status === 'UP' ? 'L4OK' : 'L4CON' };
+}
+
+const probe = { from: 'ext', url: 'http://10.255.253.100/', intervalMs: 50 };
+const NOW = 1_000_000;
+const ok = (seq: number, body: string): Sample => ({ seq, t: NOW - 3000 + seq * 50, ok: true, ms: 3, body });
+const fail = (seq: number): Sample => ({ seq, t: NOW - 3000 + seq * 50, ok: false, ms: 1, error: 'ECONNREFUSED' });
+
+/** A lab mid-experiment: built, step 2 running, both members UP. */
+function running(): LabView {
+  let v = initialView(lab, 'run');
+  v = applyEvent(v, { type: 'lab', lab: lab.name, state: 'building', datapath: 'netdev' });
+  v = applyEvent(v, { type: 'lab', lab: lab.name, state: 'ready', ms: 800 });
+  v = applyEvent(v, { type: 'step', name: 'round-robin', kind: 'traffic', index: 1, total: 5 });
+  v = applyEvent(v, { type: 'check', name: 'round-robin', ok: true, detail: '20/20 ok, alternating server_81/server_82' });
+  v = applyEvent(v, { type: 'step', name: 'kill-vm2-web', kind: 'stop-service', index: 2, total: 5 });
+  return {
+    ...v,
+    members: [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'UP')],
+    traffic: trafficView(Array.from({ length: 40 }, (_, i) => ok(i, i % 2 ? 'server_81' : 'server_82')), probe, NOW),
+  };
+}
+
+const frame = (view: LabView, columns = 120, rows = 40) => render(<Screen view={view} columns={columns} rows={rows} />);
+
+t.test('a member going DOWN shows on the screen', async (t) => {
+  const v = running();
+  const screen = frame(v);
+  t.match(screen.lastFrame(), /vm2\s+10\.0\.0\.82:80\s+UP\s/);
+  screen.rerender(<Screen view={applyEvent({ ...v, members: [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'DOWN')] }, { type: 'member', loadbalancer: LB, member: 'vm2', status: 'DOWN', at_ms: 3000 })} columns={120} rows={40} />);
+  const after = screen.lastFrame() ?? '';
+  t.match(after, /vm2\s+10\.0\.0\.82:80\s+DOWN\s/);
+  t.match(after, /qlbaas-01\/lb: member vm2 DOWN/, 'and in the events');
+  screen.unmount();
+});
+
+t.test('the experiment: done, running, to come', async (t) => {
+  const out = frame(running()).lastFrame() ?? '';
+  t.match(out, /✔ round-robin 20\/20 ok/);
+  t.match(out, /▶ kill-vm2-web/);
+  t.match(out, /· restart-vm2-web/);
+  t.match(out, /step 2\/5: kill-vm2-web/, 'the header says which step runs');
+});
+
+t.test('an outage counts up while it lasts', async (t) => {
+  const samples = [...Array.from({ length: 30 }, (_, i) => ok(i, 'server_81')), ...Array.from({ length: 10 }, (_, i) => fail(30 + i))];
+  const traffic = trafficView(samples, probe, NOW);
+  t.equal(traffic.outageMs, 1500, 'from the first failed send to now');
+  const out = frame({ ...running(), traffic }).lastFrame() ?? '';
+  t.match(out, /OUTAGE 1\.5 s \(ECONNREFUSED\)/);
+  t.match(out, /failed 10/);
+  t.equal(trafficView(samples.slice(0, 30), probe, NOW).outageMs, undefined, 'no outage while replies come');
+});
+
+t.test('NAT counters show how much they grew', async (t) => {
+  const rules = [{ router: 'qrouter01', label: 'PREROUTING DNAT 10.255.253.100 -> 10.0.0.100', rule: 'r1', packets: 5 }];
+  let v = applyNat(running(), rules);
+  v = applyNat(v, [{ ...rules[0], packets: 12 }]);
+  t.equal(v.nat[0].delta, 7);
+  t.match(frame(v).lastFrame(), /PREROUTING DNAT 10\.255\.253\.100 -> 10\.0\.0\.100\s+12 \+7/);
+});
+
+t.test('the topology shows bridges, tags, ports and who holds the floating IP', async (t) => {
+  const v = { ...running(), addresses: { qrouter01: [{ dev: 'qg01', address: '10.255.253.10/24' }, { dev: 'qg01', address: '10.255.253.100/32' }] } };
+  const out = frame(v).lastFrame() ?? '';
+  t.match(out, /br-int/);
+  t.match(out, /tag 1 tap04\s+qlbaas-01\s+10\.0\.0\.100\/24 VIP lb/);
+  t.match(out, /qg01\s+qrouter01\s+10\.255\.253\.10\/24 \+10\.255\.253\.100/);
+});
+
+t.test('the frame is exactly the terminal\'s height, at any size', async (t) => {
+  for (const [columns, rows] of [[120, 40], [100, 30], [80, 24], [60, 20]]) {
+    const out = frame(running(), columns, rows).lastFrame() ?? '';
+    t.equal(out.split('\n').length, rows, `${columns}x${rows}`);
+    const widest = Math.max(...out.split('\n').map((l) => stripVTControlCharacters(l).length));
+    t.ok(widest <= columns, `${columns}x${rows}: no line wider than the terminal (widest ${widest})`);
+  }
+  t.same(Object.keys(layout(running(), 120, 40).heights).sort(), ['events', 'experiment', 'nat', 'services', 'topology', 'traffic']);
+  t.notOk(layout(running(), 80, 24).heights.topology, 'a small terminal leaves the topology out first');
+  t.ok(layout(running(), 80, 24).heights.services, 'and keeps the members');
+});
+
+t.test('keys: ? help, tab selects a node, q quits', async (t) => {
+  const store = new LiveStore(lab, 'run');
+  let quit = 0;
+  const app = render(<App store={store} onQuit={() => quit++} />);
+  const tick = () => new Promise((r) => setTimeout(r, 30));
+  await tick();
+  app.stdin.write('?');
+  await tick();
+  t.match(app.lastFrame(), /q, ctrl-c\s+quit \(tears the lab down\)/);
+  app.stdin.write('\u001b'); // esc
+  await tick();
+  t.notMatch(app.lastFrame(), /Keys/);
+  app.stdin.write('\t');
+  await tick();
+  t.equal(store.getSnapshot().selected, 'vm1');
+  t.match(app.lastFrame(), /tab select node \(vm1\)/);
+  app.stdin.write('q');
+  await tick();
+  t.equal(quit, 1);
+  app.unmount();
+});
+
+t.test('a watched lab shows no experiment', async (t) => {
+  t.same(initialView(lab, 'watch').steps, []);
+  t.equal(initialView(lab, 'run').steps.length, 5);
+});
+
+t.test('sparkline', async (t) => {
+  t.equal(sparkline([1, 2, 4, 8, null]), '▁▂▄█×');
+  t.equal(sparkline([]), '');
+});
+
+t.test('stop() during a poll in flight ends the polling (no timer keeps lablb alive)', async (t) => {
+  const store = new LiveStore(lab, 'watch');
+  let polls = 0;
+  const slow = { poll: async () => { polls++; await new Promise((r) => setTimeout(r, 50)); }, rules: [] } as unknown as import('../../src/observe/nat-watch.js').NatWatch;
+  store.attach({ nat: slow });
+  store.start(10);
+  await new Promise((r) => setTimeout(r, 20)); // the first poll is in flight
+  store.stop();
+  await new Promise((r) => setTimeout(r, 150));
+  t.equal(polls, 1, 'no poll after stop()');
+});
