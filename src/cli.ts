@@ -16,7 +16,7 @@ Commands:
   up <scenario>              build the lab and leave it running
   run <scenario>             build the lab, run its experiment, report, tear it down
   status [lab]               the labs on this host: up, building or left over
-  watch [lab]                the live screen of a lab brought up with 'up' (also: status --watch)
+  watch [lab] [--probe]      the live screen of a lab brought up with 'up' (also: status --watch)
   exec <node> -- <cmd...>    run a command inside a node's namespace ("ovs" is the lab's switch)
   down <lab>                 remove a lab
   clean                      remove every lab lablb left on this host
@@ -39,7 +39,7 @@ const HELP: Record<string, string> = {
   validate: `Usage: lablb validate <scenario>\n\nChecks a scenario file and prints every problem with file, line and column.\nNeeds no root and touches nothing on the host. Exit 0 when valid, 2 when not.`,
   up: `Usage: sudo lablb up <scenario> [--name LAB] [--explain] [--json]\n\nBuilds the lab and leaves it running: namespaces, a private Open vSwitch, ports,\naddresses, iptables, daemons. Everything it creates is journaled under /run/lablb/<lab>/.\n\n  --name LAB   name the lab (default: the scenario's name)\n  --explain    print every command 'up' would run, in order, and exit; touches nothing\n               and needs no root`,
   run: `Usage: sudo lablb run <scenario> [--name LAB] [--json] [--no-tui]\n\nBuilds the lab, runs the scenario's experiment while a prober sends traffic for the\nwhole run, reports each check with its measured figures, and tears the lab down\n(also on Ctrl-C or q). Exit 0 when every check holds, 1 when one fails.\n\nOn a terminal it shows a live screen: topology, load balancer members, NAT counters,\ntraffic, the experiment's steps and events (? for keys). Elsewhere, with --no-tui or\nwith CI set, it prints plain lines.\n\n  --json       one JSON event per line, ending with a summary line`,
-  watch: `Usage: sudo lablb watch [lab]   (or: sudo lablb status --watch [lab])\n\nThe live screen of a lab brought up with 'up', without an experiment: members, NAT\ncounters, addresses, and, if the scenario has a prober, its traffic (sent while the\nscreen is open). q quits and leaves the lab up.`,
+  watch: `Usage: sudo lablb watch [lab] [--probe]   (or: sudo lablb status --watch [lab])\n\nThe live screen of a lab brought up with 'up', without an experiment: topology,\nmembers, NAT counters, addresses, events. q quits and leaves the lab up.\n\n  --probe      also run the scenario's prober while the screen is open, and show its\n               traffic (it stops when the screen closes)`,
   status: `Usage: lablb status [lab] [--json] [--watch]\n\nShows every lab on this host (or one), whether it is building, up or left over by a\ncrash, its namespaces and processes: what 'clean' would remove.\n\n  --watch      the live screen instead (see 'lablb watch --help')`,
   exec: `Usage: sudo lablb exec <node> [--lab LAB] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n\n  --lab LAB    which lab, when several are up`,
   down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
@@ -71,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
         'no-tui': { type: 'boolean', default: false },
         fix: { type: 'boolean', default: false },
         watch: { type: 'boolean', default: false },
+        probe: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -118,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     out,
     err,
     json: values.json,
+    debug,
     reporter: values.json ? jsonReporter(write) : lineReporter(write),
     signal: controller.signal,
     abort: () => controller.abort(),
@@ -125,6 +127,8 @@ export async function main(argv: string[]): Promise<number> {
   // The live screen: only on a terminal, and never for machines.
   const ci = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
   const tui = Boolean(process.stdout.isTTY && process.stdin.isTTY) && !values['no-tui'] && !values.json && !ci;
+  // React's development build checks every render and costs several times the CPU.
+  if (tui) process.env.NODE_ENV ??= 'production';
   const need = (what: string) => {
     if (args.length < 1) throw new UserError(`${verb} needs a ${what}`, `usage: ${HELP[verb].split('\n')[0].replace('Usage: ', '')}`);
     if (args.length > 1 && verb !== 'exec') throw new UserError(`${verb} takes one ${what}, got: ${args.join(' ')}`);
@@ -144,10 +148,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'run':
         return await (await import('./commands/up.js')).run(need('scenario'), values.name, ctx, tui);
       case 'status':
-        if (values.watch) return await (await import('./commands/watch.js')).watch(args[0], ctx, tui);
+        if (values.watch) return await (await import('./commands/watch.js')).watch(args[0], ctx, tui, values.probe);
         return await (await import('./commands/status.js')).status(args[0], ctx);
       case 'watch':
-        return await (await import('./commands/watch.js')).watch(args[0], ctx, tui);
+        return await (await import('./commands/watch.js')).watch(args[0], ctx, tui, values.probe);
       case 'exec':
         return await (await import('./commands/exec.js')).exec(need('node'), rest, values.lab);
       case 'down':

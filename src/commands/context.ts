@@ -6,6 +6,7 @@ export interface CommandContext {
   err: (line: string) => void;
   reporter: Reporter;
   json: boolean;
+  debug: boolean;
   /** Aborted on Ctrl-C, SIGTERM, or q on the live screen. */
   signal: AbortSignal;
   abort: () => void;

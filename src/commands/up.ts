@@ -11,6 +11,7 @@ import type { CheckResult } from '../report/events.js';
 import type { Lab } from '../model.js';
 import { loadLab } from './common.js';
 import type { CommandContext } from './context.js';
+import { frameStats } from './frame-stats.js';
 import { requireRoot } from '../engine/preflight.js';
 
 export async function explain(scenario: string, name: string | undefined, ctx: CommandContext): Promise<number> {
@@ -69,7 +70,8 @@ export async function run(scenario: string, name: string | undefined, ctx: Comma
     failure = err;
   } finally {
     if (p) await tearDown(p, runCtx);
-    screen?.close();
+    const frames = screen?.close();
+    if (frames && ctx.debug) ctx.err(frameStats(frames));
   }
   if (failure) throw failure;
   const interrupted = ctx.signal.aborted;

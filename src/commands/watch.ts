@@ -1,15 +1,16 @@
 // `lablb watch <lab>` (or `status --watch <lab>`): the live screen for a lab brought up with
-// `up`, without an experiment. If the scenario has a prober, it sends its traffic while the
+// `up`, without an experiment. With --probe, the scenario's prober sends its traffic while the
 // screen is open (bounded: it stops when the screen closes, or after an hour).
 import { requireRoot } from '../engine/preflight.js';
 import { EXIT_OK, UserError } from '../errors.js';
 import { Prober } from '../experiment/prober-client.js';
 import { labByName, labsOnHost } from './common.js';
 import type { CommandContext } from './context.js';
+import { frameStats } from './frame-stats.js';
 
 const PROBE_MAX_SECONDS = 3600;
 
-export async function watch(name: string | undefined, ctx: CommandContext, tui: boolean): Promise<number> {
+export async function watch(name: string | undefined, ctx: CommandContext, tui: boolean, probe: boolean): Promise<number> {
   requireRoot('watch');
   const labs = labsOnHost();
   const target = name ?? (labs.length === 1 ? labs[0].name : undefined);
@@ -21,7 +22,8 @@ export async function watch(name: string | undefined, ctx: CommandContext, tui: 
   if (!tui) throw new UserError('watch draws a live screen and needs a terminal', 'for a one-off look: sudo lablb status');
   const { openScreen } = await import('../ui/screen.js');
   const screen = await openScreen(lab, 'watch', ctx.abort);
-  const prober = lab.experiment ? Prober.start(lab.name, lab.experiment.probe, PROBE_MAX_SECONDS) : undefined;
+  if (probe && !lab.experiment) throw new UserError(`scenario ${lab.scenario} has no prober to run`);
+  const prober = probe && lab.experiment ? Prober.start(lab.name, lab.experiment.probe, PROBE_MAX_SECONDS) : undefined;
   screen.store.attach({ prober });
   screen.observe(lab);
   await new Promise<void>((resolve) => {
@@ -29,7 +31,8 @@ export async function watch(name: string | undefined, ctx: CommandContext, tui: 
     ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   prober?.stop();
-  screen.close();
+  const frames = screen.close();
+  if (ctx.debug) ctx.err(frameStats(frames));
   ctx.out(`Stopped watching ${lab.name}; it is still up (sudo lablb down ${lab.name} removes it).`);
   return EXIT_OK;
 }

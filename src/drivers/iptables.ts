@@ -1,6 +1,6 @@
 // Packet counters of the rules in a namespace's nat table, keyed by the rule as iptables-save
 // prints it (-A chain ...).
-import { run } from './process.js';
+import { query } from './process.js';
 
 export function parseSaveCounters(text: string): Map<string, number> {
   const counters = new Map<string, number>();
@@ -12,6 +12,7 @@ export function parseSaveCounters(text: string): Map<string, number> {
 }
 
 export async function natCounters(ns: string): Promise<Map<string, number>> {
-  const r = await run(['ip', 'netns', 'exec', ns, 'iptables-save', '-c', '-t', 'nat']);
+  const r = await query(['ip', 'netns', 'exec', ns, 'iptables-save', '-c', '-t', 'nat']);
+  if (r.exitCode !== 0) throw new Error(`iptables-save in ${ns} failed: ${r.stderr.trim()}`);
   return parseSaveCounters(r.stdout);
 }

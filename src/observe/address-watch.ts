@@ -1,6 +1,6 @@
 // The IPv4 addresses each node holds right now, so a screen can say which namespace holds a VIP
 // or floating IP (it moves when keepalived fails over). One `ip -n NS -o -4 addr` per node.
-import { run } from '../drivers/process.js';
+import { query } from '../drivers/process.js';
 import type { Lab } from '../model.js';
 import type { Emit } from '../report/events.js';
 
@@ -22,7 +22,7 @@ export class AddressWatch {
   async poll(): Promise<void> {
     await Promise.all(
       this.lab.nodes.map(async (node) => {
-        const r = await run(['ip', '-n', node.name, '-o', '-4', 'addr', 'show'], { allowFailure: true });
+        const r = await query(['ip', '-n', node.name, '-o', '-4', 'addr', 'show']);
         if (r.exitCode !== 0) return;
         const now = parseAddrShow(r.stdout);
         const before = this.addresses.get(node.name);

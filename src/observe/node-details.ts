@@ -2,7 +2,7 @@
 // and lablb's processes in it. Read on demand, when a person selects the node.
 import { readFileSync } from 'node:fs';
 import { findByToken } from '../drivers/procs.js';
-import { run } from '../drivers/process.js';
+import { query } from '../drivers/process.js';
 import type { Lab } from '../model.js';
 import type { NodeDetails } from '../ui/view.js';
 
@@ -12,9 +12,9 @@ export async function nodeDetails(lab: Lab, name: string): Promise<NodeDetails> 
   const node = lab.nodes.find((n) => n.name === name);
   const ns = node ? name : lab.switch.namespace;
   const [addr, route, rules] = await Promise.all([
-    run(['ip', '-n', ns, '-br', 'addr', 'show'], { allowFailure: true }),
-    run(['ip', '-n', ns, 'route', 'show'], { allowFailure: true }),
-    node?.l3 ? run(['ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-S'], { allowFailure: true }) : Promise.resolve(undefined),
+    query(['ip', '-n', ns, '-br', 'addr', 'show']),
+    query(['ip', '-n', ns, 'route', 'show']),
+    node?.l3 ? query(['ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-S']) : Promise.resolve(undefined),
   ]);
   const processes = findByToken(`${lab.name}/${ns}/`).map((pid) => {
     try {

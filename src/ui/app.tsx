@@ -24,7 +24,7 @@ export function layout(view: LabView, columns: number, rows: number): Layout {
     topology: view.help ? 8 : view.details ? 12 : 3 + lab.switch.bridges.length + lab.nodes.reduce((n, node) => n + node.ports.length, 0),
     services: 3 + Math.max(1, lbs.reduce((n, lb) => n + 1 + lb.pool.members.length, 0)),
     nat: view.nat.length ? 3 + view.nat.length : 0,
-    traffic: lab.experiment ? 6 : 0,
+    traffic: lab.experiment && (view.mode === 'run' || view.traffic) ? 6 : 0,
     experiment: view.steps.length ? 3 + view.steps.length : 0,
     events: 5,
   };
@@ -33,7 +33,7 @@ export function layout(view: LabView, columns: number, rows: number): Layout {
     const top = Math.max(natural.topology, natural.services + natural.nat);
     const bottom = body - top - natural.traffic;
     if (bottom >= Math.max(5, natural.experiment)) {
-      return { wide: true, heights: { topology: top, services: natural.services, nat: natural.nat || undefined, traffic: natural.traffic || undefined, experiment: bottom, events: bottom } };
+      return { wide: true, heights: { topology: top, services: natural.services, nat: natural.nat || undefined, traffic: natural.traffic || undefined, experiment: natural.experiment ? bottom : undefined, events: bottom } };
     }
   }
   // Stacked: the most important panels first, each at its natural height; events take the rest.
@@ -58,7 +58,7 @@ export function Screen({ view, columns, rows }: { view: LabView; columns: number
   const experiment = h.experiment ? <Experiment view={view} height={h.experiment} /> : null;
   const events = h.events ? <Events events={view.events} height={h.events} /> : null;
   return (
-    <Box flexDirection="column" width={columns} height={rows} overflow="hidden">
+    <Box flexDirection="column" width={columns} height={rows}>
       <Header view={view} width={columns} />
       {wide ? (
         <>
@@ -105,7 +105,14 @@ export function App({ store, onQuit }: { store: LiveStore; onQuit: () => void })
 }
 
 export interface Tui {
-  close(): void;
+  /** Closes the screen; returns how many frames were drawn and how long they took. */
+  close(): FrameStats;
+}
+
+export interface FrameStats {
+  frames: number;
+  renderMs: number;
+  seconds: number;
 }
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
@@ -117,7 +124,13 @@ export function startTui(store: LiveStore, onQuit: () => void): Tui {
   process.stdout.write(ALT_SCREEN_ON);
   const restore = () => process.stdout.write(ALT_SCREEN_OFF);
   process.once('exit', restore);
+  const stats: FrameStats = { frames: 0, renderMs: 0, seconds: 0 };
+  const opened = performance.now();
   const instance = render(<App store={store} onQuit={onQuit} />, {
+    onRender: ({ renderTime }) => {
+      stats.frames++;
+      stats.renderMs += renderTime;
+    },
     exitOnCtrlC: false,
     patchConsole: false,
     maxFps: 10,
@@ -130,6 +143,7 @@ export function startTui(store: LiveStore, onQuit: () => void): Tui {
       instance.cleanup();
       process.off('exit', restore);
       restore();
+      return { ...stats, seconds: (performance.now() - opened) / 1000 };
     },
   };
 }

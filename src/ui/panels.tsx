@@ -14,8 +14,11 @@ function statusColor(status: string): string {
 export function Panel(props: { title: string; width?: number | string; height?: number; grow?: number; children: React.ReactNode }) {
   // flexShrink 0: a panel keeps the height the layout gave it; the layout leaves out what does
   // not fit. flexBasis 0: a growing panel's width comes from the room left, not its text.
+  // No overflow clipping: ink would then re-slice every line of the box on every frame (the
+  // screen's main CPU cost); instead each panel draws no more lines than its height holds and
+  // every line truncates itself.
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor="gray" paddingX={1} width={props.width} height={props.height} flexGrow={props.grow} flexBasis={props.grow ? 0 : undefined} flexShrink={0} overflow="hidden">
+    <Box flexDirection="column" borderStyle="round" paddingX={1} width={props.width} height={props.height} flexGrow={props.grow} flexBasis={props.grow ? 0 : undefined} flexShrink={0}>
       <Text bold color="cyan">{props.title}</Text>
       {props.children}
     </Box>
@@ -35,19 +38,20 @@ export function Header({ view, width }: { view: LabView; width: number }) {
           : view.phase === 'ready'
             ? view.mode === 'watch' ? 'watching' : 'up'
             : view.phase;
-  const right = `${state}  ${view.datapath ? `${view.datapath} · ` : ''}${clock(view.now)}`;
+  const elapsed = clock(view.now).slice(0, 5); // whole seconds: the store redraws on change
+  const right = `${state}  ${view.datapath ? `${view.datapath} · ` : ''}${elapsed}`;
   // Exactly one line: the title gives way first.
   const room = width - 2 - right.length - `lablb ${lab.name} `.length - 2;
   const title = lab.title && room > 8 ? (lab.title.length > room ? `${lab.title.slice(0, room - 1)}…` : lab.title) : '';
   return (
-    <Box justifyContent="space-between" paddingX={1} height={1} overflow="hidden">
+    <Box justifyContent="space-between" paddingX={1} height={1}>
       <Text wrap="truncate">
         <Text bold>lablb</Text> <Text color="cyan">{lab.name}</Text>
         {title ? <Text color="gray"> {title}</Text> : null}
       </Text>
       <Text wrap="truncate">
         <Text color={view.summary ? (view.summary.ok ? 'green' : 'red') : 'yellow'}>{state}</Text>
-        <Text color="gray">  {view.datapath ? `${view.datapath} · ` : ''}{clock(view.now)}</Text>
+        <Text color="gray">  {view.datapath ? `${view.datapath} · ` : ''}{elapsed}</Text>
       </Text>
     </Box>
   );
@@ -189,18 +193,20 @@ export function Events({ events, height }: { events: EventLine[]; height: number
 export function Details({ view, height }: { view: LabView; height: number }) {
   const d = view.details;
   if (!d) return null;
-  const section = (title: string, items: string[]) => (
-    <Box flexDirection="column">
-      <Text bold>{title}</Text>
-      {items.length ? items.map((l) => <Text key={l} wrap="truncate">  {l}</Text>) : <Text color="gray">  (none)</Text>}
-    </Box>
-  );
+  // One list of lines, cut to what the panel holds.
+  const lines: { text: string; heading?: boolean }[] = [];
+  const section = (title: string, items: string[]) => {
+    lines.push({ text: title, heading: true }, ...(items.length ? items : ['(none)']).map((l) => ({ text: `  ${l}` })));
+  };
+  section('addresses', d.addresses);
+  section('routes', d.routes);
+  if (d.rules.length) section('nat rules', d.rules);
+  section('lablb processes', d.processes);
   return (
     <Panel title={`Node ${d.node} (enter or esc to close)`} grow={1} height={height}>
-      {section('addresses', d.addresses)}
-      {section('routes', d.routes)}
-      {d.rules.length ? section('nat rules', d.rules) : null}
-      {section('lablb processes', d.processes)}
+      {lines.slice(0, Math.max(1, height - 3)).map((l, i) => (
+        <Text key={i} bold={l.heading} wrap="truncate">{l.text}</Text>
+      ))}
     </Panel>
   );
 }
@@ -218,7 +224,7 @@ export function Help({ mode, height }: { mode: LabView['mode']; height: number }
 
 export function Footer({ view }: { view: LabView }) {
   return (
-    <Box paddingX={1} height={1} overflow="hidden">
+    <Box paddingX={1} height={1}>
       <Text color="gray" wrap="truncate">
         q quit · ? help · tab select node{view.selected ? ` (${view.selected})` : ''} · enter details
       </Text>

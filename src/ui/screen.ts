@@ -3,14 +3,14 @@ import type { Lab } from '../model.js';
 import { AddressWatch } from '../observe/address-watch.js';
 import { HaproxyWatch } from '../observe/haproxy-watch.js';
 import { NatWatch } from '../observe/nat-watch.js';
-import { startTui } from './app.js';
+import { startTui, type FrameStats } from './app.js';
 import { LiveStore } from './store.js';
 
 export interface Screen {
   store: LiveStore;
   /** Starts polling the lab's observers (once it is built). */
   observe(lab: Lab): void;
-  close(): void;
+  close(): FrameStats;
 }
 
 export async function openScreen(lab: Lab, mode: 'run' | 'watch', onQuit: () => void): Promise<Screen> {
@@ -25,7 +25,7 @@ export async function openScreen(lab: Lab, mode: 'run' | 'watch', onQuit: () => 
     },
     close() {
       store.stop();
-      tui.close();
+      return tui.close();
     },
   };
 }

@@ -18,8 +18,19 @@ export interface LiveSources {
   prober?: Prober;
 }
 
-/** Addresses change rarely (a VIP moving); poll them every this many ticks. */
-const ADDRESS_EVERY = 4;
+/** State is polled every tick (2 Hz): members and traffic each tick; NAT counters, a process
+ *  each time, every 4th (2 s); addresses, which change rarely (a VIP moving) and cost a process
+ *  per node, every 20th (10 s). */
+const NAT_EVERY = 4;
+const ADDRESS_EVERY = 20;
+
+/** Everything a frame shows, as one string: equal keys draw equal frames. */
+export function visibleKey(v: LabView): string {
+  return JSON.stringify([
+    v.phase, v.datapath, v.build, v.members, v.nat, v.addresses, v.traffic, v.steps, v.events.length,
+    v.summary, v.selected, v.details, v.help, Math.floor(v.now / 1000),
+  ]);
+}
 
 export class LiveStore implements Reporter {
   private view: LabView;
@@ -30,6 +41,7 @@ export class LiveStore implements Reporter {
   private readonly started = Date.now();
   private polling = false;
   private running = false;
+  private key = '';
 
   constructor(lab: Lab, mode: LabView['mode']) {
     this.view = initialView(lab, mode);
@@ -43,7 +55,13 @@ export class LiveStore implements Reporter {
   getSnapshot = (): LabView => this.view;
 
   private set(next: LabView): void {
-    this.view = { ...next, now: Date.now() - this.started };
+    const view = { ...next, now: Date.now() - this.started };
+    // A frame costs tens of ms in ink: publish (and so redraw) only when what the screen shows
+    // changed. State is still collected every tick; an idle lab redraws once a second (clock).
+    const key = visibleKey(view);
+    if (key === this.key) return;
+    this.key = key;
+    this.view = view;
     for (const l of this.listeners) l();
   }
 
@@ -75,8 +93,8 @@ export class LiveStore implements Reporter {
     this.polling = true;
     try {
       const { haproxy, nat, addresses, prober } = this.sources;
-      const addressTick = this.ticks++ % ADDRESS_EVERY === 0;
-      await Promise.all([haproxy?.poll(), nat?.poll(), addressTick ? addresses?.poll() : undefined]);
+      const tick = this.ticks++;
+      await Promise.all([haproxy?.poll(), tick % NAT_EVERY === 0 ? nat?.poll() : undefined, tick % ADDRESS_EVERY === 0 ? addresses?.poll() : undefined]);
       let view = this.view;
       if (haproxy) view = { ...view, members: [...haproxy.members.values()] };
       if (nat) view = applyNat(view, nat.rules);

@@ -99,7 +99,7 @@ t.test('up refuses a namespace it did not create, and leaves it alone', { skip }
   const before = hostState();
   const r = lablb('up', 'floating-ip-lb');
   t.equal(r.code, 2);
-  t.equal(r.err, 'lablb: namespace qrouter01 already exists and is not part of lab floating-ip-lb; lablb leaves it alone\n  remove them yourself if they are stale, or start the lab under other node names\n');
+  t.equal(r.err, 'lablb: namespace qrouter01 already exists and is not part of lab floating-ip-lb; lablb leaves it alone\n  remove it yourself if stale (sudo ip netns del qrouter01), or rename the scenario\'s nodes\n');
   t.same(hostState(), before, 'nothing created, the foreign namespace still there');
   t.ok(existsSync('/run/netns/qrouter01'));
   t.notOk(existsSync('/run/lablb/floating-ip-lb'));

@@ -23,8 +23,8 @@ function lablb(args: string[], opts: { asNobody?: boolean } = {}) {
 t.test('help', async (t) => {
   const r = lablb(['--help']);
   t.equal(r.code, 0);
-  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'exec', 'down', 'clean', 'doctor']) t.match(r.out, new RegExp(`\\n  ${verb} `));
-  for (const verb of ['up', 'run', 'exec', 'down', 'clean', 'status', 'list', 'validate']) {
+  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'watch', 'exec', 'down', 'clean', 'doctor']) t.match(r.out, new RegExp(`\\n  ${verb} `));
+  for (const verb of ['up', 'run', 'exec', 'down', 'clean', 'status', 'list', 'validate', 'watch', 'doctor']) {
     const h = lablb([verb, '--help']);
     t.equal(h.code, 0, `${verb} --help`);
     t.match(h.out, new RegExp(`^Usage: (sudo )?lablb ${verb}`));
@@ -35,7 +35,7 @@ t.test('help', async (t) => {
 t.test('unknown command and option', async (t) => {
   const r = lablb(['frob']);
   t.equal(r.code, 2);
-  t.equal(r.err, 'lablb: unknown command "frob". Commands: list, validate, up, run, status, exec, down, doctor, clean\n');
+  t.equal(r.err, 'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, down, doctor, clean\n');
   const o = lablb(['list', '--frob']);
   t.equal(o.code, 2);
   t.match(o.err, /^lablb: Unknown option '--frob'/);
@@ -105,4 +105,10 @@ t.test('doctor lists every dependency and the datapath', async (t) => {
   const text = lablb(['doctor']);
   t.match(text.out, /^node \d+\.\d+\.\d+ /);
   t.match(text.out, /\n  ovs-vsctl +(found|MISSING) /);
+});
+
+t.test('the live screen only on a terminal: piped output gets plain lines', async (t) => {
+  const r = lablb(['watch', 'floating-ip-lb']);
+  t.equal(r.code, 2);
+  t.match(r.err, isRoot ? /^lablb: (no lab named floating-ip-lb on this host|no lab is up|watch draws a live screen and needs a terminal)/ : /needs root/);
 });
