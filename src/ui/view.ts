@@ -1,7 +1,7 @@
 // What the live screen shows, as plain data, and the pure functions that fold events and
 // observations into it. Components render a LabView; they never talk to the host.
 import type { Sample } from '../experiment/expect.js';
-import { percentile } from '../experiment/expect.js';
+import { longestOutage, percentile } from '../experiment/expect.js';
 import type { Lab } from '../model.js';
 import type { MemberState } from '../observe/haproxy-watch.js';
 import type { NatRuleState } from '../observe/nat-watch.js';
@@ -159,15 +159,7 @@ export function trafficView(samples: readonly Sample[], probe: { from: string; u
   // The current outage: the trailing run of failures, from its first send to now.
   let outageStart: number | undefined;
   for (let i = ordered.length - 1; i >= 0 && !ordered[i].ok; i--) outageStart = ordered[i].t;
-  let longest = 0;
-  let runStart: number | undefined;
-  for (const s of ordered) {
-    if (!s.ok && runStart === undefined) runStart = s.t;
-    if (s.ok && runStart !== undefined) {
-      longest = Math.max(longest, s.t - runStart);
-      runStart = undefined;
-    }
-  }
+  const current = outageStart !== undefined ? nowEpoch - outageStart : undefined;
   const last = ordered.at(-1);
   return {
     from: probe.from,
@@ -180,8 +172,8 @@ export function trafficView(samples: readonly Sample[], probe: { from: string; u
     lastBody: last?.ok ? last.body : undefined,
     lastError: last && !last.ok ? last.error : undefined,
     spark,
-    outageMs: outageStart !== undefined ? nowEpoch - outageStart : undefined,
-    longestOutageMs: Math.max(longest, outageStart !== undefined ? nowEpoch - outageStart : 0),
+    outageMs: current,
+    longestOutageMs: Math.max(longestOutage(ordered), current ?? 0),
   };
 }
 
