@@ -127,7 +127,26 @@ export interface HaproxyService extends ServiceBase {
   };
 }
 
-export type LabService = HttpTextService | HttpWhoamiService | HaproxyService;
+export interface VrrpInstance {
+  name: string;
+  interface: string;
+  network: string;
+  vrid: number;
+  priority: number;
+  state: 'BACKUP' | 'MASTER';
+  advertInt: number;
+  nopreempt: boolean;
+  vips: { address: string; prefix: number }[];
+}
+
+export interface KeepalivedService extends ServiceBase {
+  kind: 'keepalived';
+  config: string;
+  vrrpPidfile: string;
+  instances: VrrpInstance[];
+}
+
+export type LabService = HttpTextService | HttpWhoamiService | HaproxyService | KeepalivedService;
 
 export interface Expectation {
   alternate?: string[];

@@ -40,6 +40,10 @@ pool:
   health_monitor: { delay: 1, timeout: 5, max_retries: 3 }
   members:
     - { id: member-1, node: vm1, address: 10.0.0.81, protocol_port: 80 }`,
+  keepalived: `name: vrrp
+kind: keepalived
+instances:
+  - { name: VR_1, interface: eth0, virtual_router_id: 51, priority: 100, virtual_ipaddress: [10.0.0.200] }`,
   traffic: '{ name: round-robin, kind: traffic, samples: 20, expect: { alternate: [server_81, server_82] } }',
   'stop-service': `name: kill-vm2-web
 kind: stop-service

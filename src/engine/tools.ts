@@ -28,7 +28,7 @@ export const TOOLS: Tool[] = [
   { command: 'ethtool', pkg: 'ethtool', versionArgs: ['--version'], neededBy: (_lab, dp) => dp === 'netdev', why: 'TX checksum offload off (userspace datapath)' },
   { command: 'modprobe', pkg: 'kmod', versionArgs: ['--version'], neededBy: (_lab, dp) => dp === 'system', why: 'loading the openvswitch module' },
   { command: 'curl', pkg: 'curl', versionArgs: ['--version'], neededBy: (lab) => lab.experiment?.steps.some((s) => s.kind === 'http-get') ?? false, why: 'HTTP checks from a node' },
-  { command: 'keepalived', pkg: 'keepalived', versionArgs: ['--version'], why: 'VRRP scenarios (coming)' },
+  { command: 'keepalived', pkg: 'keepalived', versionArgs: ['--version'], neededBy: hasService('keepalived'), why: 'VRRP: VIPs that move between nodes' },
   { command: 'conntrack', pkg: 'conntrack', versionArgs: ['--version'], why: 'inspecting NAT sessions' },
   { command: 'arping', pkg: 'arping', versionArgs: ['-V'], why: 'gratuitous ARP by hand' },
   { command: 'tcpdump', pkg: 'tcpdump', versionArgs: ['--version'], why: 'watching packets in a namespace' },

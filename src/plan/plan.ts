@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { agentArgv, TOKEN_VAR } from '../agents/paths.js';
 import type { Datapath, Lab, LabNode, LabPort, LabService } from '../model.js';
 import { renderHaproxyConf } from '../render/haproxy-conf.js';
+import { renderKeepalivedConf } from '../render/keepalived-conf.js';
 import { renderRouterRules } from '../render/iptables-rules.js';
 import type { JournalEntry, Op, Plan, Task } from './ops.js';
 
@@ -78,7 +79,10 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     const memberServers = s.kind === 'haproxy'
       ? services.filter((m) => m.kind !== 'haproxy' && s.pool.members.some((mem) => mem.node === m.node)).map(serviceId)
       : [];
-    tasks.push({ id: serviceId(s), title: `${s.node}: ${describeService(s)}`, after: [`node:${s.node}`, ...memberServers], ops: serviceStartOps(s) });
+    // On a keepalived node, services may bind a VIP not yet held: they need ip_nonlocal_bind first.
+    const node = lab.nodes.find((n) => n.name === s.node)!;
+    const settings = node.services.some((x) => x.kind === 'keepalived') && tasks.some((t) => t.id === `settings:${s.node}`) ? [`settings:${s.node}`] : [];
+    tasks.push({ id: serviceId(s), title: `${s.node}: ${describeService(s)}`, after: [`node:${s.node}`, ...settings, ...memberServers], ops: serviceStartOps(s) });
   }
   return { lab: lab.name, env: ovsEnv(lab), tasks };
 }
@@ -91,6 +95,8 @@ function describeService(s: LabService): string {
       return `web server on ${s.address}:${s.port} answering with the caller's address`;
     case 'haproxy':
       return `haproxy on ${s.listener.address}:${s.listener.port} over ${s.pool.members.map((m) => m.node).join(', ')}`;
+    case 'keepalived':
+      return `keepalived: ${s.instances.map((i) => `${i.name} (id ${i.vrid}, priority ${i.priority}, VIP ${i.vips.map((v) => v.address).join(' ')})`).join(', ')}`;
   }
 }
 
@@ -217,6 +223,19 @@ export function serviceStartOps(s: LabService): Op[] {
         { kind: 'write', path: s.config, content: renderHaproxyConf(s) },
         { kind: 'run', argv: inNs(s.node, ['haproxy', '-f', s.config, '-p', s.pidfile]), env, creates },
         { kind: 'wait-path', path: s.statsSocket, timeoutMs: 5000, what: 'haproxy stats socket' },
+      ];
+    case 'keepalived':
+      return [
+        { kind: 'write', path: s.config, content: renderKeepalivedConf(s) },
+        {
+          kind: 'daemon',
+          // --vrrp: the VRRP part only; its log (state changes) is what the screen reads.
+          argv: inNs(s.node, ['keepalived', '--dont-fork', '--log-console', '--vrrp', '--use-file', s.config, '--pid', s.pidfile, '--vrrp_pid', s.vrrpPidfile]),
+          env,
+          ready: s.pidfile,
+          logfile: s.logfile,
+          creates,
+        },
       ];
   }
 }

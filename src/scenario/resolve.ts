@@ -173,17 +173,23 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
       };
     }
 
+    // As Neutron's HA routers: a node whose keepalived may hold a VIP lets its services bind it
+    // before it does.
+    const sysctls = Object.entries(n.sysctls).map(([k, v]) => [k, String(v)] as [string, string]);
+    if (services.some((sv) => sv.kind === 'keepalived') && !n.sysctls['net.ipv4.ip_nonlocal_bind']) sysctls.push(['net.ipv4.ip_nonlocal_bind', '1']);
     return {
       name: n.name,
       role: n.role,
       ports,
       routes: n.routes.map((r) => ({ to: r.to, via: r.via })),
-      sysctls: Object.entries(n.sysctls).map(([k, v]) => [k, String(v)] as [string, string]),
+      sysctls,
       services,
       l3,
       dir: nodeDir,
     };
   });
+
+  checkVrrpGroups(s, nodes, report);
 
   const lab: Lab = {
     name,
@@ -208,6 +214,31 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
   return lab;
 }
 
+/** One VRRP group (an instance name on one network) has one virtual_router_id; two groups on one
+ *  network must not share one, or their adverts collide. */
+function checkVrrpGroups(s: ScenarioFile, nodes: LabNode[], report: Report): void {
+  const groups = new Map<string, { vrid: number; where: string }>();
+  s.nodes.forEach((n, ni) =>
+    n.services.forEach((sv, si) => {
+      if (sv.kind !== 'keepalived') return;
+      const resolved = nodes[ni].services[si];
+      if (resolved?.kind !== 'keepalived') return;
+      resolved.instances.forEach((inst, ii) => {
+        if (!inst.network) return;
+        const at: Path = ['nodes', ni, 'services', si, 'instances', ii, 'virtual_router_id'];
+        const group = groups.get(`${inst.network}/${inst.name}`);
+        if (group && group.vrid !== inst.vrid) {
+          report(at, `${inst.name} has virtual_router_id ${group.vrid} on ${group.where}; one group, one id`);
+          return;
+        }
+        const clash = [...groups.entries()].find(([key, g]) => key.startsWith(`${inst.network}/`) && key !== `${inst.network}/${inst.name}` && g.vrid === inst.vrid);
+        if (clash) report(at, `virtual_router_id ${inst.vrid} is already used on ${inst.network} by ${clash[0].split('/')[1]} (${clash[1].where})`);
+        if (!group) groups.set(`${inst.network}/${inst.name}`, { vrid: inst.vrid, where: n.name });
+      });
+    }),
+  );
+}
+
 function resolveService(
   sv: ScenarioService,
   n: ScenarioNode,
@@ -225,11 +256,42 @@ function resolveService(
     pidfile: join(nodeDir, `${sv.name}.pid`),
     logfile: join(nodeDir, `${sv.name}.log`),
   };
+  // A service may listen on a port's address or on a VIP this node's keepalived can hold.
+  const vips = n.services.flatMap((s) => (s.kind === 'keepalived' ? s.instances.flatMap((i) => i.virtual_ipaddress) : []));
   const ownsAddress = (address: string, path: Path) => {
-    if (!ports.some((p) => p.address === address)) {
-      report(path, `${address} is not an address of ${n.name} (${ports.map((p) => p.address).join(', ')})`);
+    if (!ports.some((p) => p.address === address) && !vips.includes(address)) {
+      report(path, `${address} is not an address of ${n.name} (${[...ports.map((p) => p.address), ...vips].join(', ')})`);
     }
   };
+  if (sv.kind === 'keepalived') {
+    duplicates(sv.instances, (i) => i.name, (ii, name) => report([...at, 'instances', ii, 'name'], `instance ${name} is defined twice in ${sv.name}`));
+    return {
+      ...base,
+      kind: 'keepalived',
+      config: join(nodeDir, `${sv.name}.conf`),
+      vrrpPidfile: join(nodeDir, `${sv.name}.vrrp.pid`),
+      instances: sv.instances.map((inst, ii) => {
+        const port = ports.find((p) => p.name === inst.interface);
+        if (!port) report([...at, 'instances', ii, 'interface'], unknown('port', inst.interface, ports.map((p) => p.name)));
+        inst.virtual_ipaddress.forEach((vip, vi) => {
+          if (port?.broadcast && !contains(`${port.address}/${port.prefix}`, vip)) {
+            report([...at, 'instances', ii, 'virtual_ipaddress', vi], `${vip} is not on ${port.network} (${inst.interface}'s network)`);
+          }
+        });
+        return {
+          name: inst.name,
+          interface: inst.interface,
+          network: port?.network ?? '',
+          vrid: inst.virtual_router_id,
+          priority: inst.priority,
+          state: inst.state,
+          advertInt: inst.advert_int,
+          nopreempt: inst.nopreempt,
+          vips: inst.virtual_ipaddress.map((address) => ({ address, prefix: port?.prefix ?? 32 })),
+        };
+      }),
+    };
+  }
   if (sv.kind === 'haproxy') {
     ownsAddress(sv.listener.address, [...at, 'listener', 'address']);
     sv.pool.members.forEach((m, mi) => {

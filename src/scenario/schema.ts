@@ -119,7 +119,25 @@ const Haproxy = z.strictObject({
   }).describe('The pool: haproxy\'s backend'),
 }).describe('An LBaaS load balancer: haproxy with a stats socket, configured as Neutron\'s haproxy driver does');
 
-export const Service = z.discriminatedUnion('kind', [HttpText, HttpWhoami, Haproxy]);
+const VrrpInstance = z.strictObject({
+  name: z.string().min(1).describe('the instance name (VR_1); instances of one name on several nodes form one VRRP group'),
+  interface: IfName.describe('one of the node\'s ports; VRRP adverts go out on it'),
+  virtual_router_id: z.int({ error: 'a VRRP virtual_router_id' }).min(1, { error: 'a virtual_router_id from 1 to 255' }).max(255, { error: 'a virtual_router_id from 1 to 255' })
+    .describe('the same for a group; unique among groups on one network'),
+  priority: z.int().min(1, { error: 'a priority from 1 to 254' }).max(254, { error: 'a priority from 1 to 254' }).describe('the highest becomes MASTER'),
+  state: z.enum(['BACKUP', 'MASTER']).default('BACKUP').describe('the state it starts in (Neutron starts every node as BACKUP)'),
+  advert_int: Positive.default(1).describe('seconds between adverts; a BACKUP takes over after about 3 missed'),
+  nopreempt: z.boolean().default(false).describe('a recovered higher-priority node does not take the VIP back'),
+  virtual_ipaddress: z.array(Ipv4).min(1).describe('the VIPs, on the interface\'s network'),
+}).describe('A VRRP instance');
+
+const Keepalived = z.strictObject({
+  name: z.string().min(1).describe('unique on the node'),
+  kind: z.literal('keepalived'),
+  instances: z.array(VrrpInstance).min(1),
+}).describe('keepalived: VRRP instances that move VIPs between nodes');
+
+export const Service = z.discriminatedUnion('kind', [HttpText, HttpWhoami, Haproxy, Keepalived]);
 
 const FloatingIp = z.strictObject({
   floating_ip_address: Ipv4.describe('on the gateway port\'s network'),

@@ -20,9 +20,10 @@ export interface Layout {
 export function layout(view: LabView, columns: number, rows: number): Layout {
   const { lab } = view;
   const lbs = lab.nodes.flatMap((n) => n.services.flatMap((s) => (s.kind === 'haproxy' ? [s] : [])));
+  const vrrpLines = lab.nodes.reduce((n, node) => n + node.services.reduce((m, s) => m + (s.kind === 'keepalived' ? s.instances.length : 0), 0), 0);
   const natural: Record<PanelId, number> = {
     topology: view.help ? 8 : view.details ? 12 : 3 + lab.switch.bridges.length + lab.nodes.reduce((n, node) => n + node.ports.length, 0),
-    services: 3 + Math.max(1, lbs.reduce((n, lb) => n + 1 + lb.pool.members.length, 0)),
+    services: 3 + Math.max(1, lbs.reduce((n, lb) => n + 1 + lb.pool.members.length, 0) + vrrpLines),
     nat: view.nat.length ? 3 + view.nat.length : 0,
     traffic: lab.experiment && (view.mode === 'run' || view.traffic) ? 6 : 0,
     experiment: view.steps.length ? 3 + view.steps.length : 0,

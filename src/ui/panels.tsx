@@ -93,8 +93,14 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
 export function Services({ view, height }: { view: LabView; height: number }) {
   const lbs = view.lab.nodes.flatMap((n) => n.services.filter((s) => s.kind === 'haproxy'));
   return (
-    <Panel title="Services (haproxy members)" height={height}>
-      {lbs.length === 0 ? <Text color="gray">no load balancers</Text> : null}
+    <Panel title="Services (haproxy members, VRRP)" height={height}>
+      {lbs.length === 0 && view.vrrp.length === 0 ? <Text color="gray">no load balancers</Text> : null}
+      {view.vrrp.map((v) => (
+        <Text key={`${v.node}/${v.service}/${v.instance}`} wrap="truncate">
+          <Text bold>{v.node}/{v.service}</Text> {v.instance} id {v.vrid} prio {v.priority}{' '}
+          <Text bold color={v.state === 'MASTER' ? 'green' : v.state === 'BACKUP' ? undefined : 'yellow'}>{v.state}</Text>
+        </Text>
+      ))}
       {lbs.map((lb) => lb.kind === 'haproxy' && (
         <Box key={`${lb.node}/${lb.name}`} flexDirection="column">
           <Text>

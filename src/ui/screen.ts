@@ -2,6 +2,7 @@
 import type { Lab } from '../model.js';
 import { AddressWatch } from '../observe/address-watch.js';
 import { HaproxyWatch } from '../observe/haproxy-watch.js';
+import { KeepalivedWatch } from '../observe/keepalived-watch.js';
 import { NatWatch } from '../observe/nat-watch.js';
 import { startTui, type FrameStats } from './app.js';
 import { LiveStore } from './store.js';
@@ -20,7 +21,12 @@ export async function openScreen(lab: Lab, mode: 'run' | 'watch', onQuit: () => 
     store,
     observe(built) {
       const emit = store.event;
-      store.attach({ haproxy: new HaproxyWatch(built, emit), nat: new NatWatch(built, emit), addresses: new AddressWatch(built, emit) });
+      store.attach({
+        haproxy: new HaproxyWatch(built, emit),
+        keepalived: new KeepalivedWatch(built, emit),
+        nat: new NatWatch(built, emit),
+        addresses: new AddressWatch(built, emit),
+      });
       store.start();
     },
     close() {

@@ -5,6 +5,7 @@ import type { Prober } from '../experiment/prober-client.js';
 import type { Lab } from '../model.js';
 import type { AddressWatch } from '../observe/address-watch.js';
 import type { HaproxyWatch } from '../observe/haproxy-watch.js';
+import type { KeepalivedWatch } from '../observe/keepalived-watch.js';
 import type { NatWatch } from '../observe/nat-watch.js';
 import { nodeDetails } from '../observe/node-details.js';
 import type { LabEvent } from '../report/events.js';
@@ -13,6 +14,7 @@ import { applyEvent, applyNat, initialView, trafficView, type LabView } from './
 
 export interface LiveSources {
   haproxy?: HaproxyWatch;
+  keepalived?: KeepalivedWatch;
   nat?: NatWatch;
   addresses?: AddressWatch;
   prober?: Prober;
@@ -27,7 +29,7 @@ const ADDRESS_EVERY = 20;
 /** Everything a frame shows, as one string: equal keys draw equal frames. */
 export function visibleKey(v: LabView): string {
   return JSON.stringify([
-    v.phase, v.datapath, v.build, v.members, v.nat, v.addresses, v.traffic, v.steps, v.events.length,
+    v.phase, v.datapath, v.build, v.members, v.vrrp, v.nat, v.addresses, v.traffic, v.steps, v.events.length,
     v.summary, v.selected, v.details, v.help, Math.floor(v.now / 1000),
   ]);
 }
@@ -92,11 +94,12 @@ export class LiveStore implements Reporter {
     if (this.polling) return;
     this.polling = true;
     try {
-      const { haproxy, nat, addresses, prober } = this.sources;
+      const { haproxy, keepalived, nat, addresses, prober } = this.sources;
       const tick = this.ticks++;
-      await Promise.all([haproxy?.poll(), tick % NAT_EVERY === 0 ? nat?.poll() : undefined, tick % ADDRESS_EVERY === 0 ? addresses?.poll() : undefined]);
+      await Promise.all([haproxy?.poll(), keepalived?.poll(), tick % NAT_EVERY === 0 ? nat?.poll() : undefined, tick % ADDRESS_EVERY === 0 ? addresses?.poll() : undefined]);
       let view = this.view;
       if (haproxy) view = { ...view, members: [...haproxy.members.values()] };
+      if (keepalived) view = { ...view, vrrp: keepalived.states.map((s) => ({ ...s })) };
       if (nat) view = applyNat(view, nat.rules);
       if (addresses) view = { ...view, addresses: Object.fromEntries(addresses.addresses) };
       const probe = view.lab.experiment?.probe;

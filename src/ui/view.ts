@@ -5,6 +5,7 @@ import { longestOutage, percentile } from '../experiment/expect.js';
 import type { Lab } from '../model.js';
 import type { MemberState } from '../observe/haproxy-watch.js';
 import type { NatRuleState } from '../observe/nat-watch.js';
+import type { VrrpState } from '../observe/keepalived-watch.js';
 import type { CheckResult, LabEvent } from '../report/events.js';
 
 export type StepStatus = 'pending' | 'running' | 'pass' | 'fail';
@@ -58,6 +59,7 @@ export interface LabView {
   datapath?: string;
   build: { started: number; total: number; current?: string; ms?: number };
   members: MemberState[];
+  vrrp: VrrpState[];
   nat: (NatRuleState & { delta: number })[];
   addresses: Record<string, { dev: string; address: string }[]>;
   traffic?: TrafficView;
@@ -82,6 +84,7 @@ export function initialView(lab: Lab, mode: LabView['mode']): LabView {
     phase: mode === 'watch' ? 'ready' : 'building',
     build: { started: 0, total: 0 },
     members: [],
+    vrrp: [],
     nat: [],
     addresses: {},
     // Watching a lab runs no experiment: no steps to show.

@@ -4,6 +4,7 @@ import { parseShowStat } from '../../src/drivers/haproxy-stats.js';
 import { parseSaveCounters } from '../../src/drivers/iptables.js';
 import { judgeTraffic, longestOutage, percentile, type Sample } from '../../src/experiment/expect.js';
 import { countBy } from '../../src/experiment/steps.js';
+import { parseVrrpLog } from '../../src/observe/keepalived-watch.js';
 
 const reply = (seq: number, body: string, ms = 2): Sample => ({ seq, t: 1000 + seq * 50, ok: true, ms, body });
 const fail = (seq: number, error = 'ECONNREFUSED'): Sample => ({ seq, t: 1000 + seq * 50, ok: false, ms: 1, error });
@@ -68,4 +69,14 @@ COMMIT
   t.equal(c.size, 2);
   t.equal(c.get('-A neutron-l3-agent-PREROUTING -d 10.255.253.100/32 -j DNAT --to-destination 10.0.0.100'), 12);
   t.equal(c.get('-A neutron-l3-agent-float-snat -s 10.0.0.100/32 -j SNAT --to-source 10.255.253.100'), 0);
+});
+
+t.test('keepalived log: the last state each instance entered', async (t) => {
+  const log = `Sun Nov 22 04:18:27 2026: (VR_1) Entering BACKUP STATE (init)
+Sun Nov 22 04:18:30 2026: (VR_1) Entering MASTER STATE
+Sun Nov 22 04:18:31 2026: (VR_2) Entering BACKUP STATE
+Sun Nov 22 04:18:35 2026: (VR_1) Entering FAULT STATE
+`;
+  t.same([...parseVrrpLog(log)], [['VR_1', 'FAULT'], ['VR_2', 'BACKUP']]);
+  t.same([...parseVrrpLog('nothing here')], []);
 });

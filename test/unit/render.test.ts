@@ -1,7 +1,11 @@
 import t from 'tap';
 import { renderHaproxyConf } from '../../src/render/haproxy-conf.js';
 import { floatingIpRules, renderRouterRules } from '../../src/render/iptables-rules.js';
-import { loadFixtureLab } from '../helpers.js';
+import { join } from 'node:path';
+import { renderKeepalivedConf } from '../../src/render/keepalived-conf.js';
+import { loadScenarioFile } from '../../src/scenario/load.js';
+import { resolveLab } from '../../src/scenario/resolve.js';
+import { loadFixtureLab, ROOT } from '../helpers.js';
 
 const lab = loadFixtureLab();
 
@@ -105,4 +109,30 @@ t.test('floating IP rule specs are the ones iptables-save prints', async (t) => 
     outputDnat: '-A neutron-l3-agent-OUTPUT -d 192.0.2.5/32 -j DNAT --to-destination 10.1.1.5',
     snat: '-A neutron-l3-agent-float-snat -s 10.1.1.5/32 -j SNAT --to-source 192.0.2.5',
   });
+});
+
+t.test('keepalived.conf: every node starts BACKUP; the priority decides', async (t) => {
+  const pair = resolveLab(loadScenarioFile(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml')), { stateRoot: '/run/lablb' });
+  const k = pair.nodes[0].services[0];
+  if (k.kind !== 'keepalived') throw new Error('fixture changed');
+  t.equal(
+    renderKeepalivedConf(k),
+    `global_defs {
+    router_id lb1
+}
+
+vrrp_instance VR_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        10.1.0.100/24 dev eth0
+    }
+}
+`,
+  );
+  t.match(renderKeepalivedConf({ ...k, instances: [{ ...k.instances[0], nopreempt: true }] }), /advert_int 1\n    nopreempt\n/);
+  t.same(pair.nodes[0].sysctls, [['net.ipv4.ip_nonlocal_bind', '1']], 'a keepalived node may bind a VIP it does not hold yet');
 });
