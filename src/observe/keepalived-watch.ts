@@ -14,11 +14,14 @@ export interface VrrpState {
   state: string;
 }
 
-/** The last state each instance entered, from keepalived's log text. */
+/** Every state change in keepalived's log text, in order. */
+export function vrrpTransitions(text: string): { instance: string; state: string }[] {
+  return [...text.matchAll(/\((\S+)\) Entering (\w+) STATE/g)].map((m) => ({ instance: m[1], state: m[2] }));
+}
+
+/** The last state each instance entered. */
 export function parseVrrpLog(text: string): Map<string, string> {
-  const states = new Map<string, string>();
-  for (const m of text.matchAll(/\((\S+)\) Entering (\w+) STATE/g)) states.set(m[1], m[2]);
-  return states;
+  return new Map(vrrpTransitions(text).map((t) => [t.instance, t.state]));
 }
 
 export class KeepalivedWatch {
@@ -37,7 +40,8 @@ export class KeepalivedWatch {
     for (const s of this.services) {
       const text = this.readNew(s.logfile);
       if (!text) continue;
-      for (const [instance, state] of parseVrrpLog(text)) {
+      // Every change, in order: a MASTER that lasted less than a poll is still an event.
+      for (const { instance, state } of vrrpTransitions(text)) {
         const st = this.states.find((x) => x.node === s.node && x.service === s.name && x.instance === instance);
         if (st && st.state !== state) {
           st.state = state;

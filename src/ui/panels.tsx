@@ -65,6 +65,8 @@ function extraAddresses(view: LabView, node: string, ports: LabPort[]): string[]
 
 export function Topology({ view, height, width }: { view: LabView; height: number; width?: number }) {
   const { lab } = view;
+  const portWidth = Math.max(...lab.nodes.flatMap((n) => n.ports.map((p) => p.bridgePort.length))) + 1;
+  const nodeWidth = Math.max(...lab.nodes.map((n) => n.name.length)) + 1;
   const vips = new Map(lab.nodes.flatMap((n) => n.services.flatMap((s) => (s.kind === 'haproxy' ? [[s.listener.address, `VIP ${s.name}`] as const] : []))));
   return (
     <Panel title="Topology" width={width} grow={width ? 0 : 1} height={height}>
@@ -76,8 +78,8 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
             const extra = extraAddresses(view, n.name, n.ports);
             return (
               <Text key={`${n.name}/${p.name}`} inverse={selected} wrap="truncate">
-                <Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(9)}
-                <Text color="cyan">{n.name.padEnd(10)}</Text>{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
+                <Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(portWidth)}
+                <Text color="cyan">{n.name.padEnd(nodeWidth)}</Text>{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
                 {vips.has(p.address) ? <Text color="magenta"> {vips.get(p.address)}</Text> : null}
                 {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
               </Text>
