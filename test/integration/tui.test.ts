@@ -40,7 +40,7 @@ t.test('run floating-ip-lb on the live screen', { skip }, async (t) => {
   }
   t.equal(readFileSync(exitFile, 'utf8').trim(), '0', 'exit 0: every check held');
 
-  const live = frames.filter((f) => f.includes('Services (haproxy members)'));
+  const live = frames.filter((f) => f.includes('Services (haproxy members'));
   t.ok(live.length >= 5, `the live screen was seen (${live.length} of ${frames.length} captures)`);
   for (const f of live) t.equal(f.split('\n').filter((l) => /^ lablb floating-ip-lb/.test(l)).length, 1, 'one header: no stale lines left behind');
   const seen = (re: RegExp) => live.some((f) => re.test(f));
