@@ -125,8 +125,9 @@ export class LiveStore implements Reporter {
     const names = this.selectable();
     const i = this.view.selected ? names.indexOf(this.view.selected) : -1;
     const next = names[(i + step + names.length) % names.length];
-    this.set({ ...this.view, selected: next, details: this.view.details ? undefined : this.view.details });
-    if (this.view.details === undefined && this.detailsOpen) void this.loadDetails(next);
+    // With details open, they follow the selection (the old node's go until the new ones load).
+    this.set({ ...this.view, selected: next, details: undefined });
+    if (this.detailsOpen) void this.loadDetails(next);
   }
 
   private detailsOpen = false;
