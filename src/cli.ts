@@ -2,7 +2,7 @@
 // and an exit code (0 checks held, 1 a check failed, 2 lablb could not run).
 import { parseArgs } from 'node:util';
 import { packageVersion } from './paths.js';
-import { EXIT_CANNOT_RUN, ExternalError, ScenarioError, UserError, errorMessage } from './errors.js';
+import { CombinedError, EXIT_CANNOT_RUN, ExternalError, ScenarioError, TeardownError, UserError, errorMessage } from './errors.js';
 import { jsonReporter, lineReporter } from './report/reporters.js';
 import type { CommandContext } from './commands/context.js';
 
@@ -115,7 +115,10 @@ export async function main(argv: string[]): Promise<number> {
   for (const sig of signals) process.on(sig, onSignal);
 
   const write = (line: string) => out(line);
+  // The composition root: the one place that makes the real host; everything else is handed it.
+  const { realHost } = await import('./drivers/real-host.js');
   const ctx: CommandContext = {
+    host: realHost,
     out,
     err,
     json: values.json,
@@ -153,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'watch':
         return await (await import('./commands/watch.js')).watch(args[0], ctx, tui, values.probe);
       case 'exec':
-        return await (await import('./commands/exec.js')).exec(need('node'), rest, values.lab);
+        return await (await import('./commands/exec.js')).exec(need('node'), rest, values.lab, ctx);
       case 'down':
         return await (await import('./commands/down.js')).down(need('lab name'), ctx);
       case 'clean':
@@ -171,13 +174,18 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportError(e: unknown, debug: boolean, err: (line: string) => void): void {
+  if (e instanceof CombinedError) {
+    // The failure first, then what the teardown after it could not do.
+    for (const one of e.errors) reportError(one, debug, err);
+    return;
+  }
   if (e instanceof ScenarioError) {
     err(e.message);
     err(`lablb: ${e.problems.length} problem${e.problems.length > 1 ? 's' : ''} in ${e.file}; nothing was changed on the host`);
   } else if (e instanceof UserError) {
     err(`lablb: ${e.message}`);
     if (e.hint) err(`  ${e.hint}`);
-  } else if (e instanceof ExternalError) {
+  } else if (e instanceof ExternalError || e instanceof TeardownError) {
     err(`lablb: ${e.message}`);
   } else {
     err(`lablb: internal error: ${errorMessage(e)}`);

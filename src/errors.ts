@@ -52,6 +52,25 @@ export class ExternalError extends Error {
   }
 }
 
+/** Teardown could not remove everything; what is left stays journaled for `clean`. */
+export class TeardownError extends Error {
+  constructor(
+    readonly lab: string,
+    readonly failures: string[],
+  ) {
+    super(`lab ${lab} was not fully removed:\n${failures.map((f) => `  ${f}`).join('\n')}\n  what is left stays in its journal: sudo lablb clean retries it`);
+    this.name = 'TeardownError';
+  }
+}
+
+/** A failure and the teardown failure that followed it: both are told, neither hides the other. */
+export class CombinedError extends Error {
+  constructor(readonly errors: unknown[]) {
+    super(errors.map(errorMessage).join('\n'));
+    this.name = 'CombinedError';
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -63,6 +63,8 @@ export type NodeRole = 'vm' | 'router' | 'loadbalancer' | 'external';
 export interface LabNode {
   name: string;
   role: NodeRole;
+  /** Where the member lives (src/runtime/). */
+  runtime: 'netns';
   ports: LabPort[];
   routes: LabRoute[];
   sysctls: [string, string][];
@@ -81,7 +83,10 @@ export interface LabL3 {
   floatingIps: { floating: string; fixed: string }[];
 }
 
-interface ServiceBase {
+/** A service of a node, resolved by its kind (src/services/<kind>/). Generic code reads the
+ *  common fields; only the kind reads its `spec`. */
+export interface LabService<Spec = unknown> {
+  kind: string;
   node: string;
   name: string;
   /** Marks every process of this service (env LABLB_TOKEN), so cleanup finds them by PID
@@ -89,64 +94,8 @@ interface ServiceBase {
   token: string;
   pidfile: string;
   logfile: string;
+  spec: Spec;
 }
-
-export interface HttpTextService extends ServiceBase {
-  kind: 'http-text';
-  address: string;
-  port: number;
-  text: string;
-}
-
-export interface HttpWhoamiService extends ServiceBase {
-  kind: 'http-whoami';
-  address: string;
-  port: number;
-}
-
-export interface HaproxyMember {
-  id: string;
-  node: string;
-  address: string;
-  port: number;
-  weight: number;
-}
-
-export interface HaproxyService extends ServiceBase {
-  kind: 'haproxy';
-  config: string;
-  statsSocket: string;
-  user: string;
-  group: string;
-  listener: { id: string; address: string; port: number; protocol: 'HTTP' | 'TCP'; connectionLimit: number };
-  pool: {
-    id: string;
-    lbMethod: 'ROUND_ROBIN' | 'LEAST_CONNECTIONS' | 'SOURCE_IP';
-    monitor: { type: 'TCP' | 'HTTP'; delay: number; timeout: number; maxRetries: number; rise: number; urlPath: string };
-    members: HaproxyMember[];
-  };
-}
-
-export interface VrrpInstance {
-  name: string;
-  interface: string;
-  network: string;
-  vrid: number;
-  priority: number;
-  state: 'BACKUP' | 'MASTER';
-  advertInt: number;
-  nopreempt: boolean;
-  vips: { address: string; prefix: number }[];
-}
-
-export interface KeepalivedService extends ServiceBase {
-  kind: 'keepalived';
-  config: string;
-  vrrpPidfile: string;
-  instances: VrrpInstance[];
-}
-
-export type LabService = HttpTextService | HttpWhoamiService | HaproxyService | KeepalivedService;
 
 export interface Expectation {
   alternate?: string[];
@@ -154,21 +103,24 @@ export interface Expectation {
   maxFailed: number;
 }
 
-export type LabStep =
-  | { kind: 'traffic'; name: string; samples: number; expect: Expectation }
-  | {
-      kind: 'stop-service' | 'start-service';
-      name: string;
-      service: { node: string; name: string };
-      watch: { node: string; service: string; member: HaproxyMember };
-      withinMs: number;
-      then: { samples: number; expect: Expectation };
-    }
-  | { kind: 'http-get'; name: string; from: string; url: string; expectBody: string }
-  | { kind: 'nat-counters'; name: string; router: string; floating: string; fixed: string };
+/** A step of the experiment, resolved by its kind (src/steps/). */
+export interface LabStep<Spec = unknown> {
+  kind: string;
+  name: string;
+  spec: Spec;
+}
+
+export interface LabProbe {
+  name: string;
+  from: string;
+  url: string;
+  intervalMs: number;
+  timeoutMs: number;
+}
 
 export interface LabExperiment {
-  probe: { from: string; url: string; intervalMs: number; timeoutMs: number };
+  /** Traffic sent for the whole run; none, one or several. */
+  probes: LabProbe[];
   steps: LabStep[];
 }
 

@@ -4,7 +4,7 @@
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 // Type only: erased at build time, so the agent still loads nothing but node's builtins.
-import type { Sample } from '../experiment/expect.js';
+import type { Sample } from '../sample.js';
 
 const { values } = parseArgs({
   options: {

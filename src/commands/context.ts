@@ -1,7 +1,10 @@
-// What every verb gets: where to write, how to report, and the interrupt signal.
+// What every verb gets: the host, where to write, how to report, and the interrupt signal.
+import type { HostDriver } from '../host.js';
 import type { Reporter } from '../report/reporters.js';
 
 export interface CommandContext {
+  /** Every side effect goes through it (the real host, or a fake in tests). */
+  host: HostDriver;
   out: (line: string) => void;
   err: (line: string) => void;
   reporter: Reporter;

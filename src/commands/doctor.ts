@@ -1,8 +1,7 @@
 // `lablb doctor [--fix]`: every command lablb drives, found or missing, with its version and
 // Debian package; the datapath labs will use; `--fix` installs what is missing.
 import { join } from 'node:path';
-import { chooseDatapath, isRoot, which } from '../drivers/host.js';
-import { run, runAttached } from '../drivers/process.js';
+import type { HostDriver } from '../host.js';
 import { requireRoot } from '../engine/preflight.js';
 import { TOOLS } from '../engine/tools.js';
 import { EXIT_CHECK_FAILED, EXIT_OK } from '../errors.js';
@@ -19,9 +18,9 @@ export interface Dependency {
   why: string;
 }
 
-async function versionOf(path: string, args: string[]): Promise<string | undefined> {
+async function versionOf(host: HostDriver, path: string, args: string[]): Promise<string | undefined> {
   try {
-    const r = await run([path, ...args], { allowFailure: true, timeoutMs: 5000 });
+    const r = await host.run([path, ...args], { allowFailure: true, timeoutMs: 5000 });
     const text = `${r.stdout}\n${r.stderr}`;
     return text.match(/\d+(\.\d+)+[a-z]?/)?.[0] ?? text.match(/version (\d+)/)?.[1];
   } catch {
@@ -29,16 +28,16 @@ async function versionOf(path: string, args: string[]): Promise<string | undefin
   }
 }
 
-export async function dependencies(): Promise<Dependency[]> {
+export async function dependencies(host: HostDriver): Promise<Dependency[]> {
   return Promise.all(
     TOOLS.map(async (t) => {
-      const path = which(t.command);
+      const path = host.which(t.command);
       return {
         command: t.command,
         pkg: t.pkg,
         found: path !== undefined,
         path,
-        version: path ? await versionOf(path, t.versionArgs) : undefined,
+        version: path ? await versionOf(host, path, t.versionArgs) : undefined,
         required: t.neededBy !== undefined,
         why: t.why,
       };
@@ -48,19 +47,19 @@ export async function dependencies(): Promise<Dependency[]> {
 
 export async function doctor(fix: boolean, ctx: CommandContext): Promise<number> {
   if (fix) {
-    requireRoot('doctor --fix');
-    const code = await runAttached(['bash', join(PACKAGE_ROOT, 'scripts', 'setup-host.sh'), '--packages']);
+    requireRoot(ctx.host, 'doctor --fix');
+    const code = await ctx.host.runAttached(['bash', join(PACKAGE_ROOT, 'scripts', 'setup-host.sh'), '--packages']);
     if (code !== 0) return code;
   }
-  const deps = await dependencies();
-  const datapath = await chooseDatapath('auto');
+  const deps = await dependencies(ctx.host);
+  const datapath = await ctx.host.chooseDatapath('auto');
   const node = process.versions.node;
   const nodeOk = Number(node.split('.')[0]) >= 20;
   const missingRequired = deps.filter((d) => d.required && !d.found);
   if (ctx.json) {
-    ctx.out(JSON.stringify({ type: 'doctor', ok: missingRequired.length === 0 && nodeOk, node, root: isRoot(), datapath, dependencies: deps }));
+    ctx.out(JSON.stringify({ type: 'doctor', ok: missingRequired.length === 0 && nodeOk, node, root: ctx.host.isRoot(), datapath, dependencies: deps }));
   } else {
-    ctx.out(`node ${node} ${nodeOk ? 'ok' : '(lablb needs 20 or newer)'}; running as ${isRoot() ? 'root' : 'a normal user (labs need sudo)'}`);
+    ctx.out(`node ${node} ${nodeOk ? 'ok' : '(lablb needs 20 or newer)'}; running as ${ctx.host.isRoot() ? 'root' : 'a normal user (labs need sudo)'}`);
     ctx.out(`datapath: ${datapath === 'system' ? 'system (the kernel\'s openvswitch module)' : 'netdev (userspace; no openvswitch kernel module here)'}`);
     for (const d of deps) {
       const state = d.found ? `found   ${(d.version ?? '?').padEnd(12)}` : 'MISSING             ';

@@ -1,34 +1,41 @@
-// `lablb down <lab>` and `lablb clean`: remove labs from their journals. Safe to repeat.
-import { realDriver } from '../engine/driver.js';
+// `lablb down <lab>` and `lablb clean`: remove labs from their journals. Safe to repeat; what
+// cannot be removed is reported and stays journaled, and the exit code says so.
+import { removeLab } from '../engine/lifecycle.js';
 import { requireRoot } from '../engine/preflight.js';
-import { teardownLab } from '../engine/teardown.js';
-import { EXIT_OK } from '../errors.js';
+import { EXIT_CANNOT_RUN, EXIT_OK, TeardownError } from '../errors.js';
 import { labByName, labsOnHost } from './common.js';
 import type { CommandContext } from './context.js';
 
-async function remove(dir: string, name: string, ctx: CommandContext): Promise<void> {
-  const started = performance.now();
-  ctx.reporter.event({ type: 'lab', lab: name, state: 'tearing-down' });
-  const r = await teardownLab(dir, realDriver);
-  if (!ctx.json) ctx.out(`  stopped ${r.processes} processes, deleted namespaces: ${r.namespaces.join(' ') || '(none left)'}`);
-  ctx.reporter.event({ type: 'lab', lab: name, state: 'down', ms: Math.round(performance.now() - started) });
+async function remove(dir: string, name: string, ctx: CommandContext): Promise<boolean> {
+  try {
+    const r = await removeLab(dir, name, ctx.host, ctx.reporter.event);
+    if (!ctx.json) {
+      const undone = r.undone.length ? `, reverted: ${r.undone.join('; ')}` : '';
+      ctx.out(`  stopped ${r.processes} processes, deleted namespaces: ${r.namespaces.join(' ') || '(none left)'}${undone}`);
+    }
+    return true;
+  } catch (err) {
+    if (!(err instanceof TeardownError)) throw err;
+    ctx.err(`lablb: ${err.message}`);
+    return false;
+  }
 }
 
 export async function down(name: string, ctx: CommandContext): Promise<number> {
-  requireRoot('down');
+  requireRoot(ctx.host, 'down');
   const lab = labByName(name);
   if (!lab) {
     ctx.out(`No lab named ${name} on this host; nothing to remove.`);
     return EXIT_OK;
   }
-  await remove(lab.dir, name, ctx);
-  return EXIT_OK;
+  return (await remove(lab.dir, name, ctx)) ? EXIT_OK : EXIT_CANNOT_RUN;
 }
 
 export async function clean(ctx: CommandContext): Promise<number> {
-  requireRoot('clean');
+  requireRoot(ctx.host, 'clean');
   const labs = labsOnHost();
   if (labs.length === 0) ctx.out('No labs on this host; nothing to remove.');
-  for (const lab of labs) await remove(lab.dir, lab.name, ctx);
-  return EXIT_OK;
+  let ok = true;
+  for (const lab of labs) ok = (await remove(lab.dir, lab.name, ctx)) && ok;
+  return ok ? EXIT_OK : EXIT_CANNOT_RUN;
 }

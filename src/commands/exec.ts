@@ -1,16 +1,17 @@
 // `lablb exec <node> -- <cmd...>`: run a command inside a node's namespace. The lab's switch is
 // the node "ovs": there ovs-vsctl and ovs-ofctl reach the lab's private Open vSwitch.
-import { runAttached } from '../drivers/process.js';
 import { requireRoot } from '../engine/preflight.js';
 import { UserError } from '../errors.js';
 import { ovsEnv } from '../plan/plan.js';
+import { netns } from '../runtime/netns.js';
 import { labByName, labsOnHost } from './common.js';
+import type { CommandContext } from './context.js';
 
 export const SWITCH_NODE = 'ovs';
 
-export async function exec(node: string, argv: string[], labName: string | undefined): Promise<number> {
+export async function exec(node: string, argv: string[], labName: string | undefined, ctx: CommandContext): Promise<number> {
   if (argv.length === 0) throw new UserError('exec needs a command after --', 'e.g. sudo lablb exec ext -- curl -s http://10.255.253.100/');
-  requireRoot('exec');
+  requireRoot(ctx.host, 'exec');
   const labs = labName ? [labByName(labName)].filter((l) => l !== undefined) : labsOnHost();
   if (labName && labs.length === 0) throw new UserError(`no lab named ${labName} on this host`, 'see: sudo lablb status');
   const matches = labs.filter((l) => l.record && (node === SWITCH_NODE || l.record.lab.nodes.some((n) => n.name === node)));
@@ -24,5 +25,5 @@ export async function exec(node: string, argv: string[], labName: string | undef
   if (matches.length > 1) throw new UserError(`node ${node} is in several labs`, `say which with --lab (${matches.map((l) => l.name).join(', ')})`);
   const lab = matches[0].record!.lab;
   const ns = node === SWITCH_NODE ? lab.switch.namespace : node;
-  return runAttached(['ip', 'netns', 'exec', ns, ...argv], ovsEnv(lab));
+  return ctx.host.runAttached(netns.exec(ns, argv), ovsEnv(lab));
 }

@@ -1,9 +1,8 @@
 // `lablb status [lab]`: every lab on the host, whether it is building, up or left over, and what
 // `clean` would remove.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { findByToken, isAlive } from '../drivers/procs.js';
 import { Journal } from '../engine/journal.js';
+import type { HostDriver } from '../host.js';
+import { netns } from '../runtime/netns.js';
 import { EXIT_OK, UserError } from '../errors.js';
 import { labByName, labsOnHost, type LabOnHost } from './common.js';
 import type { CommandContext } from './context.js';
@@ -18,14 +17,14 @@ export interface LabStatus {
   created: string;
 }
 
-export function labStatus(l: LabOnHost): LabStatus {
+export function labStatus(host: HostDriver, l: LabOnHost): LabStatus {
   const entries = Journal.open(l.dir).entries();
-  const namespaces = entries.flatMap((e) => (e.kind === 'netns' && existsSync(join('/run/netns', e.name)) ? [e.name] : []));
-  const processes = findByToken(`${l.name}/`);
+  const namespaces = entries.flatMap((e) => (e.kind === 'netns' && netns.exists(host, e.name) ? [e.name] : []));
+  const processes = host.findByToken(`${l.name}/`);
   const r = l.record;
   const expected = entries.filter((e) => e.kind === 'netns').length;
   let state: LabStatus['state'] = 'left over';
-  if (r?.state === 'building' && isAlive(r.pid)) state = 'building';
+  if (r?.state === 'building' && host.isAlive(r.pid)) state = 'building';
   else if (r?.state === 'up' && namespaces.length === expected && processes.length > 0) state = 'up';
   return {
     lab: l.name,
@@ -45,7 +44,7 @@ export async function status(name: string | undefined, ctx: CommandContext): Pro
     if (!one) throw new UserError(`no lab named ${name} on this host`, `labs: ${labs.map((l) => l.name).join(', ') || '(none)'}`);
     labs = [one];
   }
-  const rows = labs.map(labStatus);
+  const rows = labs.map((l) => labStatus(ctx.host, l));
   if (ctx.json) {
     ctx.out(JSON.stringify({ type: 'status', labs: rows }));
     return EXIT_OK;

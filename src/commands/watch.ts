@@ -1,9 +1,10 @@
 // `lablb watch <lab>` (or `status --watch <lab>`): the live screen for a lab brought up with
-// `up`, without an experiment. With --probe, the scenario's prober sends its traffic while the
-// screen is open (bounded: it stops when the screen closes, or after an hour).
+// `up`, without an experiment. With --probe, the scenario's probes send their traffic while the
+// screen is open (bounded: they stop when the screen closes, or after an hour).
 import { requireRoot } from '../engine/preflight.js';
 import { EXIT_OK, UserError } from '../errors.js';
 import { Prober } from '../experiment/prober-client.js';
+import { Observation } from '../observe/hub.js';
 import { labByName, labsOnHost } from './common.js';
 import type { CommandContext } from './context.js';
 import { frameStats } from './frame-stats.js';
@@ -11,7 +12,7 @@ import { frameStats } from './frame-stats.js';
 const PROBE_MAX_SECONDS = 3600;
 
 export async function watch(name: string | undefined, ctx: CommandContext, tui: boolean, probe: boolean): Promise<number> {
-  requireRoot('watch');
+  requireRoot(ctx.host, 'watch');
   const labs = labsOnHost();
   const target = name ?? (labs.length === 1 ? labs[0].name : undefined);
   if (!target) {
@@ -19,18 +20,21 @@ export async function watch(name: string | undefined, ctx: CommandContext, tui: 
   }
   const lab = labByName(target)?.record?.lab;
   if (!lab) throw new UserError(`no lab named ${target} on this host`, 'see: sudo lablb status');
+  // Everything that can be refused is refused before the screen takes the terminal.
+  if (probe && !lab.experiment?.probes.length) throw new UserError(`scenario ${lab.scenario} has no probe to run`, `watch it without --probe: sudo lablb watch ${lab.name}`);
   if (!tui) throw new UserError('watch draws a live screen and needs a terminal', 'for a one-off look: sudo lablb status');
   const { openScreen } = await import('../ui/screen.js');
   const screen = await openScreen(lab, 'watch', ctx.abort);
-  if (probe && !lab.experiment) throw new UserError(`scenario ${lab.scenario} has no prober to run`);
-  const prober = probe && lab.experiment ? Prober.start(lab.name, lab.experiment.probe, PROBE_MAX_SECONDS) : undefined;
-  screen.store.attach({ prober });
-  screen.observe(lab);
+  const observation = new Observation(lab, ctx.host, screen.store.event);
+  const probers = probe ? lab.experiment!.probes.map((p) => Prober.start(ctx.host, lab.name, p, PROBE_MAX_SECONDS)) : [];
+  for (const p of probers) observation.addProbe(p.name, p.samples);
+  screen.observe(observation, ctx.host);
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();
     ctx.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  prober?.stop();
+  for (const p of probers) p.stop();
+  observation.stop();
   const frames = screen.close();
   if (ctx.debug) ctx.err(frameStats(frames));
   ctx.out(`Stopped watching ${lab.name}; it is still up (sudo lablb down ${lab.name} removes it).`);

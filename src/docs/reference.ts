@@ -3,6 +3,9 @@
 // what `lablb validate` accepts. `npm run docs` writes them; a test fails when they differ.
 import { z } from 'zod';
 import { Scenario } from '../scenario/schema.js';
+import { SERVICE_KINDS } from '../services/all.js';
+import { STEP_KINDS } from '../steps/all.js';
+import { WAIT_KINDS } from '../waits/all.js';
 
 interface Js {
   type?: string;
@@ -28,38 +31,8 @@ export function scenarioJsonSchema(): Js {
   return z.toJSONSchema(Scenario, { io: 'input', unrepresentable: 'any' }) as Js;
 }
 
-/** A minimal, valid example of each kind, checked by the tests. */
-export const EXAMPLES: Record<string, string> = {
-  'http-text': '{ name: web, kind: http-text, listen: 10.0.0.81:80, text: server_81 }',
-  'http-whoami': '{ name: whoami, kind: http-whoami, listen: 10.255.253.1:8080 }',
-  haproxy: `name: lb
-kind: haproxy
-listener: { id: listener-1, address: 10.0.0.100, protocol_port: 80 }
-pool:
-  id: pool-1
-  health_monitor: { delay: 1, timeout: 5, max_retries: 3 }
-  members:
-    - { id: member-1, node: vm1, address: 10.0.0.81, protocol_port: 80 }`,
-  keepalived: `name: vrrp
-kind: keepalived
-instances:
-  - { name: VR_1, interface: eth0, virtual_router_id: 51, priority: 100, virtual_ipaddress: [10.0.0.200] }`,
-  traffic: '{ name: round-robin, kind: traffic, samples: 20, expect: { alternate: [server_81, server_82] } }',
-  'stop-service': `name: kill-vm2-web
-kind: stop-service
-service: vm2/web
-watch: { loadbalancer: qlbaas-01/lb, member: vm2 }
-within_ms: 6000
-then: { samples: 10, expect: { only: [server_81] } }`,
-  'start-service': `name: restart-vm2-web
-kind: start-service
-service: vm2/web
-watch: { loadbalancer: qlbaas-01/lb, member: vm2 }
-within_ms: 5000
-then: { samples: 20, expect: { alternate: [server_81, server_82] } }`,
-  'http-get': '{ name: lb-egress-snat, kind: http-get, from: qlbaas-01, url: "http://10.255.253.1:8080/", expect_body: 10.255.253.100 }',
-  'nat-counters': '{ name: floating-ip-counters, kind: nat-counters, router: qrouter01, floating_ip_address: 10.255.253.100 }',
-};
+/** A minimal, valid example of each kind, from the kinds themselves; checked by the tests. */
+export const EXAMPLES: Record<string, string> = Object.fromEntries([...SERVICE_KINDS, ...STEP_KINDS].map((k) => [k.kind, k.example]));
 
 export const MINIMAL_SCENARIO = `name: two-hosts
 switch: { bridges: [br-int] }
@@ -159,6 +132,15 @@ export function renderReference(): string {
           ? `default \`${JSON.stringify(f.default)}\``
           : 'optional';
       out.push(`| \`${field}\` | ${typeText(f, link)} | ${need} | ${f.description ?? ''} |`);
+    }
+  }
+  out.push('', '## Waits', '', 'A step\'s `until` lists waits; each is one of these, told apart by its first field.');
+  for (const w of WAIT_KINDS) {
+    const js = z.toJSONSchema(w.schema, { io: 'input', unrepresentable: 'any' }) as Js;
+    out.push('', `### Wait: ${w.key}`, '', `${js.description ?? ''}.`, '', '```yaml', `until: [${w.example}]`, '```', '', '| field | type | | meaning |', '|---|---|---|---|');
+    for (const [field, f] of Object.entries(js.properties ?? {})) {
+      const need = js.required?.includes(field) && f.default === undefined ? 'required' : f.default !== undefined ? `default \`${JSON.stringify(f.default)}\`` : 'optional';
+      out.push(`| \`${field}\` | ${typeText(f)} | ${need} | ${f.description ?? ''} |`);
     }
   }
   return `${out.join('\n')}\n`;

@@ -2,23 +2,11 @@
 // and a failure becomes an ExternalError that carries the command and its stderr.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { ExternalError } from '../errors.js';
-import { shellLine } from '../plan/ops.js';
-
-export interface RunOptions {
-  input?: string;
-  env?: Record<string, string>;
-  timeoutMs?: number;
-  /** Resolve with the exit code instead of throwing when the command fails. */
-  allowFailure?: boolean;
-}
-
-export interface RunResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
+import type { PipedChild, RunOptions, RunResult } from '../host.js';
+import { shellLine } from '../shell.js';
 
 let debugLog: ((line: string) => void) | undefined;
 /** With --debug: every command, stamped with the ms since lablb started. */
@@ -77,9 +65,21 @@ export function spawnDetached(argv: string[], opts: { env?: Record<string, strin
 
 /** Start a process whose stdout lablb reads line by line; it gets a stdin pipe, so it can
  *  notice lablb going away. */
-export function spawnPiped(argv: string[], opts: { env?: Record<string, string> }): ChildProcess {
+export function spawnPiped(argv: string[], opts: { env?: Record<string, string> }): PipedChild {
   debugLog?.(`$ ${shellLine(argv, opts.env)} |`);
-  return spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  // A child that cannot start reports it through 'error' and then exits: never an uncaught throw.
+  child.on('error', () => {});
+  child.stdin?.on('error', () => {});
+  const lines = createInterface({ input: child.stdout! });
+  return {
+    onLine: (listener) => void lines.on('line', listener),
+    onExit: (listener) => void child.on('exit', listener),
+    stop: () => {
+      child.stdin?.end();
+      child.kill('SIGTERM');
+    },
+  };
 }
 
 /** Run a command attached to the terminal (for `lablb exec`); resolves with its exit code. */

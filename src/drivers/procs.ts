@@ -2,7 +2,7 @@
 // LABLB_TOKEN=<lab>/<node>/<service> in its environment (children and daemons inherit it), so
 // after a crash cleanup still finds exactly those PIDs, and never anyone else's.
 import { readdirSync, readFileSync } from 'node:fs';
-import { TOKEN_VAR } from '../agents/paths.js';
+import { TOKEN_VAR } from '../token.js';
 
 function tokenOf(pid: number): string | undefined {
   try {
@@ -39,6 +39,28 @@ export function isAlive(pid: number): boolean {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends `sig` to each PID that carries exactly this token, checked just before. */
+export function signalByToken(token: string, sig: NodeJS.Signals): number[] {
+  const pids = findByToken(token);
+  for (const pid of pids) {
+    if (!matches(token, pid)) continue;
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+  return pids;
+}
+
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
 
 /** SIGTERM, then SIGKILL after graceMs; each signal only to a PID that still carries the token. */
 export async function stopByToken(token: string, graceMs = 3000): Promise<number[]> {

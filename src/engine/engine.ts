@@ -1,10 +1,11 @@
-// Applies a plan: phases in order, the lanes of a phase in parallel, journaling every object
-// before the op that creates it, and telling the reporters how far it got.
+// Applies a plan: each task once the tasks it needs are done, journaling every object before
+// the op that creates it and every undo before the change it reverts, and telling the
+// reporters how far it got. Experiments' actions go through here too.
 import { ExternalError, UserError } from '../errors.js';
+import type { HostDriver } from '../host.js';
 import type { Op, Plan } from '../plan/ops.js';
-import { shellLine } from '../plan/ops.js';
 import type { Emit } from '../report/events.js';
-import type { HostDriver } from './driver.js';
+import { shellLine } from '../shell.js';
 import type { Journal } from './journal.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,7 +59,15 @@ export class Engine {
     switch (op.kind) {
       case 'run':
         for (const entry of op.creates ?? []) this.journal.record(entry);
+        if (op.undo) this.journal.record({ kind: 'undo', ...op.undo });
         await this.driver.run(op.argv, { input: op.input, env: { ...this.env, ...op.env } });
+        if (op.settles) this.journal.record({ kind: 'settled', id: op.settles });
+        return;
+      case 'signal':
+        this.driver.signalByToken(op.token, op.signal);
+        return;
+      case 'stop':
+        await this.driver.stopByToken(op.token, op.graceMs);
         return;
       case 'write':
         this.driver.writeFile(op.path, op.content);

@@ -43,7 +43,8 @@ export class Journal {
   /** Start a new lab's journal; the directory must not exist yet (one lab per name). */
   static create(dir: string): Journal {
     mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
-    mkdirSync(dir, { recursive: false, mode: 0o755 }); // EEXIST: another lablb took the name first
+    // The lab's configs, sockets and logs are root's alone.
+    mkdirSync(dir, { recursive: false, mode: 0o700 }); // EEXIST: another lablb took the name first
     writeFileSync(join(dir, JOURNAL_FILE), '');
     return new Journal(dir);
   }
@@ -80,6 +81,14 @@ export class Journal {
       }
     }
     return out;
+  }
+
+  /** Replaces the journal with what is still to remove: a teardown that could not remove
+   *  everything leaves exactly that for `clean`. */
+  rewrite(entries: JournalEntry[]): void {
+    const tmp = join(this.dir, `${JOURNAL_FILE}.tmp`);
+    writeFileSync(tmp, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    renameSync(tmp, join(this.dir, JOURNAL_FILE));
   }
 
   writeRecord(record: LabRecord): void {

@@ -1,13 +1,15 @@
-// Building a whole lab: preflight, plan, journal, apply.
-import { chooseDatapath } from '../drivers/host.js';
+// A lab's whole life: preflight, plan, journal, apply; an experiment on it; teardown. Every
+// failure is told: a teardown that fails after another failure is reported beside it.
+import { CombinedError, TeardownError } from '../errors.js';
+import type { HostDriver } from '../host.js';
 import type { Datapath, Lab } from '../model.js';
 import { buildPlan, ovsEnv } from '../plan/plan.js';
 import type { Plan } from '../plan/ops.js';
 import type { Emit } from '../report/events.js';
-import type { HostDriver } from './driver.js';
 import { Engine } from './engine.js';
 import { Journal, type LabRecord } from './journal.js';
 import { preflight } from './preflight.js';
+import { teardownLab, type TeardownResult } from './teardown.js';
 
 export interface BuiltLab {
   lab: Lab;
@@ -23,13 +25,13 @@ export interface PreparedLab extends BuiltLab {
 
 /** Checks the host and opens the lab's journal. From here on the lab owns its state dir and
  *  must be torn down on failure; before here nothing exists to remove. */
-export async function prepareLab(lab: Lab, driver: HostDriver, emit: Emit): Promise<PreparedLab> {
-  const datapath = await chooseDatapath(lab.switch.datapath);
-  preflight(lab, datapath);
+export async function prepareLab(lab: Lab, host: HostDriver, emit: Emit): Promise<PreparedLab> {
+  const datapath = await host.chooseDatapath(lab.switch.datapath);
+  preflight(host, lab, datapath);
   const journal = Journal.create(lab.dir);
   const record: LabRecord = { lab, state: 'building', datapath, pid: process.pid, createdAt: new Date().toISOString() };
   journal.writeRecord(record);
-  const engine = new Engine(driver, journal, ovsEnv(lab), emit);
+  const engine = new Engine(host, journal, ovsEnv(lab), emit);
   return { lab, datapath, engine, journal, record, plan: buildPlan(lab, { datapath }) };
 }
 
@@ -40,4 +42,48 @@ export async function applyLab(p: PreparedLab, emit: Emit, signal?: AbortSignal)
   p.journal.writeRecord({ ...p.record, state: 'up' });
   emit({ type: 'lab', lab: p.lab.name, state: 'ready', ms: Math.round(performance.now() - started) });
   return p;
+}
+
+/** Removes a lab from its journal; throws a TeardownError naming what is left. */
+export async function removeLab(dir: string, name: string, host: HostDriver, emit: Emit): Promise<TeardownResult> {
+  const started = performance.now();
+  emit({ type: 'lab', lab: name, state: 'tearing-down' });
+  const r = await teardownLab(dir, host);
+  for (const f of r.failures) emit({ type: 'problem', message: f });
+  if (r.failures.length > 0) throw new TeardownError(name, r.failures);
+  emit({ type: 'lab', lab: name, state: 'down', ms: Math.round(performance.now() - started) });
+  return r;
+}
+
+/** Runs `body`, then `cleanup` whatever happened; throws the first failure, or both. */
+export async function withCleanup<T>(body: () => Promise<T>, cleanup: () => Promise<unknown>): Promise<T> {
+  let result: T;
+  try {
+    result = await body();
+  } catch (err) {
+    try {
+      await cleanup();
+    } catch (teardown) {
+      throw new CombinedError([err, teardown]);
+    }
+    throw err;
+  }
+  await cleanup();
+  return result;
+}
+
+/** Builds the lab; on any failure removes what was built, and reports both if that fails too. */
+export async function buildLab(lab: Lab, host: HostDriver, emit: Emit, signal?: AbortSignal): Promise<PreparedLab> {
+  const prepared = await prepareLab(lab, host, emit);
+  try {
+    await applyLab(prepared, emit, signal);
+    return prepared;
+  } catch (err) {
+    try {
+      await removeLab(lab.dir, lab.name, host, emit);
+    } catch (teardown) {
+      throw new CombinedError([err, teardown]);
+    }
+    throw err;
+  }
 }

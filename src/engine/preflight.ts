@@ -1,19 +1,18 @@
 // Checks before a lab touches the host: root, tools, and no name already taken. Each failure is
 // a UserError that says what to do; nothing has been created when one is thrown.
-import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import type { HostDriver } from '../host.js';
 import type { Datapath, Lab } from '../model.js';
-import { isRoot, namespaces, which } from '../drivers/host.js';
 import { toolsFor, type Tool } from './tools.js';
 
-export function requireRoot(verb: string): void {
-  if (!isRoot()) {
+export function requireRoot(host: HostDriver, verb: string): void {
+  if (!host.isRoot()) {
     throw new UserError(`lablb ${verb} needs root (it creates namespaces and starts daemons)`, `run it with sudo: sudo lablb ${verb} ...`);
   }
 }
 
 /** The tools a lab needs that `find` does not locate. */
-export function missingTools(lab: Lab, datapath: Datapath, find: (cmd: string) => string | undefined = which): Tool[] {
+export function missingTools(lab: Lab, datapath: Datapath, find: (cmd: string) => string | undefined): Tool[] {
   return toolsFor(lab, datapath).filter((t) => !find(t.command));
 }
 
@@ -25,16 +24,16 @@ export function missingToolsError(missing: Tool[]): UserError {
   );
 }
 
-export function preflight(lab: Lab, datapath: Datapath): void {
-  const missing = missingTools(lab, datapath);
+export function preflight(host: HostDriver, lab: Lab, datapath: Datapath): void {
+  const missing = missingTools(lab, datapath, (cmd) => host.which(cmd));
   if (missing.length > 0) throw missingToolsError(missing);
-  if (existsSync(lab.dir)) {
+  if (host.exists(lab.dir)) {
     throw new UserError(
       `lab ${lab.name} is already up (or left over from a crash)`,
       `see it with: sudo lablb status ${lab.name}; remove it with: sudo lablb down ${lab.name}`,
     );
   }
-  const present = new Set(namespaces());
+  const present = new Set(host.namespaces());
   const taken = [lab.switch.namespace, ...lab.nodes.map((n) => n.name)].filter((ns) => present.has(ns));
   if (taken.length > 0) {
     const many = taken.length > 1;

@@ -1,35 +1,69 @@
 // Removes a lab: exactly what its journal and its process tokens name, in reverse order, each
 // step safe to repeat. Works on a lab that crashed half-built, and on one whose objects a
-// reboot already removed.
-import { basename, join } from 'node:path';
-import { rmSync } from 'node:fs';
-import { stopByToken } from '../drivers/procs.js';
-import type { HostDriver } from './driver.js';
+// reboot already removed. Nothing that fails is hidden: it is reported, and stays in the
+// journal (with the state dir) for `clean` to retry.
+import { basename } from 'node:path';
+import type { HostDriver } from '../host.js';
+import type { JournalEntry } from '../plan/ops.js';
+import { netns } from '../runtime/netns.js';
 import { Journal } from './journal.js';
 
 export interface TeardownResult {
   lab: string;
   processes: number;
   namespaces: string[];
+  /** Experiment changes reverted (a link brought up again). */
+  undone: string[];
+  /** What could not be removed, each with the command's error. */
+  failures: string[];
 }
 
-export async function teardownLab(dir: string, driver: HostDriver): Promise<TeardownResult> {
+export async function teardownLab(dir: string, host: HostDriver): Promise<TeardownResult> {
   const lab = basename(dir);
   const journal = Journal.open(dir);
   const record = journal.readRecord();
   if (record) journal.writeRecord({ ...record, state: 'tearing-down' });
   const entries = journal.entries();
+  const left: JournalEntry[] = [];
+  const failures: string[] = [];
+  const attempt = async (entry: JournalEntry, argv: string[], what: string): Promise<boolean> => {
+    const r = await host.run(argv, { allowFailure: true });
+    if (r.exitCode === 0) return true;
+    failures.push(`${what}: ${argv.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim() || 'no message'}`);
+    left.push(entry);
+    return false;
+  };
 
-  // Processes first, so no daemon holds a namespace or writes into the state dir meanwhile.
+  // Changes an experiment made and did not revert, newest first, while their members exist.
+  const settled = new Set(entries.flatMap((e) => (e.kind === 'settled' ? [e.id] : [])));
+  const undone: string[] = [];
+  for (const entry of [...entries].reverse()) {
+    if (entry.kind !== 'undo' || settled.has(entry.id)) continue;
+    if (entry.member && !netns.exists(host, entry.member)) continue;
+    if (await attempt(entry, entry.argv, `undo ${entry.what}`)) undone.push(entry.what);
+    settled.add(entry.id);
+  }
+
+  // Processes next, so no daemon holds a namespace or writes into the state dir meanwhile.
   // The lab's token prefix also finds a process whose journal line a crash cut short.
-  const killed = await stopByToken(`${lab}/`);
+  const killed = await host.stopByToken(`${lab}/`);
+  const survivors = host.findByToken(`${lab}/`);
+  if (survivors.length > 0) {
+    failures.push(`processes ${survivors.join(' ')} (LABLB_TOKEN=${lab}/...) still run after SIGKILL`);
+    left.push(...entries.filter((e) => e.kind === 'process'));
+  }
 
   const removed: string[] = [];
   for (const entry of [...entries].reverse()) {
-    if (entry.kind !== 'netns' || !driver.exists(join('/run/netns', entry.name))) continue;
-    await driver.run(['ip', 'netns', 'del', entry.name], { allowFailure: true });
-    removed.push(entry.name);
+    if (entry.kind !== 'netns' || !netns.exists(host, entry.name)) continue;
+    if (await attempt(entry, netns.remove(entry.name), `namespace ${entry.name}`)) removed.push(entry.name);
   }
-  rmSync(dir, { recursive: true, force: true });
-  return { lab, processes: killed.length, namespaces: removed };
+
+  if (failures.length > 0) {
+    journal.rewrite(left.reverse());
+    if (record) journal.writeRecord({ ...record, state: 'failed' });
+  } else {
+    host.removeTree(dir);
+  }
+  return { lab, processes: killed.length, namespaces: removed, undone, failures };
 }

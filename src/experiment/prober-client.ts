@@ -1,18 +1,19 @@
-// Runs the prober agent in a node's namespace and collects its results as they arrive.
-import { createInterface } from 'node:readline';
-import type { ChildProcess } from 'node:child_process';
-import { agentArgv, TOKEN_VAR } from '../agents/paths.js';
-import { spawnPiped } from '../drivers/process.js';
-import type { LabExperiment } from '../model.js';
-import type { Sample } from './expect.js';
+// Runs the prober agent in a node and collects its results as they arrive.
+import { agentArgv } from '../agents/launch.js';
+import type { HostDriver, PipedChild } from '../host.js';
+import type { ProbeFeed } from '../kinds/step-kind.js';
+import type { LabProbe } from '../model.js';
+import { netns } from '../runtime/netns.js';
+import type { Sample } from '../sample.js';
+import { TOKEN_VAR } from '../token.js';
 
-export class Prober {
+export class Prober implements ProbeFeed {
   readonly samples: Sample[] = [];
   private listeners = new Set<() => void>();
   private exited = false;
 
-  private constructor(private readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+  private constructor(private readonly probe: LabProbe, private readonly child: PipedChild) {
+    child.onLine((line) => {
       try {
         this.samples.push(JSON.parse(line) as Sample);
       } catch {
@@ -20,23 +21,32 @@ export class Prober {
       }
       for (const l of this.listeners) l();
     });
-    child.on('exit', () => {
+    child.onExit(() => {
       this.exited = true;
       for (const l of this.listeners) l();
     });
   }
 
-  static start(labName: string, probe: LabExperiment['probe'], maxSeconds: number): Prober {
-    const argv = [
-      'ip', 'netns', 'exec', probe.from,
-      ...agentArgv('prober', [
-        '--url', probe.url,
-        '--interval-ms', String(probe.intervalMs),
-        '--timeout-ms', String(probe.timeoutMs),
-        '--max-seconds', String(maxSeconds),
-      ]),
-    ];
-    return new Prober(spawnPiped(argv, { env: { [TOKEN_VAR]: `${labName}/${probe.from}/prober` } }));
+  get name(): string {
+    return this.probe.name;
+  }
+
+  get intervalMs(): number {
+    return this.probe.intervalMs;
+  }
+
+  get timeoutMs(): number {
+    return this.probe.timeoutMs;
+  }
+
+  static start(host: HostDriver, labName: string, probe: LabProbe, maxSeconds: number): Prober {
+    const argv = netns.exec(probe.from, agentArgv('prober', [
+      '--url', probe.url,
+      '--interval-ms', String(probe.intervalMs),
+      '--timeout-ms', String(probe.timeoutMs),
+      '--max-seconds', String(maxSeconds),
+    ]));
+    return new Prober(probe, host.spawnPiped(argv, { env: { [TOKEN_VAR]: `${labName}/${probe.from}/prober-${probe.name}` } }));
   }
 
   /** Results of probes sent at or after `since`. */
@@ -71,7 +81,6 @@ export class Prober {
   }
 
   stop(): void {
-    this.child.stdin?.end();
-    this.child.kill('SIGTERM');
+    this.child.stop();
   }
 }

@@ -1,82 +1,99 @@
-// Runs a lab's experiment: the prober sends traffic for the whole run, the steps act and judge.
-import { natCounters } from '../drivers/iptables.js';
-import type { BuiltLab } from '../engine/lifecycle.js';
-import type { HostDriver } from '../engine/driver.js';
-import { HaproxyWatch } from '../observe/haproxy-watch.js';
+// Runs a lab's experiment: its probes send traffic for the whole run, observers fold live
+// state into facts, and the steps act, wait and judge, one after another.
+import type { HostDriver } from '../host.js';
+import type { StepContext } from '../kinds/step-kind.js';
+import type { Lab } from '../model.js';
+import type { Observation } from '../observe/hub.js';
+import type { Op } from '../plan/ops.js';
 import type { CheckResult, Emit } from '../report/events.js';
+import { serviceKindOf } from '../services/all.js';
+import { stepKindOf } from '../steps/all.js';
 import { Prober } from './prober-client.js';
-import { runStep, type StepContext } from './steps.js';
 
-/** The prober stops by itself after this long even if lablb hangs. */
+/** The probers stop by themselves after this long even if lablb hangs. */
 const PROBER_MAX_SECONDS = 600;
 const WARMUP_MS = 15_000;
 
-async function waitUntil(done: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await done()) return true;
+export interface ExperimentDeps {
+  lab: Lab;
+  host: HostDriver;
+  /** The engine's way to apply ops: journaled, undone at teardown. */
+  apply(ops: Op[]): Promise<void>;
+  observation: Observation;
+  emit: Emit;
+  signal: AbortSignal;
+}
+
+/** What the lab still waits for before the experiment can begin, or undefined. */
+function unsettled(lab: Lab, ctx: StepContext): string | undefined {
+  for (const s of lab.nodes.flatMap((n) => n.services)) {
+    const why = serviceKindOf(s.kind).unsettled?.(s, ctx.facts);
+    if (why) return why;
+  }
+  return undefined;
+}
+
+async function warmUp(lab: Lab, probers: Prober[], ctx: StepContext): Promise<CheckResult | undefined> {
+  // The first good replies: the path is complete once ARP and the load balancers are settled.
+  for (const p of probers) {
+    const ready = await p.until(() => p.samples.filter((s) => s.ok).length >= 3, WARMUP_MS);
+    if (!ready) {
+      const last = p.samples.at(-1);
+      const url = lab.experiment!.probes.find((x) => x.name === p.name)!.url;
+      return { name: 'warm-up', ok: false, detail: `no replies from ${url} within ${WARMUP_MS} ms (last: ${last?.error ?? 'nothing'})` };
+    }
+  }
+  // ...and every service serves: members UP, VRRP elected.
+  const deadline = Date.now() + WARMUP_MS;
+  let why: string | undefined;
+  while (Date.now() < deadline && !ctx.signal.aborted) {
+    await ctx.observe(['members', 'vrrp']);
+    why = unsettled(lab, ctx);
+    if (!why) return undefined;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return false;
+  return { name: 'warm-up', ok: false, detail: `${why ?? 'interrupted'} within ${WARMUP_MS} ms` };
 }
 
-/** What a live screen can watch while the experiment runs. */
-export interface LiveExperiment {
-  prober: Prober;
-  haproxy: HaproxyWatch;
-}
-
-export async function runExperiment(
-  built: BuiltLab,
-  driver: HostDriver,
-  emit: Emit,
-  signal: AbortSignal,
-  onLive?: (live: LiveExperiment) => void,
-): Promise<CheckResult[]> {
-  const { lab } = built;
+export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]> {
+  const { lab, host, observation, emit, signal } = deps;
   const experiment = lab.experiment;
   if (!experiment) return [];
-  const baseline = new Map<string, Map<string, number>>();
-  for (const step of experiment.steps) {
-    if (step.kind === 'nat-counters' && !baseline.has(step.router)) baseline.set(step.router, await natCounters(step.router));
+  const probers = new Map<string, Prober>();
+  const ctx: StepContext = {
+    lab,
+    host,
+    apply: deps.apply,
+    facts: observation.facts,
+    observe: (ids) => observation.poll(ids),
+    probe: (name) => probers.get(name),
+    emit,
+    signal,
+  };
+  for (const step of experiment.steps) await stepKindOf(step.kind).prepare?.(step, ctx);
+  for (const p of experiment.probes) {
+    const prober = Prober.start(host, lab.name, p, PROBER_MAX_SECONDS);
+    probers.set(p.name, prober);
+    observation.addProbe(p.name, prober.samples);
   }
-  const watch = new HaproxyWatch(lab, emit);
-  const prober = Prober.start(lab.name, experiment.probe, PROBER_MAX_SECONDS);
-  const ctx: StepContext = { lab, driver, engine: built.engine, prober, watch, baseline };
-  onLive?.({ prober, haproxy: watch });
   const checks: CheckResult[] = [];
   try {
-    emit({ type: 'note', message: `probing ${experiment.probe.url} from ${experiment.probe.from} every ${experiment.probe.intervalMs} ms` });
-    // Wait for the first good replies: the path is complete once ARP and haproxy are settled.
-    const ready = await prober.until(() => prober.samples.filter((s) => s.ok).length >= 3, WARMUP_MS);
-    if (!ready) {
-      const last = prober.samples.at(-1);
-      const check = { name: 'warm-up', ok: false, detail: `no replies from ${experiment.probe.url} within ${WARMUP_MS} ms (last: ${last?.error ?? 'nothing'})` };
-      emit({ type: 'check', ...check });
-      return [check];
+    for (const p of experiment.probes) emit({ type: 'note', message: `probing ${p.url} from ${p.from} every ${p.intervalMs} ms` });
+    const failed = await warmUp(lab, [...probers.values()], ctx);
+    if (failed) {
+      emit({ type: 'check', ...failed });
+      return [failed];
     }
-    // ...and every load balancer member has passed its health checks.
-    const allUp = await waitUntil(async () => {
-      await watch.poll();
-      return watch.allMembersUp();
-    }, WARMUP_MS);
-    if (!allUp) {
-      const down = [...watch.members.values()].filter((m) => m.status !== 'UP').map((m) => `${m.node} ${m.status}`);
-      const check = { name: 'warm-up', ok: false, detail: `load balancer members not UP within ${WARMUP_MS} ms: ${down.join(', ') || 'no stats'}` };
-      emit({ type: 'check', ...check });
-      return [check];
-    }
-    watch.start(100);
+    observation.start(100);
     for (const [i, step] of experiment.steps.entries()) {
       if (signal.aborted) break;
       emit({ type: 'step', name: step.name, kind: step.kind, index: i + 1, total: experiment.steps.length });
-      const check = await runStep(step, ctx);
+      const check = await stepKindOf(step.kind).run(step, ctx);
       checks.push(check);
       emit({ type: 'check', ...check });
     }
   } finally {
-    watch.stop();
-    prober.stop();
+    for (const p of probers.values()) p.stop();
   }
   return checks;
 }

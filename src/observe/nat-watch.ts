@@ -1,19 +1,29 @@
 // Packet counters of each router's NAT rules: one `iptables-save -c -t nat` per router per poll.
-import { natCounters } from '../drivers/iptables.js';
+import type { HostDriver } from '../host.js';
+import type { Observer, ObserverContext } from '../kinds/service-kind.js';
 import type { Lab } from '../model.js';
 import { floatingIpRules } from '../render/iptables-rules.js';
-import type { Emit } from '../report/events.js';
+import { netns } from '../runtime/netns.js';
+import type { NatRuleFact } from './facts.js';
 
-export interface NatRuleState {
-  router: string;
-  /** A short name for screens: "DNAT 10.255.253.100 -> 10.0.0.100". */
-  label: string;
-  rule: string;
-  packets: number;
+/** Packet counters keyed by the rule as iptables-save prints it (-A chain ...). */
+export function parseSaveCounters(text: string): Map<string, number> {
+  const counters = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^\[(\d+):(\d+)\] (-A .*)$/.exec(line.trim());
+    if (m) counters.set(m[3], Number(m[1]));
+  }
+  return counters;
+}
+
+export async function natCounters(host: HostDriver, ns: string): Promise<Map<string, number>> {
+  const r = await host.query(netns.exec(ns, ['iptables-save', '-c', '-t', 'nat']));
+  if (r.exitCode !== 0) throw new Error(`iptables-save in ${ns} failed: ${r.stderr.trim()}`);
+  return parseSaveCounters(r.stdout);
 }
 
 /** The rules worth watching in a router: each floating IP's DNAT and SNAT, and default SNAT. */
-export function watchedRules(lab: Lab): Omit<NatRuleState, 'packets'>[] {
+export function watchedRules(lab: Lab): Omit<NatRuleFact, 'packets'>[] {
   return lab.nodes.flatMap((n) => {
     if (!n.l3) return [];
     const l3 = n.l3;
@@ -37,30 +47,28 @@ export function watchedRules(lab: Lab): Omit<NatRuleState, 'packets'>[] {
   });
 }
 
-export class NatWatch {
-  readonly rules: NatRuleState[];
-  private readonly routers: string[];
-
-  constructor(lab: Lab, private readonly emit: Emit) {
-    this.rules = watchedRules(lab).map((r) => ({ ...r, packets: 0 }));
-    this.routers = [...new Set(this.rules.map((r) => r.router))];
-  }
-
-  async poll(): Promise<void> {
-    await Promise.all(
-      this.routers.map(async (router) => {
+/** Reads the counters every 2 s: a process per router each time. */
+export function natObserver(ctx: ObserverContext): Observer | undefined {
+  ctx.facts.nat = watchedRules(ctx.lab).map((r) => ({ ...r, packets: 0 }));
+  const routers = [...new Set(ctx.facts.nat.map((r) => r.router))];
+  if (routers.length === 0) return undefined;
+  return {
+    id: 'nat',
+    everyMs: 2000,
+    async poll() {
+      await Promise.all(routers.map(async (router) => {
         let counters: Map<string, number>;
         try {
-          counters = await natCounters(router);
+          counters = await natCounters(ctx.host, router);
         } catch {
           return; // the namespace is going away
         }
-        for (const r of this.rules.filter((x) => x.router === router)) {
+        for (const r of ctx.facts.nat.filter((x) => x.router === router)) {
           const packets = counters.get(r.rule) ?? 0;
-          if (r.packets === 0 && packets > 0) this.emit({ type: 'note', message: `${router}: first packet on ${r.label}` });
+          if (r.packets === 0 && packets > 0) ctx.emit({ type: 'nat', router, rule: r.rule, label: r.label, at_ms: ctx.since() });
           r.packets = packets;
         }
-      }),
-    );
-  }
+      }));
+    },
+  };
 }

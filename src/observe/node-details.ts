@@ -1,28 +1,28 @@
 // Everything about one node for the details view: addresses, routes, iptables rules (routers),
 // and lablb's processes in it. Read on demand, when a person selects the node.
-import { readFileSync } from 'node:fs';
-import { findByToken } from '../drivers/procs.js';
-import { query } from '../drivers/process.js';
+import type { HostDriver } from '../host.js';
 import type { Lab } from '../model.js';
-import type { NodeDetails } from '../ui/view.js';
+import { netns } from '../runtime/netns.js';
+
+export interface NodeDetails {
+  node: string;
+  addresses: string[];
+  routes: string[];
+  rules: string[];
+  processes: string[];
+}
 
 const lines = (text: string) => text.split('\n').map((l) => l.trimEnd()).filter(Boolean);
 
-export async function nodeDetails(lab: Lab, name: string): Promise<NodeDetails> {
+export async function nodeDetails(host: HostDriver, lab: Lab, name: string): Promise<NodeDetails> {
   const node = lab.nodes.find((n) => n.name === name);
   const ns = node ? name : lab.switch.namespace;
   const [addr, route, rules] = await Promise.all([
-    query(['ip', '-n', ns, '-br', 'addr', 'show']),
-    query(['ip', '-n', ns, 'route', 'show']),
-    node?.l3 ? query(['ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-S']) : Promise.resolve(undefined),
+    host.query(netns.ip(ns, ['-br', 'addr', 'show'])),
+    host.query(netns.ip(ns, ['route', 'show'])),
+    node?.l3 ? host.query(netns.exec(ns, ['iptables', '-t', 'nat', '-S'])) : Promise.resolve(undefined),
   ]);
-  const processes = findByToken(`${lab.name}/${ns}/`).map((pid) => {
-    try {
-      return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim().slice(0, 100)}`;
-    } catch {
-      return `${pid}`;
-    }
-  });
+  const processes = host.findByToken(`${lab.name}/${ns}/`).map((pid) => `${pid} ${host.commandLine(pid).slice(0, 100)}`.trim());
   return {
     node: name,
     addresses: lines(addr.stdout),

@@ -1,15 +1,30 @@
-// A plan is data: ordered phases of host operations. The engine applies it; `up --explain`
-// prints it as the shell commands a person would type. Every object an op creates is named in
-// `creates`, so the engine can journal it before the op runs.
+// A plan is data: tasks of host operations. The engine applies it; `up --explain` prints it as
+// the shell commands a person would type. Every object an op creates is named in `creates`,
+// and every change an op makes that outlives it has an `undo`: the engine journals both
+// before the op runs, so `down` and `clean` can remove or revert it even after a crash.
+import { shellLine, shellQuote } from '../shell.js';
 
 export type JournalEntry =
   | { kind: 'netns'; name: string }
   /** A process tree marked with env LABLB_TOKEN=token; its pid file is read when present. */
-  | { kind: 'process'; name: string; token: string; pidfile?: string };
+  | { kind: 'process'; name: string; token: string; pidfile?: string }
+  /** A change to revert at teardown (a link taken down), unless settled first. */
+  | { kind: 'undo'; id: string; what: string; argv: string[]; member?: string }
+  /** An undo that no longer needs running: the experiment reverted the change itself. */
+  | { kind: 'settled'; id: string };
+
+export interface Undo {
+  /** Names the change: a later op that reverts it `settles` the same id. */
+  id: string;
+  what: string;
+  argv: string[];
+  /** The member it acts in: once that is gone there is nothing left to revert. */
+  member?: string;
+}
 
 export type Op =
   /** Run a command to completion. */
-  | { kind: 'run'; argv: string[]; input?: string; env?: Record<string, string>; creates?: JournalEntry[] }
+  | { kind: 'run'; argv: string[]; input?: string; env?: Record<string, string>; creates?: JournalEntry[]; undo?: Undo; settles?: string }
   /** Write a file (a config). */
   | { kind: 'write'; path: string; content: string }
   /** Make directories (inside the lab's state dir). */
@@ -18,7 +33,11 @@ export type Op =
    *  file (lablb's agents write it once they serve) or a socket it makes. */
   | { kind: 'daemon'; argv: string[]; env: Record<string, string>; ready: string; logfile: string; creates: JournalEntry[] }
   /** Wait until a path exists (a socket a daemon creates). */
-  | { kind: 'wait-path'; path: string; timeoutMs: number; what: string };
+  | { kind: 'wait-path'; path: string; timeoutMs: number; what: string }
+  /** Send a signal to the processes of one token (a service), as `kill -SIG` would. */
+  | { kind: 'signal'; token: string; signal: NodeJS.Signals; what: string }
+  /** Stop the processes of one token: SIGTERM, SIGKILL after graceMs. */
+  | { kind: 'stop'; token: string; graceMs: number; what: string };
 
 /** A named sequence of ops that runs once every task it comes `after` has finished. Tasks
  *  whose dependencies are met run at the same time: a web server starts while Open vSwitch is
@@ -42,32 +61,36 @@ export function allOps(plan: Plan): Op[] {
   return plan.tasks.flatMap((t) => t.ops);
 }
 
-const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-export function shellQuote(arg: string): string {
-  return arg !== '' && SAFE.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+/** A here-document whose end marker no line of the text can be: a config line "EOF" must not
+ *  end it early and run the rest as commands. */
+export function heredoc(text: string): { marker: string; body: string } {
+  const lines = new Set(text.split('\n'));
+  let marker = 'EOF';
+  for (let i = 1; lines.has(marker); i++) marker = `EOF_LABLB_${i}`;
+  return { marker, body: text.trimEnd() };
 }
 
-export function shellLine(argv: string[], env?: Record<string, string>): string {
-  const prefix = Object.entries(env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)} `).join('');
-  return prefix + argv.map(shellQuote).join(' ');
+function withInput(command: string, input: string): string {
+  const { marker, body } = heredoc(input);
+  return `${command} <<'${marker}'\n${body}\n${marker}`;
 }
 
 /** One op as shell text, e.g. for `up --explain`. */
 export function opToShell(op: Op): string {
   switch (op.kind) {
     case 'run':
-      return op.input === undefined
-        ? shellLine(op.argv, op.env)
-        : `${shellLine(op.argv, op.env)} <<'EOF'\n${op.input.trimEnd()}\nEOF`;
+      return op.input === undefined ? shellLine(op.argv, op.env) : withInput(shellLine(op.argv, op.env), op.input);
     case 'write':
-      return `cat > ${shellQuote(op.path)} <<'EOF'\n${op.content.trimEnd()}\nEOF`;
+      return withInput(`cat > ${shellQuote(op.path)}`, op.content);
     case 'mkdir':
       return shellLine(['mkdir', '-p', ...op.paths]);
     case 'daemon':
       return `${shellLine(op.argv, op.env)} >>${shellQuote(op.logfile)} 2>&1 &\nuntil [ -e ${shellQuote(op.ready)} ]; do sleep 0.01; done`;
     case 'wait-path':
       return `until [ -e ${shellQuote(op.path)} ]; do sleep 0.05; done   # ${op.what}`;
+    case 'signal':
+    case 'stop':
+      return `# ${op.kind === 'stop' ? 'stop' : `send ${op.signal} to`} ${op.what}: the processes whose environment has LABLB_TOKEN=${op.token}`;
   }
 }
 

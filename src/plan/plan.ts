@@ -1,12 +1,14 @@
 // Lab -> Plan: the host operations that build the lab, in order. Pure: no host access, so it is
-// snapshot-tested without root and `up --explain` just prints it.
+// snapshot-tested without root and `up --explain` just prints it. Members are reached through
+// the runtime, ports wired by their link type, services started by their kind.
 import { join } from 'node:path';
-import { agentArgv, TOKEN_VAR } from '../agents/paths.js';
-import type { Datapath, Lab, LabNode, LabPort, LabService } from '../model.js';
-import { renderHaproxyConf } from '../render/haproxy-conf.js';
-import { renderKeepalivedConf } from '../render/keepalived-conf.js';
+import { linkType } from '../links/links.js';
+import type { Datapath, Lab, LabNode, LabService } from '../model.js';
 import { renderRouterRules } from '../render/iptables-rules.js';
-import type { JournalEntry, Op, Plan, Task } from './ops.js';
+import { netns } from '../runtime/netns.js';
+import { serviceKindOf } from '../services/all.js';
+import { TOKEN_VAR } from '../token.js';
+import type { Op, Plan, Task } from './ops.js';
 
 export const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
@@ -24,12 +26,9 @@ export function ovsDb(lab: Lab): string {
   return `--db=unix:${join(lab.switch.rundir, 'db.sock')}`;
 }
 
-const inNs = (ns: string, argv: string[]) => ['ip', 'netns', 'exec', ns, ...argv];
-
 export function buildPlan(lab: Lab, host: HostFacts): Plan {
   const sw = lab.switch.namespace;
   const ports = lab.nodes.flatMap((n) => n.ports);
-  const namespaces = [sw, ...lab.nodes.map((n) => n.name)];
   const tasks: Task[] = [
     // The lab's state dir: OVS database and sockets, configs, pid files, logs.
     { id: 'state-dir', title: `State directory ${lab.dir}`, after: [], ops: [{ kind: 'mkdir', paths: [lab.switch.rundir, ...lab.nodes.map((n) => n.dir)] }] },
@@ -37,67 +36,58 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
       id: 'namespaces',
       title: 'Namespaces: one per node, and one for the lab\'s own Open vSwitch',
       after: [],
-      ops: [{
-        kind: 'run',
-        argv: ['ip', '-batch', '-'],
-        input: namespaces.map((ns) => `netns add ${ns}`).join('\n'),
-        creates: namespaces.map((name): JournalEntry => ({ kind: 'netns', name })),
-      }],
+      ops: [netns.create([sw, ...lab.nodes.map((n) => n.name)])],
     },
     { id: 'ovsdb', title: 'The lab\'s own OVS database (ovsdb-server)', after: ['state-dir'], ops: startDatabase(lab) },
     { id: 'switch', title: `ovs-vswitchd (${host.datapath} datapath) in namespace ${sw}`, after: ['namespaces', 'ovsdb'], ops: startSwitch(lab, host) },
-    { id: 'veths', title: 'veth pairs: one end in a node, the other in the switch\'s namespace', after: ['namespaces'], ops: makeVeths(lab, ports, host) },
+    {
+      id: 'veths',
+      title: 'veth pairs: one end in a node, the other in the switch\'s namespace',
+      after: ['namespaces'],
+      ops: [netns.ipBatch(sw, ['link set lo up', ...ports.flatMap((p) => linkType(p).make(p))])],
+    },
     ...(host.datapath === 'netdev'
-      ? [{ id: 'offload', title: 'TX checksum offload off on the switch\'s veth ends', after: ['veths'], ops: txChecksumOff(sw, ports.filter((p) => p.type === 'veth').map((p) => p.bridgePort)) }]
+      ? [{ id: 'offload', title: 'TX checksum offload off on the switch\'s veth ends', after: ['veths'], ops: txChecksumOff(sw, ports.flatMap((p) => linkType(p).bridgeDevice(p) ?? [])) }]
       : []),
-    { id: 'bridges', title: 'Bridges and ports: one ovs-vsctl transaction', after: ['switch', 'veths'], ops: wireBridges(lab, ports, host) },
-    ...ports.filter((p) => p.type === 'internal').map((p) => moveInternalPort(lab, p)),
+    { id: 'bridges', title: 'Bridges and ports: one ovs-vsctl transaction', after: ['switch', 'veths'], ops: wireBridges(lab, host) },
+    // Moving a device between namespaces waits for the kernel to quiesce it; separate moves
+    // wait side by side.
+    ...ports.flatMap((p) => {
+      const ops = linkType(p).attach(lab, p);
+      return ops.length ? [{ id: `move:${p.name}`, title: `Move OVS internal port ${p.name} into ${p.node}`, after: ['bridges'], ops }] : [];
+    }),
   ];
   for (const node of lab.nodes) {
-    const internals = node.ports.filter((p) => p.type === 'internal').map((p) => `move:${p.name}`);
-    const hasVeth = node.ports.some((p) => p.type === 'veth');
+    const attached = node.ports.filter((p) => linkType(p).attach(lab, p).length > 0).map((p) => `move:${p.name}`);
+    const made = node.ports.some((p) => linkType(p).make(p).length > 0);
     tasks.push({
       id: `node:${node.name}`,
       title: `${node.name}: addresses, routes${node.l3 ? ', the l3-agent\'s iptables' : ''}`,
-      after: [...(hasVeth ? ['veths'] : []), ...internals],
+      after: [...(made ? ['veths'] : []), ...attached],
       ops: configureNode(node),
     });
     const settings: Op[] = [
-      ...(node.sysctls.length > 0 ? [{ kind: 'run', argv: inNs(node.name, ['sysctl', '-q', '-w', ...node.sysctls.map(([k, v]) => `${k}=${v}`)]) } as Op] : []),
+      ...(node.sysctls.length > 0 ? [{ kind: 'run', argv: netns.exec(node.name, ['sysctl', '-q', '-w', ...node.sysctls.map(([k, v]) => `${k}=${v}`)]) } as Op] : []),
       ...(host.datapath === 'netdev' ? txChecksumOff(node.name, node.ports.map((p) => p.name)) : []),
     ];
     if (settings.length > 0) {
-      // Nothing waits for these but the end of `up`: they matter once traffic flows.
+      // Nothing waits for these but the end of `up` and the node's services that need a sysctl.
       tasks.push({ id: `settings:${node.name}`, title: `${node.name}: ${[node.sysctls.length ? 'sysctls' : '', host.datapath === 'netdev' ? 'TX checksum offload off' : ''].filter(Boolean).join(', ')}`, after: [`node:${node.name}`], ops: settings });
     }
   }
   const services = lab.nodes.flatMap((n) => n.services);
   const serviceId = (s: LabService) => `service:${s.node}/${s.name}`;
   for (const s of services) {
-    // haproxy marks a member DOWN on its first failed check, so it starts after its members'
-    // servers: a backend still starting would begin the lab half down.
-    const memberServers = s.kind === 'haproxy'
-      ? services.filter((m) => m.kind !== 'haproxy' && s.pool.members.some((mem) => mem.node === m.node)).map(serviceId)
-      : [];
-    // On a keepalived node, services may bind a VIP not yet held: they need ip_nonlocal_bind first.
+    const kind = serviceKindOf(s.kind);
     const node = lab.nodes.find((n) => n.name === s.node)!;
-    const settings = node.services.some((x) => x.kind === 'keepalived') && tasks.some((t) => t.id === `settings:${s.node}`) ? [`settings:${s.node}`] : [];
-    tasks.push({ id: serviceId(s), title: `${s.node}: ${describeService(s)}`, after: [`node:${s.node}`, ...settings, ...memberServers], ops: serviceStartOps(s) });
+    // Services a kind must start after (a load balancer after its members' servers).
+    const firstNodes = kind.startsAfterNodes?.(s.spec) ?? [];
+    const first = services.filter((m) => m !== s && firstNodes.includes(m.node) && !serviceKindOf(m.kind).startsAfterNodes).map(serviceId);
+    // A node whose services need sysctls (ip_nonlocal_bind) starts them once those are set.
+    const needsSettings = node.services.some((x) => serviceKindOf(x.kind).sysctls) && tasks.some((t) => t.id === `settings:${s.node}`);
+    tasks.push({ id: serviceId(s), title: `${s.node}: ${kind.describe(s)}`, after: [`node:${s.node}`, ...(needsSettings ? [`settings:${s.node}`] : []), ...first], ops: kind.start(s) });
   }
   return { lab: lab.name, env: ovsEnv(lab), tasks };
-}
-
-function describeService(s: LabService): string {
-  switch (s.kind) {
-    case 'http-text':
-      return `web server on ${s.address}:${s.port} answering ${s.text}`;
-    case 'http-whoami':
-      return `web server on ${s.address}:${s.port} answering with the caller's address`;
-    case 'haproxy':
-      return `haproxy on ${s.listener.address}:${s.listener.port} over ${s.pool.members.map((m) => m.node).join(', ')}`;
-    case 'keepalived':
-      return `keepalived: ${s.instances.map((i) => `${i.name} (id ${i.vrid}, priority ${i.priority}, VIP ${i.vips.map((v) => v.address).join(' ')})`).join(', ')}`;
-  }
 }
 
 /** The database server needs no namespace (it only serves a UNIX socket), so it starts while
@@ -130,7 +120,7 @@ function startSwitch(lab: Lab, host: HostFacts): Op[] {
     ...(host.datapath === 'system' ? [{ kind: 'run', argv: ['modprobe', 'openvswitch'] } as Op] : []),
     {
       kind: 'daemon',
-      argv: inNs(sw, ['ovs-vswitchd', `unix:${join(rundir, 'db.sock')}`, `--pidfile=${pidfile}`, `--log-file=${join(rundir, 'ovs-vswitchd.log')}`]),
+      argv: netns.exec(sw, ['ovs-vswitchd', `unix:${join(rundir, 'db.sock')}`, `--pidfile=${pidfile}`, `--log-file=${join(rundir, 'ovs-vswitchd.log')}`]),
       env: { [TOKEN_VAR]: token },
       ready: pidfile,
       logfile: join(rundir, 'ovs-vswitchd.out'),
@@ -139,50 +129,21 @@ function startSwitch(lab: Lab, host: HostFacts): Op[] {
   ];
 }
 
-function makeVeths(lab: Lab, ports: LabPort[], host: HostFacts): Op[] {
-  const sw = lab.switch.namespace;
-  const veths = ports.filter((p) => p.type === 'veth');
-  return [
-    {
-      kind: 'run',
-      argv: ['ip', '-n', sw, '-batch', '-'],
-      input: [
-        'link set lo up',
-        ...veths.flatMap((p) => [`link add ${p.bridgePort} type veth peer name ${p.name} netns ${p.node}`, `link set ${p.bridgePort} up`]),
-      ].join('\n'),
-    },
-  ];
-}
-
-function wireBridges(lab: Lab, ports: LabPort[], host: HostFacts): Op[] {
+function wireBridges(lab: Lab, host: HostFacts): Op[] {
   // init creates the database's root record; ovs-vswitchd, already running, waits for it.
   const vsctl = ['ovs-vsctl', ovsDb(lab), '--', 'init'];
   for (const br of lab.switch.bridges) {
     vsctl.push('--', '--may-exist', 'add-br', br, '--', 'set', 'bridge', br, `datapath_type=${host.datapath}`);
   }
-  for (const p of ports) {
-    vsctl.push('--', '--may-exist', 'add-port', p.bridge, p.bridgePort, ...(p.vlan ? [`tag=${p.vlan}`] : []));
-    if (p.type === 'internal') vsctl.push('--', 'set', 'interface', p.bridgePort, 'type=internal');
-  }
+  for (const p of lab.nodes.flatMap((n) => n.ports)) vsctl.push('--', '--may-exist', 'add-port', ...linkType(p).bridge(p));
   // Without --no-wait, ovs-vsctl returns once ovs-vswitchd has made the internal devices.
   return [{ kind: 'run', argv: vsctl }];
-}
-
-/** Moving a device between namespaces waits for the kernel to quiesce it; separate moves
- *  wait side by side. */
-function moveInternalPort(lab: Lab, p: LabPort): Task {
-  return {
-    id: `move:${p.name}`,
-    title: `Move OVS internal port ${p.name} into ${p.node}`,
-    after: ['bridges'],
-    ops: [{ kind: 'run', argv: ['ip', '-n', lab.switch.namespace, 'link', 'set', p.name, 'netns', p.node] }],
-  };
 }
 
 /** The userspace datapath does not fill in checksums the kernel left to the NIC: ping works,
  *  TCP fails. Turning TX offload off on every end that touches the bridge avoids it. */
 function txChecksumOff(ns: string, devices: string[]): Op[] {
-  return devices.map((dev) => ({ kind: 'run', argv: inNs(ns, ['ethtool', '-K', dev, 'tx', 'off']) }));
+  return devices.map((dev) => ({ kind: 'run', argv: netns.exec(ns, ['ethtool', '-K', dev, 'tx', 'off']) }));
 }
 
 function configureNode(node: LabNode): Op[] {
@@ -194,48 +155,9 @@ function configureNode(node: LabNode): Op[] {
   // The l3-agent puts each floating IP on the gateway port as a /32, so the router answers ARP for it.
   for (const f of node.l3?.floatingIps ?? []) lines.push(`addr add ${f.floating}/32 dev ${node.l3!.gatewayPort}`);
   for (const r of node.routes) lines.push(`route replace ${r.to} via ${r.via}`);
-  const ops: Op[] = [{ kind: 'run', argv: ['ip', '-n', node.name, '-batch', '-'], input: lines.join('\n') }];
+  const ops: Op[] = [netns.ipBatch(node.name, lines)];
   if (node.l3) {
-    ops.push({ kind: 'run', argv: inNs(node.name, ['iptables-restore', '--noflush']), input: renderRouterRules(node.l3) });
+    ops.push({ kind: 'run', argv: netns.exec(node.name, ['iptables-restore', '--noflush']), input: renderRouterRules(node.l3) });
   }
   return ops;
-}
-
-/** How a service starts; also used by experiments that restart one. */
-export function serviceStartOps(s: LabService): Op[] {
-  const creates: JournalEntry[] = [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }];
-  const env = { [TOKEN_VAR]: s.token };
-  switch (s.kind) {
-    case 'http-text':
-    case 'http-whoami': {
-      const reply = s.kind === 'http-text' ? ['--text', s.text] : ['--whoami'];
-      return [{
-        kind: 'daemon',
-        argv: inNs(s.node, agentArgv('http-responder', ['--listen', `${s.address}:${s.port}`, ...reply, '--pidfile', s.pidfile])),
-        env,
-        ready: s.pidfile,
-        logfile: s.logfile,
-        creates,
-      }];
-    }
-    case 'haproxy':
-      return [
-        { kind: 'write', path: s.config, content: renderHaproxyConf(s) },
-        { kind: 'run', argv: inNs(s.node, ['haproxy', '-f', s.config, '-p', s.pidfile]), env, creates },
-        { kind: 'wait-path', path: s.statsSocket, timeoutMs: 5000, what: 'haproxy stats socket' },
-      ];
-    case 'keepalived':
-      return [
-        { kind: 'write', path: s.config, content: renderKeepalivedConf(s) },
-        {
-          kind: 'daemon',
-          // --vrrp: the VRRP part only; its log (state changes) is what the screen reads.
-          argv: inNs(s.node, ['keepalived', '--dont-fork', '--log-console', '--vrrp', '--use-file', s.config, '--pid', s.pidfile, '--vrrp_pid', s.vrrpPidfile]),
-          env,
-          ready: s.pidfile,
-          logfile: s.logfile,
-          creates,
-        },
-      ];
-  }
 }

@@ -1,4 +1,5 @@
-// What the engine and the experiment tell the reporters. One JSON object per event in --json.
+// What the engine, the observers and the experiment tell the reporters: one typed event each,
+// so the screen, the JSON stream (one object per line) and the checks read the same facts.
 
 export interface CheckResult {
   name: string;
@@ -11,10 +12,39 @@ export interface CheckResult {
 export type LabEvent =
   | { type: 'lab'; lab: string; state: 'building' | 'ready' | 'tearing-down' | 'down'; ms?: number; datapath?: string }
   | { type: 'task'; lab: string; id: string; index: number; total: number; title: string }
+  /** A step started; its `check` event says how it ended. */
   | { type: 'step'; name: string; kind: string; index: number; total: number }
   | ({ type: 'check' } & CheckResult)
+  /** A load balancer member changed state. */
   | { type: 'member'; loadbalancer: string; member: string; status: string; at_ms: number }
+  /** A VRRP instance entered a state. */
+  | { type: 'vrrp'; node: string; service: string; instance: string; state: string; at_ms: number }
+  /** A node gained (held) or lost an address: a VIP or floating IP moving. */
+  | { type: 'address'; node: string; address: string; dev: string; held: boolean; at_ms: number }
+  /** A NAT rule counted its first packet. */
+  | { type: 'nat'; router: string; rule: string; label: string; at_ms: number }
+  /** Something went wrong that lablb carried on past (a teardown step that failed). */
+  | { type: 'problem'; message: string }
   | { type: 'note'; message: string }
   | { type: 'summary'; scenario: string; lab: string; ok: boolean; checks: CheckResult[] };
 
 export type Emit = (event: LabEvent) => void;
+
+/** Each event as one line of text, for the line reporter and the screen's event log. */
+export function eventText(e: LabEvent): string | undefined {
+  switch (e.type) {
+    case 'member':
+      return `${e.loadbalancer}: member ${e.member} is ${e.status}`;
+    case 'vrrp':
+      return `${e.node}/${e.service} ${e.instance}: ${e.state}`;
+    case 'address':
+      return e.held ? `${e.node} now holds ${e.address} on ${e.dev}` : `${e.node} no longer holds ${e.address}`;
+    case 'nat':
+      return `${e.router}: first packet on ${e.label}`;
+    case 'problem':
+    case 'note':
+      return e.message;
+    default:
+      return undefined;
+  }
+}

@@ -2,18 +2,15 @@
 // Pure: the state directory is passed in; nothing on the host is read or written.
 import { join } from 'node:path';
 import { ScenarioError, type Problem } from '../errors.js';
-import type {
-  Expectation,
-  HaproxyService,
-  Lab,
-  LabNode,
-  LabPort,
-  LabService,
-  LabStep,
-} from '../model.js';
+import type { Path, Report } from '../kinds/path.js';
+import type { ServiceContext } from '../kinds/service-kind.js';
+import type { StepResolveContext } from '../kinds/step-kind.js';
+import type { Lab, LabNode, LabPort, LabProbe, LabService, LabStep } from '../model.js';
 import { contains, isNetworkAddress, overlaps, subnet } from '../net/addr.js';
+import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
+import { stepKindOf } from '../steps/all.js';
 import type { LoadedScenario } from './load.js';
-import type { ExpectSpec, ScenarioFile, ScenarioNode, ScenarioService, ScenarioStep } from './schema.js';
+import type { ScenarioFile, ScenarioProbe, ScenarioService, ScenarioStep } from './schema.js';
 import { nearest } from './suggest.js';
 
 export interface ResolveOptions {
@@ -22,8 +19,6 @@ export interface ResolveOptions {
   /** The lab's name; the scenario's when absent. */
   name?: string;
 }
-
-type Path = (string | number)[];
 
 export function resolveLab(loaded: LoadedScenario, opts: ResolveOptions): Lab {
   const problems: Problem[] = [];
@@ -40,9 +35,7 @@ function pathText(path: Path): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-type Report = (path: Path, message: string) => void;
-
-function unknown(what: string, name: string, known: string[]): string {
+export function unknown(what: string, name: string, known: string[]): string {
   const hint = nearest(name, known);
   return `no ${what} named ${JSON.stringify(name)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : `; known: ${known.join(', ')}`}`;
 }
@@ -145,11 +138,18 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
         report(['nodes', ni, 'routes', ri, 'via'], `gateway ${r.via} is not on any network of ${n.name}`);
       }
     });
-    duplicates(n.services, (sv) => sv.name, (si, sv) => report(['nodes', ni, 'services', si, 'name'], `service ${sv} is defined twice on ${n.name}`));
+    const blocks = n.services as ScenarioService[];
+    duplicates(blocks, (sv) => sv.name, (si, sv) => report(['nodes', ni, 'services', si, 'name'], `service ${sv} is defined twice on ${n.name}`));
 
-    const services = n.services.map((sv, si) =>
-      resolveService(sv, n, nodeDir, name, ['nodes', ni, 'services', si], ports, nodeNames, report),
-    );
+    const services = blocks.map((sv, si) => resolveService(sv, { name: n.name, ports, dir: nodeDir }, name, nodeNames, ['nodes', ni, 'services', si], report));
+    // A service may bind a port's address or one its node's services may come to hold (a VIP).
+    const claimed = services.flatMap((sv) => serviceKindOf(sv.kind).claims?.(sv.spec) ?? []);
+    const owned = [...ports.map((p) => p.address), ...claimed];
+    services.forEach((sv, si) => {
+      for (const { address, path } of serviceKindOf(sv.kind).binds?.(sv.spec) ?? []) {
+        if (!owned.includes(address)) report(['nodes', ni, 'services', si, ...path], `${address} is not an address of ${n.name} (${owned.join(', ')})`);
+      }
+    });
 
     let l3: LabNode['l3'];
     if (n.l3) {
@@ -173,13 +173,15 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
       };
     }
 
-    // As Neutron's HA routers: a node whose keepalived may hold a VIP lets its services bind it
-    // before it does.
+    // Sysctls the node's services need (keepalived's ip_nonlocal_bind), unless the file sets them.
     const sysctls = Object.entries(n.sysctls).map(([k, v]) => [k, String(v)] as [string, string]);
-    if (services.some((sv) => sv.kind === 'keepalived') && !n.sysctls['net.ipv4.ip_nonlocal_bind']) sysctls.push(['net.ipv4.ip_nonlocal_bind', '1']);
+    for (const [k, v] of services.flatMap((sv) => serviceKindOf(sv.kind).sysctls?.(sv.spec) ?? [])) {
+      if (!sysctls.some(([have]) => have === k)) sysctls.push([k, v]);
+    }
     return {
       name: n.name,
       role: n.role,
+      runtime: 'netns',
       ports,
       routes: n.routes.map((r) => ({ to: r.to, via: r.via })),
       sysctls,
@@ -189,7 +191,12 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
     };
   });
 
-  checkVrrpGroups(s, nodes, report);
+  // Checks a kind makes across all its services (one id per VRRP group).
+  for (const kind of SERVICE_KINDS) {
+    if (!kind.checkLab) continue;
+    const mine = nodes.flatMap((node, ni) => node.services.flatMap((service, si) => (service.kind === kind.kind ? [{ service, node, at: ['nodes', ni, 'services', si] as Path }] : [])));
+    if (mine.length) kind.checkLab(mine, report);
+  }
 
   const lab: Lab = {
     name,
@@ -204,194 +211,84 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
   };
   if (s.experiment) {
     const e = s.experiment;
-    if (!nodeNames.includes(e.probe.from)) report(['experiment', 'probe', 'from'], unknown('node', e.probe.from, nodeNames));
-    lab.experiment = {
-      probe: { from: e.probe.from, url: e.probe.url, intervalMs: e.probe.interval_ms, timeoutMs: e.probe.timeout_ms },
-      steps: e.steps.map((st, i) => resolveStep(st, lab, ['experiment', 'steps', i], report)),
-    };
-    duplicates(e.steps, (st) => st.name, (i, st) => report(['experiment', 'steps', i, 'name'], `step ${st} is defined twice`));
+    const probes = resolveProbes(e.probe, e.probes, nodeNames, report);
+    lab.experiment = { probes, steps: [] };
+    const steps = e.steps as ScenarioStep[];
+    lab.experiment.steps = steps.map((st, i) => resolveStep(st, lab, ['experiment', 'steps', i], report));
+    duplicates(steps, (st) => st.name, (i, st) => report(['experiment', 'steps', i, 'name'], `step ${st} is defined twice`));
   }
   return lab;
 }
 
-/** One VRRP group (an instance name on one network) has one virtual_router_id; two groups on one
- *  network must not share one, or their adverts collide. */
-function checkVrrpGroups(s: ScenarioFile, nodes: LabNode[], report: Report): void {
-  const groups = new Map<string, { vrid: number; where: string }>();
-  s.nodes.forEach((n, ni) =>
-    n.services.forEach((sv, si) => {
-      if (sv.kind !== 'keepalived') return;
-      const resolved = nodes[ni].services[si];
-      if (resolved?.kind !== 'keepalived') return;
-      resolved.instances.forEach((inst, ii) => {
-        if (!inst.network) return;
-        const at: Path = ['nodes', ni, 'services', si, 'instances', ii, 'virtual_router_id'];
-        const group = groups.get(`${inst.network}/${inst.name}`);
-        if (group && group.vrid !== inst.vrid) {
-          report(at, `${inst.name} has virtual_router_id ${group.vrid} on ${group.where}; one group, one id`);
-          return;
-        }
-        const clash = [...groups.entries()].find(([key, g]) => key.startsWith(`${inst.network}/`) && key !== `${inst.network}/${inst.name}` && g.vrid === inst.vrid);
-        if (clash) report(at, `virtual_router_id ${inst.vrid} is already used on ${inst.network} by ${clash[0].split('/')[1]} (${clash[1].where})`);
-        if (!group) groups.set(`${inst.network}/${inst.name}`, { vrid: inst.vrid, where: n.name });
-      });
-    }),
-  );
+function resolveProbes(one: ScenarioProbe | undefined, many: ScenarioProbe[] | undefined, nodeNames: string[], report: Report): LabProbe[] {
+  if (one && many) report(['experiment', 'probes'], 'give probe: or probes:, not both');
+  const list = many ?? (one ? [one] : []);
+  const at = (i: number): Path => (many ? ['experiment', 'probes', i] : ['experiment', 'probe']);
+  const probes = list.map((p, i) => {
+    if (!nodeNames.includes(p.from)) report([...at(i), 'from'], unknown('node', p.from, nodeNames));
+    return { name: p.name ?? (i === 0 ? 'http' : `probe-${i + 1}`), from: p.from, url: p.url, intervalMs: p.interval_ms, timeoutMs: p.timeout_ms };
+  });
+  duplicates(probes, (p) => p.name, (i, n) => report([...at(i), 'name'], `probe ${n} is defined twice`));
+  return probes;
 }
 
-function resolveService(
-  sv: ScenarioService,
-  n: ScenarioNode,
-  nodeDir: string,
-  labName: string,
-  at: Path,
-  ports: LabPort[],
-  nodeNames: string[],
-  report: Report,
-): LabService {
-  const base = {
-    node: n.name,
+function resolveService(sv: ScenarioService, node: ServiceContext['node'], labName: string, nodeNames: string[], at: Path, report: Report): LabService {
+  const kind = serviceKindOf(sv.kind);
+  const ctx: ServiceContext = {
+    lab: labName,
+    node,
+    nodeNames,
+    report: (path, message) => report([...at, ...path], message),
+    unknown,
+  };
+  return {
+    kind: sv.kind,
+    node: node.name,
     name: sv.name,
-    token: `${labName}/${n.name}/${sv.name}`,
-    pidfile: join(nodeDir, `${sv.name}.pid`),
-    logfile: join(nodeDir, `${sv.name}.log`),
+    token: `${labName}/${node.name}/${sv.name}`,
+    pidfile: join(node.dir, `${sv.name}.pid`),
+    logfile: join(node.dir, `${sv.name}.log`),
+    spec: kind.resolve(sv, ctx),
   };
-  // A service may listen on a port's address or on a VIP this node's keepalived can hold.
-  const vips = n.services.flatMap((s) => (s.kind === 'keepalived' ? s.instances.flatMap((i) => i.virtual_ipaddress) : []));
-  const ownsAddress = (address: string, path: Path) => {
-    if (!ports.some((p) => p.address === address) && !vips.includes(address)) {
-      report(path, `${address} is not an address of ${n.name} (${[...ports.map((p) => p.address), ...vips].join(', ')})`);
-    }
-  };
-  if (sv.kind === 'keepalived') {
-    duplicates(sv.instances, (i) => i.name, (ii, name) => report([...at, 'instances', ii, 'name'], `instance ${name} is defined twice in ${sv.name}`));
-    return {
-      ...base,
-      kind: 'keepalived',
-      config: join(nodeDir, `${sv.name}.conf`),
-      vrrpPidfile: join(nodeDir, `${sv.name}.vrrp.pid`),
-      instances: sv.instances.map((inst, ii) => {
-        const port = ports.find((p) => p.name === inst.interface);
-        if (!port) report([...at, 'instances', ii, 'interface'], unknown('port', inst.interface, ports.map((p) => p.name)));
-        inst.virtual_ipaddress.forEach((vip, vi) => {
-          if (port?.broadcast && !contains(`${port.address}/${port.prefix}`, vip)) {
-            report([...at, 'instances', ii, 'virtual_ipaddress', vi], `${vip} is not on ${port.network} (${inst.interface}'s network)`);
-          }
-        });
-        return {
-          name: inst.name,
-          interface: inst.interface,
-          network: port?.network ?? '',
-          vrid: inst.virtual_router_id,
-          priority: inst.priority,
-          state: inst.state,
-          advertInt: inst.advert_int,
-          nopreempt: inst.nopreempt,
-          vips: inst.virtual_ipaddress.map((address) => ({ address, prefix: port?.prefix ?? 32 })),
-        };
-      }),
-    };
-  }
-  if (sv.kind === 'haproxy') {
-    ownsAddress(sv.listener.address, [...at, 'listener', 'address']);
-    sv.pool.members.forEach((m, mi) => {
-      if (!nodeNames.includes(m.node)) report([...at, 'pool', 'members', mi, 'node'], unknown('node', m.node, nodeNames));
-    });
-    duplicates(sv.pool.members, (m) => m.id, (mi, id) => report([...at, 'pool', 'members', mi, 'id'], `member ${id} is listed twice`));
-    const lb: HaproxyService = {
-      ...base,
-      kind: 'haproxy',
-      // Neutron's LBaaS v2 layout: haproxy.conf and haproxy_stats.sock beside the pid file.
-      config: join(nodeDir, 'haproxy.conf'),
-      statsSocket: join(nodeDir, 'haproxy_stats.sock'),
-      user: sv.user,
-      group: sv.group,
-      listener: {
-        id: sv.listener.id,
-        address: sv.listener.address,
-        port: sv.listener.protocol_port,
-        protocol: sv.listener.protocol,
-        connectionLimit: sv.listener.connection_limit,
-      },
-      pool: {
-        id: sv.pool.id,
-        lbMethod: sv.pool.lb_method,
-        monitor: {
-          type: sv.pool.health_monitor.type,
-          delay: sv.pool.health_monitor.delay,
-          timeout: sv.pool.health_monitor.timeout,
-          maxRetries: sv.pool.health_monitor.max_retries,
-          rise: sv.pool.health_monitor.rise,
-          urlPath: sv.pool.health_monitor.url_path,
-        },
-        members: sv.pool.members.map((m) => ({
-          id: m.id,
-          node: m.node,
-          address: m.address,
-          port: m.protocol_port,
-          weight: m.weight,
-        })),
-      },
-    };
-    return lb;
-  }
-  const [address, port] = sv.listen.split(':');
-  ownsAddress(address, [...at, 'listen']);
-  if (Number(port) < 1 || Number(port) > 65535) report([...at, 'listen'], `port ${port} is out of range 1-65535`);
-  if (sv.kind === 'http-text') return { ...base, kind: 'http-text', address, port: Number(port), text: sv.text };
-  return { ...base, kind: 'http-whoami', address, port: Number(port) };
-}
-
-function resolveExpect(e: ExpectSpec, at: Path, report: Report): Expectation {
-  if (!e.alternate && !e.only) report(at, 'say what to expect: alternate: [...] or only: [...]');
-  return { alternate: e.alternate, only: e.only, maxFailed: e.max_failed };
 }
 
 function resolveStep(st: ScenarioStep, lab: Lab, at: Path, report: Report): LabStep {
   const nodeNames = lab.nodes.map((n) => n.name);
-  const needNode = (name: string, path: Path) => {
-    if (!nodeNames.includes(name)) report(path, unknown('node', name, nodeNames));
-    return lab.nodes.find((n) => n.name === name);
+  const scoped: Report = (path, message) => report([...at, ...path], message);
+  const node = (name: string, path: Path) => {
+    const found = lab.nodes.find((n) => n.name === name);
+    if (!found) scoped(path, unknown('node', name, nodeNames));
+    return found;
   };
-  switch (st.kind) {
-    case 'traffic':
-      return { kind: 'traffic', name: st.name, samples: st.samples, expect: resolveExpect(st.expect, [...at, 'expect'], report) };
-    case 'stop-service':
-    case 'start-service': {
-      const [svcNode, svcName] = st.service.split('/');
-      const node = needNode(svcNode, [...at, 'service']);
-      if (node && !node.services.some((s) => s.name === svcName)) {
-        report([...at, 'service'], unknown(`service on ${svcNode}`, svcName, node.services.map((s) => s.name)));
+  const probeNames = lab.experiment?.probes.map((p) => p.name) ?? [];
+  const ctx: StepResolveContext = {
+    lab,
+    report: scoped,
+    unknown,
+    node,
+    service(ref, path) {
+      const [nodeName, name] = ref.split('/');
+      const host = node(nodeName, path);
+      const svc = host?.services.find((s) => s.name === name);
+      if (host && !svc) scoped(path, unknown(`service on ${nodeName}`, name, host.services.map((s) => s.name)));
+      return svc;
+    },
+    port(ref, path) {
+      const [nodeName, name] = ref.split('/');
+      const host = node(nodeName, path);
+      const port = host?.ports.find((p) => p.name === name);
+      if (host && !port) scoped(path, unknown(`port on ${nodeName}`, name, host.ports.map((p) => p.name)));
+      return port;
+    },
+    probe(name, path) {
+      if (probeNames.length === 0) {
+        scoped(path, 'this experiment has no probes; add probe: or probes: to experiment');
+        return undefined;
       }
-      const [lbNode, lbName] = st.watch.loadbalancer.split('/');
-      const lbHost = needNode(lbNode, [...at, 'watch', 'loadbalancer']);
-      const lb = lbHost?.services.find((s) => s.name === lbName);
-      if (lbHost && lb?.kind !== 'haproxy') {
-        report([...at, 'watch', 'loadbalancer'], `${st.watch.loadbalancer} is not a haproxy service`);
-      }
-      const member = lb?.kind === 'haproxy' ? lb.pool.members.find((m) => m.node === st.watch.member) : undefined;
-      if (lb?.kind === 'haproxy' && !member) {
-        const on = lb.pool.members.map((m) => m.node);
-        const hint = nearest(st.watch.member, on);
-        report([...at, 'watch', 'member'], `${st.watch.loadbalancer} has no member on node ${JSON.stringify(st.watch.member)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : `; its members are on ${on.join(', ')}`}`);
-      }
-      return {
-        kind: st.kind,
-        name: st.name,
-        service: { node: svcNode, name: svcName },
-        watch: { node: lbNode, service: lbName, member: member ?? { id: '', node: st.watch.member, address: '', port: 0, weight: 0 } },
-        withinMs: st.within_ms,
-        then: { samples: st.then.samples, expect: resolveExpect(st.then.expect, [...at, 'then', 'expect'], report) },
-      };
-    }
-    case 'http-get':
-      needNode(st.from, [...at, 'from']);
-      return { kind: 'http-get', name: st.name, from: st.from, url: st.url, expectBody: st.expect_body };
-    case 'nat-counters': {
-      const router = needNode(st.router, [...at, 'router']);
-      const fip = router?.l3?.floatingIps.find((f) => f.floating === st.floating_ip_address);
-      if (router && !fip) report([...at, 'floating_ip_address'], `${st.router} has no floating IP ${st.floating_ip_address}`);
-      return { kind: 'nat-counters', name: st.name, router: st.router, floating: st.floating_ip_address, fixed: fip?.fixed ?? '' };
-    }
-  }
+      if (name === undefined) return probeNames[0];
+      if (!probeNames.includes(name)) scoped(path, unknown('probe', name, probeNames));
+      return name;
+    },
+  };
+  return { kind: st.kind, name: st.name, spec: stepKindOf(st.kind).resolve(st, ctx) };
 }

@@ -19,13 +19,12 @@ export interface Layout {
  *  important panels are left out, never squeezed. */
 export function layout(view: LabView, columns: number, rows: number): Layout {
   const { lab } = view;
-  const lbs = lab.nodes.flatMap((n) => n.services.flatMap((s) => (s.kind === 'haproxy' ? [s] : [])));
-  const vrrpLines = lab.nodes.reduce((n, node) => n + node.services.reduce((m, s) => m + (s.kind === 'keepalived' ? s.instances.length : 0), 0), 0);
+  const serviceLines = view.services.reduce((n, rows) => n + rows.length, 0);
   const natural: Record<PanelId, number> = {
     topology: view.help ? 8 : view.details ? 12 : 3 + lab.switch.bridges.length + lab.nodes.reduce((n, node) => n + node.ports.length, 0),
-    services: 3 + Math.max(1, lbs.reduce((n, lb) => n + 1 + lb.pool.members.length, 0) + vrrpLines),
+    services: 3 + Math.max(1, serviceLines),
     nat: view.nat.length ? 3 + view.nat.length : 0,
-    traffic: lab.experiment && (view.mode === 'run' || view.traffic) ? 6 : 0,
+    traffic: lab.experiment?.probes.length && (view.mode === 'run' || view.traffic) ? 6 : 0,
     experiment: view.steps.length ? 3 + view.steps.length : 0,
     events: 5,
   };

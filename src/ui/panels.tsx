@@ -1,14 +1,25 @@
 // The panels of the live screen. Each renders part of a LabView and nothing else.
 import { Box, Text } from 'ink';
+import type { Cell, Tone as CellTone } from '../kinds/service-kind.js';
 import type { LabPort } from '../model.js';
 import { clock, sparkline, type EventLine, type LabView, type StepView, type Tone } from './view.js';
 
 const TONE: Record<Tone, string | undefined> = { info: undefined, good: 'green', bad: 'red' };
 
-function statusColor(status: string): string {
-  if (status.startsWith('DOWN')) return 'red';
-  if (status === 'UP') return 'green';
-  return 'yellow';
+/** How a kind's cell tones are painted. */
+const CELL: Record<CellTone, { color?: string; bold?: boolean }> = {
+  plain: {},
+  bold: { bold: true },
+  dim: { color: 'gray' },
+  good: { color: 'green', bold: true },
+  bad: { color: 'red', bold: true },
+  warn: { color: 'yellow', bold: true },
+  accent: { color: 'magenta' },
+};
+
+function CellText({ cell }: { cell: Cell }) {
+  const style = CELL[cell.tone ?? 'plain'];
+  return <Text color={style.color} bold={style.bold}>{cell.width ? cell.text.padEnd(cell.width) : cell.text}</Text>;
 }
 
 export function Panel(props: { title: string; width?: number | string; height?: number; grow?: number; children: React.ReactNode }) {
@@ -67,7 +78,7 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
   const { lab } = view;
   const portWidth = Math.max(...lab.nodes.flatMap((n) => n.ports.map((p) => p.bridgePort.length))) + 1;
   const nodeWidth = Math.max(...lab.nodes.map((n) => n.name.length)) + 1;
-  const vips = new Map(lab.nodes.flatMap((n) => n.services.flatMap((s) => (s.kind === 'haproxy' ? [[s.listener.address, `VIP ${s.name}`] as const] : []))));
+  const labels = view.labels;
   return (
     <Panel title="Topology" width={width} grow={width ? 0 : 1} height={height}>
       {lab.switch.bridges.map((br) => (
@@ -80,7 +91,7 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
               <Text key={`${n.name}/${p.name}`} inverse={selected} wrap="truncate">
                 <Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(portWidth)}
                 <Text color="cyan">{n.name.padEnd(nodeWidth)}</Text>{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
-                {vips.has(p.address) ? <Text color="magenta"> {vips.get(p.address)}</Text> : null}
+                {labels[p.address] ? <Text color="magenta"> {labels[p.address]}</Text> : null}
                 {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
               </Text>
             );
@@ -93,32 +104,12 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
 }
 
 export function Services({ view, height }: { view: LabView; height: number }) {
-  const lbs = view.lab.nodes.flatMap((n) => n.services.filter((s) => s.kind === 'haproxy'));
+  const rows = view.services.flat();
   return (
-    <Panel title="Services (haproxy members, VRRP)" height={height}>
-      {lbs.length === 0 && view.vrrp.length === 0 ? <Text color="gray">no load balancers</Text> : null}
-      {view.vrrp.map((v) => (
-        <Text key={`${v.node}/${v.service}/${v.instance}`} wrap="truncate">
-          <Text bold>{v.node}/{v.service}</Text> {v.instance} id {v.vrid} prio {v.priority}{' '}
-          <Text bold color={v.state === 'MASTER' ? 'green' : v.state === 'BACKUP' ? undefined : 'yellow'}>{v.state}</Text>
-        </Text>
-      ))}
-      {lbs.map((lb) => lb.kind === 'haproxy' && (
-        <Box key={`${lb.node}/${lb.name}`} flexDirection="column">
-          <Text>
-            <Text bold>{lb.node}/{lb.name}</Text> haproxy {lb.listener.address}:{lb.listener.port} {lb.listener.protocol} {lb.pool.lbMethod}
-          </Text>
-          {lb.pool.members.map((m) => {
-            const st = view.members.find((x) => x.loadbalancer === `${lb.node}/${lb.name}` && x.member === m.id);
-            return (
-              <Text key={m.id} wrap="truncate">
-                {' '}{m.node.padEnd(7)}{`${m.address}:${m.port}`.padEnd(15)}
-                <Text color={st ? statusColor(st.status) : 'gray'} bold>{(st?.status ?? '?').padEnd(9)}</Text>
-                <Text color="gray">sess {String(st?.sessions ?? '-').padEnd(3)} {st?.checkStatus || '-'}</Text>
-              </Text>
-            );
-          })}
-        </Box>
+    <Panel title="Services (load balancer members, VRRP)" height={height}>
+      {rows.length === 0 ? <Text color="gray">no services with live state</Text> : null}
+      {rows.slice(0, Math.max(1, height - 3)).map((row, i) => (
+        <Text key={i} wrap="truncate">{row.map((cell, j) => <CellText key={j} cell={cell} />)}</Text>
       ))}
     </Panel>
   );

@@ -1,16 +1,15 @@
-// Opening and closing the live screen for `run` and `watch`: the store, its observers, ink.
+// Opening and closing the live screen for `run` and `watch`: the store and ink. The lab's
+// state comes from an Observation the caller runs.
+import type { HostDriver } from '../host.js';
 import type { Lab } from '../model.js';
-import { AddressWatch } from '../observe/address-watch.js';
-import { HaproxyWatch } from '../observe/haproxy-watch.js';
-import { KeepalivedWatch } from '../observe/keepalived-watch.js';
-import { NatWatch } from '../observe/nat-watch.js';
+import type { Observation } from '../observe/hub.js';
 import { startTui, type FrameStats } from './app.js';
 import { LiveStore } from './store.js';
 
 export interface Screen {
   store: LiveStore;
-  /** Starts polling the lab's observers (once it is built). */
-  observe(lab: Lab): void;
+  /** Shows the lab's live state (once it is built); observes at least twice a second. */
+  observe(observation: Observation, host: HostDriver): void;
   close(): FrameStats;
 }
 
@@ -19,14 +18,9 @@ export async function openScreen(lab: Lab, mode: 'run' | 'watch', onQuit: () => 
   const tui = startTui(store, onQuit);
   return {
     store,
-    observe(built) {
-      const emit = store.event;
-      store.attach({
-        haproxy: new HaproxyWatch(built, emit),
-        keepalived: new KeepalivedWatch(built, emit),
-        nat: new NatWatch(built, emit),
-        addresses: new AddressWatch(built, emit),
-      });
+    observe(observation, host) {
+      store.attach({ facts: observation.facts, host });
+      observation.start(500);
       store.start();
     },
     close() {

@@ -1,35 +1,25 @@
 // The live screen's state: folds engine events, observer polls and prober results into a
 // LabView, and hands components a new snapshot when something changed
 // (useSyncExternalStore). It also takes the screen's few actions (select a node, help).
-import type { Prober } from '../experiment/prober-client.js';
+import type { HostDriver } from '../host.js';
 import type { Lab } from '../model.js';
-import type { AddressWatch } from '../observe/address-watch.js';
-import type { HaproxyWatch } from '../observe/haproxy-watch.js';
-import type { KeepalivedWatch } from '../observe/keepalived-watch.js';
-import type { NatWatch } from '../observe/nat-watch.js';
+import type { Facts } from '../observe/facts.js';
 import { nodeDetails } from '../observe/node-details.js';
 import type { LabEvent } from '../report/events.js';
 import type { Reporter } from '../report/reporters.js';
-import { applyEvent, applyNat, initialView, trafficView, type LabView } from './view.js';
+import { applyEvent, applyNat, initialView, serviceRows, trafficView, type LabView } from './view.js';
 
+/** Where the screen reads the lab's state: the observers' facts (an Observation polls them at
+ *  each observer's pace), and the host for a node's details on demand. */
 export interface LiveSources {
-  haproxy?: HaproxyWatch;
-  keepalived?: KeepalivedWatch;
-  nat?: NatWatch;
-  addresses?: AddressWatch;
-  prober?: Prober;
+  facts?: Facts;
+  host?: HostDriver;
 }
-
-/** State is polled every tick (2 Hz): members and traffic each tick; NAT counters, a process
- *  each time, every 4th (2 s); addresses, which change rarely (a VIP moving) and cost a process
- *  per node, every 20th (10 s). */
-const NAT_EVERY = 4;
-const ADDRESS_EVERY = 20;
 
 /** Everything a frame shows, as one string: equal keys draw equal frames. */
 export function visibleKey(v: LabView): string {
   return JSON.stringify([
-    v.phase, v.datapath, v.build, v.members, v.vrrp, v.nat, v.addresses, v.traffic, v.steps, v.events.length,
+    v.phase, v.datapath, v.build, v.services, v.nat, v.addresses, v.traffic, v.steps, v.events.length,
     v.summary, v.selected, v.details, v.help, Math.floor(v.now / 1000),
   ]);
 }
@@ -39,9 +29,7 @@ export class LiveStore implements Reporter {
   private readonly listeners = new Set<() => void>();
   private sources: LiveSources = {};
   private timer?: NodeJS.Timeout;
-  private ticks = 0;
   private readonly started = Date.now();
-  private polling = false;
   private running = false;
   private key = '';
 
@@ -73,7 +61,7 @@ export class LiveStore implements Reporter {
     this.sources = { ...this.sources, ...sources };
   }
 
-  /** Polls the observers every intervalMs (2 Hz by default) until stop(). */
+  /** Reads the facts every intervalMs (2 Hz by default) until stop(). */
   start(intervalMs = 500): void {
     this.running = true;
     const tick = async () => {
@@ -91,23 +79,15 @@ export class LiveStore implements Reporter {
   }
 
   async poll(): Promise<void> {
-    if (this.polling) return;
-    this.polling = true;
-    try {
-      const { haproxy, keepalived, nat, addresses, prober } = this.sources;
-      const tick = this.ticks++;
-      await Promise.all([haproxy?.poll(), keepalived?.poll(), tick % NAT_EVERY === 0 ? nat?.poll() : undefined, tick % ADDRESS_EVERY === 0 ? addresses?.poll() : undefined]);
-      let view = this.view;
-      if (haproxy) view = { ...view, members: [...haproxy.members.values()] };
-      if (keepalived) view = { ...view, vrrp: keepalived.states.map((s) => ({ ...s })) };
-      if (nat) view = applyNat(view, nat.rules);
-      if (addresses) view = { ...view, addresses: Object.fromEntries(addresses.addresses) };
-      const probe = view.lab.experiment?.probe;
-      if (prober && probe) view = { ...view, traffic: trafficView(prober.samples, probe, Date.now()) };
-      this.set(view);
-    } finally {
-      this.polling = false;
-    }
+    const { facts } = this.sources;
+    if (!facts) return;
+    let view = { ...this.view, services: serviceRows(this.view.lab, facts), addresses: { ...facts.addresses } };
+    view = applyNat(view, facts.nat);
+    // The screen's traffic panel shows the first probe.
+    const probe = view.lab.experiment?.probes[0];
+    const samples = probe ? facts.probes[probe.name] : undefined;
+    if (probe && samples) view = { ...view, traffic: trafficView(samples, probe, Date.now()) };
+    this.set(view);
   }
 
   // Actions from the keyboard.
@@ -148,7 +128,8 @@ export class LiveStore implements Reporter {
   }
 
   private async loadDetails(node: string): Promise<void> {
-    const details = await nodeDetails(this.view.lab, node);
+    if (!this.sources.host) return;
+    const details = await nodeDetails(this.sources.host, this.view.lab, node);
     if (this.detailsOpen && this.view.selected === node) this.set({ ...this.view, details });
   }
 }

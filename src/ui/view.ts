@@ -1,12 +1,15 @@
 // What the live screen shows, as plain data, and the pure functions that fold events and
 // observations into it. Components render a LabView; they never talk to the host.
-import type { Sample } from '../experiment/expect.js';
-import { longestOutage, percentile } from '../experiment/expect.js';
+import type { Row } from '../kinds/service-kind.js';
 import type { Lab } from '../model.js';
-import type { MemberState } from '../observe/haproxy-watch.js';
-import type { NatRuleState } from '../observe/nat-watch.js';
-import type { VrrpState } from '../observe/keepalived-watch.js';
-import type { CheckResult, LabEvent } from '../report/events.js';
+import { emptyFacts, type AddressFact, type Facts, type NatRuleFact } from '../observe/facts.js';
+import type { NodeDetails } from '../observe/node-details.js';
+import { eventText, type CheckResult, type LabEvent } from '../report/events.js';
+import type { Sample } from '../sample.js';
+import { SERVICE_KINDS } from '../services/all.js';
+import { longestOutage, percentile } from '../stats.js';
+
+export type { NodeDetails };
 
 export type StepStatus = 'pending' | 'running' | 'pass' | 'fail';
 
@@ -44,24 +47,18 @@ export interface TrafficView {
   longestOutageMs: number;
 }
 
-export interface NodeDetails {
-  node: string;
-  addresses: string[];
-  routes: string[];
-  rules: string[];
-  processes: string[];
-}
-
 export interface LabView {
   lab: Lab;
   mode: 'run' | 'watch';
   phase: 'building' | 'ready' | 'experiment' | 'tearing-down' | 'down';
   datapath?: string;
   build: { started: number; total: number; current?: string; ms?: number };
-  members: MemberState[];
-  vrrp: VrrpState[];
-  nat: (NatRuleState & { delta: number })[];
-  addresses: Record<string, { dev: string; address: string }[]>;
+  /** The services panel: each service's rows, as its kind draws them. */
+  services: Row[][];
+  nat: (NatRuleFact & { delta: number })[];
+  addresses: Record<string, AddressFact[]>;
+  /** Addresses the topology labels (a load balancer's VIP), from the kinds. */
+  labels: Record<string, string>;
   traffic?: TrafficView;
   steps: StepView[];
   events: EventLine[];
@@ -83,10 +80,11 @@ export function initialView(lab: Lab, mode: LabView['mode']): LabView {
     mode,
     phase: mode === 'watch' ? 'ready' : 'building',
     build: { started: 0, total: 0 },
-    members: [],
-    vrrp: [],
+    // Drawn before any state is read, so the panel keeps its height.
+    services: serviceRows(lab, emptyFacts()),
     nat: [],
     addresses: {},
+    labels: Object.fromEntries(lab.nodes.flatMap((n) => n.services.flatMap((s) => SERVICE_KINDS.find((k) => k.kind === s.kind)?.labels?.(s).map((l) => [l.address, l.label] as const) ?? []))),
     // Watching a lab runs no experiment: no steps to show.
     steps: mode === 'run' ? (lab.experiment?.steps ?? []).map((s) => ({ name: s.name, kind: s.kind, status: 'pending' })) : [],
     events: [],
@@ -128,8 +126,14 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
     }
     case 'member':
       return addEvent(view, `${e.loadbalancer}: member ${e.member} ${e.status}`, e.status.startsWith('DOWN') ? 'bad' : e.status === 'UP' ? 'good' : 'info');
+    case 'vrrp':
+      return addEvent(view, eventText(e)!, e.state === 'MASTER' ? 'good' : e.state === 'FAULT' ? 'bad' : 'info');
+    case 'problem':
+      return addEvent(view, e.message, 'bad');
+    case 'address':
+    case 'nat':
     case 'note':
-      return addEvent(view, e.message, 'info');
+      return addEvent(view, eventText(e)!, 'info');
     case 'summary': {
       const passed = e.checks.filter((c) => c.ok).length;
       return { ...view, summary: { ok: e.ok, passed, total: e.checks.length } };
@@ -137,8 +141,16 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
   }
 }
 
+/** Every service's rows, drawn by its kind from the facts. */
+export function serviceRows(lab: Lab, facts: Facts): Row[][] {
+  return lab.nodes.flatMap((n) => n.services.flatMap((s) => {
+    const rows = SERVICE_KINDS.find((k) => k.kind === s.kind)?.rows?.(s, facts);
+    return rows?.length ? [rows] : [];
+  }));
+}
+
 /** Folds the NAT counters of this poll into the view, with the growth since the last poll. */
-export function applyNat(view: LabView, rules: NatRuleState[]): LabView {
+export function applyNat(view: LabView, rules: NatRuleFact[]): LabView {
   const before = new Map(view.nat.map((r) => [`${r.router} ${r.rule}`, r.packets]));
   return {
     ...view,

@@ -1,10 +1,11 @@
 // keepalived.conf for a node's VRRP instances, in the shape Neutron's L3 HA writes (every node
 // starts as BACKUP unless the scenario says otherwise; the priority decides).
-import type { KeepalivedService } from '../model.js';
+import type { LabService } from '../../model.js';
+import type { KeepalivedSpec } from './keepalived.js';
 
-export function renderKeepalivedConf(k: KeepalivedService): string {
+export function renderKeepalivedConf(k: LabService<KeepalivedSpec>): string {
   const lines = ['global_defs {', `    router_id ${k.node}`, '}'];
-  for (const i of k.instances) {
+  for (const i of k.spec.instances) {
     lines.push(
       '',
       `vrrp_instance ${i.name} {`,

@@ -1,15 +1,7 @@
 // Judging a window of probe results against a step's expectation. Pure.
 import type { Expectation } from '../model.js';
-
-export interface Sample {
-  seq: number;
-  /** Send time, ms since the epoch. */
-  t: number;
-  ok: boolean;
-  ms: number;
-  body?: string;
-  error?: string;
-}
+import type { Sample } from '../sample.js';
+import { percentile } from '../stats.js';
 
 export interface TrafficVerdict {
   ok: boolean;
@@ -18,12 +10,6 @@ export interface TrafficVerdict {
   failed: number;
   p50_ms: number;
   max_ms: number;
-}
-
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 export function judgeTraffic(samples: Sample[], expect: Expectation): TrafficVerdict {
@@ -70,19 +56,9 @@ export function judgeTraffic(samples: Sample[], expect: Expectation): TrafficVer
   };
 }
 
-/** The longest run of consecutive failed probes, as the time from its first send to the next
- *  good send: how long a client saw no service. */
-export function longestOutage(samples: Sample[]): number {
-  const ordered = [...samples].sort((a, b) => a.seq - b.seq);
-  let longest = 0;
-  let start: number | undefined;
-  for (const s of ordered) {
-    if (!s.ok && start === undefined) start = s.t;
-    if (s.ok && start !== undefined) {
-      longest = Math.max(longest, s.t - start);
-      start = undefined;
-    }
-  }
-  if (start !== undefined && ordered.length) longest = Math.max(longest, ordered[ordered.length - 1].t - start);
-  return longest;
+/** "HTTP 503 x3, ECONNRESET x1" */
+export function countBy(items: string[]): string {
+  const counts = new Map<string, number>();
+  for (const i of items) counts.set(i, (counts.get(i) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${k} x${n}`).join(', ');
 }

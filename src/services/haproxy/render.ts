@@ -1,22 +1,23 @@
 // haproxy.conf in the shape of Neutron LBaaS v2's namespace driver and seed 001's file:
 // frontend named after the listener, backend after the pool, servers after the members.
-import type { HaproxyService } from '../model.js';
+import type { LabService } from '../../model.js';
+import type { HaproxySpec } from './haproxy.js';
 
 const BALANCE = { ROUND_ROBIN: 'roundrobin', LEAST_CONNECTIONS: 'leastconn', SOURCE_IP: 'source' } as const;
 
-export function renderHaproxyConf(lb: HaproxyService): string {
-  const { listener, pool } = lb;
+export function renderHaproxyConf(lb: LabService<HaproxySpec>): string {
+  const { listener, pool } = lb.spec;
   const mode = listener.protocol === 'HTTP' ? 'http' : 'tcp';
   const m = pool.monitor;
   const lines = [
     'global',
     '    daemon',
-    `    user ${lb.user}`,
-    `    group ${lb.group}`,
+    `    user ${lb.spec.user}`,
+    `    group ${lb.spec.group}`,
     `    maxconn ${listener.connectionLimit}`,
     `    pidfile ${lb.pidfile}`,
-    // level admin (Neutron uses "user") so experiments can also drain or disable members.
-    `    stats socket ${lb.statsSocket} mode 0666 level admin`,
+    // As Neutron: level user (reads only); mode 0600: no other local user can drive it.
+    `    stats socket ${lb.spec.statsSocket} mode 0600 level user`,
     '',
     'defaults',
     '    retries 3',

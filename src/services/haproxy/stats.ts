@@ -1,6 +1,4 @@
-// haproxy's stats socket: one `show stat` per call, answered as CSV. Node talks to the UNIX
-// socket directly, so watching a load balancer costs no process per poll.
-import { connect } from 'node:net';
+// haproxy's stats socket: `show stat` answered as CSV.
 
 export interface StatRow {
   pxname: string;
@@ -28,17 +26,5 @@ export function parseShowStat(csv: string): StatRow[] {
       checkStatus: f[col('check_status')] ?? '',
       lastchg: Number(f[col('lastchg')] || 0),
     };
-  });
-}
-
-export function showStat(socketPath: string, timeoutMs = 1000): Promise<StatRow[]> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const sock = connect(socketPath);
-    sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`no answer from ${socketPath} in ${timeoutMs} ms`)));
-    sock.on('connect', () => sock.end('show stat\n'));
-    sock.on('data', (d) => (out += d.toString('utf8')));
-    sock.on('error', reject);
-    sock.on('close', () => resolve(parseShowStat(out)));
   });
 }

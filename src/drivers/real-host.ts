@@ -1,0 +1,59 @@
+// The real host: every side effect lablb has, behind the HostDriver interface. The command
+// line makes it once and hands it down; nothing else imports drivers/.
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { HostDriver } from '../host.js';
+import { chooseDatapath, isRoot, namespaces, which } from './host-facts.js';
+import { query, run, runAttached, spawnDetached, spawnPiped } from './process.js';
+import { commandLine, findByToken, isAlive, signalByToken, stopByToken } from './procs.js';
+import { unixRequest } from './unix-socket.js';
+
+function readNew(path: string, from: number): { text: string; next: number } {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return { text: '', next: from };
+  }
+  if (size <= from) return { text: '', next: size < from ? 0 : from };
+  const buf = Buffer.alloc(size - from);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, from);
+  } finally {
+    closeSync(fd);
+  }
+  // A partly written last line waits for the next read.
+  const end = buf.lastIndexOf(0x0a) + 1;
+  return { text: buf.subarray(0, end).toString('utf8'), next: from + end };
+}
+
+export const realHost: HostDriver = {
+  run,
+  query,
+  spawnDetached,
+  spawnPiped,
+  runAttached,
+  unixRequest,
+  // Configs hold nothing secret, but lab dirs are root's alone (0700 below), so 0644 is enough.
+  writeFile: (path, content) => writeFileSync(path, content, { mode: 0o644 }),
+  mkdir: (path) => void mkdirSync(path, { recursive: true, mode: 0o700 }),
+  readFile: (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  readNew,
+  exists: existsSync,
+  removeTree: (path) => rmSync(path, { recursive: true, force: true }),
+  findByToken,
+  signalByToken,
+  stopByToken,
+  isAlive,
+  commandLine,
+  isRoot,
+  which,
+  namespaces,
+  chooseDatapath,
+};

@@ -1,0 +1,63 @@
+// What lablb needs from the host, as one interface. The real one (drivers/real-host.ts) is
+// made once by the command line and handed down; tests hand down a recording fake. Nothing
+// above drivers/ starts a process or reads /proc except through this.
+import type { Datapath, DatapathChoice } from './model.js';
+
+export interface RunOptions {
+  input?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Resolve with the exit code instead of throwing when the command fails. */
+  allowFailure?: boolean;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** A child whose stdout lablb reads line by line (the prober). */
+export interface PipedChild {
+  onLine(listener: (line: string) => void): void;
+  onExit(listener: () => void): void;
+  /** Closes its stdin and sends SIGTERM. */
+  stop(): void;
+}
+
+export interface HostDriver {
+  /** Runs to completion; a failure is an ExternalError with the command and its stderr. */
+  run(argv: string[], opts?: RunOptions): Promise<RunResult>;
+  /** A read-only look (iptables-save, ip addr), many times a second: never throws. */
+  query(argv: string[], timeoutMs?: number): Promise<RunResult>;
+  spawnDetached(argv: string[], opts: { env?: Record<string, string>; logfile: string }): number;
+  spawnPiped(argv: string[], opts: { env?: Record<string, string> }): PipedChild;
+  /** Attached to the terminal (`lablb exec`, `lablb shell`); resolves with the exit code. */
+  runAttached(argv: string[], env?: Record<string, string>): Promise<number>;
+  /** One request on a UNIX stream socket, the whole answer (haproxy's stats socket). */
+  unixRequest(path: string, request: string, timeoutMs?: number): Promise<string>;
+
+  writeFile(path: string, content: string): void;
+  mkdir(path: string): void;
+  readFile(path: string): string | undefined;
+  /** What a growing file (a log) gained since byte `from`, up to its last full line. */
+  readNew(path: string, from: number): { text: string; next: number };
+  exists(path: string): boolean;
+  /** Removes a directory tree lablb made (a lab's state dir). */
+  removeTree(path: string): void;
+
+  /** Live PIDs whose environment carries this token (a token ending in "/" is a prefix). */
+  findByToken(token: string): number[];
+  /** Sends a signal to the processes carrying exactly this token; returns their PIDs. */
+  signalByToken(token: string, signal: NodeJS.Signals): number[];
+  /** SIGTERM, then SIGKILL after graceMs, each only to a PID that still carries the token. */
+  stopByToken(token: string, graceMs?: number): Promise<number[]>;
+  isAlive(pid: number): boolean;
+  commandLine(pid: number): string;
+
+  isRoot(): boolean;
+  which(command: string): string | undefined;
+  /** Named network namespaces on the host (/run/netns). */
+  namespaces(): string[];
+  chooseDatapath(choice: DatapathChoice): Promise<Datapath>;
+}

@@ -1,0 +1,92 @@
+// What a service kind is: one folder under src/services/ that brings everything lablb knows
+// about it, registered by one line in src/services/all.ts. Generic code (resolver, planner,
+// observers, screen, reference) asks the kind; it never branches on a kind's name.
+import type { z } from 'zod';
+import type { Lab, LabNode, LabPort, LabService } from '../model.js';
+import type { HostDriver } from '../host.js';
+import type { Facts } from '../observe/facts.js';
+import type { Op } from '../plan/ops.js';
+import type { Emit } from '../report/events.js';
+import type { Path, Report } from './path.js';
+import type { Tool } from './tool.js';
+
+/** What a kind's resolver is given: its own parsed block and the node it is on. */
+export interface ServiceContext {
+  lab: string;
+  node: { name: string; ports: LabPort[]; dir: string };
+  nodeNames: string[];
+  /** A problem in this service's block; the path is relative to the block. */
+  report: Report;
+  /** "no port named "eht0"; did you mean "eth0"?" */
+  unknown(what: string, name: string, known: string[]): string;
+}
+
+/** One line of the screen, as cells: the screen paints tones, kinds say what they mean. */
+export type Tone = 'plain' | 'bold' | 'dim' | 'good' | 'bad' | 'warn' | 'accent';
+export interface Cell {
+  text: string;
+  tone?: Tone;
+  /** Pad to this many characters. */
+  width?: number;
+}
+export type Row = Cell[];
+
+/** Something that reads live state on an interval and folds it into the shared facts. */
+export interface Observer {
+  id: string;
+  /** How often it is worth polling; a wait on its facts polls it faster. */
+  everyMs: number;
+  poll(): Promise<void>;
+}
+
+export interface ObserverContext {
+  lab: Lab;
+  host: HostDriver;
+  facts: Facts;
+  emit: Emit;
+  /** ms since observing began, for event timestamps. */
+  since(): number;
+}
+
+export interface ServiceKind<Spec = unknown, Block extends { name: string; kind: string } = { name: string; kind: string }> {
+  kind: string;
+  /** Its block in a scenario file: a strict object with `name` and `kind`. */
+  schema: z.ZodType<Block>;
+  /** A minimal valid block, shown in the generated reference and validated by the tests. */
+  example: string;
+  /** The host commands it runs, with their Debian packages. */
+  tools: Tool[];
+  resolve(block: Block, ctx: ServiceContext): Spec;
+
+  // Effects on the rest of the lab, declared rather than special-cased elsewhere.
+  /** Addresses it needs to own on its node (a listener), with where each is written. */
+  binds?(spec: Spec): { address: string; path: Path }[];
+  /** Addresses it may come to hold besides the node's ports (VIPs): they count as the node's. */
+  claims?(spec: Spec): string[];
+  /** Per-namespace sysctls it needs, applied before any service on the node starts. */
+  sysctls?(spec: Spec): [string, string][];
+  /** Nodes whose services must be running before it starts (haproxy's members). */
+  startsAfterNodes?(spec: Spec): string[];
+  /** Checks across every service of this kind in the lab (VRRP groups and their ids). */
+  checkLab?(services: { service: LabService<Spec>; node: LabNode; at: Path }[], report: Report): void;
+
+  describe(service: LabService<Spec>): string;
+  start(service: LabService<Spec>): Op[];
+
+  /** Live state: one observer for every service of this kind in a lab. */
+  observer?(services: LabService<Spec>[], ctx: ObserverContext): Observer;
+  /** Its lines on the screen's services panel (a header, then rows). */
+  rows?(service: LabService<Spec>, facts: Facts): Row[];
+  /** Addresses the topology labels (a load balancer's VIP). */
+  labels?(service: LabService<Spec>): { address: string; label: string }[];
+  /** Undefined once it serves; otherwise what it still waits for (warm-up). */
+  unsettled?(service: LabService<Spec>, facts: Facts): string | undefined;
+}
+
+/** The type-erased form the registry holds. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyServiceKind = ServiceKind<any, any>;
+
+export function serviceKind<Spec, Block extends { name: string; kind: string }>(k: ServiceKind<Spec, Block>): ServiceKind<Spec, Block> {
+  return k;
+}

@@ -1,0 +1,73 @@
+// What a step kind is: one module under src/steps/ (its block, its resolver, how it runs and
+// judges), registered by one line in src/steps/all.ts. Most steps are an action (ops with their
+// undo, applied and journaled by the engine), waits (predicates over the observers' facts, with
+// a deadline) and a judgement with measured `_ms` figures: src/steps/action-step.ts builds those.
+import type { z } from 'zod';
+import type { HostDriver } from '../host.js';
+import type { Lab, LabPort, LabService, LabStep } from '../model.js';
+import type { Facts } from '../observe/facts.js';
+import type { Op } from '../plan/ops.js';
+import type { CheckResult, Emit } from '../report/events.js';
+import type { Sample } from '../sample.js';
+import type { Path, Report } from './path.js';
+import type { Tool } from './tool.js';
+
+export interface StepResolveContext {
+  lab: Lab;
+  /** A problem in this step's block; the path is relative to the block. */
+  report: Report;
+  unknown(what: string, name: string, known: string[]): string;
+  /** The node named there, or a reported problem. */
+  node(name: string, path: Path): Lab['nodes'][number] | undefined;
+  /** "vm2/web" -> the service, or a reported problem. */
+  service(ref: string, path: Path): LabService | undefined;
+  /** "lb1/eth0" -> the port, or a reported problem. */
+  port(ref: string, path: Path): LabPort | undefined;
+  /** The probe named there (the first when no name is given), or a reported problem. */
+  probe(name: string | undefined, path: Path): string | undefined;
+}
+
+/** A probe's results as they arrive. */
+export interface ProbeFeed {
+  readonly name: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly samples: readonly Sample[];
+  /** Results of probes sent at or after `since` (ms since the epoch). */
+  sentSince(since: number): Sample[];
+  /** The next `count` results of probes sent from now on (fewer if it times out). */
+  next(count: number, timeoutMs: number): Promise<Sample[]>;
+}
+
+/** What a running step may use. It changes the host only through `apply` (the engine). */
+export interface StepContext {
+  lab: Lab;
+  host: HostDriver;
+  /** Applies ops through the engine: journaled, undone at teardown. */
+  apply(ops: Op[]): Promise<void>;
+  facts: Facts;
+  /** Polls these observers now (by id: members, vrrp, addresses, nat). */
+  observe(ids: string[]): Promise<void>;
+  probe(name: string): ProbeFeed | undefined;
+  emit: Emit;
+  signal: AbortSignal;
+}
+
+export interface StepKind<Spec = unknown, Block extends { name: string; kind: string } = { name: string; kind: string }> {
+  kind: string;
+  schema: z.ZodType<Block>;
+  /** A minimal valid block, shown in the generated reference and validated by the tests. */
+  example: string;
+  tools?: Tool[];
+  resolve(block: Block, ctx: StepResolveContext): Spec;
+  /** Before the experiment's traffic starts (a baseline to compare with). */
+  prepare?(step: LabStep<Spec>, ctx: StepContext): Promise<void>;
+  run(step: LabStep<Spec>, ctx: StepContext): Promise<CheckResult>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStepKind = StepKind<any, any>;
+
+export function stepKind<Spec, Block extends { name: string; kind: string }>(k: StepKind<Spec, Block>): StepKind<Spec, Block> {
+  return k;
+}

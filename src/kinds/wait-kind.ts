@@ -1,0 +1,40 @@
+// What a wait is: a predicate over the observers' facts, checked until it holds or its step's
+// deadline passes. One module each under src/waits/, one line in src/waits/all.ts.
+import type { z } from 'zod';
+import type { Facts } from '../observe/facts.js';
+import type { StepResolveContext } from './step-kind.js';
+
+export interface WaitState {
+  met: boolean;
+  /** What it sees now, for a failure message ("UP 2/3", "held by lb1, lb2"). */
+  now: string;
+}
+
+export interface WaitKind<Spec = unknown, Block = unknown> {
+  /** The field that tells this wait from the others in an `until` list. */
+  key: string;
+  schema: z.ZodType<Block>;
+  example: string;
+  resolve(block: Block, ctx: StepResolveContext): Spec;
+  /** The observers whose facts it reads; polled fast while it waits. */
+  needs: string[];
+  /** `since`: when the step's action began (ms since the epoch). */
+  check(spec: Spec, facts: Facts, since: number): WaitState;
+  /** "haproxy saw vm2 on qlbaas-01/lb DOWN" (a time follows). */
+  describe(spec: Spec): string;
+  /** The figure its time is reported as (ends in _ms). */
+  figure(spec: Spec): string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWaitKind = WaitKind<any, any>;
+
+export function waitKind<Spec, Block>(k: WaitKind<Spec, Block>): WaitKind<Spec, Block> {
+  return k;
+}
+
+/** A wait of some kind, resolved. */
+export interface LabWait {
+  key: string;
+  spec: unknown;
+}

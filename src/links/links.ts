@@ -1,0 +1,51 @@
+// How a node's port reaches the lab's switch. Each link type knows how to wire itself (what
+// to make in the switch's namespace, what to add to the bridge, what to move where) and how
+// to unwire itself again. A container's veth will be a third type.
+import type { Lab, LabPort } from '../model.js';
+import type { Op } from '../plan/ops.js';
+import { netns } from '../runtime/netns.js';
+
+export interface LinkType {
+  /** `ip -batch` lines in the switch's namespace that make the device before it is bridged. */
+  make(port: LabPort): string[];
+  /** The ovs-vsctl arguments (after add-port) that plug it into its bridge. */
+  bridge(port: LabPort): string[];
+  /** Ops once it is on the bridge (an internal port moves into its node). */
+  attach(lab: Lab, port: LabPort): Op[];
+  /** The bridge-side device whose TX checksum offload must be off on the userspace datapath;
+   *  undefined when the node-side device is the only one. */
+  bridgeDevice(port: LabPort): string | undefined;
+  /** Takes it off the switch again (the node keeps its side, if any). */
+  unwire(lab: Lab, port: LabPort): string[][];
+}
+
+const vlanTag = (p: LabPort) => (p.vlan ? [`tag=${p.vlan}`] : []);
+
+/** A veth pair: the node's end is created straight in the node, the other end stays in the
+ *  switch's namespace and is plugged into the bridge (seed 001's vm1/vm2 wiring). */
+export const veth: LinkType = {
+  make: (p) => [`link add ${p.bridgePort} type veth peer name ${p.name} netns ${p.node}`, `link set ${p.bridgePort} up`],
+  bridge: (p) => [p.bridge, p.bridgePort, ...vlanTag(p)],
+  attach: () => [],
+  bridgeDevice: (p) => p.bridgePort,
+  unwire: (lab, p) => [
+    ['ovs-vsctl', `--db=unix:${lab.switch.rundir}/db.sock`, '--if-exists', 'del-port', p.bridge, p.bridgePort],
+    netns.ip(lab.switch.namespace, ['link', 'del', p.bridgePort]),
+  ],
+};
+
+/** An OVS internal port, made by ovs-vswitchd and moved into the node (seed 001's tap04,
+ *  qr01, qg01). */
+export const internal: LinkType = {
+  make: () => [],
+  bridge: (p) => [p.bridge, p.bridgePort, ...vlanTag(p), '--', 'set', 'interface', p.bridgePort, 'type=internal'],
+  attach: (lab, p) => [{ kind: 'run', argv: netns.ip(lab.switch.namespace, ['link', 'set', p.name, 'netns', p.node]) }],
+  bridgeDevice: () => undefined,
+  unwire: (lab, p) => [['ovs-vsctl', `--db=unix:${lab.switch.rundir}/db.sock`, '--if-exists', 'del-port', p.bridge, p.bridgePort]],
+};
+
+const LINK_TYPES: Record<LabPort['type'], LinkType> = { veth, internal };
+
+export function linkType(port: LabPort): LinkType {
+  return LINK_TYPES[port.type];
+}

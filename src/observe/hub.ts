@@ -1,0 +1,81 @@
+// One place that observes a running lab: every kind's observer (haproxy members, VRRP states),
+// the addresses each node holds and the routers' NAT counters, folded into one set of facts.
+// The experiment's waits, its checks and the screen all read these facts; observers emit typed
+// events as things change. Each observer is polled at its own pace, and faster on demand.
+import type { HostDriver } from '../host.js';
+import type { Observer, ObserverContext } from '../kinds/service-kind.js';
+import type { Lab, LabService } from '../model.js';
+import type { Emit } from '../report/events.js';
+import type { Sample } from '../sample.js';
+import { SERVICE_KINDS } from '../services/all.js';
+import { addressObserver } from './address-watch.js';
+import { emptyFacts, type Facts } from './facts.js';
+import { natObserver } from './nat-watch.js';
+
+export class Observation {
+  readonly facts: Facts = emptyFacts();
+  private readonly observers: Observer[];
+  private readonly lastPolled = new Map<string, number>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly started = Date.now();
+  private timer?: NodeJS.Timeout;
+  private tickMs?: number;
+
+  constructor(lab: Lab, host: HostDriver, emit: Emit) {
+    const ctx: ObserverContext = { lab, host, facts: this.facts, emit, since: () => Date.now() - this.started };
+    const services = lab.nodes.flatMap((n) => n.services);
+    const ofKind = (kind: string): LabService[] => services.filter((s) => s.kind === kind);
+    // Addresses change rarely, unless a kind may move one (a VIP): then every second.
+    const movable = services.some((s) => SERVICE_KINDS.find((k) => k.kind === s.kind)?.claims?.(s.spec).length);
+    this.observers = [
+      ...SERVICE_KINDS.filter((k) => k.observer && ofKind(k.kind).length > 0).map((k) => k.observer!(ofKind(k.kind), ctx)),
+      natObserver(ctx),
+      addressObserver(ctx, movable ? 1000 : 10_000),
+    ].filter((o): o is Observer => o !== undefined);
+  }
+
+  /** The observers it has, by id. */
+  ids(): string[] {
+    return this.observers.map((o) => o.id);
+  }
+
+  /** A probe's results, read live as they arrive. */
+  addProbe(name: string, samples: readonly Sample[]): void {
+    this.facts.probes[name] = samples;
+  }
+
+  /** Polls these observers now (all when none are named); a poll already running is joined. */
+  async poll(ids?: string[]): Promise<void> {
+    await Promise.all(this.observers.filter((o) => !ids || ids.includes(o.id)).map((o) => this.pollOne(o)));
+  }
+
+  private pollOne(o: Observer): Promise<void> {
+    const running = this.inFlight.get(o.id);
+    if (running) return running;
+    this.lastPolled.set(o.id, Date.now());
+    const p = o.poll().catch(() => {}).finally(() => this.inFlight.delete(o.id));
+    this.inFlight.set(o.id, p);
+    return p;
+  }
+
+  /** Polls each observer when its interval is due, checking every tickMs, until stop(). A
+   *  faster start wins over a slower one (the experiment's over the screen's). */
+  start(tickMs: number): void {
+    if (this.tickMs !== undefined && this.tickMs <= tickMs) return;
+    this.stop();
+    this.tickMs = tickMs;
+    const tick = async () => {
+      const now = Date.now();
+      await Promise.all(this.observers.filter((o) => now - (this.lastPolled.get(o.id) ?? 0) >= Math.max(o.everyMs, tickMs)).map((o) => this.pollOne(o)));
+      // stop() may have come while the poll was in flight: do not schedule another.
+      if (this.tickMs === tickMs) this.timer = setTimeout(tick, tickMs);
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.tickMs = undefined;
+  }
+}

@@ -1,0 +1,22 @@
+// The service kinds lablb knows: one line each. A new kind is a folder beside these and a line
+// here (see README, "Adding a kind").
+import type { AnyServiceKind } from '../kinds/service-kind.js';
+import { haproxy } from './haproxy/haproxy.js';
+import { httpText } from './http-text/http-text.js';
+import { httpWhoami } from './http-whoami/http-whoami.js';
+import { keepalived } from './keepalived/keepalived.js';
+
+export const SERVICE_KINDS: readonly AnyServiceKind[] = [
+  httpText,
+  httpWhoami,
+  haproxy,
+  keepalived,
+];
+
+const byKind = new Map(SERVICE_KINDS.map((k) => [k.kind, k]));
+
+export function serviceKindOf(kind: string): AnyServiceKind {
+  const k = byKind.get(kind);
+  if (!k) throw new Error(`no service kind ${kind}`);
+  return k;
+}

@@ -1,0 +1,177 @@
+// An LBaaS load balancer: haproxy in the qlbaas namespace with a stats socket, configured as
+// Neutron's haproxy namespace driver does; its members' state is read from the socket.
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Ipv4, NsName } from '../../kinds/fields.js';
+import { serviceKind, type Row } from '../../kinds/service-kind.js';
+import type { MemberFact } from '../../observe/facts.js';
+import { netns } from '../../runtime/netns.js';
+import { TOKEN_VAR } from '../../token.js';
+import { renderHaproxyConf } from './render.js';
+import { parseShowStat } from './stats.js';
+
+export interface HaproxyMember {
+  id: string;
+  node: string;
+  address: string;
+  port: number;
+  weight: number;
+}
+
+export interface HaproxySpec {
+  config: string;
+  statsSocket: string;
+  user: string;
+  group: string;
+  listener: { id: string; address: string; port: number; protocol: 'HTTP' | 'TCP'; connectionLimit: number };
+  pool: {
+    id: string;
+    lbMethod: 'ROUND_ROBIN' | 'LEAST_CONNECTIONS' | 'SOURCE_IP';
+    monitor: { type: 'TCP' | 'HTTP'; delay: number; timeout: number; maxRetries: number; rise: number; urlPath: string };
+    members: HaproxyMember[];
+  };
+}
+
+const Port = z.int({ error: 'a TCP/UDP port number' }).min(1).max(65535);
+const Positive = z.number({ error: 'a positive number' }).positive();
+
+const HealthMonitor = z.strictObject({
+  type: z.enum(['TCP', 'HTTP']).default('TCP').describe('TCP: connect; HTTP: GET url_path, expect 200'),
+  delay: Positive.describe('seconds between checks (haproxy inter)'),
+  timeout: Positive.describe('seconds a check may take (timeout check)'),
+  max_retries: z.int().min(1).max(10).describe('failed checks before a member is DOWN (fall)'),
+  rise: z.int().min(1).max(10).default(2).describe('good checks before a DOWN member is UP again'),
+  url_path: z.string().startsWith('/').default('/').describe('HTTP checks only'),
+}).describe('The pool\'s health monitor, as Neutron LBaaS defines it');
+
+const Member = z.strictObject({
+  id: z.string().min(1).describe('the member\'s id: haproxy\'s server name'),
+  node: NsName.describe('the node that hosts it; steps and screens say "vm2", not the id'),
+  address: Ipv4,
+  protocol_port: Port,
+  weight: z.int().min(0).max(256).default(1),
+}).describe('A pool member');
+
+const Block = z.strictObject({
+  name: z.string().min(1).describe('unique on the node'),
+  kind: z.literal('haproxy'),
+  user: z.string().default('haproxy').describe('the user haproxy drops to'),
+  group: z.string().default('haproxy'),
+  listener: z.strictObject({
+    id: z.string().min(1).describe('haproxy\'s frontend name'),
+    address: Ipv4.describe('the VIP: one of the node\'s addresses'),
+    protocol_port: Port,
+    protocol: z.enum(['HTTP', 'TCP']).default('HTTP'),
+    connection_limit: z.int().positive().default(100),
+  }).describe('The listener: haproxy\'s frontend'),
+  pool: z.strictObject({
+    id: z.string().min(1).describe('haproxy\'s backend name'),
+    lb_method: z.enum(['ROUND_ROBIN', 'LEAST_CONNECTIONS', 'SOURCE_IP']).default('ROUND_ROBIN'),
+    health_monitor: HealthMonitor,
+    members: z.array(Member).min(1),
+  }).describe('The pool: haproxy\'s backend'),
+}).describe('An LBaaS load balancer: haproxy with a stats socket, configured as Neutron\'s haproxy driver does');
+
+const statusTone = (status: string) => (status.startsWith('DOWN') ? 'bad' : status === 'UP' ? 'good' : 'warn');
+
+export const haproxy = serviceKind<HaproxySpec, z.infer<typeof Block>>({
+  kind: 'haproxy',
+  schema: Block,
+  example: `name: lb
+kind: haproxy
+listener: { id: listener-1, address: 10.0.0.100, protocol_port: 80 }
+pool:
+  id: pool-1
+  health_monitor: { delay: 1, timeout: 5, max_retries: 3 }
+  members:
+    - { id: member-1, node: vm1, address: 10.0.0.81, protocol_port: 80 }`,
+  tools: [{ command: 'haproxy', pkg: 'haproxy', versionArgs: ['-v'], why: 'load balancers' }],
+
+  resolve(b, ctx) {
+    b.pool.members.forEach((m, mi) => {
+      if (!ctx.nodeNames.includes(m.node)) ctx.report(['pool', 'members', mi, 'node'], ctx.unknown('node', m.node, ctx.nodeNames));
+    });
+    const seen = new Set<string>();
+    b.pool.members.forEach((m, mi) => {
+      if (seen.has(m.id)) ctx.report(['pool', 'members', mi, 'id'], `member ${m.id} is listed twice`);
+      seen.add(m.id);
+    });
+    const hm = b.pool.health_monitor;
+    return {
+      // Neutron's LBaaS v2 layout: haproxy.conf and haproxy_stats.sock beside the pid file.
+      config: join(ctx.node.dir, 'haproxy.conf'),
+      statsSocket: join(ctx.node.dir, 'haproxy_stats.sock'),
+      user: b.user,
+      group: b.group,
+      listener: { id: b.listener.id, address: b.listener.address, port: b.listener.protocol_port, protocol: b.listener.protocol, connectionLimit: b.listener.connection_limit },
+      pool: {
+        id: b.pool.id,
+        lbMethod: b.pool.lb_method,
+        monitor: { type: hm.type, delay: hm.delay, timeout: hm.timeout, maxRetries: hm.max_retries, rise: hm.rise, urlPath: hm.url_path },
+        members: b.pool.members.map((m) => ({ id: m.id, node: m.node, address: m.address, port: m.protocol_port, weight: m.weight })),
+      },
+    };
+  },
+  binds: (spec) => [{ address: spec.listener.address, path: ['listener', 'address'] }],
+  // A member still starting would be marked DOWN on haproxy's first check.
+  startsAfterNodes: (spec) => spec.pool.members.map((m) => m.node),
+
+  describe: (s) => `haproxy on ${s.spec.listener.address}:${s.spec.listener.port} over ${s.spec.pool.members.map((m) => m.node).join(', ')}`,
+  start: (s) => [
+    { kind: 'write', path: s.spec.config, content: renderHaproxyConf(s) },
+    {
+      kind: 'run',
+      argv: netns.exec(s.node, ['haproxy', '-f', s.spec.config, '-p', s.pidfile]),
+      env: { [TOKEN_VAR]: s.token },
+      creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
+    },
+    { kind: 'wait-path', path: s.spec.statsSocket, timeoutMs: 5000, what: 'haproxy stats socket' },
+  ],
+
+  observer(services, ctx) {
+    return {
+      id: 'members',
+      everyMs: 100,
+      async poll() {
+        await Promise.all(services.map(async (lb) => {
+          let rows;
+          try {
+            rows = parseShowStat(await ctx.host.unixRequest(lb.spec.statsSocket, 'show stat\n'));
+          } catch {
+            return; // not up yet, or restarting
+          }
+          const loadbalancer = `${lb.node}/${lb.name}`;
+          for (const m of lb.spec.pool.members) {
+            const row = rows.find((r) => r.pxname === lb.spec.pool.id && r.svname === m.id);
+            if (!row) continue;
+            const fact: MemberFact = { loadbalancer, member: m.id, node: m.node, status: row.status, sessions: row.scur, checkStatus: row.checkStatus };
+            const i = ctx.facts.members.findIndex((x) => x.loadbalancer === loadbalancer && x.member === m.id);
+            const before = i >= 0 ? ctx.facts.members[i] : undefined;
+            if (i >= 0) ctx.facts.members[i] = fact;
+            else ctx.facts.members.push(fact);
+            if (before && before.status !== row.status) ctx.emit({ type: 'member', loadbalancer, member: m.node, status: row.status, at_ms: ctx.since() });
+          }
+        }));
+      },
+    };
+  },
+  rows(s, facts) {
+    const { listener, pool } = s.spec;
+    const head: Row = [{ text: `${s.node}/${s.name}`, tone: 'bold' }, { text: ` haproxy ${listener.address}:${listener.port} ${listener.protocol} ${pool.lbMethod}` }];
+    return [head, ...pool.members.map((m): Row => {
+      const st = facts.members.find((x) => x.loadbalancer === `${s.node}/${s.name}` && x.member === m.id);
+      return [
+        { text: ` ${m.node}`, width: 8 },
+        { text: `${m.address}:${m.port}`, width: 15 },
+        { text: st?.status ?? '?', tone: st ? statusTone(st.status) : 'dim', width: 9 },
+        { text: `sess ${String(st?.sessions ?? '-').padEnd(3)} ${st?.checkStatus || '-'}`, tone: 'dim' },
+      ];
+    })];
+  },
+  labels: (s) => [{ address: s.spec.listener.address, label: `VIP ${s.name}` }],
+  unsettled(s, facts) {
+    const down = s.spec.pool.members.filter((m) => facts.members.find((x) => x.loadbalancer === `${s.node}/${s.name}` && x.member === m.id)?.status !== 'UP');
+    if (down.length === 0) return undefined;
+    return `load balancer members not UP: ${down.map((m) => `${m.node} ${facts.members.find((x) => x.member === m.id)?.status ?? 'no stats'}`).join(', ')}`;
+  },
+});

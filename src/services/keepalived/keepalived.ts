@@ -1,0 +1,169 @@
+// keepalived: VRRP instances that move VIPs between nodes (Neutron L3 HA, seed 003's VIP).
+// Its state is read from its own log ("(VR_1) Entering MASTER STATE"): no process per poll.
+import { join } from 'node:path';
+import { z } from 'zod';
+import { IfName, Ipv4, Positive } from '../../kinds/fields.js';
+import { serviceKind, type Row } from '../../kinds/service-kind.js';
+import { contains } from '../../net/addr.js';
+import type { VrrpFact } from '../../observe/facts.js';
+import { netns } from '../../runtime/netns.js';
+import { TOKEN_VAR } from '../../token.js';
+import { renderKeepalivedConf } from './render.js';
+
+export interface VrrpInstance {
+  name: string;
+  interface: string;
+  network: string;
+  vrid: number;
+  priority: number;
+  state: 'BACKUP' | 'MASTER';
+  advertInt: number;
+  nopreempt: boolean;
+  vips: { address: string; prefix: number }[];
+}
+
+export interface KeepalivedSpec {
+  config: string;
+  vrrpPidfile: string;
+  instances: VrrpInstance[];
+}
+
+const Instance = z.strictObject({
+  name: z.string().min(1).describe('the instance name (VR_1); instances of one name on several nodes form one VRRP group'),
+  interface: IfName.describe('one of the node\'s ports; VRRP adverts go out on it'),
+  virtual_router_id: z.int({ error: 'a VRRP virtual_router_id' }).min(1, { error: 'a virtual_router_id from 1 to 255' }).max(255, { error: 'a virtual_router_id from 1 to 255' })
+    .describe('the same for a group; unique among groups on one network'),
+  priority: z.int().min(1, { error: 'a priority from 1 to 254' }).max(254, { error: 'a priority from 1 to 254' }).describe('the highest becomes MASTER'),
+  state: z.enum(['BACKUP', 'MASTER']).default('BACKUP').describe('the state it starts in (Neutron starts every node as BACKUP)'),
+  advert_int: Positive.default(1).describe('seconds between adverts; a BACKUP takes over after about 3 missed'),
+  nopreempt: z.boolean().default(false).describe('a recovered higher-priority node does not take the VIP back'),
+  virtual_ipaddress: z.array(Ipv4).min(1).describe('the VIPs, on the interface\'s network'),
+}).describe('A VRRP instance');
+
+const Block = z.strictObject({
+  name: z.string().min(1).describe('unique on the node'),
+  kind: z.literal('keepalived'),
+  instances: z.array(Instance).min(1),
+}).describe('keepalived: VRRP instances that move VIPs between nodes');
+
+/** Every state change in keepalived's log text, in order. */
+export function vrrpTransitions(text: string): { instance: string; state: string }[] {
+  return [...text.matchAll(/\((\S+)\) Entering (\w+) STATE/g)].map((m) => ({ instance: m[1], state: m[2] }));
+}
+
+const stateTone = (state: string) => (state === 'MASTER' ? 'good' : state === 'BACKUP' ? 'bold' : 'warn');
+
+export const keepalived = serviceKind<KeepalivedSpec, z.infer<typeof Block>>({
+  kind: 'keepalived',
+  schema: Block,
+  example: `name: vrrp
+kind: keepalived
+instances:
+  - { name: VR_1, interface: eth0, virtual_router_id: 51, priority: 100, virtual_ipaddress: [10.0.0.200] }`,
+  tools: [{ command: 'keepalived', pkg: 'keepalived', versionArgs: ['--version'], why: 'VRRP: VIPs that move between nodes' }],
+
+  resolve(b, ctx) {
+    const names = new Set<string>();
+    return {
+      config: join(ctx.node.dir, `${b.name}.conf`),
+      vrrpPidfile: join(ctx.node.dir, `${b.name}.vrrp.pid`),
+      instances: b.instances.map((inst, ii) => {
+        if (names.has(inst.name)) ctx.report(['instances', ii, 'name'], `instance ${inst.name} is defined twice in ${b.name}`);
+        names.add(inst.name);
+        const port = ctx.node.ports.find((p) => p.name === inst.interface);
+        if (!port) ctx.report(['instances', ii, 'interface'], ctx.unknown('port', inst.interface, ctx.node.ports.map((p) => p.name)));
+        inst.virtual_ipaddress.forEach((vip, vi) => {
+          if (port?.broadcast && !contains(`${port.address}/${port.prefix}`, vip)) {
+            ctx.report(['instances', ii, 'virtual_ipaddress', vi], `${vip} is not on ${port.network} (${inst.interface}'s network)`);
+          }
+        });
+        return {
+          name: inst.name,
+          interface: inst.interface,
+          network: port?.network ?? '',
+          vrid: inst.virtual_router_id,
+          priority: inst.priority,
+          state: inst.state,
+          advertInt: inst.advert_int,
+          nopreempt: inst.nopreempt,
+          vips: inst.virtual_ipaddress.map((address) => ({ address, prefix: port?.prefix ?? 32 })),
+        };
+      }),
+    };
+  },
+  claims: (spec) => spec.instances.flatMap((i) => i.vips.map((v) => v.address)),
+  // As Neutron's HA routers: services on the node may bind a VIP before keepalived holds it.
+  sysctls: () => [['net.ipv4.ip_nonlocal_bind', '1']],
+  /** One VRRP group (an instance name on one network) has one virtual_router_id; two groups
+   *  on one network must not share one, or their adverts collide. */
+  checkLab(services, report) {
+    const groups = new Map<string, { vrid: number; where: string }>();
+    for (const { service, node, at } of services) {
+      service.spec.instances.forEach((inst, ii) => {
+        if (!inst.network) return;
+        const path = [...at, 'instances', ii, 'virtual_router_id'];
+        const key = `${inst.network}/${inst.name}`;
+        const group = groups.get(key);
+        if (group && group.vrid !== inst.vrid) {
+          report(path, `${inst.name} has virtual_router_id ${group.vrid} on ${group.where}; one group, one id`);
+          return;
+        }
+        const clash = [...groups.entries()].find(([k, g]) => k.startsWith(`${inst.network}/`) && k !== key && g.vrid === inst.vrid);
+        if (clash) report(path, `virtual_router_id ${inst.vrid} is already used on ${inst.network} by ${clash[0].split('/')[1]} (${clash[1].where})`);
+        if (!group) groups.set(key, { vrid: inst.vrid, where: node.name });
+      });
+    }
+  },
+
+  describe: (s) => `keepalived: ${s.spec.instances.map((i) => `${i.name} (id ${i.vrid}, priority ${i.priority}, VIP ${i.vips.map((v) => v.address).join(' ')})`).join(', ')}`,
+  start: (s) => [
+    { kind: 'write', path: s.spec.config, content: renderKeepalivedConf(s) },
+    {
+      kind: 'daemon',
+      // --vrrp: the VRRP part only; its log (state changes) is what the observer reads.
+      argv: netns.exec(s.node, ['keepalived', '--dont-fork', '--log-console', '--vrrp', '--use-file', s.spec.config, '--pid', s.pidfile, '--vrrp_pid', s.spec.vrrpPidfile]),
+      env: { [TOKEN_VAR]: s.token },
+      ready: s.pidfile,
+      logfile: s.logfile,
+      creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
+    },
+  ],
+
+  observer(services, ctx) {
+    for (const s of services) {
+      for (const i of s.spec.instances) ctx.facts.vrrp.push({ node: s.node, service: s.name, instance: i.name, vrid: i.vrid, priority: i.priority, state: 'INIT' });
+    }
+    const offsets = new Map<string, number>();
+    return {
+      id: 'vrrp',
+      everyMs: 100,
+      async poll() {
+        for (const s of services) {
+          const { text, next } = ctx.host.readNew(s.logfile, offsets.get(s.logfile) ?? 0);
+          offsets.set(s.logfile, next);
+          // Every change, in order: a MASTER that lasted less than a poll is still an event.
+          for (const { instance, state } of vrrpTransitions(text)) {
+            const fact = ctx.facts.vrrp.find((x: VrrpFact) => x.node === s.node && x.service === s.name && x.instance === instance);
+            if (fact && fact.state !== state) {
+              fact.state = state;
+              ctx.emit({ type: 'vrrp', node: s.node, service: s.name, instance, state, at_ms: ctx.since() });
+            }
+          }
+        }
+      },
+    };
+  },
+  rows: (s, facts) => s.spec.instances.map((i): Row => {
+    const state = facts.vrrp.find((v) => v.node === s.node && v.service === s.name && v.instance === i.name)?.state ?? 'INIT';
+    return [
+      { text: `${s.node}/${s.name}`, tone: 'bold' },
+      { text: ` ${i.name} id ${i.vrid} prio ${i.priority} ` },
+      { text: state, tone: stateTone(state) },
+      { text: ` VIP ${i.vips.map((v) => v.address).join(' ')}`, tone: 'dim' },
+    ];
+  }),
+  unsettled(s, facts) {
+    const init = s.spec.instances.filter((i) => (facts.vrrp.find((v) => v.node === s.node && v.service === s.name && v.instance === i.name)?.state ?? 'INIT') === 'INIT');
+    return init.length ? `VRRP instances not yet elected: ${init.map((i) => `${s.node}/${i.name}`).join(', ')}` : undefined;
+  },
+});

@@ -1,0 +1,37 @@
+// lablb's own web server (agents/http-responder.ts), started in a node: what http-text and
+// http-whoami share.
+import { z } from 'zod';
+import { agentArgv } from '../../agents/launch.js';
+import type { ServiceContext } from '../../kinds/service-kind.js';
+import type { LabService } from '../../model.js';
+import type { Op } from '../../plan/ops.js';
+import { netns } from '../../runtime/netns.js';
+import { TOKEN_VAR } from '../../token.js';
+
+/** "10.0.0.81:80" */
+export const Endpoint = z
+  .string()
+  .regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, { error: 'an address:port such as 10.0.0.81:80' })
+  .meta({ title: 'address:port' });
+
+export interface Listen {
+  address: string;
+  port: number;
+}
+
+export function resolveListen(listen: string, ctx: ServiceContext): Listen {
+  const [address, port] = listen.split(':');
+  if (Number(port) < 1 || Number(port) > 65535) ctx.report(['listen'], `port ${port} is out of range 1-65535`);
+  return { address, port: Number(port) };
+}
+
+export function startWebAgent(s: LabService<Listen>, reply: string[]): Op[] {
+  return [{
+    kind: 'daemon',
+    argv: netns.exec(s.node, agentArgv('http-responder', ['--listen', `${s.spec.address}:${s.spec.port}`, ...reply, '--pidfile', s.pidfile])),
+    env: { [TOKEN_VAR]: s.token },
+    ready: s.pidfile,
+    logfile: s.logfile,
+    creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
+  }];
+}

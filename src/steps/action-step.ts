@@ -1,0 +1,170 @@
+// The shape most steps share: an action (ops with their undo, applied and journaled by the
+// engine), then waits (predicates over the observers' facts) until a deadline, then a
+// judgement with measured figures: how long each wait took, and what a probe saw meanwhile
+// (failed requests, the longest outage), and optionally the traffic after.
+import { z } from 'zod';
+import { StepName } from '../kinds/fields.js';
+import type { Path } from '../kinds/path.js';
+import { stepKind, type ProbeFeed, type StepContext, type StepKind, type StepResolveContext } from '../kinds/step-kind.js';
+import type { Tool } from '../kinds/tool.js';
+import type { LabWait } from '../kinds/wait-kind.js';
+import type { Expectation, Lab, LabStep } from '../model.js';
+import type { Op } from '../plan/ops.js';
+import type { CheckResult } from '../report/events.js';
+import { Wait, waitKindFor, waitKindOf } from '../waits/all.js';
+import { countBy, judgeTraffic } from './judge.js';
+import { longestOutage } from '../stats.js';
+
+export const Expect = z.strictObject({
+  alternate: z.array(z.string()).min(2).optional().describe('replies must alternate between these bodies (round robin)'),
+  only: z.array(z.string()).min(1).optional().describe('replies must all be one of these bodies'),
+  max_failed: z.int().min(0).default(0).describe('failed requests allowed'),
+}).describe('What the prober\'s replies must look like');
+
+export const Then = z.strictObject({
+  probe: z.string().min(1).optional().describe('which probe (default: the first)'),
+  samples: z.int().min(2).max(10000),
+  expect: Expect,
+}).describe('traffic to judge once the waits are met');
+
+export function resolveExpect(e: z.infer<typeof Expect>, at: Path, ctx: StepResolveContext): Expectation {
+  if (!e.alternate && !e.only) ctx.report(at, 'say what to expect: alternate: [...] or only: [...]');
+  return { alternate: e.alternate, only: e.only, maxFailed: e.max_failed };
+}
+
+/** Probes come at their interval; allow for that plus the probe timeout. */
+export function samplesTimeout(feed: ProbeFeed, samples: number): number {
+  return samples * feed.intervalMs * 2 + feed.timeoutMs + 2000;
+}
+
+const common = {
+  until: z.array(Wait).min(1).optional().describe('what must come true after the action: every wait, within within_ms'),
+  within_ms: z.int().positive().default(10_000).describe('how long the waits may take'),
+  then: Then.optional(),
+};
+
+export interface ActionSpec<A> {
+  action: A;
+  waits: LabWait[];
+  withinMs: number;
+  /** The probe whose traffic is measured across the step (none without probes). */
+  probe?: string;
+  then?: { samples: number; expect: Expectation };
+}
+
+type CommonBlock = { name: string; kind: string; until?: object[]; within_ms: number; then?: z.infer<typeof Then> };
+
+type FieldsOf<F extends z.ZodRawShape> = z.output<z.ZodObject<F>>;
+
+export interface ActionDef<A, F extends z.ZodRawShape> {
+  kind: string;
+  description: string;
+  /** The kind's own fields, besides name, kind, until, within_ms and then. */
+  fields: F;
+  example: string;
+  tools?: Tool[];
+  resolveAction(block: FieldsOf<F>, ctx: StepResolveContext): A;
+  /** Waits its block implies (stop-service's `watch`). */
+  impliedWaits?(block: FieldsOf<F>, ctx: StepResolveContext): LabWait[];
+  ops(action: A, lab: Lab): Op[];
+  /** What it did, for a step without waits: "lb1/eth0 is down". */
+  done(action: A): string;
+}
+
+export function resolveWaits(blocks: object[] | undefined, ctx: StepResolveContext, at: Path): LabWait[] {
+  return (blocks ?? []).map((b, i) => {
+    const kind = waitKindFor(b)!;
+    const scoped = { ...ctx, report: (p: Path, m: string) => ctx.report([...at, i, ...p], m) };
+    return { key: kind.key, spec: kind.resolve(b, scoped) };
+  });
+}
+
+interface WaitOutcome {
+  wait: LabWait;
+  ms?: number;
+  now: string;
+}
+
+/** Checks every wait until all are met or the deadline passes, polling the observers they read. */
+export async function waitAll(waits: LabWait[], ctx: StepContext, t0: number, withinMs: number): Promise<WaitOutcome[]> {
+  const outcomes: WaitOutcome[] = waits.map((wait) => ({ wait, now: 'not checked' }));
+  const needs = [...new Set(waits.flatMap((w) => waitKindOf(w.key).needs))];
+  for (;;) {
+    await ctx.observe(needs);
+    const elapsed = Date.now() - t0;
+    for (const o of outcomes) {
+      if (o.ms !== undefined) continue;
+      const state = waitKindOf(o.wait.key).check(o.wait.spec, ctx.facts, t0);
+      o.now = state.now;
+      if (state.met) o.ms = elapsed;
+    }
+    if (outcomes.every((o) => o.ms !== undefined) || elapsed > withinMs || ctx.signal.aborted) return outcomes;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): StepKind<ActionSpec<A>, CommonBlock & FieldsOf<F>> {
+  type B = CommonBlock & FieldsOf<F>;
+  const schema = z.strictObject({ name: StepName, kind: z.literal(def.kind), ...def.fields, ...common }).describe(def.description) as unknown as z.ZodType<B>;
+  return stepKind<ActionSpec<A>, B>({
+    kind: def.kind,
+    schema,
+    example: def.example,
+    tools: def.tools,
+    resolve(b, ctx) {
+      const waits = [...(def.impliedWaits?.(b, ctx) ?? []), ...resolveWaits(b.until, ctx, ['until'])];
+      const probe = ctx.lab.experiment?.probes.length ? ctx.probe(b.then?.probe, ['then', 'probe']) : undefined;
+      if (b.then && !probe) ctx.report(['then'], 'then: judges a probe\'s traffic, and this experiment has no probes');
+      return {
+        action: def.resolveAction(b, ctx),
+        waits,
+        withinMs: b.within_ms,
+        probe,
+        then: b.then ? { samples: b.then.samples, expect: resolveExpect(b.then.expect, ['then', 'expect'], ctx) } : undefined,
+      };
+    },
+    run: (step, ctx) => runAction(def, step, ctx),
+  });
+}
+
+async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step: LabStep<ActionSpec<A>>, ctx: StepContext): Promise<CheckResult> {
+  const { spec } = step;
+  const t0 = Date.now();
+  await ctx.apply(def.ops(spec.action, ctx.lab));
+  const applied = Date.now() - t0;
+  const outcomes = await waitAll(spec.waits, ctx, t0, spec.withinMs);
+  const figures: Record<string, number> = {};
+  for (const o of outcomes) {
+    const kind = waitKindOf(o.wait.key);
+    let name = kind.figure(o.wait.spec);
+    for (let i = 2; name in figures; i++) name = kind.figure(o.wait.spec).replace(/_ms$/, `_${i}_ms`);
+    figures[name] = o.ms ?? Date.now() - t0;
+  }
+  const unmet = outcomes.filter((o) => o.ms === undefined);
+  if (unmet.length > 0) {
+    const why = unmet.map((o) => `${waitKindOf(o.wait.key).describe(o.wait.spec)}: not within ${spec.withinMs} ms (now ${o.now})`);
+    return { name: step.name, ok: false, detail: why.join('; '), ...figures };
+  }
+  const parts = outcomes.length
+    ? outcomes.map((o) => `${waitKindOf(o.wait.key).describe(o.wait.spec)} after ${o.ms} ms`)
+    : [`${def.done(spec.action)} (${applied} ms)`];
+  const feed = spec.probe ? ctx.probe(spec.probe) : undefined;
+  if (!feed) return { name: step.name, ok: true, detail: parts.join('; '), ...figures };
+
+  const after = spec.then ? await feed.next(spec.then.samples, samplesTimeout(feed, spec.then.samples)) : [];
+  const verdict = spec.then ? judgeTraffic(after, spec.then.expect) : undefined;
+  const window = feed.sentSince(t0);
+  const failures = window.filter((s) => !s.ok);
+  const kinds = countBy(failures.map((s) => s.error ?? 'failed'));
+  const short = spec.then && after.length < spec.then.samples ? `; only ${after.length} of ${spec.then.samples} probes came back` : '';
+  return {
+    name: step.name,
+    ok: (verdict?.ok ?? true) && !short,
+    detail: `${parts.join('; ')}; ${failures.length} of ${window.length} requests failed meanwhile${failures.length ? ` (${kinds})` : ''}${verdict ? `; then ${verdict.detail}` : ''}${short}`,
+    ...figures,
+    failed_requests: failures.length,
+    requests: window.length,
+    outage_ms: longestOutage(window),
+    ...(verdict ? { then_p50_ms: verdict.p50_ms } : {}),
+  };
+}

@@ -1,0 +1,30 @@
+// The step kinds an experiment can use: one line each.
+import type { AnyStepKind } from '../kinds/step-kind.js';
+import { execStep } from './exec.js';
+import { httpGet } from './http-get.js';
+import { linkDown, linkUp } from './link.js';
+import { natCountersStep } from './nat-counters.js';
+import { signalService, startService, stopService } from './service.js';
+import { sleep } from './sleep.js';
+import { traffic } from './traffic.js';
+import { wait } from './wait.js';
+
+export const STEP_KINDS: readonly AnyStepKind[] = [
+  traffic,
+  stopService,
+  startService,
+  signalService,
+  linkDown,
+  linkUp,
+  wait,
+  sleep,
+  execStep,
+  httpGet,
+  natCountersStep,
+];
+
+export function stepKindOf(kind: string): AnyStepKind {
+  const k = STEP_KINDS.find((s) => s.kind === kind);
+  if (!k) throw new Error(`no step kind ${kind}`);
+  return k;
+}

@@ -1,0 +1,29 @@
+// The waits a step can use in `until`: one line each.
+import { z } from 'zod';
+import type { AnyWaitKind } from '../kinds/wait-kind.js';
+import { addressWait } from './address.js';
+import { memberWait } from './member.js';
+import { probeWait } from './probe.js';
+import { vrrpWait } from './vrrp.js';
+
+export const WAIT_KINDS: readonly AnyWaitKind[] = [
+  memberWait,
+  vrrpWait,
+  addressWait,
+  probeWait,
+];
+
+export function waitKindOf(key: string): AnyWaitKind {
+  const k = WAIT_KINDS.find((w) => w.key === key);
+  if (!k) throw new Error(`no wait ${key}`);
+  return k;
+}
+
+/** Which wait a block is: the first whose key it carries. */
+export function waitKindFor(block: object): AnyWaitKind | undefined {
+  return WAIT_KINDS.find((w) => w.key in block);
+}
+
+export const Wait = z.union(WAIT_KINDS.map((w) => w.schema) as [z.ZodType, z.ZodType, ...z.ZodType[]], {
+  error: `a wait: one of ${WAIT_KINDS.map((w) => `{ ${w.key}: ... }`).join(', ')}`,
+}).meta({ title: 'wait' });

@@ -1,0 +1,58 @@
+// "haproxy member X is UP/DOWN": a load balancer's view of one member.
+import { z } from 'zod';
+import { NsName, ServiceRef } from '../kinds/fields.js';
+import type { StepResolveContext } from '../kinds/step-kind.js';
+import { waitKind } from '../kinds/wait-kind.js';
+import { nearest } from '../scenario/suggest.js';
+
+export interface MemberWaitSpec {
+  loadbalancer: string;
+  member: string;
+  node: string;
+  state: 'UP' | 'DOWN';
+}
+
+const Block = z.strictObject({
+  member: z.strictObject({
+    loadbalancer: ServiceRef.describe('a load balancer service, as node/name'),
+    node: NsName.describe('the node of the member'),
+  }),
+  state: z.enum(['UP', 'DOWN']),
+}).describe('Until a load balancer sees a member UP or DOWN');
+
+/** Checks that node/service is a load balancer with a member on `node`; returns its id. */
+export function resolveMember(lb: string, node: string, ctx: StepResolveContext, path: (string | number)[]): string {
+  const svc = ctx.service(lb, [...path, 'loadbalancer']);
+  const members = (svc?.spec as { pool?: { members?: { id: string; node: string }[] } } | undefined)?.pool?.members;
+  if (svc && !members) {
+    ctx.report([...path, 'loadbalancer'], `${lb} is not a load balancer`);
+    return '';
+  }
+  const member = members?.find((m) => m.node === node);
+  if (members && !member) {
+    const on = members.map((m) => m.node);
+    const hint = nearest(node, on);
+    ctx.report([...path, path.at(-1) === 'watch' ? 'member' : 'node'], `${lb} has no member on node ${JSON.stringify(node)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : `; its members are on ${on.join(', ')}`}`);
+  }
+  return member?.id ?? '';
+}
+
+export const memberWait = waitKind<MemberWaitSpec, z.infer<typeof Block>>({
+  key: 'member',
+  schema: Block,
+  example: '{ member: { loadbalancer: qlbaas-01/lb, node: vm2 }, state: DOWN }',
+  resolve: (b, ctx) => ({
+    loadbalancer: b.member.loadbalancer,
+    node: b.member.node,
+    member: resolveMember(b.member.loadbalancer, b.member.node, ctx, ['member']),
+    state: b.state,
+  }),
+  needs: ['members'],
+  check(spec, facts) {
+    const status = facts.members.find((m) => m.loadbalancer === spec.loadbalancer && m.member === spec.member)?.status ?? 'unknown';
+    // "UP 1/3" is still up (going down); "DOWN 1/2" is still down (going up).
+    return { met: status.split(' ')[0] === spec.state, now: status };
+  },
+  describe: (spec) => `haproxy saw ${spec.node} on ${spec.loadbalancer} ${spec.state}`,
+  figure: (spec) => (spec.state === 'DOWN' ? 'detect_ms' : 'recover_ms'),
+});
