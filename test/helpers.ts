@@ -1,4 +1,5 @@
 // Shared by the tests: the flagship scenario resolved against a fixed state root.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../src/model.js';
@@ -14,4 +15,12 @@ export function loadFixtureLab(stateRoot = '/run/lablb'): Lab {
 
 export function labFromText(text: string, file = 'test.yaml'): Lab {
   return resolveLab(parseScenario(text, file), { stateRoot: '/run/lablb' });
+}
+
+/** Runs lablb as a user does (bin/lablb.js, without tap's loaders); coverage still follows it
+ *  (NODE_V8_COVERAGE is inherited). */
+export function lablb(...args: string[]): { code: number | null; out: string; err: string } {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)));
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'lablb.js'), ...args], { encoding: 'utf8', env: { ...env, NO_COLOR: '1' }, timeout: 180_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
 }

@@ -51,3 +51,25 @@ export function hostState(): HostState {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/** Namespace teardown is asynchronous in the kernel; give it a moment before comparing. */
+export async function settledHostState(expected: HostState): Promise<HostState> {
+  let now = hostState();
+  for (let i = 0; i < 50 && JSON.stringify(now) !== JSON.stringify(expected); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    now = hostState();
+  }
+  return now;
+}
+
+const onCI = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
+
+/** Why the real-host tests cannot run here (not root, a tool missing), or false when they can.
+ *  Under CI that is a failure, not a skip: a CI that skips them proves nothing. */
+export function realHostSkip(t: { fail(message: string): unknown }, ...tools: string[]): string | false {
+  const missing = ['ip', 'ovs-vswitchd', ...tools].filter((tool) => sh('sh', ['-c', `command -v ${tool}`]).trim() === '');
+  const why = !isRoot ? 'needs root: run the tests with sudo to build real labs' : missing.length ? `needs ${missing.join(', ')} (scripts/setup-host.sh installs them)` : undefined;
+  if (!why) return false;
+  if (onCI) t.fail(`the real-host tests cannot run under CI: ${why}`);
+  return why;
+}

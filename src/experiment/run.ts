@@ -22,6 +22,8 @@ export interface ExperimentDeps {
   observation: Observation;
   emit: Emit;
   signal: AbortSignal;
+  /** How long the lab may take to serve before the first step (15 s). */
+  warmupMs?: number;
 }
 
 /** What the lab still waits for before the experiment can begin, or undefined. */
@@ -33,18 +35,18 @@ function unsettled(lab: Lab, ctx: StepContext): string | undefined {
   return undefined;
 }
 
-async function warmUp(lab: Lab, probers: Prober[], ctx: StepContext): Promise<CheckResult | undefined> {
+async function warmUp(lab: Lab, probers: Prober[], ctx: StepContext, warmupMs: number): Promise<CheckResult | undefined> {
   // The first good replies: the path is complete once ARP and the load balancers are settled.
   for (const p of probers) {
-    const ready = await p.until(() => p.samples.filter((s) => s.ok).length >= 3, WARMUP_MS);
+    const ready = await p.until(() => p.samples.filter((s) => s.ok).length >= 3, warmupMs);
     if (!ready) {
       const last = p.samples.at(-1);
       const url = lab.experiment!.probes.find((x) => x.name === p.name)!.url;
-      return { name: 'warm-up', ok: false, detail: `no replies from ${url} within ${WARMUP_MS} ms (last: ${last?.error ?? 'nothing'})` };
+      return { name: 'warm-up', ok: false, detail: `no replies from ${url} within ${warmupMs} ms (last: ${last?.error ?? 'nothing'})` };
     }
   }
   // ...and every service serves: members UP, VRRP elected.
-  const deadline = Date.now() + WARMUP_MS;
+  const deadline = Date.now() + warmupMs;
   let why: string | undefined;
   while (Date.now() < deadline && !ctx.signal.aborted) {
     await ctx.observe(['members', 'vrrp']);
@@ -52,7 +54,7 @@ async function warmUp(lab: Lab, probers: Prober[], ctx: StepContext): Promise<Ch
     if (!why) return undefined;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { name: 'warm-up', ok: false, detail: `${why ?? 'interrupted'} within ${WARMUP_MS} ms` };
+  return { name: 'warm-up', ok: false, detail: `${why ?? 'interrupted'} within ${warmupMs} ms` };
 }
 
 export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]> {
@@ -79,7 +81,7 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
   const checks: CheckResult[] = [];
   try {
     for (const p of experiment.probes) emit({ type: 'note', message: `probing ${p.url} from ${p.from} every ${p.intervalMs} ms` });
-    const failed = await warmUp(lab, [...probers.values()], ctx);
+    const failed = await warmUp(lab, [...probers.values()], ctx, deps.warmupMs ?? WARMUP_MS);
     if (failed) {
       emit({ type: 'check', ...failed });
       return [failed];

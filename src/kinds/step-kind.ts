@@ -25,6 +25,8 @@ export interface StepResolveContext {
   port(ref: string, path: Path): LabPort | undefined;
   /** The probe named there (the first when no name is given), or a reported problem. */
   probe(name: string | undefined, path: Path): string | undefined;
+  /** The same context for a part of the block: its problems are reported under `path`. */
+  within(path: Path): StepResolveContext;
 }
 
 /** A probe's results as they arrive. */

@@ -27,7 +27,8 @@ export function resolveLab(loaded: LoadedScenario, opts: ResolveOptions): Lab {
     problems.push({ file: loaded.file, line, col, path: pathText(path), message });
   };
   const lab = build(loaded.scenario, loaded.file, opts, report);
-  if (problems.length > 0) throw new ScenarioError(loaded.file, problems);
+  // In the file's order, as a person reads it.
+  if (problems.length > 0) throw new ScenarioError(loaded.file, problems.sort((a, b) => a.line - b.line || a.col - b.col));
   return lab;
 }
 
@@ -253,6 +254,11 @@ function resolveService(sv: ScenarioService, node: ServiceContext['node'], labNa
 }
 
 function resolveStep(st: ScenarioStep, lab: Lab, at: Path, report: Report): LabStep {
+  return { kind: st.kind, name: st.name, spec: stepKindOf(st.kind).resolve(st, stepContext(lab, at, report)) };
+}
+
+/** What a step kind's resolver may ask, with its problems reported under `at`. */
+function stepContext(lab: Lab, at: Path, report: Report): StepResolveContext {
   const nodeNames = lab.nodes.map((n) => n.name);
   const scoped: Report = (path, message) => report([...at, ...path], message);
   const node = (name: string, path: Path) => {
@@ -261,7 +267,7 @@ function resolveStep(st: ScenarioStep, lab: Lab, at: Path, report: Report): LabS
     return found;
   };
   const probeNames = lab.experiment?.probes.map((p) => p.name) ?? [];
-  const ctx: StepResolveContext = {
+  return {
     lab,
     report: scoped,
     unknown,
@@ -289,6 +295,6 @@ function resolveStep(st: ScenarioStep, lab: Lab, at: Path, report: Report): LabS
       if (!probeNames.includes(name)) scoped(path, unknown('probe', name, probeNames));
       return name;
     },
+    within: (path) => stepContext(lab, [...at, ...path], report),
   };
-  return { kind: st.kind, name: st.name, spec: stepKindOf(st.kind).resolve(st, ctx) };
 }

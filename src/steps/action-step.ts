@@ -74,8 +74,7 @@ export interface ActionDef<A, F extends z.ZodRawShape> {
 export function resolveWaits(blocks: object[] | undefined, ctx: StepResolveContext, at: Path): LabWait[] {
   return (blocks ?? []).map((b, i) => {
     const kind = waitKindFor(b)!;
-    const scoped = { ...ctx, report: (p: Path, m: string) => ctx.report([...at, i, ...p], m) };
-    return { key: kind.key, spec: kind.resolve(b, scoped) };
+    return { key: kind.key, spec: kind.resolve(b, ctx.within([...at, i])) };
   });
 }
 
@@ -112,11 +111,12 @@ export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): St
     example: def.example,
     tools: def.tools,
     resolve(b, ctx) {
+      const action = def.resolveAction(b, ctx);
       const waits = [...(def.impliedWaits?.(b, ctx) ?? []), ...resolveWaits(b.until, ctx, ['until'])];
       const probe = ctx.lab.experiment?.probes.length ? ctx.probe(b.then?.probe, ['then', 'probe']) : undefined;
       if (b.then && !probe) ctx.report(['then'], 'then: judges a probe\'s traffic, and this experiment has no probes');
       return {
-        action: def.resolveAction(b, ctx),
+        action,
         waits,
         withinMs: b.within_ms,
         probe,

@@ -11,7 +11,7 @@ const ALLOWED: Record<string, string[]> = {
   ping: [],
   arping: [],
   // `netns` and `-n` would reach other namespaces (`link set X netns 1` moves a device to the host).
-  ip: ['netns', '-n', '-netns', '-all', '-a', '-b', '-batch', '-force'],
+  ip: ['netns', '-netns', '-all', '-a', '-b', '-batch', '-force', '-n'],
   // Loading a kernel module is host-wide.
   iptables: ['--modprobe', '-M'],
   'iptables-save': ['--modprobe', '-M'],

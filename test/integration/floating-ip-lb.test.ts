@@ -2,28 +2,13 @@
 // Each test asserts the host is exactly as it found it afterwards.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
-import { ROOT } from '../helpers.js';
-import { hostState, isRoot } from '../host-state.js';
+import { lablb } from '../helpers.js';
+import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
-const skip = isRoot ? false : 'needs root: run the tests with sudo to build real labs';
+const skip = realHostSkip(t, 'haproxy', 'iptables-restore');
 
-function lablb(...args: string[]) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)));
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'lablb.js'), ...args], { encoding: 'utf8', env: { ...env, NO_COLOR: '1' }, timeout: 180_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
-/** Namespace teardown is asynchronous in the kernel; give it a moment before comparing. */
-async function settledHostState(expected: ReturnType<typeof hostState>) {
-  let now = hostState();
-  for (let i = 0; i < 50 && JSON.stringify(now) !== JSON.stringify(expected); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    now = hostState();
-  }
-  return now;
-}
 
 t.test('run floating-ip-lb --json: every check holds, then the host is as found', { skip }, async (t) => {
   const before = hostState();

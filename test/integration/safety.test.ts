@@ -1,32 +1,18 @@
 // Crash safety and coexistence, as root on the real host: whatever happens to lablb, `clean`
 // leaves the host exactly as it was, and never touches what lablb did not create.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ROOT } from '../helpers.js';
-import { hostState, isRoot, type HostState } from '../host-state.js';
+import { lablb, ROOT } from '../helpers.js';
+import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
-const skip = isRoot ? false : 'needs root: run the tests with sudo to build real labs';
+const skip = realHostSkip(t, 'haproxy', 'iptables-restore');
 const LABLB = join(ROOT, 'bin', 'lablb.js');
 const SECOND = join(ROOT, 'test', 'fixtures', 'second-lab.yaml');
 const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k))), NO_COLOR: '1' };
 
-function lablb(...args: string[]) {
-  const r = spawnSync(process.execPath, [LABLB, ...args], { encoding: 'utf8', env, timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function settled(expected: HostState): Promise<HostState> {
-  let now = hostState();
-  for (let i = 0; i < 50 && JSON.stringify(now) !== JSON.stringify(expected); i++) {
-    await sleep(100);
-    now = hostState();
-  }
-  return now;
-}
 
 const labDirs = () => (existsSync('/run/lablb') ? readdirSync('/run/lablb') : []);
 
@@ -42,7 +28,7 @@ t.test('kill -9 during up, at several moments, then clean: the host as found', {
     for (const lab of status.labs) t.not(lab.state, 'building', `after ${delay} ms: a dead build is not "building"`);
     const clean = lablb('clean');
     t.equal(clean.code, 0, `clean after a kill at ${delay} ms: ${clean.err}`);
-    t.same(await settled(before), before, `host as found after a kill at ${delay} ms`);
+    t.same(await settledHostState(before), before, `host as found after a kill at ${delay} ms`);
     t.same(labDirs(), [], 'no state left');
   }
 });
@@ -74,7 +60,7 @@ t.test('Ctrl-C during run tears the lab down', { skip }, async (t) => {
   const code = await exited;
   t.equal(code, 2, 'interrupted: exit 2');
   t.match(out, /Tearing down lab floating-ip-lb[\s\S]*Lab floating-ip-lb removed/);
-  t.same(await settled(before), before, 'host as found');
+  t.same(await settledHostState(before), before, 'host as found');
   t.same(labDirs(), []);
 });
 
@@ -85,7 +71,7 @@ t.test('down, then up again at once: no "File exists"', { skip }, async (t) => {
     t.equal(up.code, 0, up.err);
     t.equal(lablb('down', 'floating-ip-lb').code, 0);
   }
-  t.same(await settled(before), before);
+  t.same(await settledHostState(before), before);
 });
 
 t.test('two labs whose names do not collide run at once, each on its own switch', { skip }, async (t) => {
@@ -106,5 +92,5 @@ t.test('two labs whose names do not collide run at once, each on its own switch'
   t.equal(lablb('down', 'second-lab').code, 0);
   t.equal(lablb('exec', 'ext', '--', 'curl', '-s', '-m', '3', 'http://10.255.253.100/').code, 0, 'the other lab is untouched');
   t.equal(lablb('down', 'floating-ip-lb').code, 0);
-  t.same(await settled(before), before);
+  t.same(await settledHostState(before), before);
 });

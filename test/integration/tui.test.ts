@@ -5,42 +5,50 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ROOT } from '../helpers.js';
-import { hostState, isRoot } from '../host-state.js';
+import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-const skip = !isRoot ? 'needs root: run the tests with sudo' : !hasTmux ? 'needs tmux (scripts/setup-host.sh installs it)' : false;
+const skip = realHostSkip(t, 'tmux', 'haproxy', 'keepalived');
 const SOCKET = `lablb-test-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-t.test('run floating-ip-lb on the live screen', { skip }, async (t) => {
-  const before = hostState();
+/** Runs `lablb run <scenario>` in a 120x40 tmux pane, capturing it until it exits. */
+async function runOnScreen(t: Test, scenario: string): Promise<string[] | undefined> {
   const dir = mkdtempSync(join(tmpdir(), 'lablb-tui-'));
   const exitFile = join(dir, 'exit');
+  const session = `lablb-${Date.now()}`;
   // CI=true turns the screen off; this test is about the screen, so the command runs without it.
-  const command = `env -u CI -u NODE_OPTIONS ${process.execPath} ${join(ROOT, 'bin', 'lablb.js')} run floating-ip-lb; echo $? > ${exitFile}; sleep 60`;
-  tmux('new-session', '-d', '-s', 'lablb', '-x', '120', '-y', '40', command);
-  t.teardown(() => void spawnSync('tmux', ['-L', SOCKET, 'kill-server']));
+  const command = `env -u CI -u NODE_OPTIONS ${process.execPath} ${join(ROOT, 'bin', 'lablb.js')} run ${scenario}; echo $? > ${exitFile}; sleep 60`;
+  tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', command);
+  t.teardown(() => void spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', session]));
 
   const frames: string[] = [];
   const deadline = Date.now() + 90_000;
   while (!existsSync(exitFile) && Date.now() < deadline) {
     await sleep(400);
     try {
-      frames.push(tmux('capture-pane', '-p', '-t', 'lablb'));
+      frames.push(tmux('capture-pane', '-p', '-t', session));
     } catch {
       break;
     }
   }
   if (!t.ok(existsSync(exitFile), 'the run finished')) {
     t.comment(`last capture:\n${frames.at(-1) ?? '(none)'}`);
-    return;
+    return undefined;
   }
   t.equal(readFileSync(exitFile, 'utf8').trim(), '0', 'exit 0: every check held');
+  return frames;
+}
 
-  const live = frames.filter((f) => f.includes('Services (haproxy members'));
+t.teardown(() => void spawnSync('tmux', ['-L', SOCKET, 'kill-server']));
+
+t.test('run floating-ip-lb on the live screen', { skip }, async (t) => {
+  const before = hostState();
+  const frames = await runOnScreen(t, 'floating-ip-lb');
+  if (!frames) return;
+  const live = frames.filter((f) => f.includes('Services (load balancer members'));
   t.ok(live.length >= 5, `the live screen was seen (${live.length} of ${frames.length} captures)`);
   for (const f of live) t.equal(f.split('\n').filter((l) => /^ lablb floating-ip-lb/.test(l)).length, 1, 'one header: no stale lines left behind');
   const seen = (re: RegExp) => live.some((f) => re.test(f));
@@ -55,5 +63,20 @@ t.test('run floating-ip-lb on the live screen', { skip }, async (t) => {
 
   const last = frames.at(-1) ?? '';
   t.match(last, /5\/5 checks passed/, 'the summary stays on the terminal after the screen closes');
-  t.same(hostState(), before, 'host as found');
+  t.same(await settledHostState(before), before, 'host as found');
+});
+
+t.test('run vrrp-pair on the live screen: VRRP rows, the VIP moving, the failover step', { skip }, async (t) => {
+  const before = hostState();
+  const frames = await runOnScreen(t, join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml'));
+  if (!frames) return;
+  const seen = (re: RegExp) => frames.some((f) => re.test(f));
+  t.ok(seen(/lb1\/vrrp VR_1 id 51 prio 100 MASTER/), 'lb1 MASTER');
+  t.ok(seen(/lb1\/vrrp VR_1 id 51 prio 100 FAULT/), 'lb1 FAULT once its link is down');
+  t.ok(seen(/lb2\/vrrp VR_1 id 51 prio 90 MASTER/), 'lb2 MASTER');
+  t.ok(seen(/step 3\/4: master-link-down-failover/), 'the failover step runs');
+  t.ok(seen(/lb2 now holds 10\.1\.0\.100\/24/), 'the VIP moving, in the events');
+  t.ok(seen(/OUTAGE \d+\.\d s/) || seen(/longest outage [1-9]\d+ ms/), 'the outage shows');
+  t.match(frames.at(-1) ?? '', /4\/4 checks passed/);
+  t.same(await settledHostState(before), before, 'host as found');
 });

@@ -8,6 +8,7 @@ import { EXAMPLES, MINIMAL_SCENARIO, renderReference, scenarioJsonSchema } from 
 import { parseScenario } from '../../src/scenario/load.js';
 import { resolveLab } from '../../src/scenario/resolve.js';
 import { Service, Step } from '../../src/scenario/schema.js';
+import { WAIT_KINDS } from '../../src/waits/all.js';
 import { ROOT } from '../helpers.js';
 
 t.test('docs/scenario-reference.md is what the schema generates (npm run docs)', async (t) => {
@@ -37,4 +38,12 @@ t.test('every kind and every top-level field appears in the reference', async (t
   const text = renderReference();
   for (const kind of Object.keys(EXAMPLES)) t.match(text, new RegExp(`## .*: ${kind}\\n`), kind);
   for (const field of ['switch', 'networks', 'nodes', 'experiment']) t.match(text, new RegExp(`\\| \`${field}\` \\|`), field);
+  for (const w of WAIT_KINDS) t.match(text, new RegExp(`### Wait: ${w.key}\\n`), `wait ${w.key}`);
+});
+
+t.test('every wait\'s example is valid', async (t) => {
+  for (const w of WAIT_KINDS) {
+    const r = w.schema.safeParse(parse(w.example));
+    t.ok(r.success, `${w.key}: ${r.success ? '' : JSON.stringify(r.error.issues)}`);
+  }
 });

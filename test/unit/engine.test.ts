@@ -4,37 +4,32 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import type { HostDriver } from '../../src/engine/driver.js';
+import type { HostDriver } from '../../src/host.js';
 import { Engine } from '../../src/engine/engine.js';
 import { Journal } from '../../src/engine/journal.js';
-import { ExternalError } from '../../src/errors.js';
 import type { Plan } from '../../src/plan/ops.js';
+import { fakeHost } from '../fake-host.js';
 
 interface Recorder extends HostDriver {
   log: string[];
 }
 
+/** The fake host, logging how many journal entries existed when each command ran. */
 function fakeDriver(journal: () => Journal, failOn?: string): Recorder {
-  const files = new Map<string, string>();
+  const host = fakeHost({ fail: failOn ? { [failOn]: 'RTNETLINK answers: File exists' } : {}, delayMs: 5 });
   const log: string[] = [];
   return {
+    ...host,
     log,
     async run(argv, opts) {
       log.push(`run ${argv.join(' ')} [journal: ${journal().entries().length}]${opts?.env?.LABLB_TOKEN ? ` token=${opts.env.LABLB_TOKEN}` : ''}`);
-      await new Promise((r) => setTimeout(r, 5));
-      if (failOn && argv.includes(failOn)) throw new ExternalError(argv.join(' '), 1, 'RTNETLINK answers: File exists');
-      return { stdout: '', stderr: '', exitCode: 0 };
+      return host.run(argv, opts);
     },
     spawnDetached(argv, opts) {
       log.push(`spawn ${argv.join(' ')}`);
-      setTimeout(() => files.set(opts.logfile.replace('.log', '.pid'), '42'), 20);
-      return 42;
+      return host.spawnDetached(argv, opts);
     },
-    writeFile: (path, content) => void files.set(path, content),
     mkdir: (path) => void log.push(`mkdir ${path}`),
-    readFile: (path) => files.get(path),
-    exists: (path) => files.has(path),
-    isAlive: () => true,
   };
 }
 
@@ -122,4 +117,21 @@ t.test('a journal line cut short by a crash is skipped', async (t) => {
   const { appendFileSync } = await import('node:fs');
   appendFileSync(join(journal.dir, 'journal.jsonl'), '{"kind":"netns","na');
   t.same(journal.entries(), [{ kind: 'netns', name: 'a' }]);
+});
+
+t.test('an experiment\'s change journals its undo first; the op that reverts it settles it', async (t) => {
+  const { engine, journal, driver } = setup();
+  await engine.runLane([{ kind: 'run', argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'down'], undo: { id: 'link:lb1/eth0', what: 'lb1/eth0 up again', argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'up'], member: 'lb1' } }]);
+  t.equal(driver.log[0], 'run ip -n lb1 link set eth0 down [journal: 1]', 'the undo is on disk before the change');
+  await engine.runLane([{ kind: 'run', argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'up'], settles: 'link:lb1/eth0' }]);
+  t.same(journal.entries().map((e) => e.kind), ['undo', 'settled']);
+});
+
+t.test('a failed change is not settled; signal and stop ops reach exactly one token', async (t) => {
+  const { engine, journal, driver } = setup('up');
+  await t.rejects(engine.runLane([{ kind: 'run', argv: ['ip', 'link', 'set', 'x', 'up'], settles: 'link:a/x' }]));
+  t.same(journal.entries(), [], 'still to undo');
+  const d = driver as unknown as { log: string[] };
+  await engine.runLane([{ kind: 'signal', token: 'demo/a/web', signal: 'SIGHUP', what: 'a/web' }, { kind: 'stop', token: 'demo/a/web', graceMs: 10, what: 'a/web' }]);
+  t.ok(d.log.length >= 1);
 });

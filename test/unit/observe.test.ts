@@ -1,10 +1,11 @@
-// Judging traffic and parsing what haproxy and iptables report: pure functions.
+// Judging traffic and parsing what iptables and ip report: pure functions.
 import t from 'tap';
-import { parseShowStat } from '../../src/drivers/haproxy-stats.js';
-import { parseSaveCounters } from '../../src/drivers/iptables.js';
-import { judgeTraffic, longestOutage, percentile, type Sample } from '../../src/experiment/expect.js';
-import { countBy } from '../../src/experiment/steps.js';
-import { parseVrrpLog } from '../../src/observe/keepalived-watch.js';
+import { parseAddrShow } from '../../src/observe/address-watch.js';
+import { emptyFacts, holdersOf } from '../../src/observe/facts.js';
+import { parseSaveCounters } from '../../src/observe/nat-watch.js';
+import type { Sample } from '../../src/sample.js';
+import { longestOutage, percentile } from '../../src/stats.js';
+import { countBy, judgeTraffic } from '../../src/steps/judge.js';
 
 const reply = (seq: number, body: string, ms = 2): Sample => ({ seq, t: 1000 + seq * 50, ok: true, ms, body });
 const fail = (seq: number, error = 'ECONNREFUSED'): Sample => ({ seq, t: 1000 + seq * 50, ok: false, ms: 1, error });
@@ -45,19 +46,6 @@ t.test('percentile and failure counts', async (t) => {
   t.equal(countBy(['HTTP 503', 'HTTP 503', 'ECONNRESET']), 'HTTP 503 x2, ECONNRESET x1');
 });
 
-t.test('haproxy show stat CSV', async (t) => {
-  const csv = [
-    '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status',
-    'fe,FRONTEND,,,1,2,100,40,0,0,0,0,0,,,,,OPEN,,,,,,,,,1,2,0,,,,0,0,0,5,',
-    'pool,m1,0,0,0,1,,20,0,0,,0,,0,0,0,0,UP,1,1,0,0,0,12,0,,1,3,1,,20,,2,0,,3,L4OK',
-    'pool,m2,0,0,0,1,,20,0,0,,0,,0,0,0,0,DOWN 1/2,1,1,0,3,1,2,5,,1,3,2,,20,,2,0,,3,L4CON',
-    '',
-  ].join('\n');
-  const rows = parseShowStat(csv);
-  t.equal(rows.length, 3);
-  t.same(rows[2], { pxname: 'pool', svname: 'm2', status: 'DOWN 1/2', scur: 0, stot: 20, checkStatus: 'L4CON', lastchg: 2 });
-});
-
 t.test('iptables-save -c counters', async (t) => {
   const text = `*nat
 :PREROUTING ACCEPT [5:300]
@@ -71,12 +59,17 @@ COMMIT
   t.equal(c.get('-A neutron-l3-agent-float-snat -s 10.0.0.100/32 -j SNAT --to-source 10.255.253.100'), 0);
 });
 
-t.test('keepalived log: the last state each instance entered', async (t) => {
-  const log = `Sun Nov 22 04:18:27 2026: (VR_1) Entering BACKUP STATE (init)
-Sun Nov 22 04:18:30 2026: (VR_1) Entering MASTER STATE
-Sun Nov 22 04:18:31 2026: (VR_2) Entering BACKUP STATE
-Sun Nov 22 04:18:35 2026: (VR_1) Entering FAULT STATE
+t.test('ip -o -4 addr: each device and address but lo, and who holds an address', async (t) => {
+  const text = `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
+2: eth0    inet 10.1.0.11/24 brd 10.1.0.255 scope global eth0\\       valid_lft forever preferred_lft forever
+2: eth0    inet 10.1.0.100/24 scope global secondary eth0\\       valid_lft forever preferred_lft forever
 `;
-  t.same([...parseVrrpLog(log)], [['VR_1', 'FAULT'], ['VR_2', 'BACKUP']]);
-  t.same([...parseVrrpLog('nothing here')], []);
+  const addrs = parseAddrShow(text);
+  t.same(addrs, [{ dev: 'eth0', address: '10.1.0.11/24' }, { dev: 'eth0', address: '10.1.0.100/24' }]);
+  const facts = emptyFacts();
+  facts.addresses = { lb1: addrs, lb2: [{ dev: 'eth0', address: '10.1.0.12/24' }], client: [] };
+  t.same(holdersOf(facts, '10.1.0.100'), ['lb1']);
+  facts.addresses.lb2.push({ dev: 'eth0', address: '10.1.0.100/24' });
+  t.same(holdersOf(facts, '10.1.0.100'), ['lb1', 'lb2'], 'two holders: the SIGKILL trap');
+  t.same(holdersOf(facts, '10.9.9.9'), []);
 });

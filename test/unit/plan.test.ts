@@ -1,5 +1,6 @@
 import t from 'tap';
-import { allOps, opToShell, planToShell, shellQuote, type Op } from '../../src/plan/ops.js';
+import { allOps, heredoc, opToShell, planToShell, type Op } from '../../src/plan/ops.js';
+import { shellQuote } from '../../src/shell.js';
 import { buildPlan } from '../../src/plan/plan.js';
 import { loadFixtureLab, ROOT } from '../helpers.js';
 
@@ -104,4 +105,12 @@ t.test('shell quoting', async (t) => {
   t.equal(shellQuote(''), "''");
   t.equal(shellQuote("it's"), `'it'\\''s'`);
   t.equal(shellQuote('a b'), "'a b'");
+});
+
+t.test('a config line "EOF" cannot end the printed here-document early', async (t) => {
+  t.same(heredoc('a\nb\n'), { marker: 'EOF', body: 'a\nb' });
+  const tricky = heredoc('x\nEOF\nrm -rf /\nEOF_LABLB_1\n');
+  t.equal(tricky.marker, 'EOF_LABLB_2');
+  const text = opToShell({ kind: 'write', path: '/tmp/x.conf', content: 'x\nEOF\nrm -rf /\n' });
+  t.equal(text, "cat > /tmp/x.conf <<'EOF_LABLB_1'\nx\nEOF\nrm -rf /\nEOF_LABLB_1");
 });

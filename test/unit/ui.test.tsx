@@ -3,19 +3,30 @@
 import { render } from 'ink-testing-library';
 import t from 'tap';
 import { stripVTControlCharacters } from 'node:util';
-import type { Sample } from '../../src/experiment/expect.js';
+import { join } from 'node:path';
+import { emptyFacts, type MemberFact } from '../../src/observe/facts.js';
+import { Observation } from '../../src/observe/hub.js';
+import type { Sample } from '../../src/sample.js';
+import { loadScenarioFile } from '../../src/scenario/load.js';
+import { resolveLab } from '../../src/scenario/resolve.js';
 import { App, layout, Screen } from '../../src/ui/app.js';
 import { LiveStore } from '../../src/ui/store.js';
-import { applyEvent, applyNat, initialView, sparkline, trafficView, type LabView } from '../../src/ui/view.js';
-import { loadFixtureLab } from '../helpers.js';
+import { applyEvent, applyNat, initialView, serviceRows, sparkline, trafficView, type LabView } from '../../src/ui/view.js';
+import { fakeHost } from '../fake-host.js';
+import { loadFixtureLab, ROOT } from '../helpers.js';
 
 const lab = loadFixtureLab();
 const LB = 'qlbaas-01/lb';
 const VM1 = '1f74a288-937d-4804-9ded-472a5d1110dc';
 const VM2 = '944ff4a0-4070-40e4-8189-20f385755113';
 
-function member(id: string, node: string, status: string) {
+function member(id: string, node: string, status: string): MemberFact {
   return { loadbalancer: LB, member: id, node, status, sessions: 0, checkStatus: status === 'UP' ? 'L4OK' : 'L4CON' };
+}
+
+/** The services panel as the haproxy kind draws these members. */
+function withMembers(v: LabView, members: MemberFact[]): LabView {
+  return { ...v, services: serviceRows(v.lab, { ...emptyFacts(), members }) };
 }
 
 const probe = { from: 'ext', url: 'http://10.255.253.100/', intervalMs: 50 };
@@ -32,8 +43,7 @@ function running(): LabView {
   v = applyEvent(v, { type: 'check', name: 'round-robin', ok: true, detail: '20/20 ok, alternating server_81/server_82' });
   v = applyEvent(v, { type: 'step', name: 'kill-vm2-web', kind: 'stop-service', index: 2, total: 5 });
   return {
-    ...v,
-    members: [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'UP')],
+    ...withMembers(v, [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'UP')]),
     traffic: trafficView(Array.from({ length: 40 }, (_, i) => ok(i, i % 2 ? 'server_81' : 'server_82')), probe, NOW),
   };
 }
@@ -44,7 +54,7 @@ t.test('a member going DOWN shows on the screen', async (t) => {
   const v = running();
   const screen = frame(v);
   t.match(screen.lastFrame(), /vm2\s+10\.0\.0\.82:80\s+UP\s/);
-  screen.rerender(<Screen view={applyEvent({ ...v, members: [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'DOWN')] }, { type: 'member', loadbalancer: LB, member: 'vm2', status: 'DOWN', at_ms: 3000 })} columns={120} rows={40} />);
+  screen.rerender(<Screen view={applyEvent(withMembers(v, [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'DOWN')]), { type: 'member', loadbalancer: LB, member: 'vm2', status: 'DOWN', at_ms: 3000 })} columns={120} rows={40} />);
   const after = screen.lastFrame() ?? '';
   t.match(after, /vm2\s+10\.0\.0\.82:80\s+DOWN\s/);
   t.match(after, /qlbaas-01\/lb: member vm2 DOWN/, 'and in the events');
@@ -129,14 +139,39 @@ t.test('sparkline', async (t) => {
   t.equal(sparkline([]), '');
 });
 
+t.test('VRRP instances show their state and VIP, as the keepalived kind draws them', async (t) => {
+  const pair = resolveLab(loadScenarioFile(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml')), { stateRoot: '/run/lablb' });
+  const facts = emptyFacts();
+  facts.vrrp = [
+    { node: 'lb1', service: 'vrrp', instance: 'VR_1', vrid: 51, priority: 100, state: 'FAULT' },
+    { node: 'lb2', service: 'vrrp', instance: 'VR_1', vrid: 51, priority: 90, state: 'MASTER' },
+  ];
+  let v = { ...initialView(pair, 'run'), services: serviceRows(pair, facts) };
+  v = applyEvent(v, { type: 'vrrp', node: 'lb2', service: 'vrrp', instance: 'VR_1', state: 'MASTER', at_ms: 3400 });
+  v = applyEvent(v, { type: 'address', node: 'lb2', address: '10.1.0.100/24', dev: 'eth0', held: true, at_ms: 3410 });
+  const out = frame(v).lastFrame() ?? '';
+  t.match(out, /lb1\/vrrp VR_1 id 51 prio 100 FAULT VIP 10\.1\.0\.100/);
+  t.match(out, /lb2\/vrrp VR_1 id 51 prio 90 MASTER VIP 10\.1\.0\.100/);
+  t.match(out, /lb2\/vrrp VR_1: MASTER/, 'the transition in the events');
+  t.match(out, /lb2 now holds 10\.1\.0\.100\/24 on eth0/, 'and the VIP moving');
+});
+
 t.test('stop() during a poll in flight ends the polling (no timer keeps lablb alive)', async (t) => {
-  const store = new LiveStore(lab, 'watch');
   let polls = 0;
-  const slow = { poll: async () => { polls++; await new Promise((r) => setTimeout(r, 50)); }, rules: [] } as unknown as import('../../src/observe/nat-watch.js').NatWatch;
-  store.attach({ nat: slow });
-  store.start(10);
-  await new Promise((r) => setTimeout(r, 20)); // the first poll is in flight
-  store.stop();
-  await new Promise((r) => setTimeout(r, 150));
-  t.equal(polls, 1, 'no poll after stop()');
+  const host = fakeHost({
+    sockets: {
+      '/run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy_stats.sock': () => {
+        polls++;
+        return '';
+      },
+    },
+  });
+  const observation = new Observation(lab, host, () => {});
+  observation.start(10);
+  await new Promise((r) => setTimeout(r, 5)); // the first poll is in flight
+  observation.stop();
+  const seen = polls;
+  await new Promise((r) => setTimeout(r, 100));
+  t.ok(seen <= 1, 'at most the one poll in flight');
+  t.equal(polls, seen, 'no poll after stop()');
 });

@@ -175,7 +175,7 @@ global
     group haproxy
     maxconn 100
     pidfile /run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.pid
-    stats socket /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy_stats.sock mode 0666 level admin
+    stats socket /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy_stats.sock mode 0600 level user
 
 defaults
     retries 3

@@ -1,0 +1,108 @@
+// The haproxy kind: its config, its stats, its screen rows and what it declares to the rest.
+import t from 'tap';
+import { loadFixtureLab } from '../../../test/helpers.js';
+import type { Lab, LabService } from '../../model.js';
+import { emptyFacts } from '../../observe/facts.js';
+import type { HaproxySpec } from './haproxy.js';
+import { haproxy } from './haproxy.js';
+import { renderHaproxyConf } from './render.js';
+import { parseShowStat } from './stats.js';
+
+const lab = loadFixtureLab();
+const haproxyOf = (l: Lab) => l.nodes.find((n) => n.name === 'qlbaas-01')!.services[0] as LabService<HaproxySpec>;
+
+t.test('haproxy.conf has the shape of seed 001 and Neutron LBaaS v2', async (t) => {
+  const lb = haproxyOf(lab);
+  t.equal(
+    renderHaproxyConf(lb),
+    `global
+    daemon
+    user haproxy
+    group haproxy
+    maxconn 100
+    pidfile /run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.pid
+    stats socket /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy_stats.sock mode 0600 level user
+
+defaults
+    retries 3
+    option redispatch
+    timeout connect 5000
+    timeout client 50000
+    timeout server 50000
+
+frontend 0c32d37d-f84a-4309-9e01-72d9f0bac69e
+    option httplog
+    bind 10.0.0.100:80
+    mode http
+    default_backend 3b9d8ebd-9eea-4925-b14e-593a6111ff33
+    maxconn 100
+    option forwardfor
+
+backend 3b9d8ebd-9eea-4925-b14e-593a6111ff33
+    mode http
+    balance roundrobin
+    option forwardfor
+    timeout check 5s
+    server 1f74a288-937d-4804-9ded-472a5d1110dc 10.0.0.81:80 weight 1 check inter 1s fall 3 rise 2
+    server 944ff4a0-4070-40e4-8189-20f385755113 10.0.0.82:80 weight 1 check inter 1s fall 3 rise 2
+`,
+  );
+});
+
+t.test('an HTTP health monitor adds httpchk; TCP listeners use tcp mode', async (t) => {
+  const lb = haproxyOf(lab);
+  const http = renderHaproxyConf({ ...lb, spec: { ...lb.spec, pool: { ...lb.spec.pool, lbMethod: 'SOURCE_IP', monitor: { ...lb.spec.pool.monitor, type: 'HTTP', urlPath: '/health' } } } });
+  t.match(http, /option httpchk GET \/health\n    http-check expect rstatus 200/);
+  t.match(http, /balance source/);
+  const tcp = renderHaproxyConf({ ...lb, spec: { ...lb.spec, listener: { ...lb.spec.listener, protocol: 'TCP' } } });
+  t.match(tcp, /option tcplog/);
+  t.match(tcp, /mode tcp/);
+  t.notMatch(tcp, /forwardfor/);
+});
+
+t.test('haproxy show stat CSV', async (t) => {
+  const csv = [
+    '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status',
+    'fe,FRONTEND,,,1,2,100,40,0,0,0,0,0,,,,,OPEN,,,,,,,,,1,2,0,,,,0,0,0,5,',
+    'pool,m1,0,0,0,1,,20,0,0,,0,,0,0,0,0,UP,1,1,0,0,0,12,0,,1,3,1,,20,,2,0,,3,L4OK',
+    'pool,m2,0,0,0,1,,20,0,0,,0,,0,0,0,0,DOWN 1/2,1,1,0,3,1,2,5,,1,3,2,,20,,2,0,,3,L4CON',
+    '',
+  ].join('\n');
+  const rows = parseShowStat(csv);
+  t.equal(rows.length, 3);
+  t.same(rows[2], { pxname: 'pool', svname: 'm2', status: 'DOWN 1/2', scur: 0, stot: 20, checkStatus: 'L4CON', lastchg: 2 });
+});
+
+t.test('what it declares: the VIP it binds and labels, members it starts after, when it is settled', async (t) => {
+  const lb = haproxyOf(lab);
+  t.same(haproxy.binds!(lb.spec), [{ address: '10.0.0.100', path: ['listener', 'address'] }]);
+  t.same(haproxy.labels!(lb), [{ address: '10.0.0.100', label: 'VIP lb' }]);
+  t.same(haproxy.startsAfterNodes!(lb.spec), ['vm1', 'vm2']);
+  const facts = emptyFacts();
+  t.match(haproxy.unsettled!(lb, facts), /members not UP: vm1 no stats, vm2 no stats/);
+  facts.members = lb.spec.pool.members.map((m) => ({ loadbalancer: 'qlbaas-01/lb', member: m.id, node: m.node, status: 'UP', sessions: 0, checkStatus: 'L4OK' }));
+  t.equal(haproxy.unsettled!(lb, facts), undefined);
+  const rows = haproxy.rows!(lb, facts).map((r) => r.map((c) => (c.width ? c.text.padEnd(c.width) : c.text)).join(''));
+  t.same(rows, [
+    'qlbaas-01/lb haproxy 10.0.0.100:80 HTTP ROUND_ROBIN',
+    ' vm1    10.0.0.81:80   UP       sess 0   L4OK',
+    ' vm2    10.0.0.82:80   UP       sess 0   L4OK',
+  ]);
+});
+
+t.test('its observer reads the stats socket and tells each member change as a typed event', async (t) => {
+  const { fakeHost } = await import('../../../test/fake-host.js');
+  const lb = haproxyOf(lab);
+  let status = 'UP';
+  const csv = () => ['# pxname,svname,scur,status,check_status', ...lb.spec.pool.members.map((m, i) => `${lb.spec.pool.id},${m.id},0,${i === 1 ? status : 'UP'},L4OK`)].join('\n');
+  const host = fakeHost({ sockets: { [lb.spec.statsSocket]: csv } });
+  const facts = emptyFacts();
+  const events: unknown[] = [];
+  const observer = haproxy.observer!([lb], { lab, host, facts, emit: (e) => events.push(e), since: () => 42 });
+  await observer.poll();
+  t.equal(facts.members.length, 2);
+  t.same(events, [], 'the first reading is no change');
+  status = 'DOWN';
+  await observer.poll();
+  t.same(events, [{ type: 'member', loadbalancer: 'qlbaas-01/lb', member: 'vm2', status: 'DOWN', at_ms: 42 }]);
+});

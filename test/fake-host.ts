@@ -1,0 +1,129 @@
+// A recording fake of the host, for unit tests of the engine, steps, runner and teardown:
+// every call is logged; commands succeed unless a rule says otherwise; files live in memory.
+import type { HostDriver, PipedChild, RunOptions, RunResult } from '../src/host.js';
+
+export interface FakeHost extends HostDriver {
+  log: string[];
+  files: Map<string, string>;
+  /** Namespaces that exist (for netns.exists and namespaces()). */
+  netns: Set<string>;
+  /** Tokens of live fake processes. */
+  tokens: Map<string, number[]>;
+}
+
+export interface FakeRules {
+  /** A command (joined by spaces) containing this text fails with this stderr. */
+  fail?: Record<string, string>;
+  /** stdout for a command containing this text. */
+  stdout?: Record<string, string>;
+  /** Answers of UNIX sockets by path. */
+  sockets?: Record<string, string | (() => string)>;
+  delayMs?: number;
+  /** Whether a process survives SIGKILL (a stuck teardown). */
+  unkillable?: boolean;
+  /** What a piped child (the prober) prints: called with a way to print a line. */
+  piped?: (argv: string[], print: (line: string) => void) => () => void;
+}
+
+export function fakeHost(rules: FakeRules = {}): FakeHost {
+  const log: string[] = [];
+  const files = new Map<string, string>();
+  const netns = new Set<string>();
+  const tokens = new Map<string, number[]>();
+  let nextPid = 100;
+  const match = (argv: string[], table?: Record<string, string>) => {
+    const line = argv.join(' ');
+    return Object.entries(table ?? {}).find(([k]) => line.includes(k))?.[1];
+  };
+  const result = (argv: string[]): RunResult => {
+    const failure = match(argv, rules.fail);
+    if (failure !== undefined) return { stdout: '', stderr: failure, exitCode: 1 };
+    // Namespaces come and go as ip says.
+    if (argv[0] === 'ip' && argv[1] === 'netns' && argv[2] === 'del') netns.delete(argv[3]);
+    return { stdout: match(argv, rules.stdout) ?? '', stderr: '', exitCode: 0 };
+  };
+  const tokenOf = (env?: Record<string, string>) => env?.LABLB_TOKEN;
+  const host: FakeHost = {
+    log,
+    files,
+    netns,
+    tokens,
+    async run(argv: string[], opts?: RunOptions) {
+      log.push(`run ${argv.join(' ')}${opts?.input ? ` <<${opts.input.split('\n').length} lines` : ''}`);
+      if (argv[0] === 'ip' && argv[1] === '-batch') for (const l of opts?.input?.split('\n') ?? []) if (l.startsWith('netns add ')) netns.add(l.slice(10));
+      const token = tokenOf(opts?.env);
+      if (token) tokens.set(token, [nextPid++]);
+      if (rules.delayMs) await new Promise((r) => setTimeout(r, rules.delayMs));
+      const r = result(argv);
+      if (r.exitCode !== 0 && !opts?.allowFailure) {
+        const { ExternalError } = await import('../src/errors.js');
+        throw new ExternalError(argv.join(' '), r.exitCode, r.stderr);
+      }
+      return r;
+    },
+    async query(argv) {
+      log.push(`query ${argv.join(' ')}`);
+      return result(argv);
+    },
+    spawnDetached(argv, opts) {
+      log.push(`spawn ${argv.join(' ')}`);
+      const pid = nextPid++;
+      const token = tokenOf(opts.env);
+      if (token) tokens.set(token, [pid]);
+      // lablb's agents write their pid file once they serve.
+      setTimeout(() => files.set(opts.logfile.replace(/\.(log|out)$/, '.pid'), String(pid)), 5);
+      return pid;
+    },
+    spawnPiped(argv): PipedChild {
+      log.push(`piped ${argv.join(' ')}`);
+      const listeners: ((line: string) => void)[] = [];
+      const stopPrinting = rules.piped?.(argv, (line) => listeners.forEach((l) => l(line)));
+      return {
+        onLine: (l) => void listeners.push(l),
+        onExit: () => {},
+        stop: () => {
+          stopPrinting?.();
+          log.push('piped stop');
+        },
+      };
+    },
+    async runAttached(argv) {
+      log.push(`attached ${argv.join(' ')}`);
+      return 0;
+    },
+    async unixRequest(path) {
+      const answer = rules.sockets?.[path];
+      if (answer === undefined) throw new Error(`no socket ${path}`);
+      return typeof answer === 'function' ? answer() : answer;
+    },
+    writeFile: (path, content) => void files.set(path, content),
+    mkdir: (path) => void log.push(`mkdir ${path}`),
+    readFile: (path) => files.get(path),
+    readNew: (path, from) => {
+      const text = files.get(path) ?? '';
+      return { text: text.slice(from), next: text.length };
+    },
+    exists: (path) => files.has(path) || (path.startsWith('/run/netns/') && netns.has(path.slice(11))),
+    removeTree: (path) => void log.push(`rm -rf ${path}`),
+    findByToken: (token) => [...tokens].filter(([t]) => (token.endsWith('/') ? t.startsWith(token) : t === token)).flatMap(([, pids]) => pids),
+    signalByToken(token, signal) {
+      log.push(`kill -${signal} ${token}`);
+      const pids = tokens.get(token) ?? [];
+      if (signal === 'SIGKILL' || signal === 'SIGTERM') tokens.delete(token);
+      return pids;
+    },
+    async stopByToken(token) {
+      log.push(`stop ${token}`);
+      const pids = host.findByToken(token);
+      if (!rules.unkillable) for (const t of [...tokens.keys()]) if (token.endsWith('/') ? t.startsWith(token) : t === token) tokens.delete(t);
+      return pids;
+    },
+    isAlive: () => true,
+    commandLine: (pid) => `fake ${pid}`,
+    isRoot: () => true,
+    which: (cmd) => `/usr/bin/${cmd}`,
+    namespaces: () => [...netns],
+    chooseDatapath: async (choice) => (choice === 'auto' ? 'netdev' : choice),
+  };
+  return host;
+}

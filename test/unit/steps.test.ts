@@ -1,0 +1,186 @@
+// Step kinds against recorded state: each acts through the engine's apply (recorded here),
+// waits on facts a fake observation changes, and judges with measured figures.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { ScenarioError } from '../../src/errors.js';
+import type { ProbeFeed, StepContext } from '../../src/kinds/step-kind.js';
+import type { Lab } from '../../src/model.js';
+import { emptyFacts, type Facts } from '../../src/observe/facts.js';
+import type { Op } from '../../src/plan/ops.js';
+import type { Sample } from '../../src/sample.js';
+import { loadScenarioFile } from '../../src/scenario/load.js';
+import { resolveLab } from '../../src/scenario/resolve.js';
+import { stepKindOf } from '../../src/steps/all.js';
+import { fakeHost } from '../fake-host.js';
+import { labFromText, loadFixtureLab, ROOT } from '../helpers.js';
+
+const pair = resolveLab(loadScenarioFile(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml')), { stateRoot: '/run/lablb' });
+
+/** A probe feed over fixed samples; next() takes the ones sent after `now`. */
+function feed(samples: Sample[]): ProbeFeed {
+  return {
+    name: 'vip',
+    intervalMs: 20,
+    timeoutMs: 200,
+    samples,
+    sentSince: (since) => samples.filter((s) => s.t >= since),
+    next: async (count) => samples.slice(-count),
+  };
+}
+
+interface Harness {
+  ctx: StepContext;
+  applied: Op[];
+  polls: string[][];
+}
+
+/** `onPoll(n, facts)` changes the facts as the n-th poll would find them. */
+function harness(lab: Lab, onPoll: (n: number, facts: Facts) => void, samples: Sample[] = []): Harness {
+  const facts = emptyFacts();
+  const applied: Op[] = [];
+  const polls: string[][] = [];
+  const probe = feed(samples);
+  facts.probes.vip = samples;
+  const ctx: StepContext = {
+    lab,
+    host: fakeHost(),
+    apply: async (ops) => void applied.push(...ops),
+    facts,
+    observe: async (ids) => {
+      polls.push(ids);
+      onPoll(polls.length, facts);
+    },
+    probe: (name) => (name === 'vip' ? probe : undefined),
+    emit: () => {},
+    signal: new AbortController().signal,
+  };
+  return { ctx, applied, polls };
+}
+
+const vrrp = (node: string, state: string) => ({ node, service: 'vrrp', instance: 'VR_1', vrid: 51, priority: node === 'lb1' ? 100 : 90, state });
+
+t.test('link-down: the change with its undo, then every wait timed, and the outage the probe saw', async (t) => {
+  const step = pair.experiment!.steps.find((s) => s.name === 'master-link-down-failover')!;
+  const now = Date.now();
+  // Probes: 2 good, 5 lost during the failover, then good again from lb2.
+  const samples: Sample[] = Array.from({ length: 20 }, (_, i) => ({ seq: i, t: now + 50 + i * 20, ok: i < 2 || i >= 7, ms: 2, body: i < 2 ? 'lb1' : 'lb2', ...(i >= 2 && i < 7 ? { error: 'timeout after 200 ms' } : {}) }));
+  const h = harness(pair, (n, facts) => {
+    facts.vrrp = [vrrp('lb1', 'FAULT'), vrrp('lb2', n >= 3 ? 'MASTER' : 'BACKUP')];
+    facts.addresses = { lb1: [], lb2: n >= 3 ? [{ dev: 'eth0', address: '10.1.0.100/24' }] : [], client: [] };
+  }, samples);
+  const check = await stepKindOf(step.kind).run(step, h.ctx);
+  t.same(h.applied, [{
+    kind: 'run',
+    argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'down'],
+    undo: { id: 'link:lb1/eth0', what: 'lb1/eth0 up again', argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'up'], member: 'lb1' },
+  }]);
+  t.same(h.polls[0].sort(), ['addresses', 'vrrp'], 'it polls the observers its waits read');
+  t.ok(check.ok, String(check.detail));
+  t.match(check.detail, /^lb2\/vrrp VR_1 MASTER after \d+ ms; 10\.1\.0\.100 held by lb2 only after \d+ ms; vip had 5 successes in a row after \d+ ms; 5 of 20 requests failed meanwhile \(timeout after 200 ms x5\); then 10\/10 ok, all from lb2/);
+  t.same(Object.keys(check), ['name', 'ok', 'detail', 'master_ms', 'address_ms', 'flowing_ms', 'failed_requests', 'requests', 'outage_ms', 'then_p50_ms']);
+  t.equal(check.outage_ms, 100, 'first failed send to the first good one');
+  t.equal(check.failed_requests, 5);
+});
+
+t.test('a wait not met in time fails the step and says what it saw', async (t) => {
+  const lab = labFromText(`${readPair()}`.replace('within_ms: 10000     # 3 x', 'within_ms: 60     # 3 x'));
+  const step = lab.experiment!.steps.find((s) => s.name === 'master-link-down-failover')!;
+  const h = harness(lab, (_n, facts) => {
+    facts.vrrp = [vrrp('lb1', 'MASTER'), vrrp('lb2', 'BACKUP')];
+    facts.addresses = { lb1: [{ dev: 'eth0', address: '10.1.0.100/24' }], lb2: [{ dev: 'eth0', address: '10.1.0.100/24' }] };
+  });
+  const check = await stepKindOf(step.kind).run(step, h.ctx);
+  t.notOk(check.ok);
+  t.match(check.detail, /lb2\/vrrp VR_1 MASTER: not within 60 ms \(now BACKUP\); 10\.1\.0\.100 held by lb2 only: not within 60 ms \(now held by lb1, lb2\)/);
+  t.type(check.master_ms, 'number', 'the time it waited is still a figure');
+});
+
+function readPair(): string {
+  return readFileSync(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml'), 'utf8');
+}
+
+t.test('stop-service: a stop op for exactly its token; watch is a member wait timed as detect_ms', async (t) => {
+  const lab = loadFixtureLab();
+  const step = lab.experiment!.steps.find((s) => s.name === 'kill-vm2-web')!;
+  const h = harness(lab, (n, facts) => {
+    facts.members = [{ loadbalancer: 'qlbaas-01/lb', member: '944ff4a0-4070-40e4-8189-20f385755113', node: 'vm2', status: n >= 2 ? 'DOWN' : 'UP 1/3', sessions: 0, checkStatus: 'L4CON' }];
+  });
+  h.ctx.probe = () => undefined; // no probe: no traffic figures
+  const check = await stepKindOf(step.kind).run(step, h.ctx);
+  t.same(h.applied, [{ kind: 'stop', token: 'floating-ip-lb/vm2/web', graceMs: 3000, what: 'vm2/web' }]);
+  t.ok(check.ok);
+  t.match(check.detail, /^haproxy saw vm2 on qlbaas-01\/lb DOWN after \d+ ms$/);
+  t.type(check.detect_ms, 'number');
+});
+
+t.test('start-service starts it as up did; signal-service sends the signal named', async (t) => {
+  const lab = labFromText(readFixture().replace('kind: start-service', 'kind: start-service').replace(/    - name: lb-egress-snat/, `    - { name: reload, kind: signal-service, service: qlbaas-01/lb, signal: SIGHUP }
+    - name: lb-egress-snat`));
+  const start = lab.experiment!.steps.find((s) => s.name === 'restart-vm2-web')!;
+  const h = harness(lab, (_n, facts) => {
+    facts.members = [{ loadbalancer: 'qlbaas-01/lb', member: '944ff4a0-4070-40e4-8189-20f385755113', node: 'vm2', status: 'UP', sessions: 0, checkStatus: 'L4OK' }];
+  });
+  h.ctx.probe = () => undefined;
+  await stepKindOf(start.kind).run(start, h.ctx);
+  t.match(h.applied[0], { kind: 'daemon', creates: [{ kind: 'process', token: 'floating-ip-lb/vm2/web' }] });
+  const reload = lab.experiment!.steps.find((s) => s.name === 'reload')!;
+  const h2 = harness(lab, () => {});
+  const check = await stepKindOf(reload.kind).run(reload, h2.ctx);
+  t.same(h2.applied, [{ kind: 'signal', token: 'floating-ip-lb/qlbaas-01/lb', signal: 'SIGHUP', what: 'qlbaas-01/lb' }]);
+  t.match(check.detail, /^SIGHUP sent to qlbaas-01\/lb \(\d+ ms\)/);
+});
+
+function readFixture(): string {
+  return readFileSync(join(ROOT, 'scenarios', 'floating-ip-lb.yaml'), 'utf8');
+}
+
+const withSteps = (steps: string) => `${readFixture().split('\nexperiment:')[0]}\nexperiment:\n  probe: { from: ext, url: "http://10.255.253.100/" }\n  steps:\n${steps}`;
+const problemsOf = (text: string): string[] => {
+  try {
+    labFromText(text);
+    return [];
+  } catch (err) {
+    if (err instanceof ScenarioError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
+};
+
+t.test('exec runs only programs that stay inside the node, without a shell', async (t) => {
+  t.same(problemsOf(withSteps('    - { name: x, kind: exec, node: vm1, command: [sh, -c, "rm -rf /"] }')), [
+    'experiment.steps[0].command[0]: "sh" is not allowed here; exec runs one of ping, arping, ip, iptables, iptables-save, conntrack',
+  ]);
+  t.same(problemsOf(withSteps('    - { name: x, kind: exec, node: vm1, command: [ip, link, set, eth0, netns, "1"] }')), [
+    'experiment.steps[0].command[4]: "netns" would reach outside vm1; not allowed in a scenario',
+  ]);
+  const lab = labFromText(withSteps('    - { name: gw, kind: exec, node: vm1, command: [ping, -c, "1", 10.0.0.1], expect_output: "1 received" }'));
+  const step = lab.experiment!.steps[0];
+  const h = harness(lab, () => {});
+  h.ctx.host = fakeHost({ stdout: { ping: '1 packets transmitted, 1 received, 0% packet loss' } });
+  const check = await stepKindOf(step.kind).run(step, h.ctx);
+  t.ok(check.ok, String(check.detail));
+  t.equal((h.ctx.host as ReturnType<typeof fakeHost>).log[0], 'run ip netns exec vm1 ping -c 1 10.0.0.1');
+});
+
+t.test('steps name what they act on, and a wrong name is a clear error', async (t) => {
+  t.same(problemsOf(withSteps(`    - name: x
+      kind: link-down
+      port: vm1/eth9
+      until: [{ vrrp: vm1/web/VR_1, state: MASTER }, { address: 10.0.0.81, held_by: [vm7] }, { probe: nope, successes: 3 }]`)), [
+    'experiment.steps[0].port: no port on vm1 named "eth9"; did you mean "eth0"?',
+    'experiment.steps[0].until[0].vrrp: vm1/web runs no VRRP instances',
+    'experiment.steps[0].until[1].held_by[0]: no node named "vm7"; did you mean "vm1"?',
+    'experiment.steps[0].until[2].probe: no probe named "nope"; known: http',
+  ]);
+  t.same(problemsOf(withSteps('    - { name: s, kind: sleep, ms: 10 }\n    - { name: s, kind: sleep, ms: 10 }')), ['experiment.steps[1].name: step s is defined twice']);
+});
+
+t.test('sleep and wait', async (t) => {
+  const lab = labFromText(withSteps('    - { name: nap, kind: sleep, ms: 20 }\n    - { name: nothing, kind: wait }'));
+  const h = harness(lab, () => {});
+  h.ctx.probe = () => undefined;
+  const nap = await stepKindOf('sleep').run(lab.experiment!.steps[0], h.ctx);
+  t.same(nap, { name: 'nap', ok: true, detail: 'slept 20 ms', ms: 20 });
+  const nothing = await stepKindOf('wait').run(lab.experiment!.steps[1], h.ctx);
+  t.match(nothing.detail, /^nothing to wait for \(\d+ ms\)$/);
+});
