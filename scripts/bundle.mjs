@@ -1,10 +1,12 @@
 // Bundles the CLI into one file: Node's ESM loader otherwise reads a few hundred small module
 // files at every start (~200 ms of each `lablb` command). The TUI's ink and react stay
 // external and load only when the TUI runs. Agents stay as compiled files (node builtins only).
+// Built straight from src/ with linked source maps, so coverage and --debug stack traces point
+// at the TypeScript lines (tsc has type-checked them already).
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { lablb: 'dist/src/cli.js' },
+  entryPoints: { lablb: 'src/cli.ts' },
   outdir: 'dist/bundle',
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -13,6 +15,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  jsx: 'automatic',
+  sourcemap: 'linked',
   external: ['ink', 'react', 'react/jsx-runtime', 'ink-testing-library'],
   // Some dependencies are CommonJS and call require().
   banner: { js: "import { createRequire as __lablbRequire } from 'node:module'; const require = __lablbRequire(import.meta.url);" },

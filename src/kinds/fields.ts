@@ -21,7 +21,7 @@ export const Ipv4 = z.ipv4({ error: 'an IPv4 address such as 10.0.0.81' });
 export const Cidr = z.cidrv4({ error: 'an IPv4 network such as 10.0.0.0/24' });
 export const Positive = z.number({ error: 'a positive number' }).positive();
 /** A step's or check's name in reports. */
-export const StepName = z.string().min(1).describe('the check\'s name in reports');
+export const StepName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, { error: 'a step name: letters, digits, "_", ".", ":" or "-", at most 64' }).describe('the check\'s name in reports');
 /** "vm2/web": a service of a node. */
 export const ServiceRef = z
   .string()
@@ -32,3 +32,34 @@ export const PortRef = z
   .string()
   .regex(/^[^/\s]+\/[^/\s]+$/, { error: 'a port reference node/port such as lb1/eth0' })
   .meta({ title: 'node/port' });
+
+// Scenario files are untrusted input run as root: every name that reaches a path, a config
+// directive or a command line is held to a strict alphabet, so it can carry no newline, quote,
+// slash or "..".
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const NO_DOTDOT = (s: string) => !s.includes('..');
+
+/** A name lablb uses in paths and configs: a service, a VRRP instance, a network, a step. */
+export const Name = z
+  .string()
+  .regex(NAME, { error: 'a name: letters, digits, "_", "." or "-", starting with a letter or digit, at most 64' })
+  .refine(NO_DOTDOT, { error: 'a name may not contain ".."' })
+  .meta({ title: 'name' });
+
+/** An id in a config (haproxy's frontend, backend and server names: Neutron's UUIDs). */
+export const ConfigId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, { error: 'an id: letters, digits, "_", ".", ":" or "-", at most 64 (a UUID fits)' })
+  .meta({ title: 'id' });
+
+/** A Unix user or group name. */
+export const UnixName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: 'a user or group name: lowercase letters, digits, "_" or "-"' })
+  .meta({ title: 'user or group name' });
+
+/** One line of text shown to people: no control characters (no newline, no terminal escapes). */
+export const Line = (max = 200) => z
+  .string()
+  .max(max)
+  .regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'one line of text without control characters' });

@@ -3,7 +3,7 @@
 // Cross-references (a port's network, a member's node) are checked later, in resolve.ts,
 // where every name is known.
 import { z } from 'zod';
-import { Cidr, IfName, Ipv4, NsName } from '../kinds/fields.js';
+import { Cidr, IfName, Ipv4, Line, Name, NsName } from '../kinds/fields.js';
 import { SERVICE_KINDS } from '../services/all.js';
 import { STEP_KINDS } from '../steps/all.js';
 
@@ -15,6 +15,17 @@ const Mac = z
   .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, { error: 'a MAC address such as fa:16:3e:f4:8f:ae' })
   .meta({ title: 'MAC address' });
 
+// Only net.* sysctls belong to a network namespace; kernel.*, vm.*, fs.* ... change the whole
+// host (kernel.core_pattern runs a program as root) and are never undone.
+const SysctlKey = z
+  .string()
+  .regex(/^net\.[a-z0-9_]+(\.[A-Za-z0-9_-]+)+$/, { error: 'only per-namespace sysctls (net.*) may be set: other keys change the whole host' })
+  .meta({ title: 'net.* sysctl' });
+const SysctlValue = z.union([
+  z.number(),
+  z.string().regex(/^[A-Za-z0-9 ._:-]{1,64}$/, { error: 'a sysctl value: letters, digits, spaces and ._:-' }),
+]);
+
 export const Switch = z.strictObject({
   datapath: z.enum(['auto', 'system', 'netdev']).default('auto')
     .describe('auto: the kernel datapath where the openvswitch module exists, userspace (netdev) otherwise'),
@@ -22,7 +33,7 @@ export const Switch = z.strictObject({
 }).describe('The lab\'s private Open vSwitch');
 
 export const Network = z.strictObject({
-  name: z.string().min(1).describe('unique name, used by ports'),
+  name: Name.describe('unique name, used by ports'),
   bridge: IfName.describe('one of switch.bridges'),
   cidr: Cidr.describe('the subnet, e.g. 10.0.0.0/24; unique per bridge and VLAN'),
   vlan: z.int().min(1, { error: 'a VLAN tag from 1 to 4094' }).max(4094, { error: 'a VLAN tag from 1 to 4094' }).optional()
@@ -64,7 +75,7 @@ export const Node = z.strictObject({
   role: z.enum(['vm', 'router', 'loadbalancer', 'external']).describe('what it stands for; screens group nodes by it'),
   ports: z.array(NodePort).min(1),
   routes: z.array(Route).default([]),
-  sysctls: z.record(z.string(), z.union([z.string(), z.number()])).default({}).describe('set in the namespace, e.g. net.ipv4.ip_forward: 1'),
+  sysctls: z.record(SysctlKey, SysctlValue).default({}).describe('set in the namespace, e.g. net.ipv4.ip_forward: 1; only net.* (per-namespace) keys'),
   services: z.array(Service).default([]).describe('processes to run in the namespace'),
   l3: L3.optional(),
 }).describe('A network namespace: a VM, a router, a load balancer or the outside world');
@@ -89,9 +100,9 @@ export const Experiment = z.strictObject({
 export const Scenario = z.strictObject({
   name: z.string().regex(LABNAME, { error: 'a lab name: lowercase letters, digits and "-", up to 40' })
     .describe('the scenario\'s name, and the lab\'s unless --name says otherwise'),
-  title: z.string().optional().describe('one line for `lablb list`'),
-  description: z.string().optional(),
-  source: z.string().optional().describe('where it comes from (an article, a bug report)'),
+  title: Line().optional().describe('one line for `lablb list`'),
+  description: z.string().max(4000).regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, { error: 'text without control characters' }).optional(),
+  source: Line().optional().describe('where it comes from (an article, a bug report)'),
   switch: Switch,
   networks: z.array(Network).min(1),
   nodes: z.array(Node).min(1),

@@ -3,7 +3,7 @@
 // judgement with measured figures: how long each wait took, and what a probe saw meanwhile
 // (failed requests, the longest outage), and optionally the traffic after.
 import { z } from 'zod';
-import { StepName } from '../kinds/fields.js';
+import { Line, StepName } from '../kinds/fields.js';
 import type { Path } from '../kinds/path.js';
 import { stepKind, type ProbeFeed, type StepContext, type StepKind, type StepResolveContext } from '../kinds/step-kind.js';
 import type { Tool } from '../kinds/tool.js';
@@ -16,8 +16,8 @@ import { countBy, judgeTraffic } from './judge.js';
 import { longestOutage } from '../stats.js';
 
 export const Expect = z.strictObject({
-  alternate: z.array(z.string()).min(2).optional().describe('replies must alternate between these bodies (round robin)'),
-  only: z.array(z.string()).min(1).optional().describe('replies must all be one of these bodies'),
+  alternate: z.array(Line()).min(2).optional().describe('replies must alternate between these bodies (round robin)'),
+  only: z.array(Line()).min(1).optional().describe('replies must all be one of these bodies'),
   max_failed: z.int().min(0).default(0).describe('failed requests allowed'),
 }).describe('What the prober\'s replies must look like');
 

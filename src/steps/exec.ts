@@ -2,7 +2,7 @@
 // and run as root, so only a few programs whose effects stay inside the node's own network
 // namespace are allowed, with their arguments checked; nothing goes through a shell.
 import { z } from 'zod';
-import { NsName, StepName } from '../kinds/fields.js';
+import { Line, NsName, StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
 import { netns } from '../runtime/netns.js';
 
@@ -25,7 +25,7 @@ const Block = z.strictObject({
   command: z.array(z.string().max(200)).min(1).max(40)
     .describe(`the program and its arguments, run without a shell; one of: ${Object.keys(ALLOWED).join(', ')}`),
   expect_exit: z.int().min(0).max(255).default(0).describe('the exit code that passes'),
-  expect_output: z.string().optional().describe('text its output must contain'),
+  expect_output: Line().optional().describe('text its output must contain'),
   timeout_ms: z.int().positive().max(60_000).default(10_000),
 }).describe('Run a command in a node (ping, arping, ip, iptables, conntrack) and judge its exit code and output');
 

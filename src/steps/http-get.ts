@@ -1,6 +1,6 @@
 // One HTTP request from a node, with curl; the body must be what the step expects.
 import { z } from 'zod';
-import { NsName, StepName } from '../kinds/fields.js';
+import { Line, NsName, StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
 import { netns } from '../runtime/netns.js';
 
@@ -9,7 +9,7 @@ const Block = z.strictObject({
   kind: z.literal('http-get'),
   from: NsName.describe('the node to send it from'),
   url: z.url({ protocol: /^http$/, error: 'an http:// URL' }),
-  expect_body: z.string().describe('the reply\'s body, without surrounding white space'),
+  expect_body: Line().describe('the reply\'s body, without surrounding white space'),
 }).describe('One HTTP request from a node, with curl');
 
 export const httpGet = stepKind<{ from: string; url: string; expectBody: string }, z.infer<typeof Block>>({

@@ -2,7 +2,7 @@
 // Neutron's haproxy namespace driver does; its members' state is read from the socket.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Ipv4, NsName } from '../../kinds/fields.js';
+import { ConfigId, Ipv4, Name, NsName, UnixName } from '../../kinds/fields.js';
 import { serviceKind, type Row } from '../../kinds/service-kind.js';
 import type { MemberFact } from '../../observe/facts.js';
 import { netns } from '../../runtime/netns.js';
@@ -41,11 +41,11 @@ const HealthMonitor = z.strictObject({
   timeout: Positive.describe('seconds a check may take (timeout check)'),
   max_retries: z.int().min(1).max(10).describe('failed checks before a member is DOWN (fall)'),
   rise: z.int().min(1).max(10).default(2).describe('good checks before a DOWN member is UP again'),
-  url_path: z.string().startsWith('/').default('/').describe('HTTP checks only'),
+  url_path: z.string().regex(/^\/[A-Za-z0-9._~%/=&?+-]{0,200}$/, { error: 'a URL path such as /health (letters, digits and ._~%/=&?+-)' }).default('/').describe('HTTP checks only'),
 }).describe('The pool\'s health monitor, as Neutron LBaaS defines it');
 
 const Member = z.strictObject({
-  id: z.string().min(1).describe('the member\'s id: haproxy\'s server name'),
+  id: ConfigId.describe('the member\'s id: haproxy\'s server name'),
   node: NsName.describe('the node that hosts it; steps and screens say "vm2", not the id'),
   address: Ipv4,
   protocol_port: Port,
@@ -53,19 +53,19 @@ const Member = z.strictObject({
 }).describe('A pool member');
 
 const Block = z.strictObject({
-  name: z.string().min(1).describe('unique on the node'),
+  name: Name.describe('unique on the node'),
   kind: z.literal('haproxy'),
-  user: z.string().default('haproxy').describe('the user haproxy drops to'),
-  group: z.string().default('haproxy'),
+  user: UnixName.default('haproxy').describe('the user haproxy drops to'),
+  group: UnixName.default('haproxy'),
   listener: z.strictObject({
-    id: z.string().min(1).describe('haproxy\'s frontend name'),
+    id: ConfigId.describe('haproxy\'s frontend name'),
     address: Ipv4.describe('the VIP: one of the node\'s addresses'),
     protocol_port: Port,
     protocol: z.enum(['HTTP', 'TCP']).default('HTTP'),
     connection_limit: z.int().positive().default(100),
   }).describe('The listener: haproxy\'s frontend'),
   pool: z.strictObject({
-    id: z.string().min(1).describe('haproxy\'s backend name'),
+    id: ConfigId.describe('haproxy\'s backend name'),
     lb_method: z.enum(['ROUND_ROBIN', 'LEAST_CONNECTIONS', 'SOURCE_IP']).default('ROUND_ROBIN'),
     health_monitor: HealthMonitor,
     members: z.array(Member).min(1),

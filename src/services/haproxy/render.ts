@@ -3,6 +3,9 @@
 import type { LabService } from '../../model.js';
 import type { HaproxySpec } from './haproxy.js';
 
+/** haproxy's time format: whole seconds as "5s", anything finer in milliseconds. */
+const seconds = (s: number) => (Number.isInteger(s) ? `${s}s` : `${Math.max(1, Math.round(s * 1000))}ms`);
+
 const BALANCE = { ROUND_ROBIN: 'roundrobin', LEAST_CONNECTIONS: 'leastconn', SOURCE_IP: 'source' } as const;
 
 export function renderHaproxyConf(lb: LabService<HaproxySpec>): string {
@@ -38,10 +41,10 @@ export function renderHaproxyConf(lb: LabService<HaproxySpec>): string {
     `    mode ${mode}`,
     `    balance ${BALANCE[pool.lbMethod]}`,
     ...(mode === 'http' ? ['    option forwardfor'] : []),
-    `    timeout check ${m.timeout}s`,
+    `    timeout check ${seconds(m.timeout)}`,
     ...(m.type === 'HTTP' ? [`    option httpchk GET ${m.urlPath}`, '    http-check expect rstatus 200'] : []),
     ...pool.members.map(
-      (s) => `    server ${s.id} ${s.address}:${s.port} weight ${s.weight} check inter ${m.delay}s fall ${m.maxRetries} rise ${m.rise}`,
+      (s) => `    server ${s.id} ${s.address}:${s.port} weight ${s.weight} check inter ${seconds(m.delay)} fall ${m.maxRetries} rise ${m.rise}`,
     ),
   ];
   return `${lines.join('\n')}\n`;

@@ -1,6 +1,7 @@
 // A web server that answers every request with a fixed text: the article's
 // `while true; do echo -e 'HTTP/1.0 200 OK\r\n\r\nserver_81' | nc -l -p 80; done`.
 import { z } from 'zod';
+import { Line, Name } from '../../kinds/fields.js';
 import { serviceKind } from '../../kinds/service-kind.js';
 import { Endpoint, resolveListen, startWebAgent, type Listen } from '../shared/web-agent.js';
 
@@ -9,10 +10,10 @@ export interface HttpTextSpec extends Listen {
 }
 
 const Block = z.strictObject({
-  name: z.string().min(1).describe('unique on the node; steps name it as node/name'),
+  name: Name.describe('unique on the node; steps name it as node/name'),
   kind: z.literal('http-text'),
   listen: Endpoint.describe('address:port; the address must be one of the node\'s'),
-  text: z.string().min(1).describe('the body of every reply (the article\'s nc loop answering server_81)'),
+  text: Line().min(1).describe('the body of every reply (the article\'s nc loop answering server_81)'),
 }).describe('A web server that answers every request with a fixed text');
 
 export const httpText = serviceKind<HttpTextSpec, z.infer<typeof Block>>({

@@ -1,10 +1,11 @@
 // A web server that answers with the caller's address, so SNAT can be seen from outside.
 import { z } from 'zod';
+import { Name } from '../../kinds/fields.js';
 import { serviceKind } from '../../kinds/service-kind.js';
 import { Endpoint, resolveListen, startWebAgent, type Listen } from '../shared/web-agent.js';
 
 const Block = z.strictObject({
-  name: z.string().min(1).describe('unique on the node'),
+  name: Name.describe('unique on the node'),
   kind: z.literal('http-whoami'),
   listen: Endpoint.describe('address:port; the address must be one of the node\'s'),
 }).describe('A web server that answers with the caller\'s address, so SNAT can be seen from outside');

@@ -2,7 +2,7 @@
 // Its state is read from its own log ("(VR_1) Entering MASTER STATE"): no process per poll.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { IfName, Ipv4, Positive } from '../../kinds/fields.js';
+import { IfName, Ipv4, Name } from '../../kinds/fields.js';
 import { serviceKind, type Row } from '../../kinds/service-kind.js';
 import { contains } from '../../net/addr.js';
 import type { VrrpFact } from '../../observe/facts.js';
@@ -29,19 +29,19 @@ export interface KeepalivedSpec {
 }
 
 const Instance = z.strictObject({
-  name: z.string().min(1).describe('the instance name (VR_1); instances of one name on several nodes form one VRRP group'),
+  name: Name.describe('the instance name (VR_1); instances of one name on several nodes form one VRRP group'),
   interface: IfName.describe('one of the node\'s ports; VRRP adverts go out on it'),
   virtual_router_id: z.int({ error: 'a VRRP virtual_router_id' }).min(1, { error: 'a virtual_router_id from 1 to 255' }).max(255, { error: 'a virtual_router_id from 1 to 255' })
     .describe('the same for a group; unique among groups on one network'),
   priority: z.int().min(1, { error: 'a priority from 1 to 254' }).max(254, { error: 'a priority from 1 to 254' }).describe('the highest becomes MASTER'),
   state: z.enum(['BACKUP', 'MASTER']).default('BACKUP').describe('the state it starts in (Neutron starts every node as BACKUP)'),
-  advert_int: Positive.default(1).describe('seconds between adverts; a BACKUP takes over after about 3 missed'),
+  advert_int: z.number({ error: 'a number of seconds' }).min(0.01, { error: 'a number of seconds from 0.01 to 255' }).max(255, { error: 'a number of seconds from 0.01 to 255' }).default(1).describe('seconds between adverts; a BACKUP takes over after about 3 missed'),
   nopreempt: z.boolean().default(false).describe('a recovered higher-priority node does not take the VIP back'),
   virtual_ipaddress: z.array(Ipv4).min(1).describe('the VIPs, on the interface\'s network'),
 }).describe('A VRRP instance');
 
 const Block = z.strictObject({
-  name: z.string().min(1).describe('unique on the node'),
+  name: Name.describe('unique on the node'),
   kind: z.literal('keepalived'),
   instances: z.array(Instance).min(1),
 }).describe('keepalived: VRRP instances that move VIPs between nodes');
