@@ -42,8 +42,8 @@ const NO_DOTDOT = (s: string) => !s.includes('..');
 /** A name lablb uses in paths and configs: a service, a VRRP instance, a network, a step. */
 export const Name = z
   .string()
-  .regex(NAME, { error: 'a name: letters, digits, "_", "." or "-", starting with a letter or digit, at most 64' })
-  .refine(NO_DOTDOT, { error: 'a name may not contain ".."' })
+  .regex(NAME, { error: 'a name: letters, digits, "_", "." or "-", starting with a letter or digit, at most 64', abort: true })
+  .refine(NO_DOTDOT, { error: 'a name without ".."' })
   .meta({ title: 'name' });
 
 /** An id in a config (haproxy's frontend, backend and server names: Neutron's UUIDs). */
@@ -62,4 +62,4 @@ export const UnixName = z
 export const Line = (max = 200) => z
   .string()
   .max(max)
-  .regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'one line of text without control characters' });
+  .regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'a line of text without control characters' });

@@ -165,8 +165,21 @@ function issueToProblem(issue: Issue, data: unknown, file: string, root: YamlNod
         const hint = typeof value === 'string' ? nearest(value, known) : undefined;
         message = `unknown ${String(path.at(-1))} ${show(value)}; known: ${known.join(', ')}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ''}`;
       } else {
+        // Not told apart by a kind: the branch that came closest says what is wrong.
+        const branches = ((issue as { errors?: Issue[][] }).errors ?? []).filter((b) => b.length > 0);
+        const closest = branches.sort((a, b) => unionDistance(a) - unionDistance(b))[0];
+        if (closest && typeof value === 'object' && value !== null) {
+          return issueToProblem({ ...closest[0], path: [...issue.path, ...closest[0].path] } as Issue, data, file, root, lines);
+        }
         message = `got ${show(value)}; expected ${/^an? /.test(issue.message) ? issue.message : 'one of the allowed forms'}`;
       }
+      break;
+    }
+    case 'invalid_key': {
+      // A record's key (a sysctl's name): what the key's own check says.
+      const inner = (issue as { issues?: Issue[] }).issues?.[0]?.message ?? 'not allowed here';
+      message = `${JSON.stringify(String(path.at(-1)))}: ${inner}`;
+      pointAtKey = true;
       break;
     }
     case 'invalid_value': {
@@ -194,6 +207,11 @@ function issueToProblem(issue: Issue, data: unknown, file: string, root: YamlNod
   }
   const { line, col } = lines.linePos(rangeOf(root, where, pointAtKey));
   return { file, line, col, path: formatPath(where), message };
+}
+
+/** How far a union's branch is from what was written: unknown or missing fields count most. */
+function unionDistance(issues: Issue[]): number {
+  return issues.reduce((n, i) => n + (i.code === 'unrecognized_keys' || (i.code === 'invalid_type' && i.path.length === 1) ? 10 : 1), 0);
 }
 
 function article(type: string): string {
