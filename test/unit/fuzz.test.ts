@@ -166,7 +166,7 @@ t.test('accepted mutants: no path outside the lab dir, no here-document cut shor
   t.equal(bad, 0, `${valid.length} accepted mutants checked`);
 });
 
-const skip = realHostSkip(t, 'haproxy', 'keepalived', 'iptables-restore', 'unshare');
+const skip = realHostSkip(t, "haproxy", "keepalived", "iptables-restore", "unshare");
 
 /** keepalived -t also fails on interfaces the test's host lacks: those warnings are not ours. */
 function keepalivedComplaints(output: string): string[] {
@@ -203,5 +203,5 @@ t.test('accepted mutants: haproxy -c, keepalived -t and iptables-restore --test 
   // The checkers do refuse what an injection would add: this test can fail.
   writeFileSync(join(dir, 'bad.conf'), 'global\n    lua-load-per-thread\n    bogus_directive 1\n');
   t.not(spawnSync('haproxy', ['-c', '-f', join(dir, 'bad.conf')]).status, 0, 'haproxy -c refuses an unknown directive');
-  t.not(spawnSync('unshare', ['-n', 'iptables-restore', '--test'], { input: '*nat\n-A NOPE -j ACCEPT\nCOMMIT\n' }).status, 0, 'iptables-restore --test refuses a bad rule');
+  t.not(spawnSync('unshare', ['-n', 'iptables-restore', '--test'], { input: '*nat\n-A PREROUTING --bogus-option 1 -j ACCEPT\nCOMMIT\n' }).status, 0, 'iptables-restore --test refuses a bad rule');
 });
