@@ -18,6 +18,7 @@ Commands:
   status [lab]               the labs on this host: up, building or left over
   watch [lab] [--probe]      the live screen of a lab brought up with 'up' (also: status --watch)
   exec <node> -- <cmd...>    run a command inside a node's namespace ("ovs" is the lab's switch)
+  shell [lab] [-- <cmd...>]  a shell where the article's commands work as typed (ovs-vsctl show, ...)
   down <lab>                 remove a lab
   clean                      remove every lab lablb left on this host
   doctor [--fix]             the host commands lablb needs, found or missing; --fix installs them
@@ -42,6 +43,7 @@ const HELP: Record<string, string> = {
   watch: `Usage: sudo lablb watch [lab] [--probe]   (or: sudo lablb status --watch [lab])\n\nThe live screen of a lab brought up with 'up', without an experiment: topology,\nmembers, NAT counters, addresses, events. q quits and leaves the lab up.\n\n  --probe      also run the scenario's prober while the screen is open, and show its\n               traffic (it stops when the screen closes)`,
   status: `Usage: lablb status [lab] [--json] [--watch]\n\nShows every lab on this host (or one), whether it is building, up or left over by a\ncrash, its namespaces and processes: what 'clean' would remove.\n\n  --watch      the live screen instead (see 'lablb watch --help')`,
   exec: `Usage: sudo lablb exec <node> [--lab LAB] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n\n  --lab LAB    which lab, when several are up`,
+  shell: `Usage: sudo lablb shell [lab] [-- <command...>]\n\nA shell in which the article's own commands work as typed: it runs in the lab's switch\nnamespace (the bridges br-int and br-ex, and the ports plugged into them, eth3 among them),\nwith OVS_RUNDIR set, so bare ovs-vsctl show and ovs-ofctl dump-flows br-int reach the lab's\nOpen vSwitch, and ip netns exec qrouter01 ... reaches its nodes. The prompt names the lab.\nWith a command after --, runs just that and exits with its code, e.g.\n  sudo lablb shell floating-ip-lb -- ovs-vsctl show\n  sudo lablb shell floating-ip-lb -- ip netns exec qlbaas-01 route -n`,
   down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
   doctor: `Usage: lablb doctor [--fix] [--json]\n\nLists every command lablb drives: found or missing, its version and Debian package,\nand the Open vSwitch datapath labs will use here. Exit 0 when everything a lab needs is\npresent, 1 when something is missing.\n\n  --fix        install what is missing (needs root; runs scripts/setup-host.sh --packages)`,
   clean: `Usage: sudo lablb clean\n\nRemoves every lab lablb has on this host (see 'lablb status'), from their journals.\nNever touches objects lablb did not create.`,
@@ -157,6 +159,9 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/watch.js')).watch(args[0], ctx, tui, values.probe);
       case 'exec':
         return await (await import('./commands/exec.js')).exec(need('node'), rest, values.lab, ctx);
+      case 'shell':
+        if (args.length > 1) throw new UserError(`shell takes one lab name, got: ${args.join(' ')}`, 'a command goes after --: sudo lablb shell floating-ip-lb -- ovs-vsctl show');
+        return await (await import('./commands/shell.js')).shell(args[0], rest, ctx);
       case 'down':
         return await (await import('./commands/down.js')).down(need('lab name'), ctx);
       case 'clean':

@@ -36,6 +36,8 @@ export interface HostDriver {
   runAttached(argv: string[], env?: Record<string, string>): Promise<number>;
   /** One request on a UNIX stream socket, the whole answer (haproxy's stats socket). */
   unixRequest(path: string, request: string, timeoutMs?: number): Promise<string>;
+  /** A request whose answer keeps coming, line by line (haproxy's `show events -w`). */
+  unixStream(path: string, request: string): PipedChild;
 
   writeFile(path: string, content: string): void;
   mkdir(path: string): void;

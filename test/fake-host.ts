@@ -21,6 +21,8 @@ export interface FakeRules {
   delayMs?: number;
   /** Whether a process survives SIGKILL (a stuck teardown). */
   unkillable?: boolean;
+  /** Lines a streamed socket answers with, by path. */
+  streams?: Record<string, string[]>;
   /** What a piped child (the prober) prints: called with a way to print a line. */
   piped?: (argv: string[], print: (line: string) => void) => () => void;
 }
@@ -95,6 +97,12 @@ export function fakeHost(rules: FakeRules = {}): FakeHost {
       const answer = rules.sockets?.[path];
       if (answer === undefined) throw new Error(`no socket ${path}`);
       return typeof answer === 'function' ? answer() : answer;
+    },
+    unixStream(path, request) {
+      log.push(`stream ${path} ${request.trim()}`);
+      const listeners: ((line: string) => void)[] = [];
+      for (const line of rules.streams?.[path] ?? []) setTimeout(() => listeners.forEach((l) => l(line)), 0);
+      return { onLine: (l) => void listeners.push(l), onExit: () => {}, stop: () => void log.push(`stream stop ${path}`) };
     },
     writeFile: (path, content) => void files.set(path, content),
     mkdir: (path) => void log.push(`mkdir ${path}`),

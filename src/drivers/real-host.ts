@@ -5,7 +5,7 @@ import type { HostDriver } from '../host.js';
 import { chooseDatapath, isRoot, namespaces, which } from './host-facts.js';
 import { query, run, runAttached, spawnDetached, spawnPiped } from './process.js';
 import { commandLine, findByToken, isAlive, signalByToken, stopByToken } from './procs.js';
-import { unixRequest } from './unix-socket.js';
+import { unixRequest, unixStream } from './unix-socket.js';
 
 function readNew(path: string, from: number): { text: string; next: number } {
   let size: number;
@@ -34,6 +34,7 @@ export const realHost: HostDriver = {
   spawnPiped,
   runAttached,
   unixRequest,
+  unixStream,
   // Configs hold nothing secret, but lab dirs are root's alone (0700 below), so 0644 is enough.
   writeFile: (path, content) => writeFileSync(path, content, { mode: 0o644 }),
   mkdir: (path) => void mkdirSync(path, { recursive: true, mode: 0o700 }),

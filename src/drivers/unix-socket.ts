@@ -1,6 +1,7 @@
 // One request on a UNIX stream socket, answered until the peer closes (haproxy's stats
 // socket). Node talks to the socket directly: watching a load balancer costs no process.
 import { connect } from 'node:net';
+import type { PipedChild } from '../host.js';
 
 export function unixRequest(socketPath: string, request: string, timeoutMs = 1000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -12,4 +13,26 @@ export function unixRequest(socketPath: string, request: string, timeoutMs = 100
     sock.on('error', reject);
     sock.on('close', () => resolve(out));
   });
+}
+
+/** A request whose answer keeps coming (haproxy's `show events <ring> -w`), line by line,
+ *  until stop() or the peer closes. */
+export function unixStream(socketPath: string, request: string): PipedChild {
+  const lineListeners: ((line: string) => void)[] = [];
+  const exitListeners: (() => void)[] = [];
+  let rest = '';
+  const sock = connect(socketPath);
+  sock.on('connect', () => sock.write(request));
+  sock.on('data', (d) => {
+    const lines = (rest + d.toString('utf8')).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) for (const l of lineListeners) l(line);
+  });
+  sock.on('error', () => sock.destroy());
+  sock.on('close', () => exitListeners.forEach((l) => l()));
+  return {
+    onLine: (l) => void lineListeners.push(l),
+    onExit: (l) => void exitListeners.push(l),
+    stop: () => void sock.destroy(),
+  };
 }

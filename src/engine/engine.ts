@@ -87,6 +87,10 @@ export class Engine {
         );
         return;
       }
+      case 'spawn':
+        for (const entry of op.creates) this.journal.record(entry);
+        this.driver.spawnDetached(op.argv, { env: { ...this.env, ...op.env }, logfile: op.logfile });
+        return;
       case 'wait-path':
         await this.waitFor(() => this.driver.exists(op.path), op.timeoutMs, () => undefined, `wait for ${op.what}`);
         return;

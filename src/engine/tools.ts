@@ -27,7 +27,9 @@ const CORE: Tool[] = [
 /** For a learner's own use: not needed by any lab. */
 const LEARNER: Tool[] = [
   { command: 'conntrack', pkg: 'conntrack', versionArgs: ['--version'], why: 'inspecting NAT sessions' },
-  { command: 'arping', pkg: 'arping', versionArgs: ['-V'], why: 'gratuitous ARP by hand' },
+  { command: 'route', pkg: 'net-tools', versionArgs: ['--version'], why: 'the article\'s route -n' },
+  { command: 'arp', pkg: 'net-tools', versionArgs: ['--version'], why: 'the article\'s arp -n' },
+  { command: 'wget', pkg: 'wget', versionArgs: ['--version'], why: 'the article\'s wget http://10.0.0.100' },
   { command: 'tcpdump', pkg: 'tcpdump', versionArgs: ['--version'], why: 'watching packets in a namespace' },
   { command: 'tmux', pkg: 'tmux', versionArgs: ['-V'], why: 'the terminal UI\'s integration test' },
 ];

@@ -37,6 +37,8 @@ export interface Observer {
   /** How often it is worth polling; a wait on its facts polls it faster. */
   everyMs: number;
   poll(): Promise<void>;
+  /** Lets go of what it holds open (a stream), when observing stops. */
+  close?(): void;
 }
 
 export interface ObserverContext {

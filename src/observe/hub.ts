@@ -74,6 +74,7 @@ export class Observation {
   }
 
   stop(): void {
+    for (const o of this.observers) o.close?.();
     clearTimeout(this.timer);
     this.timer = undefined;
     this.tickMs = undefined;

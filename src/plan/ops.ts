@@ -32,6 +32,9 @@ export type Op =
   /** Start a long-lived process in the background and wait until `ready` exists: its pid
    *  file (lablb's agents write it once they serve) or a socket it makes. */
   | { kind: 'daemon'; argv: string[]; env: Record<string, string>; ready: string; logfile: string; creates: JournalEntry[] }
+  /** Start a short-lived process in the background and go on (a gratuitous ARP that takes
+   *  seconds); it carries its token, so teardown stops it if it still runs. */
+  | { kind: 'spawn'; argv: string[]; env: Record<string, string>; logfile: string; creates: JournalEntry[] }
   /** Wait until a path exists (a socket a daemon creates). */
   | { kind: 'wait-path'; path: string; timeoutMs: number; what: string }
   /** Send a signal to the processes of one token (a service), as `kill -SIG` would. */
@@ -86,6 +89,8 @@ export function opToShell(op: Op): string {
       return shellLine(['mkdir', '-p', ...op.paths]);
     case 'daemon':
       return `${shellLine(op.argv, op.env)} >>${shellQuote(op.logfile)} 2>&1 &\nuntil [ -e ${shellQuote(op.ready)} ]; do sleep 0.01; done`;
+    case 'spawn':
+      return `${shellLine(op.argv, op.env)} >>${shellQuote(op.logfile)} 2>&1 &`;
     case 'wait-path':
       return `until [ -e ${shellQuote(op.path)} ]; do sleep 0.05; done   # ${op.what}`;
     case 'signal':

@@ -21,6 +21,8 @@ export type LabEvent =
   | { type: 'vrrp'; node: string; service: string; instance: string; state: string; at_ms: number }
   /** A node gained (held) or lost an address: a VIP or floating IP moving. */
   | { type: 'address'; node: string; address: string; dev: string; held: boolean; at_ms: number }
+  /** A daemon's own log line worth telling (haproxy's "Server ... is DOWN"). */
+  | { type: 'log'; source: string; message: string; at_ms: number }
   /** A NAT rule counted its first packet. */
   | { type: 'nat'; router: string; rule: string; label: string; at_ms: number }
   /** Something went wrong that lablb carried on past (a teardown step that failed). */
@@ -41,6 +43,8 @@ export function eventText(e: LabEvent): string | undefined {
       return e.held ? `${e.node} now holds ${e.address} on ${e.dev}` : `${e.node} no longer holds ${e.address}`;
     case 'nat':
       return `${e.router}: first packet on ${e.label}`;
+    case 'log':
+      return `${e.source} says: ${e.message}`;
     case 'problem':
     case 'note':
       return e.message;

@@ -1,5 +1,5 @@
 // Reporters turn events into output: readable lines for a person or a log, JSON lines for machines.
-import type { LabEvent } from './events.js';
+import { eventText, type LabEvent } from './events.js';
 
 export interface Reporter {
   event(e: LabEvent): void;
@@ -33,6 +33,15 @@ export function lineReporter(write: Write, color = useColor(process.stdout)): Re
           return;
         case 'note':
           write(e.message);
+          return;
+        case 'vrrp':
+        case 'address':
+        case 'nat':
+        case 'problem':
+          write(`    ${eventText(e)}`);
+          return;
+        case 'log':
+          write(dim(`    ${eventText(e)}`));
           return;
         case 'step':
           write(dim(`  step ${e.index}/${e.total}: ${e.name} (${e.kind})`));

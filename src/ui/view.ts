@@ -130,6 +130,8 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
       return addEvent(view, eventText(e)!, e.state === 'MASTER' ? 'good' : e.state === 'FAULT' ? 'bad' : 'info');
     case 'problem':
       return addEvent(view, e.message, 'bad');
+    case 'log':
+      return addEvent(view, eventText(e)!, /is DOWN|no server available/.test(e.message) ? 'bad' : /is UP/.test(e.message) ? 'good' : 'info');
     case 'address':
     case 'nat':
     case 'note':

@@ -1,9 +1,10 @@
 // The flagship lab for real, as root: real namespaces, OVS, haproxy, iptables and HTTP.
 // Each test asserts the host is exactly as it found it afterwards.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import t from 'tap';
-import { lablb } from '../helpers.js';
+import { lablb, ROOT } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
 const skip = realHostSkip(t, 'haproxy', 'iptables-restore');
@@ -35,6 +36,10 @@ t.test('run floating-ip-lb --json: every check holds, then the host is as found'
   // Members were seen going DOWN and back UP while it ran.
   const member = events.filter((e) => e.type === 'member' && e.member === 'vm2').map((e) => e.status);
   t.ok(member.includes('DOWN') && member.includes('UP'), `vm2 went ${member.join(' -> ')}`);
+  // haproxy's own lines, from its log ring, in the same stream.
+  const said = events.filter((e) => e.type === 'log' && e.source === 'qlbaas-01/lb').map((e) => e.message);
+  t.ok(said.some((m) => /^Server 3b9d8ebd-\S+\/944ff4a0-4070-40e4-8189-20f385755113 is DOWN, reason: Layer4/.test(m)), 'haproxy says the server is DOWN');
+  t.ok(said.some((m) => /^Server \S+\/944ff4a0-\S+ is UP/.test(m)), 'and UP again');
 
   t.same(await settledHostState(before), before, 'host as found');
   t.notOk(existsSync('/run/lablb/floating-ip-lb'));
@@ -88,4 +93,46 @@ t.test('up refuses a namespace it did not create, and leaves it alone', { skip }
   t.same(hostState(), before, 'nothing created, the foreign namespace still there');
   t.ok(existsSync('/run/netns/qrouter01'));
   t.notOk(existsSync('/run/lablb/floating-ip-lb'));
+});
+
+t.test('in `lablb shell`, the article\'s section 8 commands work as typed', { skip }, async (t) => {
+  const before = hostState();
+  t.equal(lablb('up', 'floating-ip-lb').code, 0);
+  t.teardown(() => void lablb('down', 'floating-ip-lb'));
+  // Typed into the interactive shell, one line each, as a person would.
+  const typed = [
+    'ovs-vsctl show',
+    'ovs-ofctl dump-flows br-int',
+    'ip link set dev eth3 up && ip link set dev br-ex up && echo links-up',
+    'ip netns exec qlbaas-01 ip addr show tap04',
+    'ip netns exec qlbaas-01 route -n',
+    'ip netns exec qlbaas-01 arping -U -I tap04 -c 1 10.0.0.100; echo arping-exit=$?',
+    'ip netns exec qlbaas-01 wget -qO- http://10.0.0.100',
+    'ip netns exec qrouter01 iptables -t nat -S',
+    'ip netns exec ext curl -s http://10.255.253.100/',
+    'ip netns exec qlbaas-01 arp -n',
+    'echo "OVS_RUNDIR=$OVS_RUNDIR"',
+  ];
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)));
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'lablb.js'), 'shell', 'floating-ip-lb'], { input: `${typed.join('\n')}\n`, encoding: 'utf8', env, timeout: 60_000 });
+  t.equal(r.status, 0, r.stderr);
+  const out = r.stdout;
+  t.match(out, /Bridge br-int[\s\S]*Port tap04\s+tag: 1\s+Interface tap04\s+type: internal/, 'ovs-vsctl show: tap04 on br-int, tag 1');
+  t.match(out, /Bridge br-ex[\s\S]*Port eth3\b/, 'eth3 plugged into br-ex, as the article plugs it');
+  t.match(out, /priority=0 actions=NORMAL/, 'ovs-ofctl dump-flows br-int');
+  t.match(out, /links-up/);
+  t.match(out, /inet 10\.0\.0\.100\/24 brd 10\.0\.0\.255 scope global tap04/);
+  t.match(out, /link\/ether fa:16:3e:f4:8f:ae/);
+  t.match(out, /0\.0\.0\.0\s+10\.0\.0\.1\s+0\.0\.0\.0\s+UG/, 'route -n: the default gateway 10.0.0.1');
+  t.match(out, /Sent 1 probes \(1 broadcast\(s\)\)\s+Received 0 response\(s\)\s+arping-exit=0/, 'arping -U -I as the article types it');
+  t.match(out, /server_8[12]\n/, 'wget through the VIP');
+  t.match(out, /-A neutron-l3-agent-PREROUTING -d 10\.255\.253\.100\/32 -j DNAT --to-destination 10\.0\.0\.100/);
+  t.match(out, /10\.0\.0\.8[12]\s+ether\s+[0-9a-f:]{17}\s+C\s+tap04/, 'arp -n: the members learned');
+  t.match(out, /OVS_RUNDIR=\/run\/lablb\/floating-ip-lb\/ovs/);
+  t.match(r.stderr, /\[lablb floating-ip-lb\] /, 'the prompt names the lab');
+  const one = lablb('shell', 'floating-ip-lb', '--', 'ovs-vsctl', 'list-br');
+  t.equal(one.out, 'br-ex\nbr-int\n', 'shell -- CMD runs just that');
+  t.equal(lablb('shell', 'floating-ip-lb', '--', 'false').code, 1, 'and passes its exit code through');
+  t.equal(lablb('down', 'floating-ip-lb').code, 0);
+  t.same(await settledHostState(before), before, 'host as found');
 });

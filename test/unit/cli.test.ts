@@ -23,8 +23,8 @@ function lablb(args: string[], opts: { asNobody?: boolean } = {}) {
 t.test('help', async (t) => {
   const r = lablb(['--help']);
   t.equal(r.code, 0);
-  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'watch', 'exec', 'down', 'clean', 'doctor']) t.match(r.out, new RegExp(`\\n  ${verb} `));
-  for (const verb of ['up', 'run', 'exec', 'down', 'clean', 'status', 'list', 'validate', 'watch', 'doctor']) {
+  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'watch', 'exec', 'shell', 'down', 'clean', 'doctor']) t.match(r.out, new RegExp(`\\n  ${verb} `));
+  for (const verb of ['up', 'run', 'exec', 'shell', 'down', 'clean', 'status', 'list', 'validate', 'watch', 'doctor']) {
     const h = lablb([verb, '--help']);
     t.equal(h.code, 0, `${verb} --help`);
     t.match(h.out, new RegExp(`^Usage: (sudo )?lablb ${verb}`));
@@ -35,7 +35,7 @@ t.test('help', async (t) => {
 t.test('unknown command and option', async (t) => {
   const r = lablb(['frob']);
   t.equal(r.code, 2);
-  t.equal(r.err, 'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, down, doctor, clean\n');
+  t.equal(r.err, 'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, shell, down, doctor, clean\n');
   const o = lablb(['list', '--frob']);
   t.equal(o.code, 2);
   t.match(o.err, /^lablb: Unknown option '--frob'/);

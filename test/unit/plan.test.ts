@@ -33,7 +33,7 @@ t.test('all bridges and ports in one ovs-vsctl transaction', async (t) => {
   const text = lines(vsctl)[0];
   t.match(text, /add-port br-int tap04 tag=1 -- set interface tap04 type=internal/);
   t.match(text, /add-port br-ex qg01 -- set interface qg01 type=internal/);
-  t.match(text, /add-port br-ex ext-eth3( |$)/);
+  t.match(text, /add-port br-ex eth3( |$)/, 'the article plugs eth3 into br-ex');
   t.match(text, /datapath_type=netdev/);
 });
 
@@ -45,12 +45,18 @@ t.test('daemons carry their token and are journaled', async (t) => {
     'floating-ip-lb/lablb-floating-ip-lb/ovs-vswitchd',
     'floating-ip-lb/vm1/web',
     'floating-ip-lb/vm2/web',
+    'floating-ip-lb/qlbaas-01/lb/arping',
     'floating-ip-lb/qlbaas-01/lb',
     'floating-ip-lb/ext/whoami',
   ]);
   for (const op of daemons) {
-    if (op.kind === 'run' || op.kind === 'daemon') t.match(op.env?.LABLB_TOKEN, /^floating-ip-lb\//);
+    if (op.kind === 'run' || op.kind === 'daemon' || op.kind === 'spawn') t.match(op.env?.LABLB_TOKEN, /^floating-ip-lb\//);
   }
+});
+
+t.test('the VIP port is announced by gratuitous ARP, as Neutron and the article do, in the background', async (t) => {
+  const arping = allOps(netdev).filter((op) => op.kind === 'spawn');
+  t.same(lines(arping), ['ip netns exec qlbaas-01 arping -U -I tap04 -c 3 10.0.0.100 >>/run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.arping.log 2>&1 &'].map((l) => `LABLB_TOKEN=floating-ip-lb/qlbaas-01/lb/arping ${l}`));
 });
 
 t.test('each task waits for exactly what it needs', async (t) => {

@@ -4,7 +4,7 @@ import { loadFixtureLab } from '../../../test/helpers.js';
 import type { Lab, LabService } from '../../model.js';
 import { emptyFacts } from '../../observe/facts.js';
 import type { HaproxySpec } from './haproxy.js';
-import { haproxy } from './haproxy.js';
+import { haproxy, haproxyLogMessage } from './haproxy.js';
 import { renderHaproxyConf } from './render.js';
 import { parseShowStat } from './stats.js';
 
@@ -21,9 +21,17 @@ t.test('haproxy.conf has the shape of seed 001 and Neutron LBaaS v2', async (t) 
     group haproxy
     maxconn 100
     pidfile /run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.pid
+    log ring@lablog local0
     stats socket /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy_stats.sock mode 0600 level user
+    stats socket /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy_events.sock mode 0600 level operator
+
+ring lablog
+    format rfc3164
+    maxlen 1024
+    size 65536
 
 defaults
+    log global
     retries 3
     option redispatch
     timeout connect 5000
@@ -31,7 +39,7 @@ defaults
     timeout server 50000
 
 frontend 0c32d37d-f84a-4309-9e01-72d9f0bac69e
-    option httplog
+    option tcplog
     bind 10.0.0.100:80
     mode http
     default_backend 3b9d8ebd-9eea-4925-b14e-593a6111ff33
@@ -55,7 +63,7 @@ t.test('an HTTP health monitor adds httpchk; TCP listeners use tcp mode', async 
   t.match(http, /option httpchk GET \/health\n    http-check expect rstatus 200/);
   t.match(http, /balance source/);
   const tcp = renderHaproxyConf({ ...lb, spec: { ...lb.spec, listener: { ...lb.spec.listener, protocol: 'TCP' } } });
-  t.match(tcp, /option tcplog/);
+  t.match(tcp, /option tcplog/, 'tcplog for both, as both LBaaS generations write it');
   t.match(tcp, /mode tcp/);
   t.notMatch(tcp, /forwardfor/);
 });
@@ -105,4 +113,32 @@ t.test('its observer reads the stats socket and tells each member change as a ty
   status = 'DOWN';
   await observer.poll();
   t.same(events, [{ type: 'member', loadbalancer: 'qlbaas-01/lb', member: 'vm2', status: 'DOWN', at_ms: 42 }]);
+});
+
+t.test('haproxy\'s own log: server state changes are told, per-request lines are not', async (t) => {
+  t.equal(
+    haproxyLogMessage('<129>Nov 23 21:11:51 localhost haproxy[20318]: Server be/s1 is DOWN, reason: Layer4 connection problem, info: "Connection refused"'),
+    'Server be/s1 is DOWN, reason: Layer4 connection problem, info: "Connection refused"',
+  );
+  t.equal(haproxyLogMessage('<128>Nov  3 01:02:03 localhost haproxy[7]: backend be has no server available!'), 'backend be has no server available!');
+  t.equal(haproxyLogMessage('<134>Nov 23 21:11:52 localhost haproxy[20318]: 10.255.253.1:40000 [23/Nov/2026:21:11:52.100] fe be/s1 1/0/2 120 -- 1/1/0/0/0 0/0'), undefined);
+});
+
+t.test('the observer follows haproxy\'s log ring and emits its lines as typed events', async (t) => {
+  const { fakeHost } = await import('../../../test/fake-host.js');
+  const lb = haproxyOf(lab);
+  const host = fakeHost({
+    sockets: { [lb.spec.statsSocket]: '' },
+    streams: { [lb.spec.eventsSocket]: ['<129>Nov 23 21:11:51 localhost haproxy[1]: Server p/m2 is DOWN, reason: Layer4 timeout'] },
+  });
+  host.files.set(lb.spec.eventsSocket, '');
+  const events: unknown[] = [];
+  const observer = haproxy.observer!([lb], { lab, host, facts: emptyFacts(), emit: (e) => events.push(e), since: () => 9 });
+  await observer.poll();
+  await observer.poll();
+  await new Promise((r) => setTimeout(r, 5));
+  t.same(events, [{ type: 'log', source: 'qlbaas-01/lb', message: 'Server p/m2 is DOWN, reason: Layer4 timeout', at_ms: 9 }]);
+  t.equal(host.log.filter((l) => l.startsWith('stream /')).length, 1, 'one stream, kept open');
+  observer.close!();
+  t.match(host.log.at(-1), /^stream stop /);
 });

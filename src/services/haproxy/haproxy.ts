@@ -1,13 +1,16 @@
 // An LBaaS load balancer: haproxy in the qlbaas namespace with a stats socket, configured as
 // Neutron's haproxy namespace driver does; its members' state is read from the socket.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigId, Ipv4, Name, NsName, UnixName } from '../../kinds/fields.js';
 import { serviceKind, type Row } from '../../kinds/service-kind.js';
+import type { LabService } from '../../model.js';
 import type { MemberFact } from '../../observe/facts.js';
+import type { PipedChild } from '../../host.js';
+import type { Op } from '../../plan/ops.js';
 import { netns } from '../../runtime/netns.js';
 import { TOKEN_VAR } from '../../token.js';
-import { renderHaproxyConf } from './render.js';
+import { LOG_RING, renderHaproxyConf } from './render.js';
 import { parseShowStat } from './stats.js';
 
 export interface HaproxyMember {
@@ -20,6 +23,11 @@ export interface HaproxyMember {
 
 export interface HaproxySpec {
   config: string;
+  /** A second socket, operator level, from which lablb reads haproxy's log ring. */
+  eventsSocket: string;
+  /** The port holding the VIP, announced by gratuitous ARP as Neutron does once it is plugged;
+   *  none when the VIP is one a VRRP daemon moves (it announces it itself). */
+  vipDevice?: string;
   statsSocket: string;
   user: string;
   group: string;
@@ -72,6 +80,25 @@ const Block = z.strictObject({
   }).describe('The pool: haproxy\'s backend'),
 }).describe('An LBaaS load balancer: haproxy with a stats socket, configured as Neutron\'s haproxy driver does');
 
+/** The lines of haproxy's log worth telling (a server changing state, a backend with none
+ *  left), without the syslog header; undefined for the rest (one line per request). */
+export function haproxyLogMessage(line: string): string | undefined {
+  const message = line.replace(/^<\d+>\w{3} +\d+ [\d:]+ \S+ haproxy\[\d+\]: /, '');
+  return /^(Server \S+ is (UP|DOWN)|backend \S+ has no server available)/.test(message) ? message.trim() : undefined;
+}
+
+/** `arping -U -I tap04 -c 3 10.0.0.100`, in the background: it takes two seconds. */
+function gratuitousArp(s: LabService<HaproxySpec>, dev: string): Op {
+  const token = `${s.token}/arping`;
+  return {
+    kind: 'spawn',
+    argv: netns.exec(s.node, ['arping', '-U', '-I', dev, '-c', '3', s.spec.listener.address]),
+    env: { [TOKEN_VAR]: token },
+    logfile: join(dirname(s.pidfile), `${s.name}.arping.log`),
+    creates: [{ kind: 'process', name: `${s.node}/${s.name}/arping`, token }],
+  };
+}
+
 const statusTone = (status: string) => (status.startsWith('DOWN') ? 'bad' : status === 'UP' ? 'good' : 'warn');
 
 export const haproxy = serviceKind<HaproxySpec, z.infer<typeof Block>>({
@@ -85,7 +112,11 @@ pool:
   health_monitor: { delay: 1, timeout: 5, max_retries: 3 }
   members:
     - { id: member-1, node: vm1, address: 10.0.0.81, protocol_port: 80 }`,
-  tools: [{ command: 'haproxy', pkg: 'haproxy', versionArgs: ['-v'], why: 'load balancers' }],
+  tools: [
+    { command: 'haproxy', pkg: 'haproxy', versionArgs: ['-v'], why: 'load balancers' },
+    // iputils' arping: the article's and Neutron's `arping -U -I <dev>` (the other Debian arping takes -i).
+    { command: 'arping', pkg: 'iputils-arping', versionArgs: ['-V'], why: 'gratuitous ARP for a load balancer\'s VIP, as Neutron sends' },
+  ],
 
   resolve(b, ctx) {
     b.pool.members.forEach((m, mi) => {
@@ -100,7 +131,9 @@ pool:
     return {
       // Neutron's LBaaS v2 layout: haproxy.conf and haproxy_stats.sock beside the pid file.
       config: join(ctx.node.dir, 'haproxy.conf'),
+      vipDevice: ctx.node.ports.find((p) => p.address === b.listener.address)?.name,
       statsSocket: join(ctx.node.dir, 'haproxy_stats.sock'),
+      eventsSocket: join(ctx.node.dir, 'haproxy_events.sock'),
       user: b.user,
       group: b.group,
       listener: { id: b.listener.id, address: b.listener.address, port: b.listener.protocol_port, protocol: b.listener.protocol, connectionLimit: b.listener.connection_limit },
@@ -118,6 +151,7 @@ pool:
 
   describe: (s) => `haproxy on ${s.spec.listener.address}:${s.spec.listener.port} over ${s.spec.pool.members.map((m) => m.node).join(', ')}`,
   start: (s) => [
+    ...(s.spec.vipDevice ? [gratuitousArp(s, s.spec.vipDevice)] : []),
     { kind: 'write', path: s.spec.config, content: renderHaproxyConf(s) },
     {
       kind: 'run',
@@ -129,10 +163,29 @@ pool:
   ],
 
   observer(services, ctx) {
+    const streams = new Map<string, PipedChild>();
+    // haproxy's own log lines, streamed from its log ring as they come.
+    const follow = (lb: LabService<HaproxySpec>) => {
+      if (streams.has(lb.name + lb.node) || !ctx.host.exists(lb.spec.eventsSocket)) return;
+      const first = !streams.size;
+      const stream = ctx.host.unixStream(lb.spec.eventsSocket, `show events ${LOG_RING} -w${first ? '' : ' -n'}\n`);
+      streams.set(lb.name + lb.node, stream);
+      stream.onLine((line) => {
+        const message = haproxyLogMessage(line);
+        if (message) ctx.emit({ type: 'log', source: `${lb.node}/${lb.name}`, message, at_ms: ctx.since() });
+      });
+      // haproxy restarted: follow the new one from its end.
+      stream.onExit(() => streams.delete(lb.name + lb.node));
+    };
     return {
       id: 'members',
       everyMs: 100,
+      close: () => {
+        for (const s of streams.values()) s.stop();
+        streams.clear();
+      },
       async poll() {
+        services.forEach(follow);
         await Promise.all(services.map(async (lb) => {
           let rows;
           try {

@@ -1,5 +1,11 @@
 // haproxy.conf in the shape of Neutron LBaaS v2's namespace driver and seed 001's file:
-// frontend named after the listener, backend after the pool, servers after the members.
+// frontend named after the listener, backend after the pool, servers after the members,
+// option tcplog (both LBaaS generations use it, for HTTP too). Where Neutron logs to
+// /dev/log, the lab logs to a ring buffer its own socket serves, so haproxy's own lines
+// ("Server ... is DOWN") reach lablb's event log without touching the host's syslog.
+
+/** The ring haproxy logs into; lablb reads it with `show events`. */
+export const LOG_RING = 'lablog';
 import type { LabService } from '../../model.js';
 import type { HaproxySpec } from './haproxy.js';
 
@@ -19,10 +25,19 @@ export function renderHaproxyConf(lb: LabService<HaproxySpec>): string {
     `    group ${lb.spec.group}`,
     `    maxconn ${listener.connectionLimit}`,
     `    pidfile ${lb.pidfile}`,
-    // As Neutron: level user (reads only); mode 0600: no other local user can drive it.
+    `    log ring@${LOG_RING} local0`,
+    // As Neutron: level user (reads only); mode 0600 in a root-only dir: no other local user
+    // can reach it. lablb reads the log ring on a second socket (show events needs operator).
     `    stats socket ${lb.spec.statsSocket} mode 0600 level user`,
+    `    stats socket ${lb.spec.eventsSocket} mode 0600 level operator`,
+    '',
+    `ring ${LOG_RING}`,
+    '    format rfc3164',
+    '    maxlen 1024',
+    '    size 65536',
     '',
     'defaults',
+    '    log global',
     '    retries 3',
     '    option redispatch',
     '    timeout connect 5000',
@@ -30,7 +45,7 @@ export function renderHaproxyConf(lb: LabService<HaproxySpec>): string {
     '    timeout server 50000',
     '',
     `frontend ${listener.id}`,
-    `    option ${mode === 'http' ? 'httplog' : 'tcplog'}`,
+    '    option tcplog',
     `    bind ${listener.address}:${listener.port}`,
     `    mode ${mode}`,
     `    default_backend ${pool.id}`,

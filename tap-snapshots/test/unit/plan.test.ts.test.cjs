@@ -41,17 +41,17 @@ link add tapvm1 type veth peer name eth0 netns vm1
 link set tapvm1 up
 link add tapvm2 type veth peer name eth0 netns vm2
 link set tapvm2 up
-link add ext-eth3 type veth peer name eth3 netns ext
-link set ext-eth3 up
+link add eth3 type veth peer name eth3 netns ext
+link set eth3 up
 EOF
 
 # 6. [offload] TX checksum offload off on the switch's veth ends (after: veths)
 ip netns exec lablb-floating-ip-lb ethtool -K tapvm1 tx off
 ip netns exec lablb-floating-ip-lb ethtool -K tapvm2 tx off
-ip netns exec lablb-floating-ip-lb ethtool -K ext-eth3 tx off
+ip netns exec lablb-floating-ip-lb ethtool -K eth3 tx off
 
 # 7. [bridges] Bridges and ports: one ovs-vsctl transaction (after: switch, veths)
-ovs-vsctl --db=unix:/run/lablb/floating-ip-lb/ovs/db.sock -- init -- --may-exist add-br br-int -- set bridge br-int datapath_type=netdev -- --may-exist add-br br-ex -- set bridge br-ex datapath_type=netdev -- --may-exist add-port br-int tapvm1 tag=1 -- --may-exist add-port br-int tapvm2 tag=1 -- --may-exist add-port br-int tap04 tag=1 -- set interface tap04 type=internal -- --may-exist add-port br-int qr01 tag=1 -- set interface qr01 type=internal -- --may-exist add-port br-ex qg01 -- set interface qg01 type=internal -- --may-exist add-port br-ex ext-eth3
+ovs-vsctl --db=unix:/run/lablb/floating-ip-lb/ovs/db.sock -- init -- --may-exist add-br br-int -- set bridge br-int datapath_type=netdev -- --may-exist add-br br-ex -- set bridge br-ex datapath_type=netdev -- --may-exist add-port br-int tapvm1 tag=1 -- --may-exist add-port br-int tapvm2 tag=1 -- --may-exist add-port br-int tap04 tag=1 -- set interface tap04 type=internal -- --may-exist add-port br-int qr01 tag=1 -- set interface qr01 type=internal -- --may-exist add-port br-ex qg01 -- set interface qg01 type=internal -- --may-exist add-port br-ex eth3
 
 # 8. [move:tap04] Move OVS internal port tap04 into qlbaas-01 (after: bridges)
 ip -n lablb-floating-ip-lb link set tap04 netns qlbaas-01
@@ -168,6 +168,7 @@ LABLB_TOKEN=floating-ip-lb/vm2/web ip netns exec vm2 node <lablb>/dist/src/agent
 until [ -e /run/lablb/floating-ip-lb/nodes/vm2/web.pid ]; do sleep 0.01; done
 
 # 23. [service:qlbaas-01/lb] qlbaas-01: haproxy on 10.0.0.100:80 over vm1, vm2 (after: node:qlbaas-01, service:vm1/web, service:vm2/web)
+LABLB_TOKEN=floating-ip-lb/qlbaas-01/lb/arping ip netns exec qlbaas-01 arping -U -I tap04 -c 3 10.0.0.100 >>/run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.arping.log 2>&1 &
 cat > /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy.conf <<'EOF'
 global
     daemon
@@ -175,9 +176,17 @@ global
     group haproxy
     maxconn 100
     pidfile /run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.pid
+    log ring@lablog local0
     stats socket /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy_stats.sock mode 0600 level user
+    stats socket /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy_events.sock mode 0600 level operator
+
+ring lablog
+    format rfc3164
+    maxlen 1024
+    size 65536
 
 defaults
+    log global
     retries 3
     option redispatch
     timeout connect 5000
@@ -185,7 +194,7 @@ defaults
     timeout server 50000
 
 frontend 0c32d37d-f84a-4309-9e01-72d9f0bac69e
-    option httplog
+    option tcplog
     bind 10.0.0.100:80
     mode http
     default_backend 3b9d8ebd-9eea-4925-b14e-593a6111ff33

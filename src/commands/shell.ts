@@ -1,0 +1,34 @@
+// `lablb shell <lab> [-- CMD...]`: a shell in which the article's commands work as typed. It
+// runs in the lab's switch namespace, where the bridges (br-int, br-ex) and the ports plugged
+// into them (eth3, tapvm1, ...) are, with OVS_RUNDIR set so bare `ovs-vsctl show` and
+// `ovs-ofctl dump-flows br-int` reach the lab's own Open vSwitch; `ip netns exec qrouter01 ...`
+// reaches the nodes as in the article.
+import { requireRoot } from '../engine/preflight.js';
+import { UserError } from '../errors.js';
+import { ovsEnv } from '../plan/plan.js';
+import { netns } from '../runtime/netns.js';
+import { labByName, labsOnHost } from './common.js';
+import type { CommandContext } from './context.js';
+
+export async function shell(name: string | undefined, argv: string[], ctx: CommandContext): Promise<number> {
+  requireRoot(ctx.host, 'shell');
+  const labs = labsOnHost();
+  const target = name ?? (labs.length === 1 ? labs[0].name : undefined);
+  if (!target) {
+    throw new UserError(labs.length ? 'which lab? several are up' : 'no lab is up', labs.length ? `labs: ${labs.map((l) => l.name).join(', ')}` : 'start one with: sudo lablb up floating-ip-lb');
+  }
+  const lab = labByName(target)?.record?.lab;
+  if (!lab) throw new UserError(`no lab named ${target} on this host`, 'see: sudo lablb status');
+  const env = {
+    ...ovsEnv(lab),
+    LABLB_LAB: lab.name,
+    // bash without rc files keeps this prompt; it names the lab so nobody mistakes the host for it.
+    PS1: `[lablb ${lab.name}] \\w# `,
+  };
+  const command = argv.length ? argv : ['bash', '--norc', '--noprofile', '-i'];
+  if (!argv.length && !ctx.json) {
+    ctx.err(`lablb: a shell in lab ${lab.name}'s switch namespace (${lab.switch.namespace}); ovs-vsctl and ovs-ofctl reach its Open vSwitch,`);
+    ctx.err(`       ip netns exec <node> ... reaches its nodes (${lab.nodes.map((n) => n.name).join(', ')}). exit leaves it; the lab stays up.`);
+  }
+  return ctx.host.runAttached(netns.exec(lab.switch.namespace, command), env);
+}
