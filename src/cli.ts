@@ -24,7 +24,8 @@ Commands:
   doctor [--fix]             the host commands lablb needs, found or missing; --fix installs them
 
 A scenario is a name under scenarios/ (e.g. floating-ip-lb) or a path to a .yaml file.
-A lab is named after its scenario unless --name says otherwise.
+A lab is named after its scenario unless --name says otherwise. A scenario's parameters
+(lablb list shows them) take --set name=value, e.g. --set health_monitor.delay=5.
 
 Global options:
   --json     one JSON object per line instead of text
@@ -37,9 +38,9 @@ Exit codes: 0 done (every check held), 1 a check failed, 2 lablb could not run.`
 
 const HELP: Record<string, string> = {
   list: `Usage: lablb list [--json]\n\nLists the scenarios under scenarios/ with their titles.`,
-  validate: `Usage: lablb validate <scenario>\n\nChecks a scenario file and prints every problem with file, line and column.\nNeeds no root and touches nothing on the host. Exit 0 when valid, 2 when not.`,
-  up: `Usage: sudo lablb up <scenario> [--name LAB] [--explain] [--json]\n\nBuilds the lab and leaves it running: namespaces, a private Open vSwitch, ports,\naddresses, iptables, daemons. Everything it creates is journaled under /run/lablb/<lab>/.\n\n  --name LAB   name the lab (default: the scenario's name)\n  --explain    print every command 'up' would run, in order, and exit; touches nothing\n               and needs no root`,
-  run: `Usage: sudo lablb run <scenario> [--name LAB] [--json] [--no-tui]\n\nBuilds the lab, runs the scenario's experiment while a prober sends traffic for the\nwhole run, reports each check with its measured figures, and tears the lab down\n(also on Ctrl-C or q). Exit 0 when every check holds, 1 when one fails.\n\nOn a terminal it shows a live screen: topology, load balancer members, NAT counters,\ntraffic, the experiment's steps and events (? for keys). Elsewhere, with --no-tui or\nwith CI set, it prints plain lines.\n\n  --json       one JSON event per line, ending with a summary line`,
+  validate: `Usage: lablb validate <scenario> [--set NAME=VALUE ...]\n\nChecks a scenario file and prints every problem with file, line and column.\nNeeds no root and touches nothing on the host. Exit 0 when valid, 2 when not.`,
+  up: `Usage: sudo lablb up <scenario> [--name LAB] [--set NAME=VALUE ...] [--explain] [--json]\n\nBuilds the lab and leaves it running: namespaces, a private Open vSwitch, ports,\naddresses, iptables, daemons. Everything it creates is journaled under /run/lablb/<lab>/.\n\n  --name LAB   name the lab (default: the scenario's name)\n  --set N=V    override a scenario parameter (lablb list shows them); may repeat\n  --explain    print every command 'up' would run, in order, and exit; touches nothing\n               and needs no root`,
+  run: `Usage: sudo lablb run <scenario> [--name LAB] [--set NAME=VALUE ...] [--json] [--no-tui]\n\nBuilds the lab, runs the scenario's experiment while a prober sends traffic for the\nwhole run, reports each check with its measured figures, and tears the lab down\n(also on Ctrl-C or q). Exit 0 when every check holds, 1 when one fails.\n\nOn a terminal it shows a live screen: topology, load balancer members, NAT counters,\ntraffic, the experiment's steps and events (? for keys). Elsewhere, with --no-tui or\nwith CI set, it prints plain lines.\n\n  --set N=V    override a scenario parameter, e.g. --set health_monitor.delay=5 for the\n               article's own 5 s checks (lablb list shows each scenario's parameters)\n  --json       one JSON event per line, ending with a summary line`,
   watch: `Usage: sudo lablb watch [lab] [--probe]   (or: sudo lablb status --watch [lab])\n\nThe live screen of a lab brought up with 'up', without an experiment: topology,\nmembers, NAT counters, addresses, events. q quits and leaves the lab up.\n\n  --probe      also run the scenario's prober while the screen is open, and show its\n               traffic (it stops when the screen closes)`,
   status: `Usage: lablb status [lab] [--json] [--watch]\n\nShows every lab on this host (or one), whether it is building, up or left over by a\ncrash, its namespaces and processes: what 'clean' would remove.\n\n  --watch      the live screen instead (see 'lablb watch --help')`,
   exec: `Usage: sudo lablb exec <node> [--lab LAB] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n\n  --lab LAB    which lab, when several are up`,
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
         fix: { type: 'boolean', default: false },
         watch: { type: 'boolean', default: false },
         probe: { type: 'boolean', default: false },
+        set: { type: 'string', multiple: true, default: [] },
       },
     });
   } catch (e) {
@@ -124,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     out,
     err,
     json: values.json,
+    sets: values.set,
     debug,
     reporter: values.json ? jsonReporter(write) : lineReporter(write),
     signal: controller.signal,

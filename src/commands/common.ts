@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { Journal, labDir, listLabDirs, stateRoot, type LabRecord } from '../engine/journal.js';
 import type { Lab } from '../model.js';
 import { loadScenarioFile } from '../scenario/load.js';
+import { parseSets } from '../scenario/parameters.js';
 import { resolveLab } from '../scenario/resolve.js';
 import { nearest } from '../scenario/suggest.js';
 
@@ -32,11 +33,11 @@ export function scenarioPath(arg: string): string {
   );
 }
 
-export function loadLab(arg: string, name?: string): Lab {
+export function loadLab(arg: string, name?: string, sets: string[] = []): Lab {
   if (name !== undefined && !/^[a-z0-9][a-z0-9-]{0,39}$/.test(name)) {
     throw new UserError(`--name ${JSON.stringify(name)}: a lab name is lowercase letters, digits and "-", up to 40`);
   }
-  return resolveLab(loadScenarioFile(scenarioPath(arg)), { stateRoot: stateRoot(), name });
+  return resolveLab(loadScenarioFile(scenarioPath(arg), parseSets(sets)), { stateRoot: stateRoot(), name });
 }
 
 export interface LabOnHost {

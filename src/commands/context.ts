@@ -9,6 +9,8 @@ export interface CommandContext {
   err: (line: string) => void;
   reporter: Reporter;
   json: boolean;
+  /** --set name=value, as typed: scenario parameters to override. */
+  sets: string[];
   debug: boolean;
   /** Aborted on Ctrl-C, SIGTERM, or q on the live screen. */
   signal: AbortSignal;

@@ -9,18 +9,25 @@ export function list(ctx: CommandContext): number {
   const rows = names.map((name) => {
     try {
       const s = loadScenarioFile(scenarioPath(name)).scenario;
-      return { name, title: s.title ?? '', source: s.source ?? '' };
+      const parameters = Object.entries(s.parameters ?? {}).map(([p, d]) => ({ name: p, default: d.default, description: d.description ?? '' }));
+      return { name, title: s.title ?? '', source: s.source ?? '', parameters };
     } catch {
-      return { name, title: '(does not validate: lablb validate ' + name + ')', source: '' };
+      return { name, title: '(does not validate: lablb validate ' + name + ')', source: '', parameters: [] };
     }
   });
-  if (ctx.json) ctx.out(JSON.stringify({ type: 'scenarios', scenarios: rows }));
-  else for (const r of rows) ctx.out(`${r.name.padEnd(20)} ${r.title}`);
+  if (ctx.json) {
+    ctx.out(JSON.stringify({ type: 'scenarios', scenarios: rows }));
+    return EXIT_OK;
+  }
+  for (const r of rows) {
+    ctx.out(`${r.name.padEnd(20)} ${r.title}`);
+    for (const p of r.parameters) ctx.out(`${''.padEnd(20)}   --set ${p.name}=${String(p.default)}${p.description ? `   ${p.description}` : ''}`);
+  }
   return EXIT_OK;
 }
 
 export function validate(scenario: string, ctx: CommandContext): number {
-  const lab = loadLab(scenario);
+  const lab = loadLab(scenario, undefined, ctx.sets);
   const steps = lab.experiment?.steps.length ?? 0;
   ctx.out(`${scenarioPath(scenario)}: ok (${lab.nodes.length} nodes, ${lab.networks.length} networks, ${steps} experiment steps)`);
   return EXIT_OK;

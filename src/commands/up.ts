@@ -12,14 +12,14 @@ import type { CommandContext } from './context.js';
 import { frameStats } from './frame-stats.js';
 
 export async function explain(scenario: string, name: string | undefined, ctx: CommandContext): Promise<number> {
-  const lab = loadLab(scenario, name);
+  const lab = loadLab(scenario, name, ctx.sets);
   const datapath = await ctx.host.chooseDatapath(lab.switch.datapath);
   ctx.out(planToShell(buildPlan(lab, { datapath })).trimEnd());
   return EXIT_OK;
 }
 
 export async function up(scenario: string, name: string | undefined, ctx: CommandContext): Promise<number> {
-  const lab = loadLab(scenario, name);
+  const lab = loadLab(scenario, name, ctx.sets);
   requireRoot(ctx.host, 'up');
   const p = await buildLab(lab, ctx.host, ctx.reporter.event, ctx.signal);
   if (!ctx.json) {
@@ -32,7 +32,7 @@ export async function up(scenario: string, name: string | undefined, ctx: Comman
 }
 
 export async function run(scenario: string, name: string | undefined, ctx: CommandContext, tui: boolean): Promise<number> {
-  const lab = loadLab(scenario, name);
+  const lab = loadLab(scenario, name, ctx.sets);
   requireRoot(ctx.host, 'run');
   if (!lab.experiment) throw new UserError(`scenario ${lab.scenario} has no experiment to run`, `bring it up and explore it instead: sudo lablb up ${scenario}`);
   // The live screen is loaded only when used: ink and react are not needed otherwise.

@@ -2,6 +2,10 @@
 // (scenarios/scenario.schema.json), generated from the zod schema so they cannot drift from
 // what `lablb validate` accepts. `npm run docs` writes them; a test fails when they differ.
 import { z } from 'zod';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SCENARIO_DIR } from '../paths.js';
+import { loadScenarioFile } from '../scenario/load.js';
 import { Scenario } from '../scenario/schema.js';
 import { SERVICE_KINDS } from '../services/all.js';
 import { STEP_KINDS } from '../steps/all.js';
@@ -132,6 +136,17 @@ export function renderReference(): string {
           ? `default \`${JSON.stringify(f.default)}\``
           : 'optional';
       out.push(`| \`${field}\` | ${typeText(f, link)} | ${need} | ${f.description ?? ''} |`);
+    }
+  }
+  out.push('', '## The scenarios that come with lablb', '', 'Each with the parameters a run may override (`--set name=value`).', '');
+  for (const file of readdirSync(SCENARIO_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+    const s = loadScenarioFile(join(SCENARIO_DIR, file)).scenario;
+    out.push(`### ${s.name}`, '', `${s.title ?? ''}${s.source ? ` (${s.source})` : ''}.`, '');
+    const params = Object.entries(s.parameters ?? {});
+    if (params.length) {
+      out.push('| parameter | default | meaning |', '|---|---|---|');
+      for (const [name, p] of params) out.push(`| \`${name}\` | \`${JSON.stringify(p.default)}\` | ${p.description ?? ''} |`);
+      out.push('');
     }
   }
   out.push('', '## Waits', '', 'A step\'s `until` lists waits; each is one of these, told apart by its first field.');

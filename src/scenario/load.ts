@@ -5,6 +5,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node a
 import type { z } from 'zod';
 import { ScenarioError, type Problem } from '../errors.js';
 import { Scenario, type ScenarioFile } from './schema.js';
+import { noteSets, substitute, type ParameterValue } from './parameters.js';
 import { keysAt, nearest } from './suggest.js';
 
 /** Larger than any sensible lab; stops a wrong path (a log, an image) early. */
@@ -20,8 +21,8 @@ export interface LoadedScenario extends Located {
   scenario: ScenarioFile;
 }
 
-export function loadScenarioFile(file: string): LoadedScenario {
-  return parseScenario(readScenarioText(file), file);
+export function loadScenarioFile(file: string, sets: Map<string, ParameterValue> = new Map()): LoadedScenario {
+  return parseScenario(readScenarioText(file), file, sets);
 }
 
 function readScenarioText(file: string): string {
@@ -45,7 +46,7 @@ function readScenarioText(file: string): string {
   return text;
 }
 
-export function parseScenario(text: string, file: string): LoadedScenario {
+export function parseScenario(text: string, file: string, sets: Map<string, ParameterValue> = new Map()): LoadedScenario {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {
@@ -66,10 +67,15 @@ export function parseScenario(text: string, file: string): LoadedScenario {
       { file, line: 1, col: 1, path: '', message: 'expected a mapping with name, switch, networks and nodes' },
     ]);
   }
+  // "${name}" values take their parameter's value (its default, or what --set says).
+  const substitution = substitute(data as Record<string, unknown>, sets, file);
   const parsed = Scenario.safeParse(data);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => issueToProblem(issue, data, file, doc.contents, lineCounter));
-    throw new ScenarioError(file, dedupe(problems).sort(byPosition));
+  const located = substitution.problems.map((p) => ({ file, ...at(rangeOf(doc.contents, p.path)), path: formatPath(p.path), message: p.message }));
+  if (!parsed.success || located.length > 0) {
+    // A value left as "${unknown}" is reported once, as an unknown parameter.
+    const problems = (parsed.success ? [] : parsed.error.issues.map((issue) => issueToProblem(issue, data, file, doc.contents, lineCounter)))
+      .filter((p) => !located.some((l) => l.path === p.path));
+    throw new ScenarioError(file, noteSets(dedupe([...located, ...problems]), substitution, sets, formatPath).sort(byPosition));
   }
   return { file, scenario: parsed.data, locate };
 }

@@ -97,6 +97,11 @@ export const Experiment = z.strictObject({
   steps: z.array(Step).min(1),
 }).describe('What `lablb run` does once the lab is up');
 
+const Parameter = z.strictObject({
+  default: z.union([z.number(), z.boolean(), Line(200)]).describe('its value unless `--set name=value` says otherwise'),
+  description: Line().optional().describe('what it changes, for `lablb list` and this reference'),
+}).describe('A parameter: a value the file uses as "${name}" and a run may override');
+
 export const Scenario = z.strictObject({
   name: z.string().regex(LABNAME, { error: 'a lab name: lowercase letters, digits and "-", up to 40' })
     .describe('the scenario\'s name, and the lab\'s unless --name says otherwise'),
@@ -106,6 +111,10 @@ export const Scenario = z.strictObject({
   switch: Switch,
   networks: z.array(Network).min(1),
   nodes: z.array(Node).min(1),
+  parameters: z.record(
+    z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, { error: 'a parameter name: lowercase words joined by "." or "_", e.g. health_monitor.delay' }),
+    Parameter,
+  ).optional().describe('values a run may override with --set name=value; the file uses one as a whole value, "${name}"'),
   experiment: Experiment.optional(),
 }).describe('A scenario file');
 

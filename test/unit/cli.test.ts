@@ -56,8 +56,8 @@ t.test('a bad scenario: every problem, one line each, exit 2, no stack trace', a
     t.equal(r.code, 2, verb);
     t.equal(
       r.err,
-      `${file}:18:11: networks[0].vlan: 0 is out of range; must be >= 1 (a VLAN tag from 1 to 4094)\n` +
-        `${file}:28:65: nodes[0].ports[0].bridge_prot: unknown field "bridge_prot"; did you mean "bridge_port"?\n` +
+      `${file}:25:11: networks[0].vlan: 0 is out of range; must be >= 1 (a VLAN tag from 1 to 4094)\n` +
+        `${file}:35:65: nodes[0].ports[0].bridge_prot: unknown field "bridge_prot"; did you mean "bridge_port"?\n` +
         `lablb: 2 problems in ${file}; nothing was changed on the host\n`,
       verb,
     );
@@ -111,4 +111,20 @@ t.test('the live screen only on a terminal: piped output gets plain lines', asyn
   const r = lablb(['watch', 'floating-ip-lb']);
   t.equal(r.code, 2);
   t.match(r.err, isRoot ? /^lablb: (no lab named floating-ip-lb on this host|no lab is up|watch draws a live screen and needs a terminal)/ : /needs root/);
+});
+
+t.test('--set: parameters listed, overridden, and a wrong name refused before anything runs', async (t) => {
+  t.match(lablb(['list']).out, /--set health_monitor\.delay=1\s+seconds between haproxy's health checks \(the article: 5\)/);
+  const ok = lablb(['up', 'floating-ip-lb', '--explain', '--set', 'health_monitor.delay=5']);
+  t.equal(ok.code, 0, ok.err);
+  t.match(ok.out, /check inter 5s fall 3 rise 2/);
+  const bad = lablb(['validate', 'floating-ip-lb', '--set', 'health_monitor.dealy=5']);
+  t.equal(bad.code, 2);
+  t.match(bad.err, /^lablb: --set health_monitor\.dealy: .* has no parameter named "health_monitor\.dealy"; did you mean "health_monitor\.delay"\?\n  its parameters: /);
+});
+
+t.test('shell needs root and a lab; a second name is refused with how to pass a command', async (t) => {
+  const r = lablb(['shell', 'a', 'b'], { asNobody: true });
+  t.equal(r.code, 2);
+  t.match(r.err, /^lablb: (shell takes one lab name, got: a b|lablb shell needs root)/);
 });
