@@ -1,8 +1,8 @@
 // `lablb shell <lab> [-- CMD...]`: a shell in which the article's commands work as typed. It
 // runs in the lab's switch namespace, where the bridges (br-int, br-ex) and the ports plugged
 // into them (eth3, tapvm1, ...) are, with OVS_RUNDIR set so bare `ovs-vsctl show` and
-// `ovs-ofctl dump-flows br-int` reach the lab's own Open vSwitch; `ip netns exec qrouter01 ...`
-// reaches the nodes as in the article.
+// `ovs-ofctl dump-flows br-int` reach the lab's own Open vSwitch, and the article's `ip netns`
+// commands reach the nodes (they are named namespaces).
 import { requireRoot } from '../engine/preflight.js';
 import { UserError } from '../errors.js';
 import { ovsEnv } from '../plan/plan.js';
@@ -28,7 +28,7 @@ export async function shell(name: string | undefined, argv: string[], ctx: Comma
   const command = argv.length ? argv : ['bash', '--norc', '--noprofile', '-i'];
   if (!argv.length && !ctx.json) {
     ctx.err(`lablb: a shell in lab ${lab.name}'s switch namespace (${lab.switch.namespace}); ovs-vsctl and ovs-ofctl reach its Open vSwitch,`);
-    ctx.err(`       ip netns exec <node> ... reaches its nodes (${lab.nodes.map((n) => n.name).join(', ')}). exit leaves it; the lab stays up.`);
+    ctx.err(`       the article's ip netns commands reach its nodes (${lab.nodes.map((n) => n.name).join(', ')}). exit leaves it; the lab stays up.`);
   }
   return ctx.host.runAttached(netns.exec(lab.switch.namespace, command), env);
 }

@@ -51,7 +51,7 @@ t.test('the scenario parser needs no file', async (t) => {
         return (err as Error).message.split('\n');
       }
     })(),
-    ['inline.yaml:18:11: networks[0].vlan: expected a number, got the text "x"'],
+    ['inline.yaml:25:11: networks[0].vlan: expected a number, got the text "x"'],
   );
 });
 
