@@ -50,6 +50,18 @@ export function labsOnHost(): LabOnHost[] {
   return listLabDirs().map((dir) => ({ name: basename(dir), dir, record: Journal.open(dir).readRecord() }));
 }
 
+/** The lab a verb means: the one named, or the only one up. */
+export function labUp(name: string | undefined): Lab {
+  const labs = labsOnHost();
+  const target = name ?? (labs.length === 1 ? labs[0].name : undefined);
+  if (!target) {
+    throw new UserError(labs.length ? 'which lab? several are up' : 'no lab is up', labs.length ? `labs: ${labs.map((l) => l.name).join(', ')}` : 'start one with: sudo lablb up floating-ip-lb');
+  }
+  const lab = labByName(target)?.record?.lab;
+  if (!lab) throw new UserError(`no lab named ${target} on this host`, 'see: sudo lablb status');
+  return lab;
+}
+
 export function labByName(name: string): LabOnHost | undefined {
   const dir = labDir(name);
   return existsSync(dir) ? { name, dir, record: Journal.open(dir).readRecord() } : undefined;

@@ -4,21 +4,14 @@
 // `ovs-ofctl dump-flows br-int` reach the lab's own Open vSwitch, and the article's `ip netns`
 // commands reach the nodes (they are named namespaces).
 import { requireRoot } from '../engine/preflight.js';
-import { UserError } from '../errors.js';
 import { ovsEnv } from '../plan/plan.js';
 import { netns } from '../runtime/netns.js';
-import { labByName, labsOnHost } from './common.js';
+import { labUp } from './common.js';
 import type { CommandContext } from './context.js';
 
 export async function shell(name: string | undefined, argv: string[], ctx: CommandContext): Promise<number> {
   requireRoot(ctx.host, 'shell');
-  const labs = labsOnHost();
-  const target = name ?? (labs.length === 1 ? labs[0].name : undefined);
-  if (!target) {
-    throw new UserError(labs.length ? 'which lab? several are up' : 'no lab is up', labs.length ? `labs: ${labs.map((l) => l.name).join(', ')}` : 'start one with: sudo lablb up floating-ip-lb');
-  }
-  const lab = labByName(target)?.record?.lab;
-  if (!lab) throw new UserError(`no lab named ${target} on this host`, 'see: sudo lablb status');
+  const lab = labUp(name);
   const env = {
     ...ovsEnv(lab),
     LABLB_LAB: lab.name,

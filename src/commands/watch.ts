@@ -5,7 +5,7 @@ import { requireRoot } from '../engine/preflight.js';
 import { EXIT_OK, UserError } from '../errors.js';
 import { Prober } from '../experiment/prober-client.js';
 import { Observation } from '../observe/hub.js';
-import { labByName, labsOnHost } from './common.js';
+import { labUp } from './common.js';
 import type { CommandContext } from './context.js';
 import { frameStats } from './frame-stats.js';
 
@@ -13,13 +13,7 @@ const PROBE_MAX_SECONDS = 3600;
 
 export async function watch(name: string | undefined, ctx: CommandContext, tui: boolean, probe: boolean): Promise<number> {
   requireRoot(ctx.host, 'watch');
-  const labs = labsOnHost();
-  const target = name ?? (labs.length === 1 ? labs[0].name : undefined);
-  if (!target) {
-    throw new UserError(labs.length ? 'which lab? several are up' : 'no lab is up', labs.length ? `labs: ${labs.map((l) => l.name).join(', ')}` : 'start one with: sudo lablb up floating-ip-lb');
-  }
-  const lab = labByName(target)?.record?.lab;
-  if (!lab) throw new UserError(`no lab named ${target} on this host`, 'see: sudo lablb status');
+  const lab = labUp(name);
   // Everything that can be refused is refused before the screen takes the terminal.
   if (probe && !lab.experiment?.probes.length) throw new UserError(`scenario ${lab.scenario} has no probe to run`, `watch it without --probe: sudo lablb watch ${lab.name}`);
   if (!tui) throw new UserError('watch draws a live screen and needs a terminal', 'for a one-off look: sudo lablb status');
