@@ -1,6 +1,7 @@
 // The real host: every side effect lablb has, behind the HostDriver interface. The command
 // line makes it once and hands it down; nothing else imports drivers/.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { ExternalError } from '../errors.js';
 import type { HostDriver } from '../host.js';
 import { chooseDatapath, isRoot, namespaces, which } from './host-facts.js';
 import { query, run, runAttached, spawnDetached, spawnPiped } from './process.js';
@@ -27,17 +28,29 @@ function readNew(path: string, from: number): { text: string; next: number } {
   return { text: buf.subarray(0, end).toString('utf8'), next: from + end };
 }
 
+/** A file operation that failed, told like any other host command that failed. */
+function fsOp<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new ExternalError(what, undefined, (err as Error).message);
+  }
+}
+
 export const realHost: HostDriver = {
   run,
   query,
   spawnDetached,
   spawnPiped,
   runAttached,
-  unixRequest,
+  unixRequest: (path, request, timeoutMs) =>
+    unixRequest(path, request, timeoutMs).catch((err: Error) => {
+      throw new ExternalError(`${request.trim()} on ${path}`, undefined, err.message);
+    }),
   unixStream,
   // Configs hold nothing secret, but lab dirs are root's alone (0700 below), so 0644 is enough.
-  writeFile: (path, content) => writeFileSync(path, content, { mode: 0o644 }),
-  mkdir: (path) => void mkdirSync(path, { recursive: true, mode: 0o700 }),
+  writeFile: (path, content) => fsOp(`write ${path}`, () => writeFileSync(path, content, { mode: 0o644 })),
+  mkdir: (path) => fsOp(`mkdir -p ${path}`, () => void mkdirSync(path, { recursive: true, mode: 0o700 })),
   readFile: (path) => {
     try {
       return readFileSync(path, 'utf8');

@@ -120,3 +120,17 @@ t.test('a config line "EOF" cannot end the printed here-document early', async (
   const text = opToShell({ kind: 'write', path: '/tmp/x.conf', content: 'x\nEOF\nrm -rf /\n' });
   t.equal(text, "cat > /tmp/x.conf <<'EOF_LABLB_1'\nx\nEOF\nrm -rf /\nEOF_LABLB_1");
 });
+
+t.test('each link type wires its port and knows how to unwire it', async (t) => {
+  const { linkType } = await import('../../src/links/links.js');
+  const vm1 = lab.nodes.find((n) => n.name === 'vm1')!.ports[0];
+  const tap04 = lab.nodes.find((n) => n.name === 'qlbaas-01')!.ports[0];
+  t.same(linkType(vm1).make(vm1), ['link add tapvm1 type veth peer name eth0 netns vm1', 'link set tapvm1 up']);
+  t.same(linkType(vm1).unwire(lab, vm1), [
+    ['ovs-vsctl', '--db=unix:/run/lablb/floating-ip-lb/ovs/db.sock', '--if-exists', 'del-port', 'br-int', 'tapvm1'],
+    ['ip', '-n', 'lablb-floating-ip-lb', 'link', 'del', 'tapvm1'],
+  ]);
+  t.same(linkType(tap04).make(tap04), [], 'ovs-vswitchd makes an internal port');
+  t.same(linkType(tap04).bridgeDevice(tap04), undefined);
+  t.same(linkType(tap04).unwire(lab, tap04), [['ovs-vsctl', '--db=unix:/run/lablb/floating-ip-lb/ovs/db.sock', '--if-exists', 'del-port', 'br-int', 'tap04']]);
+});
