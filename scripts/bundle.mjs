@@ -3,7 +3,11 @@
 // external and load only when the TUI runs. Agents stay as compiled files (node builtins only).
 // Built straight from src/ with linked source maps, so coverage and --debug stack traces point
 // at the TypeScript lines (tsc has type-checked them already).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunks are named by content hash: clear the last build's, or they pile up.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { lablb: 'src/cli.ts' },

@@ -3,7 +3,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { execa } from 'execa';
 import { ExternalError } from '../errors.js';
 import type { PipedChild, RunOptions, RunResult } from '../host.js';
 import { shellLine } from '../shell.js';
@@ -16,6 +15,8 @@ export function setCommandLog(log: ((line: string) => void) | undefined): void {
 
 export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   debugLog?.(`$ ${shellLine(argv, opts.env)}`);
+  // Loaded on first use: verbs that run nothing (validate, list) do not pay for compiling it.
+  const { execa } = await import('execa');
   const [file, ...args] = argv;
   const r = await execa(file, args, {
     input: opts.input,
