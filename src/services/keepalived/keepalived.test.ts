@@ -68,8 +68,10 @@ t.test('its observer reads only what the log gained, and emits a typed event per
     { type: 'vrrp', node: 'lb1', service: 'vrrp', instance: 'VR_1', state: 'MASTER', at_ms: 7 },
   ]);
   t.equal(keepalived.unsettled!(k, facts), undefined);
-  const row = keepalived.rows!(k, facts)[0].map((c) => c.text).join('');
-  t.equal(row, 'lb1/vrrp VR_1 id 51 prio 100 MASTER VIP 10.1.0.100');
+  const row = () => keepalived.rows!(k, facts)[0].map((c) => c.text).join('');
+  t.equal(row(), 'lb1/vrrp VR_1 id 51 prio 100 MASTER VIP 10.1.0.100');
+  facts.addresses = { lb1: [{ dev: 'eth0', address: '10.1.0.100/24' }] };
+  t.equal(row(), 'lb1/vrrp VR_1 id 51 prio 100 MASTER holds 10.1.0.100', 'and says when it holds the VIP');
 });
 
 t.test('what it declares: VIPs as owned addresses, ip_nonlocal_bind', async (t) => {

@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { IfName, Ipv4, Name } from '../../kinds/fields.js';
-import { serviceKind, type Row } from '../../kinds/service-kind.js';
+import { serviceKind, type Cell, type Row } from '../../kinds/service-kind.js';
 import { contains } from '../../net/addr.js';
-import type { VrrpFact } from '../../observe/facts.js';
+import { holdersOf, type VrrpFact } from '../../observe/facts.js';
 import { netns } from '../../runtime/netns.js';
 import { TOKEN_VAR } from '../../token.js';
 import { renderKeepalivedConf } from './render.js';
@@ -159,7 +159,10 @@ instances:
       { text: `${s.node}/${s.name}`, tone: 'bold' },
       { text: ` ${i.name} id ${i.vrid} prio ${i.priority} ` },
       { text: state, tone: stateTone(state) },
-      { text: ` VIP ${i.vips.map((v) => v.address).join(' ')}`, tone: 'dim' },
+      // Whether it holds its VIPs now: with the SIGKILL trap, two nodes do.
+      ...i.vips.map((v): Cell => (holdersOf(facts, v.address).includes(s.node)
+        ? { text: ` holds ${v.address}`, tone: 'accent' }
+        : { text: ` VIP ${v.address}`, tone: 'dim' })),
     ];
   }),
   unsettled(s, facts) {
