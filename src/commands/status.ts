@@ -1,6 +1,7 @@
 // `lablb status [lab]`: every lab on the host, whether it is building, up or left over, and what
 // `clean` would remove.
 import { Journal } from '../engine/journal.js';
+import { requireRoot } from '../engine/preflight.js';
 import type { HostDriver } from '../host.js';
 import { netns } from '../runtime/netns.js';
 import { EXIT_OK, UserError } from '../errors.js';
@@ -39,6 +40,8 @@ export function labStatus(host: HostDriver, l: LabOnHost): LabStatus {
 
 export async function status(name: string | undefined, ctx: CommandContext): Promise<number> {
   let labs = labsOnHost();
+  // A lab's state dir is root's alone (its configs and sockets are): only root can tell.
+  if (labs.length > 0) requireRoot(ctx.host, 'status');
   if (name) {
     const one = labByName(name);
     if (!one) throw new UserError(`no lab named ${name} on this host`, `labs: ${labs.map((l) => l.name).join(', ') || '(none)'}`);
