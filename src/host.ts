@@ -39,7 +39,7 @@ export interface HostDriver {
   /** A request whose answer keeps coming, line by line (haproxy's `show events -w`). */
   unixStream(path: string, request: string): PipedChild;
 
-  writeFile(path: string, content: string): void;
+  writeFile(path: string, content: string, mode?: number): void;
   mkdir(path: string): void;
   readFile(path: string): string | undefined;
   /** What a growing file (a log) gained since byte `from`, up to its last full line. */

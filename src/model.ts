@@ -51,6 +51,8 @@ export interface LabPort {
   /** The name of the OVS port: the veth's bridge end, or the internal port itself. */
   bridgePort: string;
   mac?: string;
+  /** keepalived moves its address (an HA router's qr/qg port): it is not configured up front. */
+  vrrpManaged: boolean;
 }
 
 export interface LabRoute {

@@ -1,6 +1,6 @@
 // The real host: every side effect lablb has, behind the HostDriver interface. The command
 // line makes it once and hands it down; nothing else imports drivers/.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { ExternalError } from '../errors.js';
 import type { HostDriver } from '../host.js';
 import { chooseDatapath, isRoot, namespaces, which } from './host-facts.js';
@@ -49,7 +49,10 @@ export const realHost: HostDriver = {
     }),
   unixStream,
   // Configs hold nothing secret, but lab dirs are root's alone (0700 below), so 0644 is enough.
-  writeFile: (path, content) => fsOp(`write ${path}`, () => writeFileSync(path, content, { mode: 0o644 })),
+  writeFile: (path, content, mode = 0o644) => fsOp(`write ${path}`, () => {
+    writeFileSync(path, content, { mode });
+    chmodSync(path, mode); // an existing file keeps its mode otherwise
+  }),
   mkdir: (path) => fsOp(`mkdir -p ${path}`, () => void mkdirSync(path, { recursive: true, mode: 0o700 })),
   readFile: (path) => {
     try {

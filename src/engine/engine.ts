@@ -70,7 +70,7 @@ export class Engine {
         await this.driver.stopByToken(op.token, op.graceMs);
         return;
       case 'write':
-        this.driver.writeFile(op.path, op.content);
+        this.driver.writeFile(op.path, op.content, op.mode);
         return;
       case 'mkdir':
         for (const path of op.paths) this.driver.mkdir(path);

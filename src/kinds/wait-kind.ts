@@ -22,6 +22,10 @@ export interface WaitKind<Spec = unknown, Block = unknown> {
   check(spec: Spec, facts: Facts, since: number): WaitState;
   /** "haproxy saw vm2 on qlbaas-01/lb DOWN" (a time follows). */
   describe(spec: Spec): string;
+  /** Once met, what it found, when that says more than describe() (which node won). */
+  describeMet?(spec: Spec, now: string): string;
+  /** Figures it knows before waiting (a protocol's bound), reported beside its time. */
+  figures?(spec: Spec): Record<string, number>;
   /** The figure its time is reported as (ends in _ms). */
   figure(spec: Spec): string;
 }

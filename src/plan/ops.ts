@@ -26,7 +26,7 @@ export type Op =
   /** Run a command to completion. */
   | { kind: 'run'; argv: string[]; input?: string; env?: Record<string, string>; creates?: JournalEntry[]; undo?: Undo; settles?: string }
   /** Write a file (a config). */
-  | { kind: 'write'; path: string; content: string }
+  | { kind: 'write'; path: string; content: string; mode?: number }
   /** Make directories (inside the lab's state dir). */
   | { kind: 'mkdir'; paths: string[] }
   /** Start a long-lived process in the background and wait until `ready` exists: its pid
@@ -84,7 +84,7 @@ export function opToShell(op: Op): string {
     case 'run':
       return op.input === undefined ? shellLine(op.argv, op.env) : withInput(shellLine(op.argv, op.env), op.input);
     case 'write':
-      return withInput(`cat > ${shellQuote(op.path)}`, op.content);
+      return withInput(`cat > ${shellQuote(op.path)}`, op.content) + (op.mode ? `\nchmod ${op.mode.toString(8)} ${shellQuote(op.path)}` : '');
     case 'mkdir':
       return shellLine(['mkdir', '-p', ...op.paths]);
     case 'daemon':

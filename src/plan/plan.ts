@@ -150,10 +150,14 @@ function configureNode(node: LabNode): Op[] {
   const lines = ['link set lo up'];
   for (const p of node.ports) {
     if (p.mac) lines.push(`link set dev ${p.name} address ${p.mac}`);
-    lines.push(`addr add ${p.address}/${p.prefix} brd ${p.broadcast} dev ${p.name}`, `link set ${p.name} up`);
+    // keepalived adds an HA router's qr/qg addresses on the MASTER only.
+    if (!p.vrrpManaged) lines.push(`addr add ${p.address}/${p.prefix} brd ${p.broadcast} dev ${p.name}`);
+    lines.push(`link set ${p.name} up`);
   }
-  // The l3-agent puts each floating IP on the gateway port as a /32, so the router answers ARP for it.
-  for (const f of node.l3?.floatingIps ?? []) lines.push(`addr add ${f.floating}/32 dev ${node.l3!.gatewayPort}`);
+  // The l3-agent puts each floating IP on the gateway port as a /32, so the router answers ARP
+  // for it; on an HA router keepalived does (virtual_ipaddress_excluded).
+  const gateway = node.ports.find((p) => p.name === node.l3?.gatewayPort);
+  if (!gateway?.vrrpManaged) for (const f of node.l3?.floatingIps ?? []) lines.push(`addr add ${f.floating}/32 dev ${node.l3!.gatewayPort}`);
   for (const r of node.routes) lines.push(`route replace ${r.to} via ${r.via}`);
   const ops: Op[] = [netns.ipBatch(node.name, lines)];
   if (node.l3) {

@@ -85,6 +85,7 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
 
   // Addresses are unique per network; bridge port names are unique on the switch.
   const addressOwner = new Map<string, string>();
+  const vrrpShared = new Set<string>();
   const bridgePortOwner = new Map<string, string>();
   const nodes: LabNode[] = s.nodes.map((n, ni) => {
     const nodeDir = join(dir, 'nodes', n.name);
@@ -101,10 +102,12 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
       } else if (p.address === subnet(net.cidr).broadcast) {
         report([...at, 'address'], `${p.address} is the broadcast address of ${net.cidr}, not a host's`);
       }
+      // HA routers share their qr/qg addresses: only one holds them at a time (keepalived).
       const key = `${p.network}/${p.address}`;
       const owner = addressOwner.get(key);
-      if (owner) report([...at, 'address'], `${p.address} is already used on ${p.network} by ${owner}`);
+      if (owner && !(p.vrrp_managed && vrrpShared.has(key))) report([...at, 'address'], `${p.address} is already used on ${p.network} by ${owner}`);
       addressOwner.set(key, `${n.name}/${p.name}`);
+      if (p.vrrp_managed && !owner) vrrpShared.add(key);
 
       if (p.type === 'internal' && p.bridge_port && p.bridge_port !== p.name) {
         report([...at, 'bridge_port'], 'an internal port is its own bridge port; drop bridge_port');
@@ -131,13 +134,14 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
         type: p.type,
         bridgePort,
         mac: p.mac,
+        vrrpManaged: p.vrrp_managed,
       };
     });
 
     n.routes.forEach((r, ri) => {
-      if (!ports.some((p) => p.broadcast && contains(`${p.address}/${p.prefix}`, r.via))) {
-        report(['nodes', ni, 'routes', ri, 'via'], `gateway ${r.via} is not on any network of ${n.name}`);
-      }
+      const on = ports.filter((p) => p.broadcast && contains(`${p.address}/${p.prefix}`, r.via));
+      if (on.length === 0) report(['nodes', ni, 'routes', ri, 'via'], `gateway ${r.via} is not on any network of ${n.name}`);
+      else if (on.every((p) => p.vrrpManaged)) report(['nodes', ni, 'routes', ri, 'via'], `${r.via} is reached only through ports keepalived manages; add the route as the MASTER's (virtual_routes)`);
     });
     const blocks = n.services as ScenarioService[];
     duplicates(blocks, (sv) => sv.name, (si, sv) => report(['nodes', ni, 'services', si, 'name'], `service ${sv} is defined twice on ${n.name}`));
@@ -146,6 +150,9 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
     // A service may bind a port's address or one its node's services may come to hold (a VIP).
     const claimed = services.flatMap((sv) => serviceKindOf(sv.kind).claims?.(sv.spec) ?? []);
     const owned = [...ports.map((p) => p.address), ...claimed];
+    ports.forEach((p, pi) => {
+      if (p.vrrpManaged && !claimed.includes(p.address)) report(['nodes', ni, 'ports', pi, 'vrrp_managed'], `no keepalived instance on ${n.name} moves ${p.address}; list it in virtual_ipaddress_excluded`);
+    });
     services.forEach((sv, si) => {
       for (const { address, path } of serviceKindOf(sv.kind).binds?.(sv.spec) ?? []) {
         if (!owned.includes(address)) report(['nodes', ni, 'services', si, ...path], `${address} is not an address of ${n.name} (${owned.join(', ')})`);

@@ -48,6 +48,8 @@ export const NodePort = z.strictObject({
     .describe('internal: an OVS internal port moved into the namespace (as seed 001 wires tap04, qr01, qg01); veth: a veth pair with bridge_port on the bridge'),
   bridge_port: IfName.optional().describe('veth only: the name of the end plugged into the bridge (tapvm1)'),
   mac: Mac.optional().describe('a fixed MAC address (fa:16:3e:... as Neutron allocates)'),
+  vrrp_managed: z.boolean().default(false)
+    .describe('keepalived adds and removes its address (an HA router\'s qr and qg ports, on every node with the same address and MAC); lablb only plugs it in'),
 }).describe('An interface of a node, plugged into a network');
 
 export const Route = z.strictObject({

@@ -40,6 +40,7 @@ export function samplesTimeout(feed: ProbeFeed, samples: number): number {
 const common = {
   until: z.array(Wait).min(1).optional().describe('what must come true after the action: every wait, within within_ms'),
   within_ms: z.int().positive().default(10_000).describe('how long the waits may take'),
+  max_failed: z.int().min(0).optional().describe('at most this many of the probe\'s requests may fail from the action on (say 0: no outage at all)'),
   then: Then.optional(),
 };
 
@@ -49,10 +50,11 @@ export interface ActionSpec<A> {
   withinMs: number;
   /** The probe whose traffic is measured across the step (none without probes). */
   probe?: string;
+  maxFailed?: number;
   then?: { samples: number; expect: Expectation };
 }
 
-type CommonBlock = { name: string; kind: string; until?: object[]; within_ms: number; then?: z.infer<typeof Then> };
+type CommonBlock = { name: string; kind: string; until?: object[]; within_ms: number; max_failed?: number; then?: z.infer<typeof Then> };
 
 type FieldsOf<F extends z.ZodRawShape> = z.output<z.ZodObject<F>>;
 
@@ -115,11 +117,13 @@ export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): St
       const waits = [...(def.impliedWaits?.(b, ctx) ?? []), ...resolveWaits(b.until, ctx, ['until'])];
       const probe = ctx.lab.experiment?.probes.length ? ctx.probe(b.then?.probe, ['then', 'probe']) : undefined;
       if (b.then && !probe) ctx.report(['then'], 'then: judges a probe\'s traffic, and this experiment has no probes');
+      if (b.max_failed !== undefined && !probe) ctx.report(['max_failed'], 'max_failed counts a probe\'s failures, and this experiment has no probes');
       return {
         action,
         waits,
         withinMs: b.within_ms,
         probe,
+        maxFailed: b.max_failed,
         then: b.then ? { samples: b.then.samples, expect: resolveExpect(b.then.expect, ['then', 'expect'], ctx) } : undefined,
       };
     },
@@ -139,14 +143,19 @@ async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step:
     let name = kind.figure(o.wait.spec);
     for (let i = 2; name in figures; i++) name = kind.figure(o.wait.spec).replace(/_ms$/, `_${i}_ms`);
     figures[name] = o.ms ?? Date.now() - t0;
+    for (const [k, v] of Object.entries(kind.figures?.(o.wait.spec) ?? {})) if (!(k in figures)) figures[k] = v;
   }
   const unmet = outcomes.filter((o) => o.ms === undefined);
   if (unmet.length > 0) {
     const why = unmet.map((o) => `${waitKindOf(o.wait.key).describe(o.wait.spec)}: not within ${spec.withinMs} ms (now ${o.now})`);
     return { name: step.name, ok: false, detail: why.join('; '), ...figures };
   }
+  const met = (o: WaitOutcome) => {
+    const kind = waitKindOf(o.wait.key);
+    return kind.describeMet?.(o.wait.spec, o.now) ?? kind.describe(o.wait.spec);
+  };
   const parts = outcomes.length
-    ? outcomes.map((o) => `${waitKindOf(o.wait.key).describe(o.wait.spec)} after ${o.ms} ms`)
+    ? outcomes.map((o) => `${met(o)} after ${o.ms} ms`)
     : [`${def.done(spec.action)} (${applied} ms)`];
   const feed = spec.probe ? ctx.probe(spec.probe) : undefined;
   if (!feed) return { name: step.name, ok: true, detail: parts.join('; '), ...figures };
@@ -157,14 +166,22 @@ async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step:
   const failures = window.filter((s) => !s.ok);
   const kinds = countBy(failures.map((s) => s.error ?? 'failed'));
   const short = spec.then && after.length < spec.then.samples ? `; only ${after.length} of ${spec.then.samples} probes came back` : '';
+  const tooMany = spec.maxFailed !== undefined && failures.length > spec.maxFailed ? `; more than the ${spec.maxFailed} allowed` : '';
+  // The experiment's other probes, measured over the same time.
+  const others = (ctx.lab.experiment?.probes ?? []).filter((p) => p.name !== spec.probe).flatMap((p) => {
+    const w = ctx.probe(p.name)?.sentSince(t0) ?? [];
+    const failed = w.filter((s) => !s.ok).length;
+    return [{ name: p.name, failed, requests: w.length, outage: longestOutage(w) }];
+  });
   return {
     name: step.name,
-    ok: (verdict?.ok ?? true) && !short,
-    detail: `${parts.join('; ')}; ${failures.length} of ${window.length} requests failed meanwhile${failures.length ? ` (${kinds})` : ''}${verdict ? `; then ${verdict.detail}` : ''}${short}`,
+    ok: (verdict?.ok ?? true) && !short && !tooMany,
+    detail: `${parts.join('; ')}; ${failures.length} of ${window.length} requests failed meanwhile${failures.length ? ` (${kinds})` : ''}${tooMany}${others.map((o) => `; ${o.name}: ${o.failed} of ${o.requests} failed, longest outage ${o.outage} ms`).join('')}${verdict ? `; then ${verdict.detail}` : ''}${short}`,
     ...figures,
     failed_requests: failures.length,
     requests: window.length,
     outage_ms: longestOutage(window),
+    ...Object.fromEntries(others.flatMap((o) => [[`${o.name}_failed_requests`, o.failed], [`${o.name}_outage_ms`, o.outage]])),
     ...(verdict ? { then_p50_ms: verdict.p50_ms } : {}),
   };
 }

@@ -37,5 +37,6 @@ export const addressWait = waitKind<AddressWaitSpec, z.infer<typeof Block>>({
   describe: (spec) => (spec.holders
     ? `${spec.address} held by ${spec.holders.length ? `${spec.holders.join(', ')} only` : 'no node'}`
     : `${spec.address} held by ${spec.count} node${spec.count === 1 ? '' : 's'}`),
+  describeMet: (spec, now) => (spec.holders ? `${spec.address} held by ${spec.holders.length ? `${spec.holders.join(', ')} only` : 'no node'}` : `${spec.address} ${now}`),
   figure: () => 'address_ms',
 });

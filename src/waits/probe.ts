@@ -26,5 +26,5 @@ export const probeWait = waitKind<ProbeWaitSpec, z.infer<typeof Block>>({
     return { met: run >= spec.successes, now: `${run} in a row of ${sent.length}` };
   },
   describe: (spec) => `${spec.probe} had ${spec.successes} successes in a row`,
-  figure: () => 'flowing_ms',
+  figure: (spec) => `${spec.probe}_flowing_ms`,
 });

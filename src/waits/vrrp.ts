@@ -7,6 +7,9 @@ export interface VrrpWaitSpec {
   service: string;
   instance: string;
   state: string;
+  /** For MASTER: the protocol's bound on a BACKUP taking over, 3 x advert_int plus skew
+   *  ((256 - priority) / 256 x advert_int), RFC 3768's Master_Down_Interval. */
+  boundMs?: number;
 }
 
 const Block = z.strictObject({
@@ -22,10 +25,12 @@ export const vrrpWait = waitKind<VrrpWaitSpec, z.infer<typeof Block>>({
   resolve(b, ctx) {
     const [node, service, instance] = b.vrrp.split('/');
     const svc = ctx.service(`${node}/${service}`, ['vrrp']);
-    const instances = (svc?.spec as { instances?: { name: string }[] } | undefined)?.instances;
+    const instances = (svc?.spec as { instances?: { name: string; advertInt: number; priority: number }[] } | undefined)?.instances;
     if (svc && !instances) ctx.report(['vrrp'], `${node}/${service} runs no VRRP instances`);
     else if (instances && !instances.some((i) => i.name === instance)) ctx.report(['vrrp'], ctx.unknown(`VRRP instance in ${node}/${service}`, instance, instances.map((i) => i.name)));
-    return { node, service, instance, state: b.state };
+    const inst = instances?.find((i) => i.name === instance);
+    const boundMs = inst && b.state === 'MASTER' ? Math.round((3 * inst.advertInt + ((256 - inst.priority) / 256) * inst.advertInt) * 1000) : undefined;
+    return { node, service, instance, state: b.state, boundMs };
   },
   needs: ['vrrp'],
   check(spec, facts) {
@@ -33,5 +38,7 @@ export const vrrpWait = waitKind<VrrpWaitSpec, z.infer<typeof Block>>({
     return { met: state === spec.state, now: state };
   },
   describe: (spec) => `${spec.node}/${spec.service} ${spec.instance} ${spec.state}`,
+  figures: (spec): Record<string, number> => (spec.boundMs !== undefined ? { bound_ms: spec.boundMs } : {}),
+  describeMet: (spec) => `${spec.node}/${spec.service} ${spec.instance} ${spec.state}${spec.boundMs !== undefined ? ` (protocol bound ${spec.boundMs} ms)` : ''}`,
   figure: (spec) => `${spec.state.toLowerCase()}_ms`,
 });

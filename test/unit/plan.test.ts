@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import t from 'tap';
 import { allOps, heredoc, opToShell, planToShell, type Op } from '../../src/plan/ops.js';
 import { shellQuote } from '../../src/shell.js';
@@ -133,4 +134,15 @@ t.test('each link type wires its port and knows how to unwire it', async (t) => 
   t.same(linkType(tap04).make(tap04), [], 'ovs-vswitchd makes an internal port');
   t.same(linkType(tap04).bridgeDevice(tap04), undefined);
   t.same(linkType(tap04).unwire(lab, tap04), [['ovs-vsctl', '--db=unix:/run/lablb/floating-ip-lb/ovs/db.sock', '--if-exists', 'del-port', 'br-int', 'tap04']]);
+});
+
+t.test('an HA router: keepalived adds its qr/qg addresses and floating IP, so up does not', async (t) => {
+  const { loadScenarioFile } = await import('../../src/scenario/load.js');
+  const { resolveLab } = await import('../../src/scenario/resolve.js');
+  const l3 = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'l3-ha.yaml')), { stateRoot: '/run/lablb' });
+  const text = lines(allOps(buildPlan(l3, { datapath: 'netdev' }))).join('\n');
+  t.match(text, /addr add 169\.254\.192\.1\/18 brd 169\.254\.255\.255 dev ha-n1\nlink set ha-n1 up\nlink set dev qr-n1 address fa:16:3e:00:01:01\nlink set qr-n1 up\n/);
+  t.notMatch(text, /addr add 10\.0\.0\.1\//);
+  t.notMatch(text, /addr add 10\.255\.253\.100\/32/);
+  t.match(text, /-A neutron-l3-agent-snat -s 10\.0\.0\.0\/24 -j SNAT --to-source 10\.255\.253\.10/, 'the NAT rules are in both routers all the time');
 });

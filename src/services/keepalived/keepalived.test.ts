@@ -1,10 +1,11 @@
 // The keepalived kind: its config, its log observer, its rows, and the VRRP group checks.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { labFromText, ROOT } from '../../../test/helpers.js';
 import type { LabService } from '../../model.js';
 import { emptyFacts } from '../../observe/facts.js';
-import { loadScenarioFile } from '../../scenario/load.js';
+import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
 import { resolveLab } from '../../scenario/resolve.js';
 import { keepalived, vrrpTransitions, type KeepalivedSpec } from './keepalived.js';
 import { renderKeepalivedConf } from './render.js';
@@ -89,4 +90,70 @@ nodes:
     ports: [{ name: eth0, network: n, address: 10.1.0.11, bridge_port: tap-a }]
     services: [{ name: web, kind: http-text, listen: 10.1.0.100:80, text: a }]
 `), /10\.1\.0\.100 is not an address of a \(10\.1\.0\.11\)/, 'without keepalived the VIP is no one\'s');
+});
+
+t.test('the Neutron L3 HA shape: excluded addresses, virtual routes, track_interface, a notify script', async (t) => {
+  const l3 = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'l3-ha.yaml')), { stateRoot: '/run/lablb' });
+  const router = l3.nodes.find((n) => n.name === 'qrouter-net1')!;
+  const k = router.services[0] as LabService<KeepalivedSpec>;
+  t.equal(
+    renderKeepalivedConf(k),
+    `global_defs {
+    router_id qrouter-net1
+    script_user root
+    enable_script_security
+}
+
+vrrp_instance VR_1 {
+    state BACKUP
+    interface ha-n1
+    virtual_router_id 1
+    priority 100
+    advert_int 2
+    nopreempt
+    track_interface {
+        ha-n1
+    }
+    virtual_ipaddress {
+        169.254.0.1/24 dev ha-n1
+    }
+    virtual_ipaddress_excluded {
+        10.0.0.1/24 dev qr-n1
+        10.255.253.10/24 dev qg-n1
+        10.255.253.100/32 dev qg-n1
+    }
+    virtual_routes {
+        0.0.0.0/0 via 10.255.253.1 dev qg-n1
+    }
+    notify "/run/lablb/l3-ha/nodes/qrouter-net1/vrrp.notify.sh"
+}
+`,
+  );
+  t.same(keepalived.claims!(k.spec), ['169.254.0.1', '10.0.0.1', '10.255.253.10', '10.255.253.100'], 'VIPs and excluded addresses count as the node\'s');
+  const ops = keepalived.start(k);
+  t.match(ops[0], { kind: 'write', path: '/run/lablb/l3-ha/nodes/qrouter-net1/vrrp.notify.sh', mode: 0o700 });
+  t.match((ops[0] as { content: string }).content, /^#!\/bin\/sh\n[\s\S]*echo "\$s" > "\$\(dirname "\$0"\)\/\$2\.state"\n$/);
+});
+
+t.test('HA routers: shared vrrp_managed addresses are fine; each must be moved by keepalived; routes go in virtual_routes', async (t) => {
+  const text = readFileSync(join(ROOT, 'scenarios', 'l3-ha.yaml'), 'utf8');
+  const problems = (changed: string) => {
+    try {
+      resolveLab(parseScenario(changed, 'l3.yaml'), { stateRoot: '/run/lablb' });
+      return [];
+    } catch (err) {
+      return (err as { problems: { path: string; message: string }[] }).problems.map((p) => `${p.path}: ${p.message}`);
+    }
+  };
+  t.same(problems(text), [], 'the same 10.0.0.1 on both routers, managed by keepalived');
+  t.same(problems(text.replace('              - { address: 10.0.0.1, interface: qr-n1 }\n', '')), [
+    'nodes[2].ports[1].vrrp_managed: no keepalived instance on qrouter-net1 moves 10.0.0.1; list it in virtual_ipaddress_excluded',
+  ]);
+  t.same(problems(text.replace('{ name: qr-n2, network: tenant-net, address: 10.0.0.1, type: internal, mac: "fa:16:3e:00:01:01", vrrp_managed: true }', '{ name: qr-n2, network: tenant-net, address: 10.0.0.1, type: internal }')), [
+    'nodes[3].ports[1].address: 10.0.0.1 is already used on tenant-net by qrouter-net1/qr-n1',
+  ], 'an address only keepalived may share');
+  t.same(problems(text.replace('    sysctls:\n      net.ipv4.ip_forward: 1\n      net.ipv6.conf.all.disable_ipv6: 1   # no IPv6', '    routes: [{ to: default, via: 10.255.253.1 }]\n    sysctls:\n      net.ipv4.ip_forward: 1\n      net.ipv6.conf.all.disable_ipv6: 1   # no IPv6')), [
+    'nodes[2].routes[0].via: 10.255.253.1 is reached only through ports keepalived manages; add the route as the MASTER\'s (virtual_routes)',
+  ]);
+  t.same(problems(text.replace('track_interface: [ha-n1]', 'track_interface: [ha-x1]')), ['nodes[2].services[0].instances[0].track_interface[0]: no port named "ha-x1"; did you mean "ha-n1"?']);
 });

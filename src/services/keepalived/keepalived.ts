@@ -2,13 +2,14 @@
 // Its state is read from its own log ("(VR_1) Entering MASTER STATE"): no process per poll.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { IfName, Ipv4, Name } from '../../kinds/fields.js';
+import { Cidr, IfName, Ipv4, Name } from '../../kinds/fields.js';
 import { serviceKind, type Cell, type Row } from '../../kinds/service-kind.js';
 import { contains } from '../../net/addr.js';
 import { holdersOf, type VrrpFact } from '../../observe/facts.js';
+import type { Op } from '../../plan/ops.js';
 import { netns } from '../../runtime/netns.js';
 import { TOKEN_VAR } from '../../token.js';
-import { renderKeepalivedConf } from './render.js';
+import { notifyScript, renderKeepalivedConf, renderNotifyScript } from './render.js';
 
 export interface VrrpInstance {
   name: string;
@@ -20,12 +21,30 @@ export interface VrrpInstance {
   advertInt: number;
   nopreempt: boolean;
   vips: { address: string; prefix: number }[];
+  /** Addresses it moves without advertising them (Neutron's qr/qg addresses, floating IPs). */
+  excluded: { address: string; prefix: number; dev: string }[];
+  /** Routes it adds as MASTER (Neutron's default route via the gateway port). */
+  routes: { to: string; via: string; dev: string }[];
+  /** Interfaces whose loss puts the instance in FAULT. */
+  track: string[];
+  /** A state file its notify script writes master, backup or fault into (seed 002's notify_*). */
+  stateFile?: string;
 }
 
 export interface KeepalivedSpec {
   config: string;
   vrrpPidfile: string;
   instances: VrrpInstance[];
+}
+
+/** "10.0.0.1" or "169.254.0.1/24". */
+const AddressMaybePrefix = z.union([Ipv4, z.cidrv4()], { error: 'an IPv4 address, or address/prefix such as 169.254.0.1/24' })
+  .meta({ title: 'IPv4 address or address/prefix' });
+
+/** Splits "a.b.c.d/p"; without a prefix, the one given. */
+function withPrefix(text: string, prefix: number): { address: string; prefix: number } {
+  const [address, p] = text.split('/');
+  return { address, prefix: p === undefined ? prefix : Number(p) };
 }
 
 const Instance = z.strictObject({
@@ -37,7 +56,20 @@ const Instance = z.strictObject({
   state: z.enum(['BACKUP', 'MASTER']).default('BACKUP').describe('the state it starts in (Neutron starts every node as BACKUP)'),
   advert_int: z.number({ error: 'a number of seconds' }).min(0.01, { error: 'a number of seconds from 0.01 to 255' }).max(255, { error: 'a number of seconds from 0.01 to 255' }).default(1).describe('seconds between adverts; a BACKUP takes over after about 3 missed'),
   nopreempt: z.boolean().default(false).describe('a recovered higher-priority node does not take the VIP back'),
-  virtual_ipaddress: z.array(Ipv4).min(1).describe('the VIPs, on the interface\'s network'),
+  virtual_ipaddress: z.array(AddressMaybePrefix).min(1)
+    .describe('the VIPs: an address on the interface\'s network, or address/prefix anywhere (Neutron\'s 169.254.0.<vrid>/24 on ha-)'),
+  virtual_ipaddress_excluded: z.array(z.strictObject({
+    address: AddressMaybePrefix.describe('an address, with /prefix or taking its interface\'s'),
+    interface: IfName.describe('one of the node\'s ports'),
+  })).default([]).describe('addresses moved with the VIPs but not advertised: the router\'s qr/qg addresses and floating IPs'),
+  virtual_routes: z.array(z.strictObject({
+    to: z.union([z.literal('default'), Cidr]),
+    via: Ipv4,
+    interface: IfName,
+  })).default([]).describe('routes the MASTER adds (Neutron\'s default route via the gateway)'),
+  track_interface: z.array(IfName).default([]).describe('ports whose loss puts the instance in FAULT'),
+  notify_state: z.boolean().default(false)
+    .describe('a notify script writes master, backup or fault into <instance>.state in the node\'s dir, as seed 002\'s notify_master/_backup/_fault do'),
 }).describe('A VRRP instance');
 
 const Block = z.strictObject({
@@ -73,10 +105,16 @@ instances:
         const port = ctx.node.ports.find((p) => p.name === inst.interface);
         if (!port) ctx.report(['instances', ii, 'interface'], ctx.unknown('port', inst.interface, ctx.node.ports.map((p) => p.name)));
         inst.virtual_ipaddress.forEach((vip, vi) => {
-          if (port?.broadcast && !contains(`${port.address}/${port.prefix}`, vip)) {
-            ctx.report(['instances', ii, 'virtual_ipaddress', vi], `${vip} is not on ${port.network} (${inst.interface}'s network)`);
+          if (!vip.includes('/') && port?.broadcast && !contains(`${port.address}/${port.prefix}`, vip)) {
+            ctx.report(['instances', ii, 'virtual_ipaddress', vi], `${vip} is not on ${port.network} (${inst.interface}'s network); give a /prefix for an address off it`);
           }
         });
+        const portOf = (name: string, path: (string | number)[]) => {
+          const p = ctx.node.ports.find((x) => x.name === name);
+          if (!p) ctx.report(path, ctx.unknown('port', name, ctx.node.ports.map((x) => x.name)));
+          return p;
+        };
+        inst.track_interface.forEach((t, ti) => portOf(t, ['instances', ii, 'track_interface', ti]));
         return {
           name: inst.name,
           interface: inst.interface,
@@ -86,12 +124,22 @@ instances:
           state: inst.state,
           advertInt: inst.advert_int,
           nopreempt: inst.nopreempt,
-          vips: inst.virtual_ipaddress.map((address) => ({ address, prefix: port?.prefix ?? 32 })),
+          vips: inst.virtual_ipaddress.map((a) => withPrefix(a, port?.prefix ?? 32)),
+          excluded: inst.virtual_ipaddress_excluded.map((x, xi) => ({
+            ...withPrefix(x.address, portOf(x.interface, ['instances', ii, 'virtual_ipaddress_excluded', xi, 'interface'])?.prefix ?? 32),
+            dev: x.interface,
+          })),
+          routes: inst.virtual_routes.map((r, ri) => {
+            portOf(r.interface, ['instances', ii, 'virtual_routes', ri, 'interface']);
+            return { to: r.to === 'default' ? '0.0.0.0/0' : r.to, via: r.via, dev: r.interface };
+          }),
+          track: inst.track_interface,
+          stateFile: inst.notify_state ? join(ctx.node.dir, `${inst.name}.state`) : undefined,
         };
       }),
     };
   },
-  claims: (spec) => spec.instances.flatMap((i) => i.vips.map((v) => v.address)),
+  claims: (spec) => spec.instances.flatMap((i) => [...i.vips, ...i.excluded].map((v) => v.address)),
   // As Neutron's HA routers: services on the node may bind a VIP before keepalived holds it.
   sysctls: () => [['net.ipv4.ip_nonlocal_bind', '1']],
   /** One VRRP group (an instance name on one network) has one virtual_router_id; two groups
@@ -117,6 +165,7 @@ instances:
 
   describe: (s) => `keepalived: ${s.spec.instances.map((i) => `${i.name} (id ${i.vrid}, priority ${i.priority}, VIP ${i.vips.map((v) => v.address).join(' ')})`).join(', ')}`,
   start: (s) => [
+    ...(s.spec.instances.some((i) => i.stateFile) ? [{ kind: 'write', path: notifyScript(s), content: renderNotifyScript(), mode: 0o700 } as Op] : []),
     { kind: 'write', path: s.spec.config, content: renderKeepalivedConf(s) },
     {
       kind: 'daemon',

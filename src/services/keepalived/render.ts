@@ -1,10 +1,30 @@
 // keepalived.conf for a node's VRRP instances, in the shape Neutron's L3 HA writes (every node
 // starts as BACKUP unless the scenario says otherwise; the priority decides).
+import { dirname, join } from 'node:path';
 import type { LabService } from '../../model.js';
 import type { KeepalivedSpec } from './keepalived.js';
 
+/** The notify script lablb writes beside the config (never scenario text). */
+export function notifyScript(k: LabService<KeepalivedSpec>): string {
+  return join(dirname(k.spec.config), `${k.name}.notify.sh`);
+}
+
+/** keepalived calls it with: INSTANCE, the instance's name, its new state, its priority. */
+export function renderNotifyScript(): string {
+  return [
+    '#!/bin/sh',
+    '# keepalived notify: $1 INSTANCE, $2 its name, $3 MASTER|BACKUP|FAULT|STOP, $4 priority.',
+    '# Writes the state, lowercase, to <name>.state beside this script (seed 002\'s notify_*).',
+    'case "$3" in MASTER) s=master ;; BACKUP) s=backup ;; FAULT) s=fault ;; *) s=stop ;; esac',
+    'echo "$s" > "$(dirname "$0")/$2.state"',
+    '',
+  ].join('\n');
+}
+
 export function renderKeepalivedConf(k: LabService<KeepalivedSpec>): string {
-  const lines = ['global_defs {', `    router_id ${k.node}`, '}'];
+  const notify = k.spec.instances.some((i) => i.stateFile);
+  // Script security: keepalived runs notify scripts only from root-owned, root-only paths.
+  const lines = ['global_defs {', `    router_id ${k.node}`, ...(notify ? ['    script_user root', '    enable_script_security'] : []), '}'];
   for (const i of k.spec.instances) {
     lines.push(
       '',
@@ -15,11 +35,19 @@ export function renderKeepalivedConf(k: LabService<KeepalivedSpec>): string {
       `    priority ${i.priority}`,
       `    advert_int ${i.advertInt}`,
       ...(i.nopreempt ? ['    nopreempt'] : []),
+      ...block('track_interface', i.track),
       '    virtual_ipaddress {',
       ...i.vips.map((v) => `        ${v.address}/${v.prefix} dev ${i.interface}`),
       '    }',
+      ...block('virtual_ipaddress_excluded', i.excluded.map((x) => `${x.address}/${x.prefix} dev ${x.dev}`)),
+      ...block('virtual_routes', i.routes.map((r) => `${r.to} via ${r.via} dev ${r.dev}`)),
+      ...(i.stateFile ? [`    notify "${notifyScript(k)}"`] : []),
       '}',
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+function block(name: string, items: string[]): string[] {
+  return items.length ? [`    ${name} {`, ...items.map((x) => `        ${x}`), '    }'] : [];
 }

@@ -1,0 +1,47 @@
+// Neutron L3 HA for real (scenarios/l3-ha.yaml): two router namespaces, keepalived electing a
+// MASTER over the HA network, the MASTER's node failing, nopreempt, and the SIGKILL trap; the
+// failover's outage measured by both probes, next to the protocol's bound.
+import t from 'tap';
+import { lablb } from '../helpers.js';
+import { hostState, realHostSkip, settledHostState } from '../host-state.js';
+
+const skip = realHostSkip(t, 'keepalived', 'iptables-restore');
+
+t.test('run l3-ha: one MASTER, a measured failover, nopreempt, the SIGKILL trap; host as found', { skip }, async (t) => {
+  const before = hostState();
+  const r = lablb('run', 'l3-ha', '--json');
+  t.equal(r.code, 0, r.err);
+  const events = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const summary = events.at(-1);
+  for (const c of summary.checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
+  const checks = Object.fromEntries(summary.checks.map((c: { name: string }) => [c.name, c]));
+
+  const failover = checks['master-node-failover'];
+  // advert_int 2, priority 90: the BACKUP declares the MASTER down after 3 x 2 s + skew.
+  t.equal(failover.bound_ms, 7297);
+  t.ok(failover.master_ms >= 4000 && failover.master_ms <= failover.bound_ms + 1500, `net2 MASTER after ${failover.master_ms} ms (bound ${failover.bound_ms})`);
+  t.ok(failover.outage_ms > 1000 && failover.outage_ms <= failover.bound_ms + 2000, `floating IP outage ${failover.outage_ms} ms`);
+  t.ok(failover.snat_outage_ms > 1000, `SNAT outage ${failover.snat_outage_ms} ms, measured by the second probe`);
+  t.equal(checks['old-master-back-nopreempt'].failed_requests, 0, 'no second outage when the old MASTER returns');
+  t.equal(checks['through-snat'].failed, 0);
+
+  const moves = events.filter((e) => e.type === 'address' && e.address === '10.255.253.100/32').map((e) => `${e.node}${e.held ? '+' : '-'}`);
+  t.same(moves.slice(0, 2).sort(), ['qrouter-net1-', 'qrouter-net2+'], `the floating IP moved: ${moves.join(' ')}`);
+  t.ok(moves.includes('qrouter-net1+'), 'and came back to net1 beside the killed net2 (two holders)');
+  t.same(await settledHostState(before), before, 'host as found');
+});
+
+t.test('the notify script writes each router\'s state, as seed 002\'s notify_master does', { skip }, async (t) => {
+  const before = hostState();
+  t.equal(lablb('up', 'l3-ha').code, 0);
+  t.teardown(() => void lablb('down', 'l3-ha'));
+  const state = (node: string) => lablb('shell', 'l3-ha', '--', 'ip', 'netns', 'exec', node, 'cat', `/run/lablb/l3-ha/nodes/${node}/VR_1.state`).out.trim();
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && state('qrouter-net1') !== 'master') await new Promise((r) => setTimeout(r, 250));
+  t.equal(state('qrouter-net1'), 'master');
+  t.equal(state('qrouter-net2'), 'backup');
+  t.match(lablb('exec', 'qrouter-net1', '--', 'ip', 'route').out, /^default via 10\.255\.253\.1 dev qg-n1/m, 'the MASTER has the virtual route');
+  t.notMatch(lablb('exec', 'qrouter-net2', '--', 'ip', '-4', 'addr').out, /10\.0\.0\.1\//, 'the BACKUP holds no gateway address');
+  t.equal(lablb('down', 'l3-ha').code, 0);
+  t.same(await settledHostState(before), before, 'host as found');
+});
