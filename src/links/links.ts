@@ -49,3 +49,24 @@ const LINK_TYPES: Record<LabPort['type'], LinkType> = { veth, internal };
 export function linkType(port: LabPort): LinkType {
   return LINK_TYPES[port.type];
 }
+
+/** Cuts a port off its network without touching its link: its bridge port moves to a VLAN no
+ *  network uses, so the node still sees carrier (keepalived stays out of FAULT) but reaches
+ *  nobody, as when a network is partitioned beyond the node. */
+export function isolate(lab: Lab, port: LabPort, deadVlan: number): string[] {
+  return ['ovs-vsctl', `--db=unix:${lab.switch.rundir}/db.sock`, 'set', 'port', port.bridgePort, `tag=${deadVlan}`];
+}
+
+/** Puts an isolated port back on its network. */
+export function rejoin(lab: Lab, port: LabPort): string[] {
+  const db = `--db=unix:${lab.switch.rundir}/db.sock`;
+  return port.vlan ? ['ovs-vsctl', db, 'set', 'port', port.bridgePort, `tag=${port.vlan}`] : ['ovs-vsctl', db, 'clear', 'port', port.bridgePort, 'tag'];
+}
+
+/** A VLAN tag no network of the lab uses, for isolated ports. */
+export function deadVlan(lab: Lab): number {
+  const used = new Set(lab.networks.map((n) => n.vlan));
+  let tag = 4094;
+  while (used.has(tag)) tag--;
+  return tag;
+}

@@ -4,6 +4,7 @@ import { execStep } from './exec.js';
 import { httpGet } from './http-get.js';
 import { linkDown, linkUp } from './link.js';
 import { natCountersStep } from './nat-counters.js';
+import { disconnect, reconnect } from './partition.js';
 import { signalService, startService, stopService } from './service.js';
 import { sleep } from './sleep.js';
 import { traffic } from './traffic.js';
@@ -16,6 +17,8 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   signalService,
   linkDown,
   linkUp,
+  disconnect,
+  reconnect,
   wait,
   sleep,
   execStep,

@@ -7,7 +7,7 @@ import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
 const skip = realHostSkip(t, 'keepalived', 'iptables-restore');
 
-t.test('run l3-ha: one MASTER, a measured failover, nopreempt, the SIGKILL trap; host as found', { skip }, async (t) => {
+t.test('run l3-ha: one MASTER, measured failovers, nopreempt, the SIGKILL trap, split brain; host as found', { skip }, async (t) => {
   const before = hostState();
   const r = lablb('run', 'l3-ha', '--json');
   t.equal(r.code, 0, r.err);
@@ -24,6 +24,12 @@ t.test('run l3-ha: one MASTER, a measured failover, nopreempt, the SIGKILL trap;
   t.ok(failover.snat_outage_ms > 1000, `SNAT outage ${failover.snat_outage_ms} ms, measured by the second probe`);
   t.equal(checks['old-master-back-nopreempt'].failed_requests, 0, 'no second outage when the old MASTER returns');
   t.equal(checks['through-snat'].failed, 0);
+
+  // Split brain: the HA network cut beyond node 1, both MASTER; healed, one holder again, and
+  // the check names the winner.
+  t.match(checks['ha-network-split-brain'].detail, /qrouter-net1\/vrrp VR_1 MASTER .*qrouter-net2\/vrrp VR_1 MASTER .*10\.255\.253\.100 held by qrouter-net1, qrouter-net2/);
+  t.match(checks['ha-network-healed'].detail, /^10\.255\.253\.100 held by qrouter-net[12] after \d+ ms/);
+  t.ok(checks['node-disconnected-failover'].master_ms <= checks['node-disconnected-failover'].bound_ms + 1500, 'a node cut off at the switch fails over within the bound too');
 
   const moves = events.filter((e) => e.type === 'address' && e.address === '10.255.253.100/32').map((e) => `${e.node}${e.held ? '+' : '-'}`);
   t.same(moves.slice(0, 2).sort(), ['qrouter-net1-', 'qrouter-net2+'], `the floating IP moved: ${moves.join(' ')}`);

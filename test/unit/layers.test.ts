@@ -50,7 +50,7 @@ const ALLOWED: Record<string, string[]> = {
   render: ['base'],
   services: ['base', 'kinds', 'net', 'observe', 'plan', 'runtime', 'agents'],
   waits: ['base', 'kinds', 'observe', 'scenario'],
-  steps: ['base', 'kinds', 'observe', 'plan', 'runtime', 'render', 'services', 'waits', 'report'],
+  steps: ['base', 'kinds', 'links', 'observe', 'plan', 'runtime', 'render', 'services', 'waits', 'report'],
   scenario: ['base', 'kinds', 'net', 'services', 'steps'],
   plan: ['base', 'links', 'render', 'runtime', 'services'],
   engine: ['base', 'kinds', 'plan', 'report', 'runtime', 'services', 'steps'],

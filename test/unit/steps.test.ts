@@ -184,3 +184,27 @@ t.test('sleep and wait', async (t) => {
   const nothing = await stepKindOf('wait').run(lab.experiment!.steps[1], h.ctx);
   t.match(nothing.detail, /^nothing to wait for \(\d+ ms\)$/);
 });
+
+t.test('disconnect moves ports to a VLAN no network uses, journaling how to put them back; reconnect settles', async (t) => {
+  const l3 = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'l3-ha.yaml')), { stateRoot: '/run/lablb' });
+  const cut = l3.experiment!.steps.find((s) => s.name === 'ha-network-split-brain')!;
+  const heal = l3.experiment!.steps.find((s) => s.name === 'ha-network-healed')!;
+  const h = harness(l3, (_n, facts) => {
+    facts.vrrp = [vrrp('qrouter-net1', 'MASTER'), vrrp('qrouter-net2', 'MASTER')].map((v) => ({ ...v, node: v.node }));
+    facts.addresses = { 'qrouter-net1': [{ dev: 'qg-n1', address: '10.255.253.100/32' }], 'qrouter-net2': [{ dev: 'qg-n2', address: '10.255.253.100/32' }] };
+  });
+  h.ctx.probe = () => undefined;
+  await stepKindOf(cut.kind).run(cut, h.ctx);
+  t.same(h.applied, [{
+    kind: 'run',
+    argv: ['ovs-vsctl', '--db=unix:/run/lablb/l3-ha/ovs/db.sock', 'set', 'port', 'ha-n1', 'tag=4094'],
+    undo: { id: 'cut:qrouter-net1/ha-n1', what: 'qrouter-net1/ha-n1 back on ha-net', argv: ['ovs-vsctl', '--db=unix:/run/lablb/l3-ha/ovs/db.sock', 'set', 'port', 'ha-n1', 'tag=2'], member: 'lablb-l3-ha' },
+  }]);
+  const h2 = harness(l3, (_n, facts) => {
+    facts.addresses = { 'qrouter-net1': [{ dev: 'qg-n1', address: '10.255.253.100/32' }, { dev: 'qr-n1', address: '10.0.0.1/24' }], 'qrouter-net2': [] };
+  });
+  h2.ctx.probe = () => undefined;
+  const check = await stepKindOf(heal.kind).run(heal, h2.ctx);
+  t.match(h2.applied[0], { argv: ['ovs-vsctl', '--db=unix:/run/lablb/l3-ha/ovs/db.sock', 'set', 'port', 'ha-n1', 'tag=2'], settles: 'cut:qrouter-net1/ha-n1' });
+  t.match(check.detail, /^10\.255\.253\.100 held by qrouter-net1 after \d+ ms; 10\.0\.0\.1 held by qrouter-net1 after \d+ ms$/, 'the winner is named');
+});
