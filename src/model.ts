@@ -103,6 +103,8 @@ export interface Expectation {
   alternate?: string[];
   only?: string[];
   maxFailed: number;
+  /** At least this many must fail: a stream that is expected to have died. */
+  minFailed?: number;
 }
 
 /** A step of the experiment, resolved by its kind (src/steps/). */
@@ -115,9 +117,19 @@ export interface LabStep<Spec = unknown> {
 export interface LabProbe {
   name: string;
   from: string;
-  url: string;
+  /** HTTP: one request per interval, each on a new connection. */
+  url?: string;
+  /** Or one long-lived TCP stream to a tcp-stream service (address:port)... */
+  tcp?: string;
+  /** ...in which the server pushes, or the prober speaks and the server echoes. */
+  mode?: 'push' | 'echo';
   intervalMs: number;
   timeoutMs: number;
+}
+
+/** What a probe aims at, for people: the URL, or "tcp 10.255.253.1:9000 push". */
+export function probeTarget(p: LabProbe): string {
+  return p.url ?? `tcp ${p.tcp} ${p.mode}`;
 }
 
 export interface LabExperiment {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { AGENT_DIR } from '../paths.js';
 
-export type AgentName = 'http-responder' | 'prober';
+export type AgentName = 'http-responder' | 'prober' | 'stream-server';
 
 export function agentArgv(agent: AgentName, args: string[]): string[] {
   return [process.execPath, join(AGENT_DIR, `${agent}.js`), ...args];

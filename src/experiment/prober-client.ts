@@ -40,8 +40,9 @@ export class Prober implements ProbeFeed {
   }
 
   static start(host: HostDriver, labName: string, probe: LabProbe, maxSeconds: number): Prober {
+    const target = probe.url ? ['--url', probe.url] : ['--tcp', probe.tcp!, '--mode', probe.mode ?? 'push'];
     const argv = netns.exec(probe.from, agentArgv('prober', [
-      '--url', probe.url,
+      ...target,
       '--interval-ms', String(probe.intervalMs),
       '--timeout-ms', String(probe.timeoutMs),
       '--max-seconds', String(maxSeconds),

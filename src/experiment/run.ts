@@ -2,7 +2,7 @@
 // state into facts, and the steps act, wait and judge, one after another.
 import type { HostDriver } from '../host.js';
 import type { StepContext } from '../kinds/step-kind.js';
-import type { Lab } from '../model.js';
+import { probeTarget, type Lab } from '../model.js';
 import type { Observation } from '../observe/hub.js';
 import type { Op } from '../plan/ops.js';
 import type { CheckResult, Emit } from '../report/events.js';
@@ -41,7 +41,7 @@ async function warmUp(lab: Lab, probers: Prober[], ctx: StepContext, warmupMs: n
     const ready = await p.until(() => p.samples.filter((s) => s.ok).length >= 3, warmupMs);
     if (!ready) {
       const last = p.samples.at(-1);
-      const url = lab.experiment!.probes.find((x) => x.name === p.name)!.url;
+      const url = probeTarget(lab.experiment!.probes.find((x) => x.name === p.name)!);
       return { name: 'warm-up', ok: false, detail: `no replies from ${url} within ${warmupMs} ms (last: ${last?.error ?? 'nothing'})` };
     }
   }
@@ -80,7 +80,7 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
   }
   const checks: CheckResult[] = [];
   try {
-    for (const p of experiment.probes) emit({ type: 'note', message: `probing ${p.url} from ${p.from} every ${p.intervalMs} ms` });
+    for (const p of experiment.probes) emit({ type: 'note', message: `probing ${probeTarget(p)} from ${p.from} every ${p.intervalMs} ms` });
     const failed = await warmUp(lab, [...probers.values()], ctx, deps.warmupMs ?? WARMUP_MS);
     if (failed) {
       emit({ type: 'check', ...failed });

@@ -232,9 +232,11 @@ function resolveProbes(one: ScenarioProbe | undefined, many: ScenarioProbe[] | u
   if (one && many) report(['experiment', 'probes'], 'give probe: or probes:, not both');
   const list = many ?? (one ? [one] : []);
   const at = (i: number): Path => (many ? ['experiment', 'probes', i] : ['experiment', 'probe']);
-  const probes = list.map((p, i) => {
+  const probes = list.map((p, i): LabProbe => {
     if (!nodeNames.includes(p.from)) report([...at(i), 'from'], unknown('node', p.from, nodeNames));
-    return { name: p.name ?? (i === 0 ? 'http' : `probe-${i + 1}`), from: p.from, url: p.url, intervalMs: p.interval_ms, timeoutMs: p.timeout_ms };
+    if (!p.url === !p.tcp) report(at(i), 'say what to probe: url: http://... or tcp: address:port');
+    const target = p.url ? { url: p.url } : { tcp: p.tcp, mode: p.mode };
+    return { name: p.name ?? (i === 0 ? 'http' : `probe-${i + 1}`), from: p.from, ...target, intervalMs: p.interval_ms, timeoutMs: p.timeout_ms };
   });
   duplicates(probes, (p) => p.name, (i, n) => report([...at(i), 'name'], `probe ${n} is defined twice`));
   return probes;

@@ -88,7 +88,10 @@ const Probe = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: 'a probe name: letters, digits, "_", "." or "-"' }).optional()
     .describe('how steps name it (default: http, or probe-2, probe-3 ...)'),
   from: NsName.describe('the node the prober runs in'),
-  url: z.url({ protocol: /^http$/, error: 'an http:// URL' }),
+  url: z.url({ protocol: /^http$/, error: 'an http:// URL' }).optional().describe('HTTP: one GET every interval, each on a new connection'),
+  tcp: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, { error: 'an address:port such as 10.255.253.1:9000' }).optional()
+    .describe('or one long-lived TCP stream to a tcp-stream service, sampled every interval'),
+  mode: z.enum(['push', 'echo']).default('push').describe('tcp: push, the server writes every interval (the outside speaks first); echo, the prober writes and the server answers'),
   interval_ms: z.int().min(10).max(10000).default(50).describe('one request every interval, for the whole run'),
   timeout_ms: z.int().min(10).max(30000).default(1000).describe('a request slower than this counts as failed'),
 }).describe('A prober: HTTP requests at a fixed rate, each on a new connection, so every outage is measured');

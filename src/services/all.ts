@@ -5,12 +5,14 @@ import { haproxy } from './haproxy/haproxy.js';
 import { httpText } from './http-text/http-text.js';
 import { httpWhoami } from './http-whoami/http-whoami.js';
 import { keepalived } from './keepalived/keepalived.js';
+import { tcpStream } from './tcp-stream/tcp-stream.js';
 
 export const SERVICE_KINDS: readonly AnyServiceKind[] = [
   httpText,
   httpWhoami,
   haproxy,
   keepalived,
+  tcpStream,
 ];
 
 const byKind = new Map(SERVICE_KINDS.map((k) => [k.kind, k]));

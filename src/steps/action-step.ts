@@ -19,6 +19,7 @@ export const Expect = z.strictObject({
   alternate: z.array(Line()).min(2).optional().describe('replies must alternate between these bodies (round robin)'),
   only: z.array(Line()).min(1).optional().describe('replies must all be one of these bodies'),
   max_failed: z.int().min(0).default(0).describe('failed requests allowed'),
+  min_failed: z.int().min(0).optional().describe('at least this many must fail (a stream expected to have died)'),
 }).describe('What the prober\'s replies must look like');
 
 export const Then = z.strictObject({
@@ -28,8 +29,9 @@ export const Then = z.strictObject({
 }).describe('traffic to judge once the waits are met');
 
 export function resolveExpect(e: z.infer<typeof Expect>, at: Path, ctx: StepResolveContext): Expectation {
-  if (!e.alternate && !e.only) ctx.report(at, 'say what to expect: alternate: [...] or only: [...]');
-  return { alternate: e.alternate, only: e.only, maxFailed: e.max_failed };
+  if (!e.alternate && !e.only && e.min_failed === undefined) ctx.report(at, 'say what to expect: alternate: [...], only: [...] or min_failed: N');
+  if (e.min_failed !== undefined && e.min_failed > e.max_failed) ctx.report(at, `min_failed ${e.min_failed} is more than max_failed ${e.max_failed}`);
+  return { alternate: e.alternate, only: e.only, maxFailed: e.max_failed, minFailed: e.min_failed };
 }
 
 /** Probes come at their interval; allow for that plus the probe timeout. */

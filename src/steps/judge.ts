@@ -22,7 +22,10 @@ export function judgeTraffic(samples: Sample[], expect: Expectation): TrafficVer
     const errors = [...new Set(ordered.filter((s) => !s.ok).map((s) => s.error ?? 'failed'))];
     problems.push(`${failed} failed (${errors.join(', ')}), at most ${expect.maxFailed} allowed`);
   }
-  let shape = '';
+  if (expect.minFailed !== undefined && failed < expect.minFailed) {
+    problems.push(`only ${failed} failed, at least ${expect.minFailed} expected`);
+  }
+  let shape = expect.minFailed !== undefined ? `${failed} failed as expected (${[...new Set(ordered.filter((s) => !s.ok).map((s) => s.error ?? 'failed'))].join(', ')})` : '';
   if (expect.alternate) {
     const allowed = new Set(expect.alternate);
     const strangers = [...new Set(bodies.filter((b) => !allowed.has(b)))];

@@ -161,7 +161,7 @@ export function applyNat(view: LabView, rules: NatRuleFact[]): LabView {
 }
 
 /** Traffic as of `nowEpoch`, from the prober's results so far. */
-export function trafficView(samples: readonly Sample[], probe: { from: string; url: string; intervalMs: number }, nowEpoch: number): TrafficView {
+export function trafficView(samples: readonly Sample[], probe: { from: string; url?: string; tcp?: string; mode?: string; intervalMs: number }, nowEpoch: number): TrafficView {
   const ordered = [...samples].sort((a, b) => a.seq - b.seq);
   const recent = ordered.filter((s) => s.t >= nowEpoch - 5000);
   const good = ordered.filter((s) => s.ok);
@@ -180,7 +180,7 @@ export function trafficView(samples: readonly Sample[], probe: { from: string; u
   const last = ordered.at(-1);
   return {
     from: probe.from,
-    url: probe.url,
+    url: probe.url ?? `tcp ${probe.tcp} ${probe.mode}`,
     intervalMs: probe.intervalMs,
     requests: ordered.length,
     failed: ordered.length - good.length,

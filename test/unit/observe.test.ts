@@ -73,3 +73,11 @@ t.test('ip -o -4 addr: each device and address but lo, and who holds an address'
   t.same(holdersOf(facts, '10.1.0.100'), ['lb1', 'lb2'], 'two holders: the SIGKILL trap');
   t.same(holdersOf(facts, '10.9.9.9'), []);
 });
+
+t.test('min_failed: a stream expected to have died', async (t) => {
+  const dead = [fail(1, 'no data for over 1000 ms'), fail(2, 'no data for over 1000 ms')];
+  const v = judgeTraffic(dead, { maxFailed: 2, minFailed: 2 });
+  t.ok(v.ok);
+  t.equal(v.detail, '0/2 ok, 2 failed as expected (no data for over 1000 ms) (p50 0 ms)');
+  t.notOk(judgeTraffic([reply(1, 'push'), fail(2)], { maxFailed: 2, minFailed: 2 }).ok, 'one still flowing: not dead');
+});

@@ -45,3 +45,14 @@ t.test('a use of an undeclared parameter is reported where it is', async (t) => 
     '73: nodes[2].services[0].pool.health_monitor.timeout: no parameter named "health_monitor.timeout"; did you mean "health_monitor.delay"?; declare it under parameters:',
   ]);
 });
+
+t.test('a probe is an HTTP URL or a TCP stream, not both, not neither', async (t) => {
+  const l3 = readFileSync(FLAGSHIP.replace('floating-ip-lb.yaml', 'l3-ha.yaml'), 'utf8');
+  t.same(problems(() => resolveLab(parseScenario(l3.replace('tcp: "10.255.253.1:9000", mode: push,', 'url: "http://10.255.253.1:9000/", tcp: "10.255.253.1:9000", mode: push,'), 'l3.yaml'), { stateRoot: '/run/lablb' })), [
+    '154: experiment.probes[2]: say what to probe: url: http://... or tcp: address:port',
+  ].map((l) => l.replace(/^\d+/, String(l3.split('\n').findIndex((x) => x.includes('name: push, from: vm2')) + 1))));
+  const lab = resolveLab(parseScenario(l3, 'l3.yaml'), { stateRoot: '/run/lablb' });
+  t.same(lab.experiment!.probes.map((p) => [p.name, p.url ?? `${p.tcp} ${p.mode}`]), [
+    ['fip', 'http://10.255.253.100/'], ['snat', 'http://10.255.253.1:8080/'], ['push', '10.255.253.1:9000 push'], ['echo', '10.255.253.1:9000 echo'],
+  ]);
+});

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Line, Name } from '../../kinds/fields.js';
 import { serviceKind } from '../../kinds/service-kind.js';
-import { Endpoint, resolveListen, startWebAgent, type Listen } from '../shared/web-agent.js';
+import { Endpoint, resolveListen, startAgent, type Listen } from '../shared/web-agent.js';
 
 export interface HttpTextSpec extends Listen {
   text: string;
@@ -24,5 +24,5 @@ export const httpText = serviceKind<HttpTextSpec, z.infer<typeof Block>>({
   resolve: (b, ctx) => ({ ...resolveListen(b.listen, ctx), text: b.text }),
   binds: (spec) => [{ address: spec.address, path: ['listen'] }],
   describe: (s) => `web server on ${s.spec.address}:${s.spec.port} answering ${s.spec.text}`,
-  start: (s) => startWebAgent(s, ['--text', s.spec.text]),
+  start: (s) => startAgent(s, 'http-responder', ['--text', s.spec.text]),
 });

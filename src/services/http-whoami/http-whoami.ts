@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { Name } from '../../kinds/fields.js';
 import { serviceKind } from '../../kinds/service-kind.js';
-import { Endpoint, resolveListen, startWebAgent, type Listen } from '../shared/web-agent.js';
+import { Endpoint, resolveListen, startAgent, type Listen } from '../shared/web-agent.js';
 
 const Block = z.strictObject({
   name: Name.describe('unique on the node'),
@@ -18,5 +18,5 @@ export const httpWhoami = serviceKind<Listen, z.infer<typeof Block>>({
   resolve: (b, ctx) => resolveListen(b.listen, ctx),
   binds: (spec) => [{ address: spec.address, path: ['listen'] }],
   describe: (s) => `web server on ${s.spec.address}:${s.spec.port} answering with the caller's address`,
-  start: (s) => startWebAgent(s, ['--whoami']),
+  start: (s) => startAgent(s, 'http-responder', ['--whoami']),
 });

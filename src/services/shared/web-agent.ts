@@ -1,7 +1,7 @@
-// lablb's own web server (agents/http-responder.ts), started in a node: what http-text and
-// http-whoami share.
+// lablb's own servers (agents/), started in a node: what http-text, http-whoami and tcp-stream
+// share.
 import { z } from 'zod';
-import { agentArgv } from '../../agents/launch.js';
+import { agentArgv, type AgentName } from '../../agents/launch.js';
 import type { ServiceContext } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import type { Op } from '../../plan/ops.js';
@@ -25,10 +25,11 @@ export function resolveListen(listen: string, ctx: ServiceContext): Listen {
   return { address, port: Number(port) };
 }
 
-export function startWebAgent(s: LabService<Listen>, reply: string[]): Op[] {
+/** One of lablb's agents as a service's daemon: it listens, then writes its pid file. */
+export function startAgent(s: LabService<Listen>, agent: AgentName, args: string[]): Op[] {
   return [{
     kind: 'daemon',
-    argv: netns.exec(s.node, agentArgv('http-responder', ['--listen', `${s.spec.address}:${s.spec.port}`, ...reply, '--pidfile', s.pidfile])),
+    argv: netns.exec(s.node, agentArgv(agent, ['--listen', `${s.spec.address}:${s.spec.port}`, ...args, '--pidfile', s.pidfile])),
     env: { [TOKEN_VAR]: s.token },
     ready: s.pidfile,
     logfile: s.logfile,
