@@ -14,7 +14,7 @@ PACKAGES=(
   iptables                      # the l3-agent's NAT chains (iptables-restore/-save)
   ethtool                       # TX checksum offload off on the userspace datapath
   curl                          # probes and `lablb exec ext -- curl ...`
-  keepalived                    # VRRP scenarios
+  keepalived conntrackd         # VRRP scenarios; conntrackd for L3 HA with synced connection tracking
   iputils-arping                # gratuitous ARP as the article types it: arping -U -I tap04 (not Debian's other arping)
   conntrack tcpdump iputils-ping net-tools wget   # the learner's tools the article types (route, arp, wget)
   util-linux                    # unshare: the fuzz test checks iptables rules in a throwaway namespace

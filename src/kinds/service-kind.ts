@@ -10,6 +10,17 @@ import type { Emit } from '../report/events.js';
 import type { Path, Report } from './path.js';
 import type { Tool } from './tool.js';
 
+/** Commands per VRRP transition, each an argv run in the node. */
+export interface VrrpHooks {
+  master: string[][];
+  backup: string[][];
+}
+
+/** What a kind's start is given besides its service: what other kinds on the node declared. */
+export interface StartContext {
+  vrrpHooks: VrrpHooks;
+}
+
 /** What a kind's resolver is given: its own parsed block and the node it is on. */
 export interface ServiceContext {
   lab: string;
@@ -73,7 +84,10 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   checkLab?(services: { service: LabService<Spec>; node: LabNode; at: Path }[], report: Report): void;
 
   describe(service: LabService<Spec>): string;
-  start(service: LabService<Spec>): Op[];
+  start(service: LabService<Spec>, ctx: StartContext): Op[];
+  /** Commands to run in its node when a VRRP instance there changes state (conntrackd
+   *  committing its table on promotion): the VRRP kind's notify script runs them. */
+  vrrpHooks?(service: LabService<Spec>): VrrpHooks;
 
   /** Live state: one observer for every service of this kind in a lab. */
   observer?(services: LabService<Spec>[], ctx: ObserverContext): Observer;

@@ -85,9 +85,17 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     const first = services.filter((m) => m !== s && firstNodes.includes(m.node) && !serviceKindOf(m.kind).startsAfterNodes).map(serviceId);
     // A node whose services need sysctls (ip_nonlocal_bind) starts them once those are set.
     const needsSettings = node.services.some((x) => serviceKindOf(x.kind).sysctls) && tasks.some((t) => t.id === `settings:${s.node}`);
-    tasks.push({ id: serviceId(s), title: `${s.node}: ${kind.describe(s)}`, after: [`node:${s.node}`, ...(needsSettings ? [`settings:${s.node}`] : []), ...first], ops: kind.start(s) });
+    tasks.push({ id: serviceId(s), title: `${s.node}: ${kind.describe(s)}`, after: [`node:${s.node}`, ...(needsSettings ? [`settings:${s.node}`] : []), ...first], ops: serviceStartOps(node, s) });
   }
   return { lab: lab.name, env: ovsEnv(lab), tasks };
+}
+
+/** How a service starts, with what the other services on its node declared; also used by
+ *  steps that start one again. */
+export function serviceStartOps(node: LabNode, s: LabService): Op[] {
+  const hooks = node.services.filter((x) => x !== s).map((x) => serviceKindOf(x.kind).vrrpHooks?.(x)).filter((h) => h !== undefined);
+  const vrrpHooks = { master: hooks.flatMap((h) => h.master), backup: hooks.flatMap((h) => h.backup) };
+  return serviceKindOf(s.kind).start(s, { vrrpHooks });
 }
 
 /** The database server needs no namespace (it only serves a UNIX socket), so it starts while

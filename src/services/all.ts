@@ -1,6 +1,7 @@
 // The service kinds lablb knows: one line each. A new kind is a folder beside these and a line
 // here (see README, "Adding a kind").
 import type { AnyServiceKind } from '../kinds/service-kind.js';
+import { conntrackd } from './conntrackd/conntrackd.js';
 import { haproxy } from './haproxy/haproxy.js';
 import { httpText } from './http-text/http-text.js';
 import { httpWhoami } from './http-whoami/http-whoami.js';
@@ -13,6 +14,7 @@ export const SERVICE_KINDS: readonly AnyServiceKind[] = [
   haproxy,
   keepalived,
   tcpStream,
+  conntrackd,
 ];
 
 const byKind = new Map(SERVICE_KINDS.map((k) => [k.kind, k]));

@@ -7,8 +7,8 @@ import type { StepResolveContext } from '../kinds/step-kind.js';
 import type { LabWait } from '../kinds/wait-kind.js';
 import type { Lab, LabService } from '../model.js';
 import type { Op } from '../plan/ops.js';
+import { serviceStartOps } from '../plan/plan.js';
 import { findService } from '../model.js';
-import { serviceKindOf } from '../services/all.js';
 import { resolveMember, type MemberWaitSpec } from '../waits/member.js';
 import { actionStep } from './action-step.js';
 
@@ -71,8 +71,8 @@ then: { samples: 20, expect: { alternate: [server_81, server_82] } }`,
   resolveAction: (b, ctx): ServiceAction => resolveService(b.service, ctx),
   impliedWaits: (b, ctx) => watchWait(b, 'UP', ctx),
   ops: (a, lab: Lab) => {
-    const svc = findService(lab, a.node, a.name)!;
-    return serviceKindOf(svc.kind).start(svc);
+    const node = lab.nodes.find((n) => n.name === a.node)!;
+    return serviceStartOps(node, findService(lab, a.node, a.name)!);
   },
   done: (a) => `${a.node}/${a.name} started`,
 });

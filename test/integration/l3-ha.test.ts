@@ -54,3 +54,15 @@ t.test('the notify script writes each router\'s state, as seed 002\'s notify_mas
   t.equal(lablb('down', 'l3-ha').code, 0);
   t.same(await settledHostState(before), before, 'host as found');
 });
+
+t.test('run l3-ha-conntrackd: with the table synced, the server-push stream survives the failover', { skip: realHostSkip(t, 'keepalived', 'conntrackd') }, async (t) => {
+  const before = hostState();
+  const r = lablb('run', 'l3-ha-conntrackd', '--json');
+  t.equal(r.code, 0, r.err);
+  const summary = JSON.parse(r.out.trim().split('\n').at(-1)!);
+  for (const c of summary.checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
+  const survived = summary.checks.find((c: { name: string }) => c.name === 'server-push-stream-survived');
+  t.match(survived.detail, /^push had 10 successes in a row after \d+ ms/, 'the same connection flows again after the failover');
+  t.ok(summary.checks.find((c: { name: string }) => c.name === 'master-node-failover').push_outage_ms > 1000, 'it did stop during the failover');
+  t.same(await settledHostState(before), before, 'host as found');
+});

@@ -130,7 +130,7 @@ vrrp_instance VR_1 {
 `,
   );
   t.same(keepalived.claims!(k.spec), ['169.254.0.1', '10.0.0.1', '10.255.253.10', '10.255.253.100'], 'VIPs and excluded addresses count as the node\'s');
-  const ops = keepalived.start(k);
+  const ops = keepalived.start(k, { vrrpHooks: { master: [], backup: [] } });
   t.match(ops[0], { kind: 'write', path: '/run/lablb/l3-ha/nodes/qrouter-net1/vrrp.notify.sh', mode: 0o700 });
   t.match((ops[0] as { content: string }).content, /^#!\/bin\/sh\n[\s\S]*echo "\$s" > "\$\(dirname "\$0"\)\/\$2\.state"\n$/);
 });

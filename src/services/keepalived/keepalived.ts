@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Cidr, IfName, Ipv4, Name } from '../../kinds/fields.js';
-import { serviceKind, type Cell, type Row } from '../../kinds/service-kind.js';
+import { serviceKind, type Cell, type Row, type VrrpHooks } from '../../kinds/service-kind.js';
+import type { LabService } from '../../model.js';
 import { contains } from '../../net/addr.js';
 import { holdersOf, type VrrpFact } from '../../observe/facts.js';
 import type { Op } from '../../plan/ops.js';
@@ -77,6 +78,9 @@ const Block = z.strictObject({
   kind: z.literal('keepalived'),
   instances: z.array(Instance).min(1),
 }).describe('keepalived: VRRP instances that move VIPs between nodes');
+
+/** Whether its instances call the notify script: for a state file, or for other kinds' hooks. */
+const notifies = (s: LabService<KeepalivedSpec>, hooks: VrrpHooks) => s.spec.instances.some((i) => i.stateFile) || hooks.master.length + hooks.backup.length > 0;
 
 /** Every state change in keepalived's log text, in order. */
 export function vrrpTransitions(text: string): { instance: string; state: string }[] {
@@ -164,9 +168,9 @@ instances:
   },
 
   describe: (s) => `keepalived: ${s.spec.instances.map((i) => `${i.name} (id ${i.vrid}, priority ${i.priority}, VIP ${i.vips.map((v) => v.address).join(' ')})`).join(', ')}`,
-  start: (s) => [
-    ...(s.spec.instances.some((i) => i.stateFile) ? [{ kind: 'write', path: notifyScript(s), content: renderNotifyScript(), mode: 0o700 } as Op] : []),
-    { kind: 'write', path: s.spec.config, content: renderKeepalivedConf(s) },
+  start: (s, ctx) => [
+    ...(notifies(s, ctx.vrrpHooks) ? [{ kind: 'write', path: notifyScript(s), content: renderNotifyScript(ctx.vrrpHooks), mode: 0o700 } as Op] : []),
+    { kind: 'write', path: s.spec.config, content: renderKeepalivedConf(s, notifies(s, ctx.vrrpHooks)) },
     {
       kind: 'daemon',
       // --vrrp: the VRRP part only; its log (state changes) is what the observer reads.
