@@ -15,6 +15,7 @@ PACKAGES=(
   ethtool                       # TX checksum offload off on the userspace datapath
   curl                          # probes and `lablb exec ext -- curl ...`
   keepalived conntrackd         # VRRP scenarios; conntrackd for L3 HA with synced connection tracking
+  dnsmasq-base isc-dhcp-client  # DHCP agents and a real DHCP client (dhcp-ha)
   iputils-arping                # gratuitous ARP as the article types it: arping -U -I tap04 (not Debian's other arping)
   conntrack tcpdump iputils-ping net-tools wget   # the learner's tools the article types (route, arp, wget)
   util-linux                    # unshare: the fuzz test checks iptables rules in a throwaway namespace

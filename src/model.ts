@@ -53,6 +53,8 @@ export interface LabPort {
   mac?: string;
   /** keepalived moves its address (an HA router's qr/qg port): it is not configured up front. */
   vrrpManaged: boolean;
+  /** Its address comes from DHCP: it is not configured up front either. */
+  dhcp: boolean;
 }
 
 export interface LabRoute {

@@ -25,12 +25,12 @@ export const StepName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, {
 /** "vm2/web": a service of a node. */
 export const ServiceRef = z
   .string()
-  .regex(/^[^/\s]+\/[^/\s]+$/, { error: 'a service reference node/service such as vm2/web' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { error: 'a service reference node/service such as vm2/web' })
   .meta({ title: 'node/service' });
 /** "lb1/eth0": a port of a node. */
 export const PortRef = z
   .string()
-  .regex(/^[^/\s]+\/[^/\s]+$/, { error: 'a port reference node/port such as lb1/eth0' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\/[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, { error: 'a port reference node/port such as lb1/eth0' })
   .meta({ title: 'node/port' });
 
 // Scenario files are untrusted input run as root: every name that reaches a path, a config

@@ -158,8 +158,8 @@ function configureNode(node: LabNode): Op[] {
   const lines = ['link set lo up'];
   for (const p of node.ports) {
     if (p.mac) lines.push(`link set dev ${p.name} address ${p.mac}`);
-    // keepalived adds an HA router's qr/qg addresses on the MASTER only.
-    if (!p.vrrpManaged) lines.push(`addr add ${p.address}/${p.prefix} brd ${p.broadcast} dev ${p.name}`);
+    // keepalived adds an HA router's qr/qg addresses on the MASTER only; DHCP gives its own.
+    if (!p.vrrpManaged && !p.dhcp) lines.push(`addr add ${p.address}/${p.prefix} brd ${p.broadcast} dev ${p.name}`);
     lines.push(`link set ${p.name} up`);
   }
   // The l3-agent puts each floating IP on the gateway port as a /32, so the router answers ARP

@@ -135,13 +135,14 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
         bridgePort,
         mac: p.mac,
         vrrpManaged: p.vrrp_managed,
+        dhcp: p.dhcp,
       };
     });
 
     n.routes.forEach((r, ri) => {
       const on = ports.filter((p) => p.broadcast && contains(`${p.address}/${p.prefix}`, r.via));
       if (on.length === 0) report(['nodes', ni, 'routes', ri, 'via'], `gateway ${r.via} is not on any network of ${n.name}`);
-      else if (on.every((p) => p.vrrpManaged)) report(['nodes', ni, 'routes', ri, 'via'], `${r.via} is reached only through ports keepalived manages; add the route as the MASTER's (virtual_routes)`);
+      else if (on.every((p) => p.vrrpManaged || p.dhcp)) report(['nodes', ni, 'routes', ri, 'via'], `${r.via} is reached only through ports keepalived manages; add the route as the MASTER's (virtual_routes)`);
     });
     const blocks = n.services as ScenarioService[];
     duplicates(blocks, (sv) => sv.name, (si, sv) => report(['nodes', ni, 'services', si, 'name'], `service ${sv} is defined twice on ${n.name}`));

@@ -42,12 +42,14 @@ export const Network = z.strictObject({
 
 export const NodePort = z.strictObject({
   name: IfName.describe('the interface inside the node\'s namespace (tap04, qr01, eth0); at most 15 characters'),
-  network: z.string().min(1).describe('one of networks[].name'),
+  network: Name.describe('one of networks[].name'),
   address: Ipv4.describe('its IPv4 address, inside the network\'s subnet; the prefix comes from the network'),
   type: z.enum(['internal', 'veth']).default('veth')
     .describe('internal: an OVS internal port moved into the namespace (as seed 001 wires tap04, qr01, qg01); veth: a veth pair with bridge_port on the bridge'),
   bridge_port: IfName.optional().describe('veth only: the name of the end plugged into the bridge (tapvm1)'),
   mac: Mac.optional().describe('a fixed MAC address (fa:16:3e:... as Neutron allocates)'),
+  dhcp: z.boolean().default(false)
+    .describe('its address comes from DHCP (a dhcp-request step asks for it); lablb does not set it'),
   vrrp_managed: z.boolean().default(false)
     .describe('keepalived adds and removes its address (an HA router\'s qr and qg ports, on every node with the same address and MAC); lablb only plugs it in'),
 }).describe('An interface of a node, plugged into a network');

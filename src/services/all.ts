@@ -2,6 +2,7 @@
 // here (see README, "Adding a kind").
 import type { AnyServiceKind } from '../kinds/service-kind.js';
 import { conntrackd } from './conntrackd/conntrackd.js';
+import { dnsmasq } from './dnsmasq/dnsmasq.js';
 import { haproxy } from './haproxy/haproxy.js';
 import { httpText } from './http-text/http-text.js';
 import { httpWhoami } from './http-whoami/http-whoami.js';
@@ -15,6 +16,7 @@ export const SERVICE_KINDS: readonly AnyServiceKind[] = [
   keepalived,
   tcpStream,
   conntrackd,
+  dnsmasq,
 ];
 
 const byKind = new Map(SERVICE_KINDS.map((k) => [k.kind, k]));

@@ -1,5 +1,6 @@
 // The step kinds an experiment can use: one line each.
 import type { AnyStepKind } from '../kinds/step-kind.js';
+import { dhcpRequest } from './dhcp-request.js';
 import { execStep } from './exec.js';
 import { httpGet } from './http-get.js';
 import { linkDown, linkUp } from './link.js';
@@ -22,6 +23,7 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   wait,
   sleep,
   execStep,
+  dhcpRequest,
   httpGet,
   natCountersStep,
 ];

@@ -13,7 +13,7 @@ export interface VrrpWaitSpec {
 }
 
 const Block = z.strictObject({
-  vrrp: z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { error: 'a VRRP instance as node/service/instance, such as lb2/vrrp/VR_1' })
+  vrrp: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}){2}$/, { error: 'a VRRP instance as node/service/instance, such as lb2/vrrp/VR_1' })
     .meta({ title: 'node/service/instance' }),
   state: z.enum(['MASTER', 'BACKUP', 'FAULT']),
 }).describe('Until a VRRP instance on a node is in a state');

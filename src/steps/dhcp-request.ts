@@ -1,0 +1,91 @@
+// A real DHCP client in a node: dhclient asks for a lease on a port, once, and the check says
+// which address came and which DHCP server gave it. Its address is not configured
+// (-sf /bin/true): the lease is what is judged. Its process is journaled, and stopped after.
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Ipv4, NsName, PortRef, StepName } from '../kinds/fields.js';
+import { stepKind } from '../kinds/step-kind.js';
+import { netns } from '../runtime/netns.js';
+import { TOKEN_VAR } from '../token.js';
+
+const Block = z.strictObject({
+  name: StepName,
+  kind: z.literal('dhcp-request'),
+  port: PortRef.describe('the port to ask on, as node/port'),
+  expect_address: Ipv4.describe('the fixed IP the lease must carry'),
+  expect_server: NsName.optional().describe('the node whose DHCP server must answer'),
+  timeout_ms: z.int().min(1000).max(60_000).default(15_000),
+}).describe('Ask for a DHCP lease with dhclient; judge the address and which server answered');
+
+interface DhcpSpec {
+  node: string;
+  port: string;
+  dir: string;
+  expectAddress: string;
+  expectServer?: string;
+  timeoutMs: number;
+}
+
+/** The last lease in a dhclient lease file: its address and the server that gave it. */
+export function lastLease(text: string): { address?: string; server?: string } {
+  const block = text.split('lease {').at(-1) ?? '';
+  return {
+    address: /fixed-address ([\d.]+);/.exec(block)?.[1],
+    server: /option dhcp-server-identifier ([\d.]+);/.exec(block)?.[1],
+  };
+}
+
+export const dhcpRequest = stepKind<DhcpSpec, z.infer<typeof Block>>({
+  kind: 'dhcp-request',
+  schema: Block,
+  example: '{ name: vm1-gets-its-lease, kind: dhcp-request, port: vm1/eth0, expect_address: 10.0.0.11 }',
+  tools: [{ command: 'dhclient', pkg: 'isc-dhcp-client', versionArgs: ['--version'], why: 'a real DHCP client in a VM namespace' }],
+  resolve(b, ctx) {
+    ctx.port(b.port, ['port']);
+    const [node, port] = b.port.split('/');
+    if (b.expect_server) ctx.node(b.expect_server, ['expect_server']);
+    return { node, port, dir: ctx.lab.nodes.find((n) => n.name === node)?.dir ?? '', expectAddress: b.expect_address, expectServer: b.expect_server, timeoutMs: b.timeout_ms };
+  },
+  async run(step, ctx) {
+    const { node, port, dir, expectAddress, expectServer, timeoutMs } = step.spec;
+    const leases = join(dir, `${port}.dhclient.leases`);
+    const conf = join(dir, `${port}.dhclient.conf`);
+    const token = `${ctx.lab.name}/${node}/dhclient-${port}`;
+    const t0 = performance.now();
+    let failure: string | undefined;
+    try {
+      await ctx.apply([
+        // One try, bounded: dhclient would otherwise retry for a minute.
+        { kind: 'write', path: conf, content: `timeout ${Math.ceil(timeoutMs / 1000)};\nretry 1;\n` },
+        {
+          kind: 'run',
+          argv: netns.exec(node, ['dhclient', '-1', '-v', '-sf', '/bin/true', '-cf', conf, '-lf', leases, '-pf', join(dir, `${port}.dhclient.pid`), port]),
+          env: { [TOKEN_VAR]: token },
+          creates: [{ kind: 'process', name: `${node}/dhclient-${port}`, token }],
+        },
+      ]);
+    } catch (err) {
+      failure = (err as Error).message.split('\n').filter(Boolean).slice(-1)[0];
+    }
+    const ms = Math.round(performance.now() - t0);
+    // It stays to renew the lease; the experiment asks again when it wants a renewal.
+    await ctx.apply([{ kind: 'stop', token, graceMs: 1000, what: `dhclient on ${node}/${port}` }]);
+    const lease = lastLease(ctx.host.readFile(leases) ?? '');
+    const serverNode = ctx.lab.nodes.find((n) => n.ports.some((p) => p.address === lease.server))?.name;
+    const problems = [
+      failure ? `dhclient failed: ${failure}` : '',
+      lease.address !== expectAddress ? `got ${lease.address ?? 'no lease'}, expected ${expectAddress}` : '',
+      expectServer && serverNode !== expectServer ? `answered by ${serverNode ?? lease.server ?? 'nobody'}, expected ${expectServer}` : '',
+    ].filter(Boolean);
+    return {
+      name: step.name,
+      ok: problems.length === 0,
+      detail: lease.address
+        ? `${node}/${port} got ${lease.address} from ${serverNode ?? '?'} (${lease.server}) in ${ms} ms${problems.length ? `; ${problems.join('; ')}` : ''}`
+        : `${node}/${port} got no lease in ${ms} ms; ${problems.join('; ')}`,
+      address: lease.address ?? '',
+      server: serverNode ?? '',
+      lease_ms: ms,
+    };
+  },
+});
