@@ -42,7 +42,7 @@ t.test('unknown command and option', async (t) => {
 });
 
 t.test('list and validate', async (t) => {
-  t.match(lablb(['list']).out, /^floating-ip-lb\s+Load balancer behind a floating IP/);
+  t.match(lablb(['list']).out, /^floating-ip-lb\s+Load balancer behind a floating IP/m);
   const v = lablb(['validate', 'floating-ip-lb']);
   t.equal(v.code, 0);
   t.equal(v.out, `${FLAGSHIP}: ok (5 nodes, 2 networks, 5 experiment steps)\n`);
@@ -68,7 +68,7 @@ t.test('a bad scenario: every problem, one line each, exit 2, no stack trace', a
 t.test('an unknown scenario name lists the known ones', async (t) => {
   const r = lablb(['validate', 'floating-ip']);
   t.equal(r.code, 2);
-  t.equal(r.err, 'lablb: unknown scenario "floating-ip"; did you mean floating-ip-lb?\n  known scenarios: floating-ip-lb; or give a path to a .yaml file\n');
+  t.equal(r.err, 'lablb: unknown scenario "floating-ip"; did you mean floating-ip-lb?\n  known scenarios: dhcp-ha, floating-ip-lb, l3-ha, l3-ha-conntrackd; or give a path to a .yaml file\n');
 });
 
 t.test('up --explain prints the commands and touches nothing', async (t) => {
