@@ -7,7 +7,7 @@ import type { Observer, ObserverContext } from '../kinds/service-kind.js';
 import type { Lab, LabService } from '../model.js';
 import type { Emit } from '../report/events.js';
 import type { Sample } from '../sample.js';
-import { SERVICE_KINDS } from '../services/all.js';
+import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
 import { addressObserver } from './address-watch.js';
 import { emptyFacts, type Facts } from './facts.js';
 import { natObserver } from './nat-watch.js';
@@ -26,17 +26,12 @@ export class Observation {
     const services = lab.nodes.flatMap((n) => n.services);
     const ofKind = (kind: string): LabService[] => services.filter((s) => s.kind === kind);
     // Addresses change rarely, unless a kind may move one (a VIP): then every second.
-    const movable = services.some((s) => SERVICE_KINDS.find((k) => k.kind === s.kind)?.claims?.(s.spec).length);
+    const movable = services.some((s) => serviceKindOf(s.kind).claims?.(s.spec).length);
     this.observers = [
       ...SERVICE_KINDS.filter((k) => k.observer && ofKind(k.kind).length > 0).map((k) => k.observer!(ofKind(k.kind), ctx)),
       natObserver(ctx),
       addressObserver(ctx, movable ? 1000 : 10_000),
     ].filter((o): o is Observer => o !== undefined);
-  }
-
-  /** The observers it has, by id. */
-  ids(): string[] {
-    return this.observers.map((o) => o.id);
   }
 
   /** A probe's results, read live as they arrive. */

@@ -6,7 +6,7 @@ import { emptyFacts, type AddressFact, type Facts, type NatRuleFact } from '../o
 import type { NodeDetails } from '../observe/node-details.js';
 import { eventText, type CheckResult, type LabEvent } from '../report/events.js';
 import type { Sample } from '../sample.js';
-import { SERVICE_KINDS } from '../services/all.js';
+import { serviceKindOf } from '../services/all.js';
 import { longestOutage, percentile } from '../stats.js';
 
 export type { NodeDetails };
@@ -84,7 +84,7 @@ export function initialView(lab: Lab, mode: LabView['mode']): LabView {
     services: serviceRows(lab, emptyFacts()),
     nat: [],
     addresses: {},
-    labels: Object.fromEntries(lab.nodes.flatMap((n) => n.services.flatMap((s) => SERVICE_KINDS.find((k) => k.kind === s.kind)?.labels?.(s).map((l) => [l.address, l.label] as const) ?? []))),
+    labels: Object.fromEntries(lab.nodes.flatMap((n) => n.services.flatMap((s) => serviceKindOf(s.kind).labels?.(s).map((l) => [l.address, l.label] as const) ?? []))),
     // Watching a lab runs no experiment: no steps to show.
     steps: mode === 'run' ? (lab.experiment?.steps ?? []).map((s) => ({ name: s.name, kind: s.kind, status: 'pending' })) : [],
     events: [],
@@ -146,7 +146,7 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
 /** Every service's rows, drawn by its kind from the facts. */
 export function serviceRows(lab: Lab, facts: Facts): Row[][] {
   return lab.nodes.flatMap((n) => n.services.flatMap((s) => {
-    const rows = SERVICE_KINDS.find((k) => k.kind === s.kind)?.rows?.(s, facts);
+    const rows = serviceKindOf(s.kind).rows?.(s, facts);
     return rows?.length ? [rows] : [];
   }));
 }

@@ -2,7 +2,7 @@
 // Neutron's haproxy namespace driver does; its members' state is read from the socket.
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { ConfigId, Ipv4, Name, NsName, UnixName } from '../../kinds/fields.js';
+import { ConfigId, Ipv4, Name, NsName, Positive, UnixName } from '../../kinds/fields.js';
 import { serviceKind, type Row } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import type { MemberFact } from '../../observe/facts.js';
@@ -41,7 +41,6 @@ export interface HaproxySpec {
 }
 
 const Port = z.int({ error: 'a TCP/UDP port number' }).min(1).max(65535);
-const Positive = z.number({ error: 'a positive number' }).positive();
 
 const HealthMonitor = z.strictObject({
   type: z.enum(['TCP', 'HTTP']).default('TCP').describe('TCP: connect; HTTP: GET url_path, expect 200'),
