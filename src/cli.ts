@@ -19,6 +19,7 @@ Commands:
   watch [lab] [--probe]      the live screen of a lab brought up with 'up' (also: status --watch)
   exec <node> -- <cmd...>    run a command inside a node's namespace ("ovs" is the lab's switch)
   shell [lab] [-- <cmd...>]  a shell where the article's commands work as typed (ovs-vsctl show, ...)
+  neutron <command> ...      Neutron's port security commands on a running lab (port-update, ...)
   down <lab>                 remove a lab
   clean                      remove every lab lablb left on this host
   doctor [--fix]             the host commands lablb needs, found or missing; --fix installs them
@@ -46,16 +47,30 @@ const HELP: Record<string, string> = {
   exec: `Usage: sudo lablb exec <node> [--lab LAB] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n\n  --lab LAB    which lab, when several are up`,
   shell: `Usage: sudo lablb shell [lab] [-- <command...>]\n\nA shell in which the article's own commands work as typed: it runs in the lab's switch\nnamespace (the bridges br-int and br-ex, and the ports plugged into them, eth3 among them),\nwith OVS_RUNDIR set, so bare ovs-vsctl show and ovs-ofctl dump-flows br-int reach the lab's\nOpen vSwitch, and the article's ip netns commands reach its nodes. The prompt names the lab.\nWith a command after --, runs just that and exits with its code, e.g.\n  sudo lablb shell floating-ip-lb -- ovs-vsctl show\n  sudo lablb shell floating-ip-lb -- ovs-ofctl dump-flows br-int`,
   down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
+  neutron: `Usage: sudo lablb neutron [--lab LAB] <command> ...   (in 'lablb shell': neutron <command> ...)\n\nNeutron's port security commands, as the articles type them, on a lab brought up with\n'up': the switch's flows change at once, and 'watch' shows each port's state and drops.\n\n  neutron port-update keepalived01/eth0 --allowed-address-pairs type=dict list=true ip_address=172.16.200.251\n  neutron port-update keepalived02/eth0 --no-security-groups\n  neutron port-update keepalived02/eth0 --port_security_enabled=False\n  neutron security-group-rule-create --protocol 112 --direction ingress web\n  neutron security-group-rule-delete web-5\n  neutron security-group-rule-list | port-show PORT | port-list\n\nA port is node/port, or a node with one port. lablb neutron help lists every form.`,
   doctor: `Usage: lablb doctor [--fix] [--json]\n\nLists every command lablb drives: found or missing, its version and Debian package,\nand the Open vSwitch datapath labs will use here. Exit 0 when everything a lab needs is\npresent, 1 when something is missing.\n\n  --fix        install what is missing (needs root; runs scripts/setup-host.sh --packages)`,
   clean: `Usage: sudo lablb clean\n\nRemoves every lab lablb has on this host (see 'lablb status'), from their journals.\nNever touches objects lablb did not create.`,
 };
 
+/** Where the verb is: the first word that is not an option or an option's value. */
+function firstWord(argv: string[]): number {
+  const valued = new Set(['--name', '--lab', '--set']);
+  for (let i = 0; i < argv.length; i++) {
+    if (valued.has(argv[i])) i++;
+    else if (!argv[i].startsWith('-')) return i;
+  }
+  return -1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
-  const dashdash = argv.indexOf('--');
+  // `neutron` takes the article's own arguments as typed: everything after it is its own.
+  const verbAt = firstWord(argv);
+  const raw = argv[verbAt] === 'neutron';
+  const dashdash = raw ? verbAt + 1 : argv.indexOf('--');
   const own = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
-  const rest = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
+  const rest = dashdash >= 0 ? argv.slice(raw ? dashdash : dashdash + 1) : [];
   const debug = own.includes('--debug');
 
   let parsed;
@@ -169,6 +184,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/down.js')).down(need('lab name'), ctx);
       case 'clean':
         return await (await import('./commands/down.js')).clean(ctx);
+      case 'neutron':
+        return await (await import('./commands/neutron.js')).neutron(rest, values.lab, ctx);
       case 'doctor':
         return await (await import('./commands/doctor.js')).doctor(values.fix, ctx);
     }

@@ -1,6 +1,8 @@
 // The resolved lab: plain data with every name, address and path worked out.
 // Everything downstream (planner, engine, observers, reporters) reads this, never the YAML.
 
+import type { PortSecurity, SecurityGroup } from './security/model.js';
+
 export type Datapath = 'system' | 'netdev';
 export type DatapathChoice = Datapath | 'auto';
 
@@ -16,6 +18,8 @@ export interface Lab {
   switch: LabSwitch;
   networks: LabNetwork[];
   nodes: LabNode[];
+  /** Neutron security groups its ports may be in; their state changes on a running lab. */
+  securityGroups?: SecurityGroup[];
   experiment?: LabExperiment;
 }
 
@@ -55,6 +59,8 @@ export interface LabPort {
   vrrpManaged: boolean;
   /** Its address comes from DHCP: it is not configured up front either. */
   dhcp: boolean;
+  /** Neutron port security at start; absent: off (plain switching). */
+  security?: PortSecurity;
 }
 
 export interface LabRoute {
@@ -127,6 +133,8 @@ export interface LabProbe {
   mode?: 'push' | 'echo';
   intervalMs: number;
   timeoutMs: number;
+  /** false: the experiment does not wait for its first replies (a target unreachable at first). */
+  warmUp?: false;
 }
 
 /** What a probe aims at, for people: the URL, or "tcp 10.255.253.1:9000 push". */

@@ -38,6 +38,7 @@ function unsettled(lab: Lab, ctx: StepContext): string | undefined {
 async function warmUp(lab: Lab, probers: Prober[], ctx: StepContext, warmupMs: number): Promise<CheckResult | undefined> {
   // The first good replies: the path is complete once ARP and the load balancers are settled.
   for (const p of probers) {
+    if (lab.experiment!.probes.find((x) => x.name === p.name)?.warmUp === false) continue;
     const ready = await p.until(() => p.samples.filter((s) => s.ok).length >= 3, warmupMs);
     if (!ready) {
       const last = p.samples.at(-1);

@@ -63,3 +63,9 @@ export const Line = (max = 200) => z
   .string()
   .max(max)
   .regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'a line of text without control characters' });
+
+/** A MAC address. */
+export const Mac = z
+  .string()
+  .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, { error: 'a MAC address such as fa:16:3e:f4:8f:ae' })
+  .meta({ title: 'MAC address' });

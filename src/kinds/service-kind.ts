@@ -76,6 +76,8 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   binds?(spec: Spec): { address: string; path: Path }[];
   /** Addresses it may come to hold besides the node's ports (VIPs): they count as the node's. */
   claims?(spec: Spec): string[];
+  /** A load balancer's members (for member waits): their ids and the nodes that host them. */
+  members?(spec: Spec): { id: string; node: string }[];
   /** Per-namespace sysctls it needs, applied before any service on the node starts. */
   sysctls?(spec: Spec): [string, string][];
   /** Nodes whose services must be running before it starts (haproxy's members). */

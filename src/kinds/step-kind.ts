@@ -21,6 +21,8 @@ export interface StepResolveContext {
   node(name: string, path: Path): Lab['nodes'][number] | undefined;
   /** "vm2/web" -> the service, or a reported problem. */
   service(ref: string, path: Path): LabService | undefined;
+  /** A load balancer service's members, as its kind lists them; undefined for other kinds. */
+  membersOf(service: LabService): { id: string; node: string }[] | undefined;
   /** "lb1/eth0" -> the port, or a reported problem. */
   port(ref: string, path: Path): LabPort | undefined;
   /** The probe named there (the first when no name is given), or a reported problem. */

@@ -1,6 +1,8 @@
 // The live state every observer folds into and every reader (waits, checks, the screen, the
 // JSON stream) reads: one set of typed facts, so they all see the same thing.
 import type { Sample } from '../sample.js';
+import type { DropReason } from '../security/flows.js';
+import type { PortSecurity } from '../security/model.js';
 
 /** A load balancer member as its load balancer sees it. */
 export interface MemberFact {
@@ -41,18 +43,26 @@ export interface NatRuleFact {
   packets: number;
 }
 
+/** A port's Neutron port security now, and what its drop flows have dropped. */
+export interface PortSecurityFact extends PortSecurity {
+  summary: string;
+  drops: Record<DropReason, number>;
+}
+
 export interface Facts {
   members: MemberFact[];
   vrrp: VrrpFact[];
   /** node -> the IPv4 addresses it holds now (undefined until first read). */
   addresses: Record<string, AddressFact[]>;
   nat: NatRuleFact[];
+  /** node/port -> its port security (ports the lab never secured are absent). */
+  security: Record<string, PortSecurityFact>;
   /** probe name -> its results so far. */
   probes: Record<string, readonly Sample[]>;
 }
 
 export function emptyFacts(): Facts {
-  return { members: [], vrrp: [], addresses: {}, nat: [], probes: {} };
+  return { members: [], vrrp: [], addresses: {}, nat: [], security: {}, probes: {} };
 }
 
 /** The nodes holding an address now (by address without prefix). */

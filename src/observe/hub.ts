@@ -11,6 +11,7 @@ import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
 import { addressObserver } from './address-watch.js';
 import { emptyFacts, type Facts } from './facts.js';
 import { natObserver } from './nat-watch.js';
+import { securityObserver } from './security-watch.js';
 
 export class Observation {
   readonly facts: Facts = emptyFacts();
@@ -30,6 +31,7 @@ export class Observation {
     this.observers = [
       ...SERVICE_KINDS.filter((k) => k.observer && ofKind(k.kind).length > 0).map((k) => k.observer!(ofKind(k.kind), ctx)),
       natObserver(ctx),
+      securityObserver(ctx),
       addressObserver(ctx, movable ? 1000 : 10_000),
     ].filter((o): o is Observer => o !== undefined);
   }

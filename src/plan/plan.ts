@@ -6,6 +6,8 @@ import { linkType } from '../links/links.js';
 import type { Datapath, Lab, LabNode, LabService } from '../model.js';
 import { renderRouterRules } from '../render/iptables-rules.js';
 import { netns } from '../runtime/netns.js';
+import { securityOps } from '../security/apply.js';
+import { initialSecurity, usesPortSecurity } from '../security/model.js';
 import { serviceKindOf } from '../services/all.js';
 import { TOKEN_VAR } from '../token.js';
 import type { Op, Plan, Task } from './ops.js';
@@ -75,6 +77,11 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
       tasks.push({ id: `settings:${node.name}`, title: `${node.name}: ${[node.sysctls.length ? 'sysctls' : '', host.datapath === 'netdev' ? 'TX checksum offload off' : ''].filter(Boolean).join(', ')}`, after: [`node:${node.name}`], ops: settings });
     }
   }
+  // Port security (Neutron's anti-spoofing and security groups) before any service speaks.
+  const secured = usesPortSecurity(lab);
+  if (secured) {
+    tasks.push({ id: 'port-security', title: 'Port security: anti-spoofing and security groups as OpenFlow rules', after: ['bridges'], ops: securityOps(lab, initialSecurity(lab), {}) });
+  }
   const services = lab.nodes.flatMap((n) => n.services);
   const serviceId = (s: LabService) => `service:${s.node}/${s.name}`;
   for (const s of services) {
@@ -85,7 +92,7 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     const first = services.filter((m) => m !== s && firstNodes.includes(m.node) && !serviceKindOf(m.kind).startsAfterNodes).map(serviceId);
     // A node whose services need sysctls (ip_nonlocal_bind) starts them once those are set.
     const needsSettings = node.services.some((x) => serviceKindOf(x.kind).sysctls) && tasks.some((t) => t.id === `settings:${s.node}`);
-    tasks.push({ id: serviceId(s), title: `${s.node}: ${kind.describe(s)}`, after: [`node:${s.node}`, ...(needsSettings ? [`settings:${s.node}`] : []), ...first], ops: serviceStartOps(node, s) });
+    tasks.push({ id: serviceId(s), title: `${s.node}: ${kind.describe(s)}`, after: [`node:${s.node}`, ...(needsSettings ? [`settings:${s.node}`] : []), ...(secured ? ['port-security'] : []), ...first], ops: serviceStartOps(node, s) });
   }
   return { lab: lab.name, env: ovsEnv(lab), tasks };
 }

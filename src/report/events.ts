@@ -25,6 +25,8 @@ export type LabEvent =
   | { type: 'log'; source: string; message: string; at_ms: number }
   /** A NAT rule counted its first packet. */
   | { type: 'nat'; router: string; rule: string; label: string; at_ms: number }
+  /** A port's Neutron port security changed (a step, or `lablb neutron` by hand). */
+  | { type: 'security'; port: string; state: string; at_ms: number }
   /** Something went wrong that lablb carried on past (a teardown step that failed). */
   | { type: 'problem'; message: string }
   | { type: 'note'; message: string }
@@ -45,6 +47,8 @@ export function eventText(e: LabEvent): string | undefined {
       return `${e.router}: first packet on ${e.label}`;
     case 'log':
       return `${e.source} says: ${e.message}`;
+    case 'security':
+      return `${e.port}: ${e.state}`;
     case 'problem':
     case 'note':
       return e.message;

@@ -37,6 +37,7 @@ export function lineReporter(write: Write, color = useColor(process.stdout)): Re
         case 'vrrp':
         case 'address':
         case 'nat':
+        case 'security':
         case 'problem':
           write(`    ${eventText(e)}`);
           return;

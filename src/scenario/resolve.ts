@@ -6,6 +6,8 @@ import type { Path, Report } from '../kinds/path.js';
 import type { ServiceContext } from '../kinds/service-kind.js';
 import type { StepResolveContext } from '../kinds/step-kind.js';
 import type { Lab, LabNode, LabPort, LabProbe, LabService, LabStep } from '../model.js';
+import type { PortSecurity, SecurityGroup, SecurityRule } from '../security/model.js';
+import { ruleOf } from '../security/schema.js';
 import { contains, isNetworkAddress, overlaps, subnet } from '../net/addr.js';
 import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
 import { stepKindOf } from '../steps/all.js';
@@ -77,6 +79,8 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
   const networkByName = new Map<string, (typeof networks)[number]>();
   for (const n of networks) if (!networkByName.has(n.name)) networkByName.set(n.name, n);
   const nodeNames = s.nodes.map((n) => n.name);
+  const securityGroups = resolveSecurityGroups(s, report);
+  const groupNames = securityGroups.map((g) => g.name);
 
   const switchNamespace = `lablb-${name}`;
   if (nodeNames.includes(switchNamespace)) {
@@ -136,6 +140,7 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
         mac: p.mac,
         vrrpManaged: p.vrrp_managed,
         dhcp: p.dhcp,
+        ...resolvePortSecurity(p, at, groupNames, report),
       };
     });
 
@@ -217,6 +222,7 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
     switch: { namespace: switchNamespace, datapath: s.switch.datapath, bridges: s.switch.bridges, rundir: join(dir, 'ovs') },
     networks,
     nodes,
+    ...(securityGroups.length ? { securityGroups } : {}),
   };
   if (s.experiment) {
     const e = s.experiment;
@@ -229,6 +235,35 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
   return lab;
 }
 
+function resolveSecurityGroups(s: ScenarioFile, report: Report): SecurityGroup[] {
+  duplicates(s.security_groups, (g) => g.name, (i, g) => report(['security_groups', i, 'name'], `security group ${g} is defined twice`));
+  return s.security_groups.map((g, gi) => ({
+    name: g.name,
+    rules: g.rules.map((r, ri): SecurityRule => ({ id: `${g.name}-${ri + 1}`, ...ruleOf(r, (path, message) => report(['security_groups', gi, 'rules', ri, ...path], message)) })),
+  }));
+}
+
+type ScenarioPort = ScenarioFile['nodes'][number]['ports'][number];
+
+/** A port's Neutron port security at start, refused where Neutron refuses it. */
+function resolvePortSecurity(p: ScenarioPort, at: Path, groups: string[], report: Report): { security?: PortSecurity } {
+  if (p.security_groups === undefined && p.allowed_address_pairs === undefined && p.port_security_enabled === undefined) return {};
+  const enabled = p.port_security_enabled ?? true;
+  (p.security_groups ?? []).forEach((g, gi) => {
+    if (!groups.includes(g)) report([...at, 'security_groups', gi], unknown('security group', g, groups));
+  });
+  if (!enabled && p.security_groups?.length) report([...at, 'port_security_enabled'], 'a port with security groups cannot have port security off (Neutron refuses it too); drop security_groups');
+  if (!enabled && p.allowed_address_pairs?.length) report([...at, 'port_security_enabled'], 'allowed address pairs need port security on');
+  if (enabled && !p.mac) report([...at, 'mac'], 'a port with port security needs a fixed mac: (its anti-spoofing flows name it), such as fa:16:3e:00:00:01');
+  return {
+    security: {
+      enabled,
+      groups: p.security_groups ?? [],
+      pairs: (p.allowed_address_pairs ?? []).map((a) => ({ ip: a.ip_address, ...(a.mac_address ? { mac: a.mac_address } : {}) })),
+    },
+  };
+}
+
 function resolveProbes(one: ScenarioProbe | undefined, many: ScenarioProbe[] | undefined, nodeNames: string[], report: Report): LabProbe[] {
   if (one && many) report(['experiment', 'probes'], 'give probe: or probes:, not both');
   const list = many ?? (one ? [one] : []);
@@ -237,7 +272,7 @@ function resolveProbes(one: ScenarioProbe | undefined, many: ScenarioProbe[] | u
     if (!nodeNames.includes(p.from)) report([...at(i), 'from'], unknown('node', p.from, nodeNames));
     if (!p.url === !p.tcp) report(at(i), 'say what to probe: url: http://... or tcp: address:port');
     const target = p.url ? { url: p.url } : { tcp: p.tcp, mode: p.mode };
-    return { name: p.name ?? (i === 0 ? 'http' : `probe-${i + 1}`), from: p.from, ...target, intervalMs: p.interval_ms, timeoutMs: p.timeout_ms };
+    return { name: p.name ?? (i === 0 ? 'http' : `probe-${i + 1}`), from: p.from, ...target, intervalMs: p.interval_ms, timeoutMs: p.timeout_ms, ...(p.warm_up ? {} : { warmUp: false }) };
   });
   duplicates(probes, (p) => p.name, (i, n) => report([...at(i), 'name'], `probe ${n} is defined twice`));
   return probes;
@@ -289,6 +324,7 @@ function stepContext(lab: Lab, at: Path, report: Report): StepResolveContext {
       if (host && !svc) scoped(path, unknown(`service on ${nodeName}`, name, host.services.map((s) => s.name)));
       return svc;
     },
+    membersOf: (svc) => serviceKindOf(svc.kind).members?.(svc.spec),
     port(ref, path) {
       const [nodeName, name] = ref.split('/');
       const host = node(nodeName, path);

@@ -3,18 +3,14 @@
 // Cross-references (a port's network, a member's node) are checked later, in resolve.ts,
 // where every name is known.
 import { z } from 'zod';
-import { Cidr, IfName, Ipv4, Line, Name, NsName } from '../kinds/fields.js';
+import { Cidr, IfName, Ipv4, Line, Mac, Name, NsName } from '../kinds/fields.js';
+import { AddressPair, SecurityGroupBlock } from '../security/schema.js';
 import { SERVICE_KINDS } from '../services/all.js';
 import { STEP_KINDS } from '../steps/all.js';
 
 export { Cidr, IfName, Ipv4, NsName };
 
 const LABNAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
-const Mac = z
-  .string()
-  .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, { error: 'a MAC address such as fa:16:3e:f4:8f:ae' })
-  .meta({ title: 'MAC address' });
-
 // Only net.* sysctls belong to a network namespace; kernel.*, vm.*, fs.* ... change the whole
 // host (kernel.core_pattern runs a program as root) and are never undone.
 const SysctlKey = z
@@ -52,6 +48,12 @@ export const NodePort = z.strictObject({
     .describe('its address comes from DHCP (a dhcp-request step asks for it); lablb does not set it'),
   vrrp_managed: z.boolean().default(false)
     .describe('keepalived adds and removes its address (an HA router\'s qr and qg ports, on every node with the same address and MAC); lablb only plugs it in'),
+  security_groups: z.array(Name).optional()
+    .describe('Neutron port security: the groups whose rules let traffic in and out (any port that lists them, even [], has port security on)'),
+  allowed_address_pairs: z.array(AddressPair).optional()
+    .describe('more addresses the port may send from and answer ARP for (a keepalived VIP); needs port security'),
+  port_security_enabled: z.boolean().optional()
+    .describe('false: no anti-spoofing and no security groups on this port (default: on when security_groups or allowed_address_pairs are given)'),
 }).describe('An interface of a node, plugged into a network');
 
 export const Route = z.strictObject({
@@ -96,6 +98,8 @@ const Probe = z.strictObject({
   mode: z.enum(['push', 'echo']).default('push').describe('tcp: push, the server writes every interval (the outside speaks first); echo, the prober writes and the server answers'),
   interval_ms: z.int().min(10).max(10000).default(50).describe('one request every interval, for the whole run'),
   timeout_ms: z.int().min(10).max(30000).default(1000).describe('a request slower than this counts as failed'),
+  warm_up: z.boolean().default(true)
+    .describe('the experiment starts once this probe has had its first replies; false for a target that is meant to be unreachable at first'),
 }).describe('A prober: HTTP requests at a fixed rate, each on a new connection, so every outage is measured');
 
 export const Experiment = z.strictObject({
@@ -118,6 +122,8 @@ export const Scenario = z.strictObject({
   switch: Switch,
   networks: z.array(Network).min(1),
   nodes: z.array(Node).min(1),
+  security_groups: z.array(SecurityGroupBlock).default([])
+    .describe('Neutron security groups that ports list; enforced in the lab\'s Open vSwitch with anti-spoofing, as Neutron\'s OVS agent does'),
   parameters: z.record(
     z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, { error: 'a parameter name: lowercase words joined by "." or "_", e.g. health_monitor.delay' }),
     Parameter,

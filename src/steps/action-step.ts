@@ -70,7 +70,9 @@ export interface ActionDef<A, F extends z.ZodRawShape> {
   resolveAction(block: FieldsOf<F>, ctx: StepResolveContext): A;
   /** Waits its block implies (stop-service's `watch`). */
   impliedWaits?(block: FieldsOf<F>, ctx: StepResolveContext): LabWait[];
-  ops(action: A, lab: Lab): Op[];
+  /** The ops that make the change; a change that depends on the lab's state now (port
+   *  security) reads it through the context. */
+  ops(action: A, lab: Lab, ctx: StepContext): Op[] | Promise<Op[]>;
   /** What it did, for a step without waits: "lb1/eth0 is down". */
   done(action: A): string;
 }
@@ -136,7 +138,7 @@ export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): St
 async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step: LabStep<ActionSpec<A>>, ctx: StepContext): Promise<CheckResult> {
   const { spec } = step;
   const t0 = Date.now();
-  await ctx.apply(def.ops(spec.action, ctx.lab));
+  await ctx.apply(await def.ops(spec.action, ctx.lab, ctx));
   const applied = Date.now() - t0;
   const outcomes = await waitAll(spec.waits, ctx, t0, spec.withinMs);
   const figures: Record<string, number> = {};

@@ -6,6 +6,7 @@ import { httpGet } from './http-get.js';
 import { linkDown, linkUp } from './link.js';
 import { natCountersStep } from './nat-counters.js';
 import { disconnect, reconnect } from './partition.js';
+import { portUpdate, securityGroupRuleCreate, securityGroupRuleDelete } from './security.js';
 import { signalService, startService, stopService } from './service.js';
 import { sleep } from './sleep.js';
 import { traffic } from './traffic.js';
@@ -26,6 +27,9 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   dhcpRequest,
   httpGet,
   natCountersStep,
+  portUpdate,
+  securityGroupRuleCreate,
+  securityGroupRuleDelete,
 ];
 
 export function stepKindOf(kind: string): AnyStepKind {

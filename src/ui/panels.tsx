@@ -2,6 +2,7 @@
 import { Box, Text } from 'ink';
 import type { Cell, Tone as CellTone } from '../kinds/service-kind.js';
 import type { LabPort } from '../model.js';
+import type { PortSecurityFact } from '../observe/facts.js';
 import { clock, sparkline, type EventLine, type LabView, type StepView, type Tone } from './view.js';
 
 const TONE: Record<Tone, string | undefined> = { info: undefined, good: 'green', bad: 'red' };
@@ -93,6 +94,7 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
                 <Text color="cyan">{n.name.padEnd(nodeWidth)}</Text>{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
                 {labels[p.address] ? <Text color="magenta"> {labels[p.address]}</Text> : null}
                 {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
+                <PortSecurityText fact={view.security[`${n.name}/${p.name}`]} />
               </Text>
             );
           }))}
@@ -100,6 +102,22 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
       ))}
       {view.selected === 'ovs' ? <Text inverse>  ovs (the lab's switch: {lab.switch.namespace})</Text> : null}
     </Panel>
+  );
+}
+
+/** " sg web +pair 172.16.200.251 drop arp 12 in 40" or " no port security". */
+function PortSecurityText({ fact }: { fact?: PortSecurityFact }) {
+  if (!fact) return null;
+  if (!fact.enabled) return <Text color="yellow"> no port security</Text>;
+  const drops = ([['arp-spoof', 'arp'], ['ip-spoof', 'spoof'], ['ingress', 'in'], ['egress', 'out']] as const)
+    .filter(([reason]) => fact.drops[reason] > 0)
+    .map(([reason, short]) => `${short} ${fact.drops[reason]}`);
+  return (
+    <Text>
+      <Text color="gray"> sg {fact.groups.join(',') || '-'}</Text>
+      {fact.pairs.length ? <Text color="green"> +pair {fact.pairs.map((x) => x.ip).join(',')}</Text> : null}
+      {drops.length ? <Text color="red"> drop {drops.join(' ')}</Text> : null}
+    </Text>
   );
 }
 

@@ -19,7 +19,7 @@ export interface LiveSources {
 /** Everything a frame shows, as one string: equal keys draw equal frames. */
 export function visibleKey(v: LabView): string {
   return JSON.stringify([
-    v.phase, v.datapath, v.build, v.services, v.nat, v.addresses, v.traffic, v.steps, v.events.length,
+    v.phase, v.datapath, v.build, v.services, v.nat, v.addresses, v.security, v.traffic, v.steps, v.events.length,
     v.summary, v.selected, v.details, v.help, Math.floor(v.now / 1000),
   ]);
 }
@@ -81,7 +81,7 @@ export class LiveStore implements Reporter {
   async poll(): Promise<void> {
     const { facts } = this.sources;
     if (!facts) return;
-    let view = { ...this.view, services: serviceRows(this.view.lab, facts), addresses: { ...facts.addresses } };
+    let view = { ...this.view, services: serviceRows(this.view.lab, facts), addresses: { ...facts.addresses }, security: facts.security };
     view = applyNat(view, facts.nat);
     // The screen's traffic panel shows the first probe.
     const probe = view.lab.experiment?.probes[0];

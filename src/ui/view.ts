@@ -2,7 +2,7 @@
 // observations into it. Components render a LabView; they never talk to the host.
 import type { Row } from '../kinds/service-kind.js';
 import type { Lab } from '../model.js';
-import { emptyFacts, type AddressFact, type Facts, type NatRuleFact } from '../observe/facts.js';
+import { emptyFacts, type AddressFact, type Facts, type NatRuleFact, type PortSecurityFact } from '../observe/facts.js';
 import type { NodeDetails } from '../observe/node-details.js';
 import { eventText, type CheckResult, type LabEvent } from '../report/events.js';
 import type { Sample } from '../sample.js';
@@ -57,6 +57,8 @@ export interface LabView {
   services: Row[][];
   nat: (NatRuleFact & { delta: number })[];
   addresses: Record<string, AddressFact[]>;
+  /** node/port -> its port security and drop counters (ports without it are absent). */
+  security: Record<string, PortSecurityFact>;
   /** Addresses the topology labels (a load balancer's VIP), from the kinds. */
   labels: Record<string, string>;
   traffic?: TrafficView;
@@ -84,6 +86,7 @@ export function initialView(lab: Lab, mode: LabView['mode']): LabView {
     services: serviceRows(lab, emptyFacts()),
     nat: [],
     addresses: {},
+    security: {},
     labels: Object.fromEntries(lab.nodes.flatMap((n) => n.services.flatMap((s) => serviceKindOf(s.kind).labels?.(s).map((l) => [l.address, l.label] as const) ?? []))),
     // Watching a lab runs no experiment: no steps to show.
     steps: mode === 'run' ? (lab.experiment?.steps ?? []).map((s) => ({ name: s.name, kind: s.kind, status: 'pending' })) : [],
@@ -134,6 +137,7 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
       return addEvent(view, eventText(e)!, /is DOWN|no server available/.test(e.message) ? 'bad' : /is UP/.test(e.message) ? 'good' : 'info');
     case 'address':
     case 'nat':
+    case 'security':
     case 'note':
       return addEvent(view, eventText(e)!, 'info');
     case 'summary': {

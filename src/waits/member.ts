@@ -15,7 +15,7 @@ export interface MemberWaitSpec {
 const Block = z.strictObject({
   member: z.strictObject({
     loadbalancer: ServiceRef.describe('a load balancer service, as node/name'),
-    node: NsName.describe('the node of the member'),
+    node: NsName.describe('the node of the member (or the member\'s id, when a node hosts several)'),
   }),
   state: z.enum(['UP', 'DOWN']),
 }).describe('Until a load balancer sees a member UP or DOWN');
@@ -23,12 +23,14 @@ const Block = z.strictObject({
 /** Checks that node/service is a load balancer with a member on `node`; returns its id. */
 export function resolveMember(lb: string, node: string, ctx: StepResolveContext, path: (string | number)[]): string {
   const svc = ctx.service(lb, [...path, 'loadbalancer']);
-  const members = (svc?.spec as { pool?: { members?: { id: string; node: string }[] } } | undefined)?.pool?.members;
+  const members = svc ? ctx.membersOf(svc) : undefined;
   if (svc && !members) {
     ctx.report([...path, 'loadbalancer'], `${lb} is not a load balancer`);
     return '';
   }
-  const member = members?.find((m) => m.node === node);
+  const onNode = members?.filter((m) => m.node === node) ?? [];
+  if (onNode.length > 1) ctx.report([...path, path.at(-1) === 'watch' ? 'member' : 'node'], `${lb} has several members on ${node} (${onNode.map((m) => m.id).join(', ')}): name one by its id`);
+  const member = members?.find((m) => m.id === node) ?? onNode[0];
   if (members && !member) {
     const on = members.map((m) => m.node);
     const hint = nearest(node, on);

@@ -59,10 +59,11 @@ backend 3b9d8ebd-9eea-4925-b14e-593a6111ff33
 
 t.test('an HTTP health monitor adds httpchk; TCP listeners use tcp mode', async (t) => {
   const lb = haproxyOf(lab);
-  const http = renderHaproxyConf({ ...lb, spec: { ...lb.spec, pool: { ...lb.spec.pool, lbMethod: 'SOURCE_IP', monitor: { ...lb.spec.pool.monitor, type: 'HTTP', urlPath: '/health' } } } });
+  const [f] = lb.spec.frontends;
+  const http = renderHaproxyConf({ ...lb, spec: { ...lb.spec, frontends: [{ ...f, pool: { ...f.pool, lbMethod: 'SOURCE_IP', monitor: { ...f.pool.monitor, type: 'HTTP', urlPath: '/health' } } }] } });
   t.match(http, /option httpchk GET \/health\n    http-check expect rstatus 200/);
   t.match(http, /balance source/);
-  const tcp = renderHaproxyConf({ ...lb, spec: { ...lb.spec, listener: { ...lb.spec.listener, protocol: 'TCP' } } });
+  const tcp = renderHaproxyConf({ ...lb, spec: { ...lb.spec, frontends: [{ ...f, listener: { ...f.listener, protocol: 'TCP' } }] } });
   t.match(tcp, /option tcplog/, 'tcplog for both, as both LBaaS generations write it');
   t.match(tcp, /mode tcp/);
   t.notMatch(tcp, /forwardfor/);
@@ -88,7 +89,7 @@ t.test('what it declares: the VIP it binds and labels, members it starts after, 
   t.same(haproxy.startsAfterNodes!(lb.spec), ['vm1', 'vm2']);
   const facts = emptyFacts();
   t.match(haproxy.unsettled!(lb, facts), /members not UP: vm1 no stats, vm2 no stats/);
-  facts.members = lb.spec.pool.members.map((m) => ({ loadbalancer: 'qlbaas-01/lb', member: m.id, node: m.node, status: 'UP', sessions: 0, checkStatus: 'L4OK' }));
+  facts.members = lb.spec.frontends[0].pool.members.map((m) => ({ loadbalancer: 'qlbaas-01/lb', member: m.id, node: m.node, status: 'UP', sessions: 0, checkStatus: 'L4OK' }));
   t.equal(haproxy.unsettled!(lb, facts), undefined);
   const rows = haproxy.rows!(lb, facts).map((r) => r.map((c) => (c.width ? c.text.padEnd(c.width) : c.text)).join(''));
   t.same(rows, [
@@ -102,7 +103,7 @@ t.test('its observer reads the stats socket and tells each member change as a ty
   const { fakeHost } = await import('../../../test/fake-host.js');
   const lb = haproxyOf(lab);
   let status = 'UP';
-  const csv = () => ['# pxname,svname,scur,status,check_status', ...lb.spec.pool.members.map((m, i) => `${lb.spec.pool.id},${m.id},0,${i === 1 ? status : 'UP'},L4OK`)].join('\n');
+  const csv = () => ['# pxname,svname,scur,status,check_status', ...lb.spec.frontends[0].pool.members.map((m, i) => `${lb.spec.frontends[0].pool.id},${m.id},0,${i === 1 ? status : 'UP'},L4OK`)].join('\n');
   const host = fakeHost({ sockets: { [lb.spec.statsSocket]: csv } });
   const facts = emptyFacts();
   const events: unknown[] = [];

@@ -21,7 +21,21 @@ export interface HaproxyMember {
   weight: number;
 }
 
+/** A listener (haproxy's frontend) and its pool (its backend). */
+export interface HaproxyFrontend {
+  listener: { id: string; address: string; port: number; protocol: 'HTTP' | 'TCP'; connectionLimit: number };
+  pool: {
+    id: string;
+    lbMethod: 'ROUND_ROBIN' | 'LEAST_CONNECTIONS' | 'SOURCE_IP';
+    monitor: { type: 'TCP' | 'HTTP'; delay: number; timeout: number; maxRetries: number; rise: number; urlPath: string };
+    members: HaproxyMember[];
+  };
+}
+
 export interface HaproxySpec {
+  /** Which LBaaS made it: v1, one VIP with one port and one pool; v2, a load balancer whose
+   *  one VIP carries several listeners, each with its own pool (seed 000). */
+  generation: 'v1' | 'v2';
   config: string;
   /** A second socket, operator level, from which lablb reads haproxy's log ring. */
   eventsSocket: string;
@@ -31,13 +45,7 @@ export interface HaproxySpec {
   statsSocket: string;
   user: string;
   group: string;
-  listener: { id: string; address: string; port: number; protocol: 'HTTP' | 'TCP'; connectionLimit: number };
-  pool: {
-    id: string;
-    lbMethod: 'ROUND_ROBIN' | 'LEAST_CONNECTIONS' | 'SOURCE_IP';
-    monitor: { type: 'TCP' | 'HTTP'; delay: number; timeout: number; maxRetries: number; rise: number; urlPath: string };
-    members: HaproxyMember[];
-  };
+  frontends: HaproxyFrontend[];
 }
 
 const Port = z.int({ error: 'a TCP/UDP port number' }).min(1).max(65535);
@@ -59,24 +67,32 @@ const Member = z.strictObject({
   weight: z.int().min(0).max(256).default(1),
 }).describe('A pool member');
 
+const listenerFields = {
+  id: ConfigId.describe('haproxy\'s frontend name'),
+  address: Ipv4.describe('the VIP: one of the node\'s addresses'),
+  protocol_port: Port,
+  protocol: z.enum(['HTTP', 'TCP']).default('HTTP'),
+  connection_limit: z.int().positive().default(100),
+};
+
+const Pool = z.strictObject({
+  id: ConfigId.describe('haproxy\'s backend name'),
+  lb_method: z.enum(['ROUND_ROBIN', 'LEAST_CONNECTIONS', 'SOURCE_IP']).default('ROUND_ROBIN'),
+  health_monitor: HealthMonitor,
+  members: z.array(Member).min(1),
+}).describe('The pool: haproxy\'s backend');
+
 const Block = z.strictObject({
   name: Name.describe('unique on the node'),
   kind: z.literal('haproxy'),
+  generation: z.enum(['v1', 'v2']).default('v2')
+    .describe('v1: one VIP, one port, one pool (a second port needs a second VIP); v2: one VIP, several listeners'),
   user: UnixName.default('haproxy').describe('the user haproxy drops to'),
   group: UnixName.default('haproxy'),
-  listener: z.strictObject({
-    id: ConfigId.describe('haproxy\'s frontend name'),
-    address: Ipv4.describe('the VIP: one of the node\'s addresses'),
-    protocol_port: Port,
-    protocol: z.enum(['HTTP', 'TCP']).default('HTTP'),
-    connection_limit: z.int().positive().default(100),
-  }).describe('The listener: haproxy\'s frontend'),
-  pool: z.strictObject({
-    id: ConfigId.describe('haproxy\'s backend name'),
-    lb_method: z.enum(['ROUND_ROBIN', 'LEAST_CONNECTIONS', 'SOURCE_IP']).default('ROUND_ROBIN'),
-    health_monitor: HealthMonitor,
-    members: z.array(Member).min(1),
-  }).describe('The pool: haproxy\'s backend'),
+  listener: z.strictObject(listenerFields).optional().describe('The listener: haproxy\'s frontend (with pool:)'),
+  pool: Pool.optional(),
+  listeners: z.array(z.strictObject({ ...listenerFields, pool: Pool }).describe('A listener with its own pool')).min(1).optional()
+    .describe('LBaaS v2: several listeners on the load balancer\'s one VIP, each with its pool (instead of listener: and pool:)'),
 }).describe('An LBaaS load balancer: haproxy with a stats socket, configured as Neutron\'s haproxy driver does');
 
 /** The lines of haproxy's log worth telling (a server changing state, a backend with none
@@ -91,7 +107,7 @@ function gratuitousArp(s: LabService<HaproxySpec>, dev: string): Op {
   const token = `${s.token}/arping`;
   return {
     kind: 'spawn',
-    argv: netns.exec(s.node, ['arping', '-U', '-I', dev, '-c', '3', s.spec.listener.address]),
+    argv: netns.exec(s.node, ['arping', '-U', '-I', dev, '-c', '3', s.spec.frontends[0].listener.address]),
     env: { [TOKEN_VAR]: token },
     logfile: join(dirname(s.pidfile), `${s.name}.arping.log`),
     creates: [{ kind: 'process', name: `${s.node}/${s.name}/arping`, token }],
@@ -118,37 +134,62 @@ pool:
   ],
 
   resolve(b, ctx) {
-    b.pool.members.forEach((m, mi) => {
-      if (!ctx.nodeNames.includes(m.node)) ctx.report(['pool', 'members', mi, 'node'], ctx.unknown('node', m.node, ctx.nodeNames));
+    const single = b.listener && b.pool ? [{ ...b.listener, pool: b.pool }] : [];
+    if ((b.listeners === undefined) === (single.length === 0)) ctx.report([], 'give listener: with pool:, or listeners: (each with its pool:)');
+    if (!b.listeners && (b.listener === undefined) !== (b.pool === undefined)) ctx.report([b.listener ? 'pool' : 'listener'], 'listener: and pool: go together');
+    const listeners = b.listeners ?? single;
+    const at = (li: number, ...rest: (string | number)[]) => (b.listeners ? ['listeners', li, ...rest] : rest[0] === 'pool' ? rest : ['listener', ...rest]);
+    if (b.generation === 'v1' && listeners.length > 1) {
+      ctx.report(['listeners', 1], 'LBaaS v1 has one VIP, one port and one pool: a second port needs a second VIP (another haproxy service); LBaaS v2 carries several listeners on one VIP');
+    }
+    listeners.forEach((l, li) => {
+      if (li > 0 && l.address !== listeners[0].address) ctx.report(at(li, 'address'), `a load balancer has one VIP (${listeners[0].address}); its listeners differ only in protocol_port`);
+      if (listeners.slice(0, li).some((x) => x.protocol_port === l.protocol_port)) ctx.report(at(li, 'protocol_port'), `port ${l.protocol_port} already has a listener`);
     });
     const seen = new Set<string>();
-    b.pool.members.forEach((m, mi) => {
-      if (seen.has(m.id)) ctx.report(['pool', 'members', mi, 'id'], `member ${m.id} is listed twice`);
+    listeners.forEach((l, li) => l.pool.members.forEach((m, mi) => {
+      if (!ctx.nodeNames.includes(m.node)) ctx.report(at(li, 'pool', 'members', mi, 'node'), ctx.unknown('node', m.node, ctx.nodeNames));
+      if (seen.has(m.id)) ctx.report(at(li, 'pool', 'members', mi, 'id'), `member ${m.id} is listed twice`);
       seen.add(m.id);
-    });
-    const hm = b.pool.health_monitor;
+    }));
+    const address = listeners[0]?.address ?? '';
     return {
+      generation: b.generation,
       // Neutron's LBaaS v2 layout: haproxy.conf and haproxy_stats.sock beside the pid file.
       config: join(ctx.node.dir, 'haproxy.conf'),
-      vipDevice: ctx.node.ports.find((p) => p.address === b.listener.address)?.name,
+      vipDevice: ctx.node.ports.find((p) => p.address === address)?.name,
       statsSocket: join(ctx.node.dir, 'haproxy_stats.sock'),
       eventsSocket: join(ctx.node.dir, 'haproxy_events.sock'),
       user: b.user,
       group: b.group,
-      listener: { id: b.listener.id, address: b.listener.address, port: b.listener.protocol_port, protocol: b.listener.protocol, connectionLimit: b.listener.connection_limit },
-      pool: {
-        id: b.pool.id,
-        lbMethod: b.pool.lb_method,
-        monitor: { type: hm.type, delay: hm.delay, timeout: hm.timeout, maxRetries: hm.max_retries, rise: hm.rise, urlPath: hm.url_path },
-        members: b.pool.members.map((m) => ({ id: m.id, node: m.node, address: m.address, port: m.protocol_port, weight: m.weight })),
-      },
+      frontends: listeners.map((l) => {
+        const hm = l.pool.health_monitor;
+        return {
+          listener: { id: l.id, address: l.address, port: l.protocol_port, protocol: l.protocol, connectionLimit: l.connection_limit },
+          pool: {
+            id: l.pool.id,
+            lbMethod: l.pool.lb_method,
+            monitor: { type: hm.type, delay: hm.delay, timeout: hm.timeout, maxRetries: hm.max_retries, rise: hm.rise, urlPath: hm.url_path },
+            members: l.pool.members.map((m) => ({ id: m.id, node: m.node, address: m.address, port: m.protocol_port, weight: m.weight })),
+          },
+        };
+      }),
     };
   },
-  binds: (spec) => [{ address: spec.listener.address, path: ['listener', 'address'] }],
+  binds: (spec) => spec.frontends.map((f, i) => ({ address: f.listener.address, path: spec.frontends.length > 1 ? ['listeners', i, 'address'] : ['listener', 'address'] })),
+  // One load balancer per namespace, as Neutron runs them: its files are named for it.
+  checkLab(mine, report) {
+    const seen = new Set<string>();
+    for (const { node, at } of mine) {
+      if (seen.has(node.name)) report([...at, 'kind'], `${node.name} already runs a load balancer: one haproxy per namespace (give each its own qlbaas node)`);
+      seen.add(node.name);
+    }
+  },
+  members: (spec) => spec.frontends.flatMap((f) => f.pool.members),
   // A member still starting would be marked DOWN on haproxy's first check.
-  startsAfterNodes: (spec) => spec.pool.members.map((m) => m.node),
+  startsAfterNodes: (spec) => [...new Set(spec.frontends.flatMap((f) => f.pool.members.map((m) => m.node)))],
 
-  describe: (s) => `haproxy on ${s.spec.listener.address}:${s.spec.listener.port} over ${s.spec.pool.members.map((m) => m.node).join(', ')}`,
+  describe: (s) => `haproxy (LBaaS ${s.spec.generation}) on ${s.spec.frontends.map((f) => `${f.listener.address}:${f.listener.port} over ${f.pool.members.map((m) => m.node).join(', ')}`).join('; ')}`,
   start: (s) => [
     ...(s.spec.vipDevice ? [gratuitousArp(s, s.spec.vipDevice)] : []),
     { kind: 'write', path: s.spec.config, content: renderHaproxyConf(s) },
@@ -186,6 +227,7 @@ pool:
       async poll() {
         services.forEach(follow);
         await Promise.all(services.map(async (lb) => {
+          const members = lb.spec.frontends.flatMap((f) => f.pool.members.map((m) => ({ ...m, pool: f.pool.id })));
           let rows;
           try {
             rows = parseShowStat(await ctx.host.unixRequest(lb.spec.statsSocket, 'show stat\n'));
@@ -193,8 +235,8 @@ pool:
             return; // not up yet, or restarting
           }
           const loadbalancer = `${lb.node}/${lb.name}`;
-          for (const m of lb.spec.pool.members) {
-            const row = rows.find((r) => r.pxname === lb.spec.pool.id && r.svname === m.id);
+          for (const m of members) {
+            const row = rows.find((r) => r.pxname === m.pool && r.svname === m.id);
             if (!row) continue;
             const fact: MemberFact = { loadbalancer, member: m.id, node: m.node, status: row.status, sessions: row.scur, checkStatus: row.checkStatus };
             const i = ctx.facts.members.findIndex((x) => x.loadbalancer === loadbalancer && x.member === m.id);
@@ -208,21 +250,22 @@ pool:
     };
   },
   rows(s, facts) {
-    const { listener, pool } = s.spec;
-    const head: Row = [{ text: `${s.node}/${s.name}`, tone: 'bold' }, { text: ` haproxy ${listener.address}:${listener.port} ${listener.protocol} ${pool.lbMethod}` }];
-    return [head, ...pool.members.map((m): Row => {
-      const st = facts.members.find((x) => x.loadbalancer === `${s.node}/${s.name}` && x.member === m.id);
-      return [
-        { text: ` ${m.node}`, width: 8 },
-        { text: `${m.address}:${m.port}`, width: 15 },
-        { text: st?.status ?? '?', tone: st ? statusTone(st.status) : 'dim', width: 9 },
-        { text: `sess ${String(st?.sessions ?? '-').padEnd(3)} ${st?.checkStatus || '-'}`, tone: 'dim' },
-      ];
-    })];
+    return s.spec.frontends.flatMap(({ listener, pool }, i) => {
+      const head: Row = [{ text: i === 0 ? `${s.node}/${s.name}` : ' '.repeat(`${s.node}/${s.name}`.length), tone: 'bold' }, { text: ` haproxy ${listener.address}:${listener.port} ${listener.protocol} ${pool.lbMethod}` }];
+      return [head, ...pool.members.map((m): Row => {
+        const st = facts.members.find((x) => x.loadbalancer === `${s.node}/${s.name}` && x.member === m.id);
+        return [
+          { text: ` ${m.node}`, width: 8 },
+          { text: `${m.address}:${m.port}`, width: 15 },
+          { text: st?.status ?? '?', tone: st ? statusTone(st.status) : 'dim', width: 9 },
+          { text: `sess ${String(st?.sessions ?? '-').padEnd(3)} ${st?.checkStatus || '-'}`, tone: 'dim' },
+        ];
+      })];
+    });
   },
-  labels: (s) => [{ address: s.spec.listener.address, label: `VIP ${s.name}` }],
+  labels: (s) => [{ address: s.spec.frontends[0].listener.address, label: `VIP ${s.name}` }],
   unsettled(s, facts) {
-    const down = s.spec.pool.members.filter((m) => facts.members.find((x) => x.loadbalancer === `${s.node}/${s.name}` && x.member === m.id)?.status !== 'UP');
+    const down = s.spec.frontends.flatMap((f) => f.pool.members).filter((m) => facts.members.find((x) => x.loadbalancer === `${s.node}/${s.name}` && x.member === m.id)?.status !== 'UP');
     if (down.length === 0) return undefined;
     return `load balancer members not UP: ${down.map((m) => `${m.node} ${facts.members.find((x) => x.member === m.id)?.status ?? 'no stats'}`).join(', ')}`;
   },

@@ -7,7 +7,7 @@
 /** The ring haproxy logs into; lablb reads it with `show events`. */
 export const LOG_RING = 'lablog';
 import type { LabService } from '../../model.js';
-import type { HaproxySpec } from './haproxy.js';
+import type { HaproxyFrontend, HaproxySpec } from './haproxy.js';
 
 /** haproxy's time format: whole seconds as "5s", anything finer in milliseconds. */
 const seconds = (s: number) => (Number.isInteger(s) ? `${s}s` : `${Math.max(1, Math.round(s * 1000))}ms`);
@@ -15,15 +15,18 @@ const seconds = (s: number) => (Number.isInteger(s) ? `${s}s` : `${Math.max(1, M
 const BALANCE = { ROUND_ROBIN: 'roundrobin', LEAST_CONNECTIONS: 'leastconn', SOURCE_IP: 'source' } as const;
 
 export function renderHaproxyConf(lb: LabService<HaproxySpec>): string {
-  const { listener, pool } = lb.spec;
-  const mode = listener.protocol === 'HTTP' ? 'http' : 'tcp';
-  const m = pool.monitor;
+  const { frontends } = lb.spec;
+  const connections = frontends.reduce((n, f) => n + f.listener.connectionLimit, 0);
   const lines = [
+    // Which driver's file this is shaped after; the two differ in what one file may carry.
+    lb.spec.generation === 'v1'
+      ? '# LBaaS v1 (haproxy driver): one VIP, one port, one pool'
+      : `# LBaaS v2 (haproxy namespace driver): one load balancer, ${frontends.length} listener${frontends.length > 1 ? 's' : ''} on its VIP`,
     'global',
     '    daemon',
     `    user ${lb.spec.user}`,
     `    group ${lb.spec.group}`,
-    `    maxconn ${listener.connectionLimit}`,
+    `    maxconn ${connections}`,
     `    pidfile ${lb.pidfile}`,
     `    log ring@${LOG_RING} local0`,
     // As Neutron: level user (reads only); mode 0600 in a root-only dir: no other local user
@@ -43,6 +46,16 @@ export function renderHaproxyConf(lb: LabService<HaproxySpec>): string {
     '    timeout connect 5000',
     '    timeout client 50000',
     '    timeout server 50000',
+    ...frontends.flatMap(frontendLines),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** One listener's frontend and its pool's backend. */
+function frontendLines({ listener, pool }: HaproxyFrontend): string[] {
+  const mode = listener.protocol === 'HTTP' ? 'http' : 'tcp';
+  const m = pool.monitor;
+  return [
     '',
     `frontend ${listener.id}`,
     '    option tcplog',
@@ -62,5 +75,4 @@ export function renderHaproxyConf(lb: LabService<HaproxySpec>): string {
       (s) => `    server ${s.id} ${s.address}:${s.port} weight ${s.weight} check inter ${seconds(m.delay)} fall ${m.maxRetries} rise ${m.rise}`,
     ),
   ];
-  return `${lines.join('\n')}\n`;
 }

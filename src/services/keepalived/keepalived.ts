@@ -21,6 +21,8 @@ export interface VrrpInstance {
   state: 'BACKUP' | 'MASTER';
   advertInt: number;
   nopreempt: boolean;
+  /** Seconds between gratuitous ARPs while MASTER (keepalived's garp_master_refresh). */
+  garpRefresh?: number;
   vips: { address: string; prefix: number }[];
   /** Addresses it moves without advertising them (Neutron's qr/qg addresses, floating IPs). */
   excluded: { address: string; prefix: number; dev: string }[];
@@ -57,6 +59,8 @@ const Instance = z.strictObject({
   state: z.enum(['BACKUP', 'MASTER']).default('BACKUP').describe('the state it starts in (Neutron starts every node as BACKUP)'),
   advert_int: z.number({ error: 'a number of seconds' }).min(0.01, { error: 'a number of seconds from 0.01 to 255' }).max(255, { error: 'a number of seconds from 0.01 to 255' }).default(1).describe('seconds between adverts; a BACKUP takes over after about 3 missed'),
   nopreempt: z.boolean().default(false).describe('a recovered higher-priority node does not take the VIP back'),
+  garp_master_refresh: z.int().min(1).max(3600).optional()
+    .describe('seconds between gratuitous ARPs for the VIPs while MASTER (default: only on becoming MASTER)'),
   virtual_ipaddress: z.array(AddressMaybePrefix).min(1)
     .describe('the VIPs: an address on the interface\'s network, or address/prefix anywhere (Neutron\'s 169.254.0.<vrid>/24 on ha-)'),
   virtual_ipaddress_excluded: z.array(z.strictObject({
@@ -128,6 +132,7 @@ instances:
           state: inst.state,
           advertInt: inst.advert_int,
           nopreempt: inst.nopreempt,
+          ...(inst.garp_master_refresh ? { garpRefresh: inst.garp_master_refresh } : {}),
           vips: inst.virtual_ipaddress.map((a) => withPrefix(a, port?.prefix ?? 32)),
           excluded: inst.virtual_ipaddress_excluded.map((x, xi) => ({
             ...withPrefix(x.address, portOf(x.interface, ['instances', ii, 'virtual_ipaddress_excluded', xi, 'interface'])?.prefix ?? 32),

@@ -49,6 +49,7 @@ export function renderKeepalivedConf(k: LabService<KeepalivedSpec>, notify = k.s
       `    priority ${i.priority}`,
       `    advert_int ${i.advertInt}`,
       ...(i.nopreempt ? ['    nopreempt'] : []),
+      ...(i.garpRefresh ? [`    garp_master_refresh ${i.garpRefresh}`] : []),
       ...block('track_interface', i.track),
       '    virtual_ipaddress {',
       ...i.vips.map((v) => `        ${v.address}/${v.prefix} dev ${i.interface}`),

@@ -1,0 +1,60 @@
+// `lablb neutron ...`: the article's neutron commands on a running lab, so a person applies a
+// fix by hand and watches it take effect (the flows change at once; `watch` shows the port).
+import { Engine } from '../engine/engine.js';
+import { Journal } from '../engine/journal.js';
+import { requireRoot } from '../engine/preflight.js';
+import { portMacs, readSecurity, securityOps } from '../security/apply.js';
+import { createRule, deleteRule, describePort, portSecurity, portsOf, updatePort } from '../security/changes.js';
+import { describeRule, type SecurityState } from '../security/model.js';
+import { NEUTRON_USAGE, parseNeutron } from '../security/neutron-cli.js';
+import type { Lab } from '../model.js';
+import { labUp } from './common.js';
+import type { CommandContext } from './context.js';
+
+export async function neutron(argv: string[], labName: string | undefined, ctx: CommandContext): Promise<number> {
+  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+    ctx.out(NEUTRON_USAGE);
+    return argv.length ? 0 : 2;
+  }
+  requireRoot(ctx.host, 'neutron');
+  const lab = labUp(labName ?? (process.env.LABLB_LAB || undefined));
+  const cmd = parseNeutron(argv, lab);
+  const state = readSecurity(ctx.host, lab);
+  const apply = async (next: SecurityState) => {
+    const engine = new Engine(ctx.host, Journal.open(lab.dir), {});
+    await engine.runLane(securityOps(lab, next, await portMacs(ctx.host, lab, next)));
+  };
+  switch (cmd.kind) {
+    case 'port-update': {
+      const next = updatePort(lab, state, cmd.change);
+      await apply(next);
+      ctx.out(`Updated port: ${cmd.change.port} (${describePort(portSecurity(next, cmd.change.port))})`);
+      return 0;
+    }
+    case 'security-group-rule-create': {
+      const { state: next, rule } = createRule(state, cmd.group, cmd.rule);
+      await apply(next);
+      ctx.out(`Created a new security_group_rule: ${rule.id} in ${cmd.group} (${describeRule(rule)})`);
+      return 0;
+    }
+    case 'security-group-rule-delete': {
+      const { state: next, rule } = deleteRule(state, cmd.id);
+      await apply(next);
+      ctx.out(`Deleted security_group_rule: ${rule.id} (${describeRule(rule)})`);
+      return 0;
+    }
+    case 'security-group-rule-list':
+      for (const g of state.groups) for (const r of g.rules) ctx.out(`${r.id.padEnd(12)} ${g.name.padEnd(12)} ${describeRule(r)}`);
+      return 0;
+    case 'port-show':
+      ctx.out(`${cmd.port}: ${describePort(portSecurity(state, cmd.port))}`);
+      return 0;
+    case 'port-list':
+      for (const id of portsOf(lab)) ctx.out(`${id.padEnd(24)} ${addressOf(lab, id).padEnd(16)} ${describePort(portSecurity(state, id))}`);
+      return 0;
+  }
+}
+
+function addressOf(lab: Lab, id: string): string {
+  return lab.nodes.flatMap((n) => n.ports).find((p) => `${p.node}/${p.name}` === id)?.address ?? '';
+}
