@@ -1,8 +1,6 @@
 // The resolved lab: plain data with every name, address and path worked out.
 // Everything downstream (planner, engine, observers, reporters) reads this, never the YAML.
 
-import type { PortSecurity, SecurityGroup } from './security/model.js';
-
 export type Datapath = 'system' | 'netdev';
 export type DatapathChoice = Datapath | 'auto';
 
@@ -154,4 +152,39 @@ export function findService(lab: Lab, node: string, name: string): LabService | 
 
 export function allServices(lab: Lab): LabService[] {
   return lab.nodes.flatMap((n) => n.services);
+}
+
+// Neutron's port security (src/security/ renders it as flows and changes it on a live lab).
+
+export type Direction = 'ingress' | 'egress';
+
+export interface SecurityRule {
+  /** How a person names it to delete it: <group>-<n>. */
+  id: string;
+  direction: Direction;
+  /** An IP protocol number; none: any. */
+  protocol?: number;
+  /** TCP/UDP destination ports (ICMP: portMin is the type). */
+  portMin?: number;
+  portMax?: number;
+  /** The far end's prefix (source for ingress, destination for egress); none: anywhere. */
+  remote?: string;
+}
+
+export interface SecurityGroup {
+  name: string;
+  rules: SecurityRule[];
+}
+
+export interface AddressPair {
+  /** An address or a CIDR. */
+  ip: string;
+  /** The port's own MAC when absent. */
+  mac?: string;
+}
+
+export interface PortSecurity {
+  enabled: boolean;
+  groups: string[];
+  pairs: AddressPair[];
 }

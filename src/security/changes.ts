@@ -37,6 +37,9 @@ export function updatePort(lab: Lab, state: SecurityState, change: PortChange): 
     groups: change.groups ?? before.groups,
     pairs: change.pairs ?? before.pairs,
   };
+  if (!before.enabled && !after.enabled && change.groups?.length) {
+    throw new UserError(`Port ${change.port} has port security disabled: it cannot have security groups`, `enable it in the same update: --port_security_enabled=True`);
+  }
   if (!after.enabled && after.groups.length > 0) {
     throw new UserError(
       `Port ${change.port} has security group associated. Cannot disable port security or ip address until security group is removed`,
@@ -45,9 +48,6 @@ export function updatePort(lab: Lab, state: SecurityState, change: PortChange): 
   }
   if (!after.enabled && after.pairs.length > 0) {
     throw new UserError(`Port Security must be enabled in order to have allowed address pairs on a port (${change.port})`, `clear them first: neutron port-update ${change.port} --allowed-address-pairs action=clear`);
-  }
-  if (!before.enabled && !after.enabled && change.groups?.length) {
-    throw new UserError(`Port ${change.port} has port security disabled: it cannot have security groups`, `enable it in the same update: --port_security_enabled=True`);
   }
   return { ...state, ports: { ...state.ports, [change.port]: after } };
 }

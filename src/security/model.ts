@@ -2,40 +2,9 @@
 // protocol, port range and remote prefix), and per port the groups it is in, its allowed
 // address pairs and whether port security is on at all. The state changes on a running lab
 // (steps, `lablb neutron ...`), so it lives in the lab's dir beside its journal.
-import type { Lab, LabPort } from '../model.js';
 
-export type Direction = 'ingress' | 'egress';
-
-export interface SecurityRule {
-  /** How a person names it to delete it: <group>-<n>. */
-  id: string;
-  direction: Direction;
-  /** An IP protocol number; none: any. */
-  protocol?: number;
-  /** TCP/UDP destination ports (ICMP: portMin is the type). */
-  portMin?: number;
-  portMax?: number;
-  /** The far end's prefix (source for ingress, destination for egress); none: anywhere. */
-  remote?: string;
-}
-
-export interface SecurityGroup {
-  name: string;
-  rules: SecurityRule[];
-}
-
-export interface AddressPair {
-  /** An address or a CIDR. */
-  ip: string;
-  /** The port's own MAC when absent. */
-  mac?: string;
-}
-
-export interface PortSecurity {
-  enabled: boolean;
-  groups: string[];
-  pairs: AddressPair[];
-}
+export type { AddressPair, Direction, PortSecurity, SecurityGroup, SecurityRule } from '../model.js';
+import type { Lab, LabPort, PortSecurity, SecurityGroup, SecurityRule } from '../model.js';
 
 export interface SecurityState {
   groups: SecurityGroup[];

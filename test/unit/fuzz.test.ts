@@ -179,8 +179,8 @@ t.test('accepted mutants: haproxy -c, keepalived -t and iptables-restore --test 
   const configs = new Map<string, { name: string; kind: 'haproxy' | 'keepalived' | 'iptables' }>();
   for (const { name, ops } of valid) {
     for (const op of ops) {
-      // Told apart by their first line: other kinds' configs (conntrackd's) have no checker.
-      if (op.kind === 'write' && op.content.startsWith('global\n')) configs.set(op.content, { name, kind: 'haproxy' });
+      // Told apart by their first lines: other kinds' configs (conntrackd's) have no checker.
+      if (op.kind === 'write' && /^(# .*\n)?global\n/.test(op.content)) configs.set(op.content, { name, kind: 'haproxy' });
       else if (op.kind === 'write' && op.content.startsWith('global_defs {')) configs.set(op.content, { name, kind: 'keepalived' });
       else if (op.kind === 'run' && op.argv.includes('iptables-restore') && op.input) configs.set(op.input, { name, kind: 'iptables' });
     }

@@ -10,7 +10,7 @@ import { FLAGSHIP } from '../helpers.js';
 
 const text = readFileSync(FLAGSHIP, 'utf8');
 const labWith = (...sets: string[]) => resolveLab(parseScenario(text, 'f.yaml', parseSets(sets)), { stateRoot: '/run/lablb' });
-const monitor = (lab: ReturnType<typeof labWith>) => (lab.nodes.find((n) => n.name === 'qlbaas-01')!.services[0].spec as { pool: { monitor: { delay: number; maxRetries: number } } }).pool.monitor;
+const monitor = (lab: ReturnType<typeof labWith>) => (lab.nodes.find((n) => n.name === 'qlbaas-01')!.services[0].spec as { frontends: { pool: { monitor: { delay: number; maxRetries: number } } }[] }).frontends[0].pool.monitor;
 const problems = (fn: () => unknown): string[] => {
   try {
     fn();

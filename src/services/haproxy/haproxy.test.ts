@@ -15,7 +15,8 @@ t.test('haproxy.conf has the shape of seed 001 and Neutron LBaaS v2', async (t) 
   const lb = haproxyOf(lab);
   t.equal(
     renderHaproxyConf(lb),
-    `global
+    `# LBaaS v2 (haproxy namespace driver): one load balancer, 1 listener on its VIP
+global
     daemon
     user haproxy
     group haproxy

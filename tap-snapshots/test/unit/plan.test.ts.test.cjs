@@ -167,9 +167,10 @@ until [ -e /run/lablb/floating-ip-lb/nodes/vm1/web.pid ]; do sleep 0.01; done
 LABLB_TOKEN=floating-ip-lb/vm2/web ip netns exec vm2 node <lablb>/dist/src/agents/http-responder.js --listen 10.0.0.82:80 --text server_82 --pidfile /run/lablb/floating-ip-lb/nodes/vm2/web.pid >>/run/lablb/floating-ip-lb/nodes/vm2/web.log 2>&1 &
 until [ -e /run/lablb/floating-ip-lb/nodes/vm2/web.pid ]; do sleep 0.01; done
 
-# 23. [service:qlbaas-01/lb] qlbaas-01: haproxy on 10.0.0.100:80 over vm1, vm2 (after: node:qlbaas-01, service:vm1/web, service:vm2/web)
+# 23. [service:qlbaas-01/lb] qlbaas-01: haproxy (LBaaS v2) on 10.0.0.100:80 over vm1, vm2 (after: node:qlbaas-01, service:vm1/web, service:vm2/web)
 LABLB_TOKEN=floating-ip-lb/qlbaas-01/lb/arping ip netns exec qlbaas-01 arping -U -I tap04 -c 3 10.0.0.100 >>/run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.arping.log 2>&1 &
 cat > /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy.conf <<'EOF'
+# LBaaS v2 (haproxy namespace driver): one load balancer, 1 listener on its VIP
 global
     daemon
     user haproxy

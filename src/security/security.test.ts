@@ -1,0 +1,158 @@
+// Port security as pure logic: the flows a state renders, Neutron's refusals, the article's
+// commands as typed. The real switch enforcing them is test/integration/port-security.test.ts.
+import { join } from 'node:path';
+import t from 'tap';
+import { ROOT } from '../../test/helpers.js';
+import { UserError } from '../errors.js';
+import { loadScenarioFile } from '../scenario/load.js';
+import { resolveLab } from '../scenario/resolve.js';
+import { createRule, deleteRule, describePort, updatePort } from './changes.js';
+import { dropCookie, parseDropCookie, rangeMasks, renderFlows, ruleMatches } from './flows.js';
+import { describeRule, initialSecurity, protocolName, protocolNumber, usesPortSecurity } from './model.js';
+import { parseNeutron, resolvePort } from './neutron-cli.js';
+
+const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'keepalived-vip.yaml')), { stateRoot: '/run/lablb' });
+const flagship = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'floating-ip-lb.yaml')), { stateRoot: '/run/lablb' });
+const flowsOf = (state = initialSecurity(lab)) => renderFlows(lab, state, {})['br-int'].trim().split('\n');
+
+t.test('port ranges become masked matches that cover exactly the range', async (t) => {
+  t.same(rangeMasks(80, 80), ['80']);
+  t.same(rangeMasks(0, 65535), ['0x0/0x0']);
+  t.same(rangeMasks(8080, 8081), ['0x1f90/0xfffe']);
+  for (const [lo, hi] of [[1, 1023], [80, 443], [1000, 1999], [3, 17], [65000, 65535]]) {
+    const hits = new Map<number, number>();
+    for (const m of rangeMasks(lo, hi)) {
+      const [v, mask] = m.includes('/') ? m.split('/').map(Number) : [Number(m), 0xffff];
+      for (let p = 0; p <= 0xffff; p++) if ((p & mask) === v) hits.set(p, (hits.get(p) ?? 0) + 1);
+    }
+    const ports = [...hits.keys()];
+    t.equal(hits.size, hi - lo + 1, `${lo}-${hi}: as many ports as the range`);
+    t.ok(ports.every((p) => p >= lo && p <= hi), `${lo}-${hi}: nothing outside`);
+    t.ok([...hits.values()].every((n) => n === 1), `${lo}-${hi}: each port matched once`);
+  }
+});
+
+t.test('rules as OpenFlow matches', async (t) => {
+  t.same(ruleMatches({ id: 'a', direction: 'ingress', protocol: 112 }), ['ip,nw_proto=112']);
+  t.same(ruleMatches({ id: 'a', direction: 'egress' }), ['ip']);
+  t.same(ruleMatches({ id: 'a', direction: 'ingress', protocol: 6, portMin: 80, portMax: 81, remote: '10.0.0.0/8' }), ['tcp,nw_src=10.0.0.0/8,tp_dst=0x50/0xfffe']);
+  t.same(ruleMatches({ id: 'a', direction: 'egress', protocol: 17, portMin: 53, remote: '10.0.0.0/8' }), ['udp,nw_dst=10.0.0.0/8,tp_dst=53']);
+  t.same(ruleMatches({ id: 'a', direction: 'ingress', protocol: 1, portMin: 8, portMax: 0 }), ['icmp,icmp_type=8,icmp_code=0']);
+  t.same(ruleMatches({ id: 'a', direction: 'ingress', protocol: 6, remote: '0.0.0.0/0' }), ['tcp'], 'anywhere needs no match');
+  t.equal(describeRule({ id: 'a', direction: 'ingress', protocol: 6, portMin: 80, portMax: 81, remote: '10.0.0.0/8' }), 'ingress tcp 80-81 from 10.0.0.0/8');
+  t.equal(protocolNumber('vrrp'), 112);
+  t.equal(protocolNumber('112'), 112);
+  t.equal(protocolNumber('300'), undefined);
+  t.equal(protocolNumber(1.5), undefined);
+  t.equal(protocolName(47), '47');
+});
+
+t.test('the flows: table 24 per address, drops counted per port, VRRP only through a rule', async (t) => {
+  const flows = flowsOf();
+  t.ok(flows.includes('table=24,priority=2,arp,in_port=tapka01,arp_spa=172.16.200.193,actions=resubmit(,25)'));
+  t.notOk(flows.some((f) => f.includes('arp_spa=172.16.200.251')), 'no pair yet: the VIP\'s ARP is dropped');
+  t.ok(flows.some((f) => /^table=24,priority=1,cookie=0x[0-9a-f]+,arp,in_port=tapka01,actions=drop$/.test(f)));
+  t.ok(flows.includes('table=25,priority=3,ip,in_port=tapka01,dl_src=fa:16:3e:c8:00:c1,nw_src=172.16.200.193,actions=resubmit(,60)'));
+  t.notOk(flows.some((f) => f.includes('nw_proto=112')), 'no VRRP rule in the group');
+  t.ok(flows.some((f) => f.startsWith('table=62,priority=100,reg6=1,ip,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=load:')), 'multicast fans out per port');
+  t.equal(flows.at(-1), 'table=0,priority=0,actions=NORMAL');
+
+  const { state } = createRule(initialSecurity(lab), 'web', { direction: 'ingress', protocol: 112 });
+  const paired = updatePort(lab, state, { port: 'keepalived01/eth0', pairs: [{ ip: '172.16.200.251' }] });
+  const after = flowsOf(paired);
+  t.ok(after.some((f) => f.startsWith('table=82,priority=50,reg5=1,ip,nw_proto=112,actions=output:tapka01')), 'VRRP in to keepalived01');
+  t.ok(after.includes('table=24,priority=2,arp,in_port=tapka01,arp_spa=172.16.200.251,actions=resubmit(,25)'), 'the pair\'s ARP');
+  t.ok(after.includes('table=25,priority=3,ip,in_port=tapka01,dl_src=fa:16:3e:c8:00:c1,nw_src=172.16.200.251,actions=resubmit(,60)'), 'the pair\'s packets');
+
+  let off = updatePort(lab, paired, { port: 'keepalived02/eth0', groups: [] });
+  off = updatePort(lab, off, { port: 'keepalived02/eth0', enabled: false });
+  const unguarded = flowsOf(off);
+  t.notOk(unguarded.some((f) => f.includes('in_port=tapka02,') && f.includes('table=24')), 'port security off: none of its anti-spoofing flows');
+  t.ok(unguarded.includes('table=0,priority=9,in_port=tapka02,actions=resubmit(,60)'));
+  t.ok(unguarded.some((f) => f.includes('output:tapka02') && f.startsWith('table=62,priority=100')), 'multicast reaches it unfiltered');
+
+  // A lab without port security keeps plain switching.
+  t.notOk(usesPortSecurity(flagship));
+  t.same(renderFlows(flagship, initialSecurity(flagship), {}), { 'br-int': 'table=0,priority=0,actions=NORMAL\n', 'br-ex': 'table=0,priority=0,actions=NORMAL\n' });
+  t.same(parseDropCookie(dropCookie(3, 'ingress')), { portIndex: 3, reason: 'ingress' });
+  t.equal(parseDropCookie(0), undefined);
+});
+
+t.test('Neutron\'s refusals', async (t) => {
+  const s = initialSecurity(lab);
+  t.throws(() => updatePort(lab, s, { port: 'keepalived01/eth0', enabled: false }), /has security group associated\. Cannot disable port security/);
+  t.throws(() => updatePort(lab, s, { port: 'keepalived01/eth1', groups: [] }), /Port keepalived01\/eth1 could not be found/);
+  try {
+    updatePort(lab, s, { port: 'keepalived01/eth0', groups: ['wbe'] });
+    t.fail('an unknown group is refused');
+  } catch (e) {
+    t.match((e as UserError).message, /Security group wbe could not be found/);
+    t.match((e as UserError).hint, /did you mean web/);
+  }
+  const paired = updatePort(lab, s, { port: 'client/eth0', groups: [], pairs: [{ ip: '10.1.0.0/24' }] });
+  t.throws(() => updatePort(lab, paired, { port: 'client/eth0', enabled: false }), /Port Security must be enabled in order to have allowed address pairs/);
+  const off = updatePort(lab, updatePort(lab, paired, { port: 'client/eth0', pairs: [] }), { port: 'client/eth0', enabled: false });
+  t.equal(describePort(off.ports['client/eth0']), 'port security off');
+  t.throws(() => updatePort(lab, off, { port: 'client/eth0', groups: ['web'] }), /port security disabled: it cannot have security groups/);
+  t.equal(describePort(updatePort(lab, off, { port: 'client/eth0', groups: ['web'], enabled: true }).ports['client/eth0']), 'port security on, groups web');
+  t.throws(() => createRule(s, 'web', { direction: 'ingress', protocol: 6 }), /Security group rule already exists\. Rule id is web-2/);
+  const { state, rule } = createRule(s, 'web', { direction: 'ingress', protocol: 112 });
+  t.equal(rule.id, 'web-5');
+  t.equal(deleteRule(state, 'web-5').state.groups[0].rules.length, 4);
+  t.throws(() => deleteRule(state, 'web-9'), /Security group rule web-9 could not be found/);
+  t.throws(() => createRule(s, 'nope', { direction: 'ingress' }), /Security group nope could not be found/);
+});
+
+t.test('the article\'s neutron commands, as typed', async (t) => {
+  t.same(parseNeutron(['port-update', 'keepalived01', '--allowed-address-pairs', 'type=dict', 'list=true', 'ip_address=172.16.200.251'], lab),
+    { kind: 'port-update', change: { port: 'keepalived01/eth0', pairs: [{ ip: '172.16.200.251' }] } });
+  t.same(parseNeutron(['port-update', 'keepalived02/eth0', '\u2014port_security_enabled=False'], lab), { kind: 'port-update', change: { port: 'keepalived02/eth0', enabled: false } }, 'the blog\'s em dash');
+  t.same(parseNeutron(['port-update', '--no-security-groups', 'keepalived02'], lab), { kind: 'port-update', change: { port: 'keepalived02/eth0', groups: [] } });
+  t.same(parseNeutron(['port-update', 'client', '--security-group', 'web', '--port-security-enabled', 'true'], lab), { kind: 'port-update', change: { port: 'client/eth0', groups: ['web'], enabled: true } });
+  t.same(parseNeutron(['port-update', 'client', '--allowed-address-pairs', 'action=clear'], lab).kind, 'port-update');
+  t.same(parseNeutron(['port-update', 'client', '--allowed-address-pairs', 'ip_address=10.9.0.0/24,mac_address=FA:16:3E:00:00:01'], lab),
+    { kind: 'port-update', change: { port: 'client/eth0', pairs: [{ ip: '10.9.0.0/24', mac: 'fa:16:3e:00:00:01' }] } });
+  t.same(parseNeutron(['security-group-rule-create', '--protocol', '112', '--direction', 'ingress', 'web'], lab),
+    { kind: 'security-group-rule-create', group: 'web', rule: { direction: 'ingress', protocol: 112 } });
+  t.same(parseNeutron(['security-group-rule-create', '--protocol=tcp', '--port-range-min', '80', '--port-range-max=81', '--remote-ip-prefix', '10.0.0.0/8', '--ethertype', 'IPv4', 'web'], lab),
+    { kind: 'security-group-rule-create', group: 'web', rule: { direction: 'ingress', protocol: 6, portMin: 80, portMax: 81, remote: '10.0.0.0/8' } });
+  t.same(parseNeutron(['security-group-rule-delete', 'web-5'], lab), { kind: 'security-group-rule-delete', id: 'web-5' });
+  t.same(parseNeutron(['port-list'], lab), { kind: 'port-list' });
+  t.same(parseNeutron(['security-group-rule-list'], lab), { kind: 'security-group-rule-list' });
+  t.same(parseNeutron(['port-show', 'client'], lab), { kind: 'port-show', port: 'client/eth0' });
+  t.equal(resolvePort(lab, 'client/eth0'), 'client/eth0');
+
+  // Bad input: one clear message each, and nothing that could reach a flow.
+  const refuses: [string[], RegExp][] = [
+    [['port-update', 'client', '--allowed-address-pairs', 'ip_address=10.0.0.1\ntable=0'], /ip_address .* is not an IPv4 address/],
+    [['port-update', 'client', '--allowed-address-pairs', 'ip_address=10.0.0.1,actions=drop'], /not actions=/],
+    [['port-update', 'client', '--allowed-address-pairs', 'ip_address=10.0.0.1,mac_address=zz'], /mac_address "zz" is not a MAC/],
+    [['port-update', 'client', '--allowed-address-pairs', 'ip=10.0.0.1'], /ip_address= and mac_address=, not ip=/],
+    [['port-update', 'client', '--allowed-address-pairs'], /needs ip_address=/],
+    [['port-update', 'client', '--port_security_enabled=maybe'], /True or False/],
+    [['port-update', 'client', '--no-security-groups', '--security-group', 'web'], /together/],
+    [['port-update', 'client'], /say what changes/],
+    [['port-update', 'client', 'vm2', '--no-security-groups'], /one port/],
+    [['port-update', 'nobody', '--no-security-groups'], /Port nobody could not be found/],
+    [['port-update', 'client', '--fixed-ip', 'x'], /unknown option --fixed-ip/],
+    [['port-update', 'client', '--security-group'], /needs a value/],
+    [['security-group-rule-create', '--protocol', 'gre', 'web'], /--protocol is tcp, udp, icmp, vrrp or a number/],
+    [['security-group-rule-create', '--protocol', '112', '--port-range-min', '1', 'web'], /port ranges need/],
+    [['security-group-rule-create', '--protocol', 'tcp', '--port-range-max', '1', 'web'], /needs --port-range-min/],
+    [['security-group-rule-create', '--protocol', 'tcp', '--port-range-min', '99999', 'web'], /from 0 to 65535/],
+    [['security-group-rule-create', '--protocol', 'tcp', '--port-range-min', '9', '--port-range-max', '1', 'web'], /below/],
+    [['security-group-rule-create', '--remote-ip-prefix', '10.0.0.1/8', 'web'], /not an IPv4 network/],
+    [['security-group-rule-create', '--remote-group-id', 'web', 'web'], /not modelled/],
+    [['security-group-rule-create', '--ethertype', 'IPv6', 'web'], /IPv4 rules only/],
+    [['security-group-rule-create', '--direction', 'up', 'web'], /ingress or egress/],
+    [['security-group-rule-create', '--direction', 'ingress'], /one security group/],
+    [['security-group-rule-create', '--protocol', 'tcp', '--protocol', 'udp', 'web'], /given twice/],
+    [['security-group-rule-delete'], /one rule id/],
+    [['net-create', 'x'], /unknown command "net-create"/],
+    [[], /which command/],
+  ];
+  for (const [argv, why] of refuses) t.throws(() => parseNeutron(argv, lab), why, argv.join(' '));
+  const twoPorts = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'l3-ha.yaml')), { stateRoot: '/run/lablb' });
+  t.throws(() => resolvePort(twoPorts, 'qrouter-net1'), /has several ports: qrouter-net1\/ha-n1/);
+  t.throws(() => resolvePort(twoPorts, undefined), /which port/);
+});

@@ -1,0 +1,87 @@
+// Neutron port security for real (seed 003, scenarios/keepalived-vip.yaml): split brain while
+// the security group has no VRRP rule, one MASTER once it has, the VIP dropped by the
+// anti-spoofing table, then reached through an allowed address pair and with port security
+// off; the same fixes typed by hand with `lablb neutron` on a lab brought up with `up`. And
+// LBaaS v1 next to v2 (seed 000, scenarios/lbaas-v1-v2.yaml).
+import t from 'tap';
+import { lablb } from '../helpers.js';
+import { hostState, realHostSkip, settledHostState } from '../host-state.js';
+
+const skip = realHostSkip(t, 'keepalived', 'haproxy', 'curl');
+
+interface Check { name: string; ok: boolean; detail: string; [figure: string]: unknown }
+
+function summaryOf(out: string): { events: { type: string; [k: string]: unknown }[]; checks: Record<string, Check> } {
+  const events = out.trim().split('\n').map((l) => JSON.parse(l));
+  const summary = events.at(-1);
+  return { events, checks: Object.fromEntries(summary.checks.map((c: Check) => [c.name, c])) };
+}
+
+t.test('run keepalived-vip: each symptom and each fix of seed 003 on real traffic; host as found', { skip }, async (t) => {
+  const before = hostState();
+  const r = lablb('run', 'keepalived-vip', '--json');
+  t.equal(r.code, 0, r.err);
+  const { events, checks } = summaryOf(r.out);
+  for (const c of Object.values(checks)) t.ok(c.ok, `${c.name}: ${c.detail}`);
+  t.equal(Object.keys(checks).length, 8, 'every step reported');
+  t.match(checks['split-brain'].detail, /keepalived01\/vrrp VI_1 MASTER .*keepalived02\/vrrp VI_1 MASTER .*held by keepalived01, keepalived02/);
+  t.match(checks['vip-unreachable-anti-spoofing'].detail, /^0\/10 ok, 10 failed as expected/);
+  t.match(checks['port-update-allowed-address-pairs-01'].detail, /all from keepalived01/);
+  t.match(checks['vip-moves-to-02-unreachable'].detail, /0\/10 ok, 10 failed as expected/);
+  t.match(checks['port-update-port-security-disabled-02'].detail, /all from keepalived02/);
+  const changes = events.filter((e) => e.type === 'security').map((e) => `${e.port}: ${e.state}`);
+  t.ok(changes.includes('keepalived01/eth0: port security on, groups web, allowed address pairs 172.16.200.251'), changes.join('\n'));
+  t.ok(changes.includes('keepalived02/eth0: port security off'), 'the screen\'s events tell each port change');
+  t.same(await settledHostState(before), before, 'host as found');
+});
+
+t.test('the article\'s fixes typed by hand on a running lab: neutron security-group-rule-create, port-update', { skip }, async (t) => {
+  const before = hostState();
+  t.equal(lablb('up', 'keepalived-vip').code, 0);
+  t.teardown(() => void lablb('down', 'keepalived-vip'));
+  const curl = () => lablb('exec', 'client', '--', 'curl', '-s', '-m', '1', 'http://172.16.200.251/').out.trim();
+  const masters = () => ['keepalived01', 'keepalived02'].filter((n) => /172\.16\.200\.251\//.test(lablb('exec', n, '--', 'ip', '-4', 'addr').out));
+  const until = async (what: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline && !what()) await new Promise((r) => setTimeout(r, 200));
+    return what();
+  };
+  t.ok(await until(() => masters().length === 2, 20_000), 'split brain: both hold the VIP');
+
+  // As the blog prints it: an em dash for "--".
+  const rule = lablb('shell', 'keepalived-vip', '--', 'neutron', 'security-group-rule-create', '\u2014protocol', '112', '--direction', 'ingress', 'web');
+  t.equal(rule.code, 0, rule.err);
+  t.match(rule.out, /Created a new security_group_rule: web-5 in web \(ingress vrrp\)/);
+  t.ok(await until(() => masters().length === 1, 10_000), `one MASTER once VRRP is allowed in (now ${masters().join(', ')})`);
+  t.equal(curl(), '', 'the VIP does not answer: its ARP replies are spoofed to table 24');
+  const flows = lablb('shell', 'keepalived-vip', '--', 'ovs-ofctl', 'dump-flows', 'br-int', 'table=24').out;
+  t.match(flows, /table=24, n_packets=[1-9]\d*, .*priority=1,arp,in_port=\d+ actions=drop/, 'the drop flow counted them');
+
+  const refused = lablb('neutron', 'port-update', 'keepalived01/eth0', '--port_security_enabled=False');
+  t.equal(refused.code, 2, 'refused as bad input');
+  t.match(refused.err, /has security group associated\. Cannot disable port security/);
+
+  const master = masters()[0];
+  const pair = lablb('neutron', 'port-update', master, '--allowed-address-pairs', 'type=dict', 'list=true', 'ip_address=172.16.200.251');
+  t.equal(pair.code, 0, pair.err);
+  t.ok(await until(() => curl() === master, 10_000), `the VIP answers from ${master} once it is an allowed address pair`);
+  t.match(lablb('neutron', 'port-show', master).out, /allowed address pairs 172\.16\.200\.251/);
+
+  const injected = lablb('neutron', 'port-update', master, '--allowed-address-pairs', 'ip_address=10.0.0.1\ntable=0');
+  t.equal(injected.code, 2, 'a value that could carry a flow is refused');
+  t.match(injected.err, /ip_address .* is not an IPv4 address/);
+  t.equal(lablb('down', 'keepalived-vip').code, 0);
+  t.same(await settledHostState(before), before, 'host as found');
+});
+
+t.test('run lbaas-v1-v2: v1 needs two VIPs where v2 carries two listeners on one; monitors mark a dead member DOWN in each', { skip }, async (t) => {
+  const before = hostState();
+  const r = lablb('run', 'lbaas-v1-v2', '--json');
+  t.equal(r.code, 0, r.err);
+  const { checks } = summaryOf(r.out);
+  for (const c of Object.values(checks)) t.ok(c.ok, `${c.name}: ${c.detail}`);
+  t.match(checks['v1-two-vips-v2-one'].detail, /10\.0\.0\.100 held by qlbaas-v1-http only .*10\.0\.0\.101 held by qlbaas-v1-alt only .*10\.0\.0\.200 held by qlbaas-v2 only/);
+  t.match(checks['web2-http-dies'].detail, /web2 on qlbaas-v1-http\/lb DOWN after \d+ ms; haproxy saw v2-web2-80 on qlbaas-v2\/lb DOWN/);
+  t.match(checks['v2-8080-keeps-web2'].detail, /alternating web1:8080\/web2:8080/, 'the other listener\'s pool keeps the member');
+  t.same(await settledHostState(before), before, 'host as found');
+});
