@@ -144,3 +144,28 @@ t.test('the observer follows haproxy\'s log ring and emits its lines as typed ev
   observer.close!();
   t.match(host.log.at(-1), /^stream stop /);
 });
+
+t.test('LBaaS v2: one VIP, two listeners, each with its pool, in one config; v1 says what it is', async (t) => {
+  const { join } = await import('node:path');
+  const { ROOT } = await import('../../../test/helpers.js');
+  const { loadScenarioFile } = await import('../../scenario/load.js');
+  const { resolveLab } = await import('../../scenario/resolve.js');
+  const side = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'lbaas-v1-v2.yaml')), { stateRoot: '/run/lablb' });
+  const of = (node: string) => side.nodes.find((n) => n.name === node)!.services[0] as LabService<HaproxySpec>;
+  const v2 = renderHaproxyConf(of('qlbaas-v2'));
+  t.match(v2, /^# LBaaS v2 \(haproxy namespace driver\): one load balancer, 2 listeners on its VIP\n/);
+  t.match(v2, /frontend test-lb-http\n    option tcplog\n    bind 10\.0\.0\.200:80\n[^]*default_backend test-lb-pool-http/);
+  t.match(v2, /frontend test-lb-8080\n    option tcplog\n    bind 10\.0\.0\.200:8080\n[^]*default_backend test-lb-pool-8080/);
+  t.match(v2, /    maxconn 200\n/, 'global maxconn: both listeners\' limits');
+  t.match(v2, /server v2-web2-8080 10\.0\.0\.17:8080 weight 1 check inter 5s fall 2 rise 2/);
+  t.match(renderHaproxyConf(of('qlbaas-v1-http')), /^# LBaaS v1 \(haproxy driver\): one VIP, one port, one pool\n/);
+  t.same(haproxy.binds!(of('qlbaas-v2').spec).map((b) => b.path), [['listeners', 0, 'address'], ['listeners', 1, 'address']]);
+  t.same(haproxy.members!(of('qlbaas-v2').spec).map((m) => m.id), ['v2-web1-80', 'v2-web2-80', 'v2-web1-8080', 'v2-web2-8080']);
+  t.same(haproxy.startsAfterNodes!(of('qlbaas-v2').spec), ['web1', 'web2']);
+  const facts = emptyFacts();
+  facts.members = [{ loadbalancer: 'qlbaas-v2/lb', member: 'v2-web2-80', node: 'web2', status: 'DOWN', sessions: 0, checkStatus: 'L4CON' }];
+  const rows = haproxy.rows!(of('qlbaas-v2'), facts);
+  t.equal(rows.length, 6, 'a head and two members per listener');
+  t.match(rows[3][0].text, /^ +$/, 'the second listener\'s head does not repeat the name');
+  t.match(rows[2].map((c) => c.text).join(''), /web2.*DOWN/);
+});
