@@ -20,6 +20,7 @@ PACKAGES=(
   conntrack tcpdump iputils-ping net-tools wget   # the learner's tools the article types (route, arp, wget)
   util-linux                    # unshare: the fuzz test checks iptables rules in a throwaway namespace
   tmux                          # the terminal UI's integration test
+  docker.io busybox-static      # members as containers (runtime: docker) and lablb's local busybox image
 )
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
