@@ -21,7 +21,8 @@ await build({
   target: 'node20',
   jsx: 'automatic',
   sourcemap: 'linked',
-  external: ['ink', 'react', 'react/jsx-runtime', 'ink-testing-library'],
+  // dockerode (and ssh2 beneath it) loads native addons when present: it stays in node_modules.
+  external: ['ink', 'react', 'react/jsx-runtime', 'ink-testing-library', 'dockerode'],
   // Some dependencies are CommonJS and call require().
   banner: { js: "import { createRequire as __lablbRequire } from 'node:module'; const require = __lablbRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -20,6 +20,7 @@ Commands:
   exec <node> -- <cmd...>    run a command inside a node's namespace ("ovs" is the lab's switch)
   shell [lab] [-- <cmd...>]  a shell where the article's commands work as typed (ovs-vsctl show, ...)
   neutron <command> ...      Neutron's port security commands on a running lab (port-update, ...)
+  image build                lablb's container image for runtime: docker members, from busybox-static
   down <lab>                 remove a lab
   clean                      remove every lab lablb left on this host
   doctor [--fix]             the host commands lablb needs, found or missing; --fix installs them
@@ -48,6 +49,7 @@ const HELP: Record<string, string> = {
   shell: `Usage: sudo lablb shell [lab] [-- <command...>]\n\nA shell in which the article's own commands work as typed: it runs in the lab's switch\nnamespace (the bridges br-int and br-ex, and the ports plugged into them, eth3 among them),\nwith OVS_RUNDIR set, so bare ovs-vsctl show and ovs-ofctl dump-flows br-int reach the lab's\nOpen vSwitch, and the article's ip netns commands reach its nodes. The prompt names the lab.\nWith a command after --, runs just that and exits with its code, e.g.\n  sudo lablb shell floating-ip-lb -- ovs-vsctl show\n  sudo lablb shell floating-ip-lb -- ovs-ofctl dump-flows br-int`,
   down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
   neutron: `Usage: sudo lablb neutron [--lab LAB] <command> ...   (in 'lablb shell': neutron <command> ...)\n\nNeutron's port security commands, as the articles type them, on a lab brought up with\n'up': the switch's flows change at once, and 'watch' shows each port's state and drops.\n\n  neutron port-update keepalived01/eth0 --allowed-address-pairs type=dict list=true ip_address=172.16.200.251\n  neutron port-update keepalived02/eth0 --no-security-groups\n  neutron port-update keepalived02/eth0 --port_security_enabled=False\n  neutron security-group-rule-create --protocol 112 --direction ingress web\n  neutron security-group-rule-delete web-5\n  neutron security-group-rule-list | port-show PORT | port-list\n\nA port is node/port, or a node with one port. lablb neutron help lists every form.`,
+  image: `Usage: sudo lablb image build\n\nBuilds lablb's own container image, lablb/busybox:1, from Debian's busybox-static and imports\nit into the Docker engine at DOCKER_HOST (or /var/run/docker.sock): no registry needed.\nMembers with runtime: docker use it unless they name another image; 'up' builds it\nwhen it is missing. It has busybox's sh, httpd, ip, ps and the rest of its applets.`,
   doctor: `Usage: lablb doctor [--fix] [--json]\n\nLists every command lablb drives: found or missing, its version and Debian package,\nand the Open vSwitch datapath labs will use here. Exit 0 when everything a lab needs is\npresent, 1 when something is missing.\n\n  --fix        install what is missing (needs root; runs scripts/setup-host.sh --packages)`,
   clean: `Usage: sudo lablb clean\n\nRemoves every lab lablb has on this host (see 'lablb status'), from their journals.\nNever touches objects lablb did not create.`,
 };
@@ -186,6 +188,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/down.js')).clean(ctx);
       case 'neutron':
         return await (await import('./commands/neutron.js')).neutron(rest, values.lab, ctx);
+      case 'image':
+        return await (await import('./commands/image.js')).image(args, ctx);
       case 'doctor':
         return await (await import('./commands/doctor.js')).doctor(values.fix, ctx);
     }

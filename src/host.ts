@@ -25,6 +25,47 @@ export interface PipedChild {
   stop(): void;
 }
 
+/** A container as lablb asks the engine for it (runtime: docker). */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  /** The container's command; the image's when absent. */
+  command?: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  hostname: string;
+  /** Put in before it starts (the article's index page). */
+  files: { path: string; content: string }[];
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  /** Its first process on the host, 0 when it is not running. */
+  pid: number;
+}
+
+/** The Docker engine at DOCKER_HOST or the default socket (drivers/docker.ts, dockerode). */
+export interface ContainerEngine {
+  /** Where it is reached, for messages. */
+  endpoint(): string;
+  /** The engine's version, or undefined when nothing answers. */
+  version(): Promise<string | undefined>;
+  /** Creates it with no network, puts its files in, starts it. */
+  start(spec: ContainerSpec): Promise<ContainerInfo>;
+  /** Containers (running or not) that carry every one of these labels. */
+  list(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  /** Stops and removes one, by id. */
+  remove(id: string): Promise<void>;
+  /** `docker exec`: a command in a running container, within its own limits; its exit code and output. */
+  exec(id: string, argv: string[]): Promise<{ exitCode: number; output: string }>;
+  hasImage(ref: string): Promise<boolean>;
+  /** `docker import`: a root filesystem tarball as an image. */
+  importImage(tar: Buffer, ref: string): Promise<void>;
+}
+
 export interface HostDriver {
   /** Runs to completion; a failure is an ExternalError with the command and its stderr. */
   run(argv: string[], opts?: RunOptions): Promise<RunResult>;
@@ -42,6 +83,8 @@ export interface HostDriver {
   writeFile(path: string, content: string, mode?: number): void;
   mkdir(path: string): void;
   readFile(path: string): string | undefined;
+  /** A binary file (busybox, for lablb's image). */
+  readBytes(path: string): Buffer | undefined;
   /** What a growing file (a log) gained since byte `from`, up to its last full line. */
   readNew(path: string, from: number): { text: string; next: number };
   exists(path: string): boolean;
@@ -62,4 +105,5 @@ export interface HostDriver {
   /** Named network namespaces on the host (/run/netns). */
   namespaces(): string[];
   chooseDatapath(choice: DatapathChoice): Promise<Datapath>;
+  containers: ContainerEngine;
 }

@@ -1,6 +1,6 @@
 // A recording fake of the host, for unit tests of the engine, steps, runner and teardown:
 // every call is logged; commands succeed unless a rule says otherwise; files live in memory.
-import type { HostDriver, PipedChild, RunOptions, RunResult } from '../src/host.js';
+import type { ContainerEngine, ContainerInfo, HostDriver, PipedChild, RunOptions, RunResult } from '../src/host.js';
 
 export interface FakeHost extends HostDriver {
   log: string[];
@@ -9,6 +9,8 @@ export interface FakeHost extends HostDriver {
   netns: Set<string>;
   /** Tokens of live fake processes. */
   tokens: Map<string, number[]>;
+  /** Containers the fake engine runs, by id. */
+  containers: ContainerEngine & { running: Map<string, ContainerInfo>; images: Set<string> };
 }
 
 export interface FakeRules {
@@ -23,6 +25,8 @@ export interface FakeRules {
   unkillable?: boolean;
   /** Lines a streamed socket answers with, by path. */
   streams?: Record<string, string[]>;
+  /** No Docker engine answers. */
+  noDocker?: boolean;
   /** What a piped child (the prober) prints: called with a way to print a line. */
   piped?: (argv: string[], print: (line: string) => void) => () => void;
 }
@@ -107,6 +111,7 @@ export function fakeHost(rules: FakeRules = {}): FakeHost {
     writeFile: (path, content) => void files.set(path, content),
     mkdir: (path) => void log.push(`mkdir ${path}`),
     readFile: (path) => files.get(path),
+    readBytes: (path) => (files.has(path) ? Buffer.from(files.get(path)!) : undefined),
     readNew: (path, from) => {
       const text = files.get(path) ?? '';
       return { text: text.slice(from), next: text.length };
@@ -132,6 +137,42 @@ export function fakeHost(rules: FakeRules = {}): FakeHost {
     which: (cmd) => `/usr/bin/${cmd}`,
     namespaces: () => [...netns],
     chooseDatapath: async (choice) => (choice === 'auto' ? 'netdev' : choice),
+    containers: fakeEngine(log, rules),
   };
   return host;
+}
+
+/** A Docker engine in memory: containers by id, images by ref; every call logged. */
+function fakeEngine(log: string[], rules: FakeRules): FakeHost['containers'] {
+  const running = new Map<string, ContainerInfo>();
+  const images = new Set<string>();
+  let next = 1;
+  const engine: FakeHost['containers'] = {
+    running,
+    images,
+    endpoint: () => 'unix:///fake/docker.sock',
+    version: async () => (rules.noDocker ? undefined : '20.10.24'),
+    async start(spec) {
+      log.push(`docker start ${spec.name} ${spec.image}${spec.command ? ` ${spec.command.join(' ')}` : ''}`);
+      const c: ContainerInfo = { id: `c${next++}`.padEnd(64, '0'), name: spec.name, image: spec.image, labels: spec.labels, pid: 4000 + next };
+      running.set(c.id, c);
+      return c;
+    },
+    list: async (labels) => [...running.values()].filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v)),
+    async remove(id) {
+      log.push(`docker rm -f ${id.slice(0, 12)}`);
+      running.delete(id);
+    },
+    async exec(id, argv) {
+      log.push(`docker exec ${id.slice(0, 12)} ${argv.join(' ')}`);
+      const fails = Object.keys(rules.fail ?? {}).find((k) => argv.join(' ').includes(k));
+      return fails ? { exitCode: 1, output: rules.fail![fails] } : { exitCode: 0, output: '' };
+    },
+    hasImage: async (ref) => images.has(ref),
+    async importImage(tar, ref) {
+      log.push(`docker import ${ref} (${tar.length} bytes)`);
+      images.add(ref);
+    },
+  };
+  return engine;
 }

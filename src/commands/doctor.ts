@@ -56,11 +56,16 @@ export async function doctor(fix: boolean, ctx: CommandContext): Promise<number>
   const node = process.versions.node;
   const nodeOk = Number(node.split('.')[0]) >= 20;
   const missingRequired = deps.filter((d) => d.required && !d.found);
+  // Only runtime: docker members need an engine: its absence is told, never a failure.
+  const engine = { endpoint: ctx.host.containers.endpoint(), version: await ctx.host.containers.version() };
   if (ctx.json) {
-    ctx.out(JSON.stringify({ type: 'doctor', ok: missingRequired.length === 0 && nodeOk, node, root: ctx.host.isRoot(), datapath, dependencies: deps }));
+    ctx.out(JSON.stringify({ type: 'doctor', ok: missingRequired.length === 0 && nodeOk, node, root: ctx.host.isRoot(), datapath, docker: engine, dependencies: deps }));
   } else {
     ctx.out(`node ${node} ${nodeOk ? 'ok' : '(lablb needs 20 or newer)'}; running as ${ctx.host.isRoot() ? 'root' : 'a normal user (labs need sudo)'}`);
     ctx.out(`datapath: ${datapath === 'system' ? 'system (the kernel\'s openvswitch module)' : 'netdev (userspace; no openvswitch kernel module here)'}`);
+    ctx.out(engine.version
+      ? `docker: engine ${engine.version} answers at ${engine.endpoint} (runtime: docker members)`
+      : `docker: no engine answers at ${engine.endpoint}; runtime: docker members need one: sudo dockerd --bridge=none --iptables=false --ip-forward=false & (or set DOCKER_HOST)`);
     for (const d of deps) {
       const state = d.found ? `found   ${(d.version ?? '?').padEnd(12)}` : 'MISSING             ';
       ctx.out(`  ${d.command.padEnd(17)} ${state} ${d.pkg.padEnd(19)} ${d.required ? '' : '(optional) '}${d.why}`);

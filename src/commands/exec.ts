@@ -3,6 +3,7 @@
 import { requireRoot } from '../engine/preflight.js';
 import { UserError } from '../errors.js';
 import { ovsEnv } from '../plan/plan.js';
+import { docker, LABEL } from '../runtime/docker.js';
 import { netns } from '../runtime/netns.js';
 import { labByName, labsOnHost } from './common.js';
 import type { CommandContext } from './context.js';
@@ -24,6 +25,13 @@ export async function exec(node: string, argv: string[], labName: string | undef
   }
   if (matches.length > 1) throw new UserError(`node ${node} is in several labs`, `say which with --lab (${matches.map((l) => l.name).join(', ')})`);
   const lab = matches[0].record!.lab;
+  const container = lab.nodes.find((n) => n.name === node)?.container;
+  if (container) {
+    // A container's own files and processes, not only its network: its busybox sh, its /www.
+    const [running] = await ctx.host.containers.list({ [LABEL.token]: container.token });
+    if (!running?.pid) throw new UserError(`the container of ${node} (${container.name}) is not running`, `see: sudo lablb status ${lab.name}`);
+    return ctx.host.runAttached(docker.enter(running.pid, argv));
+  }
   const ns = node === SWITCH_NODE ? lab.switch.namespace : node;
   return ctx.host.runAttached(netns.exec(ns, argv), ovsEnv(lab));
 }

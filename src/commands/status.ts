@@ -15,6 +15,8 @@ export interface LabStatus {
   datapath: string;
   namespaces: string[];
   processes: number[];
+  /** Containers it started (by name; teardown finds them by their label). */
+  containers: string[];
   created: string;
 }
 
@@ -34,6 +36,7 @@ export function labStatus(host: HostDriver, l: LabOnHost): LabStatus {
     datapath: r?.datapath ?? '?',
     namespaces,
     processes,
+    containers: entries.flatMap((e) => (e.kind === 'container' ? [e.name] : [])),
     created: r?.createdAt ?? '?',
   };
 }
@@ -60,6 +63,7 @@ export async function status(name: string | undefined, ctx: CommandContext): Pro
     ctx.out(`${s.lab}: ${s.state} (scenario ${s.scenario}, ${s.datapath} datapath, since ${s.created})`);
     ctx.out(`  namespaces: ${s.namespaces.join(' ') || '(none)'}`);
     ctx.out(`  processes:  ${s.processes.join(' ') || '(none)'}`);
+    if (s.containers.length) ctx.out(`  containers: ${s.containers.join(' ')}`);
     if (s.state === 'left over') ctx.out(`  'sudo lablb clean' (or 'down ${s.lab}') removes the above and its state dir`);
   }
   return EXIT_OK;

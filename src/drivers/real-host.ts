@@ -1,6 +1,7 @@
 // The real host: every side effect lablb has, behind the HostDriver interface. The command
 // line makes it once and hands it down; nothing else imports drivers/.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dockerEngine } from './docker.js';
 import { ExternalError } from '../errors.js';
 import type { HostDriver } from '../host.js';
 import { chooseDatapath, isRoot, namespaces, which } from './host-facts.js';
@@ -38,6 +39,7 @@ function fsOp<T>(what: string, fn: () => T): T {
 }
 
 export const realHost: HostDriver = {
+  containers: dockerEngine,
   run,
   query,
   spawnDetached,
@@ -57,6 +59,13 @@ export const realHost: HostDriver = {
   readFile: (path) => {
     try {
       return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  readBytes: (path) => {
+    try {
+      return readFileSync(path);
     } catch {
       return undefined;
     }

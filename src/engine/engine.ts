@@ -6,6 +6,7 @@ import type { HostDriver } from '../host.js';
 import type { Op, Plan } from '../plan/ops.js';
 import type { Emit } from '../report/events.js';
 import { shellLine } from '../shell.js';
+import { buildLocalImage, docker, LABEL } from '../runtime/docker.js';
 import type { Journal } from './journal.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -94,6 +95,24 @@ export class Engine {
       case 'wait-path':
         await this.waitFor(() => this.driver.exists(op.path), op.timeoutMs, () => undefined, `wait for ${op.what}`);
         return;
+      case 'container-exec': {
+        const [container] = await this.driver.containers.list({ [LABEL.token]: op.token });
+        if (!container?.pid) throw new ExternalError(`docker exec ${op.name} ${op.argv.join(' ')}`, undefined, 'the container is not running');
+        const r = await this.driver.containers.exec(container.id, op.argv);
+        if (r.exitCode !== 0) throw new ExternalError(`docker exec ${op.name} ${op.argv.join(' ')}`, r.exitCode, r.output.trim() || 'no message');
+        return;
+      }
+      case 'image':
+        if (!(await this.driver.containers.hasImage(op.ref))) await buildLocalImage(this.driver, op.ref);
+        return;
+      case 'container': {
+        // Journaled before it exists: a crash between create and start still leaves its label.
+        this.journal.record({ kind: 'container', name: op.spec.name, token: op.token });
+        const started = await this.driver.containers.start(op.spec);
+        this.journal.record({ kind: 'netns', name: op.member });
+        await this.driver.run(docker.attach(op.member, started.pid));
+        return;
+      }
     }
   }
 

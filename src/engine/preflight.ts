@@ -43,3 +43,13 @@ export function preflight(host: HostDriver, lab: Lab, datapath: Datapath): void 
     );
   }
 }
+
+/** A lab with containers needs an engine that answers; the message says how to get one. */
+export async function requireDockerEngine(host: HostDriver, lab: Lab): Promise<void> {
+  if (!lab.nodes.some((n) => n.runtime === 'docker')) return;
+  if (await host.containers.version()) return;
+  throw new UserError(
+    `lab ${lab.name} has containers, and no Docker engine answers at ${host.containers.endpoint()}`,
+    'start one (sudo dockerd, or: sudo service docker start), or point DOCKER_HOST at one; sudo lablb doctor says more',
+  );
+}

@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import type { HostDriver } from '../host.js';
 import type { JournalEntry } from '../plan/ops.js';
+import { LABEL } from '../runtime/docker.js';
 import { netns } from '../runtime/netns.js';
 import { Journal } from './journal.js';
 
@@ -14,6 +15,8 @@ export interface TeardownResult {
   namespaces: string[];
   /** Experiment changes reverted (a link brought up again). */
   undone: string[];
+  /** Containers removed (runtime: docker members). */
+  containers: number;
   /** What could not be removed, each with the command's error. */
   failures: string[];
 }
@@ -53,6 +56,21 @@ export async function teardownLab(dir: string, host: HostDriver): Promise<Teardo
     left.push(...entries.filter((e) => e.kind === 'process'));
   }
 
+  // Containers by their token label: one of the same name that is not this lab's stays.
+  let containers = 0;
+  for (const entry of [...entries].reverse()) {
+    if (entry.kind !== 'container') continue;
+    try {
+      for (const c of await host.containers.list({ [LABEL.token]: entry.token })) {
+        await host.containers.remove(c.id);
+        containers++;
+      }
+    } catch (e) {
+      failures.push(`container ${entry.name}: ${(e as Error).message}`);
+      left.push(entry);
+    }
+  }
+
   const removed: string[] = [];
   for (const entry of [...entries].reverse()) {
     if (entry.kind !== 'netns' || !netns.exists(host, entry.name)) continue;
@@ -65,5 +83,5 @@ export async function teardownLab(dir: string, host: HostDriver): Promise<Teardo
   } else {
     host.removeTree(dir);
   }
-  return { lab, processes: killed.length, namespaces: removed, undone, failures };
+  return { lab, processes: killed.length, containers, namespaces: removed, undone, failures };
 }

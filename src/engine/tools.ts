@@ -2,7 +2,7 @@
 // when a lab needs it. The core's own here; each service and step kind brings its own. One
 // table for preflight, `doctor` and the set-up script's list.
 import type { Tool } from '../kinds/tool.js';
-import type { Datapath, Lab } from '../model.js';
+import { LOCAL_IMAGE, type Datapath, type Lab } from '../model.js';
 import { SERVICE_KINDS } from '../services/all.js';
 import { STEP_KINDS } from '../steps/all.js';
 
@@ -10,6 +10,8 @@ export type { Tool };
 
 const always = () => true;
 const hasRouter = (lab: Lab) => lab.nodes.some((n) => n.l3);
+const hasContainers = (lab: Lab) => lab.nodes.some((n) => n.runtime === 'docker');
+const buildsImage = (lab: Lab) => lab.nodes.some((n) => n.container?.image === LOCAL_IMAGE);
 
 const CORE: Tool[] = [
   { command: 'ip', pkg: 'iproute2', versionArgs: ['-V'], neededBy: always, why: 'namespaces, veths, addresses, routes' },
@@ -21,6 +23,8 @@ const CORE: Tool[] = [
   { command: 'iptables-restore', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: 'the l3-agent\'s NAT chains' },
   { command: 'iptables-save', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: 'NAT rule counters' },
   { command: 'ethtool', pkg: 'ethtool', versionArgs: ['--version'], neededBy: (_lab, dp) => dp === 'netdev', why: 'TX checksum offload off (userspace datapath)' },
+  { command: 'nsenter', pkg: 'util-linux', versionArgs: ['--version'], neededBy: hasContainers, why: 'lablb exec into a container' },
+  { command: 'busybox', pkg: 'busybox-static', versionArgs: ['--help'], neededBy: buildsImage, why: 'lablb\'s own container image (no registry needed)' },
   { command: 'modprobe', pkg: 'kmod', versionArgs: ['--version'], neededBy: (_lab, dp) => dp === 'system', why: 'loading the openvswitch module' },
 ];
 
@@ -32,6 +36,7 @@ const LEARNER: Tool[] = [
   { command: 'wget', pkg: 'wget', versionArgs: ['--version'], why: 'the article\'s wget http://10.0.0.100' },
   { command: 'tcpdump', pkg: 'tcpdump', versionArgs: ['--version'], why: 'watching packets in a namespace' },
   { command: 'tmux', pkg: 'tmux', versionArgs: ['-V'], why: 'the terminal UI\'s integration test' },
+  { command: 'dockerd', pkg: 'docker.io', versionArgs: ['--version'], why: 'a Docker engine for runtime: docker members (or DOCKER_HOST elsewhere)' },
 ];
 
 const usesService = (kind: string) => (lab: Lab) => lab.nodes.some((n) => n.services.some((s) => s.kind === kind));

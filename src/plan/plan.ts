@@ -3,8 +3,9 @@
 // the runtime, ports wired by their link type, services started by their kind.
 import { join } from 'node:path';
 import { linkType } from '../links/links.js';
-import type { Datapath, Lab, LabNode, LabService } from '../model.js';
+import { LOCAL_IMAGE, type Datapath, type Lab, type LabNode, type LabService } from '../model.js';
 import { renderRouterRules } from '../render/iptables-rules.js';
+import { docker } from '../runtime/docker.js';
 import { netns } from '../runtime/netns.js';
 import { securityOps } from '../security/apply.js';
 import { initialSecurity, usesPortSecurity } from '../security/model.js';
@@ -31,6 +32,8 @@ export function ovsDb(lab: Lab): string {
 export function buildPlan(lab: Lab, host: HostFacts): Plan {
   const sw = lab.switch.namespace;
   const ports = lab.nodes.flatMap((n) => n.ports);
+  const containers = lab.nodes.filter((n) => n.runtime === 'docker');
+  const localImage = containers.some((n) => n.container?.image === LOCAL_IMAGE);
   const tasks: Task[] = [
     // The lab's state dir: OVS database and sockets, configs, pid files, logs.
     { id: 'state-dir', title: `State directory ${lab.dir}`, after: [], ops: [{ kind: 'mkdir', paths: [lab.switch.rundir, ...lab.nodes.map((n) => n.dir)] }] },
@@ -38,14 +41,22 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
       id: 'namespaces',
       title: 'Namespaces: one per node, and one for the lab\'s own Open vSwitch',
       after: [],
-      ops: [netns.create([sw, ...lab.nodes.map((n) => n.name)])],
+      ops: [netns.create([sw, ...lab.nodes.filter((n) => n.runtime === 'netns').map((n) => n.name)])],
     },
+    ...(localImage ? [{ id: 'image', title: `lablb's image ${LOCAL_IMAGE} (built from busybox-static when missing)`, after: [], ops: [{ kind: 'image', ref: LOCAL_IMAGE } as Op] }] : []),
+    // A container's network namespace is its own: the lab names it after the node once it runs.
+    ...containers.map((n) => ({
+      id: `container:${n.name}`,
+      title: `${n.name}: container from ${n.container!.image}, no Docker network`,
+      after: n.container!.image === LOCAL_IMAGE ? ['image'] : [],
+      ops: [docker.start(lab, n)],
+    })),
     { id: 'ovsdb', title: 'The lab\'s own OVS database (ovsdb-server)', after: ['state-dir'], ops: startDatabase(lab) },
     { id: 'switch', title: `ovs-vswitchd (${host.datapath} datapath) in namespace ${sw}`, after: ['namespaces', 'ovsdb'], ops: startSwitch(lab, host) },
     {
       id: 'veths',
       title: 'veth pairs: one end in a node, the other in the switch\'s namespace',
-      after: ['namespaces'],
+      after: ['namespaces', ...containers.map((n) => `container:${n.name}`)],
       ops: [netns.ipBatch(sw, ['link set lo up', ...ports.flatMap((p) => linkType(p).make(p))])],
     },
     ...(host.datapath === 'netdev'

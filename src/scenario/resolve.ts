@@ -5,14 +5,14 @@ import { ScenarioError, type Problem } from '../errors.js';
 import type { Path, Report } from '../kinds/path.js';
 import type { ServiceContext } from '../kinds/service-kind.js';
 import type { StepResolveContext } from '../kinds/step-kind.js';
-import type { Lab, LabNode, LabPort, LabProbe, LabService, LabStep } from '../model.js';
+import { LOCAL_IMAGE, type Lab, type LabContainer, type LabNode, type LabPort, type LabProbe, type LabService, type LabStep } from '../model.js';
 import type { PortSecurity, SecurityGroup, SecurityRule } from '../security/model.js';
 import { ruleOf } from '../security/schema.js';
 import { contains, isNetworkAddress, overlaps, subnet } from '../net/addr.js';
 import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
 import { stepKindOf } from '../steps/all.js';
 import type { LoadedScenario } from './load.js';
-import type { ScenarioFile, ScenarioProbe, ScenarioService, ScenarioStep } from './schema.js';
+import { type ScenarioFile, type ScenarioProbe, type ScenarioService, type ScenarioStep } from './schema.js';
 import { nearest } from './suggest.js';
 
 export interface ResolveOptions {
@@ -195,7 +195,8 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
     return {
       name: n.name,
       role: n.role,
-      runtime: 'netns',
+      runtime: n.runtime,
+      ...resolveContainer(n, ni, name, report),
       ports,
       routes: n.routes.map((r) => ({ to: r.to, via: r.via })),
       sysctls,
@@ -233,6 +234,26 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
     duplicates(steps, (st) => st.name, (i, st) => report(['experiment', 'steps', i, 'name'], `step ${st} is defined twice`));
   }
   return lab;
+}
+
+/** A docker node's container; the container fields on any other node are a mistake. */
+function resolveContainer(n: ScenarioFile['nodes'][number], ni: number, labName: string, report: Report): { container?: LabContainer } {
+  if (n.runtime !== 'docker') {
+    for (const field of ['image', 'command', 'env', 'files'] as const) {
+      if (n[field] !== undefined) report(['nodes', ni, field], `${field} is for containers: add runtime: docker`);
+    }
+    return {};
+  }
+  return {
+    container: {
+      name: `lablb-${labName}-${n.name}`,
+      image: n.image ?? LOCAL_IMAGE,
+      ...(n.command ? { command: n.command } : {}),
+      env: n.env ?? {},
+      files: Object.entries(n.files ?? {}).map(([path, content]) => ({ path, content })),
+      token: `${labName}/${n.name}/container`,
+    },
+  };
 }
 
 function resolveSecurityGroups(s: ScenarioFile, report: Report): SecurityGroup[] {

@@ -4,6 +4,7 @@
 // where every name is known.
 import { z } from 'zod';
 import { Cidr, IfName, Ipv4, Line, Mac, Name, NsName } from '../kinds/fields.js';
+import { LOCAL_IMAGE } from '../model.js';
 import { AddressPair, SecurityGroupBlock } from '../security/schema.js';
 import { SERVICE_KINDS } from '../services/all.js';
 import { STEP_KINDS } from '../steps/all.js';
@@ -76,9 +77,26 @@ export const L3 = z.strictObject({
   floating_ips: z.array(FloatingIp).default([]),
 }).describe('The neutron-l3-agent\'s iptables in a router namespace');
 
+// A container's command and environment reach only the container (no shell on the host), but
+// stay printable: no control characters.
+const Word = z.string().max(1000).regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'text without control characters' });
+const ContainerPath = z.string()
+  .regex(/^(\/[A-Za-z0-9_.-]+)+$/, { error: 'an absolute path inside the container, such as /www/index.html (letters, digits, "_", "." and "-")' })
+  .refine((p) => !p.split('/').includes('..'), { error: 'a path without ".."' })
+  .meta({ title: 'path in the container' });
+
 export const Node = z.strictObject({
   name: NsName.describe('the namespace\'s name, as the article names it (qrouter01, qlbaas-01, vm1)'),
   role: z.enum(['vm', 'router', 'loadbalancer', 'external']).describe('what it stands for; screens group nodes by it'),
+  runtime: z.enum(['netns', 'docker']).default('netns')
+    .describe('netns: a network namespace of its own; docker: a container (no Docker network) whose ports the lab wires like any other'),
+  image: z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,127}(:[A-Za-z0-9_.-]{1,128})?$/, { error: 'an image reference such as lablb/busybox:1 or nginx:1.25' }).optional()
+    .describe(`docker: the image (default ${LOCAL_IMAGE}, which lablb builds locally from busybox-static)`),
+  command: z.array(Word).min(1).max(64).optional().describe('docker: the container\'s command, as a list (no shell unless you name one)'),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: 'an environment variable name' }), Word).optional()
+    .describe('docker: environment variables of the container'),
+  files: z.record(ContainerPath, z.string().max(65536)).optional()
+    .describe('docker: files put into the container before it starts, path: content'),
   ports: z.array(NodePort).min(1),
   routes: z.array(Route).default([]),
   sysctls: z.record(SysctlKey, SysctlValue).default({}).describe('set in the namespace, e.g. net.ipv4.ip_forward: 1; only net.* (per-namespace) keys'),

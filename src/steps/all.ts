@@ -1,5 +1,6 @@
 // The step kinds an experiment can use: one line each.
 import type { AnyStepKind } from '../kinds/step-kind.js';
+import { containerExec } from './container-exec.js';
 import { dhcpRequest } from './dhcp-request.js';
 import { execStep } from './exec.js';
 import { httpGet } from './http-get.js';
@@ -30,6 +31,7 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   portUpdate,
   securityGroupRuleCreate,
   securityGroupRuleDelete,
+  containerExec,
 ];
 
 export function stepKindOf(kind: string): AnyStepKind {
