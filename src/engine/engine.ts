@@ -3,6 +3,7 @@
 // reporters how far it got. Experiments' actions go through here too.
 import { ExternalError, UserError } from '../errors.js';
 import type { HostDriver } from '../host.js';
+import { LOCAL_IMAGE } from '../model.js';
 import type { Op, Plan } from '../plan/ops.js';
 import type { Emit } from '../report/events.js';
 import { shellLine } from '../shell.js';
@@ -106,6 +107,10 @@ export class Engine {
         if (!(await this.driver.containers.hasImage(op.ref))) await buildLocalImage(this.driver, op.ref);
         return;
       case 'container': {
+        // lablb never pulls: a scenario must not make the host fetch from the network.
+        if (!(await this.driver.containers.hasImage(op.spec.image))) {
+          throw new UserError(`image ${op.spec.image} is not in the Docker engine at ${this.driver.containers.endpoint()}`, `lablb never pulls images; pull it yourself (docker pull ${op.spec.image}), or use ${LOCAL_IMAGE}`);
+        }
         // Journaled before it exists: a crash between create and start still leaves its label.
         this.journal.record({ kind: 'container', name: op.spec.name, token: op.token });
         const started = await this.driver.containers.start(op.spec);

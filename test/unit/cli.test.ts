@@ -35,7 +35,7 @@ t.test('help', async (t) => {
 t.test('unknown command and option', async (t) => {
   const r = lablb(['frob']);
   t.equal(r.code, 2);
-  t.equal(r.err, 'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, shell, down, neutron, doctor, clean\n');
+  t.equal(r.err, 'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, shell, down, neutron, image, doctor, clean\n');
   const o = lablb(['list', '--frob']);
   t.equal(o.code, 2);
   t.match(o.err, /^lablb: Unknown option '--frob'/);
@@ -68,7 +68,7 @@ t.test('a bad scenario: every problem, one line each, exit 2, no stack trace', a
 t.test('an unknown scenario name lists the known ones', async (t) => {
   const r = lablb(['validate', 'floating-ip']);
   t.equal(r.code, 2);
-  t.equal(r.err, 'lablb: unknown scenario "floating-ip"; did you mean floating-ip-lb?\n  known scenarios: dhcp-ha, floating-ip-lb, keepalived-vip, l3-ha, l3-ha-conntrackd, lbaas-v1-v2; or give a path to a .yaml file\n');
+  t.equal(r.err, 'lablb: unknown scenario "floating-ip"; did you mean floating-ip-lb?\n  known scenarios: dhcp-ha, floating-ip-lb, floating-ip-lb-docker, keepalived-vip, l3-ha, l3-ha-conntrackd, lbaas-v1-v2; or give a path to a .yaml file\n');
 });
 
 t.test('up --explain prints the commands and touches nothing', async (t) => {

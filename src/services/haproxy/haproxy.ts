@@ -48,12 +48,15 @@ export interface HaproxySpec {
   frontends: HaproxyFrontend[];
 }
 
+// haproxy's timers end at about 24 days; an hour is more than any lab waits.
+const Seconds = Positive.max(3600, { error: 'at most 3600 seconds' });
+
 const Port = z.int({ error: 'a TCP/UDP port number' }).min(1).max(65535);
 
 const HealthMonitor = z.strictObject({
   type: z.enum(['TCP', 'HTTP']).default('TCP').describe('TCP: connect; HTTP: GET url_path, expect 200'),
-  delay: Positive.describe('seconds between checks (haproxy inter)'),
-  timeout: Positive.describe('seconds a check may take (timeout check)'),
+  delay: Seconds.describe('seconds between checks (haproxy inter)'),
+  timeout: Seconds.describe('seconds a check may take (timeout check)'),
   max_retries: z.int().min(1).max(10).describe('failed checks before a member is DOWN (fall)'),
   rise: z.int().min(1).max(10).default(2).describe('good checks before a DOWN member is UP again'),
   url_path: z.string().regex(/^\/[A-Za-z0-9._~%/=&?+-]{0,200}$/, { error: 'a URL path such as /health (letters, digits and ._~%/=&?+-)' }).default('/').describe('HTTP checks only'),

@@ -1,0 +1,21 @@
+// The container-exec step: only a container member, through the engine's exec.
+import t from 'tap';
+import { labFromText } from '../../test/helpers.js';
+
+const scenario = (node: string) => `name: x
+switch: { bridges: [br-int] }
+networks: [{ name: n, bridge: br-int, cidr: 10.0.0.0/24 }]
+nodes:
+  - { name: c, role: vm, runtime: docker, ports: [{ name: eth0, network: n, address: 10.0.0.2, bridge_port: tapc }] }
+  - { name: v, role: vm, ports: [{ name: eth0, network: n, address: 10.0.0.3, bridge_port: tapv }] }
+experiment:
+  steps:
+    - { name: kill, kind: container-exec, node: ${node}, command: [killall, httpd] }
+`;
+
+t.test('container-exec runs in a container member, and refuses any other node', async (t) => {
+  const lab = labFromText(scenario('c'));
+  t.match(lab.experiment!.steps[0].spec, { action: { container: { name: 'lablb-x-c' }, command: ['killall', 'httpd'] } });
+  t.throws(() => labFromText(scenario('v')), /v is not a container \(runtime: docker\)/);
+  t.throws(() => labFromText(scenario('w')), /no node named "w"/);
+});
