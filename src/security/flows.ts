@@ -134,6 +134,8 @@ function antiSpoof(g: SecuredPort): string[] {
     `table=24,priority=1,cookie=${hex(dropCookie(g.index, 'arp-spoof'))},arp,${at},actions=drop`,
     ...macs.map((mac) => `table=25,priority=3,arp,${at},dl_src=${mac},actions=resubmit(,60)`),
     ...pairs.map((p) => `table=25,priority=3,ip,${at},dl_src=${p.mac.toLowerCase()},nw_src=${p.ip},actions=resubmit(,60)`),
+    // IPv6 is not modelled: dropped, but not counted as spoofing (link-local chatter).
+    `table=25,priority=2,ipv6,${at},actions=drop`,
     // A DHCP client asks before it has an address.
     `table=25,priority=3,udp,${at},dl_src=${g.mac.toLowerCase()},nw_src=0.0.0.0,tp_src=68,tp_dst=67,actions=resubmit(,60)`,
     `table=25,priority=1,cookie=${hex(dropCookie(g.index, 'ip-spoof'))},${at},actions=drop`,

@@ -1,0 +1,148 @@
+// The workshop guide (docs/workshop.md) cannot drift from the CLI: every command in its code
+// blocks is read as lablb would read it. lablb's verbs must exist, scenarios must load with
+// their --set values, nodes named by exec, ip netns exec and paths must be the lab's, and the
+// `neutron` commands typed in `lablb shell` must parse against the lab. Unknown commands fail.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { loadLab } from '../../src/commands/common.js';
+import type { Lab } from '../../src/model.js';
+import { parseNeutron } from '../../src/security/neutron-cli.js';
+import { ROOT } from '../helpers.js';
+
+const guide = readFileSync(join(ROOT, 'docs', 'workshop.md'), 'utf8');
+
+/** Shell words, with single and double quotes. */
+export function words(line: string): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3]);
+  return out;
+}
+
+const blocks = [...guide.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1].trim().split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+const verbs = new Set<string>();
+
+function checkLablb(argv: string[], state: { lab?: Lab; shell?: boolean }, problems: string[], line: string): void {
+  const [verb, ...rest] = argv;
+  verbs.add(verb);
+  const sets = rest.flatMap((a, i) => (a === '--set' ? [rest[i + 1]] : []));
+  const positional = rest.filter((a, i) => !a.startsWith('-') && rest[i - 1] !== '--set' && rest[i - 1] !== '--lab' && rest[i - 1] !== '--name');
+  const dashdash = rest.indexOf('--');
+  state.shell = false;
+  switch (verb) {
+    case 'up':
+    case 'run':
+    case 'validate':
+      try {
+        const lab = loadLab(positional[0], undefined, sets);
+        if (verb === 'up') state.lab = lab;
+      } catch (e) {
+        problems.push(`${line}: ${(e as Error).message}`);
+      }
+      return;
+    case 'watch':
+    case 'down':
+    case 'shell':
+      if (positional[0] !== state.lab?.name) problems.push(`${line}: lab ${positional[0]} is not the one brought up (${state.lab?.name})`);
+      if (verb === 'shell') state.shell = dashdash < 0;
+      return;
+    case 'exec': {
+      const node = positional[0];
+      if (node !== 'ovs' && !state.lab?.nodes.some((n) => n.name === node)) problems.push(`${line}: no node ${node} in ${state.lab?.name}`);
+      return;
+    }
+    case 'neutron':
+      try {
+        parseNeutron(rest, state.lab!);
+      } catch (e) {
+        problems.push(`${line}: ${(e as Error).message}`);
+      }
+      return;
+    default:
+  }
+}
+
+function checkInShell(argv: string[], lab: Lab | undefined, problems: string[], line: string): void {
+  const nodes = new Set(lab?.nodes.map((n) => n.name));
+  const [cmd, ...rest] = argv;
+  if (cmd === 'neutron') {
+    try {
+      parseNeutron(rest, lab!);
+    } catch (e) {
+      problems.push(`${line}: ${(e as Error).message}`);
+    }
+  } else if (cmd === 'ip' && rest[0] === 'netns' && rest[1] === 'exec') {
+    if (!nodes.has(rest[2])) problems.push(`${line}: no node ${rest[2]} in ${lab?.name}`);
+    checkInShell(rest.slice(3), lab, problems, line);
+  } else if (cmd === 'cat') {
+    for (const path of rest) {
+      const m = /^\/run\/lablb\/([^/]+)\/nodes\/([^/]+)\//.exec(path);
+      if (!m || m[1] !== lab?.name || !nodes.has(m[2])) problems.push(`${line}: ${path} is not a node's file in ${lab?.name}`);
+    }
+  } else if (!['ovs-vsctl', 'ovs-ofctl', 'ip', 'curl', 'iptables'].includes(cmd)) {
+    problems.push(`${line}: ${cmd} is not a command the guide's checker knows`);
+  }
+}
+
+t.test('every command in the workshop guide works with this lablb', async (t) => {
+  const problems: string[] = [];
+  const state: { lab?: Lab; shell?: boolean } = {};
+  let checked = 0;
+  for (const block of blocks) {
+    for (const line of block) {
+      checked++;
+      let argv = words(line);
+      while (/^[A-Z_]+=/.test(argv[0])) argv = argv.slice(1);
+      if (argv[0] === 'cd') continue;
+      if (argv[0] === 'vagrant') {
+        if (!['up', 'ssh', 'status', 'halt', 'destroy'].includes(argv[1])) problems.push(`${line}: vagrant ${argv[1]}?`);
+        if (argv[1] === 'ssh' && !/^lablb-\d+$/.test(argv[2] ?? '')) problems.push(`${line}: the Vagrantfile names machines lablb-N`);
+        continue;
+      }
+      const at = argv.indexOf('lablb');
+      if (argv[0] === 'sudo' && at > 0) checkLablb(argv.slice(at + 1), state, problems, line);
+      else if (state.shell) checkInShell(argv, state.lab, problems, line);
+      else problems.push(`${line}: not a lablb command, and not inside lablb shell`);
+    }
+  }
+  t.same(problems, [], `${checked} commands checked`);
+  t.ok(checked > 40, 'the guide has its exercises');
+
+  // Each verb the guide uses answers --help (so it exists).
+  for (const verb of verbs) {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'lablb.js'), verb, '--help'], { encoding: 'utf8' });
+    t.equal(r.status, 0, `lablb ${verb} --help`);
+  }
+  // Every shipped scenario has its exercise.
+  for (const f of ['floating-ip-lb', 'floating-ip-lb-docker', 'l3-ha', 'l3-ha-conntrackd', 'dhcp-ha', 'keepalived-vip', 'lbaas-v1-v2']) t.match(guide, new RegExp(`lablb (up|run) ${f}\\b`), f);
+  // The Vagrantfile makes the machines the guide names, and builds the image at provision time.
+  const vagrantfile = readFileSync(join(ROOT, 'vagrant', 'Vagrantfile'), 'utf8');
+  t.match(vagrantfile, /ENV\.fetch\("ATTENDEES"/);
+  t.match(vagrantfile, /lablb-#\{i\}/);
+  t.match(vagrantfile, /lablb image build/);
+});
+
+const onCI = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
+const hasVagrant = spawnSync('sh', ['-c', 'command -v vagrant'], { encoding: 'utf8' }).status === 0;
+
+t.test('vagrant validate accepts the Vagrantfile, for one attendee and for a room', { skip: hasVagrant || onCI ? false : 'needs vagrant and vagrant-libvirt (CI installs them)' }, async (t) => {
+  for (const attendees of ['1', '12']) {
+    const r = spawnSync('vagrant', ['validate'], { cwd: join(ROOT, 'vagrant'), encoding: 'utf8', env: { ...process.env, ATTENDEES: attendees }, timeout: 120_000 });
+    t.equal(r.status, 0, `ATTENDEES=${attendees}: ${r.stdout}${r.stderr}`);
+  }
+});
+
+t.test('the checker itself refuses what it should', async (t) => {
+  t.same(words(`sudo npx lablb exec ext -- curl -s 'http://a b/' "x y"`), ['sudo', 'npx', 'lablb', 'exec', 'ext', '--', 'curl', '-s', 'http://a b/', 'x y']);
+  const problems: string[] = [];
+  const state: { lab?: Lab; shell?: boolean } = {};
+  checkLablb(['up', 'no-such-scenario'], state, problems, 'a');
+  checkLablb(['up', 'keepalived-vip'], state, problems, 'b');
+  checkLablb(['exec', 'vm9', '--', 'true'], state, problems, 'c');
+  checkLablb(['run', 'floating-ip-lb', '--set', 'nope=1'], state, problems, 'd');
+  checkInShell(['neutron', 'port-update', 'keepalived01', '--port_security_enabled=maybe'], state.lab, problems, 'e');
+  checkInShell(['cat', '/etc/shadow'], state.lab, problems, 'f');
+  checkInShell(['rm', '-rf', '/'], state.lab, problems, 'g');
+  t.same(problems.map((p) => p[0]), ['a', 'c', 'd', 'e', 'f', 'g']);
+});
