@@ -69,3 +69,7 @@ export const Mac = z
   .string()
   .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, { error: 'a MAC address such as fa:16:3e:f4:8f:ae' })
   .meta({ title: 'MAC address' });
+
+/** One word of a container's command or environment: it reaches only the container (no shell
+ *  on the host), but stays printable. */
+export const Word = z.string().max(1000).regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'text without control characters' });

@@ -3,7 +3,7 @@
 // Cross-references (a port's network, a member's node) are checked later, in resolve.ts,
 // where every name is known.
 import { z } from 'zod';
-import { Cidr, IfName, Ipv4, Line, Mac, Name, NsName } from '../kinds/fields.js';
+import { Cidr, IfName, Ipv4, Line, Mac, Name, NsName, Word } from '../kinds/fields.js';
 import { LOCAL_IMAGE } from '../model.js';
 import { AddressPair, SecurityGroupBlock } from '../security/schema.js';
 import { SERVICE_KINDS } from '../services/all.js';
@@ -77,9 +77,6 @@ export const L3 = z.strictObject({
   floating_ips: z.array(FloatingIp).default([]),
 }).describe('The neutron-l3-agent\'s iptables in a router namespace');
 
-// A container's command and environment reach only the container (no shell on the host), but
-// stay printable: no control characters.
-const Word = z.string().max(1000).regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'text without control characters' });
 const ContainerPath = z.string()
   .regex(/^(\/[A-Za-z0-9_.-]+)+$/, { error: 'an absolute path inside the container, such as /www/index.html (letters, digits, "_", "." and "-")' })
   .refine((p) => !p.split('/').includes('..'), { error: 'a path without ".."' })

@@ -2,11 +2,9 @@
 // restart the real application a container runs (busybox httpd, an nginx). It runs within the
 // container's own limits, never with the host's privileges, so a scenario cannot reach past it.
 import { z } from 'zod';
-import { NsName } from '../kinds/fields.js';
+import { NsName, Word } from '../kinds/fields.js';
 import type { LabContainer } from '../model.js';
 import { actionStep } from './action-step.js';
-
-const Word = z.string().max(1000).regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'text without control characters' });
 
 export const containerExec = actionStep({
   kind: 'container-exec',

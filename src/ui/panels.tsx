@@ -91,7 +91,7 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
             return (
               <Text key={`${n.name}/${p.name}`} inverse={selected} wrap="truncate">
                 <Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(portWidth)}
-                <Text color="cyan">{n.name.padEnd(nodeWidth)}</Text>{n.container ? <Text color="blue">[docker {n.container.image}] </Text> : null}{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
+                <Text color="cyan">{n.name.padEnd(nodeWidth)}</Text>{n.container ? <Text color="blue">[docker {n.container.image}]</Text> : null}{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
                 {labels[p.address] ? <Text color="magenta"> {labels[p.address]}</Text> : null}
                 {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
                 <PortSecurityText fact={view.security[`${n.name}/${p.name}`]} />

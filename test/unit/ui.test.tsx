@@ -175,3 +175,23 @@ t.test('stop() during a poll in flight ends the polling (no timer keeps lablb al
   t.ok(seen <= 1, 'at most the one poll in flight');
   t.equal(polls, seen, 'no poll after stop()');
 });
+
+t.test('the topology shows each port\'s security and drops, and which members are containers', async (t) => {
+  const vip = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'keepalived-vip.yaml')), { stateRoot: '/run/lablb' });
+  const drops = (arp: number, ingress: number) => ({ 'arp-spoof': arp, 'ip-spoof': 0, egress: 0, ingress });
+  const view: LabView = {
+    ...initialView(vip, 'watch'),
+    security: {
+      'keepalived01/eth0': { enabled: true, groups: ['web'], pairs: [{ ip: '172.16.200.251' }], summary: '', drops: drops(12, 0) },
+      'keepalived02/eth0': { enabled: false, groups: [], pairs: [], summary: '', drops: drops(0, 0) },
+      'client/eth0': { enabled: true, groups: ['web'], pairs: [], summary: '', drops: drops(0, 7) },
+    },
+  };
+  const out = stripVTControlCharacters(frame(view, 200).lastFrame() ?? '');
+  t.match(out, /keepalived01 +eth0 172\.16\.200\.193\/24 sg web \+pair 172\.16\.200\.251 drop arp 12/);
+  t.match(out, /keepalived02 +eth0 172\.16\.200\.194\/24 no port security/);
+  t.match(out, /client +eth0 172\.16\.200\.10\/24 sg web drop in 7/);
+
+  const docker = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'floating-ip-lb-docker.yaml')), { stateRoot: '/run/lablb' });
+  t.match(stripVTControlCharacters(frame(initialView(docker, 'watch'), 200).lastFrame() ?? ''), /vm1 +\[docker lablb\/busybox:1\] eth0 10\.0\.0\.81\/24/);
+});
