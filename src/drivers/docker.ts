@@ -71,7 +71,8 @@ export const dockerEngine: ContainerEngine = {
   }),
   remove: (id) => asked(`remove container ${id.slice(0, 12)}`, async () => {
     try {
-      await (await docker()).getContainer(id).remove({ force: true });
+      // v: its anonymous volumes too (an image may declare some): nothing of it stays in Docker.
+      await (await docker()).getContainer(id).remove({ force: true, v: true });
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode !== 404) throw e;
     }

@@ -22,7 +22,7 @@ if (engine) {
 /** Docker's own state: containers, networks, and images other than lablb's. */
 function dockerState(host: string): string {
   const images = docker(host, 'images', '--format', '{{.Repository}}:{{.Tag}}').split('\n').filter((i) => i && i !== 'lablb/busybox:1');
-  return JSON.stringify({ containers: docker(host, 'ps', '-a', '--format', '{{.Names}}').trim(), networks: docker(host, 'network', 'ls', '--format', '{{.Name}}').trim().split('\n').sort(), images });
+  return JSON.stringify({ containers: docker(host, 'ps', '-a', '--format', '{{.Names}}').trim(), networks: docker(host, 'network', 'ls', '--format', '{{.Name}}').trim().split('\n').sort(), volumes: docker(host, 'volume', 'ls', '-q').trim(), images });
 }
 
 t.test('run floating-ip-lb-docker: the five checks on containers; host and Docker as found', { skip }, async (t) => {
