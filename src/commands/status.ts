@@ -36,7 +36,8 @@ export function labStatus(host: HostDriver, l: LabOnHost): LabStatus {
     datapath: r?.datapath ?? '?',
     namespaces,
     processes,
-    containers: entries.flatMap((e) => (e.kind === 'container' ? [e.name] : [])),
+    // Containers are created in parallel, so journal order varies from run to run.
+    containers: entries.flatMap((e) => (e.kind === 'container' ? [e.name] : [])).sort(),
     created: r?.createdAt ?? '?',
   };
 }

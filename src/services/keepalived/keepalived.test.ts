@@ -108,7 +108,7 @@ vrrp_instance VR_1 {
     state BACKUP
     interface ha-n1
     virtual_router_id 1
-    priority 100
+    priority 200
     advert_int 2
     nopreempt
     track_interface {
