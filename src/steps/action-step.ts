@@ -180,7 +180,8 @@ async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step:
   return {
     name: step.name,
     ok: (verdict?.ok ?? true) && !short && !tooMany,
-    detail: `${parts.join('; ')}; ${failures.length} of ${window.length} requests failed meanwhile${failures.length ? ` (${kinds})` : ''}${tooMany}${others.map((o) => `; ${o.name}: ${o.failed} of ${o.requests} failed, longest outage ${o.outage} ms`).join('')}${verdict ? `; then ${verdict.detail}` : ''}${short}`,
+    // A step over before any probe was sent says nothing of the traffic ("0 of 0").
+    detail: `${parts.join('; ')}${window.length ? `; ${failures.length} of ${window.length} requests failed meanwhile` : ''}${failures.length ? ` (${kinds})` : ''}${tooMany}${others.filter((o) => o.requests > 0).map((o) => `; ${o.name}: ${o.failed} of ${o.requests} failed, longest outage ${o.outage} ms`).join('')}${verdict ? `; then ${verdict.detail}` : ''}${short}`,
     ...figures,
     failed_requests: failures.length,
     requests: window.length,

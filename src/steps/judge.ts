@@ -53,7 +53,7 @@ export function judgeTraffic(samples: Sample[], expect: Expectation): TrafficVer
     ok: problems.length === 0,
     detail:
       problems.length === 0
-        ? `${good.length}/${ordered.length} ok, ${shape} (p50 ${verdict.p50_ms} ms)`
+        ? `${good.length}/${ordered.length} ok, ${shape}${good.length ? ` (p50 ${verdict.p50_ms} ms)` : ''}`
         : `${good.length}/${ordered.length} ok; ${problems.join('; ')}`,
     ...verdict,
   };

@@ -78,6 +78,6 @@ t.test('min_failed: a stream expected to have died', async (t) => {
   const dead = [fail(1, 'no data for over 1000 ms'), fail(2, 'no data for over 1000 ms')];
   const v = judgeTraffic(dead, { maxFailed: 2, minFailed: 2 });
   t.ok(v.ok);
-  t.equal(v.detail, '0/2 ok, 2 failed as expected (no data for over 1000 ms) (p50 0 ms)');
+  t.equal(v.detail, '0/2 ok, 2 failed as expected (no data for over 1000 ms)', 'no latency figure without a reply');
   t.notOk(judgeTraffic([reply(1, 'push'), fail(2)], { maxFailed: 2, minFailed: 2 }).ok, 'one still flowing: not dead');
 });

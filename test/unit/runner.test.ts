@@ -65,7 +65,8 @@ t.test('probes, warm-up, steps in order, each with its typed events', async (t) 
   t.same(events.filter((e) => e.type === 'step').map((e) => (e.type === 'step' ? e.name : '')), ['answers', 'cut', 'nap']);
   t.same(events.filter((e) => e.type === 'check').map((e) => (e.type === 'check' ? e.name : '')), ['answers', 'cut', 'nap']);
   t.match(applied[0], { kind: 'run', argv: ['ip', '-n', 'server', 'link', 'set', 'eth0', 'down'], undo: { id: 'link:server/eth0' } });
-  t.match(checks[1].detail, /^server\/eth0 is down \(\d+ ms\); 0 of \d+ requests failed meanwhile$/);
+  // An instant step may see no probe at all; then it says nothing of traffic, never "0 of 0".
+  t.match(checks[1].detail, /^server\/eth0 is down \(\d+ ms\)(; 0 of [1-9]\d* requests failed meanwhile)?$/);
   t.ok(host.log.includes('piped stop'), 'the prober is stopped at the end');
 });
 
