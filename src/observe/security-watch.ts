@@ -5,7 +5,7 @@ import type { Observer, ObserverContext } from '../kinds/service-kind.js';
 import { readSecurity } from '../security/apply.js';
 import { describePort, portSecurity } from '../security/changes.js';
 import { DROP_REASONS, parseDropCookie, type DropReason } from '../security/flows.js';
-import { portId, usesPortSecurity } from '../security/model.js';
+import { describeRule, portId, usesPortSecurity, type SecurityState } from '../security/model.js';
 import type { PortSecurityFact } from './facts.js';
 
 /** Packets per drop reason per port index, from `ovs-ofctl dump-flows` text. */
@@ -22,15 +22,29 @@ export function parseDropCounters(text: string): Map<number, Record<DropReason, 
   return out;
 }
 
+/** Each group's rules, in words: what a change to a group is told by. */
+function groupRules(state: SecurityState): Map<string, string[]> {
+  return new Map(state.groups.map((g) => [g.name, g.rules.map(describeRule)]));
+}
+
 export function securityObserver(ctx: ObserverContext): Observer | undefined {
   const { lab, host } = ctx;
   if (!usesPortSecurity(lab)) return undefined;
   const ports = lab.nodes.flatMap((n) => n.ports);
+  let rulesBefore: Map<string, string[]> | undefined;
   return {
     id: 'security',
     everyMs: 1000,
     async poll() {
       const state = readSecurity(host, lab);
+      const rules = groupRules(state);
+      for (const [group, now] of rulesBefore ? rules : []) {
+        const was = rulesBefore!.get(group) ?? [];
+        const added = now.filter((r) => !was.includes(r));
+        const removed = was.filter((r) => !now.includes(r));
+        if (added.length || removed.length) ctx.emit({ type: 'security-group', group, added, removed, at_ms: ctx.since() });
+      }
+      rulesBefore = rules;
       const dumps = await Promise.all(lab.switch.bridges.map((br) => host.query(['ovs-ofctl', '-O', 'OpenFlow14', 'dump-flows', `unix:${lab.switch.rundir}/${br}.mgmt`])));
       const drops = parseDropCounters(dumps.map((d) => d.stdout).join('\n'));
       const next: Record<string, PortSecurityFact> = {};

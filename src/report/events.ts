@@ -27,6 +27,8 @@ export type LabEvent =
   | { type: 'nat'; router: string; rule: string; label: string; at_ms: number }
   /** A port's Neutron port security changed (a step, or `lablb neutron` by hand). */
   | { type: 'security'; port: string; state: string; at_ms: number }
+  /** A security group's rules changed: rules as `describeRule` words ("ingress vrrp"). */
+  | { type: 'security-group'; group: string; added: string[]; removed: string[]; at_ms: number }
   /** Something went wrong that lablb carried on past (a teardown step that failed). */
   | { type: 'problem'; message: string }
   | { type: 'note'; message: string }
@@ -49,6 +51,8 @@ export function eventText(e: LabEvent): string | undefined {
       return `${e.source} says: ${e.message}`;
     case 'security':
       return `${e.port}: ${e.state}`;
+    case 'security-group':
+      return `security group ${e.group}: ${[...e.added.map((r) => `+ ${r}`), ...e.removed.map((r) => `- ${r}`)].join(', ')}`;
     case 'problem':
     case 'note':
       return e.message;

@@ -38,6 +38,7 @@ export function lineReporter(write: Write, color = useColor(process.stdout)): Re
         case 'address':
         case 'nat':
         case 'security':
+        case 'security-group':
         case 'problem':
           write(`    ${eventText(e)}`);
           return;

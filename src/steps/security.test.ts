@@ -13,7 +13,7 @@ import { loadScenarioFile } from '../scenario/load.js';
 import { resolveLab } from '../scenario/resolve.js';
 import { securityFile } from '../security/apply.js';
 import { dropCookie } from '../security/flows.js';
-import type { LabEvent } from '../report/events.js';
+import { eventText, type LabEvent } from '../report/events.js';
 import { stepKindOf } from './all.js';
 import { describePortChange } from './security.js';
 
@@ -105,6 +105,13 @@ t.test('the observer: each port\'s state and its drops, and an event when a port
   await observer.poll();
   t.same(events.map((e) => e.type === 'security' && `${e.port}: ${e.state}`), ['keepalived01/eth0: port security on, groups web, allowed address pairs 172.16.200.251', 'keepalived02/eth0: port security off']);
   t.notOk(facts.security['client/eth0'], 'a port the state no longer lists has no port security to show');
+  const web = lab.securityGroups![0];
+  const vrrp = { id: 'web-9', direction: 'ingress' as const, protocol: 112 };
+  host.writeFile(securityFile(lab), JSON.stringify({ groups: [{ ...web, rules: [...web.rules.filter((r) => r.protocol !== 1), vrrp] }], ports: {} }));
+  events.length = 0;
+  await observer.poll();
+  const changed = events.filter((e) => e.type === 'security-group');
+  t.same(changed.map(eventText), ['security group web: + ingress vrrp, - ingress icmp'], 'a rule created and one deleted by hand are told');
   host.writeFile(securityFile(lab), 'not json');
   await observer.poll();
   t.equal(facts.security['client/eth0'].summary, 'port security on, groups web', 'an unreadable file reads as the scenario\'s state');

@@ -21,7 +21,8 @@ export function layout(view: LabView, columns: number, rows: number): Layout {
   const { lab } = view;
   const serviceLines = view.services.reduce((n, rows) => n + rows.length, 0);
   const natural: Record<PanelId, number> = {
-    topology: view.help ? 8 : view.details ? 12 : 3 + lab.switch.bridges.length + lab.nodes.reduce((n, node) => n + node.ports.length, 0),
+    // A port under port security takes a second line for its groups, pairs and drops.
+    topology: view.help ? 8 : view.details ? 12 : 3 + lab.switch.bridges.length + lab.nodes.reduce((n, node) => n + node.ports.length, 0) + Object.keys(view.security).length,
     services: 3 + Math.max(1, serviceLines),
     nat: view.nat.length ? 3 + view.nat.length : 0,
     traffic: lab.experiment?.probes.length && (view.mode === 'run' || view.traffic) ? 6 : 0,

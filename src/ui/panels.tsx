@@ -88,14 +88,17 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
           {lab.nodes.flatMap((n) => n.ports.filter((p) => p.bridge === br).map((p) => {
             const selected = view.selected === n.name;
             const extra = extraAddresses(view, n.name, n.ports);
+            const security = view.security[`${n.name}/${p.name}`];
             return (
-              <Text key={`${n.name}/${p.name}`} inverse={selected} wrap="truncate">
-                <Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(portWidth)}
-                <Text color="cyan">{n.name.padEnd(nodeWidth)}</Text>{n.container ? <Text color="blue">[docker {n.container.image}]</Text> : null}{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
-                {labels[p.address] ? <Text color="magenta"> {labels[p.address]}</Text> : null}
-                {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
-                <PortSecurityText fact={view.security[`${n.name}/${p.name}`]} />
-              </Text>
+              <Box key={`${n.name}/${p.name}`} flexDirection="column">
+                <Text inverse={selected} wrap="truncate">
+                  <Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(portWidth)}
+                  <Text color="cyan">{n.name.padEnd(nodeWidth)}</Text>{n.container ? <Text color="blue">[docker {n.container.image}]</Text> : null}{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
+                  {labels[p.address] ? <Text color="magenta"> {labels[p.address]}</Text> : null}
+                  {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
+                </Text>
+                {security ? <Text wrap="truncate">{' '.repeat(6 + portWidth)}<PortSecurityText fact={security} /></Text> : null}
+              </Box>
             );
           }))}
         </Box>
@@ -105,16 +108,16 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
   );
 }
 
-/** " sg web +pair 172.16.200.251 drop arp 12 in 40" or " no port security". */
+/** "sg web +pair 172.16.200.251 drop arp 12 in 40" or "no port security". */
 function PortSecurityText({ fact }: { fact?: PortSecurityFact }) {
   if (!fact) return null;
-  if (!fact.enabled) return <Text color="yellow"> no port security</Text>;
+  if (!fact.enabled) return <Text color="yellow">no port security</Text>;
   const drops = ([['arp-spoof', 'arp'], ['ip-spoof', 'spoof'], ['ingress', 'in'], ['egress', 'out']] as const)
     .filter(([reason]) => fact.drops[reason] > 0)
     .map(([reason, short]) => `${short} ${fact.drops[reason]}`);
   return (
     <Text>
-      <Text color="gray"> sg {fact.groups.join(',') || '-'}</Text>
+      <Text color="gray">sg {fact.groups.join(',') || '-'}</Text>
       {fact.pairs.length ? <Text color="green"> +pair {fact.pairs.map((x) => x.ip).join(',')}</Text> : null}
       {drops.length ? <Text color="red"> drop {drops.join(' ')}</Text> : null}
     </Text>

@@ -138,6 +138,7 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
     case 'address':
     case 'nat':
     case 'security':
+    case 'security-group':
     case 'note':
       return addEvent(view, eventText(e)!, 'info');
     case 'summary': {

@@ -188,9 +188,12 @@ t.test('the topology shows each port\'s security and drops, and which members ar
     },
   };
   const out = stripVTControlCharacters(frame(view, 200).lastFrame() ?? '');
-  t.match(out, /keepalived01 +eth0 172\.16\.200\.193\/24 sg web \+pair 172\.16\.200\.251 drop arp 12/);
-  t.match(out, /keepalived02 +eth0 172\.16\.200\.194\/24 no port security/);
-  t.match(out, /client +eth0 172\.16\.200\.10\/24 sg web drop in 7/);
+  // Each secured port's state on the line below it, so a narrow topology never cuts it off.
+  t.match(out, /keepalived01 +eth0 172\.16\.200\.193\/24 *│[^\n]*\n│ {6,}sg web \+pair 172\.16\.200\.251 drop arp 12/);
+  t.match(out, /keepalived02 +eth0 172\.16\.200\.194\/24 *│[^\n]*\n│ {6,}no port security/);
+  t.match(out, /client +eth0 172\.16\.200\.10\/24 *│[^\n]*\n│ {6,}sg web drop in 7/);
+  const narrow = stripVTControlCharacters(frame(view, 120).lastFrame() ?? '');
+  t.match(narrow, /sg web \+pair 172\.16\.200\.251 drop arp 12/, 'at 120 columns too');
 
   const docker = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'floating-ip-lb-docker.yaml')), { stateRoot: '/run/lablb' });
   t.match(stripVTControlCharacters(frame(initialView(docker, 'watch'), 200).lastFrame() ?? ''), /vm1 +\[docker lablb\/busybox:1\] eth0 10\.0\.0\.81\/24/);
