@@ -2,7 +2,7 @@
 // Debian package; the datapath labs will use; `--fix` installs what is missing.
 import { join } from 'node:path';
 import type { HostDriver } from '../host.js';
-import { requireRoot } from '../engine/preflight.js';
+import { requireRoot, START_DOCKER_HINT } from '../engine/preflight.js';
 import { TOOLS } from '../engine/tools.js';
 import { EXIT_CHECK_FAILED, EXIT_OK } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
@@ -65,7 +65,7 @@ export async function doctor(fix: boolean, ctx: CommandContext): Promise<number>
     ctx.out(`datapath: ${datapath === 'system' ? 'system (the kernel\'s openvswitch module)' : 'netdev (userspace; no openvswitch kernel module here)'}`);
     ctx.out(engine.version
       ? `docker: engine ${engine.version} answers at ${engine.endpoint} (runtime: docker members)`
-      : `docker: no engine answers at ${engine.endpoint}; runtime: docker members need one: sudo dockerd --bridge=none --iptables=false --ip-forward=false & (or set DOCKER_HOST)`);
+      : `docker: no engine answers at ${engine.endpoint}; runtime: docker members need one: ${START_DOCKER_HINT}`);
     for (const d of deps) {
       const state = d.found ? `found   ${(d.version ?? '?').padEnd(12)}` : 'MISSING             ';
       ctx.out(`  ${d.command.padEnd(17)} ${state} ${d.pkg.padEnd(19)} ${d.required ? '' : '(optional) '}${d.why}`);

@@ -1,7 +1,7 @@
 // `lablb image build`: lablb's own container image (lablb/busybox:1) from Debian's
 // busybox-static, imported into the Docker engine: no registry needed. `up` builds it too
 // when a lab needs it; the workshop VM builds it at provision time.
-import { requireRoot } from '../engine/preflight.js';
+import { requireRoot, START_DOCKER_HINT } from '../engine/preflight.js';
 import { UserError } from '../errors.js';
 import { LOCAL_IMAGE } from '../model.js';
 import { buildLocalImage } from '../runtime/docker.js';
@@ -12,7 +12,7 @@ export async function image(args: string[], ctx: CommandContext): Promise<number
   requireRoot(ctx.host, 'image build');
   const engine = ctx.host.containers;
   const version = await engine.version();
-  if (!version) throw new UserError(`no Docker engine answers at ${engine.endpoint()}`, 'start one (sudo dockerd, or: sudo service docker start), or point DOCKER_HOST at one');
+  if (!version) throw new UserError(`no Docker engine answers at ${engine.endpoint()}`, START_DOCKER_HINT);
   if (await engine.hasImage(LOCAL_IMAGE)) {
     ctx.out(`${LOCAL_IMAGE} is already in the engine at ${engine.endpoint()} (Docker ${version})`);
     return 0;

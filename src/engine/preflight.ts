@@ -44,12 +44,17 @@ export function preflight(host: HostDriver, lab: Lab, datapath: Datapath): void 
   }
 }
 
+/** How to start an engine that leaves the host's network as found: no docker0 bridge, no
+ *  iptables rules or forwarding changed in the root namespace (a plain `dockerd` adds all three). */
+export const START_DOCKER_HINT =
+  'start one that leaves the host\'s network as found: sudo dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false & (or point DOCKER_HOST at one)';
+
 /** A lab with containers needs an engine that answers; the message says how to get one. */
 export async function requireDockerEngine(host: HostDriver, lab: Lab): Promise<void> {
   if (!lab.nodes.some((n) => n.runtime === 'docker')) return;
   if (await host.containers.version()) return;
   throw new UserError(
     `lab ${lab.name} has containers, and no Docker engine answers at ${host.containers.endpoint()}`,
-    'start one (sudo dockerd, or: sudo service docker start), or point DOCKER_HOST at one; sudo lablb doctor says more',
+    `${START_DOCKER_HINT}; sudo lablb doctor says more`,
   );
 }
