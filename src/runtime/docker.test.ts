@@ -10,6 +10,7 @@ import { labFromText, ROOT } from '../../test/helpers.js';
 import { Engine } from '../engine/engine.js';
 import { Journal } from '../engine/journal.js';
 import { requireDockerEngine } from '../engine/preflight.js';
+import type { UserError } from '../errors.js';
 import { teardownLab } from '../engine/teardown.js';
 import { LOCAL_IMAGE } from '../model.js';
 import { buildPlan } from '../plan/plan.js';
@@ -111,7 +112,8 @@ t.test('teardown removes the lab\'s containers by label, and never another\'s of
 t.test('a lab with containers needs an engine that answers; others do not ask', async (t) => {
   await t.rejects(requireDockerEngine(fakeHost({ noDocker: true }), lab), /no Docker engine answers at unix:\/\/\/fake\/docker\.sock/);
   // The engine it suggests must not add docker0 or root-namespace iptables rules.
-  await t.rejects(requireDockerEngine(fakeHost({ noDocker: true }), lab), { hint: /sudo dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false/ });
+  const refusal = await requireDockerEngine(fakeHost({ noDocker: true }), lab).catch((e: unknown) => e);
+  t.match((refusal as UserError).hint, /sudo dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false/);
   await requireDockerEngine(fakeHost(), lab);
   const flagship = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'floating-ip-lb.yaml')), { stateRoot: '/run/lablb' });
   await requireDockerEngine(fakeHost({ noDocker: true }), flagship);

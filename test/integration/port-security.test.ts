@@ -32,6 +32,8 @@ t.test('run keepalived-vip: each symptom and each fix of seed 003 on real traffi
   const changes = events.filter((e) => e.type === 'security').map((e) => `${e.port}: ${e.state}`);
   t.ok(changes.includes('keepalived01/eth0: port security on, groups web, allowed address pairs 172.16.200.251'), changes.join('\n'));
   t.ok(changes.includes('keepalived02/eth0: port security off'), 'the screen\'s events tell each port change');
+  const added = events.flatMap((e) => (e.type === 'security-group' && e.group === 'web' ? (e.added as string[]) : []));
+  t.same(added.sort(), ['egress vrrp', 'ingress vrrp'], 'and each rule the steps created in the group');
   t.same(await settledHostState(before), before, 'host as found');
 });
 
