@@ -16,7 +16,9 @@ export type LabEvent =
   | { type: 'step'; name: string; kind: string; index: number; total: number }
   | ({ type: 'check' } & CheckResult)
   /** A load balancer member changed state. */
-  | { type: 'member'; loadbalancer: string; member: string; status: string; at_ms: number }
+  /** `member` is the node that hosts it; `pool` is there when the load balancer has several
+   *  (LBaaS v2 listeners), where one node is a member of each. */
+  | { type: 'member'; loadbalancer: string; member: string; pool?: string; status: string; at_ms: number }
   /** A VRRP instance entered a state. */
   | { type: 'vrrp'; node: string; service: string; instance: string; state: string; at_ms: number }
   /** A node gained (held) or lost an address: a VIP or floating IP moving. */
@@ -36,11 +38,16 @@ export type LabEvent =
 
 export type Emit = (event: LabEvent) => void;
 
+/** "qlbaas-01/lb: member vm2", "qlbaas-v2/lb: member web2 in pool test-lb-pool-http". */
+export function memberText(e: Extract<LabEvent, { type: 'member' }>): string {
+  return `${e.loadbalancer}: member ${e.member}${e.pool ? ` in pool ${e.pool}` : ''}`;
+}
+
 /** Each event as one line of text, for the line reporter and the screen's event log. */
 export function eventText(e: LabEvent): string | undefined {
   switch (e.type) {
     case 'member':
-      return `${e.loadbalancer}: member ${e.member} is ${e.status}`;
+      return `${memberText(e)} is ${e.status}`;
     case 'vrrp':
       return `${e.node}/${e.service} ${e.instance}: ${e.state}`;
     case 'address':

@@ -55,6 +55,7 @@ export const memberWait = waitKind<MemberWaitSpec, z.infer<typeof Block>>({
     // "UP 1/3" is still up (going down); "DOWN 1/2" is still down (going up).
     return { met: status.split(' ')[0] === spec.state, now: status };
   },
-  describe: (spec) => `haproxy saw ${spec.node} on ${spec.loadbalancer} ${spec.state}`,
+  // A member named by its id (several on one node) is told as such: "member v2-web2-80".
+  describe: (spec) => `haproxy saw ${spec.node === spec.member ? `member ${spec.member}` : spec.node} on ${spec.loadbalancer} ${spec.state}`,
   figure: (spec) => (spec.state === 'DOWN' ? 'detect_ms' : 'recover_ms'),
 });

@@ -83,7 +83,7 @@ t.test('run lbaas-v1-v2: v1 needs two VIPs where v2 carries two listeners on one
   const { checks } = summaryOf(r.out);
   for (const c of Object.values(checks)) t.ok(c.ok, `${c.name}: ${c.detail}`);
   t.match(checks['v1-two-vips-v2-one'].detail, /10\.0\.0\.100 held by qlbaas-v1-http only .*10\.0\.0\.101 held by qlbaas-v1-alt only .*10\.0\.0\.200 held by qlbaas-v2 only/);
-  t.match(checks['web2-http-dies'].detail, /web2 on qlbaas-v1-http\/lb DOWN after \d+ ms; haproxy saw v2-web2-80 on qlbaas-v2\/lb DOWN/);
+  t.match(checks['web2-http-dies'].detail, /web2 on qlbaas-v1-http\/lb DOWN after \d+ ms; haproxy saw member v2-web2-80 on qlbaas-v2\/lb DOWN/);
   t.match(checks['v2-8080-keeps-web2'].detail, /alternating web1:8080\/web2:8080/, 'the other listener\'s pool keeps the member');
   t.same(await settledHostState(before), before, 'host as found');
 });

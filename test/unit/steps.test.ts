@@ -14,6 +14,7 @@ import { resolveLab } from '../../src/scenario/resolve.js';
 import { stepKindOf } from '../../src/steps/all.js';
 import { fakeHost } from '../fake-host.js';
 import { labFromText, loadFixtureLab, ROOT } from '../helpers.js';
+import { memberWait } from '../../src/waits/member.js';
 
 const pair = resolveLab(loadScenarioFile(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml')), { stateRoot: '/run/lablb' });
 
@@ -207,4 +208,9 @@ t.test('disconnect moves ports to a VLAN no network uses, journaling how to put 
   const check = await stepKindOf(heal.kind).run(heal, h2.ctx);
   t.match(h2.applied[0], { argv: ['ovs-vsctl', '--db=unix:/run/lablb/l3-ha/ovs/db.sock', 'set', 'port', 'ha-n1', 'tag=2'], settles: 'cut:qrouter-net1/ha-n1' });
   t.match(check.detail, /^10\.255\.253\.100 held by qrouter-net1 after \d+ ms; 10\.0\.0\.1 held by qrouter-net1 after \d+ ms$/, 'the winner is named');
+});
+
+t.test('a member wait names a member by its id when the scenario did (several members on one node)', async (t) => {
+  t.equal(memberWait.describe({ loadbalancer: 'qlbaas-v2/lb', node: 'v2-web2-80', member: 'v2-web2-80', state: 'DOWN' }), 'haproxy saw member v2-web2-80 on qlbaas-v2/lb DOWN');
+  t.equal(memberWait.describe({ loadbalancer: 'qlbaas-01/lb', node: 'vm2', member: '944ff4a0-4070-40e4-8189-20f385755113', state: 'UP' }), 'haproxy saw vm2 on qlbaas-01/lb UP');
 });

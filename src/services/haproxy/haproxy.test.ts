@@ -1,8 +1,12 @@
 // The haproxy kind: its config, its stats, its screen rows and what it declares to the rest.
+import { join } from 'node:path';
 import t from 'tap';
-import { loadFixtureLab } from '../../../test/helpers.js';
+import { loadFixtureLab, ROOT } from '../../../test/helpers.js';
 import type { Lab, LabService } from '../../model.js';
 import { emptyFacts } from '../../observe/facts.js';
+import { eventText, type LabEvent } from '../../report/events.js';
+import { loadScenarioFile } from '../../scenario/load.js';
+import { resolveLab } from '../../scenario/resolve.js';
 import type { HaproxySpec } from './haproxy.js';
 import { haproxy, haproxyLogMessage } from './haproxy.js';
 import { renderHaproxyConf } from './render.js';
@@ -146,10 +150,6 @@ t.test('the observer follows haproxy\'s log ring and emits its lines as typed ev
 });
 
 t.test('LBaaS v2: one VIP, two listeners, each with its pool, in one config; v1 says what it is', async (t) => {
-  const { join } = await import('node:path');
-  const { ROOT } = await import('../../../test/helpers.js');
-  const { loadScenarioFile } = await import('../../scenario/load.js');
-  const { resolveLab } = await import('../../scenario/resolve.js');
   const side = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'lbaas-v1-v2.yaml')), { stateRoot: '/run/lablb' });
   const of = (node: string) => side.nodes.find((n) => n.name === node)!.services[0] as LabService<HaproxySpec>;
   const v2 = renderHaproxyConf(of('qlbaas-v2'));
@@ -168,4 +168,20 @@ t.test('LBaaS v2: one VIP, two listeners, each with its pool, in one config; v1 
   t.equal(rows.length, 6, 'a head and two members per listener');
   t.match(rows[3][0].text, /^ +$/, 'the second listener\'s head does not repeat the name');
   t.match(rows[2].map((c) => c.text).join(''), /web2.*DOWN/);
+});
+
+t.test('with several pools (LBaaS v2 listeners), a member change names its pool: one node is a member of each', async (t) => {
+  const { fakeHost } = await import('../../../test/fake-host.js');
+  const v1v2 = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'lbaas-v1-v2.yaml')), { stateRoot: '/run/lablb' });
+  const lb = v1v2.nodes.find((n) => n.name === 'qlbaas-v2')!.services[0] as LabService<HaproxySpec>;
+  let status = 'UP';
+  const csv = () => ['# pxname,svname,scur,status,check_status', ...lb.spec.frontends.flatMap((f) => f.pool.members.map((m) => `${f.pool.id},${m.id},0,${m.id === 'v2-web2-80' ? status : 'UP'},L7OK`))].join('\n');
+  const host = fakeHost({ sockets: { [lb.spec.statsSocket]: csv } });
+  const events: LabEvent[] = [];
+  const observer = haproxy.observer!([lb], { lab: v1v2, host, facts: emptyFacts(), emit: (e) => events.push(e), since: () => 7 });
+  await observer.poll();
+  status = 'DOWN';
+  await observer.poll();
+  t.same(events, [{ type: 'member', loadbalancer: 'qlbaas-v2/lb', member: 'web2', pool: 'test-lb-pool-http', status: 'DOWN', at_ms: 7 }]);
+  t.equal(eventText(events[0]), 'qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN');
 });

@@ -246,7 +246,9 @@ pool:
             const before = i >= 0 ? ctx.facts.members[i] : undefined;
             if (i >= 0) ctx.facts.members[i] = fact;
             else ctx.facts.members.push(fact);
-            if (before && before.status !== row.status) ctx.emit({ type: 'member', loadbalancer, member: m.node, status: row.status, at_ms: ctx.since() });
+            if (before && before.status !== row.status) {
+              ctx.emit({ type: 'member', loadbalancer, member: m.node, ...(lb.spec.frontends.length > 1 ? { pool: m.pool } : {}), status: row.status, at_ms: ctx.since() });
+            }
           }
         }));
       },
