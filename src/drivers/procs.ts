@@ -40,17 +40,24 @@ export function isAlive(pid: number): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Sends `sig` to each PID that carries exactly this token, checked just before. */
+/** Sends `sig` to each PID that carries exactly this token, checked just before. A SIGKILL
+ *  stands for a crash, so every PID is stopped first: a child that would otherwise see its
+ *  parent die first (keepalived's VRRP process gets SIGTERM then, and removes its VIPs) never
+ *  runs again, and the crash leaves what a real one leaves. */
 export function signalByToken(token: string, sig: NodeJS.Signals): number[] {
   const pids = findByToken(token);
-  for (const pid of pids) {
-    if (!matches(token, pid)) continue;
-    try {
-      process.kill(pid, sig);
-    } catch {
-      /* already gone */
+  const send = (s: NodeJS.Signals) => {
+    for (const pid of pids) {
+      if (!matches(token, pid)) continue;
+      try {
+        process.kill(pid, s);
+      } catch {
+        /* already gone */
+      }
     }
-  }
+  };
+  if (sig === 'SIGKILL') send('SIGSTOP');
+  send(sig);
   return pids;
 }
 
