@@ -79,8 +79,8 @@ function parse(args: string[]): Parsed {
       while (i + 1 < args.length && /^[a-z_]+=/.test(args[i + 1])) values.push(args[++i]);
       out.options.push({ name, values });
     } else {
-      if (i + 1 >= args.length) throw bad(`--${raw} needs a value`);
-      out.options.push({ name, values: [args[++i]] });
+      // A last option without its value: `known` says first whether it is an option at all.
+      out.options.push({ name, values: i + 1 < args.length ? [args[++i]] : [] });
     }
   }
   return out;
@@ -93,7 +93,10 @@ function one(p: Parsed, name: string): string | undefined {
 }
 
 function known(p: Parsed, names: string[]): void {
-  for (const o of p.options) if (!names.includes(o.name)) throw bad(`unknown option --${o.name}; this command takes ${names.map((n) => `--${n}`).join(', ')}`);
+  for (const o of p.options) {
+    if (!names.includes(o.name)) throw bad(names.length ? `unknown option --${o.name}; this command takes ${names.map((n) => `--${n}`).join(', ')}` : `unknown option --${o.name}; this command takes none`);
+    if (o.values.length === 0 && !FLAGS.has(o.name) && o.name !== 'allowed-address-pairs') throw bad(`--${o.name} needs a value`);
+  }
 }
 
 function bool(name: string, v: string): boolean {

@@ -136,6 +136,8 @@ t.test('the article\'s neutron commands, as typed', async (t) => {
     [['port-update', 'nobody', '--no-security-groups'], /Port nobody could not be found/],
     [['port-update', 'client', '--fixed-ip', 'x'], /unknown option --fixed-ip/],
     [['port-update', 'client', '--security-group'], /needs a value/],
+    [['port-update', 'client', '--foo'], /unknown option --foo;/],
+    [['port-list', '--all'], /unknown option --all; this command takes none/],
     [['security-group-rule-create', '--protocol', 'gre', 'web'], /--protocol is tcp, udp, icmp, vrrp or a number/],
     [['security-group-rule-create', '--protocol', '112', '--port-range-min', '1', 'web'], /port ranges need/],
     [['security-group-rule-create', '--protocol', 'tcp', '--port-range-max', '1', 'web'], /needs --port-range-min/],
