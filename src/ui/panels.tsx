@@ -97,7 +97,7 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
                   {labels[p.address] ? <Text color="magenta"> {labels[p.address]}</Text> : null}
                   {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
                 </Text>
-                {security ? <Text wrap="truncate">{' '.repeat(6 + portWidth)}<PortSecurityText fact={security} /></Text> : null}
+                {security ? <Text wrap="truncate">{'      '}<PortSecurityText fact={security} /></Text> : null}
               </Box>
             );
           }))}
