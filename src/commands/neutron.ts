@@ -44,12 +44,14 @@ export async function neutron(argv: string[], labName: string | undefined, ctx: 
       return 0;
     }
     case 'security-group-rule-list':
-      for (const g of state.groups) for (const r of g.rules) ctx.out(`${r.id.padEnd(12)} ${g.name.padEnd(12)} ${describeRule(r)}`);
+      ctx.out(`${'id'.padEnd(12)} ${'security_group'.padEnd(14)} rule`);
+      for (const g of state.groups) for (const r of g.rules) ctx.out(`${r.id.padEnd(12)} ${g.name.padEnd(14)} ${describeRule(r)}`);
       return 0;
     case 'port-show':
       ctx.out(`${cmd.port}: ${describePort(portSecurity(state, cmd.port))}`);
       return 0;
     case 'port-list':
+      ctx.out(`${'port'.padEnd(24)} ${'fixed_ip'.padEnd(16)} security`);
       for (const id of portsOf(lab)) ctx.out(`${id.padEnd(24)} ${addressOf(lab, id).padEnd(16)} ${describePort(portSecurity(state, id))}`);
       return 0;
   }

@@ -55,6 +55,7 @@ t.test('the article\'s fixes typed by hand on a running lab: neutron security-gr
   t.equal(rule.code, 0, rule.err);
   t.match(rule.out, /Created a new security_group_rule: web-5 in web \(ingress vrrp\)/);
   t.ok(await until(() => masters().length === 1, 10_000), `one MASTER once VRRP is allowed in (now ${masters().join(', ')})`);
+  t.match(lablb('neutron', 'security-group-rule-list').out, /^id +security_group +rule\nweb-1 +web +egress any\n(.*\n)*web-5 +web +ingress vrrp\n$/, 'the rule is listed');
   t.equal(curl(), '', 'the VIP does not answer: its ARP replies are spoofed to table 24');
   const flows = lablb('shell', 'keepalived-vip', '--', 'ovs-ofctl', 'dump-flows', 'br-int', 'table=24').out;
   t.match(flows, /table=24, n_packets=[1-9]\d*, .*priority=1,arp,in_port=\d+ actions=drop/, 'the drop flow counted them');
@@ -68,6 +69,7 @@ t.test('the article\'s fixes typed by hand on a running lab: neutron security-gr
   t.equal(pair.code, 0, pair.err);
   t.ok(await until(() => curl() === master, 10_000), `the VIP answers from ${master} once it is an allowed address pair`);
   t.match(lablb('neutron', 'port-show', master).out, /allowed address pairs 172\.16\.200\.251/);
+  t.match(lablb('neutron', 'port-list').out, new RegExp(`^port +fixed_ip +security\n(.*\n)*${master}/eth0 +172\\.16\\.200\\.\\d+ +port security on, groups web, allowed address pairs 172\\.16\\.200\\.251\n`));
 
   const injected = lablb('neutron', 'port-update', master, '--allowed-address-pairs', 'ip_address=10.0.0.1\ntable=0');
   t.equal(injected.code, 2, 'a value that could carry a flow is refused');
