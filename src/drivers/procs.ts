@@ -40,24 +40,27 @@ export function isAlive(pid: number): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Sends `sig` to each PID that carries exactly this token, checked just before. A SIGKILL
- *  stands for a crash, so every PID is stopped first: a child that would otherwise see its
- *  parent die first (keepalived's VRRP process gets SIGTERM then, and removes its VIPs) never
- *  runs again, and the crash leaves what a real one leaves. */
+/** Sends `sig` to each of `pids` that still carries the token: checked again just before, as a
+ *  PID freed and reused meanwhile is not ours. */
+function sendToOurs(pids: number[], token: string, sig: NodeJS.Signals): void {
+  for (const pid of pids) {
+    if (!matches(token, pid)) continue;
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Sends `sig` to each PID that carries exactly this token. A SIGKILL stands for a crash, so
+ *  every PID is stopped first: a child that would otherwise see its parent die first
+ *  (keepalived's VRRP process gets SIGTERM then, and removes its VIPs) never runs again, and
+ *  the crash leaves what a real one leaves. */
 export function signalByToken(token: string, sig: NodeJS.Signals): number[] {
   const pids = findByToken(token);
-  const send = (s: NodeJS.Signals) => {
-    for (const pid of pids) {
-      if (!matches(token, pid)) continue;
-      try {
-        process.kill(pid, s);
-      } catch {
-        /* already gone */
-      }
-    }
-  };
-  if (sig === 'SIGKILL') send('SIGSTOP');
-  send(sig);
+  if (sig === 'SIGKILL') sendToOurs(pids, token, 'SIGSTOP');
+  sendToOurs(pids, token, sig);
   return pids;
 }
 
@@ -72,23 +75,11 @@ export function commandLine(pid: number): string {
 /** SIGTERM, then SIGKILL after graceMs; each signal only to a PID that still carries the token. */
 export async function stopByToken(token: string, graceMs = 3000): Promise<number[]> {
   const pids = findByToken(token);
-  const signal = (sig: NodeJS.Signals) => {
-    for (const pid of pids) {
-      // Checked again before each signal: a PID freed and reused meanwhile is not ours.
-      if (matches(token, pid)) {
-        try {
-          process.kill(pid, sig);
-        } catch {
-          /* already gone */
-        }
-      }
-    }
-  };
-  signal('SIGTERM');
+  sendToOurs(pids, token, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (pids.some(isAlive) && Date.now() < deadline) await sleep(20);
   if (pids.some(isAlive)) {
-    signal('SIGKILL');
+    sendToOurs(pids, token, 'SIGKILL');
     while (pids.some(isAlive) && Date.now() < deadline + 2000) await sleep(20);
   }
   return pids;

@@ -39,7 +39,7 @@ export function securityObserver(ctx: ObserverContext): Observer | undefined {
       const state = readSecurity(host, lab);
       const rules = groupRules(state);
       for (const [group, now] of rulesBefore ? rules : []) {
-        const was = rulesBefore!.get(group) ?? [];
+        const was = rulesBefore?.get(group) ?? [];
         const added = now.filter((r) => !was.includes(r));
         const removed = was.filter((r) => !now.includes(r));
         if (added.length || removed.length) ctx.emit({ type: 'security-group', group, added, removed, at_ms: ctx.since() });

@@ -15,9 +15,8 @@ export type LabEvent =
   /** A step started; its `check` event says how it ended. */
   | { type: 'step'; name: string; kind: string; index: number; total: number }
   | ({ type: 'check' } & CheckResult)
-  /** A load balancer member changed state. */
-  /** `member` is the node that hosts it; `pool` is there when the load balancer has several
-   *  (LBaaS v2 listeners), where one node is a member of each. */
+  /** A load balancer member changed state. `member` is the node that hosts it; `pool` is there
+   *  when the load balancer has several (LBaaS v2 listeners), where one node is a member of each. */
   | { type: 'member'; loadbalancer: string; member: string; pool?: string; status: string; at_ms: number }
   /** A VRRP instance entered a state. */
   | { type: 'vrrp'; node: string; service: string; instance: string; state: string; at_ms: number }
