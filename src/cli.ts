@@ -2,6 +2,7 @@
 // and an exit code (0 checks held, 1 a check failed, 2 lablb could not run).
 import { parseArgs } from 'node:util';
 import { packageVersion } from './paths.js';
+import { safeText } from './safe-text.js';
 import { CombinedError, EXIT_CANNOT_RUN, ExternalError, ScenarioError, TeardownError, UserError, errorMessage } from './errors.js';
 import { jsonReporter, lineReporter } from './report/reporters.js';
 import type { CommandContext } from './commands/context.js';
@@ -54,6 +55,19 @@ const HELP: Record<string, string> = {
   clean: `Usage: sudo lablb clean\n\nRemoves every lab lablb has on this host (see 'lablb status'), from their journals.\nNever touches objects lablb did not create.`,
 };
 
+/** Options every verb takes; each verb's own are below, and any other is an error. */
+const GLOBAL_OPTIONS = ['json', 'debug', 'help', 'version', 'no-tui'];
+const VERB_OPTIONS: Record<string, string[]> = {
+  validate: ['set'],
+  up: ['name', 'set', 'explain'],
+  run: ['name', 'set', 'explain'],
+  status: ['watch', 'probe'],
+  watch: ['probe'],
+  exec: ['lab'],
+  neutron: ['lab'],
+  doctor: ['fix'],
+};
+
 /** Where the verb is: the first word that is not an option or an option's value. */
 function firstWord(argv: string[]): number {
   const valued = new Set(['--name', '--lab', '--set']);
@@ -65,8 +79,11 @@ function firstWord(argv: string[]): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const out = (line: string) => process.stdout.write(`${line}\n`);
-  const err = (line: string) => process.stderr.write(`${line}\n`);
+  // Every line lablb prints may carry a scenario's or a daemon's words: escapes made visible.
+  // The reporters make their own text safe (to colour it after), so they write raw.
+  const rawOut = (line: string) => process.stdout.write(`${line}\n`);
+  const out = (line: string) => rawOut(safeText(line));
+  const err = (line: string) => process.stderr.write(`${safeText(line)}\n`);
   // `neutron` takes the article's own arguments as typed: everything after it is its own.
   const verbAt = firstWord(argv);
   const raw = argv[verbAt] === 'neutron';
@@ -80,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: own,
       allowPositionals: true,
+      tokens: true,
       options: {
         json: { type: 'boolean', default: false },
         debug: { type: 'boolean', default: false },
@@ -118,6 +136,17 @@ export async function main(argv: string[]): Promise<number> {
     out(HELP[verb]);
     return 0;
   }
+  const given = [...new Set(parsed.tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : [])))];
+  const unsupported = given.filter((o) => !GLOBAL_OPTIONS.includes(o) && !(VERB_OPTIONS[verb] ?? []).includes(o));
+  if (unsupported.length) {
+    err(`lablb: ${verb} does not take --${unsupported[0]}`);
+    err(`  ${HELP[verb].split('\n')[0]}`);
+    return EXIT_CANNOT_RUN;
+  }
+  if (values.probe && verb === 'status' && !values.watch) {
+    err('lablb: status takes --probe only with --watch');
+    return EXIT_CANNOT_RUN;
+  }
   // Each verb's modules load on demand: `--help` and `validate` stay quick.
   if (debug) (await import('./drivers/process.js')).setCommandLog((line) => err(line));
 
@@ -135,7 +164,6 @@ export async function main(argv: string[]): Promise<number> {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const sig of signals) process.on(sig, onSignal);
 
-  const write = (line: string) => out(line);
   // The composition root: the one place that makes the real host; everything else is handed it.
   const { realHost } = await import('./drivers/real-host.js');
   const ctx: CommandContext = {
@@ -145,7 +173,7 @@ export async function main(argv: string[]): Promise<number> {
     json: values.json,
     sets: values.set,
     debug,
-    reporter: values.json ? jsonReporter(write) : lineReporter(write),
+    reporter: values.json ? jsonReporter(rawOut) : lineReporter(rawOut),
     signal: controller.signal,
     abort: () => controller.abort(),
   };
@@ -170,8 +198,10 @@ export async function main(argv: string[]): Promise<number> {
         const { explain, up } = await import('./commands/up.js');
         return values.explain ? await explain(need('scenario'), values.name, ctx) : await up(need('scenario'), values.name, ctx);
       }
-      case 'run':
-        return await (await import('./commands/up.js')).run(need('scenario'), values.name, ctx, tui);
+      case 'run': {
+        const { explain, run } = await import('./commands/up.js');
+        return values.explain ? await explain(need('scenario'), values.name, ctx, true) : await run(need('scenario'), values.name, ctx, tui);
+      }
       case 'status':
         if (values.watch) return await (await import('./commands/watch.js')).watch(args[0], ctx, tui, values.probe);
         return await (await import('./commands/status.js')).status(args[0], ctx);
@@ -186,8 +216,11 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/down.js')).down(need('lab name'), ctx);
       case 'clean':
         return await (await import('./commands/down.js')).clean(ctx);
-      case 'neutron':
-        return await (await import('./commands/neutron.js')).neutron(rest, values.lab, ctx);
+      case 'neutron': {
+        // `neutron --lab LAB port-list`, as the help writes it: --lab is lablb's, the rest Neutron's.
+        const [lab, argv] = rest[0] === '--lab' ? [rest[1], rest.slice(2)] : [values.lab, rest];
+        return await (await import('./commands/neutron.js')).neutron(argv, lab, ctx);
+      }
       case 'image':
         return await (await import('./commands/image.js')).image(args, ctx);
       case 'doctor':

@@ -1,7 +1,8 @@
 // Helpers the verbs share: finding scenarios and labs by name.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { checkLabName } from '../lab-name.js';
 import { Journal, labDir, listLabDirs, stateRoot, type LabRecord } from '../engine/journal.js';
 import type { Lab } from '../model.js';
 import { loadScenarioFile } from '../scenario/load.js';
@@ -19,24 +20,23 @@ export function knownScenarios(): string[] {
   }
 }
 
-/** A scenario is a name under scenarios/ or a path to a file. */
+/** A scenario is a shipped one, by its bare name, or a file, by a path: one with a "/" or a
+ *  .yaml/.yml ending. A file in the working directory never stands in for a shipped scenario
+ *  of the same name (people run this with sudo in folders full of downloads). */
 export function scenarioPath(arg: string): string {
-  const looksLikePath = arg.includes('/') || /\.ya?ml$/.test(arg);
-  if (looksLikePath || (existsSync(arg) && statSync(arg).isFile())) return resolve(arg);
-  const file = join(SCENARIO_DIR, `${arg}.yaml`);
-  if (existsSync(file)) return file;
+  if (arg.includes('/') || /\.ya?ml$/.test(arg)) return resolve(arg);
   const known = knownScenarios();
+  if (known.includes(arg)) return join(SCENARIO_DIR, `${arg}.yaml`);
   const hint = nearest(arg, known);
+  const local = existsSync(arg) ? `; for the file ${JSON.stringify(arg)} here, write ./${arg}` : '';
   throw new UserError(
-    `unknown scenario ${JSON.stringify(arg)}${hint ? `; did you mean ${hint}?` : ''}`,
+    `unknown scenario ${JSON.stringify(arg)}${hint ? `; did you mean ${hint}?` : ''}${local}`,
     `known scenarios: ${known.join(', ') || '(none)'}; or give a path to a .yaml file`,
   );
 }
 
 export function loadLab(arg: string, name?: string, sets: string[] = []): Lab {
-  if (name !== undefined && !/^[a-z0-9][a-z0-9-]{0,39}$/.test(name)) {
-    throw new UserError(`--name ${JSON.stringify(name)}: a lab name is lowercase letters, digits and "-", up to 40`);
-  }
+  if (name !== undefined) checkLabName(name, 'a lab name (--name)');
   return resolveLab(loadScenarioFile(scenarioPath(arg), parseSets(sets)), { stateRoot: stateRoot(), name });
 }
 

@@ -1,5 +1,6 @@
 // `lablb doctor [--fix]`: every command lablb drives, found or missing, with its version and
 // Debian package; the datapath labs will use; `--fix` installs what is missing.
+import { safeJson } from '../safe-text.js';
 import { join } from 'node:path';
 import type { HostDriver } from '../host.js';
 import { requireRoot, START_DOCKER_HINT } from '../engine/preflight.js';
@@ -59,7 +60,7 @@ export async function doctor(fix: boolean, ctx: CommandContext): Promise<number>
   // Only runtime: docker members need an engine: its absence is told, never a failure.
   const engine = { endpoint: ctx.host.containers.endpoint(), version: await ctx.host.containers.version() };
   if (ctx.json) {
-    ctx.out(JSON.stringify({ type: 'doctor', ok: missingRequired.length === 0 && nodeOk, node, root: ctx.host.isRoot(), datapath, docker: engine, dependencies: deps }));
+    ctx.out(safeJson({ type: 'doctor', ok: missingRequired.length === 0 && nodeOk, node, root: ctx.host.isRoot(), datapath, docker: engine, dependencies: deps }));
   } else {
     ctx.out(`node ${node} ${nodeOk ? 'ok' : '(lablb needs 20 or newer)'}; running as ${ctx.host.isRoot() ? 'root' : 'a normal user (labs need sudo)'}`);
     ctx.out(`datapath: ${datapath === 'system' ? 'system (the kernel\'s openvswitch module)' : 'netdev (userspace; no openvswitch kernel module here)'}`);

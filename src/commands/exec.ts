@@ -30,7 +30,8 @@ export async function exec(node: string, argv: string[], labName: string | undef
     // A container's own files and processes, not only its network: its busybox sh, its /www.
     const [running] = await ctx.host.containers.list({ [LABEL.token]: container.token });
     if (!running?.pid) throw new UserError(`the container of ${node} (${container.name}) is not running`, `see: sudo lablb status ${lab.name}`);
-    return ctx.host.runAttached(docker.enter(running.pid, argv));
+    if (!ctx.host.which('docker')) throw new UserError('lablb exec into a container needs the docker command', 'sudo apt-get install docker.io (scripts/setup-host.sh installs it)');
+    return ctx.host.runAttached(docker.enter(running.id, argv, Boolean(process.stdin.isTTY && process.stdout.isTTY)));
   }
   const ns = node === SWITCH_NODE ? lab.switch.namespace : node;
   return ctx.host.runAttached(netns.exec(ns, argv), ovsEnv(lab));

@@ -1,4 +1,5 @@
 // `lablb list` and `lablb validate`.
+import { safeJson } from '../safe-text.js';
 import { EXIT_OK } from '../errors.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { knownScenarios, loadLab, scenarioPath } from './common.js';
@@ -16,7 +17,7 @@ export function list(ctx: CommandContext): number {
     }
   });
   if (ctx.json) {
-    ctx.out(JSON.stringify({ type: 'scenarios', scenarios: rows }));
+    ctx.out(safeJson({ type: 'scenarios', scenarios: rows }));
     return EXIT_OK;
   }
   for (const r of rows) {

@@ -1,5 +1,6 @@
 // `lablb status [lab]`: every lab on the host, whether it is building, up or left over, and what
 // `clean` would remove.
+import { safeJson } from '../safe-text.js';
 import { Journal } from '../engine/journal.js';
 import { requireRoot } from '../engine/preflight.js';
 import type { HostDriver } from '../host.js';
@@ -53,7 +54,7 @@ export async function status(name: string | undefined, ctx: CommandContext): Pro
   }
   const rows = labs.map((l) => labStatus(ctx.host, l));
   if (ctx.json) {
-    ctx.out(JSON.stringify({ type: 'status', labs: rows }));
+    ctx.out(safeJson({ type: 'status', labs: rows }));
     return EXIT_OK;
   }
   if (rows.length === 0) {

@@ -2,6 +2,7 @@
 import { buildLab, removeLab, withCleanup } from '../engine/lifecycle.js';
 import { requireRoot } from '../engine/preflight.js';
 import { EXIT_CANNOT_RUN, EXIT_CHECK_FAILED, EXIT_OK, UserError } from '../errors.js';
+import { explainExperiment } from '../experiment/explain.js';
 import { runExperiment } from '../experiment/run.js';
 import { Observation } from '../observe/hub.js';
 import { buildPlan } from '../plan/plan.js';
@@ -11,10 +12,12 @@ import { loadLab } from './common.js';
 import type { CommandContext } from './context.js';
 import { frameStats } from './frame-stats.js';
 
-export async function explain(scenario: string, name: string | undefined, ctx: CommandContext): Promise<number> {
+/** `up --explain` and `run --explain`: the commands, printed; nothing on the host changes. */
+export async function explain(scenario: string, name: string | undefined, ctx: CommandContext, experiment = false): Promise<number> {
   const lab = loadLab(scenario, name, ctx.sets);
   const datapath = await ctx.host.chooseDatapath(lab.switch.datapath);
   ctx.out(planToShell(buildPlan(lab, { datapath })).trimEnd());
+  if (experiment) ctx.out(explainExperiment(lab).trimEnd());
   return EXIT_OK;
 }
 

@@ -1,7 +1,7 @@
 // Facts about the host that decide how a lab is built. Read-only.
-import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { release } from 'node:os';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../errors.js';
 import type { Datapath, DatapathChoice } from '../model.js';
 
 export function isRoot(): boolean {
@@ -32,18 +32,17 @@ export function namespaces(): string[] {
   }
 }
 
-/** auto: the kernel datapath when the openvswitch module is loaded, built in or installed
- *  (modules.dep lists it), else userspace. Reading the lists loads nothing. */
+/** The command that loads the kernel datapath: lablb never runs it itself, since a module
+ *  loaded for one lab would change the whole host and outlive it. */
+export const LOAD_OPENVSWITCH = 'sudo modprobe openvswitch';
+
+/** auto: the kernel datapath when the openvswitch module is loaded (or built in), else
+ *  userspace. system: refused, with the command to load it, when it is not. Loads nothing. */
 export async function chooseDatapath(choice: DatapathChoice): Promise<Datapath> {
-  if (choice !== 'auto') return choice;
-  if (existsSync('/sys/module/openvswitch')) return 'system';
-  const dir = `/lib/modules/${release()}`;
-  const listed = (file: string) => {
-    try {
-      return /(^|\/)openvswitch\.ko/m.test(readFileSync(`${dir}/${file}`, 'utf8'));
-    } catch {
-      return false;
-    }
-  };
-  return listed('modules.builtin') || listed('modules.dep') ? 'system' : 'netdev';
+  const loaded = existsSync('/sys/module/openvswitch');
+  if (choice === 'auto') return loaded ? 'system' : 'netdev';
+  if (choice === 'system' && !loaded) {
+    throw new UserError('the scenario asks for the kernel datapath, and the openvswitch module is not loaded', `load it yourself: ${LOAD_OPENVSWITCH} (lablb loads no kernel module), or use datapath: auto`);
+  }
+  return choice;
 }

@@ -2,6 +2,7 @@
 // before the command that creates it runs, so cleanup after a crash knows what is lablb's.
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { checkLabName } from '../lab-name.js';
 import type { Lab } from '../model.js';
 import type { JournalEntry } from '../plan/ops.js';
 
@@ -23,8 +24,10 @@ export function stateRoot(): string {
   return process.env.LABLB_STATE_DIR ?? '/run/lablb';
 }
 
+/** A lab's state dir; any name that is not a lab name is refused, so no verb argument can
+ *  reach a path outside the state root. */
 export function labDir(name: string): string {
-  return join(stateRoot(), name);
+  return join(stateRoot(), checkLabName(name));
 }
 
 /** Every directory under the state root is a lab's, including one a crash left before its

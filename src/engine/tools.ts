@@ -23,9 +23,8 @@ const CORE: Tool[] = [
   { command: 'iptables-restore', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: 'the l3-agent\'s NAT chains' },
   { command: 'iptables-save', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: 'NAT rule counters' },
   { command: 'ethtool', pkg: 'ethtool', versionArgs: ['--version'], neededBy: (_lab, dp) => dp === 'netdev', why: 'TX checksum offload off (userspace datapath)' },
-  { command: 'nsenter', pkg: 'util-linux', versionArgs: ['--version'], neededBy: hasContainers, why: 'lablb exec into a container' },
+  { command: 'docker', pkg: 'docker.io', versionArgs: ['--version'], neededBy: hasContainers, why: 'lablb exec into a container (docker exec, with the container\'s own limits)' },
   { command: 'busybox', pkg: 'busybox-static', versionArgs: ['--help'], neededBy: buildsImage, why: 'lablb\'s own container image (no registry needed)' },
-  { command: 'modprobe', pkg: 'kmod', versionArgs: ['--version'], neededBy: (_lab, dp) => dp === 'system', why: 'loading the openvswitch module' },
 ];
 
 /** For a learner's own use: not needed by any lab. */

@@ -7,6 +7,18 @@ import { netns } from '../runtime/netns.js';
 import type { Sample } from '../sample.js';
 import { TOKEN_VAR } from '../token.js';
 
+/** The prober agent's command line: `run --explain` prints it, `run` starts it. */
+export function proberCommand(labName: string, probe: LabProbe, maxSeconds: number): { argv: string[]; env: Record<string, string> } {
+  const target = probe.url ? ['--url', probe.url] : ['--tcp', probe.tcp!, '--mode', probe.mode ?? 'push'];
+  const argv = netns.exec(probe.from, agentArgv('prober', [
+    ...target,
+    '--interval-ms', String(probe.intervalMs),
+    '--timeout-ms', String(probe.timeoutMs),
+    '--max-seconds', String(maxSeconds),
+  ]));
+  return { argv, env: { [TOKEN_VAR]: `${labName}/${probe.from}/prober-${probe.name}` } };
+}
+
 export class Prober implements ProbeFeed {
   readonly samples: Sample[] = [];
   private listeners = new Set<() => void>();
@@ -40,14 +52,8 @@ export class Prober implements ProbeFeed {
   }
 
   static start(host: HostDriver, labName: string, probe: LabProbe, maxSeconds: number): Prober {
-    const target = probe.url ? ['--url', probe.url] : ['--tcp', probe.tcp!, '--mode', probe.mode ?? 'push'];
-    const argv = netns.exec(probe.from, agentArgv('prober', [
-      ...target,
-      '--interval-ms', String(probe.intervalMs),
-      '--timeout-ms', String(probe.timeoutMs),
-      '--max-seconds', String(maxSeconds),
-    ]));
-    return new Prober(probe, host.spawnPiped(argv, { env: { [TOKEN_VAR]: `${labName}/${probe.from}/prober-${probe.name}` } }));
+    const { argv, env } = proberCommand(labName, probe, maxSeconds);
+    return new Prober(probe, host.spawnPiped(argv, { env }));
   }
 
   /** Results of probes sent at or after `since`. */

@@ -11,8 +11,8 @@ import { stepKindOf } from '../steps/all.js';
 import { Prober } from './prober-client.js';
 
 /** The probers stop by themselves after this long even if lablb hangs. */
-const PROBER_MAX_SECONDS = 600;
-const WARMUP_MS = 15_000;
+export const PROBER_MAX_SECONDS = 600;
+export const WARMUP_MS = 15_000;
 
 export interface ExperimentDeps {
   lab: Lab;

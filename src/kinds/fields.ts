@@ -1,5 +1,6 @@
 // Field shapes that several kinds and the scenario file share.
 import { z } from 'zod';
+import { UNSAFE_ABOVE_C0 } from '../safe-text.js';
 
 // lablb parses one file per run: compiling fast paths (zod's JIT) costs more than it saves.
 z.config({ jitless: true });
@@ -58,11 +59,14 @@ export const UnixName = z
   .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: 'a user or group name: lowercase letters, digits, "_" or "-"' })
   .meta({ title: 'user or group name' });
 
+/** No control character a terminal acts on: C0, DEL, C1, bidirectional overrides. */
+const ONE_LINE = new RegExp(`^[^\\u0000-\\u001f${UNSAFE_ABOVE_C0}]*$`);
+
 /** One line of text shown to people: no control characters (no newline, no terminal escapes). */
 export const Line = (max = 200) => z
   .string()
   .max(max)
-  .regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'a line of text without control characters' });
+  .regex(ONE_LINE, { error: 'a line of text without control characters' });
 
 /** A MAC address. */
 export const Mac = z
@@ -72,4 +76,4 @@ export const Mac = z
 
 /** One word of a container's command or environment: it reaches only the container (no shell
  *  on the host), but stays printable. */
-export const Word = z.string().max(1000).regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'text without control characters' });
+export const Word = z.string().max(1000).regex(ONE_LINE, { error: 'text without control characters' });

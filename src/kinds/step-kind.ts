@@ -67,6 +67,9 @@ export interface StepKind<Spec = unknown, Block extends { name: string; kind: st
   /** Before the experiment's traffic starts (a baseline to compare with). */
   prepare?(step: LabStep<Spec>, ctx: StepContext): Promise<void>;
   run(step: LabStep<Spec>, ctx: StepContext): Promise<CheckResult>;
+  /** What it would do, for `run --explain`: the commands it runs as shell lines, and what it
+   *  waits for and judges as comments. Reads nothing from the host. */
+  explain(step: LabStep<Spec>, lab: Lab): string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -6,6 +6,9 @@ import { floatingIpRules } from '../render/iptables-rules.js';
 import { netns } from '../runtime/netns.js';
 import type { NatRuleFact } from './facts.js';
 
+/** The command that reads a router's NAT rules with their counters. */
+export const natCountersArgv = (ns: string) => netns.exec(ns, ['iptables-save', '-c', '-t', 'nat']);
+
 /** Packet counters keyed by the rule as iptables-save prints it (-A chain ...). */
 export function parseSaveCounters(text: string): Map<string, number> {
   const counters = new Map<string, number>();
@@ -17,7 +20,7 @@ export function parseSaveCounters(text: string): Map<string, number> {
 }
 
 export async function natCounters(host: HostDriver, ns: string): Promise<Map<string, number>> {
-  const r = await host.query(netns.exec(ns, ['iptables-save', '-c', '-t', 'nat']));
+  const r = await host.query(natCountersArgv(ns));
   if (r.exitCode !== 0) throw new Error(`iptables-save in ${ns} failed: ${r.stderr.trim()}`);
   return parseSaveCounters(r.stdout);
 }

@@ -143,7 +143,6 @@ function startSwitch(lab: Lab, host: HostFacts): Op[] {
   const token = `${lab.name}/${sw}/ovs-vswitchd`;
   const pidfile = join(rundir, 'ovs-vswitchd.pid');
   return [
-    ...(host.datapath === 'system' ? [{ kind: 'run', argv: ['modprobe', 'openvswitch'] } as Op] : []),
     {
       kind: 'daemon',
       argv: netns.exec(sw, ['ovs-vswitchd', `unix:${join(rundir, 'db.sock')}`, `--pidfile=${pidfile}`, `--log-file=${join(rundir, 'ovs-vswitchd.log')}`]),

@@ -1,4 +1,5 @@
 // Reporters turn events into output: readable lines for a person or a log, JSON lines for machines.
+import { safeJson, safeText } from '../safe-text.js';
 import { eventText, type LabEvent } from './events.js';
 
 export interface Reporter {
@@ -10,11 +11,14 @@ type Write = (line: string) => void;
 const useColor = (stream: NodeJS.WriteStream) => stream.isTTY && !process.env.NO_COLOR;
 
 export function jsonReporter(write: Write): Reporter {
-  return { event: (e) => write(JSON.stringify(e)) };
+  return { event: (e) => write(safeJson(e)) };
 }
 
-export function lineReporter(write: Write, color = useColor(process.stdout)): Reporter {
-  const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+export function lineReporter(raw: Write, color = useColor(process.stdout)): Reporter {
+  const write = (line: string) => raw(safeText(line));
+  // Event text may carry a daemon's log line or a scenario's words: escapes are made visible
+  // before lablb's own colours go around it.
+  const paint = (code: number, s: string) => (color ? `\x1b[${code}m${safeText(s)}\x1b[0m` : safeText(s));
   const green = (s: string) => paint(32, s);
   const red = (s: string) => paint(31, s);
   const dim = (s: string) => paint(2, s);
@@ -29,7 +33,7 @@ export function lineReporter(write: Write, color = useColor(process.stdout)): Re
           else write(`Lab ${e.lab} removed${e.ms !== undefined ? ` (${e.ms} ms)` : ''}`);
           return;
         case 'task':
-          write(dim(`  [${e.index}/${e.total}] ${e.title}`));
+          raw(dim(`  [${e.index}/${e.total}] ${e.title}`));
           return;
         case 'note':
           write(e.message);
@@ -43,21 +47,21 @@ export function lineReporter(write: Write, color = useColor(process.stdout)): Re
           write(`    ${eventText(e)}`);
           return;
         case 'log':
-          write(dim(`    ${eventText(e)}`));
+          raw(dim(`    ${eventText(e)}`));
           return;
         case 'step':
-          write(dim(`  step ${e.index}/${e.total}: ${e.name} (${e.kind})`));
+          raw(dim(`  step ${e.index}/${e.total}: ${e.name} (${e.kind})`));
           return;
         case 'member':
           write(`    ${e.loadbalancer}: member ${e.member} is ${e.status}`);
           return;
         case 'check':
-          write(`  ${e.ok ? green('PASS') : red('FAIL')} ${e.name}: ${e.detail}`);
+          raw(`  ${e.ok ? green('PASS') : red('FAIL')} ${safeText(`${e.name}: ${e.detail}`)}`);
           return;
         case 'summary': {
           const passed = e.checks.filter((c) => c.ok).length;
           const line = `${passed}/${e.checks.length} checks passed`;
-          write(e.ok ? green(line) : red(line));
+          raw(e.ok ? green(line) : red(line));
           return;
         }
       }

@@ -57,7 +57,9 @@ t.test('the plan: the image, then the containers, then the veths into their name
   t.match(shell, /docker run -d --name lablb-floating-ip-lb-docker-vm1 --hostname vm1 --network none --label org\.lablb\.lab=floating-ip-lb-docker --label org\.lablb\.token=floating-ip-lb-docker\/vm1\/container lablb\/busybox:1 sh -c 'httpd -p 80 -h \/www && exec sleep 2147483647'/);
   t.match(shell, /ip netns attach vm1 "\$\(docker inspect -f '\{\{\.State\.Pid\}\}' lablb-floating-ip-lb-docker-vm1\)"/);
   t.match(shell, /docker image inspect lablb\/busybox:1 >\/dev\/null 2>&1 \|\| lablb image build/);
-  t.same(docker.enter(42, ['sh']), ['nsenter', '-t', '42', '-m', '-u', '-i', '-n', '-p', '--', 'sh']);
+  // Through the engine, with the container's own limits: never nsenter as root on the host.
+  t.same(docker.enter('c0ffee', ['sh'], true), ['docker', 'exec', '-i', '-t', 'c0ffee', 'sh']);
+  t.same(docker.enter('c0ffee', ['ps'], false), ['docker', 'exec', '-i', 'c0ffee', 'ps']);
 });
 
 function engineFor(host = fakeHost(), images = [LOCAL_IMAGE]) {

@@ -1,7 +1,7 @@
 // The Docker member runtime: a node that is a container. Docker gives it no network; the lab
 // names the container's network namespace after the node (`ip netns attach`), so everything
 // that reaches a member through src/runtime/netns.ts (veths, addresses, services) reaches the
-// container's the same way. Only a shell in it needs the container's own filesystem: nsenter.
+// container's the same way. A command in it goes through the engine, with its own limits.
 import type { ContainerSpec, HostDriver } from '../host.js';
 import type { Lab, LabNode } from '../model.js';
 import type { Op } from '../plan/ops.js';
@@ -30,9 +30,11 @@ export const docker = {
     return ['ip', 'netns', 'attach', member, String(pid)];
   },
 
-  /** A command inside the container: its filesystem, processes and network. */
-  enter(pid: number, argv: string[]): string[] {
-    return ['nsenter', '-t', String(pid), '-m', '-u', '-i', '-n', '-p', '--', ...argv];
+  /** A command inside the container, through the engine (`docker exec`): with the container's
+   *  own capabilities, cgroup, seccomp profile and user, never as root on the host. A terminal
+   *  is given when lablb has one. */
+  enter(id: string, argv: string[], tty: boolean): string[] {
+    return ['docker', 'exec', '-i', ...(tty ? ['-t'] : []), id, ...argv];
   },
 };
 

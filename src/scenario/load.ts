@@ -1,15 +1,19 @@
 // Read a scenario file and check its shape, reporting every problem with file, line and column.
 // Pure with respect to the host: it reads one file and touches nothing else.
 import { readFileSync, statSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { ScenarioError, type Problem } from '../errors.js';
+import { safeJson } from '../safe-text.js';
 import { Scenario, type ScenarioFile } from './schema.js';
 import { noteSets, substitute, type ParameterValue } from './parameters.js';
 import { keysAt, nearest } from './suggest.js';
 
 /** Larger than any sensible lab; stops a wrong path (a log, an image) early. */
 export const MAX_SCENARIO_BYTES = 1024 * 1024;
+/** A scenario is a few levels deep; a file thousands deep is an attack on the parser. */
+const MAX_DEPTH = 64;
+const MAX_ALIAS_EXPANSIONS = 100;
 
 export interface Located {
   file: string;
@@ -58,10 +62,24 @@ export function parseScenario(text: string, file: string, sets: Map<string, Para
   if (doc.errors.length > 0) {
     throw new ScenarioError(
       file,
-      doc.errors.map((e) => ({ file, ...at(e.pos[0]), path: '', message: yamlMessage(e.message) })),
+      doc.errors
+        .map((e) => ({ file, ...at(e.pos[0]), path: '', message: yamlMessage(e.message) }))
+        // One overflow is reported as many.
+        .filter((p, i, all) => !all.slice(0, i).some((q) => q.message === p.message && /too deeply/.test(p.message))),
     );
   }
-  const data: unknown = doc.toJS();
+  const deep = deeperThan(doc.contents, MAX_DEPTH);
+  if (deep) throw new ScenarioError(file, [{ file, ...at(deep.range?.[0] ?? 0), path: '', message: `nested more than ${MAX_DEPTH} levels deep` }]);
+  let data: unknown;
+  try {
+    // An alias expanded too often (a "billion laughs" file) stops here, not in memory.
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    let first = 0;
+    visit(doc, { Alias: (_key, node) => { first = node.range?.[0] ?? 0; return visit.BREAK; } });
+    throw new ScenarioError(file, [{ file, ...at(first), path: '', message: `aliases expand too many times (at most ${MAX_ALIAS_EXPANSIONS}): write the values out` }]);
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ScenarioError(file, [
       { file, line: 1, col: 1, path: '', message: 'expected a mapping with name, switch, networks and nodes' },
@@ -81,8 +99,22 @@ export function parseScenario(text: string, file: string, sets: Map<string, Para
 }
 
 function yamlMessage(message: string): string {
+  // A document nested thousands deep overflows the parser's stack before any depth check.
+  if (/call stack/i.test(message)) return `nested too deeply (a scenario is at most ${MAX_DEPTH} levels deep)`;
   // The yaml library appends a source excerpt after a colon and newline; the position says where.
   return `YAML syntax: ${message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`;
+}
+
+/** The first node deeper than `max` levels, found without recursion. */
+function deeperThan(root: YamlNode | null, max: number): YamlNode | undefined {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (depth > max) return node as YamlNode;
+    if (isMap(node)) for (const p of node.items) stack.push([p.value, depth + 1]);
+    else if (isSeq(node)) for (const item of node.items) stack.push([item, depth + 1]);
+  }
+  return undefined;
 }
 
 /** Offset of the YAML node at a field path; for a missing field, its parent's. */
@@ -128,7 +160,7 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return safeJson(v);
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';

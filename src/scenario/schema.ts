@@ -4,6 +4,8 @@
 // where every name is known.
 import { z } from 'zod';
 import { Cidr, IfName, Ipv4, Line, Mac, Name, NsName, Word } from '../kinds/fields.js';
+import { LAB_NAME, LAB_NAME_RULE } from '../lab-name.js';
+import { UNSAFE_ABOVE_C0 } from '../safe-text.js';
 import { LOCAL_IMAGE } from '../model.js';
 import { AddressPair, SecurityGroupBlock } from '../security/schema.js';
 import { SERVICE_KINDS } from '../services/all.js';
@@ -11,7 +13,10 @@ import { STEP_KINDS } from '../steps/all.js';
 
 export { Cidr, IfName, Ipv4, NsName };
 
-const LABNAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+// Every list has a bound, so a file cannot ask for more than one host can give: namespaces and
+// processes by the thousand are a lab (issue: a thousand routers), by the million an attack.
+const MAX_SERVICES = 4096;
+
 // Only net.* sysctls belong to a network namespace; kernel.*, vm.*, fs.* ... change the whole
 // host (kernel.core_pattern runs a program as root) and are never undone.
 const SysctlKey = z
@@ -26,7 +31,7 @@ const SysctlValue = z.union([
 export const Switch = z.strictObject({
   datapath: z.enum(['auto', 'system', 'netdev']).default('auto')
     .describe('auto: the kernel datapath where the openvswitch module exists, userspace (netdev) otherwise'),
-  bridges: z.array(IfName).min(1).describe('the bridges of the lab\'s own Open vSwitch, e.g. [br-int, br-ex]'),
+  bridges: z.array(IfName).min(1).max(16).describe('the bridges of the lab\'s own Open vSwitch, e.g. [br-int, br-ex]'),
 }).describe('The lab\'s private Open vSwitch');
 
 export const Network = z.strictObject({
@@ -49,9 +54,9 @@ export const NodePort = z.strictObject({
     .describe('its address comes from DHCP (a dhcp-request step asks for it); lablb does not set it'),
   vrrp_managed: z.boolean().default(false)
     .describe('keepalived adds and removes its address (an HA router\'s qr and qg ports, on every node with the same address and MAC); lablb only plugs it in'),
-  security_groups: z.array(Name).optional()
+  security_groups: z.array(Name).max(16).optional()
     .describe('Neutron port security: the groups whose rules let traffic in and out (any port that lists them, even [], has port security on)'),
-  allowed_address_pairs: z.array(AddressPair).optional()
+  allowed_address_pairs: z.array(AddressPair).max(64).optional()
     .describe('more addresses the port may send from and answer ARP for (a keepalived VIP); needs port security'),
   port_security_enabled: z.boolean().optional()
     .describe('false: no anti-spoofing and no security groups on this port (default: on when security_groups or allowed_address_pairs are given)'),
@@ -74,7 +79,7 @@ const FloatingIp = z.strictObject({
 export const L3 = z.strictObject({
   gateway_port: IfName.describe('the port on the external network (qg01)'),
   enable_snat: z.boolean().default(true).describe('SNAT the internal subnets to the gateway port\'s address'),
-  floating_ips: z.array(FloatingIp).default([]),
+  floating_ips: z.array(FloatingIp).max(1024).default([]),
 }).describe('The neutron-l3-agent\'s iptables in a router namespace');
 
 const ContainerPath = z.string()
@@ -90,14 +95,20 @@ export const Node = z.strictObject({
   image: z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,127}(:[A-Za-z0-9_.-]{1,128})?$/, { error: 'an image reference such as lablb/busybox:1 or nginx:1.25' }).optional()
     .describe(`docker: the image (default ${LOCAL_IMAGE}, which lablb builds locally from busybox-static)`),
   command: z.array(Word).min(1).max(64).optional().describe('docker: the container\'s command, as a list (no shell unless you name one)'),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: 'an environment variable name' }), Word).optional()
+  env: z.record(
+    z.string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: 'an environment variable name', abort: true })
+      // LABLB_TOKEN marks lablb's own processes: a container must not claim another's.
+      .refine((k) => !k.toUpperCase().startsWith('LABLB_'), { error: 'LABLB_* names are lablb\'s own (LABLB_TOKEN marks its processes)' }),
+    Word,
+  ).refine((env) => Object.keys(env).length <= 64, { error: 'at most 64 variables' }).optional()
     .describe('docker: environment variables of the container'),
-  files: z.record(ContainerPath, z.string().max(65536)).optional()
+  files: z.record(ContainerPath, z.string().max(65536)).refine((f) => Object.keys(f).length <= 64, { error: 'at most 64 files' }).optional()
     .describe('docker: files put into the container before it starts, path: content'),
-  ports: z.array(NodePort).min(1),
-  routes: z.array(Route).default([]),
-  sysctls: z.record(SysctlKey, SysctlValue).default({}).describe('set in the namespace, e.g. net.ipv4.ip_forward: 1; only net.* (per-namespace) keys'),
-  services: z.array(Service).default([]).describe('processes to run in the namespace'),
+  ports: z.array(NodePort).min(1).max(64),
+  routes: z.array(Route).max(256).default([]),
+  sysctls: z.record(SysctlKey, SysctlValue).refine((s) => Object.keys(s).length <= 64, { error: 'at most 64 sysctls' }).default({}).describe('set in the namespace, e.g. net.ipv4.ip_forward: 1; only net.* (per-namespace) keys'),
+  services: z.array(Service).max(32).default([]).describe('processes to run in the namespace'),
   l3: L3.optional(),
 }).describe('A network namespace: a VM, a router, a load balancer or the outside world');
 
@@ -119,8 +130,8 @@ const Probe = z.strictObject({
 
 export const Experiment = z.strictObject({
   probe: Probe.optional().describe('one prober (the same as probes: with one entry)'),
-  probes: z.array(Probe).optional().describe('probers sending traffic for the whole run; steps name them'),
-  steps: z.array(Step).min(1),
+  probes: z.array(Probe).max(16).optional().describe('probers sending traffic for the whole run; steps name them'),
+  steps: z.array(Step).min(1).max(1000),
 }).describe('What `lablb run` does once the lab is up');
 
 const Parameter = z.strictObject({
@@ -129,20 +140,21 @@ const Parameter = z.strictObject({
 }).describe('A parameter: a value the file uses as "${name}" and a run may override');
 
 export const Scenario = z.strictObject({
-  name: z.string().regex(LABNAME, { error: 'a lab name: lowercase letters, digits and "-", up to 40' })
+  name: z.string().regex(LAB_NAME, { error: `a lab name: ${LAB_NAME_RULE}` })
     .describe('the scenario\'s name, and the lab\'s unless --name says otherwise'),
   title: Line().optional().describe('one line for `lablb list`'),
-  description: z.string().max(4000).regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, { error: 'text without control characters' }).optional(),
+  description: z.string().max(4000).regex(new RegExp(`^[^\\u0000-\\u0008\\u000b-\\u001f${UNSAFE_ABOVE_C0}]*$`), { error: 'text without control characters' }).optional(),
   source: Line().optional().describe('where it comes from (an article, a bug report)'),
   switch: Switch,
-  networks: z.array(Network).min(1),
-  nodes: z.array(Node).min(1),
-  security_groups: z.array(SecurityGroupBlock).default([])
+  networks: z.array(Network).min(1).max(1024),
+  nodes: z.array(Node).min(1).max(2048)
+    .refine((nodes) => nodes.reduce((n, node) => n + node.services.length, 0) <= MAX_SERVICES, { error: `at most ${MAX_SERVICES} services in a lab` }),
+  security_groups: z.array(SecurityGroupBlock).max(256).default([])
     .describe('Neutron security groups that ports list; enforced in the lab\'s Open vSwitch with anti-spoofing, as Neutron\'s OVS agent does'),
   parameters: z.record(
     z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, { error: 'a parameter name: lowercase words joined by "." or "_", e.g. health_monitor.delay' }),
     Parameter,
-  ).optional().describe('values a run may override with --set name=value; the file uses one as a whole value, "${name}"'),
+  ).refine((p) => Object.keys(p).length <= 256, { error: 'at most 256 parameters' }).optional().describe('values a run may override with --set name=value; the file uses one as a whole value, "${name}"'),
   experiment: Experiment.optional(),
 }).describe('A scenario file');
 

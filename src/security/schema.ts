@@ -21,7 +21,7 @@ export const SecurityRuleBlock = z.strictObject({
 
 export const SecurityGroupBlock = z.strictObject({
   name: Name.describe('how ports name it'),
-  rules: z.array(SecurityRuleBlock).default([]),
+  rules: z.array(SecurityRuleBlock).max(256).default([]),
 }).describe('A Neutron security group: allow rules, stateful');
 
 export type RuleBlock = z.infer<typeof SecurityRuleBlock>;

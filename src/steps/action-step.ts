@@ -9,15 +9,15 @@ import { stepKind, type ProbeFeed, type StepContext, type StepKind, type StepRes
 import type { Tool } from '../kinds/tool.js';
 import type { LabWait } from '../kinds/wait-kind.js';
 import type { Expectation, Lab, LabStep } from '../model.js';
-import type { Op } from '../plan/ops.js';
+import { opToShell, type Op } from '../plan/ops.js';
 import type { CheckResult } from '../report/events.js';
 import { Wait, waitKindFor, waitKindOf } from '../waits/all.js';
 import { countBy, judgeTraffic } from './judge.js';
 import { longestOutage } from '../stats.js';
 
 export const Expect = z.strictObject({
-  alternate: z.array(Line()).min(2).optional().describe('replies must alternate between these bodies (round robin)'),
-  only: z.array(Line()).min(1).optional().describe('replies must all be one of these bodies'),
+  alternate: z.array(Line()).min(2).max(64).optional().describe('replies must alternate between these bodies (round robin)'),
+  only: z.array(Line()).min(1).max(64).optional().describe('replies must all be one of these bodies'),
   max_failed: z.int().min(0).default(0).describe('failed requests allowed'),
   min_failed: z.int().min(0).optional().describe('at least this many must fail (a stream expected to have died)'),
 }).describe('What the prober\'s replies must look like');
@@ -34,14 +34,25 @@ export function resolveExpect(e: z.infer<typeof Expect>, at: Path, ctx: StepReso
   return { alternate: e.alternate, only: e.only, maxFailed: e.max_failed, minFailed: e.min_failed };
 }
 
+/** The longest a step may judge traffic for: probers stop by themselves after 600 s. */
+const MAX_JUDGED_MS = 300_000;
+
+/** A number of a probe's replies that comes within that bound, or a reported problem. */
+export function checkSamples(ctx: StepResolveContext, probe: string | undefined, samples: number, at: Path): void {
+  const interval = ctx.lab.experiment?.probes.find((p) => p.name === probe)?.intervalMs;
+  if (interval && samples * interval > MAX_JUDGED_MS) {
+    ctx.report(at, `${samples} replies at one every ${interval} ms take ${(samples * interval) / 1000} s; a step judges at most ${MAX_JUDGED_MS / 1000} s of traffic`);
+  }
+}
+
 /** Probes come at their interval; allow for that plus the probe timeout. */
 export function samplesTimeout(feed: ProbeFeed, samples: number): number {
   return samples * feed.intervalMs * 2 + feed.timeoutMs + 2000;
 }
 
 const common = {
-  until: z.array(Wait).min(1).optional().describe('what must come true after the action: every wait, within within_ms'),
-  within_ms: z.int().positive().default(10_000).describe('how long the waits may take'),
+  until: z.array(Wait).min(1).max(16).optional().describe('what must come true after the action: every wait, within within_ms'),
+  within_ms: z.int().positive().max(600_000).default(10_000).describe('how long the waits may take'),
   max_failed: z.int().min(0).optional().describe('at most this many of the probe\'s requests may fail from the action on (say 0: no outage at all)'),
   then: Then.optional(),
 };
@@ -60,7 +71,7 @@ type CommonBlock = { name: string; kind: string; until?: object[]; within_ms: nu
 
 type FieldsOf<F extends z.ZodRawShape> = z.output<z.ZodObject<F>>;
 
-export interface ActionDef<A, F extends z.ZodRawShape> {
+interface ActionBase<A, F extends z.ZodRawShape> {
   kind: string;
   description: string;
   /** The kind's own fields, besides name, kind, until, within_ms and then. */
@@ -70,12 +81,24 @@ export interface ActionDef<A, F extends z.ZodRawShape> {
   resolveAction(block: FieldsOf<F>, ctx: StepResolveContext): A;
   /** Waits its block implies (stop-service's `watch`). */
   impliedWaits?(block: FieldsOf<F>, ctx: StepResolveContext): LabWait[];
-  /** The ops that make the change; a change that depends on the lab's state now (port
-   *  security) reads it through the context. */
-  ops(action: A, lab: Lab, ctx: StepContext): Op[] | Promise<Op[]>;
   /** What it did, for a step without waits: "lb1/eth0 is down". */
   done(action: A): string;
 }
+
+/** The ops that make the change, known from the scenario alone (`run --explain` prints them)... */
+interface StaticOps<A> {
+  ops(action: A, lab: Lab): Op[];
+}
+
+/** ...or made from the lab's state at that moment (port security), with what explain says. */
+interface LiveOps<A> {
+  live: {
+    ops(action: A, lab: Lab, ctx: StepContext): Promise<Op[]>;
+    explain(action: A, lab: Lab): string[];
+  };
+}
+
+export type ActionDef<A, F extends z.ZodRawShape> = ActionBase<A, F> & (StaticOps<A> | LiveOps<A>);
 
 export function resolveWaits(blocks: object[] | undefined, ctx: StepResolveContext, at: Path): LabWait[] {
   return (blocks ?? []).map((b, i) => {
@@ -121,6 +144,7 @@ export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): St
       const waits = [...(def.impliedWaits?.(b, ctx) ?? []), ...resolveWaits(b.until, ctx, ['until'])];
       const probe = ctx.lab.experiment?.probes.length ? ctx.probe(b.then?.probe, ['then', 'probe']) : undefined;
       if (b.then && !probe) ctx.report(['then'], 'then: judges a probe\'s traffic, and this experiment has no probes');
+      if (b.then) checkSamples(ctx, probe, b.then.samples, ['then', 'samples']);
       if (b.max_failed !== undefined && !probe) ctx.report(['max_failed'], 'max_failed counts a probe\'s failures, and this experiment has no probes');
       return {
         action,
@@ -132,13 +156,36 @@ export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): St
       };
     },
     run: (step, ctx) => runAction(def, step, ctx),
+    explain: (step, lab) => [
+      ...('live' in def ? def.live.explain(step.spec.action, lab) : def.ops(step.spec.action, lab).map(opToShell)),
+      ...explainJudgement(step.spec),
+    ],
   });
+}
+
+/** What a step waits for and judges, as comments. */
+function explainJudgement<A>(spec: ActionSpec<A>): string[] {
+  return [
+    ...(spec.waits.length ? [`# then waits, at most ${spec.withinMs} ms, until: ${spec.waits.map((w) => waitKindOf(w.key).describe(w.spec)).join('; ')}`] : []),
+    ...(spec.maxFailed !== undefined ? [`# passes only if at most ${spec.maxFailed} of probe ${spec.probe}'s requests fail from here on`] : []),
+    ...(spec.then ? [`# then judges probe ${spec.probe}'s next ${spec.then.samples} replies: ${describeExpectation(spec.then.expect)}`] : []),
+  ];
+}
+
+/** "alternate between server_81, server_82; none may fail" */
+export function describeExpectation(e: Expectation): string {
+  return [
+    e.alternate ? `alternate between ${e.alternate.join(', ')}` : '',
+    e.only ? `only ${e.only.join(', ')}` : '',
+    e.minFailed !== undefined ? `at least ${e.minFailed} fail` : '',
+    e.maxFailed ? `at most ${e.maxFailed} fail` : 'none may fail',
+  ].filter(Boolean).join('; ');
 }
 
 async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step: LabStep<ActionSpec<A>>, ctx: StepContext): Promise<CheckResult> {
   const { spec } = step;
   const t0 = Date.now();
-  await ctx.apply(await def.ops(spec.action, ctx.lab, ctx));
+  await ctx.apply('live' in def ? await def.live.ops(spec.action, ctx.lab, ctx) : def.ops(spec.action, ctx.lab));
   const applied = Date.now() - t0;
   const outcomes = await waitAll(spec.waits, ctx, t0, spec.withinMs);
   const figures: Record<string, number> = {};

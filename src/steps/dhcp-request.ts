@@ -7,6 +7,8 @@ import { Ipv4, NsName, PortRef, StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
 import { netns } from '../runtime/netns.js';
 import { TOKEN_VAR } from '../token.js';
+import type { Lab } from '../model.js';
+import { opToShell, type Op } from '../plan/ops.js';
 
 const Block = z.strictObject({
   name: StepName,
@@ -35,6 +37,29 @@ export function lastLease(text: string): { address?: string; server?: string } {
   };
 }
 
+/** The ops that ask for a lease, and the one that stops dhclient after (it would stay to
+ *  renew it; the experiment asks again when it wants a renewal). */
+function dhclient(spec: DhcpSpec, lab: Lab): { ask: Op[]; stop: Op; leases: string } {
+  const { node, port, dir, timeoutMs } = spec;
+  const leases = join(dir, `${port}.dhclient.leases`);
+  const conf = join(dir, `${port}.dhclient.conf`);
+  const token = `${lab.name}/${node}/dhclient-${port}`;
+  return {
+    ask: [
+      // One try, bounded: dhclient would otherwise retry for a minute.
+      { kind: 'write', path: conf, content: `timeout ${Math.ceil(timeoutMs / 1000)};\nretry 1;\n` },
+      {
+        kind: 'run',
+        argv: netns.exec(node, ['dhclient', '-1', '-v', '-sf', '/bin/true', '-cf', conf, '-lf', leases, '-pf', join(dir, `${port}.dhclient.pid`), port]),
+        env: { [TOKEN_VAR]: token },
+        creates: [{ kind: 'process', name: `${node}/dhclient-${port}`, token }],
+      },
+    ],
+    stop: { kind: 'stop', token, graceMs: 1000, what: `dhclient on ${node}/${port}` },
+    leases,
+  };
+}
+
 export const dhcpRequest = stepKind<DhcpSpec, z.infer<typeof Block>>({
   kind: 'dhcp-request',
   schema: Block,
@@ -46,31 +71,23 @@ export const dhcpRequest = stepKind<DhcpSpec, z.infer<typeof Block>>({
     if (b.expect_server) ctx.node(b.expect_server, ['expect_server']);
     return { node, port, dir: ctx.lab.nodes.find((n) => n.name === node)?.dir ?? '', expectAddress: b.expect_address, expectServer: b.expect_server, timeoutMs: b.timeout_ms };
   },
+  explain: ({ spec }, lab) => {
+    const d = dhclient(spec, lab);
+    return [...d.ask.map(opToShell), opToShell(d.stop), `# passes when the lease is ${spec.expectAddress}${spec.expectServer ? ` from ${spec.expectServer}` : ''}`];
+  },
   async run(step, ctx) {
-    const { node, port, dir, expectAddress, expectServer, timeoutMs } = step.spec;
-    const leases = join(dir, `${port}.dhclient.leases`);
-    const conf = join(dir, `${port}.dhclient.conf`);
-    const token = `${ctx.lab.name}/${node}/dhclient-${port}`;
+    const { node, port, expectAddress, expectServer } = step.spec;
+    const d = dhclient(step.spec, ctx.lab);
     const t0 = performance.now();
     let failure: string | undefined;
     try {
-      await ctx.apply([
-        // One try, bounded: dhclient would otherwise retry for a minute.
-        { kind: 'write', path: conf, content: `timeout ${Math.ceil(timeoutMs / 1000)};\nretry 1;\n` },
-        {
-          kind: 'run',
-          argv: netns.exec(node, ['dhclient', '-1', '-v', '-sf', '/bin/true', '-cf', conf, '-lf', leases, '-pf', join(dir, `${port}.dhclient.pid`), port]),
-          env: { [TOKEN_VAR]: token },
-          creates: [{ kind: 'process', name: `${node}/dhclient-${port}`, token }],
-        },
-      ]);
+      await ctx.apply(d.ask);
     } catch (err) {
       failure = (err as Error).message.split('\n').filter(Boolean).slice(-1)[0];
     }
     const ms = Math.round(performance.now() - t0);
-    // It stays to renew the lease; the experiment asks again when it wants a renewal.
-    await ctx.apply([{ kind: 'stop', token, graceMs: 1000, what: `dhclient on ${node}/${port}` }]);
-    const lease = lastLease(ctx.host.readFile(leases) ?? '');
+    await ctx.apply([d.stop]);
+    const lease = lastLease(ctx.host.readFile(d.leases) ?? '');
     const serverNode = ctx.lab.nodes.find((n) => n.ports.some((p) => p.address === lease.server))?.name;
     const problems = [
       failure ? `dhclient failed: ${failure}` : '',

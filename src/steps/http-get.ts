@@ -3,6 +3,10 @@ import { z } from 'zod';
 import { Line, NsName, StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
 import { netns } from '../runtime/netns.js';
+import { shellLine } from '../shell.js';
+
+/** `--`: the URL is never read as an option. */
+const curl = (from: string, url: string) => netns.exec(from, ['curl', '-s', '-m', '3', '--', url]);
 
 const Block = z.strictObject({
   name: StepName,
@@ -21,11 +25,11 @@ export const httpGet = stepKind<{ from: string; url: string; expectBody: string 
     ctx.node(b.from, ['from']);
     return { from: b.from, url: b.url, expectBody: b.expect_body };
   },
+  explain: ({ spec }) => [shellLine(curl(spec.from, spec.url)), `# passes when the body is ${JSON.stringify(spec.expectBody)}`],
   async run(step, ctx) {
     const { from, url, expectBody } = step.spec;
     const t0 = performance.now();
-    // `--` : the URL is never read as an option.
-    const r = await ctx.host.run(netns.exec(from, ['curl', '-s', '-m', '3', '--', url]), { allowFailure: true });
+    const r = await ctx.host.run(curl(from, url), { allowFailure: true });
     const ms = Math.round(performance.now() - t0);
     const body = r.stdout.trim();
     const ok = r.exitCode === 0 && body === expectBody;

@@ -19,7 +19,7 @@ const named = (ports: LinkPort[]) => ports.map((p) => `${p.node}/${p.port}`).joi
 
 const fields = {
   port: PortRef.optional().describe('the port, as node/port'),
-  ports: z.array(PortRef).min(1).optional().describe('several ports at once (a whole node failing), as node/port'),
+  ports: z.array(PortRef).min(1).max(64).optional().describe('several ports at once (a whole node failing), as node/port'),
 };
 
 function resolvePorts(b: { port?: string; ports?: string[] }, ctx: StepResolveContext): LinkPort[] {

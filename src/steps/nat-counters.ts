@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { Ipv4, NsName, StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
-import { natCounters } from '../observe/nat-watch.js';
+import { natCounters, natCountersArgv } from '../observe/nat-watch.js';
 import { floatingIpRules } from '../render/iptables-rules.js';
+import { shellLine } from '../shell.js';
 
 const Block = z.strictObject({
   name: StepName,
@@ -31,6 +32,14 @@ export const natCountersStep = stepKind<NatSpec, z.infer<typeof Block>>({
     const fip = router?.l3?.floatingIps.find((f) => f.floating === b.floating_ip_address);
     if (router && !fip) ctx.report(['floating_ip_address'], `${b.router} has no floating IP ${b.floating_ip_address}`);
     return { router: b.router, floating: b.floating_ip_address, fixed: fip?.fixed ?? '' };
+  },
+  explain: ({ spec }) => {
+    const rules = floatingIpRules(spec.floating, spec.fixed);
+    return [
+      `# before the probes start, and now: the rules' packet counters`,
+      shellLine(natCountersArgv(spec.router)),
+      `# passes when both grew: ${rules.dnat}; ${rules.snat}`,
+    ];
   },
   async prepare(step, ctx) {
     baselines.set(step, await natCounters(ctx.host, step.spec.router));

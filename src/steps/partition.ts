@@ -15,7 +15,7 @@ interface Cut {
   deadVlan: number;
 }
 
-const fields = { ports: z.array(PortRef).min(1).describe('the ports, as node/port') };
+const fields = { ports: z.array(PortRef).min(1).max(64).describe('the ports, as node/port') };
 
 function resolveCut(b: { ports: string[] }, ctx: StepResolveContext): Cut {
   const ports = b.ports.flatMap((ref, i) => ctx.port(ref, ['ports', i]) ?? []);

@@ -19,6 +19,12 @@ async function change(lab: Lab, ctx: StepContext, edit: (s: SecurityState) => Se
   return securityOps(lab, next, await portMacs(ctx.host, lab, next));
 }
 
+/** The flows follow from the lab's security state when the step runs, so explain names the
+ *  change as typed and what lablb does with it. */
+function explainChange(what: string): string[] {
+  return [`# ${what}`, '# (lablb rewrites the security state, then replaces every bridge\'s flow table with ovs-ofctl replace-flows)'];
+}
+
 function group(name: string, ctx: StepResolveContext, path: (string | number)[]): void {
   const known = (ctx.lab.securityGroups ?? []).map((g) => g.name);
   if (!known.includes(name)) ctx.report(path, ctx.unknown('security group', name, known));
@@ -38,8 +44,8 @@ export const portUpdate = actionStep({
   description: 'neutron port-update: a port\'s allowed address pairs, security groups or port security, changed on the running lab',
   fields: {
     port: PortRef.describe('the port, as node/port'),
-    allowed_address_pairs: z.array(AddressPair).optional().describe('the pairs it may use from now on ([] clears them)'),
-    security_groups: z.array(Name).optional().describe('its groups from now on ([]: --no-security-groups)'),
+    allowed_address_pairs: z.array(AddressPair).max(64).optional().describe('the pairs it may use from now on ([] clears them)'),
+    security_groups: z.array(Name).max(16).optional().describe('its groups from now on ([]: --no-security-groups)'),
     port_security_enabled: z.boolean().optional().describe('port security on or off (off needs no groups and no pairs, as in Neutron)'),
   },
   example: `name: allow-vip
@@ -59,7 +65,10 @@ allowed_address_pairs: [{ ip_address: 172.16.200.251 }]`,
       ...(b.port_security_enabled !== undefined ? { enabled: b.port_security_enabled } : {}),
     };
   },
-  ops: (c, lab, ctx) => change(lab, ctx, (s) => updatePort(lab, s, c)),
+  live: {
+    ops: (c, lab, ctx) => change(lab, ctx, (s) => updatePort(lab, s, c)),
+    explain: (c) => explainChange(describePortChange(c)),
+  },
   done: describePortChange,
 });
 
@@ -82,7 +91,10 @@ export const securityGroupRuleCreate = actionStep({
   fields: ruleFields,
   example: '{ name: allow-vrrp, kind: security-group-rule-create, security_group: web, direction: ingress, protocol: vrrp }',
   resolveAction: resolveRule,
-  ops: (a, lab, ctx) => change(lab, ctx, (s) => createRule(s, a.group, a.rule).state),
+  live: {
+    ops: (a, lab, ctx) => change(lab, ctx, (s) => createRule(s, a.group, a.rule).state),
+    explain: (a) => explainChange(`neutron security-group-rule-create ${a.group}: ${describeRule({ id: '', ...a.rule })}`),
+  },
   done: (a) => `neutron security-group-rule-create ${a.group}: ${describeRule({ id: '', ...a.rule })}`,
 });
 
@@ -92,11 +104,14 @@ export const securityGroupRuleDelete = actionStep({
   fields: ruleFields,
   example: '{ name: deny-vrrp, kind: security-group-rule-delete, security_group: web, direction: ingress, protocol: vrrp }',
   resolveAction: resolveRule,
-  ops: (a, lab, ctx) => change(lab, ctx, (s) => {
-    const wanted = describeRule({ id: '', ...a.rule });
-    const found = s.groups.find((g) => g.name === a.group)?.rules.find((r) => describeRule(r) === wanted);
-    // Refused the way Neutron refuses an unknown rule id.
-    return deleteRule(s, found?.id ?? `${a.group}: ${wanted}`).state;
-  }),
+  live: {
+    ops: (a, lab, ctx) => change(lab, ctx, (s) => {
+      const wanted = describeRule({ id: '', ...a.rule });
+      const found = s.groups.find((g) => g.name === a.group)?.rules.find((r) => describeRule(r) === wanted);
+      // Refused the way Neutron refuses an unknown rule id.
+      return deleteRule(s, found?.id ?? `${a.group}: ${wanted}`).state;
+    }),
+    explain: (a) => explainChange(`neutron security-group-rule-delete ${a.group}: ${describeRule({ id: '', ...a.rule })}`),
+  },
   done: (a) => `neutron security-group-rule-delete ${a.group}: ${describeRule({ id: '', ...a.rule })}`,
 });

@@ -14,6 +14,7 @@ export const sleep = stepKind<{ ms: number }, z.infer<typeof Block>>({
   schema: Block,
   example: '{ name: settle, kind: sleep, ms: 2000 }',
   resolve: (b) => ({ ms: b.ms }),
+  explain: ({ spec }) => [`sleep ${spec.ms / 1000}`],
   async run(step, ctx) {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, step.spec.ms);

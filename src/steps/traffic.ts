@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
 import type { Expectation } from '../model.js';
-import { Expect, resolveExpect, samplesTimeout } from './action-step.js';
+import { checkSamples, describeExpectation, Expect, resolveExpect, samplesTimeout } from './action-step.js';
 import { judgeTraffic } from './judge.js';
 
 const Block = z.strictObject({
@@ -18,7 +18,12 @@ export const traffic = stepKind<{ probe: string; samples: number; expect: Expect
   kind: 'traffic',
   schema: Block,
   example: '{ name: round-robin, kind: traffic, samples: 20, expect: { alternate: [server_81, server_82] } }',
-  resolve: (b, ctx) => ({ probe: ctx.probe(b.probe, ['probe']) ?? '', samples: b.samples, expect: resolveExpect(b.expect, ['expect'], ctx) }),
+  resolve(b, ctx) {
+    const probe = ctx.probe(b.probe, ['probe']) ?? '';
+    checkSamples(ctx, probe, b.samples, ['samples']);
+    return { probe, samples: b.samples, expect: resolveExpect(b.expect, ['expect'], ctx) };
+  },
+  explain: ({ spec }) => [`# judges probe ${spec.probe}'s next ${spec.samples} replies: ${describeExpectation(spec.expect)}`],
   async run(step, ctx) {
     const feed = ctx.probe(step.spec.probe)!;
     const samples = await feed.next(step.spec.samples, samplesTimeout(feed, step.spec.samples));

@@ -7,6 +7,7 @@ import type { Facts } from '../observe/facts.js';
 import { nodeDetails } from '../observe/node-details.js';
 import type { LabEvent } from '../report/events.js';
 import type { Reporter } from '../report/reporters.js';
+import { safeDeep } from '../safe-text.js';
 import { applyEvent, applyNat, initialView, serviceRows, trafficView, type LabView } from './view.js';
 
 /** Where the screen reads the lab's state: the observers' facts (an Observation polls them at
@@ -45,7 +46,8 @@ export class LiveStore implements Reporter {
   getSnapshot = (): LabView => this.view;
 
   private set(next: LabView): void {
-    const view = { ...next, now: Date.now() - this.started };
+    // Log lines, container output and scenario text reach the screen only with escapes visible.
+    const view = safeDeep({ ...next, now: Date.now() - this.started });
     // A frame costs tens of ms in ink: publish (and so redraw) only when what the screen shows
     // changed. State is still collected every tick; an idle lab redraws once a second (clock).
     const key = visibleKey(view);

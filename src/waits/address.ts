@@ -13,7 +13,7 @@ export interface AddressWaitSpec {
 
 const Block = z.strictObject({
   address: Ipv4,
-  held_by: z.array(NsName).optional().describe('exactly these nodes hold it (none: [])'),
+  held_by: z.array(NsName).max(64).optional().describe('exactly these nodes hold it (none: [])'),
   holders: z.int().min(0).optional().describe('exactly this many nodes hold it (default: the length of held_by, else 1)'),
 }).describe('Until an address is held by exactly these (or this many) nodes');
 

@@ -31,7 +31,7 @@ const Block = z.strictObject({
     mac: Mac,
     name: Name.describe('the host name it is given'),
     address: Ipv4.describe('its fixed IP, on the interface\'s network'),
-  })).min(1).describe('the static leases: MAC -> address, the same on every DHCP server of the network'),
+  })).min(1).max(1024).describe('the static leases: MAC -> address, the same on every DHCP server of the network'),
 }).describe('dnsmasq serving static DHCP leases, as Neutron\'s DHCP agent runs it');
 
 export const dnsmasq = serviceKind<DnsmasqSpec, z.infer<typeof Block>>({
@@ -65,7 +65,7 @@ hosts:
     {
       kind: 'daemon',
       argv: netns.exec(s.node, [
-        'dnsmasq', '--keep-in-foreground', '--no-hosts', '--no-resolv', '--port=0', '--bind-interfaces',
+        'dnsmasq', '--conf-file=/dev/null', '--keep-in-foreground', '--no-hosts', '--no-resolv', '--port=0', '--bind-interfaces',
         `--interface=${s.spec.interface}`, '--except-interface=lo',
         `--dhcp-range=${s.spec.network},static,${s.spec.leaseSeconds}s`,
         `--dhcp-hostsfile=${s.spec.hostsFile}`, `--dhcp-leasefile=${s.spec.leaseFile}`,

@@ -82,7 +82,7 @@ const Pool = z.strictObject({
   id: ConfigId.describe('haproxy\'s backend name'),
   lb_method: z.enum(['ROUND_ROBIN', 'LEAST_CONNECTIONS', 'SOURCE_IP']).default('ROUND_ROBIN'),
   health_monitor: HealthMonitor,
-  members: z.array(Member).min(1),
+  members: z.array(Member).min(1).max(256),
 }).describe('The pool: haproxy\'s backend');
 
 const Block = z.strictObject({
@@ -94,7 +94,7 @@ const Block = z.strictObject({
   group: UnixName.default('haproxy'),
   listener: z.strictObject(listenerFields).optional().describe('The listener: haproxy\'s frontend (with pool:)'),
   pool: Pool.optional(),
-  listeners: z.array(z.strictObject({ ...listenerFields, pool: Pool }).describe('A listener with its own pool')).min(1).optional()
+  listeners: z.array(z.strictObject({ ...listenerFields, pool: Pool }).describe('A listener with its own pool')).min(1).max(32).optional()
     .describe('LBaaS v2: several listeners on the load balancer\'s one VIP, each with its pool (instead of listener: and pool:)'),
 }).describe('An LBaaS load balancer: haproxy with a stats socket, configured as Neutron\'s haproxy driver does');
 

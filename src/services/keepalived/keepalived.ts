@@ -61,18 +61,18 @@ const Instance = z.strictObject({
   nopreempt: z.boolean().default(false).describe('a recovered higher-priority node does not take the VIP back'),
   garp_master_refresh: z.int().min(1).max(3600).optional()
     .describe('seconds between gratuitous ARPs for the VIPs while MASTER (default: only on becoming MASTER)'),
-  virtual_ipaddress: z.array(AddressMaybePrefix).min(1)
+  virtual_ipaddress: z.array(AddressMaybePrefix).min(1).max(64)
     .describe('the VIPs: an address on the interface\'s network, or address/prefix anywhere (Neutron\'s 169.254.0.<vrid>/24 on ha-)'),
   virtual_ipaddress_excluded: z.array(z.strictObject({
     address: AddressMaybePrefix.describe('an address, with /prefix or taking its interface\'s'),
     interface: IfName.describe('one of the node\'s ports'),
-  })).default([]).describe('addresses moved with the VIPs but not advertised: the router\'s qr/qg addresses and floating IPs'),
+  })).max(1024).default([]).describe('addresses moved with the VIPs but not advertised: the router\'s qr/qg addresses and floating IPs'),
   virtual_routes: z.array(z.strictObject({
     to: z.union([z.literal('default'), Cidr]),
     via: Ipv4,
     interface: IfName,
-  })).default([]).describe('routes the MASTER adds (Neutron\'s default route via the gateway)'),
-  track_interface: z.array(IfName).default([]).describe('ports whose loss puts the instance in FAULT'),
+  })).max(64).default([]).describe('routes the MASTER adds (Neutron\'s default route via the gateway)'),
+  track_interface: z.array(IfName).max(16).default([]).describe('ports whose loss puts the instance in FAULT'),
   notify_state: z.boolean().default(false)
     .describe('a notify script writes master, backup or fault into <instance>.state in the node\'s dir, as seed 002\'s notify_master/_backup/_fault do'),
 }).describe('A VRRP instance');
@@ -80,7 +80,7 @@ const Instance = z.strictObject({
 const Block = z.strictObject({
   name: Name.describe('unique on the node'),
   kind: z.literal('keepalived'),
-  instances: z.array(Instance).min(1),
+  instances: z.array(Instance).min(1).max(32),
 }).describe('keepalived: VRRP instances that move VIPs between nodes');
 
 /** Whether its instances call the notify script: for a state file, or for other kinds' hooks. */
