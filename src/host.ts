@@ -104,6 +104,9 @@ export interface HostDriver {
   which(command: string): string | undefined;
   /** Named network namespaces on the host (/run/netns). */
   namespaces(): string[];
+  /** Loaded kernel modules and how many users each has (/proc/modules); undefined on a kernel
+   *  without loadable modules. */
+  kernelModules(): Map<string, number> | undefined;
   chooseDatapath(choice: DatapathChoice): Promise<Datapath>;
   containers: ContainerEngine;
 }

@@ -4,6 +4,10 @@
 export type Datapath = 'system' | 'netdev';
 export type DatapathChoice = Datapath | 'auto';
 
+/** The command that loads the kernel datapath: lablb never runs it itself, since a module
+ *  loaded for one lab would change the whole host and outlive it. */
+export const LOAD_OPENVSWITCH = 'sudo modprobe openvswitch';
+
 export interface Lab {
   /** The lab's name: the scenario's unless --name says otherwise. */
   name: string;

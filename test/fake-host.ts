@@ -136,6 +136,7 @@ export function fakeHost(rules: FakeRules = {}): FakeHost {
     isRoot: () => true,
     which: (cmd) => `/usr/bin/${cmd}`,
     namespaces: () => [...netns],
+    kernelModules: () => undefined,
     chooseDatapath: async (choice) => (choice === 'auto' ? 'netdev' : choice),
     containers: fakeEngine(log, rules),
   };

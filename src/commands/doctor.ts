@@ -3,6 +3,7 @@
 import { safeJson } from '../safe-text.js';
 import { join } from 'node:path';
 import type { HostDriver } from '../host.js';
+import { LOAD_OPENVSWITCH } from '../model.js';
 import { requireRoot, START_DOCKER_HINT } from '../engine/preflight.js';
 import { TOOLS } from '../engine/tools.js';
 import { EXIT_CHECK_FAILED, EXIT_OK } from '../errors.js';
@@ -63,7 +64,7 @@ export async function doctor(fix: boolean, ctx: CommandContext): Promise<number>
     ctx.out(safeJson({ type: 'doctor', ok: missingRequired.length === 0 && nodeOk, node, root: ctx.host.isRoot(), datapath, docker: engine, dependencies: deps }));
   } else {
     ctx.out(`node ${node} ${nodeOk ? 'ok' : '(lablb needs 20 or newer)'}; running as ${ctx.host.isRoot() ? 'root' : 'a normal user (labs need sudo)'}`);
-    ctx.out(`datapath: ${datapath === 'system' ? 'system (the kernel\'s openvswitch module)' : 'netdev (userspace; no openvswitch kernel module here)'}`);
+    ctx.out(`datapath: ${datapath === 'system' ? 'system (the kernel\'s openvswitch module)' : `netdev (userspace; the openvswitch kernel module is not loaded: where it exists, ${LOAD_OPENVSWITCH} gives labs the kernel datapath)`}`);
     ctx.out(engine.version
       ? `docker: engine ${engine.version} answers at ${engine.endpoint} (runtime: docker members)`
       : `docker: no engine answers at ${engine.endpoint}; runtime: docker members need one: ${START_DOCKER_HINT}`);

@@ -1,8 +1,8 @@
 // Facts about the host that decide how a lab is built. Read-only.
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import type { Datapath, DatapathChoice } from '../model.js';
+import { LOAD_OPENVSWITCH, type Datapath, type DatapathChoice } from '../model.js';
 
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
@@ -24,6 +24,20 @@ export function which(tool: string): string | undefined {
   return undefined;
 }
 
+export function kernelModules(): Map<string, number> | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/modules', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "nf_nat 61440 2 xt_nat,nft_chain_nat, Live 0x0": name, size, users, ...
+  return new Map(text.split('\n').filter(Boolean).map((l) => {
+    const [name, , users] = l.split(' ');
+    return [name, Number(users)] as const;
+  }));
+}
+
 export function namespaces(): string[] {
   try {
     return readdirSync('/run/netns');
@@ -31,10 +45,6 @@ export function namespaces(): string[] {
     return [];
   }
 }
-
-/** The command that loads the kernel datapath: lablb never runs it itself, since a module
- *  loaded for one lab would change the whole host and outlive it. */
-export const LOAD_OPENVSWITCH = 'sudo modprobe openvswitch';
 
 /** auto: the kernel datapath when the openvswitch module is loaded (or built in), else
  *  userspace. system: refused, with the command to load it, when it is not. Loads nothing. */

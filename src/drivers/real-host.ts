@@ -4,7 +4,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, re
 import { dockerEngine } from './docker.js';
 import { ExternalError } from '../errors.js';
 import type { HostDriver } from '../host.js';
-import { chooseDatapath, isRoot, namespaces, which } from './host-facts.js';
+import { chooseDatapath, isRoot, kernelModules, namespaces, which } from './host-facts.js';
 import { query, run, runAttached, spawnDetached, spawnPiped } from './process.js';
 import { commandLine, findByToken, isAlive, signalByToken, stopByToken } from './procs.js';
 import { unixRequest, unixStream } from './unix-socket.js';
@@ -82,4 +82,5 @@ export const realHost: HostDriver = {
   which,
   namespaces,
   chooseDatapath,
+  kernelModules,
 };

@@ -18,6 +18,9 @@ export interface LabRecord {
   /** The lablb process that built it, to tell a running build from a crashed one. */
   pid: number;
   createdAt: string;
+  /** The kernel modules loaded before the build: any the kernel loads for the lab (veth, NAT
+   *  on first use in a namespace) is unloaded at teardown. */
+  modules?: string[];
 }
 
 export function stateRoot(): string {

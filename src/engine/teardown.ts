@@ -17,8 +17,29 @@ export interface TeardownResult {
   undone: string[];
   /** Containers removed (runtime: docker members). */
   containers: number;
+  /** Kernel modules loaded while the lab lived, unloaded again. */
+  modules: string[];
+  /** Those still in use (by something else now): left loaded, and told. */
+  modulesInUse: string[];
   /** What could not be removed, each with the command's error. */
   failures: string[];
+}
+
+/** Unloads the modules the kernel loaded while the lab lived (veth, NAT on first use in a
+ *  namespace), each once nothing uses it: rmmod one at a time, since modprobe -r would also
+ *  take dependencies that were loaded before. Deleted namespaces release their devices a
+ *  moment later, so it tries for about a second; one still in use is left, and told. */
+async function unloadModules(before: string[], host: HostDriver): Promise<{ unloaded: string[]; inUse: string[] }> {
+  const old = new Set(before);
+  const added = () => [...(host.kernelModules() ?? new Map<string, number>())].filter(([name]) => !old.has(name));
+  const unloaded: string[] = [];
+  for (let pass = 0; pass < 20 && added().length > 0; pass++) {
+    for (const [name, users] of added()) {
+      if (users === 0 && (await host.run(['rmmod', name], { allowFailure: true })).exitCode === 0) unloaded.push(name);
+    }
+    if (added().length) await new Promise((r) => setTimeout(r, 50));
+  }
+  return { unloaded, inUse: added().map(([name]) => name) };
 }
 
 export async function teardownLab(dir: string, host: HostDriver): Promise<TeardownResult> {
@@ -77,11 +98,13 @@ export async function teardownLab(dir: string, host: HostDriver): Promise<Teardo
     if (await attempt(entry, netns.remove(entry.name), `namespace ${entry.name}`)) removed.push(entry.name);
   }
 
+  const modules = record?.modules && failures.length === 0 ? await unloadModules(record.modules, host) : { unloaded: [], inUse: [] };
+
   if (failures.length > 0) {
     journal.rewrite(left.reverse());
     if (record) journal.writeRecord({ ...record, state: 'failed' });
   } else {
     host.removeTree(dir);
   }
-  return { lab, processes: killed.length, containers, namespaces: removed, undone, failures };
+  return { lab, processes: killed.length, containers, namespaces: removed, undone, modules: modules.unloaded, modulesInUse: modules.inUse, failures };
 }

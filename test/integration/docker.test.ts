@@ -12,7 +12,7 @@ import { lablb, ROOT } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
 const LAB = 'floating-ip-lb-docker';
-const skip = realHostSkip(t, 'haproxy', 'curl', 'dockerd', 'busybox', 'nsenter');
+const skip = realHostSkip(t, 'haproxy', 'curl', 'dockerd', 'docker', 'busybox');
 const engine = skip ? undefined : await testEngine();
 if (engine) {
   process.env.DOCKER_HOST = engine.host;
@@ -40,7 +40,7 @@ t.test('run floating-ip-lb-docker: the five checks on containers; host and Docke
   t.equal(dockerState(engine!.host), dockerBefore, 'no containers, networks or images left but lablb\'s image');
 });
 
-t.test('a shell in the container: its own files and processes; the topology says docker', { skip }, async (t) => {
+t.test('a shell in the container: its own files, processes and limits; the topology says docker', { skip }, async (t) => {
   const before = hostState();
   t.equal(lablb('up', LAB).code, 0);
   t.teardown(() => void lablb('down', LAB));
@@ -49,6 +49,11 @@ t.test('a shell in the container: its own files and processes; the topology says
   t.match(inside.out, /^server_81\nvm1\n/);
   t.match(inside.out, /httpd -p 80 -h \/www/, 'busybox httpd runs in it');
   t.notMatch(inside.out, /ovs-vswitchd|haproxy/, 'and nothing of the host');
+  // Through the engine: the container's own capability set, not the host root's full one.
+  const caps = (out: string) => /CapEff:\s*([0-9a-f]+)/.exec(out)?.[1];
+  const host = caps(readFileSync('/proc/self/status', 'utf8'));
+  const mine = caps(lablb('exec', 'vm1', '--', 'cat', '/proc/self/status').out);
+  t.ok(mine && host && mine !== host, `the container's capabilities (${mine}), not the host's (${host})`);
   t.equal(lablb('exec', 'ext', '--', 'curl', '-s', 'http://10.255.253.100/').out.trim().replace('server_82', 'server_81'), 'server_81', 'reached through the floating IP');
   t.match(lablb('status', LAB).out, /containers: lablb-floating-ip-lb-docker-vm1 lablb-floating-ip-lb-docker-vm2/);
   t.equal(lablb('down', LAB).code, 0);

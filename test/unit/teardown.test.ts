@@ -110,3 +110,27 @@ t.test('a build that fails is torn down; if that fails too, both are reported', 
   t.type(second, TeardownError);
   t.ok(existsSync(lab.dir), 'what is left stays journaled');
 });
+
+t.test('kernel modules loaded while the lab lived are unloaded, one at a time, once unused; one in use stays and is told', async (t) => {
+  const { dir, journal } = labDir();
+  journal.writeRecord({ lab: loadFixtureLab(), state: 'up', datapath: 'netdev', pid: 1, createdAt: 'now', modules: ['nf_defrag_ipv4', 'ext4'] });
+  const host = fakeHost();
+  // veth and nf_conntrack came with the lab; nf_nat holds nf_conntrack until it goes; an
+  // unrelated program uses xt_recent by the time the lab ends.
+  const loaded = new Map([['ext4', 3], ['nf_defrag_ipv4', 1], ['nf_conntrack', 1], ['nf_nat', 0], ['veth', 0], ['xt_recent', 1]]);
+  host.kernelModules = () => new Map(loaded);
+  const run = host.run;
+  host.run = async (argv, opts) => {
+    if (argv[0] === 'rmmod') {
+      loaded.delete(argv[1]);
+      if (argv[1] === 'nf_nat') loaded.set('nf_conntrack', 0);
+    }
+    return run(argv, opts);
+  };
+  const r = await teardownLab(dir, host);
+  t.same(r.modules, ['nf_nat', 'veth', 'nf_conntrack'], 'each new one, as its users go');
+  t.same(r.modulesInUse, ['xt_recent']);
+  t.same(host.log.filter((l) => l.includes('rmmod')), ['run rmmod nf_nat', 'run rmmod veth', 'run rmmod nf_conntrack'], 'never modprobe -r (it would take nf_defrag_ipv4, loaded before)');
+  t.same(r.failures, [], 'a module in use is not the lab\'s failure');
+  t.ok(loaded.has('nf_defrag_ipv4') && loaded.has('ext4'), 'modules loaded before the lab stay');
+});
