@@ -17,7 +17,7 @@ export async function explain(scenario: string, name: string | undefined, ctx: C
   const lab = loadLab(scenario, name, ctx.sets);
   const datapath = await ctx.host.chooseDatapath(lab.switch.datapath);
   ctx.out(planToShell(buildPlan(lab, { datapath })).trimEnd());
-  if (experiment) ctx.out(explainExperiment(lab).trimEnd());
+  if (experiment) ctx.out(explainExperiment(lab, datapath).trimEnd());
   return EXIT_OK;
 }
 
@@ -47,7 +47,17 @@ export async function run(scenario: string, name: string | undefined, ctx: Comma
     const observation = new Observation(lab, ctx.host, emit);
     screen?.observe(observation, ctx.host);
     checks = await withCleanup(
-      () => runExperiment({ lab, host: ctx.host, apply: (ops) => built.engine.runLane(ops), observation, emit, signal: ctx.signal }),
+      () => runExperiment({
+        lab,
+        host: ctx.host,
+        apply: (ops) => built.engine.runLane(ops),
+        observation,
+        emit,
+        signal: ctx.signal,
+        datapath: built.datapath,
+        // status and exec read the lab from its record: nodes added at run time are in it.
+        onTopology: (now) => built.journal.writeRecord({ ...built.record, lab: now, state: 'up' }),
+      }),
       async () => {
         observation.stop();
         await removeLab(lab.dir, lab.name, ctx.host, emit);

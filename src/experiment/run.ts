@@ -2,7 +2,7 @@
 // state into facts, and the steps act, wait and judge, one after another.
 import type { HostDriver } from '../host.js';
 import type { StepContext } from '../kinds/step-kind.js';
-import { probeTarget, type Lab } from '../model.js';
+import { probeTarget, type Datapath, type Lab } from '../model.js';
 import type { Observation } from '../observe/hub.js';
 import type { Op } from '../plan/ops.js';
 import type { CheckResult, Emit } from '../report/events.js';
@@ -24,6 +24,10 @@ export interface ExperimentDeps {
   signal: AbortSignal;
   /** How long the lab may take to serve before the first step (15 s). */
   warmupMs?: number;
+  /** The switch's datapath, for nodes that join at run time. */
+  datapath: Datapath;
+  /** The lab's nodes changed (add-node, remove-node): keep its record as it is now. */
+  onTopology?(lab: Lab): void;
 }
 
 /** What the lab still waits for before the experiment can begin, or undefined. */
@@ -72,6 +76,17 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
     probe: (name) => probers.get(name),
     emit,
     signal,
+    datapath: deps.datapath,
+    topology: {
+      add(node) {
+        lab.nodes.push(node);
+        deps.onTopology?.(lab);
+      },
+      remove(name) {
+        lab.nodes.splice(lab.nodes.findIndex((n) => n.name === name), 1);
+        deps.onTopology?.(lab);
+      },
+    },
   };
   for (const step of experiment.steps) await stepKindOf(step.kind).prepare?.(step, ctx);
   for (const p of experiment.probes) {

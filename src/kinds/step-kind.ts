@@ -4,7 +4,7 @@
 // a deadline) and a judgement with measured `_ms` figures: src/steps/action-step.ts builds those.
 import type { z } from 'zod';
 import type { HostDriver } from '../host.js';
-import type { Lab, LabPort, LabService, LabStep } from '../model.js';
+import type { Datapath, Lab, LabNode, LabPort, LabService, LabStep } from '../model.js';
 import type { Facts } from '../observe/facts.js';
 import type { Op } from '../plan/ops.js';
 import type { CheckResult, Emit } from '../report/events.js';
@@ -29,6 +29,17 @@ export interface StepResolveContext {
   probe(name: string | undefined, path: Path): string | undefined;
   /** The same context for a part of the block: its problems are reported under `path`. */
   within(path: Path): StepResolveContext;
+  /** add-node: a node block as a scenario writes it under nodes:, held to the same schema and
+   *  rules against the lab as it is at this step; the steps after it see the node. */
+  addNode(block: unknown, path: Path): LabNode | undefined;
+  /** remove-node: the steps after it no longer see the node (nor its addresses as taken). */
+  removeNode(name: string, path: Path): LabNode | undefined;
+}
+
+/** What `run --explain` knows besides the lab: the datapath `auto` chose. */
+export interface ExplainContext {
+  lab: Lab;
+  datapath: Datapath;
 }
 
 /** A probe's results as they arrive. */
@@ -55,6 +66,10 @@ export interface StepContext {
   probe(name: string): ProbeFeed | undefined;
   emit: Emit;
   signal: AbortSignal;
+  /** The switch's datapath: a node that joins at run time is wired for it. */
+  datapath: Datapath;
+  /** The lab's nodes changed at run time: observers, the screen and the lab's record follow. */
+  topology: { add(node: LabNode): void; remove(name: string): void };
 }
 
 export interface StepKind<Spec = unknown, Block extends { name: string; kind: string } = { name: string; kind: string }> {
@@ -69,7 +84,7 @@ export interface StepKind<Spec = unknown, Block extends { name: string; kind: st
   run(step: LabStep<Spec>, ctx: StepContext): Promise<CheckResult>;
   /** What it would do, for `run --explain`: the commands it runs as shell lines, and what it
    *  waits for and judges as comments. Reads nothing from the host. */
-  explain(step: LabStep<Spec>, lab: Lab): string[];
+  explain(step: LabStep<Spec>, ctx: ExplainContext): string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

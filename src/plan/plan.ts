@@ -79,10 +79,7 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
       after: [...(made ? ['veths'] : []), ...attached],
       ops: configureNode(node),
     });
-    const settings: Op[] = [
-      ...(node.sysctls.length > 0 ? [{ kind: 'run', argv: netns.exec(node.name, ['sysctl', '-q', '-w', ...node.sysctls.map(([k, v]) => `${k}=${v}`)]) } as Op] : []),
-      ...(host.datapath === 'netdev' ? txChecksumOff(node.name, node.ports.map((p) => p.name)) : []),
-    ];
+    const settings = nodeSettings(node, host.datapath);
     if (settings.length > 0) {
       // Nothing waits for these but the end of `up` and the node's services that need a sysctl.
       tasks.push({ id: `settings:${node.name}`, title: `${node.name}: ${[node.sysctls.length ? 'sysctls' : '', host.datapath === 'netdev' ? 'TX checksum offload off' : ''].filter(Boolean).join(', ')}`, after: [`node:${node.name}`], ops: settings });
@@ -167,11 +164,20 @@ function wireBridges(lab: Lab, host: HostFacts): Op[] {
 
 /** The userspace datapath does not fill in checksums the kernel left to the NIC: ping works,
  *  TCP fails. Turning TX offload off on every end that touches the bridge avoids it. */
-function txChecksumOff(ns: string, devices: string[]): Op[] {
+export function txChecksumOff(ns: string, devices: string[]): Op[] {
   return devices.map((dev) => ({ kind: 'run', argv: netns.exec(ns, ['ethtool', '-K', dev, 'tx', 'off']) }));
 }
 
-function configureNode(node: LabNode): Op[] {
+/** A node's sysctls, and on the userspace datapath its ports' TX checksum offload off. */
+export function nodeSettings(node: LabNode, datapath: Datapath): Op[] {
+  return [
+    ...(node.sysctls.length > 0 ? [{ kind: 'run', argv: netns.exec(node.name, ['sysctl', '-q', '-w', ...node.sysctls.map(([k, v]) => `${k}=${v}`)]) } as Op] : []),
+    ...(datapath === 'netdev' ? txChecksumOff(node.name, node.ports.map((p) => p.name)) : []),
+  ];
+}
+
+/** Its addresses, MACs, routes and, for a router, the l3-agent's iptables. */
+export function configureNode(node: LabNode): Op[] {
   const lines = ['link set lo up'];
   for (const p of node.ports) {
     if (p.mac) lines.push(`link set dev ${p.name} address ${p.mac}`);

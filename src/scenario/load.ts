@@ -175,9 +175,17 @@ function describeType(v: unknown): string {
   return `${typeof v === 'string' ? 'the text' : typeof v === 'number' ? 'the number' : 'the value'} ${show(v)}`;
 }
 
-type Issue = z.core.$ZodIssue;
+export type Issue = z.core.$ZodIssue;
 
 function issueToProblem(issue: Issue, data: unknown, file: string, root: YamlNode | null, lines: LineCounter): Problem {
+  const { where, pointAtKey, message } = explainIssue(issue, data, Scenario);
+  const { line, col } = lines.linePos(rangeOf(root, where, pointAtKey));
+  return { file, line, col, path: formatPath(where), message };
+}
+
+/** What a schema's complaint means to the person who wrote `data`, and where it points: one
+ *  message for the whole file, and for a block checked later (a node an add-node step adds). */
+export function explainIssue(issue: Issue, data: unknown, schema: z.ZodType): { where: (string | number)[]; pointAtKey: boolean; message: string } {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   const value = valueAt(data, path);
   let message: string;
@@ -186,7 +194,7 @@ function issueToProblem(issue: Issue, data: unknown, file: string, root: YamlNod
   switch (issue.code) {
     case 'unrecognized_keys': {
       const key = issue.keys[0];
-      const hint = nearest(key, keysAt(Scenario, data, path));
+      const hint = nearest(key, keysAt(schema, data, path));
       message = `unknown field ${JSON.stringify(key)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}`;
       where = [...path, key];
       pointAtKey = true;
@@ -207,7 +215,7 @@ function issueToProblem(issue: Issue, data: unknown, file: string, root: YamlNod
         const branches = ((issue as { errors?: Issue[][] }).errors ?? []).filter((b) => b.length > 0);
         const closest = branches.sort((a, b) => unionDistance(a) - unionDistance(b))[0];
         if (closest && typeof value === 'object' && value !== null) {
-          return issueToProblem({ ...closest[0], path: [...issue.path, ...closest[0].path] } as Issue, data, file, root, lines);
+          return explainIssue({ ...closest[0], path: [...issue.path, ...closest[0].path] } as Issue, data, schema);
         }
         message = `got ${show(value)}; expected ${/^an? /.test(issue.message) ? issue.message : 'one of the allowed forms'}`;
       }
@@ -243,8 +251,7 @@ function issueToProblem(issue: Issue, data: unknown, file: string, root: YamlNod
     default:
       message = /^an? /.test(issue.message) ? `got ${show(value)}; expected ${issue.message}` : issue.message;
   }
-  const { line, col } = lines.linePos(rangeOf(root, where, pointAtKey));
-  return { file, line, col, path: formatPath(where), message };
+  return { where, pointAtKey, message };
 }
 
 /** How far a union's branch is from what was written: unknown or missing fields count most. */

@@ -11,8 +11,8 @@ import { ruleOf } from '../security/schema.js';
 import { contains, isNetworkAddress, overlaps, subnet } from '../net/addr.js';
 import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
 import { stepKindOf } from '../steps/all.js';
-import type { LoadedScenario } from './load.js';
-import { type ScenarioFile, type ScenarioProbe, type ScenarioService, type ScenarioStep } from './schema.js';
+import { explainIssue, type LoadedScenario } from './load.js';
+import { Node, type ScenarioFile, type ScenarioNode, type ScenarioProbe, type ScenarioService, type ScenarioStep } from './schema.js';
 import { nearest } from './suggest.js';
 
 export interface ResolveOptions {
@@ -88,123 +88,17 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
   }
 
   // Addresses are unique per network; bridge port names are unique on the switch.
-  const addressOwner = new Map<string, string>();
-  const vrrpShared = new Set<string>();
-  const bridgePortOwner = new Map<string, string>();
-  const nodes: LabNode[] = s.nodes.map((n, ni) => {
-    const nodeDir = join(dir, 'nodes', n.name);
-    duplicates(n.ports, (p) => p.name, (pi, p) => report(['nodes', ni, 'ports', pi, 'name'], `port ${p} is defined twice on ${n.name}`));
-    const ports: LabPort[] = n.ports.map((p, pi) => {
-      const at: Path = ['nodes', ni, 'ports', pi];
-      const net = networkByName.get(p.network);
-      if (!net) {
-        report([...at, 'network'], unknown('network', p.network, [...networkByName.keys()]));
-      } else if (!contains(net.cidr, p.address)) {
-        report([...at, 'address'], `${p.address} is outside ${net.name} (${net.cidr})`);
-      } else if (p.address === subnet(net.cidr).network) {
-        report([...at, 'address'], `${p.address} is the network address of ${net.cidr}, not a host's`);
-      } else if (p.address === subnet(net.cidr).broadcast) {
-        report([...at, 'address'], `${p.address} is the broadcast address of ${net.cidr}, not a host's`);
-      }
-      // HA routers share their qr/qg addresses: only one holds them at a time (keepalived).
-      const key = `${p.network}/${p.address}`;
-      const owner = addressOwner.get(key);
-      if (owner && !(p.vrrp_managed && vrrpShared.has(key))) report([...at, 'address'], `${p.address} is already used on ${p.network} by ${owner}`);
-      addressOwner.set(key, `${n.name}/${p.name}`);
-      if (p.vrrp_managed && !owner) vrrpShared.add(key);
-
-      if (p.type === 'internal' && p.bridge_port && p.bridge_port !== p.name) {
-        report([...at, 'bridge_port'], 'an internal port is its own bridge port; drop bridge_port');
-      }
-      if (p.type === 'veth' && !p.bridge_port) {
-        report([...at, 'bridge_port'], 'a veth port needs bridge_port: the name of its end on the bridge (e.g. tapvm1)');
-      }
-      const bridgePort = p.type === 'internal' ? p.name : (p.bridge_port ?? p.name);
-      const portOwner = bridgePortOwner.get(bridgePort);
-      // The same port defined twice on one node is reported once, above.
-      if (portOwner && portOwner !== `${n.name}/${p.name}`) report([...at, p.type === 'internal' ? 'name' : 'bridge_port'], `bridge port ${bridgePort} is already used by ${portOwner}`);
-      bridgePortOwner.set(bridgePort, `${n.name}/${p.name}`);
-
-      const sub = net ? subnet(net.cidr) : undefined;
-      return {
-        node: n.name,
-        name: p.name,
-        network: p.network,
-        bridge: net?.bridge ?? '',
-        vlan: net?.vlan,
-        address: p.address,
-        prefix: sub?.prefix ?? 32,
-        broadcast: sub?.broadcast ?? '',
-        type: p.type,
-        bridgePort,
-        mac: p.mac,
-        vrrpManaged: p.vrrp_managed,
-        dhcp: p.dhcp,
-        ...resolvePortSecurity(p, at, groupNames, report),
-      };
-    });
-
-    n.routes.forEach((r, ri) => {
-      const on = ports.filter((p) => p.broadcast && contains(`${p.address}/${p.prefix}`, r.via));
-      if (on.length === 0) report(['nodes', ni, 'routes', ri, 'via'], `gateway ${r.via} is not on any network of ${n.name}`);
-      else if (on.every((p) => p.vrrpManaged || p.dhcp)) report(['nodes', ni, 'routes', ri, 'via'], `${r.via} is reached only through ports keepalived manages; add the route as the MASTER's (virtual_routes)`);
-    });
-    const blocks = n.services as ScenarioService[];
-    duplicates(blocks, (sv) => sv.name, (si, sv) => report(['nodes', ni, 'services', si, 'name'], `service ${sv} is defined twice on ${n.name}`));
-
-    const services = blocks.map((sv, si) => resolveService(sv, { name: n.name, ports, dir: nodeDir }, name, nodeNames, ['nodes', ni, 'services', si], report));
-    // A service may bind a port's address or one its node's services may come to hold (a VIP).
-    const claimed = services.flatMap((sv) => serviceKindOf(sv.kind).claims?.(sv.spec) ?? []);
-    const owned = [...ports.map((p) => p.address), ...claimed];
-    ports.forEach((p, pi) => {
-      if (p.vrrpManaged && !claimed.includes(p.address)) report(['nodes', ni, 'ports', pi, 'vrrp_managed'], `no keepalived instance on ${n.name} moves ${p.address}; list it in virtual_ipaddress_excluded`);
-    });
-    services.forEach((sv, si) => {
-      for (const { address, path } of serviceKindOf(sv.kind).binds?.(sv.spec) ?? []) {
-        if (!owned.includes(address)) report(['nodes', ni, 'services', si, ...path], `${address} is not an address of ${n.name} (${owned.join(', ')})`);
-      }
-    });
-
-    let l3: LabNode['l3'];
-    if (n.l3) {
-      const gw = ports.find((p) => p.name === n.l3!.gateway_port);
-      if (!gw) report(['nodes', ni, 'l3', 'gateway_port'], unknown('port', n.l3.gateway_port, ports.map((p) => p.name)));
-      n.l3.floating_ips.forEach((f, fi) => {
-        const at: Path = ['nodes', ni, 'l3', 'floating_ips', fi];
-        if (gw && !contains(`${gw.address}/${gw.prefix}`, f.floating_ip_address)) {
-          report([...at, 'floating_ip_address'], `${f.floating_ip_address} is not on the gateway's network (${gw.network})`);
-        }
-        if (!ports.some((p) => p !== gw && contains(`${p.address}/${p.prefix}`, f.fixed_ip_address))) {
-          report([...at, 'fixed_ip_address'], `${f.fixed_ip_address} is not on any internal network of ${n.name}`);
-        }
-      });
-      l3 = {
-        gatewayPort: n.l3.gateway_port,
-        gatewayAddress: gw?.address ?? '',
-        internalCidrs: ports.filter((p) => p !== gw).map((p) => networkByName.get(p.network)?.cidr ?? ''),
-        enableSnat: n.l3.enable_snat,
-        floatingIps: n.l3.floating_ips.map((f) => ({ floating: f.floating_ip_address, fixed: f.fixed_ip_address })),
-      };
-    }
-
-    // Sysctls the node's services need (keepalived's ip_nonlocal_bind), unless the file sets them.
-    const sysctls = Object.entries(n.sysctls).map(([k, v]) => [k, String(v)] as [string, string]);
-    for (const [k, v] of services.flatMap((sv) => serviceKindOf(sv.kind).sysctls?.(sv.spec) ?? [])) {
-      if (!sysctls.some(([have]) => have === k)) sysctls.push([k, v]);
-    }
-    return {
-      name: n.name,
-      role: n.role,
-      runtime: n.runtime,
-      ...resolveContainer(n, ni, name, report),
-      ports,
-      routes: n.routes.map((r) => ({ to: r.to, via: r.via })),
-      sysctls,
-      services,
-      l3,
-      dir: nodeDir,
-    };
-  });
+  const nodeEnv: NodeEnv = {
+    labName: name,
+    dir,
+    networkByName,
+    groupNames,
+    nodeNames,
+    addressOwner: new Map(),
+    vrrpShared: new Set(),
+    bridgePortOwner: new Map(),
+  };
+  const nodes: LabNode[] = s.nodes.map((n, ni) => resolveNode(n, ['nodes', ni], nodeEnv, report));
 
   // Checks a kind makes across all its services (one id per VRRP group).
   for (const kind of SERVICE_KINDS) {
@@ -230,17 +124,151 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
     const probes = resolveProbes(e.probe, e.probes, nodeNames, report);
     lab.experiment = { probes, steps: [] };
     const steps = e.steps as ScenarioStep[];
-    lab.experiment.steps = steps.map((st, i) => resolveStep(st, lab, ['experiment', 'steps', i], report));
+    // Each step is resolved against the lab as it is by then: the nodes earlier steps added,
+    // without those they removed.
+    const timeline: Lab = { ...lab, nodes: [...lab.nodes] };
+    const topology = runtimeTopology(timeline, nodeEnv, switchNamespace, probes, report);
+    lab.experiment.steps = steps.map((st, i) => resolveStep(st, timeline, topology, ['experiment', 'steps', i], report));
     duplicates(steps, (st) => st.name, (i, st) => report(['experiment', 'steps', i, 'name'], `step ${st} is defined twice`));
   }
   return lab;
 }
 
+/** What every node is resolved against: the lab's networks and groups, and what the nodes
+ *  before it took (addresses, bridge ports). A node added at run time (add-node) is resolved
+ *  against the same, so it is held to the same rules. */
+interface NodeEnv {
+  labName: string;
+  dir: string;
+  networkByName: Map<string, Lab['networks'][number]>;
+  groupNames: string[];
+  nodeNames: string[];
+  addressOwner: Map<string, string>;
+  vrrpShared: Set<string>;
+  bridgePortOwner: Map<string, string>;
+}
+
+function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report): LabNode {
+  const { labName: name, dir, networkByName, groupNames, nodeNames, addressOwner, vrrpShared, bridgePortOwner } = env;
+  const nodeDir = join(dir, 'nodes', n.name);
+  duplicates(n.ports, (p) => p.name, (pi, p) => report([...nodeAt, 'ports', pi, 'name'], `port ${p} is defined twice on ${n.name}`));
+  const ports: LabPort[] = n.ports.map((p, pi) => {
+    const at: Path = [...nodeAt, 'ports', pi];
+    const net = networkByName.get(p.network);
+    if (!net) {
+      report([...at, 'network'], unknown('network', p.network, [...networkByName.keys()]));
+    } else if (!contains(net.cidr, p.address)) {
+      report([...at, 'address'], `${p.address} is outside ${net.name} (${net.cidr})`);
+    } else if (p.address === subnet(net.cidr).network) {
+      report([...at, 'address'], `${p.address} is the network address of ${net.cidr}, not a host's`);
+    } else if (p.address === subnet(net.cidr).broadcast) {
+      report([...at, 'address'], `${p.address} is the broadcast address of ${net.cidr}, not a host's`);
+    }
+    // HA routers share their qr/qg addresses: only one holds them at a time (keepalived).
+    const key = `${p.network}/${p.address}`;
+    const owner = addressOwner.get(key);
+    if (owner && !(p.vrrp_managed && vrrpShared.has(key))) report([...at, 'address'], `${p.address} is already used on ${p.network} by ${owner}`);
+    addressOwner.set(key, `${n.name}/${p.name}`);
+    if (p.vrrp_managed && !owner) vrrpShared.add(key);
+
+    if (p.type === 'internal' && p.bridge_port && p.bridge_port !== p.name) {
+      report([...at, 'bridge_port'], 'an internal port is its own bridge port; drop bridge_port');
+    }
+    if (p.type === 'veth' && !p.bridge_port) {
+      report([...at, 'bridge_port'], 'a veth port needs bridge_port: the name of its end on the bridge (e.g. tapvm1)');
+    }
+    const bridgePort = p.type === 'internal' ? p.name : (p.bridge_port ?? p.name);
+    const portOwner = bridgePortOwner.get(bridgePort);
+    // The same port defined twice on one node is reported once, above.
+    if (portOwner && portOwner !== `${n.name}/${p.name}`) report([...at, p.type === 'internal' ? 'name' : 'bridge_port'], `bridge port ${bridgePort} is already used by ${portOwner}`);
+    bridgePortOwner.set(bridgePort, `${n.name}/${p.name}`);
+
+    const sub = net ? subnet(net.cidr) : undefined;
+    return {
+      node: n.name,
+      name: p.name,
+      network: p.network,
+      bridge: net?.bridge ?? '',
+      vlan: net?.vlan,
+      address: p.address,
+      prefix: sub?.prefix ?? 32,
+      broadcast: sub?.broadcast ?? '',
+      type: p.type,
+      bridgePort,
+      mac: p.mac,
+      vrrpManaged: p.vrrp_managed,
+      dhcp: p.dhcp,
+      ...resolvePortSecurity(p, at, groupNames, report),
+    };
+  });
+
+  n.routes.forEach((r, ri) => {
+    const on = ports.filter((p) => p.broadcast && contains(`${p.address}/${p.prefix}`, r.via));
+    if (on.length === 0) report([...nodeAt, 'routes', ri, 'via'], `gateway ${r.via} is not on any network of ${n.name}`);
+    else if (on.every((p) => p.vrrpManaged || p.dhcp)) report([...nodeAt, 'routes', ri, 'via'], `${r.via} is reached only through ports keepalived manages; add the route as the MASTER's (virtual_routes)`);
+  });
+  const blocks = n.services as ScenarioService[];
+  duplicates(blocks, (sv) => sv.name, (si, sv) => report([...nodeAt, 'services', si, 'name'], `service ${sv} is defined twice on ${n.name}`));
+
+  const services = blocks.map((sv, si) => resolveService(sv, { name: n.name, ports, dir: nodeDir }, name, nodeNames, [...nodeAt, 'services', si], report));
+  // A service may bind a port's address or one its node's services may come to hold (a VIP).
+  const claimed = services.flatMap((sv) => serviceKindOf(sv.kind).claims?.(sv.spec) ?? []);
+  const owned = [...ports.map((p) => p.address), ...claimed];
+  ports.forEach((p, pi) => {
+    if (p.vrrpManaged && !claimed.includes(p.address)) report([...nodeAt, 'ports', pi, 'vrrp_managed'], `no keepalived instance on ${n.name} moves ${p.address}; list it in virtual_ipaddress_excluded`);
+  });
+  services.forEach((sv, si) => {
+    for (const { address, path } of serviceKindOf(sv.kind).binds?.(sv.spec) ?? []) {
+      if (!owned.includes(address)) report([...nodeAt, 'services', si, ...path], `${address} is not an address of ${n.name} (${owned.join(', ')})`);
+    }
+  });
+
+  let l3: LabNode['l3'];
+  if (n.l3) {
+    const gw = ports.find((p) => p.name === n.l3!.gateway_port);
+    if (!gw) report([...nodeAt, 'l3', 'gateway_port'], unknown('port', n.l3.gateway_port, ports.map((p) => p.name)));
+    n.l3.floating_ips.forEach((f, fi) => {
+      const at: Path = [...nodeAt, 'l3', 'floating_ips', fi];
+      if (gw && !contains(`${gw.address}/${gw.prefix}`, f.floating_ip_address)) {
+        report([...at, 'floating_ip_address'], `${f.floating_ip_address} is not on the gateway's network (${gw.network})`);
+      }
+      if (!ports.some((p) => p !== gw && contains(`${p.address}/${p.prefix}`, f.fixed_ip_address))) {
+        report([...at, 'fixed_ip_address'], `${f.fixed_ip_address} is not on any internal network of ${n.name}`);
+      }
+    });
+    l3 = {
+      gatewayPort: n.l3.gateway_port,
+      gatewayAddress: gw?.address ?? '',
+      internalCidrs: ports.filter((p) => p !== gw).map((p) => networkByName.get(p.network)?.cidr ?? ''),
+      enableSnat: n.l3.enable_snat,
+      floatingIps: n.l3.floating_ips.map((f) => ({ floating: f.floating_ip_address, fixed: f.fixed_ip_address })),
+    };
+  }
+
+  // Sysctls the node's services need (keepalived's ip_nonlocal_bind), unless the file sets them.
+  const sysctls = Object.entries(n.sysctls).map(([k, v]) => [k, String(v)] as [string, string]);
+  for (const [k, v] of services.flatMap((sv) => serviceKindOf(sv.kind).sysctls?.(sv.spec) ?? [])) {
+    if (!sysctls.some(([have]) => have === k)) sysctls.push([k, v]);
+  }
+  return {
+    name: n.name,
+    role: n.role,
+    runtime: n.runtime,
+    ...resolveContainer(n, nodeAt, name, report),
+    ports,
+    routes: n.routes.map((r) => ({ to: r.to, via: r.via })),
+    sysctls,
+    services,
+    l3,
+    dir: nodeDir,
+  };
+}
+
 /** A docker node's container; the container fields on any other node are a mistake. */
-function resolveContainer(n: ScenarioFile['nodes'][number], ni: number, labName: string, report: Report): { container?: LabContainer } {
+function resolveContainer(n: ScenarioNode, at: Path, labName: string, report: Report): { container?: LabContainer } {
   if (n.runtime !== 'docker') {
     for (const field of ['image', 'command', 'env', 'files'] as const) {
-      if (n[field] !== undefined) report(['nodes', ni, field], `${field} is for containers: add runtime: docker`);
+      if (n[field] !== undefined) report([...at, field], `${field} is for containers: add runtime: docker`);
     }
     return {};
   }
@@ -319,12 +347,61 @@ function resolveService(sv: ScenarioService, node: ServiceContext['node'], labNa
   };
 }
 
-function resolveStep(st: ScenarioStep, lab: Lab, at: Path, report: Report): LabStep {
-  return { kind: st.kind, name: st.name, spec: stepKindOf(st.kind).resolve(st, stepContext(lab, at, report)) };
+/** Nodes that steps add and remove, checked as the file's own nodes are. */
+interface Topology {
+  add(block: unknown, at: Path): LabNode | undefined;
+  remove(name: string, at: Path): LabNode | undefined;
+}
+
+function runtimeTopology(timeline: Lab, env: NodeEnv, switchNamespace: string, probes: LabProbe[], report: Report): Topology {
+  const names = () => timeline.nodes.map((n) => n.name);
+  return {
+    add(block, at) {
+      const parsed = Node.safeParse(block);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          const { where, message } = explainIssue(issue, block, Node);
+          report([...at, ...where], message);
+        }
+        return undefined;
+      }
+      const n = parsed.data;
+      if (names().includes(n.name)) report([...at, 'name'], `node ${n.name} already exists at this step`);
+      if (n.name === switchNamespace) report([...at, 'name'], `${switchNamespace} is reserved for the lab's switch`);
+      // Not yet: a container joining at run time, or a port with Neutron's port security.
+      if (n.runtime === 'docker') report([...at, 'runtime'], 'a node added at run time is a namespace for now (runtime: netns)');
+      n.ports.forEach((p, pi) => {
+        if (p.security_groups || p.allowed_address_pairs || p.port_security_enabled !== undefined) report([...at, 'ports', pi], 'a node added at run time has no port security yet');
+      });
+      env.nodeNames.push(n.name);
+      const node = resolveNode(n, at, env, report);
+      timeline.nodes.push(node);
+      return node;
+    },
+    remove(name, at) {
+      const node = timeline.nodes.find((n) => n.name === name);
+      if (!node) {
+        report(at, unknown('node', name, names()));
+        return undefined;
+      }
+      if (node.runtime === 'docker') report(at, `${name} is a container; a node removed at run time is a namespace for now`);
+      for (const p of probes.filter((x) => x.from === name)) report(at, `probe ${p.name} runs in ${name} for the whole run`);
+      timeline.nodes.splice(timeline.nodes.indexOf(node), 1);
+      // Its addresses and bridge ports are free again: a replacement may take them.
+      for (const owners of [env.addressOwner, env.bridgePortOwner]) {
+        for (const [key, owner] of owners) if (owner.startsWith(`${name}/`)) owners.delete(key);
+      }
+      return node;
+    },
+  };
+}
+
+function resolveStep(st: ScenarioStep, lab: Lab, topology: Topology, at: Path, report: Report): LabStep {
+  return { kind: st.kind, name: st.name, spec: stepKindOf(st.kind).resolve(st, stepContext(lab, topology, at, report)) };
 }
 
 /** What a step kind's resolver may ask, with its problems reported under `at`. */
-function stepContext(lab: Lab, at: Path, report: Report): StepResolveContext {
+function stepContext(lab: Lab, topology: Topology, at: Path, report: Report): StepResolveContext {
   const nodeNames = lab.nodes.map((n) => n.name);
   const scoped: Report = (path, message) => report([...at, ...path], message);
   const node = (name: string, path: Path) => {
@@ -362,6 +439,8 @@ function stepContext(lab: Lab, at: Path, report: Report): StepResolveContext {
       if (!probeNames.includes(name)) scoped(path, unknown('probe', name, probeNames));
       return name;
     },
-    within: (path) => stepContext(lab, [...at, ...path], report),
+    within: (path) => stepContext(lab, topology, [...at, ...path], report),
+    addNode: (block, path) => topology.add(block, [...at, ...path]),
+    removeNode: (name, path) => topology.remove(name, [...at, ...path]),
   };
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { Line, StepName } from '../kinds/fields.js';
 import type { Path } from '../kinds/path.js';
-import { stepKind, type ProbeFeed, type StepContext, type StepKind, type StepResolveContext } from '../kinds/step-kind.js';
+import { stepKind, type ExplainContext, type ProbeFeed, type StepContext, type StepKind, type StepResolveContext } from '../kinds/step-kind.js';
 import type { Tool } from '../kinds/tool.js';
 import type { LabWait } from '../kinds/wait-kind.js';
 import type { Expectation, Lab, LabStep } from '../model.js';
@@ -83,6 +83,8 @@ interface ActionBase<A, F extends z.ZodRawShape> {
   impliedWaits?(block: FieldsOf<F>, ctx: StepResolveContext): LabWait[];
   /** What it did, for a step without waits: "lb1/eth0 is down". */
   done(action: A): string;
+  /** Once its ops are applied: what the lab has become (a node added or removed). */
+  applied?(action: A, ctx: StepContext): void;
 }
 
 /** The ops that make the change, known from the scenario alone (`run --explain` prints them)... */
@@ -94,7 +96,7 @@ interface StaticOps<A> {
 interface LiveOps<A> {
   live: {
     ops(action: A, lab: Lab, ctx: StepContext): Promise<Op[]>;
-    explain(action: A, lab: Lab): string[];
+    explain(action: A, ctx: ExplainContext): string[];
   };
 }
 
@@ -156,8 +158,8 @@ export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): St
       };
     },
     run: (step, ctx) => runAction(def, step, ctx),
-    explain: (step, lab) => [
-      ...('live' in def ? def.live.explain(step.spec.action, lab) : def.ops(step.spec.action, lab).map(opToShell)),
+    explain: (step, ctx) => [
+      ...('live' in def ? def.live.explain(step.spec.action, ctx) : def.ops(step.spec.action, ctx.lab).map(opToShell)),
       ...explainJudgement(step.spec),
     ],
   });
@@ -167,7 +169,7 @@ export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): St
 function explainJudgement<A>(spec: ActionSpec<A>): string[] {
   return [
     ...(spec.waits.length ? [`# then waits, at most ${spec.withinMs} ms, until: ${spec.waits.map((w) => waitKindOf(w.key).describe(w.spec)).join('; ')}`] : []),
-    ...(spec.maxFailed !== undefined ? [`# passes only if at most ${spec.maxFailed} of probe ${spec.probe}'s requests fail from here on`] : []),
+    ...(spec.maxFailed !== undefined ? [`# passes only if at most ${spec.maxFailed} of probe ${spec.probe}'s requests fail during the step`] : []),
     ...(spec.then ? [`# then judges probe ${spec.probe}'s next ${spec.then.samples} replies: ${describeExpectation(spec.then.expect)}`] : []),
   ];
 }
@@ -186,6 +188,7 @@ async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step:
   const { spec } = step;
   const t0 = Date.now();
   await ctx.apply('live' in def ? await def.live.ops(spec.action, ctx.lab, ctx) : def.ops(spec.action, ctx.lab));
+  def.applied?.(spec.action, ctx);
   const applied = Date.now() - t0;
   const outcomes = await waitAll(spec.waits, ctx, t0, spec.withinMs);
   const figures: Record<string, number> = {};

@@ -10,6 +10,7 @@ import { disconnect, reconnect } from './partition.js';
 import { portUpdate, securityGroupRuleCreate, securityGroupRuleDelete } from './security.js';
 import { signalService, startService, stopService } from './service.js';
 import { sleep } from './sleep.js';
+import { addNode, removeNode } from './topology.js';
 import { traffic } from './traffic.js';
 import { wait } from './wait.js';
 
@@ -32,6 +33,8 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   securityGroupRuleCreate,
   securityGroupRuleDelete,
   containerExec,
+  addNode,
+  removeNode,
 ];
 
 export function stepKindOf(kind: string): AnyStepKind {

@@ -71,7 +71,7 @@ export const dhcpRequest = stepKind<DhcpSpec, z.infer<typeof Block>>({
     if (b.expect_server) ctx.node(b.expect_server, ['expect_server']);
     return { node, port, dir: ctx.lab.nodes.find((n) => n.name === node)?.dir ?? '', expectAddress: b.expect_address, expectServer: b.expect_server, timeoutMs: b.timeout_ms };
   },
-  explain: ({ spec }, lab) => {
+  explain: ({ spec }, { lab }) => {
     const d = dhclient(spec, lab);
     return [...d.ask.map(opToShell), opToShell(d.stop), `# passes when the lease is ${spec.expectAddress}${spec.expectServer ? ` from ${spec.expectServer}` : ''}`];
   },

@@ -38,6 +38,8 @@ function context(host = fakeHost()) {
     observe: async () => {},
     probe: () => undefined,
     emit: () => {},
+    datapath: 'netdev',
+    topology: { add: (n) => void lab.nodes.push(n), remove: (name) => void lab.nodes.splice(lab.nodes.findIndex((n) => n.name === name), 1) },
     signal: new AbortController().signal,
   };
   return { ctx, applied, host };

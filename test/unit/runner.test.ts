@@ -58,7 +58,7 @@ t.test('probes, warm-up, steps in order, each with its typed events', async (t) 
     apply: async (ops) => void applied.push(...ops),
     observation: observe(t, lab, host, (e) => events.push(e)),
     emit: (e) => events.push(e),
-    signal: new AbortController().signal,
+    signal: new AbortController().signal, datapath: 'netdev',
   });
   t.same(checks.map((c) => [c.name, c.ok]), [['answers', true], ['cut', true], ['nap', true]]);
   t.match(host.log.find((l) => l.startsWith('piped')), /^piped ip netns exec client .*prober\.js --url http:\/\/10\.0\.0\.3\/ --interval-ms 10/);
@@ -83,6 +83,7 @@ t.test('an abort stops between steps', async (t) => {
       if (e.type === 'check' && e.name === 'answers') ac.abort();
     },
     signal: ac.signal,
+    datapath: 'netdev',
   });
   t.same(checks.map((c) => c.name), ['answers'], 'the running step finished; nothing after it started');
 });
@@ -90,7 +91,7 @@ t.test('an abort stops between steps', async (t) => {
 t.test('a lab that never answers fails its warm-up, saying what it waited for', async (t) => {
   const lab = labFromText(SCENARIO);
   const host = fakeHost();
-  const checks = await runExperiment({ lab, host, apply: async () => {}, observation: observe(t, lab, host, () => {}), emit: () => {}, signal: new AbortController().signal, warmupMs: 50 });
+  const checks = await runExperiment({ lab, host, apply: async () => {}, observation: observe(t, lab, host, () => {}), emit: () => {}, signal: new AbortController().signal, datapath: 'netdev', warmupMs: 50 });
   t.same(checks, [{ name: 'warm-up', ok: false, detail: 'no replies from http://10.0.0.3/ within 50 ms (last: nothing)' }]);
 });
 
@@ -98,6 +99,6 @@ t.test('a load balancer whose members never come UP fails the warm-up with their
   const { loadFixtureLab } = await import('../helpers.js');
   const lab = loadFixtureLab();
   const host = fakeHost({ piped: answering('server_81') });
-  const checks = await runExperiment({ lab, host, apply: async () => {}, observation: observe(t, lab, host, () => {}), emit: () => {}, signal: new AbortController().signal, warmupMs: 100 });
+  const checks = await runExperiment({ lab, host, apply: async () => {}, observation: observe(t, lab, host, () => {}), emit: () => {}, signal: new AbortController().signal, datapath: 'netdev', warmupMs: 100 });
   t.same(checks, [{ name: 'warm-up', ok: false, detail: 'load balancer members not UP: vm1 no stats, vm2 no stats within 100 ms' }]);
 });

@@ -7,7 +7,7 @@ import { ScenarioError } from '../../src/errors.js';
 import type { ProbeFeed, StepContext } from '../../src/kinds/step-kind.js';
 import type { Lab } from '../../src/model.js';
 import { emptyFacts, type Facts } from '../../src/observe/facts.js';
-import type { Op } from '../../src/plan/ops.js';
+import { opToShell, type Op } from '../../src/plan/ops.js';
 import type { Sample } from '../../src/sample.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { resolveLab } from '../../src/scenario/resolve.js';
@@ -54,6 +54,8 @@ function harness(lab: Lab, onPoll: (n: number, facts: Facts) => void, samples: S
     },
     probe: (name) => (name === 'vip' ? probe : undefined),
     emit: () => {},
+    datapath: 'netdev',
+    topology: { add: (n) => void lab.nodes.push(n), remove: (name) => void lab.nodes.splice(lab.nodes.findIndex((n) => n.name === name), 1) },
     signal: new AbortController().signal,
   };
   return { ctx, applied, polls };
@@ -213,4 +215,57 @@ t.test('disconnect moves ports to a VLAN no network uses, journaling how to put 
 t.test('a member wait names a member by its id when the scenario did (several members on one node)', async (t) => {
   t.equal(memberWait.describe({ loadbalancer: 'qlbaas-v2/lb', node: 'v2-web2-80', member: 'v2-web2-80', state: 'DOWN' }), 'haproxy saw member v2-web2-80 on qlbaas-v2/lb DOWN');
   t.equal(memberWait.describe({ loadbalancer: 'qlbaas-01/lb', node: 'vm2', member: '944ff4a0-4070-40e4-8189-20f385755113', state: 'UP' }), 'haproxy saw vm2 on qlbaas-01/lb UP');
+});
+
+t.test('add-node and remove-node: the node block held to the same rules, against the lab as it is at that step', async (t) => {
+  const vm3 = (port: string, extra = '') => `    - { name: add, kind: add-node, node: { name: vm3, role: vm, ports: [${port}]${extra} } }\n`;
+  const port = '{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }';
+  t.same(problemsOf(withSteps(vm3(port) + '    - { name: get, kind: http-get, from: vm3, url: "http://10.0.0.81/", expect_body: server_81 }\n')), [], 'later steps see the node');
+  t.same(problemsOf(withSteps('    - { name: get, kind: http-get, from: vm3, url: "http://10.0.0.81/", expect_body: server_81 }\n' + vm3(port))), [
+    'experiment.steps[0].from: no node named "vm3"; did you mean "vm1"?',
+  ], 'earlier steps do not');
+  t.same(problemsOf(withSteps(vm3('{ name: eth0, network: tenant1-net, address: 10.0.0.82, bridge_port: tapvm3 }'))), [
+    'experiment.steps[0].node.ports[0].address: 10.0.0.82 is already used on tenant1-net by vm2/eth0',
+  ]);
+  t.same(problemsOf(withSteps(vm3('{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm1 }'))), [
+    'experiment.steps[0].node.ports[0].bridge_port: bridge port tapvm1 is already used by vm1/eth0',
+  ]);
+  t.same(problemsOf(withSteps(vm3('{ name: eth0, netwrok: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }'))), [
+    'experiment.steps[0].node.ports[0].network: missing required field',
+    'experiment.steps[0].node.ports[0].netwrok: unknown field "netwrok"; did you mean "network"?',
+  ], 'a typo is told as under nodes:');
+  t.same(problemsOf(withSteps(vm3(port, ', runtime: docker'))), ['experiment.steps[0].node.runtime: a node added at run time is a namespace for now (runtime: netns)']);
+  t.same(problemsOf(withSteps(vm3(port.replace('10.0.0.83', '10.0.0.81'), '') .replace('name: vm3', 'name: vm1'))).slice(0, 1), ['experiment.steps[0].node.name: node vm1 already exists at this step']);
+  // Removing frees its address for a replacement, and later steps no longer see it.
+  const replace = '    - { name: rm, kind: remove-node, node: vm2 }\n' + vm3('{ name: eth0, network: tenant1-net, address: 10.0.0.82, bridge_port: tapvm2 }');
+  t.same(problemsOf(withSteps(replace)), [], 'a replacement takes the removed node\'s address and bridge port');
+  t.same(problemsOf(withSteps('    - { name: rm, kind: remove-node, node: vm2 }\n    - { name: rm2, kind: remove-node, node: vm2 }\n')), [
+    'experiment.steps[1].node: no node named "vm2"; did you mean "vm1"?',
+  ]);
+  t.same(problemsOf(withSteps('    - { name: rm, kind: remove-node, node: ext }\n')), ['experiment.steps[0].node: probe http runs in ext for the whole run']);
+});
+
+t.test('add-node joins through the engine: namespace journaled first, ports on the switch, services; remove-node takes it out', async (t) => {
+  const lab = labFromText(withSteps(`    - { name: add, kind: add-node, node: { name: vm3, role: vm, ports: [{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }], services: [{ name: web, kind: http-text, listen: 10.0.0.83:80, text: server_83 }] } }
+    - { name: rm, kind: remove-node, node: vm3 }\n`));
+  const [add, rm] = lab.experiment!.steps;
+  t.same(lab.nodes.map((n) => n.name), ['vm1', 'vm2', 'qlbaas-01', 'qrouter01', 'ext'], 'the build makes the file\'s nodes only');
+  const h = harness(lab, () => {});
+  const added = await stepKindOf(add.kind).run(add, h.ctx);
+  t.ok(added.ok, String(added.detail));
+  t.ok(lab.nodes.some((n) => n.name === 'vm3'), 'the lab has it now: observers and the screen see it');
+  const lines = h.applied.map((op) => opToShell(op));
+  t.match(lines[1], /^ip -batch - <<'EOF'\nnetns add vm3\nEOF$/);
+  t.same((h.applied[1] as { creates?: unknown[] }).creates, [{ kind: 'netns', name: 'vm3' }], 'journaled before it exists');
+  t.ok(lines.some((l) => /add-port br-int tapvm3 tag=1/.test(l)), 'its port on the switch');
+  t.ok(lines.some((l) => /LABLB_TOKEN=floating-ip-lb\/vm3\/web ip netns exec vm3 .*http-responder/.test(l)), 'its service, with its token');
+  const removed = await stepKindOf(rm.kind).run(rm, h.ctx);
+  t.ok(removed.ok);
+  t.notOk(lab.nodes.some((n) => n.name === 'vm3'), 'gone from the lab');
+  t.same(h.applied.slice(-4).map((op) => opToShell(op)), [
+    '# stop the processes of vm3: the processes whose environment has LABLB_TOKEN=floating-ip-lb/vm3/',
+    'ovs-vsctl --db=unix:/run/lablb/floating-ip-lb/ovs/db.sock --if-exists del-port br-int tapvm3',
+    'ip -n lablb-floating-ip-lb link del tapvm3',
+    'ip netns del vm3',
+  ], 'processes first, then off the switch, then its namespace');
 });

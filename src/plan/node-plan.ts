@@ -1,0 +1,36 @@
+// One node joining or leaving a lab that is already up (add-node, remove-node; later a
+// controller's amphora or a rescheduled router): the same ops the build runs for it, in an
+// order that works one after another. Its namespace and processes are journaled before they
+// exist, so a kill -9 at any moment leaves nothing `lablb clean` does not remove.
+import { linkType } from '../links/links.js';
+import type { Datapath, Lab, LabNode } from '../model.js';
+import { netns } from '../runtime/netns.js';
+import type { Op } from './ops.js';
+import { configureNode, nodeSettings, ovsDb, serviceStartOps, txChecksumOff } from './plan.js';
+
+export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {
+  const sw = lab.switch.namespace;
+  const made = node.ports.flatMap((p) => linkType(p).make(p));
+  return [
+    { kind: 'mkdir', paths: [node.dir] },
+    netns.create([node.name]),
+    ...(made.length ? [netns.ipBatch(sw, made)] : []),
+    ...(datapath === 'netdev' ? txChecksumOff(sw, node.ports.flatMap((p) => linkType(p).bridgeDevice(p) ?? [])) : []),
+    // One transaction for its ports; it returns once ovs-vswitchd made the internal devices.
+    { kind: 'run', argv: ['ovs-vsctl', ovsDb(lab), ...node.ports.flatMap((p) => ['--', '--may-exist', 'add-port', ...linkType(p).bridge(p)])] },
+    ...node.ports.flatMap((p) => linkType(p).attach(lab, p)),
+    ...configureNode(node),
+    ...nodeSettings(node, datapath),
+    ...node.services.flatMap((s) => serviceStartOps(node, s)),
+  ];
+}
+
+/** Its processes stopped, its ports taken off the switch, its namespace deleted. What the
+ *  journal says of it stays: teardown finds nothing left to remove there, and says nothing. */
+export function leaveNodeOps(lab: Lab, node: LabNode): Op[] {
+  return [
+    { kind: 'stop', token: `${lab.name}/${node.name}/`, graceMs: 3000, what: `the processes of ${node.name}` },
+    ...node.ports.flatMap((p) => linkType(p).unwire(lab, p)).map((argv): Op => ({ kind: 'run', argv })),
+    { kind: 'run', argv: netns.remove(node.name) },
+  ];
+}
