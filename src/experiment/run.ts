@@ -86,6 +86,12 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
         lab.nodes.splice(lab.nodes.findIndex((n) => n.name === name), 1);
         deps.onTopology?.(lab);
       },
+      replaceService(service) {
+        // In place: the observers hold the service itself and read its spec at every poll.
+        const running = lab.nodes.find((n) => n.name === service.node)?.services.find((s) => s.name === service.name);
+        if (running) running.spec = service.spec;
+        deps.onTopology?.(lab);
+      },
     },
   };
   for (const step of experiment.steps) await stepKindOf(step.kind).prepare?.(step, ctx);
@@ -97,6 +103,9 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
   const checks: CheckResult[] = [];
   try {
     for (const p of experiment.probes) emit({ type: 'note', message: `probing ${probeTarget(p)} from ${p.from} every ${p.intervalMs} ms` });
+    // Every observer, in every output mode, from the start: plain lines and --json see what
+    // the screen sees (addresses, NAT counters, port security), not only what warm-up polls.
+    observation.start(500);
     const failed = await warmUp(lab, [...probers.values()], ctx, deps.warmupMs ?? WARMUP_MS);
     if (failed) {
       emit({ type: 'check', ...failed });

@@ -99,6 +99,21 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   labels?(service: LabService<Spec>): { address: string; label: string }[];
   /** Undefined once it serves; otherwise what it still waits for (warm-up). */
   unsettled?(service: LabService<Spec>, facts: Facts): string | undefined;
+  /** A load balancer whose pools change at run time (member-create, member-delete). */
+  pools?: PoolChanges<Spec>;
+}
+
+/** Members added to and taken from a running load balancer, as LBaaS v2's agent does it:
+ *  the spec with the change, and the ops that make the running daemon take the new spec. */
+export interface PoolChanges<Spec> {
+  /** One member's block, as under the kind's members. */
+  member: z.ZodType;
+  /** The spec with the member in `pool` (the only pool when none is named). */
+  add(spec: Spec, member: unknown, pool: string | undefined, ctx: { nodeNames: string[]; report: Report }): Spec;
+  /** The spec without the member on that node (or with that id). */
+  remove(spec: Spec, member: string, pool: string | undefined, report: Report): Spec;
+  /** Ops that make the running daemon serve the new spec; `running` are its PIDs now. */
+  reload(service: LabService<Spec>, running: string[]): Op[];
 }
 
 /** The type-erased form the registry holds. */

@@ -34,6 +34,10 @@ export interface StepResolveContext {
   addNode(block: unknown, path: Path): LabNode | undefined;
   /** remove-node: the steps after it no longer see the node (nor its addresses as taken). */
   removeNode(name: string, path: Path): LabNode | undefined;
+  /** A service as it is from this step on (a pool with a member more); returns it. */
+  replaceService(service: LabService, spec: unknown): LabService;
+  /** A block checked against a schema, its problems told as the file's are; undefined then. */
+  check<T>(schema: z.ZodType<T>, block: unknown, path: Path): T | undefined;
 }
 
 /** What `run --explain` knows besides the lab: the datapath `auto` chose. */
@@ -68,8 +72,13 @@ export interface StepContext {
   signal: AbortSignal;
   /** The switch's datapath: a node that joins at run time is wired for it. */
   datapath: Datapath;
-  /** The lab's nodes changed at run time: observers, the screen and the lab's record follow. */
-  topology: { add(node: LabNode): void; remove(name: string): void };
+  /** The lab changed at run time: observers, the screen and the lab's record follow. */
+  topology: {
+    add(node: LabNode): void;
+    remove(name: string): void;
+    /** A service's spec from now on (a pool's members). */
+    replaceService(service: LabService): void;
+  };
 }
 
 export interface StepKind<Spec = unknown, Block extends { name: string; kind: string } = { name: string; kind: string }> {

@@ -21,8 +21,9 @@ export class Observation {
   private readonly started = Date.now();
   private timer?: NodeJS.Timeout;
   private tickMs?: number;
+  private readonly told = new Set<string>();
 
-  constructor(lab: Lab, host: HostDriver, emit: Emit) {
+  constructor(lab: Lab, host: HostDriver, private readonly emit: Emit) {
     const ctx: ObserverContext = { lab, host, facts: this.facts, emit, since: () => Date.now() - this.started };
     const services = lab.nodes.flatMap((n) => n.services);
     const ofKind = (kind: string): LabService[] => services.filter((s) => s.kind === kind);
@@ -50,9 +51,18 @@ export class Observation {
     const running = this.inFlight.get(o.id);
     if (running) return running;
     this.lastPolled.set(o.id, Date.now());
-    const p = o.poll().catch(() => {}).finally(() => this.inFlight.delete(o.id));
+    const p = o.poll().catch((err: unknown) => this.tell(o.id, err)).finally(() => this.inFlight.delete(o.id));
     this.inFlight.set(o.id, p);
     return p;
+  }
+
+  /** An observer that failed in a way it did not expect is told, once per message: polling
+   *  goes on (the next poll may succeed), and nobody is left wondering why a panel is empty. */
+  private tell(id: string, err: unknown): void {
+    const message = `observer ${id}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+    if (this.told.has(message)) return;
+    this.told.add(message);
+    this.emit({ type: 'problem', message });
   }
 
   /** Polls each observer when its interval is due, checking every tickMs, until stop(). A

@@ -1,6 +1,7 @@
 // Scenario file -> resolved Lab: cross-references checked, names and paths worked out.
 // Pure: the state directory is passed in; nothing on the host is read or written.
 import { join } from 'node:path';
+import type { z } from 'zod';
 import { ScenarioError, type Problem } from '../errors.js';
 import type { Path, Report } from '../kinds/path.js';
 import type { ServiceContext } from '../kinds/service-kind.js';
@@ -351,21 +352,27 @@ function resolveService(sv: ScenarioService, node: ServiceContext['node'], labNa
 interface Topology {
   add(block: unknown, at: Path): LabNode | undefined;
   remove(name: string, at: Path): LabNode | undefined;
+  replaceService(service: LabService, spec: unknown): LabService;
+}
+
+/** A block checked against a schema after the file's own check (a node or a member a step
+ *  adds), each problem told as the file's are, at its place in the file. */
+function checkBlock<T>(schema: z.ZodType<T>, block: unknown, at: Path, report: Report): T | undefined {
+  const parsed = schema.safeParse(block);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const { where, message } = explainIssue(issue, block, schema);
+    report([...at, ...where], message);
+  }
+  return undefined;
 }
 
 function runtimeTopology(timeline: Lab, env: NodeEnv, switchNamespace: string, probes: LabProbe[], report: Report): Topology {
   const names = () => timeline.nodes.map((n) => n.name);
   return {
     add(block, at) {
-      const parsed = Node.safeParse(block);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          const { where, message } = explainIssue(issue, block, Node);
-          report([...at, ...where], message);
-        }
-        return undefined;
-      }
-      const n = parsed.data;
+      const n = checkBlock(Node, block, at, report);
+      if (!n) return undefined;
       if (names().includes(n.name)) report([...at, 'name'], `node ${n.name} already exists at this step`);
       if (n.name === switchNamespace) report([...at, 'name'], `${switchNamespace} is reserved for the lab's switch`);
       // Not yet: a container joining at run time, or a port with Neutron's port security.
@@ -392,6 +399,14 @@ function runtimeTopology(timeline: Lab, env: NodeEnv, switchNamespace: string, p
         for (const [key, owner] of owners) if (owner.startsWith(`${name}/`)) owners.delete(key);
       }
       return node;
+    },
+    replaceService(service, spec) {
+      // A copy: the build starts the service as the file wrote it.
+      const next = { ...service, spec };
+      const i = timeline.nodes.findIndex((n) => n.name === service.node);
+      const node = timeline.nodes[i];
+      timeline.nodes[i] = { ...node, services: node.services.map((s) => (s.name === service.name ? next : s)) };
+      return next;
     },
   };
 }
@@ -442,5 +457,7 @@ function stepContext(lab: Lab, topology: Topology, at: Path, report: Report): St
     within: (path) => stepContext(lab, topology, [...at, ...path], report),
     addNode: (block, path) => topology.add(block, [...at, ...path]),
     removeNode: (name, path) => topology.remove(name, [...at, ...path]),
+    replaceService: (service, spec) => topology.replaceService(service, spec),
+    check: (schema, block, path) => checkBlock(schema, block, [...at, ...path], report),
   };
 }

@@ -7,6 +7,7 @@ import { httpGet } from './http-get.js';
 import { linkDown, linkUp } from './link.js';
 import { natCountersStep } from './nat-counters.js';
 import { disconnect, reconnect } from './partition.js';
+import { memberCreate, memberDelete } from './pool.js';
 import { portUpdate, securityGroupRuleCreate, securityGroupRuleDelete } from './security.js';
 import { signalService, startService, stopService } from './service.js';
 import { sleep } from './sleep.js';
@@ -35,6 +36,8 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   containerExec,
   addNode,
   removeNode,
+  memberCreate,
+  memberDelete,
 ];
 
 export function stepKindOf(kind: string): AnyStepKind {

@@ -39,7 +39,7 @@ function context(host = fakeHost()) {
     probe: () => undefined,
     emit: () => {},
     datapath: 'netdev',
-    topology: { add: (n) => void lab.nodes.push(n), remove: (name) => void lab.nodes.splice(lab.nodes.findIndex((n) => n.name === name), 1) },
+    topology: { add: () => {}, remove: () => {}, replaceService: () => {} },
     signal: new AbortController().signal,
   };
   return { ctx, applied, host };

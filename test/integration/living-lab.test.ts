@@ -1,6 +1,6 @@
-// A living lab for real (test/fixtures/living-lab.yaml): a node joins the running lab and is
-// reached, another leaves and haproxy marks it DOWN; then kill -9 at several moments of the
-// join, and `clean` leaves the host as found.
+// A living lab for real (test/fixtures/living-lab.yaml): a node joins the running lab, is
+// reached and joins the load balancer's pool; another leaves and haproxy marks it DOWN; then
+// kill -9 at several moments of the join, and `clean` leaves the host as found.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ const LIVING = join(ROOT, 'test', 'fixtures', 'living-lab.yaml');
 const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k))), NO_COLOR: '1' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-t.test('run living-lab: vm3 joins and is reached, vm2 leaves and is marked DOWN; the host as found', { skip }, async (t) => {
+t.test('run living-lab: vm3 joins, is reached and serves in the pool; vm2 leaves and is marked DOWN; the host as found', { skip }, async (t) => {
   const before = hostState();
   const r = lablb('run', LIVING, '--json');
   t.equal(r.code, 0, r.err);
@@ -26,7 +26,10 @@ t.test('run living-lab: vm3 joins and is reached, vm2 leaves and is marked DOWN;
   t.equal(checks['add-vm3'].failed_requests, 0, 'the lab served on while vm3 joined');
   t.equal(checks['vm3-serves-on-the-tenant-net'].body, 'server_83', 'its web server answers on br-int');
   t.equal(checks['vm3-leaves-through-snat'].body, '10.255.253.10', 'its route and the router\'s SNAT');
-  t.match(checks['remove-vm2'].detail, /haproxy saw vm2 on qlbaas-01\/lb DOWN after \d+ ms;.*then 10\/10 ok, all from server_81/);
+  t.match(checks['vm3-joins-the-pool'].detail, /haproxy saw vm3 on qlbaas-01\/lb UP after \d+ ms;.*then 12\/12 ok, alternating server_81\/server_82\/server_83/, 'haproxy reloaded with vm3 in the pool');
+  t.equal(checks['vm3-joins-the-pool'].failed_requests, 0, 'the reload lost no request');
+  t.match(checks['remove-vm2'].detail, /haproxy saw vm2 on qlbaas-01\/lb DOWN after \d+ ms;.*then 10\/10 ok, all from server_81\/server_83/);
+  t.match(checks['vm2-leaves-the-pool'].detail, /then 10\/10 ok, alternating server_81\/server_83/);
   t.same(await settledHostState(before), before, 'host as found');
 });
 

@@ -81,3 +81,22 @@ t.test('min_failed: a stream expected to have died', async (t) => {
   t.equal(v.detail, '0/2 ok, 2 failed as expected (no data for over 1000 ms)', 'no latency figure without a reply');
   t.notOk(judgeTraffic([reply(1, 'push'), fail(2)], { maxFailed: 2, minFailed: 2 }).ok, 'one still flowing: not dead');
 });
+
+t.test('an observer that fails unexpectedly is told once per message, and polling goes on', async (t) => {
+  const { Observation } = await import('../../src/observe/hub.js');
+  const { fakeHost } = await import('../fake-host.js');
+  const { loadFixtureLab } = await import('../helpers.js');
+  const host = fakeHost();
+  let calls = 0;
+  host.query = async () => {
+    calls++;
+    throw new Error('ip: cannot open netns\nmore');
+  };
+  const events: { type: string; message?: string }[] = [];
+  const o = new Observation(loadFixtureLab(), host, (e) => events.push(e));
+  await o.poll(['addresses']);
+  await o.poll(['addresses']);
+  o.stop();
+  t.ok(calls >= 2, 'polled again after the failure');
+  t.same(events.filter((e) => e.type === 'problem').map((e) => e.message), ['observer addresses: ip: cannot open netns']);
+});

@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap';
 import type { HostDriver } from '../../src/host.js';
 import type { Lab } from '../../src/model.js';
-import { runExperiment } from '../../src/experiment/run.js';
+import { runExperiment, type ExperimentDeps } from '../../src/experiment/run.js';
 import { Observation } from '../../src/observe/hub.js';
 import type { Op } from '../../src/plan/ops.js';
 import type { LabEvent } from '../../src/report/events.js';
@@ -38,6 +38,11 @@ function observe(t: Test, lab: Lab, host: HostDriver, emit: (e: LabEvent) => voi
   return o;
 }
 
+/** The experiment on the fake host, with what a test changes of its deps. */
+function experiment(t: Test, lab: Lab, host: HostDriver, deps: Partial<ExperimentDeps> = {}) {
+  return runExperiment({ lab, host, apply: async () => {}, observation: observe(t, lab, host, () => {}), emit: () => {}, signal: new AbortController().signal, datapath: 'netdev', ...deps });
+}
+
 /** A prober that answers "hello" every 5 ms while it runs. */
 function answering(body = 'hello') {
   return (_argv: string[], print: (line: string) => void) => {
@@ -58,7 +63,8 @@ t.test('probes, warm-up, steps in order, each with its typed events', async (t) 
     apply: async (ops) => void applied.push(...ops),
     observation: observe(t, lab, host, (e) => events.push(e)),
     emit: (e) => events.push(e),
-    signal: new AbortController().signal, datapath: 'netdev',
+    signal: new AbortController().signal,
+    datapath: 'netdev',
   });
   t.same(checks.map((c) => [c.name, c.ok]), [['answers', true], ['cut', true], ['nap', true]]);
   t.match(host.log.find((l) => l.startsWith('piped')), /^piped ip netns exec client .*prober\.js --url http:\/\/10\.0\.0\.3\/ --interval-ms 10/);
@@ -74,16 +80,11 @@ t.test('an abort stops between steps', async (t) => {
   const lab = labFromText(SCENARIO);
   const host = fakeHost({ piped: answering() });
   const ac = new AbortController();
-  const checks = await runExperiment({
-    lab,
-    host,
-    apply: async () => {},
-    observation: observe(t, lab, host, () => {}),
+  const checks = await experiment(t, lab, host, {
     emit: (e) => {
       if (e.type === 'check' && e.name === 'answers') ac.abort();
     },
     signal: ac.signal,
-    datapath: 'netdev',
   });
   t.same(checks.map((c) => c.name), ['answers'], 'the running step finished; nothing after it started');
 });
@@ -91,7 +92,7 @@ t.test('an abort stops between steps', async (t) => {
 t.test('a lab that never answers fails its warm-up, saying what it waited for', async (t) => {
   const lab = labFromText(SCENARIO);
   const host = fakeHost();
-  const checks = await runExperiment({ lab, host, apply: async () => {}, observation: observe(t, lab, host, () => {}), emit: () => {}, signal: new AbortController().signal, datapath: 'netdev', warmupMs: 50 });
+  const checks = await experiment(t, lab, host, { warmupMs: 50 });
   t.same(checks, [{ name: 'warm-up', ok: false, detail: 'no replies from http://10.0.0.3/ within 50 ms (last: nothing)' }]);
 });
 
@@ -99,6 +100,20 @@ t.test('a load balancer whose members never come UP fails the warm-up with their
   const { loadFixtureLab } = await import('../helpers.js');
   const lab = loadFixtureLab();
   const host = fakeHost({ piped: answering('server_81') });
-  const checks = await runExperiment({ lab, host, apply: async () => {}, observation: observe(t, lab, host, () => {}), emit: () => {}, signal: new AbortController().signal, datapath: 'netdev', warmupMs: 100 });
+  const checks = await experiment(t, lab, host, { warmupMs: 100 });
   t.same(checks, [{ name: 'warm-up', ok: false, detail: 'load balancer members not UP: vm1 no stats, vm2 no stats within 100 ms' }]);
+});
+
+t.test('every observer runs before the first step, with no screen: plain lines and --json see what the screen sees', async (t) => {
+  const lab = labFromText(SCENARIO);
+  const host = fakeHost({ piped: answering() });
+  let firstStep = -1;
+  const checks = await experiment(t, lab, host, {
+    emit: (e) => {
+      if (e.type === 'step' && firstStep < 0) firstStep = host.log.length;
+    },
+  });
+  t.ok(checks.every((c) => c.ok));
+  const before = host.log.slice(0, firstStep);
+  t.ok(before.some((l) => /query ip -n server -o -4 addr show/.test(l)), 'the addresses observer polled before step 1');
 });

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import t from 'tap';
 import { FLAGSHIP, ROOT } from '../helpers.js';
 import { hostState, isRoot } from '../host-state.js';
@@ -15,6 +15,8 @@ const stateDir = join(top, 'state');
 
 function lablb(args: string[], opts: { cwd?: string } = {}) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)));
+  // Run from another directory, lablb still reports its coverage where c8 collects it.
+  if (env.NODE_V8_COVERAGE) env.NODE_V8_COVERAGE = resolve(env.NODE_V8_COVERAGE);
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'lablb.js'), ...args], {
     encoding: 'utf8',
     cwd: opts.cwd ?? top,

@@ -37,6 +37,18 @@ interface Harness {
 }
 
 /** `onPoll(n, facts)` changes the facts as the n-th poll would find them. */
+/** The run's topology, as src/experiment/run.ts keeps it: the lab itself follows each change. */
+function liveTopology(lab: Lab): StepContext['topology'] {
+  return {
+    add: (n) => void lab.nodes.push(n),
+    remove: (name) => void lab.nodes.splice(lab.nodes.findIndex((n) => n.name === name), 1),
+    replaceService(service) {
+      const running = lab.nodes.find((n) => n.name === service.node)?.services.find((s) => s.name === service.name);
+      if (running) running.spec = service.spec;
+    },
+  };
+}
+
 function harness(lab: Lab, onPoll: (n: number, facts: Facts) => void, samples: Sample[] = []): Harness {
   const facts = emptyFacts();
   const applied: Op[] = [];
@@ -55,7 +67,7 @@ function harness(lab: Lab, onPoll: (n: number, facts: Facts) => void, samples: S
     probe: (name) => (name === 'vip' ? probe : undefined),
     emit: () => {},
     datapath: 'netdev',
-    topology: { add: (n) => void lab.nodes.push(n), remove: (name) => void lab.nodes.splice(lab.nodes.findIndex((n) => n.name === name), 1) },
+    topology: liveTopology(lab),
     signal: new AbortController().signal,
   };
   return { ctx, applied, polls };
@@ -268,4 +280,36 @@ t.test('add-node joins through the engine: namespace journaled first, ports on t
     'ip -n lablb-floating-ip-lb link del tapvm3',
     'ip netns del vm3',
   ], 'processes first, then off the switch, then its namespace');
+});
+
+t.test('member-create and member-delete: the pool as it is at each step, haproxy reloaded with -sf', async (t) => {
+  const add3 = `    - { name: add, kind: add-node, node: { name: vm3, role: vm, ports: [{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }] } }\n`;
+  const join3 = (extra = '') => `    - { name: join, kind: member-create, loadbalancer: qlbaas-01/lb, member: { id: m3, node: vm3, address: 10.0.0.83, protocol_port: 80${extra} } }\n`;
+  const waitUp = (node: string) => `    - { name: w-${node}, kind: wait, until: [{ member: { loadbalancer: qlbaas-01/lb, node: ${node} }, state: UP }] }\n`;
+  t.same(problemsOf(withSteps(add3 + join3() + waitUp('vm3'))), [], 'a wait after it sees the new member');
+  t.same(problemsOf(withSteps(add3 + waitUp('vm3') + join3())), ['experiment.steps[1].until[0].member.node: qlbaas-01/lb has no member on node "vm3"; did you mean "vm1"?'], 'one before it does not');
+  t.same(problemsOf(withSteps(join3())), ['experiment.steps[0].member.node: no node named "vm3" at this step; known: vm1, vm2, qlbaas-01, qrouter01, ext']);
+  t.same(problemsOf(withSteps(add3 + join3(', wieght: 2'))), ['experiment.steps[1].member.wieght: unknown field "wieght"; did you mean "weight"?']);
+  t.same(problemsOf(withSteps(add3 + join3() + join3().replace('name: join', 'name: again'))), ['experiment.steps[2].member.id: member m3 is already in the load balancer'], 'twice is refused');
+  t.same(problemsOf(withSteps('    - { name: del, kind: member-delete, loadbalancer: qlbaas-01/lb, member: vm2 }\n' + waitUp('vm2'))), [
+    'experiment.steps[1].until[0].member.node: qlbaas-01/lb has no member on node "vm2"; did you mean "vm1"?',
+  ]);
+  t.same(problemsOf(withSteps('    - { name: del, kind: member-delete, loadbalancer: qlbaas-01/lb, member: vm9 }\n')), ['experiment.steps[0].member: 3b9d8ebd-9eea-4925-b14e-593a6111ff33 has no member "vm9"; its members: vm1, vm2']);
+  t.same(problemsOf(withSteps('    - { name: del, kind: member-delete, loadbalancer: ext/whoami, member: vm2 }\n')), ['experiment.steps[0].loadbalancer: ext/whoami is not a load balancer whose pools change at run time']);
+
+  const lab = labFromText(withSteps(add3 + join3() + '    - { name: del, kind: member-delete, loadbalancer: qlbaas-01/lb, member: vm2 }\n'));
+  const members = () => (lab.nodes.find((n) => n.name === 'qlbaas-01')!.services[0].spec as { frontends: { pool: { members: { node: string }[] } }[] }).frontends[0].pool.members.map((m) => m.node);
+  t.same(members(), ['vm1', 'vm2'], 'the build starts the pool as the file wrote it');
+  const h = harness(lab, () => {});
+  const host = fakeHost();
+  host.writeFile('/run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.pid', '4242\n');
+  h.ctx.host = host;
+  for (const step of lab.experiment!.steps) t.ok((await stepKindOf(step.kind).run(step, h.ctx)).ok, step.name);
+  t.same(members(), ['vm1', 'vm3'], 'the running lab follows each change: observers and the screen see it');
+  const reloads = h.applied.filter((op) => op.kind === 'run' && op.argv.includes('haproxy')).map((op) => opToShell(op));
+  t.equal(reloads.length, 2);
+  t.match(reloads[0], /ip netns exec qlbaas-01 haproxy -f \S+haproxy\.conf -p \S+lb\.pid -sf 4242$/, 'the old haproxy hands over, as Neutron\'s driver reloads it');
+  const configs = h.applied.filter((op) => op.kind === 'write' && op.path.endsWith('haproxy.conf')).map((op) => (op as { content: string }).content);
+  t.match(configs[0], /server m3 10\.0\.0\.83:80 weight 1 check/);
+  t.notMatch(configs[1], /10\.0\.0\.82/, 'vm2 is out of the second config');
 });

@@ -3,7 +3,8 @@
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigId, Ipv4, Name, NsName, Positive, UnixName } from '../../kinds/fields.js';
-import { serviceKind, type Row } from '../../kinds/service-kind.js';
+import { serviceKind, type PoolChanges, type Row } from '../../kinds/service-kind.js';
+import type { Report } from '../../kinds/path.js';
 import type { LabService } from '../../model.js';
 import type { MemberFact } from '../../observe/facts.js';
 import type { PipedChild } from '../../host.js';
@@ -117,6 +118,57 @@ function gratuitousArp(s: LabService<HaproxySpec>, dev: string): Op {
   };
 }
 
+const toMember = (m: z.infer<typeof Member>): HaproxyMember => ({ id: m.id, node: m.node, address: m.address, port: m.protocol_port, weight: m.weight });
+
+/** The frontend whose pool is `pool`, or the only one; undefined (reported) otherwise. */
+function poolOf(spec: HaproxySpec, pool: string | undefined, report: Report): HaproxyFrontend | undefined {
+  if (pool === undefined && spec.frontends.length > 1) {
+    report(['pool'], `the load balancer has ${spec.frontends.length} pools: name one (${spec.frontends.map((f) => f.pool.id).join(', ')})`);
+    return undefined;
+  }
+  const f = pool === undefined ? spec.frontends[0] : spec.frontends.find((x) => x.pool.id === pool);
+  if (!f) report(['pool'], `no pool ${JSON.stringify(pool)}; its pools: ${spec.frontends.map((x) => x.pool.id).join(', ')}`);
+  return f;
+}
+
+/** The spec with one pool's members replaced. */
+const withMembers = (spec: HaproxySpec, f: HaproxyFrontend, members: HaproxyMember[]): HaproxySpec => ({
+  ...spec,
+  frontends: spec.frontends.map((x) => (x === f ? { ...x, pool: { ...x.pool, members } } : x)),
+});
+
+/** Neutron's namespace driver: the config rendered again, a new haproxy started with -sf, so
+ *  the old one stops listening and finishes its connections while the new one serves. */
+const poolChanges: PoolChanges<HaproxySpec> = {
+  member: Member,
+  add(spec, block, pool, { nodeNames, report }) {
+    const m = toMember(Member.parse(block));
+    const f = poolOf(spec, pool, report);
+    if (!nodeNames.includes(m.node)) report(['member', 'node'], `no node named ${JSON.stringify(m.node)} at this step; known: ${nodeNames.join(', ')}`);
+    if (spec.frontends.some((x) => x.pool.members.some((y) => y.id === m.id))) report(['member', 'id'], `member ${m.id} is already in the load balancer`);
+    return f ? withMembers(spec, f, [...f.pool.members, m]) : spec;
+  },
+  remove(spec, who, pool, report) {
+    const f = poolOf(spec, pool, report);
+    if (!f) return spec;
+    const gone = f.pool.members.filter((m) => m.id === who || m.node === who);
+    if (gone.length !== 1) {
+      report(['member'], gone.length ? `${who} hosts several members of ${f.pool.id}: name one by its id` : `${f.pool.id} has no member ${JSON.stringify(who)}; its members: ${f.pool.members.map((m) => m.node).join(', ')}`);
+      return spec;
+    }
+    return withMembers(spec, f, f.pool.members.filter((m) => m !== gone[0]));
+  },
+  reload: (s, running) => [
+    { kind: 'write', path: s.spec.config, content: renderHaproxyConf(s) },
+    {
+      kind: 'run',
+      argv: netns.exec(s.node, ['haproxy', '-f', s.spec.config, '-p', s.pidfile, ...(running.length ? ['-sf', ...running] : [])]),
+      env: { [TOKEN_VAR]: s.token },
+      creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
+    },
+  ],
+};
+
 const statusTone = (status: string) => (status.startsWith('DOWN') ? 'bad' : status === 'UP' ? 'good' : 'warn');
 
 export const haproxy = serviceKind<HaproxySpec, z.infer<typeof Block>>({
@@ -173,7 +225,7 @@ pool:
             id: l.pool.id,
             lbMethod: l.pool.lb_method,
             monitor: { type: hm.type, delay: hm.delay, timeout: hm.timeout, maxRetries: hm.max_retries, rise: hm.rise, urlPath: hm.url_path },
-            members: l.pool.members.map((m) => ({ id: m.id, node: m.node, address: m.address, port: m.protocol_port, weight: m.weight })),
+            members: l.pool.members.map(toMember),
           },
         };
       }),
@@ -189,6 +241,7 @@ pool:
     }
   },
   members: (spec) => spec.frontends.flatMap((f) => f.pool.members),
+  pools: poolChanges,
   // A member still starting would be marked DOWN on haproxy's first check.
   startsAfterNodes: (spec) => [...new Set(spec.frontends.flatMap((f) => f.pool.members.map((m) => m.node)))],
 
