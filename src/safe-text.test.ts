@@ -61,3 +61,13 @@ t.test('the live screen shows the log line with its escapes visible', async (t) 
   t.notMatch(view, RAW, 'no raw C1 control or override anywhere in the view');
   for (const e of store.getSnapshot().events) t.notMatch(e.text, RAW);
 });
+
+t.test('a member event reads the same in the plain lines, --json and on the screen, pool included', async (t) => {
+  const member: LabEvent = { type: 'member', loadbalancer: 'qlbaas-v2/lb', member: 'web2', pool: 'test-lb-pool-http', status: 'DOWN', at_ms: 1 };
+  const lines: string[] = [];
+  lineReporter((l) => lines.push(l), false).event(member);
+  t.same(lines, ['    qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN']);
+  const store = new LiveStore(loadFixtureLab(), 'run');
+  store.event(member);
+  t.same(store.getSnapshot().events.map((e) => e.text), ['qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN']);
+});

@@ -20,6 +20,7 @@ const CORE: Tool[] = [
   { command: 'ovsdb-server', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: 'the lab\'s own OVS database' },
   { command: 'ovs-vswitchd', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: 'the lab\'s own switch' },
   { command: 'ovs-vsctl', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: 'bridges and ports' },
+  { command: 'ovs-ofctl', pkg: 'openvswitch-common', versionArgs: ['--version'], neededBy: always, why: 'port security flows, and the article\'s ovs-ofctl dump-flows' },
   { command: 'iptables-restore', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: 'the l3-agent\'s NAT chains' },
   { command: 'iptables-save', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: 'NAT rule counters' },
   { command: 'ethtool', pkg: 'ethtool', versionArgs: ['--version'], neededBy: (_lab, dp) => dp === 'netdev', why: 'TX checksum offload off (userspace datapath)' },

@@ -80,10 +80,12 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
     topology: {
       add(node) {
         lab.nodes.push(node);
+        observation.nodesChanged();
         deps.onTopology?.(lab);
       },
       remove(name) {
         lab.nodes.splice(lab.nodes.findIndex((n) => n.name === name), 1);
+        observation.nodesChanged();
         deps.onTopology?.(lab);
       },
       replaceService(service) {

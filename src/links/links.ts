@@ -19,6 +19,9 @@ export interface LinkType {
   unwire(lab: Lab, port: LabPort): string[][];
 }
 
+/** How ovs-vsctl reaches the lab's own database (never a system Open vSwitch). */
+export const ovsDb = (lab: Lab) => `--db=unix:${lab.switch.rundir}/db.sock`;
+
 const vlanTag = (p: LabPort) => (p.vlan ? [`tag=${p.vlan}`] : []);
 
 /** A veth pair: the node's end is created straight in the node, the other end stays in the
@@ -29,7 +32,7 @@ export const veth: LinkType = {
   attach: () => [],
   bridgeDevice: (p) => p.bridgePort,
   unwire: (lab, p) => [
-    ['ovs-vsctl', `--db=unix:${lab.switch.rundir}/db.sock`, '--if-exists', 'del-port', p.bridge, p.bridgePort],
+    ['ovs-vsctl', ovsDb(lab), '--if-exists', 'del-port', p.bridge, p.bridgePort],
     netns.ip(lab.switch.namespace, ['link', 'del', p.bridgePort]),
   ],
 };
@@ -41,7 +44,7 @@ export const internal: LinkType = {
   bridge: (p) => [p.bridge, p.bridgePort, ...vlanTag(p), '--', 'set', 'interface', p.bridgePort, 'type=internal'],
   attach: (lab, p) => [{ kind: 'run', argv: netns.ip(lab.switch.namespace, ['link', 'set', p.name, 'netns', p.node]) }],
   bridgeDevice: () => undefined,
-  unwire: (lab, p) => [['ovs-vsctl', `--db=unix:${lab.switch.rundir}/db.sock`, '--if-exists', 'del-port', p.bridge, p.bridgePort]],
+  unwire: (lab, p) => [['ovs-vsctl', ovsDb(lab), '--if-exists', 'del-port', p.bridge, p.bridgePort]],
 };
 
 const LINK_TYPES: Record<LabPort['type'], LinkType> = { veth, internal };
@@ -54,12 +57,12 @@ export function linkType(port: LabPort): LinkType {
  *  network uses, so the node still sees carrier (keepalived stays out of FAULT) but reaches
  *  nobody, as when a network is partitioned beyond the node. */
 export function isolate(lab: Lab, port: LabPort, deadVlan: number): string[] {
-  return ['ovs-vsctl', `--db=unix:${lab.switch.rundir}/db.sock`, 'set', 'port', port.bridgePort, `tag=${deadVlan}`];
+  return ['ovs-vsctl', ovsDb(lab), 'set', 'port', port.bridgePort, `tag=${deadVlan}`];
 }
 
 /** Puts an isolated port back on its network. */
 export function rejoin(lab: Lab, port: LabPort): string[] {
-  const db = `--db=unix:${lab.switch.rundir}/db.sock`;
+  const db = ovsDb(lab);
   return port.vlan ? ['ovs-vsctl', db, 'set', 'port', port.bridgePort, `tag=${port.vlan}`] : ['ovs-vsctl', db, 'clear', 'port', port.bridgePort, 'tag'];
 }
 

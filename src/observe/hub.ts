@@ -15,7 +15,10 @@ import { securityObserver } from './security-watch.js';
 
 export class Observation {
   readonly facts: Facts = emptyFacts();
-  private readonly observers: Observer[];
+  private observers: Observer[];
+  /** Each kind's observer, and the services it was made for. */
+  private readonly byKind = new Map<string, { services: LabService[]; observer: Observer }>();
+  private readonly ctx: ObserverContext;
   private readonly lastPolled = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly started = Date.now();
@@ -25,16 +28,32 @@ export class Observation {
 
   constructor(lab: Lab, host: HostDriver, private readonly emit: Emit) {
     const ctx: ObserverContext = { lab, host, facts: this.facts, emit, since: () => Date.now() - this.started };
+    this.ctx = ctx;
     const services = lab.nodes.flatMap((n) => n.services);
-    const ofKind = (kind: string): LabService[] => services.filter((s) => s.kind === kind);
     // Addresses change rarely, unless a kind may move one (a VIP): then every second.
     const movable = services.some((s) => serviceKindOf(s.kind).claims?.(s.spec).length);
-    this.observers = [
-      ...SERVICE_KINDS.filter((k) => k.observer && ofKind(k.kind).length > 0).map((k) => k.observer!(ofKind(k.kind), ctx)),
-      natObserver(ctx),
-      securityObserver(ctx),
-      addressObserver(ctx, movable ? 1000 : 10_000),
-    ].filter((o): o is Observer => o !== undefined);
+    this.observers = [natObserver(ctx), securityObserver(ctx), addressObserver(ctx, movable ? 1000 : 10_000)].filter((o): o is Observer => o !== undefined);
+    this.nodesChanged();
+  }
+
+  /** The lab's nodes changed (a step added or removed one): each kind observes the services it
+   *  has now, so a load balancer that joins at run time is watched like one built with the lab. */
+  nodesChanged(): void {
+    const services = this.ctx.lab.nodes.flatMap((n) => n.services);
+    for (const kind of SERVICE_KINDS.filter((k) => k.observer)) {
+      const mine = services.filter((s) => s.kind === kind.kind);
+      const had = this.byKind.get(kind.kind);
+      if (had && had.services.length === mine.length && had.services.every((s, i) => s === mine[i])) continue;
+      if (had) {
+        had.observer.close?.();
+        this.observers = this.observers.filter((o) => o !== had.observer);
+        this.byKind.delete(kind.kind);
+      }
+      if (mine.length === 0) continue;
+      const observer = kind.observer!(mine, this.ctx);
+      this.byKind.set(kind.kind, { services: mine, observer });
+      this.observers.unshift(observer);
+    }
   }
 
   /** A probe's results, read live as they arrive. */

@@ -2,7 +2,7 @@
 // snapshot-tested without root and `up --explain` just prints it. Members are reached through
 // the runtime, ports wired by their link type, services started by their kind.
 import { join } from 'node:path';
-import { linkType } from '../links/links.js';
+import { linkType, ovsDb } from '../links/links.js';
 import { LOCAL_IMAGE, type Datapath, type Lab, type LabNode, type LabService } from '../model.js';
 import { renderRouterRules } from '../render/iptables-rules.js';
 import { docker } from '../runtime/docker.js';
@@ -25,9 +25,7 @@ export function ovsEnv(lab: Lab): Record<string, string> {
   return { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir };
 }
 
-export function ovsDb(lab: Lab): string {
-  return `--db=unix:${join(lab.switch.rundir, 'db.sock')}`;
-}
+export { ovsDb };
 
 export function buildPlan(lab: Lab, host: HostFacts): Plan {
   const sw = lab.switch.namespace;

@@ -38,6 +38,7 @@ export function lineReporter(raw: Write, color = useColor(process.stdout)): Repo
         case 'note':
           write(e.message);
           return;
+        case 'member':
         case 'vrrp':
         case 'address':
         case 'nat':
@@ -51,9 +52,6 @@ export function lineReporter(raw: Write, color = useColor(process.stdout)): Repo
           return;
         case 'step':
           raw(dim(`  step ${e.index}/${e.total}: ${e.name} (${e.kind})`));
-          return;
-        case 'member':
-          write(`    ${e.loadbalancer}: member ${e.member} is ${e.status}`);
           return;
         case 'check':
           raw(`  ${e.ok ? green('PASS') : red('FAIL')} ${safeText(`${e.name}: ${e.detail}`)}`);

@@ -4,7 +4,7 @@ import type { Row } from '../kinds/service-kind.js';
 import type { Lab } from '../model.js';
 import { emptyFacts, type AddressFact, type Facts, type NatRuleFact, type PortSecurityFact } from '../observe/facts.js';
 import type { NodeDetails } from '../observe/node-details.js';
-import { eventText, memberText, type CheckResult, type LabEvent } from '../report/events.js';
+import { eventText, type CheckResult, type LabEvent } from '../report/events.js';
 import type { Sample } from '../sample.js';
 import { serviceKindOf } from '../services/all.js';
 import { longestOutage, percentile } from '../stats.js';
@@ -128,7 +128,7 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
       return addEvent({ ...view, steps }, checkText(e), e.ok ? 'good' : 'bad');
     }
     case 'member':
-      return addEvent(view, `${memberText(e)} ${e.status}`, e.status.startsWith('DOWN') ? 'bad' : e.status === 'UP' ? 'good' : 'info');
+      return addEvent(view, eventText(e) ?? '', e.status.startsWith('DOWN') ? 'bad' : e.status === 'UP' ? 'good' : 'info');
     case 'vrrp':
       return addEvent(view, eventText(e)!, e.state === 'MASTER' ? 'good' : e.state === 'FAULT' ? 'bad' : 'info');
     case 'problem':

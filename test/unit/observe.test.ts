@@ -100,3 +100,30 @@ t.test('an observer that fails unexpectedly is told once per message, and pollin
   t.ok(calls >= 2, 'polled again after the failure');
   t.same(events.filter((e) => e.type === 'problem').map((e) => e.message), ['observer addresses: ip: cannot open netns']);
 });
+
+t.test('a load balancer that joins at run time is observed like one built with the lab; one that leaves is not', async (t) => {
+  const { Observation } = await import('../../src/observe/hub.js');
+  const { fakeHost } = await import('../fake-host.js');
+  const { loadFixtureLab } = await import('../helpers.js');
+  const lab = loadFixtureLab();
+  const asked: string[] = [];
+  const host = fakeHost();
+  host.unixRequest = async (path) => {
+    asked.push(path);
+    throw new Error('not yet');
+  };
+  const lb = lab.nodes.find((n) => n.name === 'qlbaas-01')!;
+  lab.nodes.splice(lab.nodes.indexOf(lb), 1);
+  const o = new Observation(lab, host, () => {});
+  t.teardown(() => o.stop());
+  await o.poll(['members']);
+  t.same(asked, [], 'no load balancer, nothing asked');
+  lab.nodes.push(lb);
+  o.nodesChanged();
+  await o.poll(['members']);
+  t.match(asked, [/qlbaas-01\/haproxy_stats\.sock$/], 'its stats socket asked once it joined');
+  lab.nodes.splice(lab.nodes.indexOf(lb), 1);
+  o.nodesChanged();
+  await o.poll(['members']);
+  t.equal(asked.length, 1, 'and no more once it left');
+});

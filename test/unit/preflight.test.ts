@@ -8,7 +8,7 @@ const lab = loadFixtureLab();
 
 t.test('the flagship needs OVS, haproxy, iptables, curl; ethtool only on the userspace datapath', async (t) => {
   const netdev = toolsFor(lab, 'netdev').map((x) => x.command);
-  t.same(netdev, ['ip', 'sysctl', 'ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'iptables-restore', 'iptables-save', 'ethtool', 'haproxy', 'arping', 'curl']);
+  t.same(netdev, ['ip', 'sysctl', 'ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-ofctl', 'iptables-restore', 'iptables-save', 'ethtool', 'haproxy', 'arping', 'curl']);
   const system = toolsFor(lab, 'system').map((x) => x.command);
   t.notOk(system.includes('ethtool'));
   t.notOk(system.includes('modprobe'), 'lablb loads no kernel module');

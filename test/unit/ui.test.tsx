@@ -57,7 +57,7 @@ t.test('a member going DOWN shows on the screen', async (t) => {
   screen.rerender(<Screen view={applyEvent(withMembers(v, [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'DOWN')]), { type: 'member', loadbalancer: LB, member: 'vm2', status: 'DOWN', at_ms: 3000 })} columns={120} rows={40} />);
   const after = screen.lastFrame() ?? '';
   t.match(after, /vm2\s+10\.0\.0\.82:80\s+DOWN\s/);
-  t.match(after, /qlbaas-01\/lb: member vm2 DOWN/, 'and in the events');
+  t.match(after, /qlbaas-01\/lb: member vm2 is DOWN/, 'and in the events');
   screen.unmount();
 });
 
