@@ -3,6 +3,7 @@
 import { UserError } from '../errors.js';
 import type { HostDriver } from '../host.js';
 import type { Datapath, Lab } from '../model.js';
+import { stepKindOf } from '../steps/all.js';
 import { toolsFor, type Tool } from './tools.js';
 
 export function requireRoot(host: HostDriver, verb: string): void {
@@ -34,7 +35,8 @@ export function preflight(host: HostDriver, lab: Lab, datapath: Datapath): void 
     );
   }
   const present = new Set(host.namespaces());
-  const taken = [lab.switch.namespace, ...lab.nodes.map((n) => n.name)].filter((ns) => present.has(ns));
+  const later = (lab.experiment?.steps ?? []).flatMap((s) => stepKindOf(s.kind).namespaces?.(s) ?? []);
+  const taken = [lab.switch.namespace, ...lab.nodes.map((n) => n.name), ...later].filter((ns) => present.has(ns));
   if (taken.length > 0) {
     const many = taken.length > 1;
     throw new UserError(

@@ -87,6 +87,9 @@ export interface StepKind<Spec = unknown, Block extends { name: string; kind: st
   /** A minimal valid block, shown in the generated reference and validated by the tests. */
   example: string;
   tools?: Tool[];
+  /** Namespaces it will create (add-node): preflight refuses a lab where one exists already,
+   *  as it does for the file's own nodes, so teardown never removes somebody else's. */
+  namespaces?(step: LabStep<Spec>): string[];
   resolve(block: Block, ctx: StepResolveContext): Spec;
   /** Before the experiment's traffic starts (a baseline to compare with). */
   prepare?(step: LabStep<Spec>, ctx: StepContext): Promise<void>;

@@ -78,6 +78,8 @@ interface ActionBase<A, F extends z.ZodRawShape> {
   fields: F;
   example: string;
   tools?: Tool[];
+  /** Namespaces its action will create (add-node). */
+  namespaces?(action: A): string[];
   resolveAction(block: FieldsOf<F>, ctx: StepResolveContext): A;
   /** Waits its block implies (stop-service's `watch`). */
   impliedWaits?(block: FieldsOf<F>, ctx: StepResolveContext): LabWait[];
@@ -141,6 +143,7 @@ export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): St
     schema,
     example: def.example,
     tools: def.tools,
+    namespaces: def.namespaces ? (step) => def.namespaces!(step.spec.action) : undefined,
     resolve(b, ctx) {
       const action = def.resolveAction(b, ctx);
       const waits = [...(def.impliedWaits?.(b, ctx) ?? []), ...resolveWaits(b.until, ctx, ['until'])];

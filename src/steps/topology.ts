@@ -7,6 +7,8 @@ import { NsName } from '../kinds/fields.js';
 import type { LabNode } from '../model.js';
 import { opToShell } from '../plan/ops.js';
 import { joinNodeOps, leaveNodeOps } from '../plan/node-plan.js';
+import { UserError } from '../errors.js';
+import { netns } from '../runtime/netns.js';
 import { actionStep } from './action-step.js';
 
 /** Resolution failed: nothing to run (the file is refused before anything does). */
@@ -27,8 +29,14 @@ node:
   routes: [{ to: default, via: 10.0.0.1 }]
   services: [{ name: web, kind: http-text, listen: 10.0.0.83:80, text: server_83 }]`,
   resolveAction: (b, ctx) => ctx.addNode(b.node, ['node']) ?? NO_NODE(String(b.node.name)),
+  namespaces: (node) => [node.name],
   live: {
-    ops: async (node, lab, ctx) => joinNodeOps(lab, node, ctx.datapath),
+    ops: async (node, lab, ctx) => {
+      // Checked again now (preflight did at the start): a namespace made since by somebody
+      // else must not become the lab's, or teardown would remove it.
+      if (netns.exists(ctx.host, node.name)) throw new UserError(`namespace ${node.name} already exists and is not part of lab ${lab.name}; add-node leaves it alone`);
+      return joinNodeOps(lab, node, ctx.datapath);
+    },
     explain: (node, { lab, datapath }) => joinNodeOps(lab, node, datapath).map(opToShell),
   },
   applied: (node, ctx) => ctx.topology.add(node),

@@ -1,7 +1,7 @@
 // A living lab for real (test/fixtures/living-lab.yaml): a node joins the running lab, is
 // reached and joins the load balancer's pool; another leaves and haproxy marks it DOWN; then
 // kill -9 at several moments of the join, and `clean` leaves the host as found.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -59,4 +59,17 @@ t.test('kill -9 while a node joins, at several moments, then clean: the host as 
   }
   // Not a test that cannot fail: the kills must land once vm3 is journaled, mid-join or after.
   t.ok(caught.length >= 2, `vm3 journaled when killed at ${caught.join(', ')} ms`);
+});
+
+t.test('a namespace of the host\'s named like a node a step adds: refused before anything, and left alone', { skip }, async (t) => {
+  const before = hostState();
+  execFileSync('ip', ['netns', 'add', 'vm3']);
+  t.teardown(() => execFileSync('ip', ['netns', 'del', 'vm3']));
+  const r = lablb('run', LIVING, '--no-tui');
+  t.equal(r.code, 2);
+  t.match(r.err, /^lablb: namespace vm3 already exists and is not part of lab living-lab; lablb leaves it alone/);
+  t.ok(existsSync('/run/netns/vm3'), 'the host\'s namespace is still there');
+  t.same(existsSync('/run/lablb') ? readdirSync('/run/lablb') : [], [], 'no lab dir');
+  const now = hostState();
+  t.same({ ...now, namespaces: before.namespaces }, before, 'nothing else changed');
 });

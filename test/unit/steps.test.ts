@@ -313,3 +313,16 @@ t.test('member-create and member-delete: the pool as it is at each step, haproxy
   t.match(configs[0], /server m3 10\.0\.0\.83:80 weight 1 check/);
   t.notMatch(configs[1], /10\.0\.0\.82/, 'vm2 is out of the second config');
 });
+
+t.test('a namespace somebody else has is never taken by add-node: refused at preflight, and checked again when the step runs', async (t) => {
+  const { preflight } = await import('../../src/engine/preflight.js');
+  const lab = labFromText(withSteps(`    - { name: add, kind: add-node, node: { name: vm3, role: vm, ports: [{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }] } }\n`));
+  const host = fakeHost();
+  host.netns.add('vm3');
+  t.throws(() => preflight(host, lab, 'netdev'), { message: /^namespace vm3 already exists and is not part of lab floating-ip-lb; lablb leaves it alone$/ });
+  const h = harness(lab, () => {});
+  h.ctx.host = host;
+  const step = lab.experiment!.steps[0];
+  await t.rejects(stepKindOf(step.kind).run(step, h.ctx), { message: /namespace vm3 already exists and is not part of lab floating-ip-lb; add-node leaves it alone/ });
+  t.same(h.applied, [], 'nothing applied, so nothing of it journaled');
+});
