@@ -33,13 +33,16 @@ async function unloadModules(before: string[], host: HostDriver): Promise<{ unlo
   const old = new Set(before);
   const added = () => [...(host.kernelModules() ?? new Map<string, number>())].filter(([name]) => !old.has(name));
   const unloaded: string[] = [];
-  for (let pass = 0; pass < 20 && added().length > 0; pass++) {
-    for (const [name, users] of added()) {
+  // One read of /proc/modules a pass: what is left, then an rmmod for each one nobody uses.
+  let left = added();
+  for (let pass = 0; pass < 20 && left.length > 0; pass++) {
+    if (pass > 0) await new Promise((r) => setTimeout(r, 50));
+    for (const [name, users] of left) {
       if (users === 0 && (await host.run(['rmmod', name], { allowFailure: true })).exitCode === 0) unloaded.push(name);
     }
-    if (added().length) await new Promise((r) => setTimeout(r, 50));
+    left = added();
   }
-  return { unloaded, inUse: added().map(([name]) => name) };
+  return { unloaded, inUse: left.map(([name]) => name) };
 }
 
 export async function teardownLab(dir: string, host: HostDriver): Promise<TeardownResult> {

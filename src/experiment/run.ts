@@ -67,6 +67,11 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
   const experiment = lab.experiment;
   if (!experiment) return [];
   const probers = new Map<string, Prober>();
+  /** The lab changed at run time: the observers watch what it has now, its record says it. */
+  const changed = () => {
+    observation.nodesChanged();
+    deps.onTopology?.(lab);
+  };
   const ctx: StepContext = {
     lab,
     host,
@@ -80,19 +85,17 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
     topology: {
       add(node) {
         lab.nodes.push(node);
-        observation.nodesChanged();
-        deps.onTopology?.(lab);
+        changed();
       },
       remove(name) {
         lab.nodes.splice(lab.nodes.findIndex((n) => n.name === name), 1);
-        observation.nodesChanged();
-        deps.onTopology?.(lab);
+        changed();
       },
       replaceService(service) {
         // In place: the observers hold the service itself and read its spec at every poll.
         const running = lab.nodes.find((n) => n.name === service.node)?.services.find((s) => s.name === service.name);
         if (running) running.spec = service.spec;
-        deps.onTopology?.(lab);
+        changed();
       },
     },
   };
