@@ -394,7 +394,9 @@ function runtimeTopology(timeline: Lab, env: NodeEnv, switchNamespace: string, p
       if (node.runtime === 'docker') report(at, `${name} is a container; a node removed at run time is a namespace for now`);
       for (const p of probes.filter((x) => x.from === name)) report(at, `probe ${p.name} runs in ${name} for the whole run`);
       timeline.nodes.splice(timeline.nodes.indexOf(node), 1);
-      // Its addresses and bridge ports are free again: a replacement may take them.
+      // A node added later cannot name it (a member on it), and its addresses and bridge ports
+      // are free again: a replacement may take them.
+      env.nodeNames.splice(env.nodeNames.indexOf(name), 1);
       for (const owners of [env.addressOwner, env.bridgePortOwner]) {
         for (const [key, owner] of owners) if (owner.startsWith(`${name}/`)) owners.delete(key);
       }

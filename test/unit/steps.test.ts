@@ -255,6 +255,17 @@ t.test('add-node and remove-node: the node block held to the same rules, against
     'experiment.steps[1].node: no node named "vm2"; did you mean "vm1"?',
   ]);
   t.same(problemsOf(withSteps('    - { name: rm, kind: remove-node, node: ext }\n')), ['experiment.steps[0].node: probe http runs in ext for the whole run']);
+  const lbOnRemoved = `    - { name: rm, kind: remove-node, node: vm2 }
+    - name: add-lb
+      kind: add-node
+      node:
+        name: qlbaas-02
+        role: loadbalancer
+        ports: [{ name: tap05, network: tenant1-net, address: 10.0.0.101, type: internal }]
+        services:
+          - { name: lb, kind: haproxy, listener: { id: l2, address: 10.0.0.101, protocol_port: 80 }, pool: { id: p2, health_monitor: { delay: 1, timeout: 5, max_retries: 3 }, members: [{ id: m2, node: vm2, address: 10.0.0.82, protocol_port: 80 }] } }
+`;
+  t.same(problemsOf(withSteps(lbOnRemoved)), ['experiment.steps[1].node.services[0].pool.members[0].node: no node named "vm2"; did you mean "vm1"?'], 'a node added later cannot name one removed before it');
 });
 
 t.test('add-node joins through the engine: namespace journaled first, ports on the switch, services; remove-node takes it out', async (t) => {
