@@ -1,7 +1,13 @@
+import { join } from 'node:path';
 import t from 'tap';
-import { loadFixtureLab } from '../test/helpers.js';
+import { loadFixtureLab, ROOT } from '../test/helpers.js';
+import type { LabService } from './model.js';
 import { jsonReporter, lineReporter } from './report/reporters.js';
-import type { LabEvent } from './report/events.js';
+import { serviceEvent, type LabEvent } from './kinds/events.js';
+import { loadScenarioFile } from './scenario/load.js';
+import { resolveLab } from './scenario/resolve.js';
+import type { HaproxySpec } from './services/haproxy/haproxy.js';
+import { memberEvent } from './services/haproxy/observe.js';
 import { safeDeep, safeJson, safeText } from './safe-text.js';
 import { LiveStore } from './ui/store.js';
 
@@ -34,7 +40,7 @@ t.test('a structure is copied only where a string needed it', async (t) => {
   t.equal(out.keep, clean);
 });
 
-const event: LabEvent = { type: 'log', source: 'qlbaas-01/lb', message: hostile, at_ms: 5 };
+const event: LabEvent = serviceEvent('haproxy', { node: 'qlbaas-01', name: 'lb' }, 'log', { text: `qlbaas-01/lb says: ${hostile}`, tone: 'bad', quoted: true }, { message: hostile }, 5);
 
 t.test('the plain lines and --json carry a daemon\'s log line with its escapes visible', async (t) => {
   for (const color of [false, true]) {
@@ -63,11 +69,16 @@ t.test('the live screen shows the log line with its escapes visible', async (t) 
 });
 
 t.test('a member event reads the same in the plain lines, --json and on the screen, pool included', async (t) => {
-  const member: LabEvent = { type: 'member', loadbalancer: 'qlbaas-v2/lb', member: 'web2', pool: 'test-lb-pool-http', status: 'DOWN', at_ms: 1 };
+  const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'lbaas-v1-v2.yaml')), { stateRoot: '/run/lablb' });
+  const lb = lab.nodes.find((n) => n.name === 'qlbaas-v2')!.services[0] as LabService<HaproxySpec>;
+  const member: LabEvent = memberEvent(lb, { node: 'web2', pool: 'test-lb-pool-http' }, 'DOWN', 1);
   const lines: string[] = [];
   lineReporter((l) => lines.push(l), false).event(member);
   t.same(lines, ['    qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN']);
   const store = new LiveStore(loadFixtureLab(), 'run');
   store.event(member);
-  t.same(store.getSnapshot().events.map((e) => e.text), ['qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN']);
+  t.same(store.getSnapshot().events.map((e) => `${e.tone} ${e.text}`), ['bad qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN']);
+  const json: string[] = [];
+  jsonReporter((l) => json.push(l)).event(member);
+  t.match(JSON.parse(json[0]), { type: 'service', event: 'member', member: 'web2', pool: 'test-lb-pool-http', status: 'DOWN', text: 'qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN' });
 });

@@ -105,8 +105,19 @@ export function fakeHost(rules: FakeRules = {}): FakeHost {
     unixStream(path, request) {
       log.push(`stream ${path} ${request.trim()}`);
       const listeners: ((line: string) => void)[] = [];
-      for (const line of rules.streams?.[path] ?? []) setTimeout(() => listeners.forEach((l) => l(line)), 0);
-      return { onLine: (l) => void listeners.push(l), onExit: () => {}, stop: () => void log.push(`stream stop ${path}`) };
+      const exits: (() => void)[] = [];
+      // haproxy's `show events RING -n` skips what the ring held already.
+      const held = / -n$/.test(request.trim()) ? [] : (rules.streams?.[path] ?? []);
+      for (const line of held) setTimeout(() => listeners.forEach((l) => l(line)), 0);
+      return {
+        onLine: (l) => void listeners.push(l),
+        onExit: (f) => void exits.push(f),
+        // As a real stream does, it tells its end a moment after it was stopped.
+        stop: () => {
+          log.push(`stream stop ${path}`);
+          setTimeout(() => exits.forEach((f) => f()), 0);
+        },
+      };
     },
     writeFile: (path, content) => void files.set(path, content),
     mkdir: (path) => void log.push(`mkdir ${path}`),

@@ -8,7 +8,7 @@ import type { Lab } from '../model.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { parseSets } from '../scenario/parameters.js';
 import { resolveLab } from '../scenario/resolve.js';
-import { nearest } from '../scenario/suggest.js';
+import { nearest } from '../suggest.js';
 
 import { SCENARIO_DIR } from '../paths.js';
 

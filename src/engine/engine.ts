@@ -4,8 +4,8 @@
 import { ExternalError, UserError } from '../errors.js';
 import type { HostDriver } from '../host.js';
 import { LOCAL_IMAGE } from '../model.js';
-import type { Op, Plan } from '../plan/ops.js';
-import type { Emit } from '../report/events.js';
+import type { Op, Plan } from '../kinds/ops.js';
+import type { Emit } from '../kinds/events.js';
 import { shellLine } from '../shell.js';
 import { buildLocalImage, docker, LABEL } from '../runtime/docker.js';
 import type { Journal } from './journal.js';

@@ -4,7 +4,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, r
 import { dirname, join } from 'node:path';
 import { checkLabName } from '../lab-name.js';
 import type { Lab } from '../model.js';
-import type { JournalEntry } from '../plan/ops.js';
+import type { JournalEntry } from '../kinds/ops.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 export const LAB_FILE = 'lab.json';

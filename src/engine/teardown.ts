@@ -4,7 +4,7 @@
 // journal (with the state dir) for `clean` to retry.
 import { basename } from 'node:path';
 import type { HostDriver } from '../host.js';
-import type { JournalEntry } from '../plan/ops.js';
+import type { JournalEntry } from '../kinds/ops.js';
 import { LABEL } from '../runtime/docker.js';
 import { netns } from '../runtime/netns.js';
 import { Journal } from './journal.js';

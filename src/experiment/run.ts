@@ -4,8 +4,9 @@ import type { HostDriver } from '../host.js';
 import type { StepContext } from '../kinds/step-kind.js';
 import { probeTarget, type Datapath, type Lab } from '../model.js';
 import type { Observation } from '../observe/hub.js';
-import type { Op } from '../plan/ops.js';
-import type { CheckResult, Emit } from '../report/events.js';
+import { factsEvent } from '../observe/snapshot.js';
+import type { Op } from '../kinds/ops.js';
+import type { CheckResult, Emit } from '../kinds/events.js';
 import { serviceKindOf } from '../services/all.js';
 import { stepKindOf } from '../steps/all.js';
 import { Prober } from './prober-client.js';
@@ -50,11 +51,13 @@ async function warmUp(lab: Lab, probers: Prober[], ctx: StepContext, warmupMs: n
       return { name: 'warm-up', ok: false, detail: `no replies from ${url} within ${warmupMs} ms (last: ${last?.error ?? 'nothing'})` };
     }
   }
-  // ...and every service serves: members UP, VRRP elected.
+  // ...and every service serves, as its kind judges (members UP, VRRP elected): the observers
+  // of the lab's service kinds, named after them, are polled until each says so.
+  const kinds = [...new Set(lab.nodes.flatMap((n) => n.services.map((s) => s.kind)))];
   const deadline = Date.now() + warmupMs;
   let why: string | undefined;
   while (Date.now() < deadline && !ctx.signal.aborted) {
-    await ctx.observe(['members', 'vrrp']);
+    await ctx.observe(kinds);
     why = unsettled(lab, ctx);
     if (!why) return undefined;
     await new Promise((r) => setTimeout(r, 50));
@@ -117,12 +120,18 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
       return [failed];
     }
     observation.start(100);
+    await observation.poll();
+    emit(factsEvent(lab, observation.facts, 'start'));
     for (const [i, step] of experiment.steps.entries()) {
       if (signal.aborted) break;
       emit({ type: 'step', name: step.name, kind: step.kind, index: i + 1, total: experiment.steps.length });
       const check = await stepKindOf(step.kind).run(step, ctx);
       checks.push(check);
       emit({ type: 'check', ...check });
+    }
+    if (!signal.aborted) {
+      await observation.poll();
+      emit(factsEvent(lab, observation.facts, 'end'));
     }
   } finally {
     for (const p of probers.values()) p.stop();

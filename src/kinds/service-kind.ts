@@ -4,11 +4,12 @@
 import type { z } from 'zod';
 import type { Lab, LabNode, LabPort, LabService } from '../model.js';
 import type { HostDriver } from '../host.js';
-import type { Facts } from '../observe/facts.js';
-import type { Op } from '../plan/ops.js';
-import type { Emit } from '../report/events.js';
+import type { Facts } from './facts.js';
+import type { Op } from './ops.js';
+import type { Emit } from './events.js';
 import type { Path, Report } from './path.js';
 import type { Tool } from './tool.js';
+import type { AnyWaitKind } from './wait-kind.js';
 
 /** Commands per VRRP transition, each an argv run in the node. */
 export interface VrrpHooks {
@@ -42,8 +43,12 @@ export interface Cell {
 }
 export type Row = Cell[];
 
+/** A cell as plain text, padded as the screen pads it. */
+export const cellText = (cell: Cell): string => (cell.width ? cell.text.padEnd(cell.width) : cell.text);
+
 /** Something that reads live state on an interval and folds it into the shared facts. */
 export interface Observer {
+  /** What waits name in `needs`: a service kind's observer is its kind's name. */
   id: string;
   /** How often it is worth polling; a wait on its facts polls it faster. */
   everyMs: number;
@@ -51,6 +56,9 @@ export interface Observer {
   /** Lets go of what it holds open (a stream), when observing stops. */
   close?(): void;
 }
+
+/** A kind's observer: the hub names it after the kind. */
+export type KindObserver = Omit<Observer, 'id'>;
 
 export interface ObserverContext {
   lab: Lab;
@@ -91,8 +99,13 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
    *  committing its table on promotion): the VRRP kind's notify script runs them. */
   vrrpHooks?(service: LabService<Spec>): VrrpHooks;
 
-  /** Live state: one observer for every service of this kind in a lab. */
-  observer?(services: LabService<Spec>[], ctx: ObserverContext): Observer;
+  /** Live state: one observer for every service of this kind in a lab. It keeps what it sees
+   *  in the service's own facts (`serviceFacts`) and tells changes as `serviceEvent`s. */
+  observer?(services: LabService<Spec>[], ctx: ObserverContext): KindObserver;
+  /** A load balancer's member (by id) as it sees it now ("UP", "DOWN 1/2"), for member waits. */
+  memberStatus?(service: { node: string; name: string }, facts: Facts, member: string): string | undefined;
+  /** Waits on what only this kind has (a VRRP instance's state), offered in every `until`. */
+  waits?: AnyWaitKind[];
   /** Its lines on the screen's services panel (a header, then rows). */
   rows?(service: LabService<Spec>, facts: Facts): Row[];
   /** Addresses the topology labels (a load balancer's VIP). */

@@ -5,9 +5,9 @@
 import type { z } from 'zod';
 import type { HostDriver } from '../host.js';
 import type { Datapath, Lab, LabNode, LabPort, LabService, LabStep } from '../model.js';
-import type { Facts } from '../observe/facts.js';
-import type { Op } from '../plan/ops.js';
-import type { CheckResult, Emit } from '../report/events.js';
+import type { Facts } from './facts.js';
+import type { Op } from './ops.js';
+import type { CheckResult, Emit } from './events.js';
 import type { Sample } from '../sample.js';
 import type { Path, Report } from './path.js';
 import type { Tool } from './tool.js';

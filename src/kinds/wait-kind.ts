@@ -1,7 +1,8 @@
 // What a wait is: a predicate over the observers' facts, checked until it holds or its step's
-// deadline passes. One module each under src/waits/, one line in src/waits/all.ts.
+// deadline passes. One module each under src/waits/ and a line in src/waits/all.ts, or, for a
+// wait on what only one service kind has, in the kind's folder and its `waits`.
 import type { z } from 'zod';
-import type { Facts } from '../observe/facts.js';
+import type { Facts } from './facts.js';
 import type { StepResolveContext } from './step-kind.js';
 
 export interface WaitState {
@@ -16,8 +17,9 @@ export interface WaitKind<Spec = unknown, Block = unknown> {
   schema: z.ZodType<Block>;
   example: string;
   resolve(block: Block, ctx: StepResolveContext): Spec;
-  /** The observers whose facts it reads; polled fast while it waits. */
-  needs: string[];
+  /** The observers whose facts it reads (a service kind's is named after the kind); polled
+   *  fast while it waits. */
+  needs(spec: Spec): string[];
   /** `since`: when the step's action began (ms since the epoch). */
   check(spec: Spec, facts: Facts, since: number): WaitState;
   /** "haproxy saw vm2 on qlbaas-01/lb DOWN" (a time follows). */

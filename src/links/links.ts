@@ -2,7 +2,7 @@
 // to make in the switch's namespace, what to add to the bridge, what to move where) and how
 // to unwire itself again. A container's veth will be a third type.
 import type { Lab, LabPort } from '../model.js';
-import type { Op } from '../plan/ops.js';
+import type { Op } from '../kinds/ops.js';
 import { netns } from '../runtime/netns.js';
 
 export interface LinkType {

@@ -2,7 +2,7 @@
 // holds a VIP or floating IP (it moves when keepalived fails over). One `ip addr` per node.
 import type { Observer, ObserverContext } from '../kinds/service-kind.js';
 import { netns } from '../runtime/netns.js';
-import type { AddressFact } from './facts.js';
+import type { AddressFact } from '../kinds/facts.js';
 
 export function parseAddrShow(text: string): AddressFact[] {
   const out: AddressFact[] = [];

@@ -1,15 +1,15 @@
-// One place that observes a running lab: every kind's observer (haproxy members, VRRP states),
+// One place that observes a running lab: every service kind's observer (named after its kind),
 // the addresses each node holds and the routers' NAT counters, folded into one set of facts.
 // The experiment's waits, its checks and the screen all read these facts; observers emit typed
 // events as things change. Each observer is polled at its own pace, and faster on demand.
 import type { HostDriver } from '../host.js';
 import type { Observer, ObserverContext } from '../kinds/service-kind.js';
 import type { Lab, LabService } from '../model.js';
-import type { Emit } from '../report/events.js';
+import type { Emit } from '../kinds/events.js';
 import type { Sample } from '../sample.js';
 import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
 import { addressObserver } from './address-watch.js';
-import { emptyFacts, type Facts } from './facts.js';
+import { emptyFacts, type Facts } from '../kinds/facts.js';
 import { natObserver } from './nat-watch.js';
 import { securityObserver } from './security-watch.js';
 
@@ -50,7 +50,7 @@ export class Observation {
         this.byKind.delete(kind.kind);
       }
       if (mine.length === 0) continue;
-      const observer = kind.observer!(mine, this.ctx);
+      const observer: Observer = { ...kind.observer!(mine, this.ctx), id: kind.kind };
       this.byKind.set(kind.kind, { services: mine, observer });
       this.observers.unshift(observer);
     }

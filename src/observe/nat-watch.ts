@@ -4,7 +4,7 @@ import type { Observer, ObserverContext } from '../kinds/service-kind.js';
 import type { Lab } from '../model.js';
 import { floatingIpRules } from '../render/iptables-rules.js';
 import { netns } from '../runtime/netns.js';
-import type { NatRuleFact } from './facts.js';
+import type { NatRuleFact } from '../kinds/facts.js';
 
 /** The command that reads a router's NAT rules with their counters. */
 export const natCountersArgv = (ns: string) => netns.exec(ns, ['iptables-save', '-c', '-t', 'nat']);

@@ -6,7 +6,7 @@ import { readSecurity } from '../security/apply.js';
 import { describePort, portSecurity } from '../security/changes.js';
 import { DROP_REASONS, parseDropCookie, type DropReason } from '../security/flows.js';
 import { describeRule, portId, usesPortSecurity, type SecurityState } from '../security/model.js';
-import type { PortSecurityFact } from './facts.js';
+import type { PortSecurityFact } from '../kinds/facts.js';
 
 /** Packets per drop reason per port index, from `ovs-ofctl dump-flows` text. */
 export function parseDropCounters(text: string): Map<number, Record<DropReason, number>> {

@@ -5,7 +5,7 @@
 import { linkType } from '../links/links.js';
 import type { Datapath, Lab, LabNode } from '../model.js';
 import { netns } from '../runtime/netns.js';
-import type { Op } from './ops.js';
+import type { Op } from '../kinds/ops.js';
 import { configureNode, nodeSettings, ovsDb, serviceStartOps, txChecksumOff } from './plan.js';
 
 export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {

@@ -11,7 +11,7 @@ import { securityOps } from '../security/apply.js';
 import { initialSecurity, usesPortSecurity } from '../security/model.js';
 import { serviceKindOf } from '../services/all.js';
 import { TOKEN_VAR } from '../token.js';
-import type { Op, Plan, Task } from './ops.js';
+import type { Op, Plan, Task } from '../kinds/ops.js';
 
 export const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 

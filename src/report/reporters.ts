@@ -1,6 +1,6 @@
 // Reporters turn events into output: readable lines for a person or a log, JSON lines for machines.
 import { safeJson, safeText } from '../safe-text.js';
-import { eventText, type LabEvent } from './events.js';
+import { eventText, type LabEvent } from '../kinds/events.js';
 
 export interface Reporter {
   event(e: LabEvent): void;
@@ -12,6 +12,16 @@ const useColor = (stream: NodeJS.WriteStream) => stream.isTTY && !process.env.NO
 
 export function jsonReporter(write: Write): Reporter {
   return { event: (e) => write(safeJson(e)) };
+}
+
+/** The screen's panels as lines: each service's rows, NAT counters, drops. */
+export function factsLines(e: Extract<LabEvent, { type: 'facts' }>): string[] {
+  const dropped = Object.entries(e.security).flatMap(([port, s]) => {
+    const drops = Object.entries(s.drops).filter(([, n]) => n > 0).map(([why, n]) => `${why} ${n}`);
+    return drops.length ? [`${port}: dropped ${drops.join(', ')}`] : [];
+  });
+  const lines = [...e.services, ...e.nat.map((r) => `${r.router}: ${r.label}: ${r.packets} packets`), ...dropped];
+  return lines.length ? [`  at the ${e.when}:`, ...lines.map((l) => `    ${safeText(l)}`)] : [];
 }
 
 export function lineReporter(raw: Write, color = useColor(process.stdout)): Reporter {
@@ -38,8 +48,10 @@ export function lineReporter(raw: Write, color = useColor(process.stdout)): Repo
         case 'note':
           write(e.message);
           return;
-        case 'member':
-        case 'vrrp':
+        case 'service':
+          if (e.quoted) raw(dim(`    ${e.text}`));
+          else write(`    ${e.text}`);
+          return;
         case 'address':
         case 'nat':
         case 'security':
@@ -47,8 +59,8 @@ export function lineReporter(raw: Write, color = useColor(process.stdout)): Repo
         case 'problem':
           write(`    ${eventText(e)}`);
           return;
-        case 'log':
-          raw(dim(`    ${eventText(e)}`));
+        case 'facts':
+          for (const line of factsLines(e)) raw(dim(line));
           return;
         case 'step':
           raw(dim(`  step ${e.index}/${e.total}: ${e.name} (${e.kind})`));

@@ -14,7 +14,7 @@ import type { UserError } from '../errors.js';
 import { teardownLab } from '../engine/teardown.js';
 import { LOCAL_IMAGE } from '../model.js';
 import { buildPlan } from '../plan/plan.js';
-import { planToShell } from '../plan/ops.js';
+import { planToShell } from '../kinds/ops.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { resolveLab } from '../scenario/resolve.js';
 import { tarball } from '../tar.js';

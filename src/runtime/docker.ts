@@ -4,7 +4,7 @@
 // container's the same way. A command in it goes through the engine, with its own limits.
 import type { ContainerSpec, HostDriver } from '../host.js';
 import type { Lab, LabNode } from '../model.js';
-import type { Op } from '../plan/ops.js';
+import type { Op } from '../kinds/ops.js';
 import { tarball, type TarEntry } from '../tar.js';
 
 /** The labels that mark a container as this lab's: teardown removes by these, never by name. */

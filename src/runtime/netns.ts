@@ -2,7 +2,7 @@
 // network namespace; this module is the one place that knows how to create one, run a
 // command or a daemon in it, and remove it (a Docker runtime will sit beside it).
 import type { HostDriver } from '../host.js';
-import type { JournalEntry, Op } from '../plan/ops.js';
+import type { JournalEntry, Op } from '../kinds/ops.js';
 
 export const NETNS_DIR = '/run/netns';
 

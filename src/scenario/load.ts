@@ -7,7 +7,7 @@ import { ScenarioError, type Problem } from '../errors.js';
 import { safeJson } from '../safe-text.js';
 import { Scenario, type ScenarioFile } from './schema.js';
 import { noteSets, substitute, type ParameterValue } from './parameters.js';
-import { keysAt, nearest } from './suggest.js';
+import { keysAt, nearest } from '../suggest.js';
 
 /** Larger than any sensible lab; stops a wrong path (a log, an image) early. */
 export const MAX_SCENARIO_BYTES = 1024 * 1024;

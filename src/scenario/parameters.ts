@@ -5,7 +5,7 @@
 import { parse } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Problem } from '../errors.js';
-import { nearest } from './suggest.js';
+import { nearest } from '../suggest.js';
 
 export const PARAMETER_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/;
 const USE = /^\$\{([^}]*)\}$/;

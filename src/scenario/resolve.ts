@@ -14,7 +14,7 @@ import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
 import { stepKindOf } from '../steps/all.js';
 import { explainIssue, type LoadedScenario } from './load.js';
 import { Node, type ScenarioFile, type ScenarioNode, type ScenarioProbe, type ScenarioService, type ScenarioStep } from './schema.js';
-import { nearest } from './suggest.js';
+import { nearest } from '../suggest.js';
 
 export interface ResolveOptions {
   /** Root of lablb's state, e.g. /run/lablb. */

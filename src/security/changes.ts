@@ -3,7 +3,7 @@
 // cannot turn port security off; allowed address pairs need port security).
 import { UserError } from '../errors.js';
 import type { Lab } from '../model.js';
-import { nearest } from '../scenario/suggest.js';
+import { nearest } from '../suggest.js';
 import { describeRule, portId, type AddressPair, type PortSecurity, type SecurityRule, type SecurityState } from './model.js';
 
 export interface PortChange {

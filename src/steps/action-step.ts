@@ -9,8 +9,8 @@ import { stepKind, type ExplainContext, type ProbeFeed, type StepContext, type S
 import type { Tool } from '../kinds/tool.js';
 import type { LabWait } from '../kinds/wait-kind.js';
 import type { Expectation, Lab, LabStep } from '../model.js';
-import { opToShell, type Op } from '../plan/ops.js';
-import type { CheckResult } from '../report/events.js';
+import { opToShell, type Op } from '../kinds/ops.js';
+import type { CheckResult } from '../kinds/events.js';
 import { Wait, waitKindFor, waitKindOf } from '../waits/all.js';
 import { countBy, judgeTraffic } from './judge.js';
 import { longestOutage } from '../stats.js';
@@ -120,7 +120,7 @@ interface WaitOutcome {
 /** Checks every wait until all are met or the deadline passes, polling the observers they read. */
 export async function waitAll(waits: LabWait[], ctx: StepContext, t0: number, withinMs: number): Promise<WaitOutcome[]> {
   const outcomes: WaitOutcome[] = waits.map((wait) => ({ wait, now: 'not checked' }));
-  const needs = [...new Set(waits.flatMap((w) => waitKindOf(w.key).needs))];
+  const needs = [...new Set(waits.flatMap((w) => waitKindOf(w.key).needs(w.spec)))];
   for (;;) {
     await ctx.observe(needs);
     const elapsed = Date.now() - t0;

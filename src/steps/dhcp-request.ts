@@ -8,7 +8,7 @@ import { stepKind } from '../kinds/step-kind.js';
 import { netns } from '../runtime/netns.js';
 import { TOKEN_VAR } from '../token.js';
 import type { Lab } from '../model.js';
-import { opToShell, type Op } from '../plan/ops.js';
+import { opToShell, type Op } from '../kinds/ops.js';
 
 const Block = z.strictObject({
   name: StepName,

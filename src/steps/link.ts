@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { PortRef } from '../kinds/fields.js';
 import type { StepResolveContext } from '../kinds/step-kind.js';
-import type { Op } from '../plan/ops.js';
+import type { Op } from '../kinds/ops.js';
 import { netns } from '../runtime/netns.js';
 import { actionStep } from './action-step.js';
 

@@ -7,7 +7,7 @@ import { PortRef } from '../kinds/fields.js';
 import type { StepResolveContext } from '../kinds/step-kind.js';
 import { deadVlan, isolate, rejoin } from '../links/links.js';
 import type { LabPort } from '../model.js';
-import type { Op } from '../plan/ops.js';
+import type { Op } from '../kinds/ops.js';
 import { actionStep } from './action-step.js';
 
 interface Cut {

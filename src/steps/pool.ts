@@ -7,7 +7,7 @@ import { ConfigId, NsName, ServiceRef } from '../kinds/fields.js';
 import type { PoolChanges } from '../kinds/service-kind.js';
 import type { StepContext, StepResolveContext } from '../kinds/step-kind.js';
 import type { Lab, LabService } from '../model.js';
-import { opToShell } from '../plan/ops.js';
+import { opToShell } from '../kinds/ops.js';
 import { serviceKindOf } from '../services/all.js';
 import { shellQuote } from '../shell.js';
 import { actionStep } from './action-step.js';

@@ -6,14 +6,14 @@ import { fakeHost } from '../../test/fake-host.js';
 import { ROOT } from '../../test/helpers.js';
 import type { StepContext } from '../kinds/step-kind.js';
 import type { LabStep } from '../model.js';
-import type { Op } from '../plan/ops.js';
-import { emptyFacts } from '../observe/facts.js';
+import type { Op } from '../kinds/ops.js';
+import { emptyFacts } from '../kinds/facts.js';
 import { securityObserver, parseDropCounters } from '../observe/security-watch.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { resolveLab } from '../scenario/resolve.js';
 import { securityFile } from '../security/apply.js';
 import { dropCookie } from '../security/flows.js';
-import { eventText, type LabEvent } from '../report/events.js';
+import { eventText, type LabEvent } from '../kinds/events.js';
 import { stepKindOf } from './all.js';
 import { describePortChange } from './security.js';
 

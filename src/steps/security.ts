@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { Name, PortRef } from '../kinds/fields.js';
 import type { StepContext, StepResolveContext } from '../kinds/step-kind.js';
 import type { Lab } from '../model.js';
-import type { Op } from '../plan/ops.js';
+import type { Op } from '../kinds/ops.js';
 import { portMacs, readSecurity, securityOps } from '../security/apply.js';
 import { createRule, deleteRule, updatePort, type PortChange } from '../security/changes.js';
 import { describeRule, type SecurityRule, type SecurityState } from '../security/model.js';

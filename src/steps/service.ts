@@ -6,10 +6,10 @@ import { NsName, ServiceRef } from '../kinds/fields.js';
 import type { StepResolveContext } from '../kinds/step-kind.js';
 import type { LabWait } from '../kinds/wait-kind.js';
 import type { Lab, LabService } from '../model.js';
-import type { Op } from '../plan/ops.js';
+import type { Op } from '../kinds/ops.js';
 import { serviceStartOps } from '../plan/plan.js';
 import { findService } from '../model.js';
-import { resolveMember, type MemberWaitSpec } from '../waits/member.js';
+import { resolveMemberWait } from '../waits/member.js';
 import { actionStep } from './action-step.js';
 
 interface ServiceAction {
@@ -33,8 +33,7 @@ function resolveService(ref: string, ctx: StepResolveContext): ServiceAction {
 function watchWait(block: { watch?: z.infer<typeof MemberWatch> }, state: 'UP' | 'DOWN', ctx: StepResolveContext): LabWait[] {
   if (!block.watch) return [];
   const { loadbalancer, member: node } = block.watch;
-  const spec: MemberWaitSpec = { loadbalancer, node, member: resolveMember(loadbalancer, node, ctx, ['watch']), state };
-  return [{ key: 'member', spec }];
+  return [{ key: 'member', spec: resolveMemberWait(loadbalancer, node, state, ctx, ['watch']) }];
 }
 
 const stopSignal = z.enum(['SIGTERM', 'SIGKILL']).default('SIGTERM')

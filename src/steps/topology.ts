@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { NsName } from '../kinds/fields.js';
 import type { LabNode } from '../model.js';
-import { opToShell } from '../plan/ops.js';
+import { opToShell } from '../kinds/ops.js';
 import { joinNodeOps, leaveNodeOps } from '../plan/node-plan.js';
 import { UserError } from '../errors.js';
 import { netns } from '../runtime/netns.js';

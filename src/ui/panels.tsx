@@ -1,8 +1,8 @@
 // The panels of the live screen. Each renders part of a LabView and nothing else.
 import { Box, Text } from 'ink';
-import type { Cell, Tone as CellTone } from '../kinds/service-kind.js';
+import { cellText, type Cell, type Tone as CellTone } from '../kinds/service-kind.js';
 import type { LabPort } from '../model.js';
-import type { PortSecurityFact } from '../observe/facts.js';
+import type { PortSecurityFact } from '../kinds/facts.js';
 import { clock, sparkline, type EventLine, type LabView, type StepView, type Tone } from './view.js';
 
 const TONE: Record<Tone, string | undefined> = { info: undefined, good: 'green', bad: 'red' };
@@ -20,7 +20,7 @@ const CELL: Record<CellTone, { color?: string; bold?: boolean }> = {
 
 function CellText({ cell }: { cell: Cell }) {
   const style = CELL[cell.tone ?? 'plain'];
-  return <Text color={style.color} bold={style.bold}>{cell.width ? cell.text.padEnd(cell.width) : cell.text}</Text>;
+  return <Text color={style.color} bold={style.bold}>{cellText(cell)}</Text>;
 }
 
 export function Panel(props: { title: string; width?: number | string; height?: number; grow?: number; children: React.ReactNode }) {
@@ -127,7 +127,7 @@ function PortSecurityText({ fact }: { fact?: PortSecurityFact }) {
 export function Services({ view, height }: { view: LabView; height: number }) {
   const rows = view.services.flat();
   return (
-    <Panel title="Services (load balancer members, VRRP)" height={height}>
+    <Panel title="Services" height={height}>
       {rows.length === 0 ? <Text color="gray">no services with live state</Text> : null}
       {rows.slice(0, Math.max(1, height - 3)).map((row, i) => (
         <Text key={i} wrap="truncate">{row.map((cell, j) => <CellText key={j} cell={cell} />)}</Text>

@@ -3,9 +3,9 @@
 // (useSyncExternalStore). It also takes the screen's few actions (select a node, help).
 import type { HostDriver } from '../host.js';
 import type { Lab } from '../model.js';
-import type { Facts } from '../observe/facts.js';
+import type { Facts } from '../kinds/facts.js';
 import { nodeDetails } from '../observe/node-details.js';
-import type { LabEvent } from '../report/events.js';
+import type { LabEvent } from '../kinds/events.js';
 import type { Reporter } from '../report/reporters.js';
 import { safeDeep } from '../safe-text.js';
 import { applyEvent, applyNat, initialView, serviceRows, trafficView, type LabView } from './view.js';

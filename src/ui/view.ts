@@ -2,14 +2,16 @@
 // observations into it. Components render a LabView; they never talk to the host.
 import type { Row } from '../kinds/service-kind.js';
 import type { Lab } from '../model.js';
-import { emptyFacts, type AddressFact, type Facts, type NatRuleFact, type PortSecurityFact } from '../observe/facts.js';
+import { emptyFacts, type AddressFact, type NatRuleFact, type PortSecurityFact } from '../kinds/facts.js';
 import type { NodeDetails } from '../observe/node-details.js';
-import { eventText, type CheckResult, type LabEvent } from '../report/events.js';
+import { eventText, type CheckResult, type EventTone, type LabEvent } from '../kinds/events.js';
 import type { Sample } from '../sample.js';
+import { serviceRows } from '../observe/snapshot.js';
 import { serviceKindOf } from '../services/all.js';
 import { longestOutage, percentile } from '../stats.js';
 
 export type { NodeDetails };
+export { serviceRows };
 
 export type StepStatus = 'pending' | 'running' | 'pass' | 'fail';
 
@@ -20,7 +22,7 @@ export interface StepView {
   detail?: string;
 }
 
-export type Tone = 'info' | 'good' | 'bad';
+export type Tone = EventTone;
 
 export interface EventLine {
   /** ms since the screen started */
@@ -127,33 +129,24 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
       const steps = known ? view.steps.map((s) => (s.name === e.name ? { ...s, status: step.status, detail: e.detail } : s)) : [...view.steps, step];
       return addEvent({ ...view, steps }, checkText(e), e.ok ? 'good' : 'bad');
     }
-    case 'member':
-      return addEvent(view, eventText(e) ?? '', e.status.startsWith('DOWN') ? 'bad' : e.status === 'UP' ? 'good' : 'info');
-    case 'vrrp':
-      return addEvent(view, eventText(e)!, e.state === 'MASTER' ? 'good' : e.state === 'FAULT' ? 'bad' : 'info');
+    case 'service':
+      return addEvent(view, e.text, e.tone);
     case 'problem':
       return addEvent(view, e.message, 'bad');
-    case 'log':
-      return addEvent(view, eventText(e)!, /is DOWN|no server available/.test(e.message) ? 'bad' : /is UP/.test(e.message) ? 'good' : 'info');
     case 'address':
     case 'nat':
     case 'security':
     case 'security-group':
     case 'note':
       return addEvent(view, eventText(e)!, 'info');
+    // The screen draws the facts live; the snapshot is for readers of lines.
+    case 'facts':
+      return view;
     case 'summary': {
       const passed = e.checks.filter((c) => c.ok).length;
       return { ...view, summary: { ok: e.ok, passed, total: e.checks.length } };
     }
   }
-}
-
-/** Every service's rows, drawn by its kind from the facts. */
-export function serviceRows(lab: Lab, facts: Facts): Row[][] {
-  return lab.nodes.flatMap((n) => n.services.flatMap((s) => {
-    const rows = serviceKindOf(s.kind).rows?.(s, facts);
-    return rows?.length ? [rows] : [];
-  }));
 }
 
 /** Folds the NAT counters of this poll into the view, with the growth since the last poll. */

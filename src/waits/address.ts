@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Ipv4, NsName } from '../kinds/fields.js';
 import { waitKind } from '../kinds/wait-kind.js';
-import { holdersOf } from '../observe/facts.js';
+import { holdersOf } from '../kinds/facts.js';
 
 export interface AddressWaitSpec {
   address: string;
@@ -28,7 +28,7 @@ export const addressWait = waitKind<AddressWaitSpec, z.infer<typeof Block>>({
     }
     return { address: b.address, count: b.holders ?? b.held_by?.length ?? 1, holders: b.held_by ? [...b.held_by].sort() : undefined };
   },
-  needs: ['addresses'],
+  needs: () => ['addresses'],
   check(spec, facts) {
     const now = holdersOf(facts, spec.address);
     const met = now.length === spec.count && (!spec.holders || spec.holders.join(' ') === now.join(' '));

@@ -1,14 +1,15 @@
-// The waits a step can use in `until`: one line each.
+// The waits a step can use in `until`: the generic ones, one line each, then those a service
+// kind brings for what only it has (keepalived's VRRP states).
 import { z } from 'zod';
 import type { AnyWaitKind } from '../kinds/wait-kind.js';
 import { addressWait } from './address.js';
 import { memberWait } from './member.js';
 import { probeWait } from './probe.js';
-import { vrrpWait } from './vrrp.js';
+import { SERVICE_KINDS } from '../services/all.js';
 
 export const WAIT_KINDS: readonly AnyWaitKind[] = [
   memberWait,
-  vrrpWait,
+  ...SERVICE_KINDS.flatMap((k) => k.waits ?? []),
   addressWait,
   probeWait,
 ];

@@ -18,7 +18,7 @@ export const probeWait = waitKind<ProbeWaitSpec, z.infer<typeof Block>>({
   schema: Block,
   example: '{ probe: vip, successes: 5 }',
   resolve: (b, ctx) => ({ probe: ctx.probe(b.probe, ['probe']) ?? '', successes: b.successes }),
-  needs: [],
+  needs: () => [],
   check(spec, facts, since) {
     const sent = [...(facts.probes[spec.probe] ?? [])].filter((s) => s.t >= since).sort((a, b) => a.seq - b.seq);
     let run = 0;

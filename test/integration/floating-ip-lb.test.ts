@@ -33,11 +33,15 @@ t.test('run floating-ip-lb --json: every check holds, then the host is as found'
   t.equal(checks['lb-egress-snat'].body, '10.255.253.100');
   t.ok(checks['floating-ip-counters'].dnat_packets >= 20, 'one DNAT per probe connection');
   t.ok(checks['floating-ip-counters'].snat_packets >= 1);
+  // The facts the screen shows, in the JSON stream too: both members UP once the lab serves.
+  const start = events.find((e) => e.type === 'facts' && e.when === 'start');
+  t.match(start?.services.join('\n'), /vm1 +10\.0\.0\.81:80 +UP[^]*vm2 +10\.0\.0\.82:80 +UP/);
+  t.ok(events.find((e) => e.type === 'facts' && e.when === 'end')?.nat.some((r: { packets: number }) => r.packets > 0), 'NAT counters at the end');
   // Members were seen going DOWN and back UP while it ran.
-  const member = events.filter((e) => e.type === 'member' && e.member === 'vm2').map((e) => e.status);
+  const member = events.filter((e) => e.type === 'service' && e.event === 'member' && e.member === 'vm2').map((e) => e.status);
   t.ok(member.includes('DOWN') && member.includes('UP'), `vm2 went ${member.join(' -> ')}`);
   // haproxy's own lines, from its log ring, in the same stream.
-  const said = events.filter((e) => e.type === 'log' && e.source === 'qlbaas-01/lb').map((e) => e.message);
+  const said = events.filter((e) => e.type === 'service' && e.event === 'log' && e.source === 'qlbaas-01/lb').map((e) => String(e.message));
   t.ok(said.some((m) => /^Server 3b9d8ebd-\S+\/944ff4a0-4070-40e4-8189-20f385755113 is DOWN, reason: Layer4/.test(m)), 'haproxy says the server is DOWN');
   t.ok(said.some((m) => /^Server \S+\/944ff4a0-\S+ is UP/.test(m)), 'and UP again');
 

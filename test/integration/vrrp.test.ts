@@ -33,7 +33,7 @@ t.test('run vrrp-pair: the failover is measured, then the host is as found', { s
   t.match(checks['master-link-up'].detail, /then 10\/10 ok, all from lb1/, 'lb1 preempts again');
 
   // The observers' typed events: the states keepalived logged, and the VIP moving.
-  const vrrp = events.filter((e) => e.type === 'vrrp').map((e) => `${e.node} ${e.state}`);
+  const vrrp = events.filter((e) => e.type === 'service' && e.event === 'vrrp').map((e) => `${e.node} ${e.state}`);
   t.ok(vrrp.includes('lb1 FAULT') && vrrp.includes('lb2 MASTER'), `VRRP: ${vrrp.join(', ')}`);
   const moves = events.filter((e) => e.type === 'address' && e.address === '10.1.0.100/24').map((e) => `${e.node} ${e.held ? '+' : '-'}`);
   t.ok(moves.includes('lb1 -') && moves.includes('lb2 +'), `the VIP moved: ${moves.join(', ')}`);

@@ -7,7 +7,7 @@ import t from 'tap';
 import type { HostDriver } from '../../src/host.js';
 import { Engine } from '../../src/engine/engine.js';
 import { Journal } from '../../src/engine/journal.js';
-import type { Plan } from '../../src/plan/ops.js';
+import type { Plan } from '../../src/kinds/ops.js';
 import { fakeHost } from '../fake-host.js';
 
 interface Recorder extends HostDriver {

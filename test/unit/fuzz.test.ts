@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parse, stringify } from 'yaml';
 import { ScenarioError } from '../../src/errors.js';
-import { allOps, heredoc, type Op } from '../../src/plan/ops.js';
+import { allOps, heredoc, type Op } from '../../src/kinds/ops.js';
 import { buildPlan } from '../../src/plan/plan.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { resolveLab } from '../../src/scenario/resolve.js';

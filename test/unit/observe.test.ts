@@ -1,7 +1,7 @@
 // Judging traffic and parsing what iptables and ip report: pure functions.
 import t from 'tap';
 import { parseAddrShow } from '../../src/observe/address-watch.js';
-import { emptyFacts, holdersOf } from '../../src/observe/facts.js';
+import { emptyFacts, holdersOf } from '../../src/kinds/facts.js';
 import { parseSaveCounters } from '../../src/observe/nat-watch.js';
 import type { Sample } from '../../src/sample.js';
 import { longestOutage, percentile } from '../../src/stats.js';
@@ -116,14 +116,43 @@ t.test('a load balancer that joins at run time is observed like one built with t
   lab.nodes.splice(lab.nodes.indexOf(lb), 1);
   const o = new Observation(lab, host, () => {});
   t.teardown(() => o.stop());
-  await o.poll(['members']);
+  await o.poll(['haproxy']);
   t.same(asked, [], 'no load balancer, nothing asked');
   lab.nodes.push(lb);
   o.nodesChanged();
-  await o.poll(['members']);
+  await o.poll(['haproxy']);
   t.match(asked, [/qlbaas-01\/haproxy_stats\.sock$/], 'its stats socket asked once it joined');
   lab.nodes.splice(lab.nodes.indexOf(lb), 1);
   o.nodesChanged();
-  await o.poll(['members']);
+  await o.poll(['haproxy']);
   t.equal(asked.length, 1, 'and no more once it left');
+});
+
+t.test('the facts event carries what the screen draws, and the plain lines print it', async (t) => {
+  const { loadFixtureLab } = await import('../helpers.js');
+  const { factsEvent, serviceRows } = await import('../../src/observe/snapshot.js');
+  const { haproxyFacts } = await import('../../src/services/haproxy/observe.js');
+  const { lineReporter, jsonReporter } = await import('../../src/report/reporters.js');
+  const { cellText } = await import('../../src/kinds/service-kind.js');
+  const lab = loadFixtureLab();
+  const facts = emptyFacts();
+  haproxyFacts(facts, { node: 'qlbaas-01', name: 'lb' })['944ff4a0-4070-40e4-8189-20f385755113'] = { node: 'vm2', status: 'DOWN', sessions: 0, checkStatus: 'L4CON' };
+  facts.nat = [{ router: 'qrouter-01', label: 'DNAT 10.255.253.100 -> 10.0.0.100', rule: '-A x', packets: 146 }];
+  facts.addresses = { vm1: [{ dev: 'eth0', address: '10.0.0.81/24' }] };
+  facts.security = { 'vm1/eth0': { enabled: true, groups: ['web'], pairs: [], summary: 'sg web', drops: { spoof: 2, 'no-rule': 0 } } };
+  const e = factsEvent(lab, facts, 'end');
+  t.same(e.services, serviceRows(lab, facts).flat().map((r) => r.map(cellText).join('').trimEnd()), 'the rows the screen draws, as text');
+  t.match(e.services.join('\n'), /vm2 +10\.0\.0\.82:80 +DOWN +sess 0 +L4CON/);
+  t.same(e.addresses, { vm1: ['10.0.0.81/24 eth0'] });
+  const lines: string[] = [];
+  lineReporter((l) => lines.push(l), false).event(e);
+  t.equal(lines[0], '  at the end:');
+  t.ok(lines.includes('    qrouter-01: DNAT 10.255.253.100 -> 10.0.0.100: 146 packets'));
+  t.ok(lines.includes('    vm1/eth0: dropped spoof 2'), 'drop counters that counted, and only those');
+  const json: string[] = [];
+  jsonReporter((l) => json.push(l)).event(e);
+  t.same(JSON.parse(json[0]).services, e.services);
+  const none: string[] = [];
+  lineReporter((l) => none.push(l), false).event({ type: 'facts', when: 'start', services: [], addresses: {}, nat: [], security: {} });
+  t.same(none, [], 'nothing to show, nothing printed');
 });

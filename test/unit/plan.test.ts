@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { allOps, heredoc, opToShell, planToShell, type Op } from '../../src/plan/ops.js';
+import { allOps, heredoc, opToShell, planToShell, type Op } from '../../src/kinds/ops.js';
 import { shellQuote } from '../../src/shell.js';
 import { buildPlan } from '../../src/plan/plan.js';
 import { loadFixtureLab, ROOT } from '../helpers.js';

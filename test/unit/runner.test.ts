@@ -6,8 +6,8 @@ import type { HostDriver } from '../../src/host.js';
 import type { Lab } from '../../src/model.js';
 import { runExperiment, type ExperimentDeps } from '../../src/experiment/run.js';
 import { Observation } from '../../src/observe/hub.js';
-import type { Op } from '../../src/plan/ops.js';
-import type { LabEvent } from '../../src/report/events.js';
+import type { Op } from '../../src/kinds/ops.js';
+import type { LabEvent } from '../../src/kinds/events.js';
 import { fakeHost } from '../fake-host.js';
 import { labFromText } from '../helpers.js';
 

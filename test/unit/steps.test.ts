@@ -6,8 +6,8 @@ import t from 'tap';
 import { ScenarioError } from '../../src/errors.js';
 import type { ProbeFeed, StepContext } from '../../src/kinds/step-kind.js';
 import type { Lab } from '../../src/model.js';
-import { emptyFacts, type Facts } from '../../src/observe/facts.js';
-import { opToShell, type Op } from '../../src/plan/ops.js';
+import { emptyFacts, type Facts } from '../../src/kinds/facts.js';
+import { opToShell, type Op } from '../../src/kinds/ops.js';
 import type { Sample } from '../../src/sample.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { resolveLab } from '../../src/scenario/resolve.js';
@@ -15,6 +15,8 @@ import { stepKindOf } from '../../src/steps/all.js';
 import { fakeHost } from '../fake-host.js';
 import { labFromText, loadFixtureLab, ROOT } from '../helpers.js';
 import { memberWait } from '../../src/waits/member.js';
+import { haproxyFacts } from '../../src/services/haproxy/observe.js';
+import { keepalivedFacts } from '../../src/services/keepalived/observe.js';
 
 const pair = resolveLab(loadScenarioFile(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml')), { stateRoot: '/run/lablb' });
 
@@ -73,7 +75,14 @@ function harness(lab: Lab, onPoll: (n: number, facts: Facts) => void, samples: S
   return { ctx, applied, polls };
 }
 
-const vrrp = (node: string, state: string) => ({ node, service: 'vrrp', instance: 'VR_1', vrid: 51, priority: node === 'lb1' ? 100 : 90, state });
+/** keepalived's facts on these nodes: VR_1 in each `node: state`. */
+const vrrp = (facts: Facts, states: Record<string, string>) => {
+  for (const [node, state] of Object.entries(states)) keepalivedFacts(facts, { node, name: 'vrrp' }).VR_1 = state;
+};
+/** haproxy's facts: member vm2 of qlbaas-01/lb. */
+const vm2 = (facts: Facts, status: string) => {
+  haproxyFacts(facts, { node: 'qlbaas-01', name: 'lb' })['944ff4a0-4070-40e4-8189-20f385755113'] = { node: 'vm2', status, sessions: 0, checkStatus: 'L4CON' };
+};
 
 t.test('link-down: the change with its undo, then every wait timed, and the outage the probe saw', async (t) => {
   const step = pair.experiment!.steps.find((s) => s.name === 'master-link-down-failover')!;
@@ -81,7 +90,7 @@ t.test('link-down: the change with its undo, then every wait timed, and the outa
   // Probes: 2 good, 5 lost during the failover, then good again from lb2.
   const samples: Sample[] = Array.from({ length: 20 }, (_, i) => ({ seq: i, t: now + 50 + i * 20, ok: i < 2 || i >= 7, ms: 2, body: i < 2 ? 'lb1' : 'lb2', ...(i >= 2 && i < 7 ? { error: 'timeout after 200 ms' } : {}) }));
   const h = harness(pair, (n, facts) => {
-    facts.vrrp = [vrrp('lb1', 'FAULT'), vrrp('lb2', n >= 3 ? 'MASTER' : 'BACKUP')];
+    vrrp(facts, { lb1: 'FAULT', lb2: n >= 3 ? 'MASTER' : 'BACKUP' });
     facts.addresses = { lb1: [], lb2: n >= 3 ? [{ dev: 'eth0', address: '10.1.0.100/24' }] : [], client: [] };
   }, samples);
   const check = await stepKindOf(step.kind).run(step, h.ctx);
@@ -90,7 +99,7 @@ t.test('link-down: the change with its undo, then every wait timed, and the outa
     argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'down'],
     undo: { id: 'link:lb1/eth0', what: 'lb1/eth0 up again', argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'up'], member: 'lb1' },
   }]);
-  t.same(h.polls[0].sort(), ['addresses', 'vrrp'], 'it polls the observers its waits read');
+  t.same(h.polls[0].sort(), ['addresses', 'keepalived'], 'it polls the observers its waits read');
   t.ok(check.ok, String(check.detail));
   t.match(check.detail, /^lb2\/vrrp VR_1 MASTER \(protocol bound 3648 ms\) after \d+ ms; 10\.1\.0\.100 held by lb2 only after \d+ ms; vip had 5 successes in a row after \d+ ms; 5 of 20 requests failed meanwhile \(timeout after 200 ms x5\); then 10\/10 ok, all from lb2/);
   t.same(Object.keys(check), ['name', 'ok', 'detail', 'master_ms', 'bound_ms', 'address_ms', 'vip_flowing_ms', 'failed_requests', 'requests', 'outage_ms', 'then_p50_ms']);
@@ -102,7 +111,7 @@ t.test('a wait not met in time fails the step and says what it saw', async (t) =
   const lab = labFromText(`${readPair()}`.replace('within_ms: 10000     # 3 x', 'within_ms: 60     # 3 x'));
   const step = lab.experiment!.steps.find((s) => s.name === 'master-link-down-failover')!;
   const h = harness(lab, (_n, facts) => {
-    facts.vrrp = [vrrp('lb1', 'MASTER'), vrrp('lb2', 'BACKUP')];
+    vrrp(facts, { lb1: 'MASTER', lb2: 'BACKUP' });
     facts.addresses = { lb1: [{ dev: 'eth0', address: '10.1.0.100/24' }], lb2: [{ dev: 'eth0', address: '10.1.0.100/24' }] };
   });
   const check = await stepKindOf(step.kind).run(step, h.ctx);
@@ -119,7 +128,7 @@ t.test('stop-service: a stop op for exactly its token; watch is a member wait ti
   const lab = loadFixtureLab();
   const step = lab.experiment!.steps.find((s) => s.name === 'kill-vm2-web')!;
   const h = harness(lab, (n, facts) => {
-    facts.members = [{ loadbalancer: 'qlbaas-01/lb', member: '944ff4a0-4070-40e4-8189-20f385755113', node: 'vm2', status: n >= 2 ? 'DOWN' : 'UP 1/3', sessions: 0, checkStatus: 'L4CON' }];
+    vm2(facts, n >= 2 ? 'DOWN' : 'UP 1/3');
   });
   h.ctx.probe = () => undefined; // no probe: no traffic figures
   const check = await stepKindOf(step.kind).run(step, h.ctx);
@@ -134,7 +143,7 @@ t.test('start-service starts it as up did; signal-service sends the signal named
     - name: lb-egress-snat`));
   const start = lab.experiment!.steps.find((s) => s.name === 'restart-vm2-web')!;
   const h = harness(lab, (_n, facts) => {
-    facts.members = [{ loadbalancer: 'qlbaas-01/lb', member: '944ff4a0-4070-40e4-8189-20f385755113', node: 'vm2', status: 'UP', sessions: 0, checkStatus: 'L4OK' }];
+    vm2(facts, 'UP');
   });
   h.ctx.probe = () => undefined;
   await stepKindOf(start.kind).run(start, h.ctx);
@@ -205,7 +214,7 @@ t.test('disconnect moves ports to a VLAN no network uses, journaling how to put 
   const cut = l3.experiment!.steps.find((s) => s.name === 'ha-network-split-brain')!;
   const heal = l3.experiment!.steps.find((s) => s.name === 'ha-network-healed')!;
   const h = harness(l3, (_n, facts) => {
-    facts.vrrp = [vrrp('qrouter-net1', 'MASTER'), vrrp('qrouter-net2', 'MASTER')].map((v) => ({ ...v, node: v.node }));
+    vrrp(facts, { 'qrouter-net1': 'MASTER', 'qrouter-net2': 'MASTER' });
     facts.addresses = { 'qrouter-net1': [{ dev: 'qg-n1', address: '10.255.253.100/32' }], 'qrouter-net2': [{ dev: 'qg-n2', address: '10.255.253.100/32' }] };
   });
   h.ctx.probe = () => undefined;
@@ -225,8 +234,8 @@ t.test('disconnect moves ports to a VLAN no network uses, journaling how to put 
 });
 
 t.test('a member wait names a member by its id when the scenario did (several members on one node)', async (t) => {
-  t.equal(memberWait.describe({ loadbalancer: 'qlbaas-v2/lb', node: 'v2-web2-80', member: 'v2-web2-80', state: 'DOWN' }), 'haproxy saw member v2-web2-80 on qlbaas-v2/lb DOWN');
-  t.equal(memberWait.describe({ loadbalancer: 'qlbaas-01/lb', node: 'vm2', member: '944ff4a0-4070-40e4-8189-20f385755113', state: 'UP' }), 'haproxy saw vm2 on qlbaas-01/lb UP');
+  t.equal(memberWait.describe({ loadbalancer: 'qlbaas-v2/lb', kind: 'haproxy', node: 'v2-web2-80', member: 'v2-web2-80', state: 'DOWN' }), 'haproxy saw member v2-web2-80 on qlbaas-v2/lb DOWN');
+  t.equal(memberWait.describe({ loadbalancer: 'qlbaas-01/lb', kind: 'haproxy', node: 'vm2', member: '944ff4a0-4070-40e4-8189-20f385755113', state: 'UP' }), 'haproxy saw vm2 on qlbaas-01/lb UP');
 });
 
 t.test('add-node and remove-node: the node block held to the same rules, against the lab as it is at that step', async (t) => {

@@ -4,7 +4,12 @@ import { render } from 'ink-testing-library';
 import t from 'tap';
 import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
-import { emptyFacts, type MemberFact } from '../../src/observe/facts.js';
+import { emptyFacts } from '../../src/kinds/facts.js';
+import type { LabService } from '../../src/model.js';
+import type { HaproxySpec } from '../../src/services/haproxy/haproxy.js';
+import { haproxyFacts, memberEvent, type MemberFact } from '../../src/services/haproxy/observe.js';
+import type { KeepalivedSpec } from '../../src/services/keepalived/keepalived.js';
+import { keepalivedFacts, vrrpEvent } from '../../src/services/keepalived/observe.js';
 import { Observation } from '../../src/observe/hub.js';
 import type { Sample } from '../../src/sample.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
@@ -16,17 +21,20 @@ import { fakeHost } from '../fake-host.js';
 import { loadFixtureLab, ROOT } from '../helpers.js';
 
 const lab = loadFixtureLab();
-const LB = 'qlbaas-01/lb';
 const VM1 = '1f74a288-937d-4804-9ded-472a5d1110dc';
 const VM2 = '944ff4a0-4070-40e4-8189-20f385755113';
 
-function member(id: string, node: string, status: string): MemberFact {
-  return { loadbalancer: LB, member: id, node, status, sessions: 0, checkStatus: status === 'UP' ? 'L4OK' : 'L4CON' };
+const lbService = lab.nodes.find((n) => n.name === 'qlbaas-01')!.services[0] as LabService<HaproxySpec>;
+
+function member(id: string, node: string, status: string): [string, MemberFact] {
+  return [id, { node, status, sessions: 0, checkStatus: status === 'UP' ? 'L4OK' : 'L4CON' }];
 }
 
 /** The services panel as the haproxy kind draws these members. */
-function withMembers(v: LabView, members: MemberFact[]): LabView {
-  return { ...v, services: serviceRows(v.lab, { ...emptyFacts(), members }) };
+function withMembers(v: LabView, members: [string, MemberFact][]): LabView {
+  const facts = emptyFacts();
+  Object.assign(haproxyFacts(facts, lbService), Object.fromEntries(members));
+  return { ...v, services: serviceRows(v.lab, facts) };
 }
 
 const probe = { from: 'ext', url: 'http://10.255.253.100/', intervalMs: 50 };
@@ -54,7 +62,7 @@ t.test('a member going DOWN shows on the screen', async (t) => {
   const v = running();
   const screen = frame(v);
   t.match(screen.lastFrame(), /vm2\s+10\.0\.0\.82:80\s+UP\s/);
-  screen.rerender(<Screen view={applyEvent(withMembers(v, [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'DOWN')]), { type: 'member', loadbalancer: LB, member: 'vm2', status: 'DOWN', at_ms: 3000 })} columns={120} rows={40} />);
+  screen.rerender(<Screen view={applyEvent(withMembers(v, [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'DOWN')]), memberEvent(lbService, { node: 'vm2', pool: 'pool' }, 'DOWN', 3000))} columns={120} rows={40} />);
   const after = screen.lastFrame() ?? '';
   t.match(after, /vm2\s+10\.0\.0\.82:80\s+DOWN\s/);
   t.match(after, /qlbaas-01\/lb: member vm2 is DOWN/, 'and in the events');
@@ -142,12 +150,10 @@ t.test('sparkline', async (t) => {
 t.test('VRRP instances show their state and VIP, as the keepalived kind draws them', async (t) => {
   const pair = resolveLab(loadScenarioFile(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml')), { stateRoot: '/run/lablb' });
   const facts = emptyFacts();
-  facts.vrrp = [
-    { node: 'lb1', service: 'vrrp', instance: 'VR_1', vrid: 51, priority: 100, state: 'FAULT' },
-    { node: 'lb2', service: 'vrrp', instance: 'VR_1', vrid: 51, priority: 90, state: 'MASTER' },
-  ];
+  keepalivedFacts(facts, { node: 'lb1', name: 'vrrp' }).VR_1 = 'FAULT';
+  keepalivedFacts(facts, { node: 'lb2', name: 'vrrp' }).VR_1 = 'MASTER';
   let v = { ...initialView(pair, 'run'), services: serviceRows(pair, facts) };
-  v = applyEvent(v, { type: 'vrrp', node: 'lb2', service: 'vrrp', instance: 'VR_1', state: 'MASTER', at_ms: 3400 });
+  v = applyEvent(v, vrrpEvent(pair.nodes.find((n) => n.name === 'lb2')!.services[0] as LabService<KeepalivedSpec>, 'VR_1', 'MASTER', 3400));
   v = applyEvent(v, { type: 'address', node: 'lb2', address: '10.1.0.100/24', dev: 'eth0', held: true, at_ms: 3410 });
   const out = frame(v).lastFrame() ?? '';
   t.match(out, /lb1\/vrrp VR_1 id 51 prio 100 FAULT VIP 10\.1\.0\.100/);

@@ -7,7 +7,7 @@ import t from 'tap';
 import { ScenarioError } from '../../src/errors.js';
 import { loadScenarioFile, parseScenario } from '../../src/scenario/load.js';
 import { resolveLab } from '../../src/scenario/resolve.js';
-import { editDistance, nearest } from '../../src/scenario/suggest.js';
+import { editDistance, nearest } from '../../src/suggest.js';
 import { FLAGSHIP, ROOT } from '../helpers.js';
 
 const base = readFileSync(FLAGSHIP, 'utf8');

@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import t from 'tap';
 import { loadFixtureLab, ROOT } from '../../../test/helpers.js';
 import type { Lab, LabService } from '../../model.js';
-import { emptyFacts } from '../../observe/facts.js';
-import { eventText, type LabEvent } from '../../report/events.js';
+import { emptyFacts } from '../../kinds/facts.js';
+import { eventText, type LabEvent } from '../../kinds/events.js';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { resolveLab } from '../../scenario/resolve.js';
 import type { HaproxySpec } from './haproxy.js';
-import { haproxy, haproxyLogMessage } from './haproxy.js';
-import { renderHaproxyConf } from './render.js';
+import { haproxy } from './haproxy.js';
+import { haproxyFacts, haproxyLogMessage } from './observe.js';
+import { LOG_RING, renderHaproxyConf } from './render.js';
 import { parseShowStat } from './stats.js';
 
 const lab = loadFixtureLab();
@@ -94,8 +95,10 @@ t.test('what it declares: the VIP it binds and labels, members it starts after, 
   t.same(haproxy.startsAfterNodes!(lb.spec), ['vm1', 'vm2']);
   const facts = emptyFacts();
   t.match(haproxy.unsettled!(lb, facts), /members not UP: vm1 no stats, vm2 no stats/);
-  facts.members = lb.spec.frontends[0].pool.members.map((m) => ({ loadbalancer: 'qlbaas-01/lb', member: m.id, node: m.node, status: 'UP', sessions: 0, checkStatus: 'L4OK' }));
+  for (const m of lb.spec.frontends[0].pool.members) haproxyFacts(facts, lb)[m.id] = { node: m.node, status: 'UP', sessions: 0, checkStatus: 'L4OK' };
   t.equal(haproxy.unsettled!(lb, facts), undefined);
+  t.equal(haproxy.memberStatus!({ node: 'qlbaas-01', name: 'lb' }, facts, lb.spec.frontends[0].pool.members[1].id), 'UP');
+  t.equal(haproxy.memberStatus!({ node: 'qlbaas-01', name: 'lb' }, facts, 'no-such-member'), undefined);
   const rows = haproxy.rows!(lb, facts).map((r) => r.map((c) => (c.width ? c.text.padEnd(c.width) : c.text)).join(''));
   t.same(rows, [
     'qlbaas-01/lb haproxy 10.0.0.100:80 HTTP ROUND_ROBIN',
@@ -114,11 +117,17 @@ t.test('its observer reads the stats socket and tells each member change as a ty
   const events: unknown[] = [];
   const observer = haproxy.observer!([lb], { lab, host, facts, emit: (e) => events.push(e), since: () => 42 });
   await observer.poll();
-  t.equal(facts.members.length, 2);
+  t.same(Object.values(haproxyFacts(facts, lb)).map((m) => `${m.node} ${m.status}`), ['vm1 UP', 'vm2 UP']);
   t.same(events, [], 'the first reading is no change');
   status = 'DOWN';
   await observer.poll();
-  t.same(events, [{ type: 'member', loadbalancer: 'qlbaas-01/lb', member: 'vm2', status: 'DOWN', at_ms: 42 }]);
+  t.same(events, [{ type: 'service', kind: 'haproxy', event: 'member', source: 'qlbaas-01/lb', member: 'vm2', pool: undefined, status: 'DOWN', text: 'qlbaas-01/lb: member vm2 is DOWN', tone: 'bad', at_ms: 42 }]);
+  status = 'UP 1/3';
+  await observer.poll();
+  t.match(events.at(-1), { text: 'qlbaas-01/lb: member vm2 is UP 1/3', tone: 'info' }, 'going up is neither good nor bad news yet');
+  status = 'UP';
+  await observer.poll();
+  t.match(events.at(-1), { status: 'UP', tone: 'good' });
 });
 
 t.test('haproxy\'s own log: server state changes are told, per-request lines are not', async (t) => {
@@ -143,10 +152,20 @@ t.test('the observer follows haproxy\'s log ring and emits its lines as typed ev
   await observer.poll();
   await observer.poll();
   await new Promise((r) => setTimeout(r, 5));
-  t.same(events, [{ type: 'log', source: 'qlbaas-01/lb', message: 'Server p/m2 is DOWN, reason: Layer4 timeout', at_ms: 9 }]);
+  t.same(events, [{
+    type: 'service', kind: 'haproxy', event: 'log', source: 'qlbaas-01/lb', message: 'Server p/m2 is DOWN, reason: Layer4 timeout',
+    text: 'qlbaas-01/lb says: Server p/m2 is DOWN, reason: Layer4 timeout', tone: 'bad', quoted: true, at_ms: 9,
+  }]);
   t.equal(host.log.filter((l) => l.startsWith('stream /')).length, 1, 'one stream, kept open');
   observer.close!();
   t.match(host.log.at(-1), /^stream stop /);
+  // Observing again (the experiment's faster pace): only new lines, and the first stream's late
+  // end does not make it open a third.
+  await observer.poll();
+  await new Promise((r) => setTimeout(r, 5));
+  await observer.poll();
+  t.same(host.log.filter((l) => l.startsWith('stream /')).map((l) => l.split(' ').slice(2).join(' ')), [`show events ${LOG_RING} -w`, `show events ${LOG_RING} -w -n`]);
+  t.equal(events.length, 1, 'the ring is not told twice');
 });
 
 t.test('LBaaS v2: one VIP, two listeners, each with its pool, in one config; v1 says what it is', async (t) => {
@@ -163,7 +182,7 @@ t.test('LBaaS v2: one VIP, two listeners, each with its pool, in one config; v1 
   t.same(haproxy.members!(of('qlbaas-v2').spec).map((m) => m.id), ['v2-web1-80', 'v2-web2-80', 'v2-web1-8080', 'v2-web2-8080']);
   t.same(haproxy.startsAfterNodes!(of('qlbaas-v2').spec), ['web1', 'web2']);
   const facts = emptyFacts();
-  facts.members = [{ loadbalancer: 'qlbaas-v2/lb', member: 'v2-web2-80', node: 'web2', status: 'DOWN', sessions: 0, checkStatus: 'L4CON' }];
+  haproxyFacts(facts, of('qlbaas-v2'))['v2-web2-80'] = { node: 'web2', status: 'DOWN', sessions: 0, checkStatus: 'L4CON' };
   const rows = haproxy.rows!(of('qlbaas-v2'), facts);
   t.equal(rows.length, 6, 'a head and two members per listener');
   t.match(rows[3][0].text, /^ +$/, 'the second listener\'s head does not repeat the name');
@@ -182,6 +201,6 @@ t.test('with several pools (LBaaS v2 listeners), a member change names its pool:
   await observer.poll();
   status = 'DOWN';
   await observer.poll();
-  t.same(events, [{ type: 'member', loadbalancer: 'qlbaas-v2/lb', member: 'web2', pool: 'test-lb-pool-http', status: 'DOWN', at_ms: 7 }]);
+  t.match(events, [{ type: 'service', kind: 'haproxy', event: 'member', source: 'qlbaas-v2/lb', member: 'web2', pool: 'test-lb-pool-http', status: 'DOWN', at_ms: 7 }]);
   t.equal(eventText(events[0]), 'qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN');
 });

@@ -3,16 +3,14 @@
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigId, Ipv4, Name, NsName, Positive, UnixName } from '../../kinds/fields.js';
-import { serviceKind, type PoolChanges, type Row } from '../../kinds/service-kind.js';
+import { serviceKind, type PoolChanges } from '../../kinds/service-kind.js';
 import type { Report } from '../../kinds/path.js';
 import type { LabService } from '../../model.js';
-import type { MemberFact } from '../../observe/facts.js';
-import type { PipedChild } from '../../host.js';
-import type { Op } from '../../plan/ops.js';
+import type { Op } from '../../kinds/ops.js';
 import { netns } from '../../runtime/netns.js';
 import { TOKEN_VAR } from '../../token.js';
-import { LOG_RING, renderHaproxyConf } from './render.js';
-import { parseShowStat } from './stats.js';
+import { haproxyFacts, haproxyObserver, haproxyRows, haproxyUnsettled } from './observe.js';
+import { renderHaproxyConf } from './render.js';
 
 export interface HaproxyMember {
   id: string;
@@ -99,13 +97,6 @@ const Block = z.strictObject({
     .describe('LBaaS v2: several listeners on the load balancer\'s one VIP, each with its pool (instead of listener: and pool:)'),
 }).describe('An LBaaS load balancer: haproxy with a stats socket, configured as Neutron\'s haproxy driver does');
 
-/** The lines of haproxy's log worth telling (a server changing state, a backend with none
- *  left), without the syslog header; undefined for the rest (one line per request). */
-export function haproxyLogMessage(line: string): string | undefined {
-  const message = line.replace(/^<\d+>\w{3} +\d+ [\d:]+ \S+ haproxy\[\d+\]: /, '');
-  return /^(Server \S+ is (UP|DOWN)|backend \S+ has no server available)/.test(message) ? message.trim() : undefined;
-}
-
 /** `arping -U -I tap04 -c 3 10.0.0.100`, in the background: it takes two seconds. */
 function gratuitousArp(s: LabService<HaproxySpec>, dev: string): Op {
   const token = `${s.token}/arping`;
@@ -168,8 +159,6 @@ const poolChanges: PoolChanges<HaproxySpec> = {
     },
   ],
 };
-
-const statusTone = (status: string) => (status.startsWith('DOWN') ? 'bad' : status === 'UP' ? 'good' : 'warn');
 
 export const haproxy = serviceKind<HaproxySpec, z.infer<typeof Block>>({
   kind: 'haproxy',
@@ -258,73 +247,9 @@ pool:
     { kind: 'wait-path', path: s.spec.statsSocket, timeoutMs: 5000, what: 'haproxy stats socket' },
   ],
 
-  observer(services, ctx) {
-    const streams = new Map<string, PipedChild>();
-    // haproxy's own log lines, streamed from its log ring as they come.
-    const follow = (lb: LabService<HaproxySpec>) => {
-      if (streams.has(lb.name + lb.node) || !ctx.host.exists(lb.spec.eventsSocket)) return;
-      const first = !streams.size;
-      const stream = ctx.host.unixStream(lb.spec.eventsSocket, `show events ${LOG_RING} -w${first ? '' : ' -n'}\n`);
-      streams.set(lb.name + lb.node, stream);
-      stream.onLine((line) => {
-        const message = haproxyLogMessage(line);
-        if (message) ctx.emit({ type: 'log', source: `${lb.node}/${lb.name}`, message, at_ms: ctx.since() });
-      });
-      // haproxy restarted: follow the new one from its end.
-      stream.onExit(() => streams.delete(lb.name + lb.node));
-    };
-    return {
-      id: 'members',
-      everyMs: 100,
-      close: () => {
-        for (const s of streams.values()) s.stop();
-        streams.clear();
-      },
-      async poll() {
-        services.forEach(follow);
-        await Promise.all(services.map(async (lb) => {
-          const members = lb.spec.frontends.flatMap((f) => f.pool.members.map((m) => ({ ...m, pool: f.pool.id })));
-          let rows;
-          try {
-            rows = parseShowStat(await ctx.host.unixRequest(lb.spec.statsSocket, 'show stat\n'));
-          } catch {
-            return; // not up yet, or restarting
-          }
-          const loadbalancer = `${lb.node}/${lb.name}`;
-          for (const m of members) {
-            const row = rows.find((r) => r.pxname === m.pool && r.svname === m.id);
-            if (!row) continue;
-            const fact: MemberFact = { loadbalancer, member: m.id, node: m.node, status: row.status, sessions: row.scur, checkStatus: row.checkStatus };
-            const i = ctx.facts.members.findIndex((x) => x.loadbalancer === loadbalancer && x.member === m.id);
-            const before = i >= 0 ? ctx.facts.members[i] : undefined;
-            if (i >= 0) ctx.facts.members[i] = fact;
-            else ctx.facts.members.push(fact);
-            if (before && before.status !== row.status) {
-              ctx.emit({ type: 'member', loadbalancer, member: m.node, ...(lb.spec.frontends.length > 1 ? { pool: m.pool } : {}), status: row.status, at_ms: ctx.since() });
-            }
-          }
-        }));
-      },
-    };
-  },
-  rows(s, facts) {
-    return s.spec.frontends.flatMap(({ listener, pool }, i) => {
-      const head: Row = [{ text: i === 0 ? `${s.node}/${s.name}` : ' '.repeat(`${s.node}/${s.name}`.length), tone: 'bold' }, { text: ` haproxy ${listener.address}:${listener.port} ${listener.protocol} ${pool.lbMethod}` }];
-      return [head, ...pool.members.map((m): Row => {
-        const st = facts.members.find((x) => x.loadbalancer === `${s.node}/${s.name}` && x.member === m.id);
-        return [
-          { text: ` ${m.node}`, width: 8 },
-          { text: `${m.address}:${m.port}`, width: 15 },
-          { text: st?.status ?? '?', tone: st ? statusTone(st.status) : 'dim', width: 9 },
-          { text: `sess ${String(st?.sessions ?? '-').padEnd(3)} ${st?.checkStatus || '-'}`, tone: 'dim' },
-        ];
-      })];
-    });
-  },
+  observer: haproxyObserver,
+  rows: haproxyRows,
+  memberStatus: (s, facts, member) => haproxyFacts(facts, s)[member]?.status,
   labels: (s) => [{ address: s.spec.frontends[0].listener.address, label: `VIP ${s.name}` }],
-  unsettled(s, facts) {
-    const down = s.spec.frontends.flatMap((f) => f.pool.members).filter((m) => facts.members.find((x) => x.loadbalancer === `${s.node}/${s.name}` && x.member === m.id)?.status !== 'UP');
-    if (down.length === 0) return undefined;
-    return `load balancer members not UP: ${down.map((m) => `${m.node} ${facts.members.find((x) => x.member === m.id)?.status ?? 'no stats'}`).join(', ')}`;
-  },
+  unsettled: haproxyUnsettled,
 });

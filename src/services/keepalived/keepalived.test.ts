@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import t from 'tap';
 import { labFromText, ROOT } from '../../../test/helpers.js';
 import type { LabService } from '../../model.js';
-import { emptyFacts } from '../../observe/facts.js';
+import { emptyFacts } from '../../kinds/facts.js';
+import type { LabEvent } from '../../kinds/events.js';
 import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
 import { resolveLab } from '../../scenario/resolve.js';
-import { keepalived, vrrpTransitions, type KeepalivedSpec } from './keepalived.js';
+import { keepalived, type KeepalivedSpec } from './keepalived.js';
+import { vrrpEvent, vrrpState, vrrpTransitions } from './observe.js';
 import { renderKeepalivedConf } from './render.js';
 
 const pair = resolveLab(loadScenarioFile(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml')), { stateRoot: '/run/lablb' });
@@ -56,18 +58,20 @@ t.test('its observer reads only what the log gained, and emits a typed event per
   const k = pair.nodes[0].services[0] as LabService<KeepalivedSpec>;
   const host = fakeHost();
   const facts = emptyFacts();
-  const events: { type: string; state?: string }[] = [];
+  const events: LabEvent[] = [];
   const observer = keepalived.observer!([k], { lab: pair, host, facts, emit: (e) => events.push(e), since: () => 7 });
-  t.same(facts.vrrp.map((v) => v.state), ['INIT']);
+  t.equal(vrrpState(facts, k, 'VR_1'), 'INIT');
   t.equal(keepalived.unsettled!(k, facts), 'VRRP instances not yet elected: lb1/VR_1');
   host.files.set(k.logfile, '(VR_1) Entering BACKUP STATE (init)\n');
   await observer.poll();
-  host.files.set(k.logfile, '(VR_1) Entering BACKUP STATE (init)\n(VR_1) Entering MASTER STATE\n');
+  host.files.set(k.logfile, '(VR_1) Entering BACKUP STATE (init)\n(VR_1) Entering MASTER STATE\n(VR_9) Entering MASTER STATE\n');
   await observer.poll();
-  t.same(events, [
-    { type: 'vrrp', node: 'lb1', service: 'vrrp', instance: 'VR_1', state: 'BACKUP', at_ms: 7 },
-    { type: 'vrrp', node: 'lb1', service: 'vrrp', instance: 'VR_1', state: 'MASTER', at_ms: 7 },
-  ]);
+  t.same(events.map((e) => e.type === 'service' && `${e.event} ${e.instance} ${e.state} ${e.tone}: ${e.text}`), [
+    'vrrp VR_1 BACKUP info: lb1/vrrp VR_1: BACKUP',
+    'vrrp VR_1 MASTER good: lb1/vrrp VR_1: MASTER',
+  ], 'an instance it does not run is not told');
+  t.match(events[0], { type: 'service', kind: 'keepalived', source: 'lb1/vrrp', node: 'lb1', service: 'vrrp', at_ms: 7 });
+  t.equal(vrrpEvent(k, 'VR_1', 'FAULT', 1).tone, 'bad', 'FAULT is bad news');
   t.equal(keepalived.unsettled!(k, facts), undefined);
   const row = () => keepalived.rows!(k, facts)[0].map((c) => c.text).join('');
   t.equal(row(), 'lb1/vrrp VR_1 id 51 prio 100 MASTER VIP 10.1.0.100');

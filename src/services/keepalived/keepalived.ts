@@ -3,14 +3,15 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Cidr, IfName, Ipv4, Name } from '../../kinds/fields.js';
-import { serviceKind, type Cell, type Row, type VrrpHooks } from '../../kinds/service-kind.js';
+import { serviceKind, type VrrpHooks } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import { contains } from '../../net/addr.js';
-import { holdersOf, type VrrpFact } from '../../observe/facts.js';
-import type { Op } from '../../plan/ops.js';
+import type { Op } from '../../kinds/ops.js';
 import { netns } from '../../runtime/netns.js';
 import { TOKEN_VAR } from '../../token.js';
+import { keepalivedObserver, keepalivedRows, keepalivedUnsettled } from './observe.js';
 import { notifyScript, renderKeepalivedConf, renderNotifyScript } from './render.js';
+import { vrrpWait } from './vrrp-wait.js';
 
 export interface VrrpInstance {
   name: string;
@@ -85,13 +86,6 @@ const Block = z.strictObject({
 
 /** Whether its instances call the notify script: for a state file, or for other kinds' hooks. */
 const notifies = (s: LabService<KeepalivedSpec>, hooks: VrrpHooks) => s.spec.instances.some((i) => i.stateFile) || hooks.master.length + hooks.backup.length > 0;
-
-/** Every state change in keepalived's log text, in order. */
-export function vrrpTransitions(text: string): { instance: string; state: string }[] {
-  return [...text.matchAll(/\((\S+)\) Entering (\w+) STATE/g)].map((m) => ({ instance: m[1], state: m[2] }));
-}
-
-const stateTone = (state: string) => (state === 'MASTER' ? 'good' : state === 'BACKUP' ? 'bold' : 'warn');
 
 export const keepalived = serviceKind<KeepalivedSpec, z.infer<typeof Block>>({
   kind: 'keepalived',
@@ -187,44 +181,8 @@ instances:
     },
   ],
 
-  observer(services, ctx) {
-    for (const s of services) {
-      for (const i of s.spec.instances) ctx.facts.vrrp.push({ node: s.node, service: s.name, instance: i.name, vrid: i.vrid, priority: i.priority, state: 'INIT' });
-    }
-    const offsets = new Map<string, number>();
-    return {
-      id: 'vrrp',
-      everyMs: 100,
-      async poll() {
-        for (const s of services) {
-          const { text, next } = ctx.host.readNew(s.logfile, offsets.get(s.logfile) ?? 0);
-          offsets.set(s.logfile, next);
-          // Every change, in order: a MASTER that lasted less than a poll is still an event.
-          for (const { instance, state } of vrrpTransitions(text)) {
-            const fact = ctx.facts.vrrp.find((x: VrrpFact) => x.node === s.node && x.service === s.name && x.instance === instance);
-            if (fact && fact.state !== state) {
-              fact.state = state;
-              ctx.emit({ type: 'vrrp', node: s.node, service: s.name, instance, state, at_ms: ctx.since() });
-            }
-          }
-        }
-      },
-    };
-  },
-  rows: (s, facts) => s.spec.instances.map((i): Row => {
-    const state = facts.vrrp.find((v) => v.node === s.node && v.service === s.name && v.instance === i.name)?.state ?? 'INIT';
-    return [
-      { text: `${s.node}/${s.name}`, tone: 'bold' },
-      { text: ` ${i.name} id ${i.vrid} prio ${i.priority} ` },
-      { text: state, tone: stateTone(state) },
-      // Whether it holds its VIPs now: with the SIGKILL trap, two nodes do.
-      ...i.vips.map((v): Cell => (holdersOf(facts, v.address).includes(s.node)
-        ? { text: ` holds ${v.address}`, tone: 'accent' }
-        : { text: ` VIP ${v.address}`, tone: 'dim' })),
-    ];
-  }),
-  unsettled(s, facts) {
-    const init = s.spec.instances.filter((i) => (facts.vrrp.find((v) => v.node === s.node && v.service === s.name && v.instance === i.name)?.state ?? 'INIT') === 'INIT');
-    return init.length ? `VRRP instances not yet elected: ${init.map((i) => `${s.node}/${i.name}`).join(', ')}` : undefined;
-  },
+  observer: keepalivedObserver,
+  rows: keepalivedRows,
+  unsettled: keepalivedUnsettled,
+  waits: [vrrpWait],
 });

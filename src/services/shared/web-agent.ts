@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { agentArgv, type AgentName } from '../../agents/launch.js';
 import type { ServiceContext } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
-import type { Op } from '../../plan/ops.js';
+import type { Op } from '../../kinds/ops.js';
 import { netns } from '../../runtime/netns.js';
 import { TOKEN_VAR } from '../../token.js';
 

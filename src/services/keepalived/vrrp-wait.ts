@@ -1,6 +1,8 @@
-// "VRRP instance Y on node Z is MASTER" (or BACKUP, FAULT).
+// "VRRP instance Y on node Z is MASTER" (or BACKUP, FAULT): a wait only keepalived offers.
 import { z } from 'zod';
-import { waitKind } from '../kinds/wait-kind.js';
+import { waitKind } from '../../kinds/wait-kind.js';
+import type { KeepalivedSpec } from './keepalived.js';
+import { vrrpState } from './observe.js';
 
 export interface VrrpWaitSpec {
   node: string;
@@ -25,16 +27,16 @@ export const vrrpWait = waitKind<VrrpWaitSpec, z.infer<typeof Block>>({
   resolve(b, ctx) {
     const [node, service, instance] = b.vrrp.split('/');
     const svc = ctx.service(`${node}/${service}`, ['vrrp']);
-    const instances = (svc?.spec as { instances?: { name: string; advertInt: number; priority: number }[] } | undefined)?.instances;
+    const instances = svc?.kind === 'keepalived' ? (svc.spec as KeepalivedSpec).instances : undefined;
     if (svc && !instances) ctx.report(['vrrp'], `${node}/${service} runs no VRRP instances`);
     else if (instances && !instances.some((i) => i.name === instance)) ctx.report(['vrrp'], ctx.unknown(`VRRP instance in ${node}/${service}`, instance, instances.map((i) => i.name)));
     const inst = instances?.find((i) => i.name === instance);
     const boundMs = inst && b.state === 'MASTER' ? Math.round((3 * inst.advertInt + ((256 - inst.priority) / 256) * inst.advertInt) * 1000) : undefined;
     return { node, service, instance, state: b.state, boundMs };
   },
-  needs: ['vrrp'],
+  needs: () => ['keepalived'],
   check(spec, facts) {
-    const state = facts.vrrp.find((v) => v.node === spec.node && v.service === spec.service && v.instance === spec.instance)?.state ?? 'unknown';
+    const state = vrrpState(facts, { node: spec.node, name: spec.service }, spec.instance);
     return { met: state === spec.state, now: state };
   },
   describe: (spec) => `${spec.node}/${spec.service} ${spec.instance} ${spec.state}`,

@@ -15,21 +15,20 @@ export type LabEvent =
   /** A step started; its `check` event says how it ended. */
   | { type: 'step'; name: string; kind: string; index: number; total: number }
   | ({ type: 'check' } & CheckResult)
-  /** A load balancer member changed state. `member` is the node that hosts it; `pool` is there
-   *  when the load balancer has several (LBaaS v2 listeners), where one node is a member of each. */
-  | { type: 'member'; loadbalancer: string; member: string; pool?: string; status: string; at_ms: number }
-  /** A VRRP instance entered a state. */
-  | { type: 'vrrp'; node: string; service: string; instance: string; state: string; at_ms: number }
+  /** Something a service kind saw change (a member DOWN, a VRRP instance MASTER), told in its
+   *  kind's words: see `ServiceEvent`. */
+  | ServiceEvent
   /** A node gained (held) or lost an address: a VIP or floating IP moving. */
   | { type: 'address'; node: string; address: string; dev: string; held: boolean; at_ms: number }
-  /** A daemon's own log line worth telling (haproxy's "Server ... is DOWN"). */
-  | { type: 'log'; source: string; message: string; at_ms: number }
   /** A NAT rule counted its first packet. */
   | { type: 'nat'; router: string; rule: string; label: string; at_ms: number }
   /** A port's Neutron port security changed (a step, or `lablb neutron` by hand). */
   | { type: 'security'; port: string; state: string; at_ms: number }
   /** A security group's rules changed: rules as `describeRule` words ("ingress vrrp"). */
   | { type: 'security-group'; group: string; added: string[]; removed: string[]; at_ms: number }
+  /** What the screen shows, as of the experiment's start (the lab serving) and its end: each
+   *  service's rows as its kind draws them, addresses, NAT and drop counters. */
+  | { type: 'facts'; when: 'start' | 'end'; services: string[]; addresses: Record<string, string[]>; nat: { router: string; label: string; packets: number }[]; security: Record<string, { summary: string; drops: Record<string, number> }> }
   /** Something went wrong that lablb carried on past (a teardown step that failed). */
   | { type: 'problem'; message: string }
   | { type: 'note'; message: string }
@@ -37,24 +36,48 @@ export type LabEvent =
 
 export type Emit = (event: LabEvent) => void;
 
-/** "qlbaas-01/lb: member vm2", "qlbaas-v2/lb: member web2 in pool test-lb-pool-http". */
-export function memberText(e: Extract<LabEvent, { type: 'member' }>): string {
-  return `${e.loadbalancer}: member ${e.member}${e.pool ? ` in pool ${e.pool}` : ''}`;
+/** How an event reads on a screen: good news, bad news, or neither. */
+export type EventTone = 'info' | 'good' | 'bad';
+
+/** A service kind's event. The kind makes it whole where it sees the change: `text` is the one
+ *  line every reporter prints (the screen, the plain lines, and JSON beside the fields), so no
+ *  reporter knows any kind. `event` names the change within the kind ("member", "vrrp"). */
+export interface ServiceEvent {
+  type: 'service';
+  kind: string;
+  event: string;
+  /** node/service that saw it. */
+  source: string;
+  text: string;
+  tone: EventTone;
+  /** The daemon's own words, quoted: shown quieter than lablb's. */
+  quoted?: boolean;
+  at_ms: number;
+  /** The kind's own fields ("member", "status", "state"). */
+  [field: string]: string | number | boolean | undefined;
+}
+
+/** A kind's event for one of its services. */
+export function serviceEvent(
+  kind: string,
+  service: { node: string; name: string },
+  event: string,
+  told: { text: string; tone: EventTone; quoted?: boolean },
+  fields: Record<string, string | number | undefined>,
+  at_ms: number,
+): ServiceEvent {
+  return { ...fields, type: 'service', kind, event, source: `${service.node}/${service.name}`, ...told, at_ms };
 }
 
 /** Each event as one line of text, for the line reporter and the screen's event log. */
 export function eventText(e: LabEvent): string | undefined {
   switch (e.type) {
-    case 'member':
-      return `${memberText(e)} is ${e.status}`;
-    case 'vrrp':
-      return `${e.node}/${e.service} ${e.instance}: ${e.state}`;
+    case 'service':
+      return e.text;
     case 'address':
       return e.held ? `${e.node} now holds ${e.address} on ${e.dev}` : `${e.node} no longer holds ${e.address}`;
     case 'nat':
       return `${e.router}: first packet on ${e.label}`;
-    case 'log':
-      return `${e.source} says: ${e.message}`;
     case 'security':
       return `${e.port}: ${e.state}`;
     case 'security-group':

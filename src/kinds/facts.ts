@@ -1,33 +1,7 @@
 // The live state every observer folds into and every reader (waits, checks, the screen, the
 // JSON stream) reads: one set of typed facts, so they all see the same thing.
 import type { Sample } from '../sample.js';
-import type { DropReason } from '../security/flows.js';
-import type { PortSecurity } from '../security/model.js';
-
-/** A load balancer member as its load balancer sees it. */
-export interface MemberFact {
-  /** node/service of the load balancer. */
-  loadbalancer: string;
-  /** The member's id in the load balancer. */
-  member: string;
-  /** The node that hosts it. */
-  node: string;
-  /** UP, DOWN, "UP 1/3" (going down), "DOWN 1/2" (going up), MAINT, ... */
-  status: string;
-  sessions: number;
-  checkStatus: string;
-}
-
-/** A VRRP instance's state as its daemon last said. */
-export interface VrrpFact {
-  node: string;
-  service: string;
-  instance: string;
-  vrid: number;
-  priority: number;
-  /** INIT until the daemon says otherwise; then BACKUP, MASTER, FAULT, STOP. */
-  state: string;
-}
+import type { PortSecurity } from '../model.js';
 
 export interface AddressFact {
   dev: string;
@@ -46,12 +20,14 @@ export interface NatRuleFact {
 /** A port's Neutron port security now, and what its drop flows have dropped. */
 export interface PortSecurityFact extends PortSecurity {
   summary: string;
-  drops: Record<DropReason, number>;
+  /** Drop reason (src/security/flows.ts) -> packets its flows dropped. */
+  drops: Record<string, number>;
 }
 
 export interface Facts {
-  members: MemberFact[];
-  vrrp: VrrpFact[];
+  /** node/service -> what its kind observes, in the kind's own shape: only the kind reads it
+   *  (its rows, its waits, whether it has settled); see `serviceFacts`. */
+  services: Record<string, unknown>;
   /** node -> the IPv4 addresses it holds now (undefined until first read). */
   addresses: Record<string, AddressFact[]>;
   nat: NatRuleFact[];
@@ -62,7 +38,7 @@ export interface Facts {
 }
 
 export function emptyFacts(): Facts {
-  return { members: [], vrrp: [], addresses: {}, nat: [], security: {}, probes: {} };
+  return { services: {}, addresses: {}, nat: [], security: {}, probes: {} };
 }
 
 /** The nodes holding an address now (by address without prefix). */
@@ -71,4 +47,10 @@ export function holdersOf(facts: Facts, address: string): string[] {
     .filter(([, list]) => list.some((a) => a.address.split('/')[0] === address))
     .map(([node]) => node)
     .sort();
+}
+
+/** A service's own facts, made on first use: its kind is the only one that knows the shape. */
+export function serviceFacts<F>(facts: Facts, service: { node: string; name: string }, fresh: () => F): F {
+  const key = `${service.node}/${service.name}`;
+  return (facts.services[key] ??= fresh()) as F;
 }
