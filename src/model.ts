@@ -75,10 +75,12 @@ export type NodeRole = 'vm' | 'router' | 'loadbalancer' | 'external';
 export interface LabNode {
   name: string;
   role: NodeRole;
-  /** Where the member lives (src/runtime/): a namespace of its own, or a container's. */
-  runtime: 'netns' | 'docker';
-  /** runtime docker: the container, whose network namespace the lab names after the node. */
-  container?: LabContainer;
+  /** Where the member lives: the name of its runtime (src/runtime/), a namespace of its own
+   *  (netns) or a container's (docker). */
+  runtime: string;
+  /** What its runtime made of the node's runtime fields (a container's image and name); only
+   *  the runtime reads it. */
+  runtimeSpec?: unknown;
   ports: LabPort[];
   routes: LabRoute[];
   sysctls: [string, string][];
@@ -86,20 +88,6 @@ export interface LabNode {
   l3?: LabL3;
   /** Where the node's configs, sockets, pid files and logs live. */
   dir: string;
-}
-
-/** The image lablb builds itself from Debian's busybox-static: no registry needed. */
-export const LOCAL_IMAGE = 'lablb/busybox:1';
-
-export interface LabContainer {
-  /** lablb-<lab>-<node> */
-  name: string;
-  image: string;
-  command?: string[];
-  env: Record<string, string>;
-  files: { path: string; content: string }[];
-  /** Labels it carries, so teardown removes exactly it, never another's of the same name. */
-  token: string;
 }
 
 export interface LabL3 {

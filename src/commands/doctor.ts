@@ -4,10 +4,11 @@ import { safeJson } from '../safe-text.js';
 import { join } from 'node:path';
 import type { HostDriver } from '../host.js';
 import { LOAD_OPENVSWITCH } from '../model.js';
-import { requireRoot, START_DOCKER_HINT } from '../engine/preflight.js';
+import { requireRoot } from '../engine/preflight.js';
 import { TOOLS } from '../engine/tools.js';
 import { EXIT_CHECK_FAILED, EXIT_OK } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import { RUNTIMES } from '../runtime/all.js';
 import type { CommandContext } from './context.js';
 
 export interface Dependency {
@@ -58,16 +59,15 @@ export async function doctor(fix: boolean, ctx: CommandContext): Promise<number>
   const node = process.versions.node;
   const nodeOk = Number(node.split('.')[0]) >= 20;
   const missingRequired = deps.filter((d) => d.required && !d.found);
-  // Only runtime: docker members need an engine: its absence is told, never a failure.
-  const engine = { endpoint: ctx.host.containers.endpoint(), version: await ctx.host.containers.version() };
+  // What each runtime needs (a container engine) is told, never a failure.
+  const runtimes = await Promise.all(RUNTIMES.map((r) => r.doctor?.(ctx.host)));
+  const said = runtimes.filter((r) => r !== undefined);
   if (ctx.json) {
-    ctx.out(safeJson({ type: 'doctor', ok: missingRequired.length === 0 && nodeOk, node, root: ctx.host.isRoot(), datapath, docker: engine, dependencies: deps }));
+    ctx.out(safeJson({ type: 'doctor', ok: missingRequired.length === 0 && nodeOk, node, root: ctx.host.isRoot(), datapath, ...Object.assign({}, ...said.map((r) => r.json)), dependencies: deps }));
   } else {
     ctx.out(`node ${node} ${nodeOk ? 'ok' : '(lablb needs 20 or newer)'}; running as ${ctx.host.isRoot() ? 'root' : 'a normal user (labs need sudo)'}`);
     ctx.out(`datapath: ${datapath === 'system' ? 'system (the kernel\'s openvswitch module)' : `netdev (userspace; the openvswitch kernel module is not loaded: where it exists, ${LOAD_OPENVSWITCH} gives labs the kernel datapath)`}`);
-    ctx.out(engine.version
-      ? `docker: engine ${engine.version} answers at ${engine.endpoint} (runtime: docker members)`
-      : `docker: no engine answers at ${engine.endpoint}; runtime: docker members need one: ${START_DOCKER_HINT}`);
+    for (const r of said) ctx.out(r.line);
     for (const d of deps) {
       const state = d.found ? `found   ${(d.version ?? '?').padEnd(12)}` : 'MISSING             ';
       ctx.out(`  ${d.command.padEnd(17)} ${state} ${d.pkg.padEnd(19)} ${d.required ? '' : '(optional) '}${d.why}`);

@@ -3,8 +3,8 @@
 import { requireRoot } from '../engine/preflight.js';
 import { UserError } from '../errors.js';
 import { ovsEnv } from '../plan/plan.js';
-import { docker, LABEL } from '../runtime/docker.js';
-import { netns } from '../runtime/netns.js';
+import { runtimeOf } from '../runtime/all.js';
+import { netns } from '../runtime/netns/netns.js';
 import { labByName, labsOnHost } from './common.js';
 import type { CommandContext } from './context.js';
 
@@ -25,14 +25,9 @@ export async function exec(node: string, argv: string[], labName: string | undef
   }
   if (matches.length > 1) throw new UserError(`node ${node} is in several labs`, `say which with --lab (${matches.map((l) => l.name).join(', ')})`);
   const lab = matches[0].record!.lab;
-  const container = lab.nodes.find((n) => n.name === node)?.container;
-  if (container) {
-    // A container's own files and processes, not only its network: its busybox sh, its /www.
-    const [running] = await ctx.host.containers.list({ [LABEL.token]: container.token });
-    if (!running?.pid) throw new UserError(`the container of ${node} (${container.name}) is not running`, `see: sudo lablb status ${lab.name}`);
-    if (!ctx.host.which('docker')) throw new UserError('lablb exec into a container needs the docker command', 'sudo apt-get install docker.io (scripts/setup-host.sh installs it)');
-    return ctx.host.runAttached(docker.enter(running.id, argv, Boolean(process.stdin.isTTY && process.stdout.isTTY)));
-  }
-  const ns = node === SWITCH_NODE ? lab.switch.namespace : node;
-  return ctx.host.runAttached(netns.exec(ns, argv), ovsEnv(lab));
+  const member = lab.nodes.find((n) => n.name === node);
+  // The switch is no member: its namespace, with the lab's OVS sockets in the environment.
+  if (!member) return ctx.host.runAttached(netns.exec(lab.switch.namespace, argv), ovsEnv(lab));
+  const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  return ctx.host.runAttached(await runtimeOf(member).enter(member, argv, tty, ctx.host), ovsEnv(lab));
 }

@@ -1,10 +1,10 @@
 // `lablb image build`: lablb's own container image (lablb/busybox:1) from Debian's
 // busybox-static, imported into the Docker engine: no registry needed. `up` builds it too
 // when a lab needs it; the workshop VM builds it at provision time.
-import { requireRoot, START_DOCKER_HINT } from '../engine/preflight.js';
+import { requireRoot } from '../engine/preflight.js';
 import { UserError } from '../errors.js';
-import { LOCAL_IMAGE } from '../model.js';
-import { buildLocalImage } from '../runtime/docker.js';
+import { START_DOCKER_HINT } from '../runtime/docker/docker.js';
+import { buildLocalImage, LOCAL_IMAGE } from '../runtime/docker/image.js';
 import type { CommandContext } from './context.js';
 
 export async function image(args: string[], ctx: CommandContext): Promise<number> {

@@ -8,7 +8,7 @@ import { requireRoot } from '../engine/preflight.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { shellLine } from '../shell.js';
 import { ovsEnv } from '../plan/plan.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 import { labUp } from './common.js';
 import type { CommandContext } from './context.js';
 

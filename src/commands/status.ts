@@ -4,7 +4,7 @@ import { safeJson } from '../safe-text.js';
 import { Journal } from '../engine/journal.js';
 import { requireRoot } from '../engine/preflight.js';
 import type { HostDriver } from '../host.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 import { EXIT_OK, UserError } from '../errors.js';
 import { labByName, labsOnHost, type LabOnHost } from './common.js';
 import type { CommandContext } from './context.js';
@@ -38,7 +38,7 @@ export function labStatus(host: HostDriver, l: LabOnHost): LabStatus {
     namespaces,
     processes,
     // Containers are created in parallel, so journal order varies from run to run.
-    containers: entries.flatMap((e) => (e.kind === 'container' ? [e.name] : [])).sort(),
+    containers: entries.flatMap((e) => (e.kind === 'member' ? [e.name] : [])).sort(),
     created: r?.createdAt ?? '?',
   };
 }

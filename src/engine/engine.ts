@@ -3,11 +3,10 @@
 // reporters how far it got. Experiments' actions go through here too.
 import { ExternalError, UserError } from '../errors.js';
 import type { HostDriver } from '../host.js';
-import { LOCAL_IMAGE } from '../model.js';
 import type { Op, Plan } from '../kinds/ops.js';
 import type { Emit } from '../kinds/events.js';
 import { shellLine } from '../shell.js';
-import { buildLocalImage, docker, LABEL } from '../runtime/docker.js';
+import { runtimeNamed } from '../runtime/all.js';
 import type { Journal } from './journal.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,28 +95,10 @@ export class Engine {
       case 'wait-path':
         await this.waitFor(() => this.driver.exists(op.path), op.timeoutMs, () => undefined, `wait for ${op.what}`);
         return;
-      case 'container-exec': {
-        const [container] = await this.driver.containers.list({ [LABEL.token]: op.token });
-        if (!container?.pid) throw new ExternalError(`docker exec ${op.name} ${op.argv.join(' ')}`, undefined, 'the container is not running');
-        const r = await this.driver.containers.exec(container.id, op.argv);
-        if (r.exitCode !== 0) throw new ExternalError(`docker exec ${op.name} ${op.argv.join(' ')}`, r.exitCode, r.output.trim() || 'no message');
+      case 'member':
+        // What only a runtime knows how to do (start a container): its policy, not the engine's.
+        await runtimeNamed(op.runtime).apply(op.action, { host: this.driver, record: (e) => this.journal.record(e) });
         return;
-      }
-      case 'image':
-        if (!(await this.driver.containers.hasImage(op.ref))) await buildLocalImage(this.driver, op.ref);
-        return;
-      case 'container': {
-        // lablb never pulls: a scenario must not make the host fetch from the network.
-        if (!(await this.driver.containers.hasImage(op.spec.image))) {
-          throw new UserError(`image ${op.spec.image} is not in the Docker engine at ${this.driver.containers.endpoint()}`, `lablb never pulls images; pull it yourself (docker pull ${op.spec.image}), or use ${LOCAL_IMAGE}`);
-        }
-        // Journaled before it exists: a crash between create and start still leaves its label.
-        this.journal.record({ kind: 'container', name: op.spec.name, token: op.token });
-        const started = await this.driver.containers.start(op.spec);
-        this.journal.record({ kind: 'netns', name: op.member });
-        await this.driver.run(docker.attach(op.member, started.pid));
-        return;
-      }
     }
   }
 

@@ -8,7 +8,7 @@ import type { Plan } from '../kinds/ops.js';
 import type { Emit } from '../kinds/events.js';
 import { Engine } from './engine.js';
 import { Journal, type LabRecord } from './journal.js';
-import { preflight, requireDockerEngine } from './preflight.js';
+import { preflight, runtimePreflight } from './preflight.js';
 import { teardownLab, type TeardownResult } from './teardown.js';
 
 export interface BuiltLab {
@@ -28,7 +28,7 @@ export interface PreparedLab extends BuiltLab {
 export async function prepareLab(lab: Lab, host: HostDriver, emit: Emit): Promise<PreparedLab> {
   const datapath = await host.chooseDatapath(lab.switch.datapath);
   preflight(host, lab, datapath);
-  await requireDockerEngine(host, lab);
+  await runtimePreflight(host, lab);
   const journal = Journal.create(lab.dir);
   const modules = host.kernelModules();
   const record: LabRecord = { lab, state: 'building', datapath, pid: process.pid, createdAt: new Date().toISOString(), ...(modules ? { modules: [...modules.keys()] } : {}) };

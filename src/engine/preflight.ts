@@ -3,6 +3,7 @@
 import { UserError } from '../errors.js';
 import type { HostDriver } from '../host.js';
 import type { Datapath, Lab } from '../model.js';
+import { byRuntime } from '../runtime/all.js';
 import { stepKindOf } from '../steps/all.js';
 import { toolsFor, type Tool } from './tools.js';
 
@@ -46,17 +47,7 @@ export function preflight(host: HostDriver, lab: Lab, datapath: Datapath): void 
   }
 }
 
-/** How to start an engine that leaves the host's network as found: no docker0 bridge, no
- *  iptables rules or forwarding changed in the root namespace (a plain `dockerd` adds all three). */
-export const START_DOCKER_HINT =
-  'start one that leaves the host\'s network as found: sudo dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false & (or point DOCKER_HOST at one)';
-
-/** A lab with containers needs an engine that answers; the message says how to get one. */
-export async function requireDockerEngine(host: HostDriver, lab: Lab): Promise<void> {
-  if (!lab.nodes.some((n) => n.runtime === 'docker')) return;
-  if (await host.containers.version()) return;
-  throw new UserError(
-    `lab ${lab.name} has containers, and no Docker engine answers at ${host.containers.endpoint()}`,
-    `${START_DOCKER_HINT}; sudo lablb doctor says more`,
-  );
+/** What each runtime of the lab's nodes needs on the host (a container engine that answers). */
+export async function runtimePreflight(host: HostDriver, lab: Lab): Promise<void> {
+  for (const { runtime } of byRuntime(lab.nodes)) await runtime.preflight?.(lab, host);
 }

@@ -5,8 +5,8 @@
 import { basename } from 'node:path';
 import type { HostDriver } from '../host.js';
 import type { JournalEntry } from '../kinds/ops.js';
-import { LABEL } from '../runtime/docker.js';
-import { netns } from '../runtime/netns.js';
+import { RUNTIMES } from '../runtime/all.js';
+import { netns } from '../runtime/netns/netns.js';
 import { Journal } from './journal.js';
 
 export interface TeardownResult {
@@ -15,7 +15,7 @@ export interface TeardownResult {
   namespaces: string[];
   /** Experiment changes reverted (a link brought up again). */
   undone: string[];
-  /** Containers removed (runtime: docker members). */
+  /** Members their runtime removed (containers), before their namespaces. */
   containers: number;
   /** Kernel modules loaded while the lab lived, unloaded again. */
   modules: string[];
@@ -80,18 +80,14 @@ export async function teardownLab(dir: string, host: HostDriver): Promise<Teardo
     left.push(...entries.filter((e) => e.kind === 'process'));
   }
 
-  // Containers by their token label: one of the same name that is not this lab's stays.
+  // Members a runtime made (containers), each removed by its runtime, exactly as journaled.
   let containers = 0;
-  for (const entry of [...entries].reverse()) {
-    if (entry.kind !== 'container') continue;
-    try {
-      for (const c of await host.containers.list({ [LABEL.token]: entry.token })) {
-        await host.containers.remove(c.id);
-        containers++;
-      }
-    } catch (e) {
-      failures.push(`container ${entry.name}: ${(e as Error).message}`);
-      left.push(entry);
+  for (const runtime of RUNTIMES) {
+    const done = await runtime.teardown?.(entries, host);
+    containers += done?.removed ?? 0;
+    for (const f of done?.failed ?? []) {
+      failures.push(f.message);
+      left.push(f.entry);
     }
   }
 

@@ -2,7 +2,8 @@
 // when a lab needs it. The core's own here; each service and step kind brings its own. One
 // table for preflight, `doctor` and the set-up script's list.
 import type { Tool } from '../kinds/tool.js';
-import { LOCAL_IMAGE, type Datapath, type Lab } from '../model.js';
+import type { Datapath, Lab } from '../model.js';
+import { RUNTIMES } from '../runtime/all.js';
 import { SERVICE_KINDS } from '../services/all.js';
 import { STEP_KINDS } from '../steps/all.js';
 
@@ -10,8 +11,6 @@ export type { Tool };
 
 const always = () => true;
 const hasRouter = (lab: Lab) => lab.nodes.some((n) => n.l3);
-const hasContainers = (lab: Lab) => lab.nodes.some((n) => n.runtime === 'docker');
-const buildsImage = (lab: Lab) => lab.nodes.some((n) => n.container?.image === LOCAL_IMAGE);
 
 const CORE: Tool[] = [
   { command: 'ip', pkg: 'iproute2', versionArgs: ['-V'], neededBy: always, why: 'namespaces, veths, addresses, routes' },
@@ -24,8 +23,6 @@ const CORE: Tool[] = [
   { command: 'iptables-restore', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: 'the l3-agent\'s NAT chains' },
   { command: 'iptables-save', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: 'NAT rule counters' },
   { command: 'ethtool', pkg: 'ethtool', versionArgs: ['--version'], neededBy: (_lab, dp) => dp === 'netdev', why: 'TX checksum offload off (userspace datapath)' },
-  { command: 'docker', pkg: 'docker.io', versionArgs: ['--version'], neededBy: hasContainers, why: 'lablb exec into a container (docker exec, with the container\'s own limits)' },
-  { command: 'busybox', pkg: 'busybox-static', versionArgs: ['--help'], neededBy: buildsImage, why: 'lablb\'s own container image (no registry needed)' },
 ];
 
 /** For a learner's own use: not needed by any lab. */
@@ -40,6 +37,7 @@ const LEARNER: Tool[] = [
 ];
 
 const usesService = (kind: string) => (lab: Lab) => lab.nodes.some((n) => n.services.some((s) => s.kind === kind));
+const usesRuntime = (name: string) => (lab: Lab) => lab.nodes.some((n) => n.runtime === name);
 const usesStep = (kind: string) => (lab: Lab) => lab.experiment?.steps.some((s) => s.kind === kind) ?? false;
 
 /** Every tool, once: the core's, the kinds' (needed when a lab uses the kind), the learner's. */
@@ -53,6 +51,8 @@ export const TOOLS: Tool[] = (() => {
   CORE.forEach(add);
   for (const k of SERVICE_KINDS) for (const t of k.tools) add({ ...t, neededBy: usesService(k.kind) });
   for (const k of STEP_KINDS) for (const t of k.tools ?? []) add({ ...t, neededBy: usesStep(k.kind) });
+  // A runtime's tools, when the lab has such a node (and the tool says it is needed, if it says).
+  for (const r of RUNTIMES) for (const t of r.tools) add({ ...t, neededBy: (lab, dp) => usesRuntime(r.name)(lab) && (t.neededBy?.(lab, dp) ?? true) });
   LEARNER.forEach(add);
   return [...out.values()];
 })();

@@ -3,7 +3,7 @@ import { agentArgv } from '../agents/launch.js';
 import type { HostDriver, PipedChild } from '../host.js';
 import type { ProbeFeed } from '../kinds/step-kind.js';
 import type { LabProbe } from '../model.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 import type { Sample } from '../sample.js';
 import { TOKEN_VAR } from '../token.js';
 

@@ -2,7 +2,6 @@
 // the shell commands a person would type. Every object an op creates is named in `creates`,
 // and every change an op makes that outlives it has an `undo`: the engine journals both
 // before the op runs, so `down` and `clean` can remove or revert it even after a crash.
-import type { ContainerSpec } from '../host.js';
 import { shellLine, shellQuote } from '../shell.js';
 
 export type JournalEntry =
@@ -13,8 +12,9 @@ export type JournalEntry =
   | { kind: 'undo'; id: string; what: string; argv: string[]; member?: string }
   /** An undo that no longer needs running: the experiment reverted the change itself. */
   | { kind: 'settled'; id: string }
-  /** A container, found again by its token label (never by name alone: a name may be another's). */
-  | { kind: 'container'; name: string; token: string };
+  /** A member its runtime made (a container), found again by its token (never by name alone:
+   *  a name may be another's); its runtime removes it. */
+  | { kind: 'member'; runtime: string; name: string; token: string };
 
 export interface Undo {
   /** Names the change: a later op that reverts it `settles` the same id. */
@@ -44,12 +44,9 @@ export type Op =
   | { kind: 'signal'; token: string; signal: NodeJS.Signals; what: string }
   /** Stop the processes of one token: SIGTERM, SIGKILL after graceMs. */
   | { kind: 'stop'; token: string; graceMs: number; what: string }
-  /** Start a container (journaled first) and name its network namespace after the member. */
-  | { kind: 'container'; member: string; spec: ContainerSpec; token: string }
-  /** A command in a member's container (docker exec): within the container's own limits. */
-  | { kind: 'container-exec'; token: string; name: string; argv: string[] }
-  /** Make sure lablb's own image exists: built from busybox-static when missing. */
-  | { kind: 'image'; ref: string };
+  /** Something only a member runtime knows how to do (start a container): the engine hands
+   *  `action` to the runtime named; `shell` is how a person would type it. */
+  | { kind: 'member'; runtime: string; action: unknown; shell: string; what: string };
 
 /** A named sequence of ops that runs once every task it comes `after` has finished. Tasks
  *  whose dependencies are met run at the same time: a web server starts while Open vSwitch is
@@ -102,19 +99,8 @@ export function opToShell(op: Op): string {
       return `${shellLine(op.argv, op.env)} >>${shellQuote(op.logfile)} 2>&1 &`;
     case 'wait-path':
       return `until [ -e ${shellQuote(op.path)} ]; do sleep 0.05; done   # ${op.what}`;
-    case 'container': {
-      const s = op.spec;
-      const flags = [...Object.entries(s.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), ...Object.entries(s.env).flatMap(([k, v]) => ['--env', `${k}=${v}`])];
-      return [
-        ...(s.files.length ? [`# then put into it: ${s.files.map((f) => f.path).join(', ')}`] : []),
-        shellLine(['docker', 'run', '-d', '--name', s.name, '--hostname', s.hostname, '--network', 'none', ...flags, s.image, ...(s.command ?? [])]),
-        `ip netns attach ${shellQuote(op.member)} "$(docker inspect -f '{{.State.Pid}}' ${shellQuote(s.name)})"`,
-      ].join('\n');
-    }
-    case 'container-exec':
-      return shellLine(['docker', 'exec', op.name, ...op.argv]);
-    case 'image':
-      return `docker image inspect ${shellQuote(op.ref)} >/dev/null 2>&1 || lablb image build`;
+    case 'member':
+      return op.shell;
     case 'signal':
     case 'stop':
       return `# ${op.kind === 'stop' ? 'stop' : `send ${op.signal} to`} ${op.what}: the processes whose environment has LABLB_TOKEN=${op.token}`;

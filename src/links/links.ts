@@ -3,7 +3,7 @@
 // to unwire itself again. A container's veth will be a third type.
 import type { Lab, LabPort } from '../model.js';
 import type { Op } from '../kinds/ops.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 
 export interface LinkType {
   /** `ip -batch` lines in the switch's namespace that make the device before it is bridged. */

@@ -1,7 +1,7 @@
 // The IPv4 addresses each node holds right now, so a screen and a wait can say which node
 // holds a VIP or floating IP (it moves when keepalived fails over). One `ip addr` per node.
 import type { Observer, ObserverContext } from '../kinds/service-kind.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 import type { AddressFact } from '../kinds/facts.js';
 
 export function parseAddrShow(text: string): AddressFact[] {

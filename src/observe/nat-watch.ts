@@ -3,7 +3,7 @@ import type { HostDriver } from '../host.js';
 import type { Observer, ObserverContext } from '../kinds/service-kind.js';
 import type { Lab } from '../model.js';
 import { floatingIpRules } from '../render/iptables-rules.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 import type { NatRuleFact } from '../kinds/facts.js';
 
 /** The command that reads a router's NAT rules with their counters. */

@@ -2,7 +2,7 @@
 // and lablb's processes in it. Read on demand, when a person selects the node.
 import type { HostDriver } from '../host.js';
 import type { Lab } from '../model.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 
 export interface NodeDetails {
   node: string;

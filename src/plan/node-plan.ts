@@ -4,7 +4,7 @@
 // exist, so a kill -9 at any moment leaves nothing `lablb clean` does not remove.
 import { linkType } from '../links/links.js';
 import type { Datapath, Lab, LabNode } from '../model.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 import type { Op } from '../kinds/ops.js';
 import { configureNode, nodeSettings, ovsDb, serviceStartOps, txChecksumOff } from './plan.js';
 

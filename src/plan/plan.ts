@@ -3,10 +3,10 @@
 // the runtime, ports wired by their link type, services started by their kind.
 import { join } from 'node:path';
 import { linkType, ovsDb } from '../links/links.js';
-import { LOCAL_IMAGE, type Datapath, type Lab, type LabNode, type LabService } from '../model.js';
+import type { Datapath, Lab, LabNode, LabService } from '../model.js';
 import { renderRouterRules } from '../render/iptables-rules.js';
-import { docker } from '../runtime/docker.js';
-import { netns } from '../runtime/netns.js';
+import { byRuntime } from '../runtime/all.js';
+import { netns } from '../runtime/netns/netns.js';
 import { securityOps } from '../security/apply.js';
 import { initialSecurity, usesPortSecurity } from '../security/model.js';
 import { serviceKindOf } from '../services/all.js';
@@ -30,31 +30,20 @@ export { ovsDb };
 export function buildPlan(lab: Lab, host: HostFacts): Plan {
   const sw = lab.switch.namespace;
   const ports = lab.nodes.flatMap((n) => n.ports);
-  const containers = lab.nodes.filter((n) => n.runtime === 'docker');
-  const localImage = containers.some((n) => n.container?.image === LOCAL_IMAGE);
+  // Each runtime brings its members to life; their namespaces exist once its tasks end.
+  const members = byRuntime(lab.nodes).flatMap(({ runtime, nodes }) => runtime.create(lab, nodes));
+  const memberIds = members.map((t) => t.id).filter((id) => !members.some((t) => t.after.includes(id)));
   const tasks: Task[] = [
     // The lab's state dir: OVS database and sockets, configs, pid files, logs.
     { id: 'state-dir', title: `State directory ${lab.dir}`, after: [], ops: [{ kind: 'mkdir', paths: [lab.switch.rundir, ...lab.nodes.map((n) => n.dir)] }] },
-    {
-      id: 'namespaces',
-      title: 'Namespaces: one per node, and one for the lab\'s own Open vSwitch',
-      after: [],
-      ops: [netns.create([sw, ...lab.nodes.filter((n) => n.runtime === 'netns').map((n) => n.name)])],
-    },
-    ...(localImage ? [{ id: 'image', title: `lablb's image ${LOCAL_IMAGE} (built from busybox-static when missing)`, after: [], ops: [{ kind: 'image', ref: LOCAL_IMAGE } as Op] }] : []),
-    // A container's network namespace is its own: the lab names it after the node once it runs.
-    ...containers.map((n) => ({
-      id: `container:${n.name}`,
-      title: `${n.name}: container from ${n.container!.image}, no Docker network`,
-      after: n.container!.image === LOCAL_IMAGE ? ['image'] : [],
-      ops: [docker.start(lab, n)],
-    })),
+    { id: 'namespaces', title: 'The namespace of the lab\'s own Open vSwitch', after: [], ops: [netns.create([sw])] },
+    ...members,
     { id: 'ovsdb', title: 'The lab\'s own OVS database (ovsdb-server)', after: ['state-dir'], ops: startDatabase(lab) },
-    { id: 'switch', title: `ovs-vswitchd (${host.datapath} datapath) in namespace ${sw}`, after: ['namespaces', 'ovsdb'], ops: startSwitch(lab, host) },
+    { id: 'switch', title: `ovs-vswitchd (${host.datapath} datapath) in namespace ${sw}`, after: ['namespaces', 'ovsdb'], ops: startSwitch(lab) },
     {
       id: 'veths',
       title: 'veth pairs: one end in a node, the other in the switch\'s namespace',
-      after: ['namespaces', ...containers.map((n) => `container:${n.name}`)],
+      after: ['namespaces', ...memberIds],
       ops: [netns.ipBatch(sw, ['link set lo up', ...ports.flatMap((p) => linkType(p).make(p))])],
     },
     ...(host.datapath === 'netdev'
@@ -133,7 +122,7 @@ function startDatabase(lab: Lab): Op[] {
 }
 
 /** ovs-vswitchd runs in the lab's switch namespace, so its bridge devices live there. */
-function startSwitch(lab: Lab, host: HostFacts): Op[] {
+function startSwitch(lab: Lab): Op[] {
   const { rundir, namespace: sw } = lab.switch;
   const token = `${lab.name}/${sw}/ovs-vswitchd`;
   const pidfile = join(rundir, 'ovs-vswitchd.pid');

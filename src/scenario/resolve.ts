@@ -6,7 +6,8 @@ import { ScenarioError, type Problem } from '../errors.js';
 import type { Path, Report } from '../kinds/path.js';
 import type { ServiceContext } from '../kinds/service-kind.js';
 import type { StepResolveContext } from '../kinds/step-kind.js';
-import { LOCAL_IMAGE, type Lab, type LabContainer, type LabNode, type LabPort, type LabProbe, type LabService, type LabStep } from '../model.js';
+import { RUNTIMES, runtimeNamed, runtimeOf } from '../runtime/all.js';
+import type { Lab, LabNode, LabPort, LabProbe, LabService, LabStep } from '../model.js';
 import type { PortSecurity, SecurityGroup, SecurityRule } from '../security/model.js';
 import { ruleOf } from '../security/schema.js';
 import { contains, isNetworkAddress, overlaps, subnet } from '../net/addr.js';
@@ -255,7 +256,7 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
     name: n.name,
     role: n.role,
     runtime: n.runtime,
-    ...resolveContainer(n, nodeAt, name, report),
+    ...resolveRuntime(n, nodeAt, name, report),
     ports,
     routes: n.routes.map((r) => ({ to: r.to, via: r.via })),
     sysctls,
@@ -265,24 +266,17 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
   };
 }
 
-/** A docker node's container; the container fields on any other node are a mistake. */
-function resolveContainer(n: ScenarioNode, at: Path, labName: string, report: Report): { container?: LabContainer } {
-  if (n.runtime !== 'docker') {
-    for (const field of ['image', 'command', 'env', 'files'] as const) {
-      if (n[field] !== undefined) report([...at, field], `${field} is for containers: add runtime: docker`);
+/** What the node's runtime makes of its fields; another runtime's fields on it are a mistake. */
+function resolveRuntime(n: ScenarioNode, at: Path, labName: string, report: Report): { runtimeSpec?: unknown } {
+  const runtime = runtimeNamed(n.runtime);
+  const block = n as Record<string, unknown>;
+  for (const other of RUNTIMES.filter((r) => r !== runtime)) {
+    for (const field of Object.keys(other.fields)) {
+      if (block[field] !== undefined) report([...at, field], `${field} is for runtime: ${other.name} (${other.description})`);
     }
-    return {};
   }
-  return {
-    container: {
-      name: `lablb-${labName}-${n.name}`,
-      image: n.image ?? LOCAL_IMAGE,
-      ...(n.command ? { command: n.command } : {}),
-      env: n.env ?? {},
-      files: Object.entries(n.files ?? {}).map(([path, content]) => ({ path, content })),
-      token: `${labName}/${n.name}/container`,
-    },
-  };
+  const spec = runtime.resolve(block, { lab: labName, name: n.name }, (path, message) => report([...at, ...path], message));
+  return spec === undefined ? {} : { runtimeSpec: spec };
 }
 
 function resolveSecurityGroups(s: ScenarioFile, report: Report): SecurityGroup[] {
@@ -376,7 +370,7 @@ function runtimeTopology(timeline: Lab, env: NodeEnv, switchNamespace: string, p
       if (names().includes(n.name)) report([...at, 'name'], `node ${n.name} already exists at this step`);
       if (n.name === switchNamespace) report([...at, 'name'], `${switchNamespace} is reserved for the lab's switch`);
       // Not yet: a container joining at run time, or a port with Neutron's port security.
-      if (n.runtime === 'docker') report([...at, 'runtime'], 'a node added at run time is a namespace for now (runtime: netns)');
+      if (!runtimeNamed(n.runtime).joinsAtRunTime) report([...at, 'runtime'], `a node added at run time is a namespace for now (runtime: netns), not runtime: ${n.runtime}`);
       n.ports.forEach((p, pi) => {
         if (p.security_groups || p.allowed_address_pairs || p.port_security_enabled !== undefined) report([...at, 'ports', pi], 'a node added at run time has no port security yet');
       });
@@ -391,7 +385,7 @@ function runtimeTopology(timeline: Lab, env: NodeEnv, switchNamespace: string, p
         report(at, unknown('node', name, names()));
         return undefined;
       }
-      if (node.runtime === 'docker') report(at, `${name} is a container; a node removed at run time is a namespace for now`);
+      if (!runtimeOf(node).joinsAtRunTime) report(at, `${name} is runtime: ${node.runtime}; a node removed at run time is a namespace for now`);
       for (const p of probes.filter((x) => x.from === name)) report(at, `probe ${p.name} runs in ${name} for the whole run`);
       timeline.nodes.splice(timeline.nodes.indexOf(node), 1);
       // A node added later cannot name it (a member on it), and its addresses and bridge ports

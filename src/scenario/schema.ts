@@ -3,10 +3,10 @@
 // Cross-references (a port's network, a member's node) are checked later, in resolve.ts,
 // where every name is known.
 import { z } from 'zod';
-import { Cidr, IfName, Ipv4, Line, Mac, Name, NsName, Word } from '../kinds/fields.js';
+import { Cidr, IfName, Ipv4, Line, Mac, Name, NsName } from '../kinds/fields.js';
 import { LAB_NAME, LAB_NAME_RULE } from '../lab-name.js';
 import { UNSAFE_ABOVE_C0 } from '../safe-text.js';
-import { LOCAL_IMAGE } from '../model.js';
+import { RUNTIMES } from '../runtime/all.js';
 import { AddressPair, SecurityGroupBlock } from '../security/schema.js';
 import { SERVICE_KINDS } from '../services/all.js';
 import { STEP_KINDS } from '../steps/all.js';
@@ -82,29 +82,14 @@ export const L3 = z.strictObject({
   floating_ips: z.array(FloatingIp).max(1024).default([]),
 }).describe('The neutron-l3-agent\'s iptables in a router namespace');
 
-const ContainerPath = z.string()
-  .regex(/^(\/[A-Za-z0-9_.-]+)+$/, { error: 'an absolute path inside the container, such as /www/index.html (letters, digits, "_", "." and "-")' })
-  .refine((p) => !p.split('/').includes('..'), { error: 'a path without ".."' })
-  .meta({ title: 'path in the container' });
-
 export const Node = z.strictObject({
   name: NsName.describe('the namespace\'s name, as the article names it (qrouter01, qlbaas-01, vm1)'),
   role: z.enum(['vm', 'router', 'loadbalancer', 'external']).describe('what it stands for; screens group nodes by it'),
-  runtime: z.enum(['netns', 'docker']).default('netns')
-    .describe('netns: a network namespace of its own; docker: a container (no Docker network) whose ports the lab wires like any other'),
-  image: z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,127}(:[A-Za-z0-9_.-]{1,128})?$/, { error: 'an image reference such as lablb/busybox:1 or nginx:1.25' }).optional()
-    .describe(`docker: the image (default ${LOCAL_IMAGE}, which lablb builds locally from busybox-static)`),
-  command: z.array(Word).min(1).max(64).optional().describe('docker: the container\'s command, as a list (no shell unless you name one)'),
-  env: z.record(
-    z.string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: 'an environment variable name', abort: true })
-      // LABLB_TOKEN marks lablb's own processes: a container must not claim another's.
-      .refine((k) => !k.toUpperCase().startsWith('LABLB_'), { error: 'LABLB_* names are lablb\'s own (LABLB_TOKEN marks its processes)' }),
-    Word,
-  ).refine((env) => Object.keys(env).length <= 64, { error: 'at most 64 variables' }).optional()
-    .describe('docker: environment variables of the container'),
-  files: z.record(ContainerPath, z.string().max(65536)).refine((f) => Object.keys(f).length <= 64, { error: 'at most 64 files' }).optional()
-    .describe('docker: files put into the container before it starts, path: content'),
+  runtime: z.enum(RUNTIMES.map((r) => r.name) as [string, ...string[]]).default('netns')
+    .describe(RUNTIMES.map((r) => `${r.name}: ${r.description}`).join('; ')),
+  // Each runtime's own fields (a container's image), validated here and read by the runtime
+  // alone (typed there); resolve refuses them on another runtime's node.
+  ...(Object.assign({}, ...RUNTIMES.map((r) => r.fields)) as Record<never, never>),
   ports: z.array(NodePort).min(1).max(64),
   routes: z.array(Route).max(256).default([]),
   sysctls: z.record(SysctlKey, SysctlValue).refine((s) => Object.keys(s).length <= 64, { error: 'at most 64 sysctls' }).default({}).describe('set in the namespace, e.g. net.ipv4.ip_forward: 1; only net.* (per-namespace) keys'),

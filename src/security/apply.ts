@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { HostDriver } from '../host.js';
 import type { Lab } from '../model.js';
 import type { Op } from '../kinds/ops.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 import { renderFlows } from './flows.js';
 import { initialSecurity, portId, type SecurityState } from './model.js';
 

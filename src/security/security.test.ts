@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { ROOT } from '../../test/helpers.js';
-import { UserError } from '../errors.js';
+import { type UserError } from '../errors.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { resolveLab } from '../scenario/resolve.js';
 import { createRule, deleteRule, describePort, updatePort } from './changes.js';

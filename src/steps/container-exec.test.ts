@@ -1,4 +1,4 @@
-// The container-exec step: only a container member, through the engine's exec.
+// The container-exec step: only a member with a world of its own (a container), through its runtime.
 import t from 'tap';
 import { labFromText } from '../../test/helpers.js';
 
@@ -15,7 +15,7 @@ experiment:
 
 t.test('container-exec runs in a container member, and refuses any other node', async (t) => {
   const lab = labFromText(scenario('c'));
-  t.match(lab.experiment!.steps[0].spec, { action: { container: { name: 'lablb-x-c' }, command: ['killall', 'httpd'] } });
-  t.throws(() => labFromText(scenario('v')), /v is not a container \(runtime: docker\)/);
+  t.match(lab.experiment!.steps[0].spec, { action: { op: { kind: 'member', runtime: 'docker', action: { do: 'exec', name: 'lablb-x-c', argv: ['killall', 'httpd'] }, shell: 'docker exec lablb-x-c killall httpd' }, what: 'docker exec lablb-x-c killall httpd' } });
+  t.throws(() => labFromText(scenario('v')), /v is not a container \(runtime: netns has no programs of its own\): an exec step runs commands in its namespace/);
   t.throws(() => labFromText(scenario('w')), /no node named "w"/);
 });

@@ -1,9 +1,11 @@
-// A command in a container member, through the engine (docker exec): the way to kill or
-// restart the real application a container runs (busybox httpd, an nginx). It runs within the
-// container's own limits, never with the host's privileges, so a scenario cannot reach past it.
+// A command in a member's own world, as its runtime runs it (a container's: docker exec): the
+// way to kill or restart the real application a container runs (busybox httpd, an nginx). It
+// runs within the member's own limits, never with the host's privileges, so a scenario cannot
+// reach past it. A member that is only a namespace has no world of its own: the exec step is for it.
 import { z } from 'zod';
 import { NsName, Word } from '../kinds/fields.js';
-import type { LabContainer } from '../model.js';
+import type { Op } from '../kinds/ops.js';
+import { runtimeOf } from '../runtime/all.js';
 import { actionStep } from './action-step.js';
 
 export const containerExec = actionStep({
@@ -19,11 +21,12 @@ node: vm2
 command: [killall, httpd]
 until:
   - { member: { loadbalancer: qlbaas-01/lb, node: vm2 }, state: DOWN }`,
-  resolveAction(b, ctx): { container: LabContainer; command: string[] } {
+  resolveAction(b, ctx): { op?: Op; what: string } {
     const node = ctx.node(b.node, ['node']);
-    if (node && !node.container) ctx.report(['node'], `${b.node} is not a container (runtime: docker)`);
-    return { container: node?.container ?? { name: '', image: '', env: {}, files: [], token: '' }, command: b.command };
+    const op = node && runtimeOf(node).execOp?.(node, b.command);
+    if (node && !op) ctx.report(['node'], `${b.node} is not a container (runtime: ${node.runtime} has no programs of its own): an exec step runs commands in its namespace`);
+    return { op, what: op?.kind === 'member' ? op.what : b.command.join(' ') };
   },
-  ops: (a) => [{ kind: 'container-exec', token: a.container.token, name: a.container.name, argv: a.command }],
-  done: (a) => `docker exec ${a.container.name} ${a.command.join(' ')}`,
+  ops: (a) => (a.op ? [a.op] : []),
+  done: (a) => a.what,
 });

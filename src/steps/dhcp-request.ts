@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { Ipv4, NsName, PortRef, StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 import { TOKEN_VAR } from '../token.js';
 import type { Lab } from '../model.js';
 import { opToShell, type Op } from '../kinds/ops.js';

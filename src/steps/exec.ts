@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { Line, NsName, StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 import { shellLine } from '../shell.js';
 import { checkExecArgv, EXEC_PROGRAMS } from './exec-grammar.js';
 

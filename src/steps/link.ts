@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { PortRef } from '../kinds/fields.js';
 import type { StepResolveContext } from '../kinds/step-kind.js';
 import type { Op } from '../kinds/ops.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 import { actionStep } from './action-step.js';
 
 interface LinkPort {

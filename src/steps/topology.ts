@@ -8,7 +8,7 @@ import type { LabNode } from '../model.js';
 import { opToShell } from '../kinds/ops.js';
 import { joinNodeOps, leaveNodeOps } from '../plan/node-plan.js';
 import { UserError } from '../errors.js';
-import { netns } from '../runtime/netns.js';
+import { netns } from '../runtime/netns/netns.js';
 import { actionStep } from './action-step.js';
 
 /** Resolution failed: nothing to run (the file is refused before anything does). */

@@ -93,7 +93,7 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
               <Box key={`${n.name}/${p.name}`} flexDirection="column">
                 <Text inverse={selected} wrap="truncate">
                   <Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(portWidth)}
-                  <Text color="cyan">{n.name.padEnd(nodeWidth)}</Text>{n.container ? <Text color="blue">[docker {n.container.image}]</Text> : null}{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
+                  <Text color="cyan">{n.name.padEnd(nodeWidth)}</Text>{view.runtimeLabels[n.name] ? <Text color="blue">[{view.runtimeLabels[n.name]}]</Text> : null}{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
                   {labels[p.address] ? <Text color="magenta"> {labels[p.address]}</Text> : null}
                   {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
                 </Text>

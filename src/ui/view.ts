@@ -7,6 +7,7 @@ import type { NodeDetails } from '../observe/node-details.js';
 import { eventText, type CheckResult, type EventTone, type LabEvent } from '../kinds/events.js';
 import type { Sample } from '../sample.js';
 import { serviceRows } from '../observe/snapshot.js';
+import { runtimeOf } from '../runtime/all.js';
 import { serviceKindOf } from '../services/all.js';
 import { longestOutage, percentile } from '../stats.js';
 
@@ -63,6 +64,8 @@ export interface LabView {
   security: Record<string, PortSecurityFact>;
   /** Addresses the topology labels (a load balancer's VIP), from the kinds. */
   labels: Record<string, string>;
+  /** node -> what its runtime says of it ("docker lablb/busybox:1"), where it says something. */
+  runtimeLabels: Record<string, string>;
   traffic?: TrafficView;
   steps: StepView[];
   events: EventLine[];
@@ -90,6 +93,10 @@ export function initialView(lab: Lab, mode: LabView['mode']): LabView {
     addresses: {},
     security: {},
     labels: Object.fromEntries(lab.nodes.flatMap((n) => n.services.flatMap((s) => serviceKindOf(s.kind).labels?.(s).map((l) => [l.address, l.label] as const) ?? []))),
+    runtimeLabels: Object.fromEntries(lab.nodes.flatMap((n) => {
+      const label = runtimeOf(n).label?.(n);
+      return label ? [[n.name, label] as const] : [];
+    })),
     // Watching a lab runs no experiment: no steps to show.
     steps: mode === 'run' ? (lab.experiment?.steps ?? []).map((s) => ({ name: s.name, kind: s.kind, status: 'pending' })) : [],
     events: [],

@@ -65,11 +65,13 @@ t.test('kill -9 during up, then clean: no container, veth or namespace left; ano
   const dockerBefore = dockerState(engine!.host);
   const journal = join('/run/lablb', LAB, 'journal.jsonl');
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'lablb.js'), 'up', LAB], { stdio: 'ignore', env: process.env });
+  // Listened for from the start: an up that ends before the kill must not hang the test.
+  const exited = new Promise((r) => child.once('exit', r));
   const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !(existsSync(journal) && readFileSync(journal, 'utf8').includes('"kind":"container"'))) await new Promise((r) => setTimeout(r, 10));
+  while (Date.now() < deadline && !(existsSync(journal) && readFileSync(journal, 'utf8').includes('"runtime":"docker"'))) await new Promise((r) => setTimeout(r, 10));
   await new Promise((r) => setTimeout(r, 150));
   child.kill('SIGKILL');
-  await new Promise((r) => child.once('exit', r));
+  await exited;
   t.match(lablb('status', LAB).out, /left over/);
   const clean = lablb('clean');
   t.equal(clean.code, 0, clean.err);

@@ -16,16 +16,18 @@ t.test('the whole plan, as `up --explain` prints it', async (t) => {
   t.matchSnapshot(text);
 });
 
-t.test('namespaces in one ip -batch, each journaled', async (t) => {
-  const task = netdev.tasks.find((x) => x.id === 'namespaces')!;
-  t.same(task.after, [], 'nothing to wait for');
-  const first = task.ops[0];
-  t.equal(first.kind, 'run');
-  if (first.kind !== 'run') return;
-  t.same(first.argv, ['ip', '-batch', '-']);
-  const names = ['lablb-floating-ip-lb', 'vm1', 'vm2', 'qlbaas-01', 'qrouter01', 'ext'];
-  t.equal(first.input, names.map((n) => `netns add ${n}`).join('\n'));
-  t.same(first.creates, names.map((name) => ({ kind: 'netns', name })));
+t.test('the switch\'s namespace, and the members\' in one ip -batch, each journaled', async (t) => {
+  for (const [id, names] of [['namespaces', ['lablb-floating-ip-lb']], ['members:netns', ['vm1', 'vm2', 'qlbaas-01', 'qrouter01', 'ext']]] as const) {
+    const task = netdev.tasks.find((x) => x.id === id)!;
+    t.same(task.after, [], 'nothing to wait for');
+    t.equal(task.ops.length, 1);
+    const first = task.ops[0];
+    t.equal(first.kind, 'run');
+    if (first.kind !== 'run') return;
+    t.same(first.argv, ['ip', '-batch', '-']);
+    t.equal(first.input, names.map((n) => `netns add ${n}`).join('\n'));
+    t.same(first.creates, names.map((name) => ({ kind: 'netns', name })));
+  }
 });
 
 t.test('all bridges and ports in one ovs-vsctl transaction', async (t) => {
@@ -65,9 +67,10 @@ t.test('each task waits for exactly what it needs', async (t) => {
   t.same(after, {
     'state-dir': [],
     namespaces: [],
+    'members:netns': [],
     ovsdb: ['state-dir'],
     switch: ['namespaces', 'ovsdb'],
-    veths: ['namespaces'],
+    veths: ['namespaces', 'members:netns'],
     offload: ['veths'],
     bridges: ['switch', 'veths'],
     'move:tap04': ['bridges'],

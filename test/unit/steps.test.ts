@@ -255,7 +255,7 @@ t.test('add-node and remove-node: the node block held to the same rules, against
     'experiment.steps[0].node.ports[0].network: missing required field',
     'experiment.steps[0].node.ports[0].netwrok: unknown field "netwrok"; did you mean "network"?',
   ], 'a typo is told as under nodes:');
-  t.same(problemsOf(withSteps(vm3(port, ', runtime: docker'))), ['experiment.steps[0].node.runtime: a node added at run time is a namespace for now (runtime: netns)']);
+  t.same(problemsOf(withSteps(vm3(port, ', runtime: docker'))), ['experiment.steps[0].node.runtime: a node added at run time is a namespace for now (runtime: netns), not runtime: docker']);
   t.same(problemsOf(withSteps(vm3(port.replace('10.0.0.83', '10.0.0.81'), '') .replace('name: vm3', 'name: vm1'))).slice(0, 1), ['experiment.steps[0].node.name: node vm1 already exists at this step']);
   // Removing frees its address for a replacement, and later steps no longer see it.
   const replace = '    - { name: rm, kind: remove-node, node: vm2 }\n' + vm3('{ name: eth0, network: tenant1-net, address: 10.0.0.82, bridge_port: tapvm2 }');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { IfName, Ipv4, Name } from '../../kinds/fields.js';
 import { serviceKind } from '../../kinds/service-kind.js';
-import { netns } from '../../runtime/netns.js';
+import { netns } from '../../runtime/netns/netns.js';
 import { TOKEN_VAR } from '../../token.js';
 import { renderConntrackdConf } from './render.js';
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { IfName, Ipv4, Name } from '../../kinds/fields.js';
 import { serviceKind } from '../../kinds/service-kind.js';
 import { contains, subnet } from '../../net/addr.js';
-import { netns } from '../../runtime/netns.js';
+import { netns } from '../../runtime/netns/netns.js';
 import { TOKEN_VAR } from '../../token.js';
 
 export interface DnsmasqSpec {

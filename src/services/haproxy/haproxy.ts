@@ -7,7 +7,7 @@ import { serviceKind, type PoolChanges } from '../../kinds/service-kind.js';
 import type { Report } from '../../kinds/path.js';
 import type { LabService } from '../../model.js';
 import type { Op } from '../../kinds/ops.js';
-import { netns } from '../../runtime/netns.js';
+import { netns } from '../../runtime/netns/netns.js';
 import { TOKEN_VAR } from '../../token.js';
 import { haproxyFacts, haproxyObserver, haproxyRows, haproxyUnsettled } from './observe.js';
 import { renderHaproxyConf } from './render.js';

@@ -7,7 +7,7 @@ import { serviceKind, type VrrpHooks } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import { contains } from '../../net/addr.js';
 import type { Op } from '../../kinds/ops.js';
-import { netns } from '../../runtime/netns.js';
+import { netns } from '../../runtime/netns/netns.js';
 import { TOKEN_VAR } from '../../token.js';
 import { keepalivedObserver, keepalivedRows, keepalivedUnsettled } from './observe.js';
 import { notifyScript, renderKeepalivedConf, renderNotifyScript } from './render.js';

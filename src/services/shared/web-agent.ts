@@ -5,7 +5,7 @@ import { agentArgv, type AgentName } from '../../agents/launch.js';
 import type { ServiceContext } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import type { Op } from '../../kinds/ops.js';
-import { netns } from '../../runtime/netns.js';
+import { netns } from '../../runtime/netns/netns.js';
 import { TOKEN_VAR } from '../../token.js';
 
 /** "10.0.0.81:80" */

@@ -15,9 +15,13 @@ export OVS_LOGDIR=/run/lablb/floating-ip-lb/ovs
 # 1. [state-dir] State directory /run/lablb/floating-ip-lb
 mkdir -p /run/lablb/floating-ip-lb/ovs /run/lablb/floating-ip-lb/nodes/vm1 /run/lablb/floating-ip-lb/nodes/vm2 /run/lablb/floating-ip-lb/nodes/qlbaas-01 /run/lablb/floating-ip-lb/nodes/qrouter01 /run/lablb/floating-ip-lb/nodes/ext
 
-# 2. [namespaces] Namespaces: one per node, and one for the lab's own Open vSwitch
+# 2. [namespaces] The namespace of the lab's own Open vSwitch
 ip -batch - <<'EOF'
 netns add lablb-floating-ip-lb
+EOF
+
+# 3. [members:netns] Namespaces: one per node (5)
+ip -batch - <<'EOF'
 netns add vm1
 netns add vm2
 netns add qlbaas-01
@@ -25,16 +29,16 @@ netns add qrouter01
 netns add ext
 EOF
 
-# 3. [ovsdb] The lab's own OVS database (ovsdb-server) (after: state-dir)
+# 4. [ovsdb] The lab's own OVS database (ovsdb-server) (after: state-dir)
 ovsdb-tool create /run/lablb/floating-ip-lb/ovs/conf.db /usr/share/openvswitch/vswitch.ovsschema
 LABLB_TOKEN=floating-ip-lb/lablb-floating-ip-lb/ovsdb-server ovsdb-server /run/lablb/floating-ip-lb/ovs/conf.db --remote=punix:/run/lablb/floating-ip-lb/ovs/db.sock --pidfile=/run/lablb/floating-ip-lb/ovs/ovsdb-server.pid --log-file=/run/lablb/floating-ip-lb/ovs/ovsdb-server.log >>/run/lablb/floating-ip-lb/ovs/ovsdb-server.out 2>&1 &
 until [ -e /run/lablb/floating-ip-lb/ovs/db.sock ]; do sleep 0.01; done
 
-# 4. [switch] ovs-vswitchd (netdev datapath) in namespace lablb-floating-ip-lb (after: namespaces, ovsdb)
+# 5. [switch] ovs-vswitchd (netdev datapath) in namespace lablb-floating-ip-lb (after: namespaces, ovsdb)
 LABLB_TOKEN=floating-ip-lb/lablb-floating-ip-lb/ovs-vswitchd ip netns exec lablb-floating-ip-lb ovs-vswitchd unix:/run/lablb/floating-ip-lb/ovs/db.sock --pidfile=/run/lablb/floating-ip-lb/ovs/ovs-vswitchd.pid --log-file=/run/lablb/floating-ip-lb/ovs/ovs-vswitchd.log >>/run/lablb/floating-ip-lb/ovs/ovs-vswitchd.out 2>&1 &
 until [ -e /run/lablb/floating-ip-lb/ovs/ovs-vswitchd.pid ]; do sleep 0.01; done
 
-# 5. [veths] veth pairs: one end in a node, the other in the switch's namespace (after: namespaces)
+# 6. [veths] veth pairs: one end in a node, the other in the switch's namespace (after: namespaces, members:netns)
 ip -n lablb-floating-ip-lb -batch - <<'EOF'
 link set lo up
 link add tapvm1 type veth peer name eth0 netns vm1
@@ -45,24 +49,24 @@ link add eth3 type veth peer name eth3 netns ext
 link set eth3 up
 EOF
 
-# 6. [offload] TX checksum offload off on the switch's veth ends (after: veths)
+# 7. [offload] TX checksum offload off on the switch's veth ends (after: veths)
 ip netns exec lablb-floating-ip-lb ethtool -K tapvm1 tx off
 ip netns exec lablb-floating-ip-lb ethtool -K tapvm2 tx off
 ip netns exec lablb-floating-ip-lb ethtool -K eth3 tx off
 
-# 7. [bridges] Bridges and ports: one ovs-vsctl transaction (after: switch, veths)
+# 8. [bridges] Bridges and ports: one ovs-vsctl transaction (after: switch, veths)
 ovs-vsctl --db=unix:/run/lablb/floating-ip-lb/ovs/db.sock -- init -- --may-exist add-br br-int -- set bridge br-int datapath_type=netdev -- --may-exist add-br br-ex -- set bridge br-ex datapath_type=netdev -- --may-exist add-port br-int tapvm1 tag=1 -- --may-exist add-port br-int tapvm2 tag=1 -- --may-exist add-port br-int tap04 tag=1 -- set interface tap04 type=internal -- --may-exist add-port br-int qr01 tag=1 -- set interface qr01 type=internal -- --may-exist add-port br-ex qg01 -- set interface qg01 type=internal -- --may-exist add-port br-ex eth3
 
-# 8. [move:tap04] Move OVS internal port tap04 into qlbaas-01 (after: bridges)
+# 9. [move:tap04] Move OVS internal port tap04 into qlbaas-01 (after: bridges)
 ip -n lablb-floating-ip-lb link set tap04 netns qlbaas-01
 
-# 9. [move:qr01] Move OVS internal port qr01 into qrouter01 (after: bridges)
+# 10. [move:qr01] Move OVS internal port qr01 into qrouter01 (after: bridges)
 ip -n lablb-floating-ip-lb link set qr01 netns qrouter01
 
-# 10. [move:qg01] Move OVS internal port qg01 into qrouter01 (after: bridges)
+# 11. [move:qg01] Move OVS internal port qg01 into qrouter01 (after: bridges)
 ip -n lablb-floating-ip-lb link set qg01 netns qrouter01
 
-# 11. [node:vm1] vm1: addresses, routes (after: veths)
+# 12. [node:vm1] vm1: addresses, routes (after: veths)
 ip -n vm1 -batch - <<'EOF'
 link set lo up
 addr add 10.0.0.81/24 brd 10.0.0.255 dev eth0
@@ -70,10 +74,10 @@ link set eth0 up
 route replace default via 10.0.0.1
 EOF
 
-# 12. [settings:vm1] vm1: TX checksum offload off (after: node:vm1)
+# 13. [settings:vm1] vm1: TX checksum offload off (after: node:vm1)
 ip netns exec vm1 ethtool -K eth0 tx off
 
-# 13. [node:vm2] vm2: addresses, routes (after: veths)
+# 14. [node:vm2] vm2: addresses, routes (after: veths)
 ip -n vm2 -batch - <<'EOF'
 link set lo up
 addr add 10.0.0.82/24 brd 10.0.0.255 dev eth0
@@ -81,10 +85,10 @@ link set eth0 up
 route replace default via 10.0.0.1
 EOF
 
-# 14. [settings:vm2] vm2: TX checksum offload off (after: node:vm2)
+# 15. [settings:vm2] vm2: TX checksum offload off (after: node:vm2)
 ip netns exec vm2 ethtool -K eth0 tx off
 
-# 15. [node:qlbaas-01] qlbaas-01: addresses, routes (after: move:tap04)
+# 16. [node:qlbaas-01] qlbaas-01: addresses, routes (after: move:tap04)
 ip -n qlbaas-01 -batch - <<'EOF'
 link set lo up
 link set dev tap04 address fa:16:3e:f4:8f:ae
@@ -93,11 +97,11 @@ link set tap04 up
 route replace default via 10.0.0.1
 EOF
 
-# 16. [settings:qlbaas-01] qlbaas-01: sysctls, TX checksum offload off (after: node:qlbaas-01)
+# 17. [settings:qlbaas-01] qlbaas-01: sysctls, TX checksum offload off (after: node:qlbaas-01)
 ip netns exec qlbaas-01 sysctl -q -w net.ipv4.conf.all.promote_secondaries=1
 ip netns exec qlbaas-01 ethtool -K tap04 tx off
 
-# 17. [node:qrouter01] qrouter01: addresses, routes, the l3-agent's iptables (after: move:qr01, move:qg01)
+# 18. [node:qrouter01] qrouter01: addresses, routes, the l3-agent's iptables (after: move:qr01, move:qg01)
 ip -n qrouter01 -batch - <<'EOF'
 link set lo up
 addr add 10.0.0.1/24 brd 10.0.0.255 dev qr01
@@ -144,30 +148,30 @@ COMMIT
 COMMIT
 EOF
 
-# 18. [settings:qrouter01] qrouter01: sysctls, TX checksum offload off (after: node:qrouter01)
+# 19. [settings:qrouter01] qrouter01: sysctls, TX checksum offload off (after: node:qrouter01)
 ip netns exec qrouter01 sysctl -q -w net.ipv4.ip_forward=1
 ip netns exec qrouter01 ethtool -K qr01 tx off
 ip netns exec qrouter01 ethtool -K qg01 tx off
 
-# 19. [node:ext] ext: addresses, routes (after: veths)
+# 20. [node:ext] ext: addresses, routes (after: veths)
 ip -n ext -batch - <<'EOF'
 link set lo up
 addr add 10.255.253.1/24 brd 10.255.253.255 dev eth3
 link set eth3 up
 EOF
 
-# 20. [settings:ext] ext: TX checksum offload off (after: node:ext)
+# 21. [settings:ext] ext: TX checksum offload off (after: node:ext)
 ip netns exec ext ethtool -K eth3 tx off
 
-# 21. [service:vm1/web] vm1: web server on 10.0.0.81:80 answering server_81 (after: node:vm1)
+# 22. [service:vm1/web] vm1: web server on 10.0.0.81:80 answering server_81 (after: node:vm1)
 LABLB_TOKEN=floating-ip-lb/vm1/web ip netns exec vm1 node <lablb>/dist/src/agents/http-responder.js --listen 10.0.0.81:80 --text server_81 --pidfile /run/lablb/floating-ip-lb/nodes/vm1/web.pid >>/run/lablb/floating-ip-lb/nodes/vm1/web.log 2>&1 &
 until [ -e /run/lablb/floating-ip-lb/nodes/vm1/web.pid ]; do sleep 0.01; done
 
-# 22. [service:vm2/web] vm2: web server on 10.0.0.82:80 answering server_82 (after: node:vm2)
+# 23. [service:vm2/web] vm2: web server on 10.0.0.82:80 answering server_82 (after: node:vm2)
 LABLB_TOKEN=floating-ip-lb/vm2/web ip netns exec vm2 node <lablb>/dist/src/agents/http-responder.js --listen 10.0.0.82:80 --text server_82 --pidfile /run/lablb/floating-ip-lb/nodes/vm2/web.pid >>/run/lablb/floating-ip-lb/nodes/vm2/web.log 2>&1 &
 until [ -e /run/lablb/floating-ip-lb/nodes/vm2/web.pid ]; do sleep 0.01; done
 
-# 23. [service:qlbaas-01/lb] qlbaas-01: haproxy (LBaaS v2) on 10.0.0.100:80 over vm1, vm2 (after: node:qlbaas-01, service:vm1/web, service:vm2/web)
+# 24. [service:qlbaas-01/lb] qlbaas-01: haproxy (LBaaS v2) on 10.0.0.100:80 over vm1, vm2 (after: node:qlbaas-01, service:vm1/web, service:vm2/web)
 LABLB_TOKEN=floating-ip-lb/qlbaas-01/lb/arping ip netns exec qlbaas-01 arping -U -I tap04 -c 3 10.0.0.100 >>/run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.arping.log 2>&1 &
 cat > /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy.conf <<'EOF'
 # LBaaS v2 (haproxy namespace driver): one load balancer, 1 listener on its VIP
@@ -213,7 +217,7 @@ EOF
 LABLB_TOKEN=floating-ip-lb/qlbaas-01/lb ip netns exec qlbaas-01 haproxy -f /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy.conf -p /run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.pid
 until [ -e /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy_stats.sock ]; do sleep 0.05; done   # haproxy stats socket
 
-# 24. [service:ext/whoami] ext: web server on 10.255.253.1:8080 answering with the caller's address (after: node:ext)
+# 25. [service:ext/whoami] ext: web server on 10.255.253.1:8080 answering with the caller's address (after: node:ext)
 LABLB_TOKEN=floating-ip-lb/ext/whoami ip netns exec ext node <lablb>/dist/src/agents/http-responder.js --listen 10.255.253.1:8080 --whoami --pidfile /run/lablb/floating-ip-lb/nodes/ext/whoami.pid >>/run/lablb/floating-ip-lb/nodes/ext/whoami.log 2>&1 &
 until [ -e /run/lablb/floating-ip-lb/nodes/ext/whoami.pid ]; do sleep 0.01; done
 

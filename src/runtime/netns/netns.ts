@@ -1,8 +1,8 @@
 // The member runtime: where a node lives and how to reach it. Today every member is a named
 // network namespace; this module is the one place that knows how to create one, run a
 // command or a daemon in it, and remove it (a Docker runtime will sit beside it).
-import type { HostDriver } from '../host.js';
-import type { JournalEntry, Op } from '../kinds/ops.js';
+import type { HostDriver } from '../../host.js';
+import type { JournalEntry, Op } from '../../kinds/ops.js';
 
 export const NETNS_DIR = '/run/netns';
 

@@ -1,31 +1,37 @@
-// The Docker member runtime against a fake engine: the plan's container tasks, the engine's
-// container, image and exec ops (journaled before the engine is asked), teardown by label
+// The container runtime against a fake engine: its plan tasks, its image, start and exec ops
+// as the engine hands them over (journaled before the engine is asked), teardown by label
 // only, lablb's image from busybox-static, and what a scenario may and may not say.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { fakeHost } from '../../test/fake-host.js';
-import { labFromText, ROOT } from '../../test/helpers.js';
-import { Engine } from '../engine/engine.js';
-import { Journal } from '../engine/journal.js';
-import { requireDockerEngine } from '../engine/preflight.js';
-import type { UserError } from '../errors.js';
-import { teardownLab } from '../engine/teardown.js';
-import { LOCAL_IMAGE } from '../model.js';
-import { buildPlan } from '../plan/plan.js';
-import { planToShell } from '../kinds/ops.js';
-import { loadScenarioFile } from '../scenario/load.js';
-import { resolveLab } from '../scenario/resolve.js';
-import { tarball } from '../tar.js';
-import { buildLocalImage, docker, LABEL } from './docker.js';
+import { fakeHost } from '../../../test/fake-host.js';
+import { labFromText, ROOT } from '../../../test/helpers.js';
+import { Engine } from '../../engine/engine.js';
+import { Journal } from '../../engine/journal.js';
+import { runtimePreflight } from '../../engine/preflight.js';
+import type { UserError } from '../../errors.js';
+import { teardownLab } from '../../engine/teardown.js';
+import type { LabNode } from '../../model.js';
+import { buildPlan } from '../../plan/plan.js';
+import { planToShell, type Op } from '../../kinds/ops.js';
+import { loadScenarioFile } from '../../scenario/load.js';
+import { resolveLab } from '../../scenario/resolve.js';
+import { tarball } from '../../tar.js';
+import { runtimeOf } from '../all.js';
+import { containerOf, dockerRuntime, LABEL } from './docker.js';
+import { buildLocalImage, LOCAL_IMAGE } from './image.js';
 
 const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'floating-ip-lb-docker.yaml')), { stateRoot: '/run/lablb' });
 const vm1 = lab.nodes.find((n) => n.name === 'vm1')!;
+/** The op of the runtime's task with this id. */
+const taskOp = (id: string, nodes: LabNode[] = [vm1]): Op => dockerRuntime.create(lab, nodes).find((x) => x.id === id)!.ops[0];
+const startVm1 = () => taskOp('container:vm1');
+const exec = (argv: string[], node: LabNode = vm1) => dockerRuntime.execOp!(node, argv);
 
 t.test('a docker node resolves to a container named for the lab, from lablb\'s image by default', async (t) => {
-  t.equal(vm1.runtime, 'docker');
-  t.same(vm1.container, {
+  t.equal(runtimeOf(vm1), dockerRuntime);
+  t.same(containerOf(vm1), {
     name: 'lablb-floating-ip-lb-docker-vm1',
     image: LOCAL_IMAGE,
     command: ['sh', '-c', 'httpd -p 80 -h /www && exec sleep 2147483647'],
@@ -38,7 +44,7 @@ switch: { bridges: [br-int] }
 networks: [{ name: n, bridge: br-int, cidr: 10.0.0.0/24 }]
 nodes:
   - { name: a, role: vm, image: nginx, ports: [{ name: eth0, network: n, address: 10.0.0.2, bridge_port: tapa }] }
-`), /image is for containers: add runtime: docker/);
+`), /image is for runtime: docker \(a container/);
   t.throws(() => labFromText(`name: x
 switch: { bridges: [br-int] }
 networks: [{ name: n, bridge: br-int, cidr: 10.0.0.0/24 }]
@@ -51,15 +57,27 @@ t.test('the plan: the image, then the containers, then the veths into their name
   const plan = buildPlan(lab, { datapath: 'netdev' });
   const ids = plan.tasks.map((x) => x.id);
   t.ok(ids.indexOf('image') < ids.indexOf('container:vm1'));
-  t.same(plan.tasks.find((x) => x.id === 'veths')!.after, ['namespaces', 'container:vm1', 'container:vm2']);
-  t.notMatch(plan.tasks.find((x) => x.id === 'namespaces')!.ops[0], { input: /netns add vm1/ }, 'a container\'s namespace is its own, not made by ip netns add');
+  t.same(plan.tasks.find((x) => x.id === 'veths')!.after, ['namespaces', 'members:netns', 'container:vm1', 'container:vm2']);
+  t.notMatch(plan.tasks.filter((x) => /namespaces|members/.test(x.id)).map((x) => x.ops[0]), [{ input: /netns add vm1/ }], 'a container\'s namespace is its own, not made by ip netns add');
   const shell = planToShell(plan);
   t.match(shell, /docker run -d --name lablb-floating-ip-lb-docker-vm1 --hostname vm1 --network none --label org\.lablb\.lab=floating-ip-lb-docker --label org\.lablb\.token=floating-ip-lb-docker\/vm1\/container lablb\/busybox:1 sh -c 'httpd -p 80 -h \/www && exec sleep 2147483647'/);
   t.match(shell, /ip netns attach vm1 "\$\(docker inspect -f '\{\{\.State\.Pid\}\}' lablb-floating-ip-lb-docker-vm1\)"/);
   t.match(shell, /docker image inspect lablb\/busybox:1 >\/dev\/null 2>&1 \|\| lablb image build/);
-  // Through the engine, with the container's own limits: never nsenter as root on the host.
-  t.same(docker.enter('c0ffee', ['sh'], true), ['docker', 'exec', '-i', '-t', 'c0ffee', 'sh']);
-  t.same(docker.enter('c0ffee', ['ps'], false), ['docker', 'exec', '-i', 'c0ffee', 'ps']);
+  t.match(shell, /\[members:netns\] Namespaces: one per node \(3\)\nip -batch - <<'EOF'\nnetns add qlbaas-01\nnetns add qrouter01\nnetns add ext\nEOF/, 'the other nodes are namespaces, made in one batch');
+});
+
+t.test('a person\'s command in a container goes through the engine, with the container\'s limits', async (t) => {
+  const host = fakeHost();
+  host.containers.images.add(LOCAL_IMAGE);
+  await t.rejects(dockerRuntime.enter(vm1, ['sh'], true, host), /the container of vm1 \(lablb-floating-ip-lb-docker-vm1\) is not running/);
+  const c = await host.containers.start({ name: 'x', image: LOCAL_IMAGE, env: {}, labels: { [LABEL.token]: containerOf(vm1).token }, hostname: 'vm1', files: [] });
+  // Never nsenter as root on the host.
+  t.same(await dockerRuntime.enter(vm1, ['sh'], true, host), ['docker', 'exec', '-i', '-t', c.id, 'sh']);
+  t.same(await dockerRuntime.enter(vm1, ['ps'], false, host), ['docker', 'exec', '-i', c.id, 'ps']);
+  const vm1Ns = lab.nodes.find((n) => n.name === 'ext')!;
+  t.same(await runtimeOf(vm1Ns).enter(vm1Ns, ['ip', 'a'], false, host), ['ip', 'netns', 'exec', 'ext', 'ip', 'a'], 'a namespace member: ip netns exec');
+  t.equal(runtimeOf(vm1Ns).execOp, undefined, 'a namespace has no world of its own to exec into');
+  t.equal(dockerRuntime.label!(vm1), 'docker lablb/busybox:1');
 });
 
 function engineFor(host = fakeHost(), images = [LOCAL_IMAGE]) {
@@ -71,54 +89,57 @@ function engineFor(host = fakeHost(), images = [LOCAL_IMAGE]) {
 
 t.test('the engine: builds the image when missing, journals a container before asking for it, names its namespace', async (t) => {
   const { host, journal, engine } = engineFor(fakeHost(), []);
-  await t.rejects(engine.runOp({ ...docker.start(lab, vm1), spec: { ...(docker.start(lab, vm1) as { spec: object }).spec, image: 'nginx:1.25' } } as Parameters<typeof engine.runOp>[0]), /image nginx:1\.25 is not in the Docker engine/, 'never pulled');
+  const nginx = { ...vm1, runtimeSpec: { ...containerOf(vm1), image: 'nginx:1.25' } };
+  await t.rejects(engine.runOp(taskOp('container:vm1', [nginx])), /image nginx:1\.25 is not in the Docker engine/, 'never pulled');
   t.same(journal.entries(), [], 'nothing journaled for a container never made');
   host.files.set('/bin/busybox', 'ELF...');
-  await engine.runOp({ kind: 'image', ref: LOCAL_IMAGE });
+  await engine.runOp(taskOp('image'));
   t.ok(host.containers.images.has(LOCAL_IMAGE));
-  await engine.runOp({ kind: 'image', ref: LOCAL_IMAGE });
+  await engine.runOp(taskOp('image'));
   t.equal(host.log.filter((l) => l.startsWith('docker import')).length, 1, 'built once');
 
-  await engine.runOp(docker.start(lab, vm1));
-  t.same(journal.entries().slice(0, 2), [{ kind: 'container', name: 'lablb-floating-ip-lb-docker-vm1', token: 'floating-ip-lb-docker/vm1/container' }, { kind: 'netns', name: 'vm1' }]);
+  await engine.runOp(startVm1());
+  t.same(journal.entries().slice(0, 2), [{ kind: 'member', runtime: 'docker', name: 'lablb-floating-ip-lb-docker-vm1', token: 'floating-ip-lb-docker/vm1/container' }, { kind: 'netns', name: 'vm1' }]);
   const [c] = [...host.containers.running.values()];
   t.match(c.labels, { [LABEL.lab]: 'floating-ip-lb-docker', [LABEL.token]: 'floating-ip-lb-docker/vm1/container' });
   t.ok(host.log.some((l) => l.includes(`ip netns attach vm1 ${c.pid}`)), 'its namespace named after the node');
 
-  await engine.runOp({ kind: 'container-exec', token: vm1.container!.token, name: vm1.container!.name, argv: ['killall', 'httpd'] });
+  await engine.runOp(exec(['killall', 'httpd']));
   t.ok(host.log.some((l) => l.endsWith('killall httpd')));
-  await t.rejects(engine.runOp({ kind: 'container-exec', token: 'other/vm9/container', name: 'x', argv: ['true'] }), /the container is not running/);
+  await t.rejects(engine.runOp(exec(['true'], { ...vm1, runtimeSpec: { ...containerOf(vm1), token: 'other/vm9/container' } })), /the container is not running/);
   const failing = engineFor(fakeHost({ fail: { 'killall httpd': 'killall: httpd: no process killed' } }));
-  await failing.engine.runOp(docker.start(lab, vm1));
-  await t.rejects(failing.engine.runOp({ kind: 'container-exec', token: vm1.container!.token, name: vm1.container!.name, argv: ['killall', 'httpd'] }), /no process killed/);
+  await failing.engine.runOp(startVm1());
+  await t.rejects(failing.engine.runOp(exec(['killall', 'httpd'])), /no process killed/);
+  const ext = lab.nodes.find((n) => n.name === 'ext')!;
+  await t.rejects(runtimeOf(ext).apply({}, { host, record: () => {} }), /the namespace runtime has no ops of its own/);
 });
 
 t.test('teardown removes the lab\'s containers by label, and never another\'s of the same name', async (t) => {
   const { host, dir, engine } = engineFor();
-  await engine.runOp(docker.start(lab, vm1));
+  await engine.runOp(startVm1());
   const theirs = await host.containers.start({ name: 'lablb-floating-ip-lb-docker-vm1', image: 'x', env: {}, labels: {}, hostname: 'x', files: [] });
   const r = await teardownLab(dir, host);
   t.equal(r.containers, 1);
   t.same([...host.containers.running.keys()], [theirs.id]);
 
   const broken = engineFor();
-  await broken.engine.runOp(docker.start(lab, vm1));
+  await broken.engine.runOp(startVm1());
   broken.host.containers.list = async () => {
     throw new Error('docker: list containers (engine at unix:///fake/docker.sock): connect ENOENT');
   };
   const failed = await teardownLab(broken.dir, broken.host);
   t.match(failed.failures, [/container lablb-floating-ip-lb-docker-vm1: .*connect ENOENT/]);
-  t.match(Journal.open(broken.dir).entries(), [{ kind: 'container' }], 'kept for clean to retry');
+  t.match(Journal.open(broken.dir).entries(), [{ kind: 'member', runtime: 'docker' }], 'kept for clean to retry');
 });
 
 t.test('a lab with containers needs an engine that answers; others do not ask', async (t) => {
-  await t.rejects(requireDockerEngine(fakeHost({ noDocker: true }), lab), /no Docker engine answers at unix:\/\/\/fake\/docker\.sock/);
+  await t.rejects(runtimePreflight(fakeHost({ noDocker: true }), lab), /no Docker engine answers at unix:\/\/\/fake\/docker\.sock/);
   // The engine it suggests must not add docker0 or root-namespace iptables rules.
-  const refusal = await requireDockerEngine(fakeHost({ noDocker: true }), lab).catch((e: unknown) => e);
+  const refusal = await runtimePreflight(fakeHost({ noDocker: true }), lab).catch((e: unknown) => e);
   t.match((refusal as UserError).hint, /sudo dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false/);
-  await requireDockerEngine(fakeHost(), lab);
+  await runtimePreflight(fakeHost(), lab);
   const flagship = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'floating-ip-lb.yaml')), { stateRoot: '/run/lablb' });
-  await requireDockerEngine(fakeHost({ noDocker: true }), flagship);
+  await runtimePreflight(fakeHost({ noDocker: true }), flagship);
 });
 
 t.test('lablb\'s image: busybox and a link per applet', async (t) => {
