@@ -27,7 +27,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** utime+stime and cutime+cstime of a process, in seconds. */
 function cpu(pid: number): { own: number; children: number } {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2)
+    .split(' ');
   // Fields after the command: state is [0]; utime [11], stime [12], cutime [13], cstime [14].
   return { own: (Number(f[11]) + Number(f[12])) / HZ, children: (Number(f[13]) + Number(f[14])) / HZ };
 }
@@ -39,8 +41,17 @@ function childPids(pid: number): number[] {
 
 async function measure(label: string, extra: string[]): Promise<void> {
   const statsFile = `/tmp/lablb-bench-tui-${process.pid}.txt`;
-  tmux('new-session', '-d', '-s', 'watch', '-x', '120', '-y', '40',
-    `exec env -u CI ${process.execPath} ${LABLB} watch floating-ip-lb --debug ${extra.join(' ')} 2>${statsFile}`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'watch',
+    '-x',
+    '120',
+    '-y',
+    '40',
+    `exec env -u CI ${process.execPath} ${LABLB} watch floating-ip-lb --debug ${extra.join(' ')} 2>${statsFile}`,
+  );
   const pid = Number(tmux('display', '-p', '-t', 'watch', '#{pane_pid}'));
   await sleep(3000); // start-up is not the steady state
   const prober = childPids(pid).find((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').includes('prober'));
@@ -54,7 +65,10 @@ async function measure(label: string, extra: string[]): Promise<void> {
   tmux('send-keys', '-t', 'watch', 'q');
   await sleep(1500);
   spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
-  const frames = readFileSync(statsFile, 'utf8').split('\n').find((l) => l.includes('screen drew')) ?? '';
+  const frames =
+    readFileSync(statsFile, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('screen drew')) ?? '';
   const pct = (x: number) => `${((x / wall) * 100).toFixed(1)}%`;
   console.log(`${label}: ${wall.toFixed(1)} s after a 3 s warm-up (share of one core)`);
   console.log(`  lablb (screen, store, haproxy stats socket):  ${pct(b.own - a.own)}`);

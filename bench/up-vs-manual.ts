@@ -67,10 +67,28 @@ const other: number[] = [];
 const against = values.against;
 console.log(`floating-ip-lb, ${runs} runs each, alternating; time until http://10.255.253.100/ answers from ext`);
 for (let i = 0; i < runs; i++) {
-  manual.push(timeOnce(() => sh('bash', [MANUAL, 'up']), () => sh('bash', [MANUAL, 'down'])));
-  lablb.push(timeOnce(() => sh(process.execPath, [LABLB, 'up', 'floating-ip-lb']), () => sh(process.execPath, [LABLB, 'down', 'floating-ip-lb'])));
-  if (against) other.push(timeOnce(() => sh(process.execPath, [against, 'up', 'floating-ip-lb']), () => sh(process.execPath, [against, 'down', 'floating-ip-lb'])));
-  console.log(`  run ${i + 1}: hand-typed script ${manual.at(-1)!.toFixed(0)} ms, lablb up ${lablb.at(-1)!.toFixed(0)} ms${against ? `, ${against} up ${other.at(-1)!.toFixed(0)} ms` : ''}`);
+  manual.push(
+    timeOnce(
+      () => sh('bash', [MANUAL, 'up']),
+      () => sh('bash', [MANUAL, 'down']),
+    ),
+  );
+  lablb.push(
+    timeOnce(
+      () => sh(process.execPath, [LABLB, 'up', 'floating-ip-lb']),
+      () => sh(process.execPath, [LABLB, 'down', 'floating-ip-lb']),
+    ),
+  );
+  if (against)
+    other.push(
+      timeOnce(
+        () => sh(process.execPath, [against, 'up', 'floating-ip-lb']),
+        () => sh(process.execPath, [against, 'down', 'floating-ip-lb']),
+      ),
+    );
+  console.log(
+    `  run ${i + 1}: hand-typed script ${manual.at(-1)!.toFixed(0)} ms, lablb up ${lablb.at(-1)!.toFixed(0)} ms${against ? `, ${against} up ${other.at(-1)!.toFixed(0)} ms` : ''}`,
+  );
 }
 const ratio = median(lablb) / median(manual);
 console.log(`median: hand-typed script ${median(manual).toFixed(0)} ms, lablb up ${median(lablb).toFixed(0)} ms`);

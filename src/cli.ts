@@ -210,7 +210,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'exec':
         return await (await import('./commands/exec.js')).exec(need('node'), rest, values.lab, ctx);
       case 'shell':
-        if (args.length > 1) throw new UserError(`shell takes one lab name, got: ${args.join(' ')}`, 'a command goes after --: sudo lablb shell floating-ip-lb -- ovs-vsctl show');
+        if (args.length > 1)
+          throw new UserError(`shell takes one lab name, got: ${args.join(' ')}`, 'a command goes after --: sudo lablb shell floating-ip-lb -- ovs-vsctl show');
         return await (await import('./commands/shell.js')).shell(args[0], rest, ctx);
       case 'down':
         return await (await import('./commands/down.js')).down(need('lab name'), ctx);

@@ -40,9 +40,16 @@ t.test('a structure is copied only where a string needed it', async (t) => {
   t.equal(out.keep, clean);
 });
 
-const event: LabEvent = serviceEvent('haproxy', { node: 'qlbaas-01', name: 'lb' }, 'log', { text: `qlbaas-01/lb says: ${hostile}`, tone: 'bad', quoted: true }, { message: hostile }, 5);
+const event: LabEvent = serviceEvent(
+  'haproxy',
+  { node: 'qlbaas-01', name: 'lb' },
+  'log',
+  { text: `qlbaas-01/lb says: ${hostile}`, tone: 'bad', quoted: true },
+  { message: hostile },
+  5,
+);
 
-t.test('the plain lines and --json carry a daemon\'s log line with its escapes visible', async (t) => {
+t.test("the plain lines and --json carry a daemon's log line with its escapes visible", async (t) => {
   for (const color of [false, true]) {
     const lines: string[] = [];
     lineReporter((l) => lines.push(l), color).event(event);
@@ -77,8 +84,18 @@ t.test('a member event reads the same in the plain lines, --json and on the scre
   t.same(lines, ['    qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN']);
   const store = new LiveStore(loadFixtureLab(), 'run');
   store.event(member);
-  t.same(store.getSnapshot().events.map((e) => `${e.tone} ${e.text}`), ['bad qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN']);
+  t.same(
+    store.getSnapshot().events.map((e) => `${e.tone} ${e.text}`),
+    ['bad qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN'],
+  );
   const json: string[] = [];
   jsonReporter((l) => json.push(l)).event(member);
-  t.match(JSON.parse(json[0]), { type: 'service', event: 'member', member: 'web2', pool: 'test-lb-pool-http', status: 'DOWN', text: 'qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN' });
+  t.match(JSON.parse(json[0]), {
+    type: 'service',
+    event: 'member',
+    member: 'web2',
+    pool: 'test-lb-pool-http',
+    status: 'DOWN',
+    text: 'qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN',
+  });
 });

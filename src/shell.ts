@@ -7,6 +7,8 @@ export function shellQuote(arg: string): string {
 }
 
 export function shellLine(argv: string[], env?: Record<string, string>): string {
-  const prefix = Object.entries(env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)} `).join('');
+  const prefix = Object.entries(env ?? {})
+    .map(([k, v]) => `${k}=${shellQuote(v)} `)
+    .join('');
   return prefix + argv.map(shellQuote).join(' ');
 }

@@ -67,9 +67,7 @@ function unwrap(s: AnySchema, value: unknown): AnySchema | undefined {
       continue;
     }
     if (def.type === 'union' && def.options) {
-      const kind = def.discriminator && value !== null && typeof value === 'object'
-        ? (value as Record<string, unknown>)[def.discriminator]
-        : undefined;
+      const kind = def.discriminator && value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[def.discriminator] : undefined;
       const match = def.options.find((o) => {
         const d = defOf(o);
         const lit = def.discriminator ? d.shape?.[def.discriminator] : undefined;

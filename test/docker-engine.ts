@@ -39,10 +39,24 @@ export async function testEngine(): Promise<TestEngine | undefined> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'lablb-dockerd-'));
   const host = `unix://${join(dir, 'docker.sock')}`;
-  const child = spawn('dockerd', [
-    '--data-root', join(dir, 'root'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'),
-    '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '-H', host,
-  ], { stdio: 'ignore', detached: true });
+  const child = spawn(
+    'dockerd',
+    [
+      '--data-root',
+      join(dir, 'root'),
+      '--exec-root',
+      join(dir, 'exec'),
+      '--pidfile',
+      join(dir, 'dockerd.pid'),
+      '--bridge=none',
+      '--iptables=false',
+      '--ip6tables=false',
+      '--ip-forward=false',
+      '-H',
+      host,
+    ],
+    { stdio: 'ignore', detached: true },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 30_000;
   while (!answers(host)) {

@@ -41,11 +41,19 @@ export interface HostState {
 
 export function hostState(): HostState {
   return {
-    links: sh('ip', ['-o', 'link', 'show']).split('\n').map((l) => l.split(':')[1]?.trim() ?? '').sort().join(' '),
+    links: sh('ip', ['-o', 'link', 'show'])
+      .split('\n')
+      .map((l) => l.split(':')[1]?.trim() ?? '')
+      .sort()
+      .join(' '),
     namespaces: sh('ip', ['netns', 'list']),
     routes: sh('ip', ['route', 'show', 'table', 'all']),
     // Without counters and the timestamp comments, so only rules count.
-    iptables: sh('iptables-save', []).split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/\[\d+:\d+\]/g, '')).join('\n'),
+    iptables: sh('iptables-save', [])
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .map((l) => l.replace(/\[\d+:\d+\]/g, ''))
+      .join('\n'),
     processes: labProcesses(),
   };
 }
@@ -68,7 +76,11 @@ const onCI = process.env.CI !== undefined && !['', '0', 'false'].includes(proces
  *  Under CI that is a failure, not a skip: a CI that skips them proves nothing. */
 export function realHostSkip(t: { fail(message: string): unknown }, ...tools: string[]): string | false {
   const missing = ['ip', 'ovs-vswitchd', ...tools].filter((tool) => sh('sh', ['-c', `command -v ${tool}`]).trim() === '');
-  const why = !isRoot ? 'needs root: run the tests with sudo to build real labs' : missing.length ? `needs ${missing.join(', ')} (scripts/setup-host.sh installs them)` : undefined;
+  const why = !isRoot
+    ? 'needs root: run the tests with sudo to build real labs'
+    : missing.length
+      ? `needs ${missing.join(', ')} (scripts/setup-host.sh installs them)`
+      : undefined;
   if (!why) return false;
   if (onCI) t.fail(`the real-host tests cannot run under CI: ${why}`);
   return why;

@@ -104,4 +104,8 @@ if (!values.tcp) tick();
 process.stdin.on('end', () => process.exit(0));
 process.stdin.on('error', () => process.exit(0));
 process.stdin.resume();
-for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => { clearInterval(timer); process.exit(0); });
+for (const sig of ['SIGTERM', 'SIGINT'] as const)
+  process.on(sig, () => {
+    clearInterval(timer);
+    process.exit(0);
+  });

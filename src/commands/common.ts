@@ -14,7 +14,10 @@ import { SCENARIO_DIR } from '../paths.js';
 
 export function knownScenarios(): string[] {
   try {
-    return readdirSync(SCENARIO_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+    return readdirSync(SCENARIO_DIR)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.replace(/\.yaml$/, ''))
+      .sort();
   } catch {
     return [];
   }
@@ -55,7 +58,10 @@ export function labUp(name: string | undefined): Lab {
   const labs = labsOnHost();
   const target = name ?? (labs.length === 1 ? labs[0].name : undefined);
   if (!target) {
-    throw new UserError(labs.length ? 'which lab? several are up' : 'no lab is up', labs.length ? `labs: ${labs.map((l) => l.name).join(', ')}` : 'start one with: sudo lablb up floating-ip-lb');
+    throw new UserError(
+      labs.length ? 'which lab? several are up' : 'no lab is up',
+      labs.length ? `labs: ${labs.map((l) => l.name).join(', ')}` : 'start one with: sudo lablb up floating-ip-lb',
+    );
   }
   const lab = labByName(target)?.record?.lab;
   if (!lab) throw new UserError(`no lab named ${target} on this host`, 'see: sudo lablb status');

@@ -63,10 +63,22 @@ export async function doctor(fix: boolean, ctx: CommandContext): Promise<number>
   const runtimes = await Promise.all(RUNTIMES.map((r) => r.doctor?.(ctx.host)));
   const said = runtimes.filter((r) => r !== undefined);
   if (ctx.json) {
-    ctx.out(safeJson({ type: 'doctor', ok: missingRequired.length === 0 && nodeOk, node, root: ctx.host.isRoot(), datapath, ...Object.assign({}, ...said.map((r) => r.json)), dependencies: deps }));
+    ctx.out(
+      safeJson({
+        type: 'doctor',
+        ok: missingRequired.length === 0 && nodeOk,
+        node,
+        root: ctx.host.isRoot(),
+        datapath,
+        ...Object.assign({}, ...said.map((r) => r.json)),
+        dependencies: deps,
+      }),
+    );
   } else {
     ctx.out(`node ${node} ${nodeOk ? 'ok' : '(lablb needs 20 or newer)'}; running as ${ctx.host.isRoot() ? 'root' : 'a normal user (labs need sudo)'}`);
-    ctx.out(`datapath: ${datapath === 'system' ? 'system (the kernel\'s openvswitch module)' : `netdev (userspace; the openvswitch kernel module is not loaded: where it exists, ${LOAD_OPENVSWITCH} gives labs the kernel datapath)`}`);
+    ctx.out(
+      `datapath: ${datapath === 'system' ? "system (the kernel's openvswitch module)" : `netdev (userspace; the openvswitch kernel module is not loaded: where it exists, ${LOAD_OPENVSWITCH} gives labs the kernel datapath)`}`,
+    );
     for (const r of said) ctx.out(r.line);
     for (const d of deps) {
       const state = d.found ? `found   ${(d.version ?? '?').padEnd(12)}` : 'MISSING             ';

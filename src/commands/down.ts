@@ -11,7 +11,9 @@ async function remove(dir: string, name: string, ctx: CommandContext): Promise<b
     const r = await removeLab(dir, name, ctx.host, ctx.reporter.event);
     if (!ctx.json) {
       const undone = r.undone.length ? `, reverted: ${r.undone.join('; ')}` : '';
-      ctx.out(`  stopped ${r.processes} processes, ${r.containers ? `removed ${r.containers} container${r.containers > 1 ? 's' : ''}, ` : ''}deleted namespaces: ${r.namespaces.join(' ') || '(none left)'}${undone}`);
+      ctx.out(
+        `  stopped ${r.processes} processes, ${r.containers ? `removed ${r.containers} container${r.containers > 1 ? 's' : ''}, ` : ''}deleted namespaces: ${r.namespaces.join(' ') || '(none left)'}${undone}`,
+      );
     }
     return true;
   } catch (err) {

@@ -8,7 +8,8 @@ import { buildLocalImage, LOCAL_IMAGE } from '../runtime/docker/image.js';
 import type { CommandContext } from './context.js';
 
 export async function image(args: string[], ctx: CommandContext): Promise<number> {
-  if (args[0] !== 'build' || args.length > 1) throw new UserError(`image takes one action: build${args.length ? `, got: ${args.join(' ')}` : ''}`, 'usage: sudo lablb image build');
+  if (args[0] !== 'build' || args.length > 1)
+    throw new UserError(`image takes one action: build${args.length ? `, got: ${args.join(' ')}` : ''}`, 'usage: sudo lablb image build');
   requireRoot(ctx.host, 'image build');
   const engine = ctx.host.containers;
   const version = await engine.version();

@@ -37,7 +37,8 @@ export async function up(scenario: string, name: string | undefined, ctx: Comman
 export async function run(scenario: string, name: string | undefined, ctx: CommandContext, tui: boolean): Promise<number> {
   const lab = loadLab(scenario, name, ctx.sets);
   requireRoot(ctx.host, 'run');
-  if (!lab.experiment) throw new UserError(`scenario ${lab.scenario} has no experiment to run`, `bring it up and explore it instead: sudo lablb up ${scenario}`);
+  if (!lab.experiment)
+    throw new UserError(`scenario ${lab.scenario} has no experiment to run`, `bring it up and explore it instead: sudo lablb up ${scenario}`);
   // The live screen is loaded only when used: ink and react are not needed otherwise.
   const screen = tui ? await (await import('../ui/screen.js')).openScreen(lab, 'run', ctx.abort) : undefined;
   const emit = screen ? screen.store.event : ctx.reporter.event;
@@ -47,17 +48,18 @@ export async function run(scenario: string, name: string | undefined, ctx: Comma
     const observation = new Observation(lab, ctx.host, emit);
     screen?.observe(observation, ctx.host);
     checks = await withCleanup(
-      () => runExperiment({
-        lab,
-        host: ctx.host,
-        apply: (ops) => built.engine.runLane(ops),
-        observation,
-        emit,
-        signal: ctx.signal,
-        datapath: built.datapath,
-        // status and exec read the lab from its record: nodes added at run time are in it.
-        onTopology: (now) => built.journal.writeRecord({ ...built.record, lab: now, state: 'up' }),
-      }),
+      () =>
+        runExperiment({
+          lab,
+          host: ctx.host,
+          apply: (ops) => built.engine.runLane(ops),
+          observation,
+          emit,
+          signal: ctx.signal,
+          datapath: built.datapath,
+          // status and exec read the lab from its record: nodes added at run time are in it.
+          onTopology: (now) => built.journal.writeRecord({ ...built.record, lab: now, state: 'up' }),
+        }),
       async () => {
         observation.stop();
         await removeLab(lab.dir, lab.name, ctx.host, emit);

@@ -15,7 +15,8 @@ export async function watch(name: string | undefined, ctx: CommandContext, tui: 
   requireRoot(ctx.host, 'watch');
   const lab = labUp(name);
   // Everything that can be refused is refused before the screen takes the terminal.
-  if (probe && !lab.experiment?.probes.length) throw new UserError(`scenario ${lab.scenario} has no probe to run`, `watch it without --probe: sudo lablb watch ${lab.name}`);
+  if (probe && !lab.experiment?.probes.length)
+    throw new UserError(`scenario ${lab.scenario} has no probe to run`, `watch it without --probe: sudo lablb watch ${lab.name}`);
   if (!tui) throw new UserError('watch draws a live screen and needs a terminal', 'for a one-off look: sudo lablb status');
   const { openScreen } = await import('../ui/screen.js');
   const screen = await openScreen(lab, 'watch', ctx.abort);

@@ -85,7 +85,11 @@ function typeText(s: Js, link?: string): string {
   }
 }
 
-const anchor = (title: string) => title.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+const anchor = (title: string) =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
 
 export function renderReference(): string {
   const out: string[] = [
@@ -97,10 +101,10 @@ export function renderReference(): string {
     'file:line:column. Editors that speak JSON Schema can use `scenarios/scenario.schema.json`',
     '(for the YAML language server: `# yaml-language-server: $schema=scenario.schema.json`).',
     '',
-    'Beyond the shapes below, `validate` checks: addresses inside their network\'s subnet and',
-    'unique on it; no overlapping subnets on one bridge and VLAN; a route\'s gateway, a VIP and a',
+    "Beyond the shapes below, `validate` checks: addresses inside their network's subnet and",
+    "unique on it; no overlapping subnets on one bridge and VLAN; a route's gateway, a VIP and a",
     'floating IP on the right network; unique node, port, network, service and step names; every',
-    'reference (a port\'s network, a member\'s node, a step\'s service or router) pointing at',
+    "reference (a port's network, a member's node, a step's service or router) pointing at",
     'something that exists.',
     '',
     '## A minimal scenario',
@@ -130,16 +134,15 @@ export function renderReference(): string {
         link = `[${sub}](#${anchor(sub)})`;
         queue.push([sub, item]);
       }
-      const need = s.required?.includes(field) && f.default === undefined
-        ? 'required'
-        : f.default !== undefined
-          ? `default \`${JSON.stringify(f.default)}\``
-          : 'optional';
+      const need =
+        s.required?.includes(field) && f.default === undefined ? 'required' : f.default !== undefined ? `default \`${JSON.stringify(f.default)}\`` : 'optional';
       out.push(`| \`${field}\` | ${typeText(f, link)} | ${need} | ${f.description ?? ''} |`);
     }
   }
   out.push('', '## The scenarios that come with lablb', '', 'Each with the parameters a run may override (`--set name=value`).', '');
-  for (const file of readdirSync(SCENARIO_DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(SCENARIO_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const s = loadScenarioFile(join(SCENARIO_DIR, file)).scenario;
     out.push(`### ${s.name}`, '', `${s.title ?? ''}${s.source ? ` (${s.source})` : ''}.`, '');
     const params = Object.entries(s.parameters ?? {});
@@ -149,12 +152,29 @@ export function renderReference(): string {
       out.push('');
     }
   }
-  out.push('', '## Waits', '', 'A step\'s `until` lists waits; each is one of these, told apart by its first field.');
+  out.push('', '## Waits', '', "A step's `until` lists waits; each is one of these, told apart by its first field.");
   for (const w of WAIT_KINDS) {
     const js = z.toJSONSchema(w.schema, { io: 'input', unrepresentable: 'any' }) as Js;
-    out.push('', `### Wait: ${w.key}`, '', `${js.description ?? ''}.`, '', '```yaml', `until: [${w.example}]`, '```', '', '| field | type | | meaning |', '|---|---|---|---|');
+    out.push(
+      '',
+      `### Wait: ${w.key}`,
+      '',
+      `${js.description ?? ''}.`,
+      '',
+      '```yaml',
+      `until: [${w.example}]`,
+      '```',
+      '',
+      '| field | type | | meaning |',
+      '|---|---|---|---|',
+    );
     for (const [field, f] of Object.entries(js.properties ?? {})) {
-      const need = js.required?.includes(field) && f.default === undefined ? 'required' : f.default !== undefined ? `default \`${JSON.stringify(f.default)}\`` : 'optional';
+      const need =
+        js.required?.includes(field) && f.default === undefined
+          ? 'required'
+          : f.default !== undefined
+            ? `default \`${JSON.stringify(f.default)}\``
+            : 'optional';
       out.push(`| \`${field}\` | ${typeText(f)} | ${need} | ${f.description ?? ''} |`);
     }
   }

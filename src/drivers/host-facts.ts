@@ -32,10 +32,15 @@ export function kernelModules(): Map<string, number> | undefined {
     return undefined;
   }
   // "nf_nat 61440 2 xt_nat,nft_chain_nat, Live 0x0": name, size, users, ...
-  return new Map(text.split('\n').filter(Boolean).map((l) => {
-    const [name, , users] = l.split(' ');
-    return [name, Number(users)] as const;
-  }));
+  return new Map(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [name, , users] = l.split(' ');
+        return [name, Number(users)] as const;
+      }),
+  );
 }
 
 export function namespaces(): string[] {
@@ -52,7 +57,10 @@ export async function chooseDatapath(choice: DatapathChoice): Promise<Datapath> 
   const loaded = existsSync('/sys/module/openvswitch');
   if (choice === 'auto') return loaded ? 'system' : 'netdev';
   if (choice === 'system' && !loaded) {
-    throw new UserError('the scenario asks for the kernel datapath, and the openvswitch module is not loaded', `load it yourself: ${LOAD_OPENVSWITCH} (lablb loads no kernel module), or use datapath: auto`);
+    throw new UserError(
+      'the scenario asks for the kernel datapath, and the openvswitch module is not loaded',
+      `load it yourself: ${LOAD_OPENVSWITCH} (lablb loads no kernel module), or use datapath: auto`,
+    );
   }
   return choice;
 }

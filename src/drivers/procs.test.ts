@@ -29,7 +29,7 @@ function signalsSentBy(fn: () => void): [number, string][] {
   return sent;
 }
 
-t.test('a token finds exactly its processes; a lab token ending in / finds the lab\'s', async (t) => {
+t.test("a token finds exactly its processes; a lab token ending in / finds the lab's", async (t) => {
   const a = tokened('procs-test/n1/svc');
   const b = tokened('procs-test/n2/svc');
   const other = tokened('procs-test-other/n1/svc');
@@ -48,13 +48,24 @@ t.test('SIGKILL stops every process first, so none sees another die and cleans u
   let killed: number[] = [];
   const sent = signalsSentBy(() => void (killed = signalByToken('procs-test/crash/svc', 'SIGKILL')));
   t.same(killed.sort(), [a.pid, b.pid].sort());
-  t.same(sent.slice(0, 2).map(([, s]) => s), ['SIGSTOP', 'SIGSTOP'], 'all stopped before any is killed');
-  t.same(sent.slice(2).map(([, s]) => s), ['SIGKILL', 'SIGKILL']);
+  t.same(
+    sent.slice(0, 2).map(([, s]) => s),
+    ['SIGSTOP', 'SIGSTOP'],
+    'all stopped before any is killed',
+  );
+  t.same(
+    sent.slice(2).map(([, s]) => s),
+    ['SIGKILL', 'SIGKILL'],
+  );
   t.same(await Promise.all([a.exited, b.exited]), ['SIGKILL', 'SIGKILL']);
   t.notOk(isAlive(a.pid));
 
   const c = tokened('procs-test/term/svc');
   await execd();
-  t.same(signalsSentBy(() => void signalByToken('procs-test/term/svc', 'SIGTERM')), [[c.pid, 'SIGTERM']], 'any other signal is sent alone');
+  t.same(
+    signalsSentBy(() => void signalByToken('procs-test/term/svc', 'SIGTERM')),
+    [[c.pid, 'SIGTERM']],
+    'any other signal is sent alone',
+  );
   t.equal(await c.exited, 'SIGTERM');
 });

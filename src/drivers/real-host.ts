@@ -51,10 +51,11 @@ export const realHost: HostDriver = {
     }),
   unixStream,
   // Configs hold nothing secret, but lab dirs are root's alone (0700 below), so 0644 is enough.
-  writeFile: (path, content, mode = 0o644) => fsOp(`write ${path}`, () => {
-    writeFileSync(path, content, { mode });
-    chmodSync(path, mode); // an existing file keeps its mode otherwise
-  }),
+  writeFile: (path, content, mode = 0o644) =>
+    fsOp(`write ${path}`, () => {
+      writeFileSync(path, content, { mode });
+      chmodSync(path, mode); // an existing file keeps its mode otherwise
+    }),
   mkdir: (path) => fsOp(`mkdir -p ${path}`, () => void mkdirSync(path, { recursive: true, mode: 0o700 })),
   readFile: (path) => {
     try {

@@ -35,10 +35,12 @@ export class Engine {
           this.emit({ type: 'task', lab: plan.lab, id: task.id, title: task.title, index: ++started, total: plan.tasks.length });
           running.set(
             task.id,
-            this.runLane(task.ops).then(
-              () => void done.add(task.id),
-              (err: unknown) => void (failure ??= err),
-            ).finally(() => running.delete(task.id)),
+            this.runLane(task.ops)
+              .then(
+                () => void done.add(task.id),
+                (err: unknown) => void (failure ??= err),
+              )
+              .finally(() => running.delete(task.id)),
           );
         }
       }
@@ -93,7 +95,12 @@ export class Engine {
         this.driver.spawnDetached(op.argv, { env: { ...this.env, ...op.env }, logfile: op.logfile });
         return;
       case 'wait-path':
-        await this.waitFor(() => this.driver.exists(op.path), op.timeoutMs, () => undefined, `wait for ${op.what}`);
+        await this.waitFor(
+          () => this.driver.exists(op.path),
+          op.timeoutMs,
+          () => undefined,
+          `wait for ${op.what}`,
+        );
         return;
       case 'member':
         // What only a runtime knows how to do (start a container): its policy, not the engine's.
@@ -102,13 +109,7 @@ export class Engine {
     }
   }
 
-  private async waitFor(
-    ready: () => boolean,
-    timeoutMs: number,
-    failure: () => string | undefined,
-    command: string,
-    logfile?: string,
-  ): Promise<void> {
+  private async waitFor(ready: () => boolean, timeoutMs: number, failure: () => string | undefined, command: string, logfile?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!ready()) {
       const why = failure() ?? (Date.now() > deadline ? `not ready after ${timeoutMs} ms` : undefined);

@@ -37,7 +37,9 @@ export function labDir(name: string): string {
  *  journal was written: `status` shows it and `clean` removes it. */
 export function listLabDirs(): string[] {
   try {
-    return readdirSync(stateRoot(), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(stateRoot(), e.name));
+    return readdirSync(stateRoot(), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(stateRoot(), e.name));
   } catch {
     return [];
   }

@@ -31,7 +31,14 @@ export async function prepareLab(lab: Lab, host: HostDriver, emit: Emit): Promis
   await runtimePreflight(host, lab);
   const journal = Journal.create(lab.dir);
   const modules = host.kernelModules();
-  const record: LabRecord = { lab, state: 'building', datapath, pid: process.pid, createdAt: new Date().toISOString(), ...(modules ? { modules: [...modules.keys()] } : {}) };
+  const record: LabRecord = {
+    lab,
+    state: 'building',
+    datapath,
+    pid: process.pid,
+    createdAt: new Date().toISOString(),
+    ...(modules ? { modules: [...modules.keys()] } : {}),
+  };
   journal.writeRecord(record);
   const engine = new Engine(host, journal, ovsEnv(lab), emit);
   return { lab, datapath, engine, journal, record, plan: buildPlan(lab, { datapath }) };
@@ -53,7 +60,11 @@ export async function removeLab(dir: string, name: string, host: HostDriver, emi
   const r = await teardownLab(dir, host);
   for (const f of r.failures) emit({ type: 'problem', message: f });
   if (r.modules.length) emit({ type: 'note', message: `unloaded the kernel modules loaded while the lab ran: ${r.modules.join(' ')}` });
-  if (r.modulesInUse.length) emit({ type: 'note', message: `kernel modules loaded while the lab ran are in use now and stay loaded: ${r.modulesInUse.join(' ')} (sudo rmmod them once nothing uses them)` });
+  if (r.modulesInUse.length)
+    emit({
+      type: 'note',
+      message: `kernel modules loaded while the lab ran are in use now and stay loaded: ${r.modulesInUse.join(' ')} (sudo rmmod them once nothing uses them)`,
+    });
   if (r.failures.length > 0) throw new TeardownError(name, r.failures);
   emit({ type: 'lab', lab: name, state: 'down', ms: Math.round(performance.now() - started) });
   return r;

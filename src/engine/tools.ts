@@ -14,25 +14,43 @@ const hasRouter = (lab: Lab) => lab.nodes.some((n) => n.l3);
 
 const CORE: Tool[] = [
   { command: 'ip', pkg: 'iproute2', versionArgs: ['-V'], neededBy: always, why: 'namespaces, veths, addresses, routes' },
-  { command: 'sysctl', pkg: 'procps', versionArgs: ['--version'], neededBy: (lab) => lab.nodes.some((n) => n.sysctls.length > 0), why: 'per-namespace sysctls (ip_forward)' },
-  { command: 'ovsdb-tool', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: 'the lab\'s own OVS database' },
-  { command: 'ovsdb-server', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: 'the lab\'s own OVS database' },
-  { command: 'ovs-vswitchd', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: 'the lab\'s own switch' },
+  {
+    command: 'sysctl',
+    pkg: 'procps',
+    versionArgs: ['--version'],
+    neededBy: (lab) => lab.nodes.some((n) => n.sysctls.length > 0),
+    why: 'per-namespace sysctls (ip_forward)',
+  },
+  { command: 'ovsdb-tool', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: "the lab's own OVS database" },
+  { command: 'ovsdb-server', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: "the lab's own OVS database" },
+  { command: 'ovs-vswitchd', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: "the lab's own switch" },
   { command: 'ovs-vsctl', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: 'bridges and ports' },
-  { command: 'ovs-ofctl', pkg: 'openvswitch-common', versionArgs: ['--version'], neededBy: always, why: 'port security flows, and the article\'s ovs-ofctl dump-flows' },
-  { command: 'iptables-restore', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: 'the l3-agent\'s NAT chains' },
+  {
+    command: 'ovs-ofctl',
+    pkg: 'openvswitch-common',
+    versionArgs: ['--version'],
+    neededBy: always,
+    why: "port security flows, and the article's ovs-ofctl dump-flows",
+  },
+  { command: 'iptables-restore', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: "the l3-agent's NAT chains" },
   { command: 'iptables-save', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: 'NAT rule counters' },
-  { command: 'ethtool', pkg: 'ethtool', versionArgs: ['--version'], neededBy: (_lab, dp) => dp === 'netdev', why: 'TX checksum offload off (userspace datapath)' },
+  {
+    command: 'ethtool',
+    pkg: 'ethtool',
+    versionArgs: ['--version'],
+    neededBy: (_lab, dp) => dp === 'netdev',
+    why: 'TX checksum offload off (userspace datapath)',
+  },
 ];
 
 /** For a learner's own use: not needed by any lab. */
 const LEARNER: Tool[] = [
   { command: 'conntrack', pkg: 'conntrack', versionArgs: ['--version'], why: 'inspecting NAT sessions' },
-  { command: 'route', pkg: 'net-tools', versionArgs: ['--version'], why: 'the article\'s route -n' },
-  { command: 'arp', pkg: 'net-tools', versionArgs: ['--version'], why: 'the article\'s arp -n' },
-  { command: 'wget', pkg: 'wget', versionArgs: ['--version'], why: 'the article\'s wget http://10.0.0.100' },
+  { command: 'route', pkg: 'net-tools', versionArgs: ['--version'], why: "the article's route -n" },
+  { command: 'arp', pkg: 'net-tools', versionArgs: ['--version'], why: "the article's arp -n" },
+  { command: 'wget', pkg: 'wget', versionArgs: ['--version'], why: "the article's wget http://10.0.0.100" },
   { command: 'tcpdump', pkg: 'tcpdump', versionArgs: ['--version'], why: 'watching packets in a namespace' },
-  { command: 'tmux', pkg: 'tmux', versionArgs: ['-V'], why: 'the terminal UI\'s integration test' },
+  { command: 'tmux', pkg: 'tmux', versionArgs: ['-V'], why: "the terminal UI's integration test" },
   { command: 'dockerd', pkg: 'docker.io', versionArgs: ['--version'], why: 'a Docker engine for runtime: docker members (or DOCKER_HOST elsewhere)' },
 ];
 
@@ -46,7 +64,12 @@ export const TOOLS: Tool[] = (() => {
   const add = (t: Tool) => {
     const had = out.get(t.command);
     // A command two kinds need is needed when either is used.
-    out.set(t.command, had?.neededBy && t.neededBy ? { ...had, neededBy: (lab, dp) => had.neededBy!(lab, dp) || t.neededBy!(lab, dp) } : { ...t, ...had, neededBy: had?.neededBy ?? t.neededBy });
+    out.set(
+      t.command,
+      had?.neededBy && t.neededBy
+        ? { ...had, neededBy: (lab, dp) => had.neededBy!(lab, dp) || t.neededBy!(lab, dp) }
+        : { ...t, ...had, neededBy: had?.neededBy ?? t.neededBy },
+    );
   };
   CORE.forEach(add);
   for (const k of SERVICE_KINDS) for (const t of k.tools) add({ ...t, neededBy: usesService(k.kind) });

@@ -10,12 +10,10 @@ import { TOKEN_VAR } from '../token.js';
 /** The prober agent's command line: `run --explain` prints it, `run` starts it. */
 export function proberCommand(labName: string, probe: LabProbe, maxSeconds: number): { argv: string[]; env: Record<string, string> } {
   const target = probe.url ? ['--url', probe.url] : ['--tcp', probe.tcp!, '--mode', probe.mode ?? 'push'];
-  const argv = netns.exec(probe.from, agentArgv('prober', [
-    ...target,
-    '--interval-ms', String(probe.intervalMs),
-    '--timeout-ms', String(probe.timeoutMs),
-    '--max-seconds', String(maxSeconds),
-  ]));
+  const argv = netns.exec(
+    probe.from,
+    agentArgv('prober', [...target, '--interval-ms', String(probe.intervalMs), '--timeout-ms', String(probe.timeoutMs), '--max-seconds', String(maxSeconds)]),
+  );
   return { argv, env: { [TOKEN_VAR]: `${labName}/${probe.from}/prober-${probe.name}` } };
 }
 
@@ -24,7 +22,10 @@ export class Prober implements ProbeFeed {
   private listeners = new Set<() => void>();
   private exited = false;
 
-  private constructor(private readonly probe: LabProbe, private readonly child: PipedChild) {
+  private constructor(
+    private readonly probe: LabProbe,
+    private readonly child: PipedChild,
+  ) {
     child.onLine((line) => {
       try {
         this.samples.push(JSON.parse(line) as Sample);
@@ -65,7 +66,9 @@ export class Prober implements ProbeFeed {
   next(count: number, timeoutMs: number): Promise<Sample[]> {
     const since = Date.now();
     return this.until(() => this.sentSince(since).length >= count, timeoutMs).then(() =>
-      this.sentSince(since).sort((a, b) => a.seq - b.seq).slice(0, count),
+      this.sentSince(since)
+        .sort((a, b) => a.seq - b.seq)
+        .slice(0, count),
     );
   }
 

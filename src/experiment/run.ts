@@ -91,7 +91,10 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
         changed();
       },
       remove(name) {
-        lab.nodes.splice(lab.nodes.findIndex((n) => n.name === name), 1);
+        lab.nodes.splice(
+          lab.nodes.findIndex((n) => n.name === name),
+          1,
+        );
         changed();
       },
       replaceService(service) {

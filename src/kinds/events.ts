@@ -28,7 +28,14 @@ export type LabEvent =
   | { type: 'security-group'; group: string; added: string[]; removed: string[]; at_ms: number }
   /** What the screen shows, as of the experiment's start (the lab serving) and its end: each
    *  service's rows as its kind draws them, addresses, NAT and drop counters. */
-  | { type: 'facts'; when: 'start' | 'end'; services: string[]; addresses: Record<string, string[]>; nat: { router: string; label: string; packets: number }[]; security: Record<string, { summary: string; drops: Record<string, number> }> }
+  | {
+      type: 'facts';
+      when: 'start' | 'end';
+      services: string[];
+      addresses: Record<string, string[]>;
+      nat: { router: string; label: string; packets: number }[];
+      security: Record<string, { summary: string; drops: Record<string, number> }>;
+    }
   /** Something went wrong that lablb carried on past (a teardown step that failed). */
   | { type: 'problem'; message: string }
   | { type: 'note'; message: string }

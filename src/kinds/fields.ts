@@ -22,7 +22,10 @@ export const Ipv4 = z.ipv4({ error: 'an IPv4 address such as 10.0.0.81' });
 export const Cidr = z.cidrv4({ error: 'an IPv4 network such as 10.0.0.0/24' });
 export const Positive = z.number({ error: 'a positive number' }).positive();
 /** A step's or check's name in reports. */
-export const StepName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, { error: 'a step name: letters, digits, "_", ".", ":" or "-", at most 64' }).describe('the check\'s name in reports');
+export const StepName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, { error: 'a step name: letters, digits, "_", ".", ":" or "-", at most 64' })
+  .describe("the check's name in reports");
 /** "vm2/web": a service of a node. */
 export const ServiceRef = z
   .string()
@@ -63,10 +66,7 @@ export const UnixName = z
 const ONE_LINE = new RegExp(`^[^\\u0000-\\u001f${UNSAFE_ABOVE_C0}]*$`);
 
 /** One line of text shown to people: no control characters (no newline, no terminal escapes). */
-export const Line = (max = 200) => z
-  .string()
-  .max(max)
-  .regex(ONE_LINE, { error: 'a line of text without control characters' });
+export const Line = (max = 200) => z.string().max(max).regex(ONE_LINE, { error: 'a line of text without control characters' });
 
 /** A MAC address. */
 export const Mac = z

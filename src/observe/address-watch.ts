@@ -19,19 +19,23 @@ export function addressObserver(ctx: ObserverContext, everyMs: number): Observer
     id: 'addresses',
     everyMs,
     async poll() {
-      await Promise.all(ctx.lab.nodes.map(async (node) => {
-        const r = await ctx.host.query(netns.ip(node.name, ['-o', '-4', 'addr', 'show']));
-        if (r.exitCode !== 0) return;
-        const now = parseAddrShow(r.stdout);
-        const before = ctx.facts.addresses[node.name];
-        if (before) {
-          const had = new Set(before.map((a) => a.address));
-          const has = new Set(now.map((a) => a.address));
-          for (const a of now) if (!had.has(a.address)) ctx.emit({ type: 'address', node: node.name, address: a.address, dev: a.dev, held: true, at_ms: ctx.since() });
-          for (const a of before) if (!has.has(a.address)) ctx.emit({ type: 'address', node: node.name, address: a.address, dev: a.dev, held: false, at_ms: ctx.since() });
-        }
-        ctx.facts.addresses[node.name] = now;
-      }));
+      await Promise.all(
+        ctx.lab.nodes.map(async (node) => {
+          const r = await ctx.host.query(netns.ip(node.name, ['-o', '-4', 'addr', 'show']));
+          if (r.exitCode !== 0) return;
+          const now = parseAddrShow(r.stdout);
+          const before = ctx.facts.addresses[node.name];
+          if (before) {
+            const had = new Set(before.map((a) => a.address));
+            const has = new Set(now.map((a) => a.address));
+            for (const a of now)
+              if (!had.has(a.address)) ctx.emit({ type: 'address', node: node.name, address: a.address, dev: a.dev, held: true, at_ms: ctx.since() });
+            for (const a of before)
+              if (!has.has(a.address)) ctx.emit({ type: 'address', node: node.name, address: a.address, dev: a.dev, held: false, at_ms: ctx.since() });
+          }
+          ctx.facts.addresses[node.name] = now;
+        }),
+      );
     },
   };
 }

@@ -26,7 +26,11 @@ export class Observation {
   private tickMs?: number;
   private readonly told = new Set<string>();
 
-  constructor(lab: Lab, host: HostDriver, private readonly emit: Emit) {
+  constructor(
+    lab: Lab,
+    host: HostDriver,
+    private readonly emit: Emit,
+  ) {
     const ctx: ObserverContext = { lab, host, facts: this.facts, emit, since: () => Date.now() - this.started };
     this.ctx = ctx;
     const services = lab.nodes.flatMap((n) => n.services);
@@ -70,7 +74,10 @@ export class Observation {
     const running = this.inFlight.get(o.id);
     if (running) return running;
     this.lastPolled.set(o.id, Date.now());
-    const p = o.poll().catch((err: unknown) => this.tell(o.id, err)).finally(() => this.inFlight.delete(o.id));
+    const p = o
+      .poll()
+      .catch((err: unknown) => this.tell(o.id, err))
+      .finally(() => this.inFlight.delete(o.id));
     this.inFlight.set(o.id, p);
     return p;
   }

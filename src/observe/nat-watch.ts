@@ -59,19 +59,21 @@ export function natObserver(ctx: ObserverContext): Observer | undefined {
     id: 'nat',
     everyMs: 2000,
     async poll() {
-      await Promise.all(routers.map(async (router) => {
-        let counters: Map<string, number>;
-        try {
-          counters = await natCounters(ctx.host, router);
-        } catch {
-          return; // the namespace is going away
-        }
-        for (const r of ctx.facts.nat.filter((x) => x.router === router)) {
-          const packets = counters.get(r.rule) ?? 0;
-          if (r.packets === 0 && packets > 0) ctx.emit({ type: 'nat', router, rule: r.rule, label: r.label, at_ms: ctx.since() });
-          r.packets = packets;
-        }
-      }));
+      await Promise.all(
+        routers.map(async (router) => {
+          let counters: Map<string, number>;
+          try {
+            counters = await natCounters(ctx.host, router);
+          } catch {
+            return; // the namespace is going away
+          }
+          for (const r of ctx.facts.nat.filter((x) => x.router === router)) {
+            const packets = counters.get(r.rule) ?? 0;
+            if (r.packets === 0 && packets > 0) ctx.emit({ type: 'nat', router, rule: r.rule, label: r.label, at_ms: ctx.since() });
+            r.packets = packets;
+          }
+        }),
+      );
     },
   };
 }

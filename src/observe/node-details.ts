@@ -12,7 +12,11 @@ export interface NodeDetails {
   processes: string[];
 }
 
-const lines = (text: string) => text.split('\n').map((l) => l.trimEnd()).filter(Boolean);
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean);
 
 export async function nodeDetails(host: HostDriver, lab: Lab, name: string): Promise<NodeDetails> {
   const node = lab.nodes.find((n) => n.name === name);

@@ -45,7 +45,9 @@ export function securityObserver(ctx: ObserverContext): Observer | undefined {
         if (added.length || removed.length) ctx.emit({ type: 'security-group', group, added, removed, at_ms: ctx.since() });
       }
       rulesBefore = rules;
-      const dumps = await Promise.all(lab.switch.bridges.map((br) => host.query(['ovs-ofctl', '-O', 'OpenFlow14', 'dump-flows', `unix:${lab.switch.rundir}/${br}.mgmt`])));
+      const dumps = await Promise.all(
+        lab.switch.bridges.map((br) => host.query(['ovs-ofctl', '-O', 'OpenFlow14', 'dump-flows', `unix:${lab.switch.rundir}/${br}.mgmt`])),
+      );
       const drops = parseDropCounters(dumps.map((d) => d.stdout).join('\n'));
       const next: Record<string, PortSecurityFact> = {};
       ports.forEach((p, i) => {
@@ -54,7 +56,7 @@ export function securityObserver(ctx: ObserverContext): Observer | undefined {
         if (!s.enabled && !(id in state.ports)) return;
         const summary = describePort(s);
         if (ctx.facts.security[id] && ctx.facts.security[id].summary !== summary) ctx.emit({ type: 'security', port: id, state: summary, at_ms: ctx.since() });
-        next[id] = { ...s, summary, drops: drops.get(i + 1) ?? Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number> };
+        next[id] = { ...s, summary, drops: drops.get(i + 1) ?? (Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>) };
       });
       ctx.facts.security = next;
     },

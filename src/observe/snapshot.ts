@@ -9,17 +9,21 @@ import { serviceKindOf } from '../services/all.js';
 
 /** Every service's rows, drawn by its kind from the facts. */
 export function serviceRows(lab: Lab, facts: Facts): Row[][] {
-  return lab.nodes.flatMap((n) => n.services.flatMap((s) => {
-    const rows = serviceKindOf(s.kind).rows?.(s, facts);
-    return rows?.length ? [rows] : [];
-  }));
+  return lab.nodes.flatMap((n) =>
+    n.services.flatMap((s) => {
+      const rows = serviceKindOf(s.kind).rows?.(s, facts);
+      return rows?.length ? [rows] : [];
+    }),
+  );
 }
 
 export function factsEvent(lab: Lab, facts: Facts, when: 'start' | 'end'): Extract<LabEvent, { type: 'facts' }> {
   return {
     type: 'facts',
     when,
-    services: serviceRows(lab, facts).flat().map((row) => row.map(cellText).join('').trimEnd()),
+    services: serviceRows(lab, facts)
+      .flat()
+      .map((row) => row.map(cellText).join('').trimEnd()),
     addresses: Object.fromEntries(Object.entries(facts.addresses).map(([node, list]) => [node, list.map((a) => `${a.address} ${a.dev}`)])),
     nat: facts.nat.map((r) => ({ router: r.router, label: r.label, packets: r.packets })),
     security: Object.fromEntries(Object.entries(facts.security).map(([port, s]) => [port, { summary: s.summary, drops: s.drops }])),

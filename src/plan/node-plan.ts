@@ -15,7 +15,12 @@ export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {
     { kind: 'mkdir', paths: [node.dir] },
     netns.create([node.name]),
     ...(made.length ? [netns.ipBatch(sw, made)] : []),
-    ...(datapath === 'netdev' ? txChecksumOff(sw, node.ports.flatMap((p) => linkType(p).bridgeDevice(p) ?? [])) : []),
+    ...(datapath === 'netdev'
+      ? txChecksumOff(
+          sw,
+          node.ports.flatMap((p) => linkType(p).bridgeDevice(p) ?? []),
+        )
+      : []),
     // One transaction for its ports; it returns once ovs-vswitchd made the internal devices.
     { kind: 'run', argv: ['ovs-vsctl', ovsDb(lab), ...node.ports.flatMap((p) => ['--', '--may-exist', 'add-port', ...linkType(p).bridge(p)])] },
     ...node.ports.flatMap((p) => linkType(p).attach(lab, p)),

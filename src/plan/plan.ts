@@ -36,18 +36,28 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
   const tasks: Task[] = [
     // The lab's state dir: OVS database and sockets, configs, pid files, logs.
     { id: 'state-dir', title: `State directory ${lab.dir}`, after: [], ops: [{ kind: 'mkdir', paths: [lab.switch.rundir, ...lab.nodes.map((n) => n.dir)] }] },
-    { id: 'namespaces', title: 'The namespace of the lab\'s own Open vSwitch', after: [], ops: [netns.create([sw])] },
+    { id: 'namespaces', title: "The namespace of the lab's own Open vSwitch", after: [], ops: [netns.create([sw])] },
     ...members,
-    { id: 'ovsdb', title: 'The lab\'s own OVS database (ovsdb-server)', after: ['state-dir'], ops: startDatabase(lab) },
+    { id: 'ovsdb', title: "The lab's own OVS database (ovsdb-server)", after: ['state-dir'], ops: startDatabase(lab) },
     { id: 'switch', title: `ovs-vswitchd (${host.datapath} datapath) in namespace ${sw}`, after: ['namespaces', 'ovsdb'], ops: startSwitch(lab) },
     {
       id: 'veths',
-      title: 'veth pairs: one end in a node, the other in the switch\'s namespace',
+      title: "veth pairs: one end in a node, the other in the switch's namespace",
       after: ['namespaces', ...memberIds],
       ops: [netns.ipBatch(sw, ['link set lo up', ...ports.flatMap((p) => linkType(p).make(p))])],
     },
     ...(host.datapath === 'netdev'
-      ? [{ id: 'offload', title: 'TX checksum offload off on the switch\'s veth ends', after: ['veths'], ops: txChecksumOff(sw, ports.flatMap((p) => linkType(p).bridgeDevice(p) ?? [])) }]
+      ? [
+          {
+            id: 'offload',
+            title: "TX checksum offload off on the switch's veth ends",
+            after: ['veths'],
+            ops: txChecksumOff(
+              sw,
+              ports.flatMap((p) => linkType(p).bridgeDevice(p) ?? []),
+            ),
+          },
+        ]
       : []),
     { id: 'bridges', title: 'Bridges and ports: one ovs-vsctl transaction', after: ['switch', 'veths'], ops: wireBridges(lab, host) },
     // Moving a device between namespaces waits for the kernel to quiesce it; separate moves
@@ -62,20 +72,30 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     const made = node.ports.some((p) => linkType(p).make(p).length > 0);
     tasks.push({
       id: `node:${node.name}`,
-      title: `${node.name}: addresses, routes${node.l3 ? ', the l3-agent\'s iptables' : ''}`,
+      title: `${node.name}: addresses, routes${node.l3 ? ", the l3-agent's iptables" : ''}`,
       after: [...(made ? ['veths'] : []), ...attached],
       ops: configureNode(node),
     });
     const settings = nodeSettings(node, host.datapath);
     if (settings.length > 0) {
       // Nothing waits for these but the end of `up` and the node's services that need a sysctl.
-      tasks.push({ id: `settings:${node.name}`, title: `${node.name}: ${[node.sysctls.length ? 'sysctls' : '', host.datapath === 'netdev' ? 'TX checksum offload off' : ''].filter(Boolean).join(', ')}`, after: [`node:${node.name}`], ops: settings });
+      tasks.push({
+        id: `settings:${node.name}`,
+        title: `${node.name}: ${[node.sysctls.length ? 'sysctls' : '', host.datapath === 'netdev' ? 'TX checksum offload off' : ''].filter(Boolean).join(', ')}`,
+        after: [`node:${node.name}`],
+        ops: settings,
+      });
     }
   }
   // Port security (Neutron's anti-spoofing and security groups) before any service speaks.
   const secured = usesPortSecurity(lab);
   if (secured) {
-    tasks.push({ id: 'port-security', title: 'Port security: anti-spoofing and security groups as OpenFlow rules', after: ['bridges'], ops: securityOps(lab, initialSecurity(lab), {}) });
+    tasks.push({
+      id: 'port-security',
+      title: 'Port security: anti-spoofing and security groups as OpenFlow rules',
+      after: ['bridges'],
+      ops: securityOps(lab, initialSecurity(lab), {}),
+    });
   }
   const services = lab.nodes.flatMap((n) => n.services);
   const serviceId = (s: LabService) => `service:${s.node}/${s.name}`;
@@ -87,7 +107,12 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     const first = services.filter((m) => m !== s && firstNodes.includes(m.node) && !serviceKindOf(m.kind).startsAfterNodes).map(serviceId);
     // A node whose services need sysctls (ip_nonlocal_bind) starts them once those are set.
     const needsSettings = node.services.some((x) => serviceKindOf(x.kind).sysctls) && tasks.some((t) => t.id === `settings:${s.node}`);
-    tasks.push({ id: serviceId(s), title: `${s.node}: ${kind.describe(s)}`, after: [`node:${s.node}`, ...(needsSettings ? [`settings:${s.node}`] : []), ...(secured ? ['port-security'] : []), ...first], ops: serviceStartOps(node, s) });
+    tasks.push({
+      id: serviceId(s),
+      title: `${s.node}: ${kind.describe(s)}`,
+      after: [`node:${s.node}`, ...(needsSettings ? [`settings:${s.node}`] : []), ...(secured ? ['port-security'] : []), ...first],
+      ops: serviceStartOps(node, s),
+    });
   }
   return { lab: lab.name, env: ovsEnv(lab), tasks };
 }
@@ -95,7 +120,10 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
 /** How a service starts, with what the other services on its node declared; also used by
  *  steps that start one again. */
 export function serviceStartOps(node: LabNode, s: LabService): Op[] {
-  const hooks = node.services.filter((x) => x !== s).map((x) => serviceKindOf(x.kind).vrrpHooks?.(x)).filter((h) => h !== undefined);
+  const hooks = node.services
+    .filter((x) => x !== s)
+    .map((x) => serviceKindOf(x.kind).vrrpHooks?.(x))
+    .filter((h) => h !== undefined);
   const vrrpHooks = { master: hooks.flatMap((h) => h.master), backup: hooks.flatMap((h) => h.backup) };
   return serviceKindOf(s.kind).start(s, { vrrpHooks });
 }
@@ -112,7 +140,13 @@ function startDatabase(lab: Lab): Op[] {
     { kind: 'run', argv: ['ovsdb-tool', 'create', join(rundir, 'conf.db'), OVS_SCHEMA] },
     {
       kind: 'daemon',
-      argv: ['ovsdb-server', join(rundir, 'conf.db'), `--remote=punix:${join(rundir, 'db.sock')}`, `--pidfile=${pidfile}`, `--log-file=${join(rundir, 'ovsdb-server.log')}`],
+      argv: [
+        'ovsdb-server',
+        join(rundir, 'conf.db'),
+        `--remote=punix:${join(rundir, 'db.sock')}`,
+        `--pidfile=${pidfile}`,
+        `--log-file=${join(rundir, 'ovsdb-server.log')}`,
+      ],
       env: { [TOKEN_VAR]: token },
       ready: join(rundir, 'db.sock'),
       logfile: join(rundir, 'ovsdb-server.out'),
@@ -158,8 +192,15 @@ export function txChecksumOff(ns: string, devices: string[]): Op[] {
 /** A node's sysctls, and on the userspace datapath its ports' TX checksum offload off. */
 export function nodeSettings(node: LabNode, datapath: Datapath): Op[] {
   return [
-    ...(node.sysctls.length > 0 ? [{ kind: 'run', argv: netns.exec(node.name, ['sysctl', '-q', '-w', ...node.sysctls.map(([k, v]) => `${k}=${v}`)]) } as Op] : []),
-    ...(datapath === 'netdev' ? txChecksumOff(node.name, node.ports.map((p) => p.name)) : []),
+    ...(node.sysctls.length > 0
+      ? [{ kind: 'run', argv: netns.exec(node.name, ['sysctl', '-q', '-w', ...node.sysctls.map(([k, v]) => `${k}=${v}`)]) } as Op]
+      : []),
+    ...(datapath === 'netdev'
+      ? txChecksumOff(
+          node.name,
+          node.ports.map((p) => p.name),
+        )
+      : []),
   ];
 }
 

@@ -37,9 +37,7 @@ export function renderRouterRules(l3: LabL3): string {
   const gw = l3.gatewayPort;
   const nat = [
     '*nat',
-    ...[`${P}-PREROUTING`, `${P}-OUTPUT`, `${P}-POSTROUTING`, 'neutron-postrouting-bottom', `${P}-snat`, `${P}-float-snat`].map(
-      (c) => `:${c} - [0:0]`,
-    ),
+    ...[`${P}-PREROUTING`, `${P}-OUTPUT`, `${P}-POSTROUTING`, 'neutron-postrouting-bottom', `${P}-snat`, `${P}-float-snat`].map((c) => `:${c} - [0:0]`),
     `-A PREROUTING -j ${P}-PREROUTING`,
     `-A OUTPUT -j ${P}-OUTPUT`,
     `-A POSTROUTING -j ${P}-POSTROUTING`,

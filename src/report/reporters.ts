@@ -17,7 +17,9 @@ export function jsonReporter(write: Write): Reporter {
 /** The screen's panels as lines: each service's rows, NAT counters, drops. */
 export function factsLines(e: Extract<LabEvent, { type: 'facts' }>): string[] {
   const dropped = Object.entries(e.security).flatMap(([port, s]) => {
-    const drops = Object.entries(s.drops).filter(([, n]) => n > 0).map(([why, n]) => `${why} ${n}`);
+    const drops = Object.entries(s.drops)
+      .filter(([, n]) => n > 0)
+      .map(([why, n]) => `${why} ${n}`);
     return drops.length ? [`${port}: dropped ${drops.join(', ')}`] : [];
   });
   const lines = [...e.services, ...e.nat.map((r) => `${r.router}: ${r.label}: ${r.packets} packets`), ...dropped];

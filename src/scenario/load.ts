@@ -77,13 +77,18 @@ export function parseScenario(text: string, file: string, sets: Map<string, Para
   } catch (err) {
     if (!(err instanceof ReferenceError)) throw err;
     let first = 0;
-    visit(doc, { Alias: (_key, node) => { first = node.range?.[0] ?? 0; return visit.BREAK; } });
-    throw new ScenarioError(file, [{ file, ...at(first), path: '', message: `aliases expand too many times (at most ${MAX_ALIAS_EXPANSIONS}): write the values out` }]);
+    visit(doc, {
+      Alias: (_key, node) => {
+        first = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    throw new ScenarioError(file, [
+      { file, ...at(first), path: '', message: `aliases expand too many times (at most ${MAX_ALIAS_EXPANSIONS}): write the values out` },
+    ]);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new ScenarioError(file, [
-      { file, line: 1, col: 1, path: '', message: 'expected a mapping with name, switch, networks and nodes' },
-    ]);
+    throw new ScenarioError(file, [{ file, line: 1, col: 1, path: '', message: 'expected a mapping with name, switch, networks and nodes' }]);
   }
   // "${name}" values take their parameter's value (its default, or what --set says).
   const substitution = substitute(data as Record<string, unknown>, sets, file);
@@ -91,8 +96,9 @@ export function parseScenario(text: string, file: string, sets: Map<string, Para
   const located = substitution.problems.map((p) => ({ file, ...at(rangeOf(doc.contents, p.path)), path: formatPath(p.path), message: p.message }));
   if (!parsed.success || located.length > 0) {
     // A value left as "${unknown}" is reported once, as an unknown parameter.
-    const problems = (parsed.success ? [] : parsed.error.issues.map((issue) => issueToProblem(issue, data, file, doc.contents, lineCounter)))
-      .filter((p) => !located.some((l) => l.path === p.path));
+    const problems = (parsed.success ? [] : parsed.error.issues.map((issue) => issueToProblem(issue, data, file, doc.contents, lineCounter))).filter(
+      (p) => !located.some((l) => l.path === p.path),
+    );
     throw new ScenarioError(file, noteSets(dedupe([...located, ...problems]), substitution, sets, formatPath).sort(byPosition));
   }
   return { file, scenario: parsed.data, locate };
@@ -201,8 +207,7 @@ export function explainIssue(issue: Issue, data: unknown, schema: z.ZodType): { 
       break;
     }
     case 'invalid_type':
-      message =
-        value === undefined ? 'missing required field' : `expected ${article(issue.expected)}, got ${describeType(value)}`;
+      message = value === undefined ? 'missing required field' : `expected ${article(issue.expected)}, got ${describeType(value)}`;
       break;
     case 'invalid_union': {
       const options = (issue as { options?: unknown[] }).options;

@@ -30,7 +30,8 @@ export function parseSets(sets: string[]): Map<string, ParameterValue> {
     } catch {
       value = set.slice(eq + 1);
     }
-    if (!['string', 'number', 'boolean'].includes(typeof value)) throw new UserError(`--set ${name}: the value must be a number, true/false or text, got ${JSON.stringify(set.slice(eq + 1))}`);
+    if (!['string', 'number', 'boolean'].includes(typeof value))
+      throw new UserError(`--set ${name}: the value must be a number, true/false or text, got ${JSON.stringify(set.slice(eq + 1))}`);
     out.set(name, value as ParameterValue);
   }
   return out;
@@ -65,7 +66,9 @@ export function substitute(data: Record<string, unknown>, sets: Map<string, Para
       const hint = nearest(name, known);
       throw new UserError(
         `--set ${name}: ${file} has no parameter named ${JSON.stringify(name)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}`,
-        known.length ? `its parameters: ${known.map((k) => `${k} (default ${JSON.stringify(declared.get(k)!.default)})`).join(', ')}` : 'it declares no parameters',
+        known.length
+          ? `its parameters: ${known.map((k) => `${k} (default ${JSON.stringify(declared.get(k)!.default)})`).join(', ')}`
+          : 'it declares no parameters',
       );
     }
   }
@@ -77,7 +80,10 @@ export function substitute(data: Record<string, unknown>, sets: Map<string, Para
       const d = declared.get(m[1]);
       if (!d) {
         const hint = nearest(m[1], [...declared.keys()]);
-        result.problems.push({ path, message: `no parameter named ${JSON.stringify(m[1])}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}; declare it under parameters:` });
+        result.problems.push({
+          path,
+          message: `no parameter named ${JSON.stringify(m[1])}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}; declare it under parameters:`,
+        });
         return v;
       }
       result.uses.push({ path, name: m[1], set: sets.has(m[1]) });

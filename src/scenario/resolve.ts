@@ -32,7 +32,11 @@ export function resolveLab(loaded: LoadedScenario, opts: ResolveOptions): Lab {
   };
   const lab = build(loaded.scenario, loaded.file, opts, report);
   // In the file's order, as a person reads it.
-  if (problems.length > 0) throw new ScenarioError(loaded.file, problems.sort((a, b) => a.line - b.line || a.col - b.col));
+  if (problems.length > 0)
+    throw new ScenarioError(
+      loaded.file,
+      problems.sort((a, b) => a.line - b.line || a.col - b.col),
+    );
   return lab;
 }
 
@@ -59,9 +63,21 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
   const dir = join(opts.stateRoot, name);
   const bridges = new Set(s.switch.bridges);
 
-  duplicates(s.switch.bridges, (b) => b, (i, b) => report(['switch', 'bridges', i], `bridge ${b} is listed twice`));
-  duplicates(s.networks, (n) => n.name, (i, n) => report(['networks', i, 'name'], `network ${n} is defined twice`));
-  duplicates(s.nodes, (n) => n.name, (i, n) => report(['nodes', i, 'name'], `node ${n} is defined twice`));
+  duplicates(
+    s.switch.bridges,
+    (b) => b,
+    (i, b) => report(['switch', 'bridges', i], `bridge ${b} is listed twice`),
+  );
+  duplicates(
+    s.networks,
+    (n) => n.name,
+    (i, n) => report(['networks', i, 'name'], `network ${n} is defined twice`),
+  );
+  duplicates(
+    s.nodes,
+    (n) => n.name,
+    (i, n) => report(['nodes', i, 'name'], `node ${n} is defined twice`),
+  );
 
   const networks = s.networks.map((n, i) => {
     if (!bridges.has(n.bridge)) report(['networks', i, 'bridge'], unknown('bridge', n.bridge, [...bridges]));
@@ -105,7 +121,9 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
   // Checks a kind makes across all its services (one id per VRRP group).
   for (const kind of SERVICE_KINDS) {
     if (!kind.checkLab) continue;
-    const mine = nodes.flatMap((node, ni) => node.services.flatMap((service, si) => (service.kind === kind.kind ? [{ service, node, at: ['nodes', ni, 'services', si] as Path }] : [])));
+    const mine = nodes.flatMap((node, ni) =>
+      node.services.flatMap((service, si) => (service.kind === kind.kind ? [{ service, node, at: ['nodes', ni, 'services', si] as Path }] : [])),
+    );
     if (mine.length) kind.checkLab(mine, report);
   }
 
@@ -131,7 +149,11 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
     const timeline: Lab = { ...lab, nodes: [...lab.nodes] };
     const topology = runtimeTopology(timeline, nodeEnv, switchNamespace, probes, report);
     lab.experiment.steps = steps.map((st, i) => resolveStep(st, timeline, topology, ['experiment', 'steps', i], report));
-    duplicates(steps, (st) => st.name, (i, st) => report(['experiment', 'steps', i, 'name'], `step ${st} is defined twice`));
+    duplicates(
+      steps,
+      (st) => st.name,
+      (i, st) => report(['experiment', 'steps', i, 'name'], `step ${st} is defined twice`),
+    );
   }
   return lab;
 }
@@ -153,7 +175,11 @@ interface NodeEnv {
 function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report): LabNode {
   const { labName: name, dir, networkByName, groupNames, nodeNames, addressOwner, vrrpShared, bridgePortOwner } = env;
   const nodeDir = join(dir, 'nodes', n.name);
-  duplicates(n.ports, (p) => p.name, (pi, p) => report([...nodeAt, 'ports', pi, 'name'], `port ${p} is defined twice on ${n.name}`));
+  duplicates(
+    n.ports,
+    (p) => p.name,
+    (pi, p) => report([...nodeAt, 'ports', pi, 'name'], `port ${p} is defined twice on ${n.name}`),
+  );
   const ports: LabPort[] = n.ports.map((p, pi) => {
     const at: Path = [...nodeAt, 'ports', pi];
     const net = networkByName.get(p.network);
@@ -182,7 +208,8 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
     const bridgePort = p.type === 'internal' ? p.name : (p.bridge_port ?? p.name);
     const portOwner = bridgePortOwner.get(bridgePort);
     // The same port defined twice on one node is reported once, above.
-    if (portOwner && portOwner !== `${n.name}/${p.name}`) report([...at, p.type === 'internal' ? 'name' : 'bridge_port'], `bridge port ${bridgePort} is already used by ${portOwner}`);
+    if (portOwner && portOwner !== `${n.name}/${p.name}`)
+      report([...at, p.type === 'internal' ? 'name' : 'bridge_port'], `bridge port ${bridgePort} is already used by ${portOwner}`);
     bridgePortOwner.set(bridgePort, `${n.name}/${p.name}`);
 
     const sub = net ? subnet(net.cidr) : undefined;
@@ -207,17 +234,23 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
   n.routes.forEach((r, ri) => {
     const on = ports.filter((p) => p.broadcast && contains(`${p.address}/${p.prefix}`, r.via));
     if (on.length === 0) report([...nodeAt, 'routes', ri, 'via'], `gateway ${r.via} is not on any network of ${n.name}`);
-    else if (on.every((p) => p.vrrpManaged || p.dhcp)) report([...nodeAt, 'routes', ri, 'via'], `${r.via} is reached only through ports keepalived manages; add the route as the MASTER's (virtual_routes)`);
+    else if (on.every((p) => p.vrrpManaged || p.dhcp))
+      report([...nodeAt, 'routes', ri, 'via'], `${r.via} is reached only through ports keepalived manages; add the route as the MASTER's (virtual_routes)`);
   });
   const blocks = n.services as ScenarioService[];
-  duplicates(blocks, (sv) => sv.name, (si, sv) => report([...nodeAt, 'services', si, 'name'], `service ${sv} is defined twice on ${n.name}`));
+  duplicates(
+    blocks,
+    (sv) => sv.name,
+    (si, sv) => report([...nodeAt, 'services', si, 'name'], `service ${sv} is defined twice on ${n.name}`),
+  );
 
   const services = blocks.map((sv, si) => resolveService(sv, { name: n.name, ports, dir: nodeDir }, name, nodeNames, [...nodeAt, 'services', si], report));
   // A service may bind a port's address or one its node's services may come to hold (a VIP).
   const claimed = services.flatMap((sv) => serviceKindOf(sv.kind).claims?.(sv.spec) ?? []);
   const owned = [...ports.map((p) => p.address), ...claimed];
   ports.forEach((p, pi) => {
-    if (p.vrrpManaged && !claimed.includes(p.address)) report([...nodeAt, 'ports', pi, 'vrrp_managed'], `no keepalived instance on ${n.name} moves ${p.address}; list it in virtual_ipaddress_excluded`);
+    if (p.vrrpManaged && !claimed.includes(p.address))
+      report([...nodeAt, 'ports', pi, 'vrrp_managed'], `no keepalived instance on ${n.name} moves ${p.address}; list it in virtual_ipaddress_excluded`);
   });
   services.forEach((sv, si) => {
     for (const { address, path } of serviceKindOf(sv.kind).binds?.(sv.spec) ?? []) {
@@ -228,7 +261,15 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
   let l3: LabNode['l3'];
   if (n.l3) {
     const gw = ports.find((p) => p.name === n.l3!.gateway_port);
-    if (!gw) report([...nodeAt, 'l3', 'gateway_port'], unknown('port', n.l3.gateway_port, ports.map((p) => p.name)));
+    if (!gw)
+      report(
+        [...nodeAt, 'l3', 'gateway_port'],
+        unknown(
+          'port',
+          n.l3.gateway_port,
+          ports.map((p) => p.name),
+        ),
+      );
     n.l3.floating_ips.forEach((f, fi) => {
       const at: Path = [...nodeAt, 'l3', 'floating_ips', fi];
       if (gw && !contains(`${gw.address}/${gw.prefix}`, f.floating_ip_address)) {
@@ -280,10 +321,17 @@ function resolveRuntime(n: ScenarioNode, at: Path, labName: string, report: Repo
 }
 
 function resolveSecurityGroups(s: ScenarioFile, report: Report): SecurityGroup[] {
-  duplicates(s.security_groups, (g) => g.name, (i, g) => report(['security_groups', i, 'name'], `security group ${g} is defined twice`));
+  duplicates(
+    s.security_groups,
+    (g) => g.name,
+    (i, g) => report(['security_groups', i, 'name'], `security group ${g} is defined twice`),
+  );
   return s.security_groups.map((g, gi) => ({
     name: g.name,
-    rules: g.rules.map((r, ri): SecurityRule => ({ id: `${g.name}-${ri + 1}`, ...ruleOf(r, (path, message) => report(['security_groups', gi, 'rules', ri, ...path], message)) })),
+    rules: g.rules.map((r, ri): SecurityRule => ({
+      id: `${g.name}-${ri + 1}`,
+      ...ruleOf(r, (path, message) => report(['security_groups', gi, 'rules', ri, ...path], message)),
+    })),
   }));
 }
 
@@ -296,7 +344,8 @@ function resolvePortSecurity(p: ScenarioPort, at: Path, groups: string[], report
   (p.security_groups ?? []).forEach((g, gi) => {
     if (!groups.includes(g)) report([...at, 'security_groups', gi], unknown('security group', g, groups));
   });
-  if (!enabled && p.security_groups?.length) report([...at, 'port_security_enabled'], 'a port with security groups cannot have port security off (Neutron refuses it too); drop security_groups');
+  if (!enabled && p.security_groups?.length)
+    report([...at, 'port_security_enabled'], 'a port with security groups cannot have port security off (Neutron refuses it too); drop security_groups');
   if (!enabled && p.allowed_address_pairs?.length) report([...at, 'port_security_enabled'], 'allowed address pairs need port security on');
   if (enabled && !p.mac) report([...at, 'mac'], 'a port with port security needs a fixed mac: (its anti-spoofing flows name it), such as fa:16:3e:00:00:01');
   return {
@@ -316,9 +365,20 @@ function resolveProbes(one: ScenarioProbe | undefined, many: ScenarioProbe[] | u
     if (!nodeNames.includes(p.from)) report([...at(i), 'from'], unknown('node', p.from, nodeNames));
     if (!p.url === !p.tcp) report(at(i), 'say what to probe: url: http://... or tcp: address:port');
     const target = p.url ? { url: p.url } : { tcp: p.tcp, mode: p.mode };
-    return { name: p.name ?? (i === 0 ? 'http' : `probe-${i + 1}`), from: p.from, ...target, intervalMs: p.interval_ms, timeoutMs: p.timeout_ms, ...(p.warm_up ? {} : { warmUp: false }) };
+    return {
+      name: p.name ?? (i === 0 ? 'http' : `probe-${i + 1}`),
+      from: p.from,
+      ...target,
+      intervalMs: p.interval_ms,
+      timeoutMs: p.timeout_ms,
+      ...(p.warm_up ? {} : { warmUp: false }),
+    };
   });
-  duplicates(probes, (p) => p.name, (i, n) => report([...at(i), 'name'], `probe ${n} is defined twice`));
+  duplicates(
+    probes,
+    (p) => p.name,
+    (i, n) => report([...at(i), 'name'], `probe ${n} is defined twice`),
+  );
   return probes;
 }
 
@@ -370,9 +430,11 @@ function runtimeTopology(timeline: Lab, env: NodeEnv, switchNamespace: string, p
       if (names().includes(n.name)) report([...at, 'name'], `node ${n.name} already exists at this step`);
       if (n.name === switchNamespace) report([...at, 'name'], `${switchNamespace} is reserved for the lab's switch`);
       // Not yet: a container joining at run time, or a port with Neutron's port security.
-      if (!runtimeNamed(n.runtime).joinsAtRunTime) report([...at, 'runtime'], `a node added at run time is a namespace for now (runtime: netns), not runtime: ${n.runtime}`);
+      if (!runtimeNamed(n.runtime).joinsAtRunTime)
+        report([...at, 'runtime'], `a node added at run time is a namespace for now (runtime: netns), not runtime: ${n.runtime}`);
       n.ports.forEach((p, pi) => {
-        if (p.security_groups || p.allowed_address_pairs || p.port_security_enabled !== undefined) report([...at, 'ports', pi], 'a node added at run time has no port security yet');
+        if (p.security_groups || p.allowed_address_pairs || p.port_security_enabled !== undefined)
+          report([...at, 'ports', pi], 'a node added at run time has no port security yet');
       });
       env.nodeNames.push(n.name);
       const node = resolveNode(n, at, env, report);
@@ -430,7 +492,15 @@ function stepContext(lab: Lab, topology: Topology, at: Path, report: Report): St
       const [nodeName, name] = ref.split('/');
       const host = node(nodeName, path);
       const svc = host?.services.find((s) => s.name === name);
-      if (host && !svc) scoped(path, unknown(`service on ${nodeName}`, name, host.services.map((s) => s.name)));
+      if (host && !svc)
+        scoped(
+          path,
+          unknown(
+            `service on ${nodeName}`,
+            name,
+            host.services.map((s) => s.name),
+          ),
+        );
       return svc;
     },
     membersOf: (svc) => serviceKindOf(svc.kind).members?.(svc.spec),
@@ -438,7 +508,15 @@ function stepContext(lab: Lab, topology: Topology, at: Path, report: Report): St
       const [nodeName, name] = ref.split('/');
       const host = node(nodeName, path);
       const port = host?.ports.find((p) => p.name === name);
-      if (host && !port) scoped(path, unknown(`port on ${nodeName}`, name, host.ports.map((p) => p.name)));
+      if (host && !port)
+        scoped(
+          path,
+          unknown(
+            `port on ${nodeName}`,
+            name,
+            host.ports.map((p) => p.name),
+          ),
+        );
       return port;
     },
     probe(name, path) {

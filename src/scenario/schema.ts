@@ -23,125 +23,203 @@ const SysctlKey = z
   .string()
   .regex(/^net\.[a-z0-9_]+(\.[A-Za-z0-9_-]+)+$/, { error: 'only per-namespace sysctls (net.*) may be set: other keys change the whole host' })
   .meta({ title: 'net.* sysctl' });
-const SysctlValue = z.union([
-  z.number(),
-  z.string().regex(/^[A-Za-z0-9 ._:-]{1,64}$/, { error: 'a sysctl value: letters, digits, spaces and ._:-' }),
-]);
+const SysctlValue = z.union([z.number(), z.string().regex(/^[A-Za-z0-9 ._:-]{1,64}$/, { error: 'a sysctl value: letters, digits, spaces and ._:-' })]);
 
-export const Switch = z.strictObject({
-  datapath: z.enum(['auto', 'system', 'netdev']).default('auto')
-    .describe('auto: the kernel datapath where the openvswitch module exists, userspace (netdev) otherwise'),
-  bridges: z.array(IfName).min(1).max(16).describe('the bridges of the lab\'s own Open vSwitch, e.g. [br-int, br-ex]'),
-}).describe('The lab\'s private Open vSwitch');
+export const Switch = z
+  .strictObject({
+    datapath: z
+      .enum(['auto', 'system', 'netdev'])
+      .default('auto')
+      .describe('auto: the kernel datapath where the openvswitch module exists, userspace (netdev) otherwise'),
+    bridges: z.array(IfName).min(1).max(16).describe("the bridges of the lab's own Open vSwitch, e.g. [br-int, br-ex]"),
+  })
+  .describe("The lab's private Open vSwitch");
 
-export const Network = z.strictObject({
-  name: Name.describe('unique name, used by ports'),
-  bridge: IfName.describe('one of switch.bridges'),
-  cidr: Cidr.describe('the subnet, e.g. 10.0.0.0/24; unique per bridge and VLAN'),
-  vlan: z.int().min(1, { error: 'a VLAN tag from 1 to 4094' }).max(4094, { error: 'a VLAN tag from 1 to 4094' }).optional()
-    .describe('the local VLAN tag of its ports on the bridge, as the OVS agent sets it on br-int'),
-}).describe('An L2 segment on a bridge');
+export const Network = z
+  .strictObject({
+    name: Name.describe('unique name, used by ports'),
+    bridge: IfName.describe('one of switch.bridges'),
+    cidr: Cidr.describe('the subnet, e.g. 10.0.0.0/24; unique per bridge and VLAN'),
+    vlan: z
+      .int()
+      .min(1, { error: 'a VLAN tag from 1 to 4094' })
+      .max(4094, { error: 'a VLAN tag from 1 to 4094' })
+      .optional()
+      .describe('the local VLAN tag of its ports on the bridge, as the OVS agent sets it on br-int'),
+  })
+  .describe('An L2 segment on a bridge');
 
-export const NodePort = z.strictObject({
-  name: IfName.describe('the interface inside the node\'s namespace (tap04, qr01, eth0); at most 15 characters'),
-  network: Name.describe('one of networks[].name'),
-  address: Ipv4.describe('its IPv4 address, inside the network\'s subnet; the prefix comes from the network'),
-  type: z.enum(['internal', 'veth']).default('veth')
-    .describe('internal: an OVS internal port moved into the namespace (as seed 001 wires tap04, qr01, qg01); veth: a veth pair with bridge_port on the bridge'),
-  bridge_port: IfName.optional().describe('veth only: the name of the end plugged into the bridge (tapvm1)'),
-  mac: Mac.optional().describe('a fixed MAC address (fa:16:3e:... as Neutron allocates)'),
-  dhcp: z.boolean().default(false)
-    .describe('its address comes from DHCP (a dhcp-request step asks for it); lablb does not set it'),
-  vrrp_managed: z.boolean().default(false)
-    .describe('keepalived adds and removes its address (an HA router\'s qr and qg ports, on every node with the same address and MAC); lablb only plugs it in'),
-  security_groups: z.array(Name).max(16).optional()
-    .describe('Neutron port security: the groups whose rules let traffic in and out (any port that lists them, even [], has port security on)'),
-  allowed_address_pairs: z.array(AddressPair).max(64).optional()
-    .describe('more addresses the port may send from and answer ARP for (a keepalived VIP); needs port security'),
-  port_security_enabled: z.boolean().optional()
-    .describe('false: no anti-spoofing and no security groups on this port (default: on when security_groups or allowed_address_pairs are given)'),
-}).describe('An interface of a node, plugged into a network');
+export const NodePort = z
+  .strictObject({
+    name: IfName.describe("the interface inside the node's namespace (tap04, qr01, eth0); at most 15 characters"),
+    network: Name.describe('one of networks[].name'),
+    address: Ipv4.describe("its IPv4 address, inside the network's subnet; the prefix comes from the network"),
+    type: z
+      .enum(['internal', 'veth'])
+      .default('veth')
+      .describe(
+        'internal: an OVS internal port moved into the namespace (as seed 001 wires tap04, qr01, qg01); veth: a veth pair with bridge_port on the bridge',
+      ),
+    bridge_port: IfName.optional().describe('veth only: the name of the end plugged into the bridge (tapvm1)'),
+    mac: Mac.optional().describe('a fixed MAC address (fa:16:3e:... as Neutron allocates)'),
+    dhcp: z.boolean().default(false).describe('its address comes from DHCP (a dhcp-request step asks for it); lablb does not set it'),
+    vrrp_managed: z
+      .boolean()
+      .default(false)
+      .describe(
+        "keepalived adds and removes its address (an HA router's qr and qg ports, on every node with the same address and MAC); lablb only plugs it in",
+      ),
+    security_groups: z
+      .array(Name)
+      .max(16)
+      .optional()
+      .describe('Neutron port security: the groups whose rules let traffic in and out (any port that lists them, even [], has port security on)'),
+    allowed_address_pairs: z
+      .array(AddressPair)
+      .max(64)
+      .optional()
+      .describe('more addresses the port may send from and answer ARP for (a keepalived VIP); needs port security'),
+    port_security_enabled: z
+      .boolean()
+      .optional()
+      .describe('false: no anti-spoofing and no security groups on this port (default: on when security_groups or allowed_address_pairs are given)'),
+  })
+  .describe('An interface of a node, plugged into a network');
 
-export const Route = z.strictObject({
-  to: z.union([z.literal('default'), Cidr], { error: 'a route destination: default or a CIDR' }).describe('default, or a destination CIDR'),
-  via: Ipv4.describe('the gateway: an address on one of the node\'s networks'),
-}).describe('A static route in the node\'s namespace');
+export const Route = z
+  .strictObject({
+    to: z.union([z.literal('default'), Cidr], { error: 'a route destination: default or a CIDR' }).describe('default, or a destination CIDR'),
+    via: Ipv4.describe("the gateway: an address on one of the node's networks"),
+  })
+  .describe("A static route in the node's namespace");
 
 // Each kind brings its own block (src/services/<kind>/): the union is built from the registry.
 type KindSchemas = [z.ZodObject, ...z.ZodObject[]];
 export const Service = z.discriminatedUnion('kind', SERVICE_KINDS.map((k) => k.schema) as unknown as KindSchemas);
 
-const FloatingIp = z.strictObject({
-  floating_ip_address: Ipv4.describe('on the gateway port\'s network'),
-  fixed_ip_address: Ipv4.describe('on one of the router\'s internal networks'),
-}).describe('A floating IP: DNAT in PREROUTING and OUTPUT, SNAT in float-snat, the address on the gateway port');
+const FloatingIp = z
+  .strictObject({
+    floating_ip_address: Ipv4.describe("on the gateway port's network"),
+    fixed_ip_address: Ipv4.describe("on one of the router's internal networks"),
+  })
+  .describe('A floating IP: DNAT in PREROUTING and OUTPUT, SNAT in float-snat, the address on the gateway port');
 
-export const L3 = z.strictObject({
-  gateway_port: IfName.describe('the port on the external network (qg01)'),
-  enable_snat: z.boolean().default(true).describe('SNAT the internal subnets to the gateway port\'s address'),
-  floating_ips: z.array(FloatingIp).max(1024).default([]),
-}).describe('The neutron-l3-agent\'s iptables in a router namespace');
+export const L3 = z
+  .strictObject({
+    gateway_port: IfName.describe('the port on the external network (qg01)'),
+    enable_snat: z.boolean().default(true).describe("SNAT the internal subnets to the gateway port's address"),
+    floating_ips: z.array(FloatingIp).max(1024).default([]),
+  })
+  .describe("The neutron-l3-agent's iptables in a router namespace");
 
-export const Node = z.strictObject({
-  name: NsName.describe('the namespace\'s name, as the article names it (qrouter01, qlbaas-01, vm1)'),
-  role: z.enum(['vm', 'router', 'loadbalancer', 'external']).describe('what it stands for; screens group nodes by it'),
-  runtime: z.enum(RUNTIMES.map((r) => r.name) as [string, ...string[]]).default('netns')
-    .describe(RUNTIMES.map((r) => `${r.name}: ${r.description}`).join('; ')),
-  // Each runtime's own fields (a container's image), validated here and read by the runtime
-  // alone (typed there); resolve refuses them on another runtime's node.
-  ...(Object.assign({}, ...RUNTIMES.map((r) => r.fields)) as Record<never, never>),
-  ports: z.array(NodePort).min(1).max(64),
-  routes: z.array(Route).max(256).default([]),
-  sysctls: z.record(SysctlKey, SysctlValue).refine((s) => Object.keys(s).length <= 64, { error: 'at most 64 sysctls' }).default({}).describe('set in the namespace, e.g. net.ipv4.ip_forward: 1; only net.* (per-namespace) keys'),
-  services: z.array(Service).max(32).default([]).describe('processes to run in the namespace'),
-  l3: L3.optional(),
-}).describe('A network namespace: a VM, a router, a load balancer or the outside world');
+export const Node = z
+  .strictObject({
+    name: NsName.describe("the namespace's name, as the article names it (qrouter01, qlbaas-01, vm1)"),
+    role: z.enum(['vm', 'router', 'loadbalancer', 'external']).describe('what it stands for; screens group nodes by it'),
+    runtime: z
+      .enum(RUNTIMES.map((r) => r.name) as [string, ...string[]])
+      .default('netns')
+      .describe(RUNTIMES.map((r) => `${r.name}: ${r.description}`).join('; ')),
+    // Each runtime's own fields (a container's image), validated here and read by the runtime
+    // alone (typed there); resolve refuses them on another runtime's node.
+    ...(Object.assign({}, ...RUNTIMES.map((r) => r.fields)) as Record<never, never>),
+    ports: z.array(NodePort).min(1).max(64),
+    routes: z.array(Route).max(256).default([]),
+    sysctls: z
+      .record(SysctlKey, SysctlValue)
+      .refine((s) => Object.keys(s).length <= 64, { error: 'at most 64 sysctls' })
+      .default({})
+      .describe('set in the namespace, e.g. net.ipv4.ip_forward: 1; only net.* (per-namespace) keys'),
+    services: z.array(Service).max(32).default([]).describe('processes to run in the namespace'),
+    l3: L3.optional(),
+  })
+  .describe('A network namespace: a VM, a router, a load balancer or the outside world');
 
 export const Step = z.discriminatedUnion('kind', STEP_KINDS.map((k) => k.schema) as unknown as KindSchemas);
 
-const Probe = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: 'a probe name: letters, digits, "_", "." or "-"' }).optional()
-    .describe('how steps name it (default: http, or probe-2, probe-3 ...)'),
-  from: NsName.describe('the node the prober runs in'),
-  url: z.url({ protocol: /^http$/, error: 'an http:// URL' }).optional().describe('HTTP: one GET every interval, each on a new connection'),
-  tcp: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, { error: 'an address:port such as 10.255.253.1:9000' }).optional()
-    .describe('or one long-lived TCP stream to a tcp-stream service, sampled every interval'),
-  mode: z.enum(['push', 'echo']).default('push').describe('tcp: push, the server writes every interval (the outside speaks first); echo, the prober writes and the server answers'),
-  interval_ms: z.int().min(10).max(10000).default(50).describe('one request every interval, for the whole run'),
-  timeout_ms: z.int().min(10).max(30000).default(1000).describe('a request slower than this counts as failed'),
-  warm_up: z.boolean().default(true)
-    .describe('the experiment starts once this probe has had its first replies; false for a target that is meant to be unreachable at first'),
-}).describe('A prober: HTTP requests at a fixed rate, each on a new connection, so every outage is measured');
+const Probe = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: 'a probe name: letters, digits, "_", "." or "-"' })
+      .optional()
+      .describe('how steps name it (default: http, or probe-2, probe-3 ...)'),
+    from: NsName.describe('the node the prober runs in'),
+    url: z
+      .url({ protocol: /^http$/, error: 'an http:// URL' })
+      .optional()
+      .describe('HTTP: one GET every interval, each on a new connection'),
+    tcp: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, { error: 'an address:port such as 10.255.253.1:9000' })
+      .optional()
+      .describe('or one long-lived TCP stream to a tcp-stream service, sampled every interval'),
+    mode: z
+      .enum(['push', 'echo'])
+      .default('push')
+      .describe('tcp: push, the server writes every interval (the outside speaks first); echo, the prober writes and the server answers'),
+    interval_ms: z.int().min(10).max(10000).default(50).describe('one request every interval, for the whole run'),
+    timeout_ms: z.int().min(10).max(30000).default(1000).describe('a request slower than this counts as failed'),
+    warm_up: z
+      .boolean()
+      .default(true)
+      .describe('the experiment starts once this probe has had its first replies; false for a target that is meant to be unreachable at first'),
+  })
+  .describe('A prober: HTTP requests at a fixed rate, each on a new connection, so every outage is measured');
 
-export const Experiment = z.strictObject({
-  probe: Probe.optional().describe('one prober (the same as probes: with one entry)'),
-  probes: z.array(Probe).max(16).optional().describe('probers sending traffic for the whole run; steps name them'),
-  steps: z.array(Step).min(1).max(1000),
-}).describe('What `lablb run` does once the lab is up');
+export const Experiment = z
+  .strictObject({
+    probe: Probe.optional().describe('one prober (the same as probes: with one entry)'),
+    probes: z.array(Probe).max(16).optional().describe('probers sending traffic for the whole run; steps name them'),
+    steps: z.array(Step).min(1).max(1000),
+  })
+  .describe('What `lablb run` does once the lab is up');
 
-const Parameter = z.strictObject({
-  default: z.union([z.number(), z.boolean(), Line(200)]).describe('its value unless `--set name=value` says otherwise'),
-  description: Line().optional().describe('what it changes, for `lablb list` and this reference'),
-}).describe('A parameter: a value the file uses as "${name}" and a run may override');
+const Parameter = z
+  .strictObject({
+    default: z.union([z.number(), z.boolean(), Line(200)]).describe('its value unless `--set name=value` says otherwise'),
+    description: Line().optional().describe('what it changes, for `lablb list` and this reference'),
+  })
+  .describe('A parameter: a value the file uses as "${name}" and a run may override');
 
-export const Scenario = z.strictObject({
-  name: z.string().regex(LAB_NAME, { error: `a lab name: ${LAB_NAME_RULE}` })
-    .describe('the scenario\'s name, and the lab\'s unless --name says otherwise'),
-  title: Line().optional().describe('one line for `lablb list`'),
-  description: z.string().max(4000).regex(new RegExp(`^[^\\u0000-\\u0008\\u000b-\\u001f${UNSAFE_ABOVE_C0}]*$`), { error: 'text without control characters' }).optional(),
-  source: Line().optional().describe('where it comes from (an article, a bug report)'),
-  switch: Switch,
-  networks: z.array(Network).min(1).max(1024),
-  nodes: z.array(Node).min(1).max(2048)
-    .refine((nodes) => nodes.reduce((n, node) => n + node.services.length, 0) <= MAX_SERVICES, { error: `at most ${MAX_SERVICES} services in a lab` }),
-  security_groups: z.array(SecurityGroupBlock).max(256).default([])
-    .describe('Neutron security groups that ports list; enforced in the lab\'s Open vSwitch with anti-spoofing, as Neutron\'s OVS agent does'),
-  parameters: z.record(
-    z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, { error: 'a parameter name: lowercase words joined by "." or "_", e.g. health_monitor.delay' }),
-    Parameter,
-  ).refine((p) => Object.keys(p).length <= 256, { error: 'at most 256 parameters' }).optional().describe('values a run may override with --set name=value; the file uses one as a whole value, "${name}"'),
-  experiment: Experiment.optional(),
-}).describe('A scenario file');
+export const Scenario = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(LAB_NAME, { error: `a lab name: ${LAB_NAME_RULE}` })
+      .describe("the scenario's name, and the lab's unless --name says otherwise"),
+    title: Line().optional().describe('one line for `lablb list`'),
+    description: z
+      .string()
+      .max(4000)
+      .regex(new RegExp(`^[^\\u0000-\\u0008\\u000b-\\u001f${UNSAFE_ABOVE_C0}]*$`), { error: 'text without control characters' })
+      .optional(),
+    source: Line().optional().describe('where it comes from (an article, a bug report)'),
+    switch: Switch,
+    networks: z.array(Network).min(1).max(1024),
+    nodes: z
+      .array(Node)
+      .min(1)
+      .max(2048)
+      .refine((nodes) => nodes.reduce((n, node) => n + node.services.length, 0) <= MAX_SERVICES, { error: `at most ${MAX_SERVICES} services in a lab` }),
+    security_groups: z
+      .array(SecurityGroupBlock)
+      .max(256)
+      .default([])
+      .describe("Neutron security groups that ports list; enforced in the lab's Open vSwitch with anti-spoofing, as Neutron's OVS agent does"),
+    parameters: z
+      .record(
+        z
+          .string()
+          .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, { error: 'a parameter name: lowercase words joined by "." or "_", e.g. health_monitor.delay' }),
+        Parameter,
+      )
+      .refine((p) => Object.keys(p).length <= 256, { error: 'at most 256 parameters' })
+      .optional()
+      .describe('values a run may override with --set name=value; the file uses one as a whole value, "${name}"'),
+    experiment: Experiment.optional(),
+  })
+  .describe('A scenario file');
 
 export type ScenarioFile = z.infer<typeof Scenario>;
 export type ScenarioNode = z.infer<typeof Node>;

@@ -31,14 +31,23 @@ export function portSecurity(state: SecurityState, port: string): PortSecurity {
 export function updatePort(lab: Lab, state: SecurityState, change: PortChange): SecurityState {
   if (!portsOf(lab).includes(change.port)) throw notFound('Port', change.port, portsOf(lab));
   const before = portSecurity(state, change.port);
-  for (const g of change.groups ?? []) if (!state.groups.some((x) => x.name === g)) throw notFound('Security group', g, state.groups.map((x) => x.name));
+  for (const g of change.groups ?? [])
+    if (!state.groups.some((x) => x.name === g))
+      throw notFound(
+        'Security group',
+        g,
+        state.groups.map((x) => x.name),
+      );
   const after: PortSecurity = {
     enabled: change.enabled ?? before.enabled,
     groups: change.groups ?? before.groups,
     pairs: change.pairs ?? before.pairs,
   };
   if (!before.enabled && !after.enabled && change.groups?.length) {
-    throw new UserError(`Port ${change.port} has port security disabled: it cannot have security groups`, `enable it in the same update: --port_security_enabled=True`);
+    throw new UserError(
+      `Port ${change.port} has port security disabled: it cannot have security groups`,
+      `enable it in the same update: --port_security_enabled=True`,
+    );
   }
   if (!after.enabled && after.groups.length > 0) {
     throw new UserError(
@@ -47,14 +56,22 @@ export function updatePort(lab: Lab, state: SecurityState, change: PortChange): 
     );
   }
   if (!after.enabled && after.pairs.length > 0) {
-    throw new UserError(`Port Security must be enabled in order to have allowed address pairs on a port (${change.port})`, `clear them first: neutron port-update ${change.port} --allowed-address-pairs action=clear`);
+    throw new UserError(
+      `Port Security must be enabled in order to have allowed address pairs on a port (${change.port})`,
+      `clear them first: neutron port-update ${change.port} --allowed-address-pairs action=clear`,
+    );
   }
   return { ...state, ports: { ...state.ports, [change.port]: after } };
 }
 
 export function createRule(state: SecurityState, group: string, rule: Omit<SecurityRule, 'id'>): { state: SecurityState; rule: SecurityRule } {
   const g = state.groups.find((x) => x.name === group);
-  if (!g) throw notFound('Security group', group, state.groups.map((x) => x.name));
+  if (!g)
+    throw notFound(
+      'Security group',
+      group,
+      state.groups.map((x) => x.name),
+    );
   const same = g.rules.find((r) => describeRule(r) === describeRule({ ...rule, id: '' }));
   if (same) throw new UserError(`Security group rule already exists. Rule id is ${same.id}.`);
   let n = g.rules.length + 1;
@@ -67,7 +84,12 @@ export function createRule(state: SecurityState, group: string, rule: Omit<Secur
 export function deleteRule(state: SecurityState, id: string): { state: SecurityState; rule: SecurityRule } {
   const rules = state.groups.flatMap((g) => g.rules);
   const rule = rules.find((r) => r.id === id);
-  if (!rule) throw notFound('Security group rule', id, rules.map((r) => r.id));
+  if (!rule)
+    throw notFound(
+      'Security group rule',
+      id,
+      rules.map((r) => r.id),
+    );
   const groups = state.groups.map((g) => ({ ...g, rules: g.rules.filter((r) => r !== rule) }));
   return { state: { ...state, groups }, rule };
 }

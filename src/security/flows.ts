@@ -48,7 +48,8 @@ export function rangeMasks(lo: number, hi: number): string[] {
 
 /** One rule as OpenFlow matches (several for a port range). */
 export function ruleMatches(r: SecurityRule): string[] {
-  const proto = r.protocol === 6 ? 'tcp' : r.protocol === 17 ? 'udp' : r.protocol === 1 ? 'icmp' : r.protocol === undefined ? 'ip' : `ip,nw_proto=${r.protocol}`;
+  const proto =
+    r.protocol === 6 ? 'tcp' : r.protocol === 17 ? 'udp' : r.protocol === 1 ? 'icmp' : r.protocol === undefined ? 'ip' : `ip,nw_proto=${r.protocol}`;
   const remote = r.remote && r.remote !== '0.0.0.0/0' ? `,${r.direction === 'ingress' ? 'nw_src' : 'nw_dst'}=${r.remote}` : '';
   const base = `${proto}${remote}`;
   if (r.portMin === undefined) return [base];
@@ -148,7 +149,9 @@ function securityGroups(g: SecuredPort, zone: number, state: SecurityState): str
   const reg = `reg5=${g.index}`;
   const ingress = rulesOf(state, g.security, 'ingress').flatMap(ruleMatches);
   return [
-    ...rulesOf(state, g.security, 'egress').flatMap(ruleMatches).map((m) => `table=61,priority=50,${at},${m},actions=resubmit(,62)`),
+    ...rulesOf(state, g.security, 'egress')
+      .flatMap(ruleMatches)
+      .map((m) => `table=61,priority=50,${at},${m},actions=resubmit(,62)`),
     `table=61,priority=40,cookie=${hex(dropCookie(g.index, 'egress'))},ip,${at},actions=drop`,
     `table=62,priority=90,reg6=${zone},ip,dl_dst=${g.mac.toLowerCase()},actions=load:${g.index}->NXM_NX_REG5[],resubmit(,81)`,
     ...ingress.map((m) => `table=81,priority=50,${reg},${m},actions=ct(commit,zone=${zone}),output:${g.port.bridgePort}`),

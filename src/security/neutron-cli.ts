@@ -94,7 +94,12 @@ function one(p: Parsed, name: string): string | undefined {
 
 function known(p: Parsed, names: string[]): void {
   for (const o of p.options) {
-    if (!names.includes(o.name)) throw bad(names.length ? `unknown option --${o.name}; this command takes ${names.map((n) => `--${n}`).join(', ')}` : `unknown option --${o.name}; this command takes none`);
+    if (!names.includes(o.name))
+      throw bad(
+        names.length
+          ? `unknown option --${o.name}; this command takes ${names.map((n) => `--${n}`).join(', ')}`
+          : `unknown option --${o.name}; this command takes none`,
+      );
     if (o.values.length === 0 && !FLAGS.has(o.name) && o.name !== 'allowed-address-pairs') throw bad(`--${o.name} needs a value`);
   }
 }
@@ -112,9 +117,11 @@ function addressPairs(words: string[]): AddressPair[] {
   for (const word of words) {
     if (word === 'type=dict' || word === 'list=true') continue;
     const fields = Object.fromEntries(word.split(',').map((kv) => kv.split(/=(.*)/s, 2)));
-    for (const k of Object.keys(fields)) if (k !== 'ip_address' && k !== 'mac_address') throw bad(`an allowed address pair has ip_address= and mac_address=, not ${k}=`);
+    for (const k of Object.keys(fields))
+      if (k !== 'ip_address' && k !== 'mac_address') throw bad(`an allowed address pair has ip_address= and mac_address=, not ${k}=`);
     const ip = fields.ip_address;
-    if (!ip || !(Ipv4.safeParse(ip).success || (Cidr.safeParse(ip).success && isNetworkAddress(ip)))) throw bad(`ip_address ${JSON.stringify(ip ?? '')} is not an IPv4 address or network`);
+    if (!ip || !(Ipv4.safeParse(ip).success || (Cidr.safeParse(ip).success && isNetworkAddress(ip))))
+      throw bad(`ip_address ${JSON.stringify(ip ?? '')} is not an IPv4 address or network`);
     const mac = fields.mac_address;
     if (mac !== undefined && !Mac.safeParse(mac).success) throw bad(`mac_address ${JSON.stringify(mac)} is not a MAC address`);
     pairs.push({ ip, ...(mac ? { mac: mac.toLowerCase() } : {}) });
@@ -147,7 +154,8 @@ export function parseNeutron(argv: string[], lab: Lab): NeutronCommand {
       } else if (groups.length) change.groups = groups;
       const ps = one(p, 'port-security-enabled');
       if (ps !== undefined) change.enabled = bool('port_security_enabled', ps);
-      if (!change.pairs && !change.groups && change.enabled === undefined) throw bad('port-update: say what changes (--allowed-address-pairs, --no-security-groups, --security-group, --port_security_enabled)');
+      if (!change.pairs && !change.groups && change.enabled === undefined)
+        throw bad('port-update: say what changes (--allowed-address-pairs, --no-security-groups, --security-group, --port_security_enabled)');
       return { kind: 'port-update', change };
     }
     case 'security-group-rule-create': {
@@ -160,14 +168,17 @@ export function parseNeutron(argv: string[], lab: Lab): NeutronCommand {
       if (direction !== 'ingress' && direction !== 'egress') throw bad(`--direction is ingress or egress, not ${JSON.stringify(direction)}`);
       const proto = one(p, 'protocol');
       const protocol = proto === undefined || proto === 'any' ? undefined : protocolNumber(proto.toLowerCase());
-      if (proto !== undefined && proto !== 'any' && protocol === undefined) throw bad(`--protocol is tcp, udp, icmp, vrrp or a number from 0 to 255, not ${JSON.stringify(proto)}`);
+      if (proto !== undefined && proto !== 'any' && protocol === undefined)
+        throw bad(`--protocol is tcp, udp, icmp, vrrp or a number from 0 to 255, not ${JSON.stringify(proto)}`);
       const portMin = int('port-range-min', one(p, 'port-range-min'), 65535);
       const portMax = int('port-range-max', one(p, 'port-range-max'), 65535);
-      if ((portMin !== undefined || portMax !== undefined) && protocol !== 6 && protocol !== 17 && protocol !== 1) throw bad('port ranges need --protocol tcp, udp or icmp');
+      if ((portMin !== undefined || portMax !== undefined) && protocol !== 6 && protocol !== 17 && protocol !== 1)
+        throw bad('port ranges need --protocol tcp, udp or icmp');
       if (portMax !== undefined && portMin === undefined) throw bad('--port-range-max needs --port-range-min');
       if (protocol !== 1 && portMin !== undefined && portMax !== undefined && portMax < portMin) throw bad('--port-range-max is below --port-range-min');
       const remote = one(p, 'remote-ip-prefix');
-      if (remote !== undefined && !(Cidr.safeParse(remote).success && isNetworkAddress(remote))) throw bad(`--remote-ip-prefix ${JSON.stringify(remote)} is not an IPv4 network such as 10.0.0.0/24`);
+      if (remote !== undefined && !(Cidr.safeParse(remote).success && isNetworkAddress(remote)))
+        throw bad(`--remote-ip-prefix ${JSON.stringify(remote)} is not an IPv4 network such as 10.0.0.0/24`);
       return {
         kind: 'security-group-rule-create',
         group: p.positionals[0],

@@ -5,24 +5,34 @@ import type { Report } from '../kinds/path.js';
 import { isNetworkAddress, subnet } from '../net/addr.js';
 import { protocolNumber, type SecurityRule } from './model.js';
 
-export const AddressPair = z.strictObject({
-  ip_address: z.union([Ipv4, Cidr], { error: 'an IPv4 address or network, such as 172.16.200.251' }).describe('an address or CIDR the port may use'),
-  mac_address: Mac.optional().describe('the MAC it may use with it (default: the port\'s)'),
-}).describe('An allowed address pair, as `neutron port-update --allowed-address-pairs` sets it');
+export const AddressPair = z
+  .strictObject({
+    ip_address: z.union([Ipv4, Cidr], { error: 'an IPv4 address or network, such as 172.16.200.251' }).describe('an address or CIDR the port may use'),
+    mac_address: Mac.optional().describe("the MAC it may use with it (default: the port's)"),
+  })
+  .describe('An allowed address pair, as `neutron port-update --allowed-address-pairs` sets it');
 
-export const SecurityRuleBlock = z.strictObject({
-  direction: z.enum(['ingress', 'egress']).describe('ingress: traffic to the port; egress: from it'),
-  protocol: z.union([z.enum(['tcp', 'udp', 'icmp', 'vrrp']), z.int().min(0).max(255)], { error: 'a protocol: tcp, udp, icmp, vrrp or a number from 0 to 255 (112 is VRRP)' }).optional()
-    .describe('tcp, udp, icmp, vrrp or an IP protocol number (112); none: any'),
-  port_range_min: z.int().min(0).max(65535).optional().describe('tcp/udp: the first destination port; icmp: the type'),
-  port_range_max: z.int().min(0).max(65535).optional().describe('tcp/udp: the last destination port; icmp: the code'),
-  remote_ip_prefix: Cidr.optional().describe('the far end: the source for ingress, the destination for egress (default: anywhere)'),
-}).describe('An allow rule; traffic no rule allows is dropped, replies to allowed traffic pass');
+export const SecurityRuleBlock = z
+  .strictObject({
+    direction: z.enum(['ingress', 'egress']).describe('ingress: traffic to the port; egress: from it'),
+    protocol: z
+      .union([z.enum(['tcp', 'udp', 'icmp', 'vrrp']), z.int().min(0).max(255)], {
+        error: 'a protocol: tcp, udp, icmp, vrrp or a number from 0 to 255 (112 is VRRP)',
+      })
+      .optional()
+      .describe('tcp, udp, icmp, vrrp or an IP protocol number (112); none: any'),
+    port_range_min: z.int().min(0).max(65535).optional().describe('tcp/udp: the first destination port; icmp: the type'),
+    port_range_max: z.int().min(0).max(65535).optional().describe('tcp/udp: the last destination port; icmp: the code'),
+    remote_ip_prefix: Cidr.optional().describe('the far end: the source for ingress, the destination for egress (default: anywhere)'),
+  })
+  .describe('An allow rule; traffic no rule allows is dropped, replies to allowed traffic pass');
 
-export const SecurityGroupBlock = z.strictObject({
-  name: Name.describe('how ports name it'),
-  rules: z.array(SecurityRuleBlock).max(256).default([]),
-}).describe('A Neutron security group: allow rules, stateful');
+export const SecurityGroupBlock = z
+  .strictObject({
+    name: Name.describe('how ports name it'),
+    rules: z.array(SecurityRuleBlock).max(256).default([]),
+  })
+  .describe('A Neutron security group: allow rules, stateful');
 
 export type RuleBlock = z.infer<typeof SecurityRuleBlock>;
 
@@ -35,7 +45,8 @@ export function ruleOf(r: RuleBlock, report: Report): Omit<SecurityRule, 'id'> {
   if (protocol !== 1 && r.port_range_max !== undefined && r.port_range_min !== undefined && r.port_range_max < r.port_range_min) {
     report(['port_range_max'], `port_range_max ${r.port_range_max} is below port_range_min ${r.port_range_min}`);
   }
-  if (r.remote_ip_prefix && !isNetworkAddress(r.remote_ip_prefix)) report(['remote_ip_prefix'], `${r.remote_ip_prefix} has host bits set; the network is ${subnet(r.remote_ip_prefix).cidr}`);
+  if (r.remote_ip_prefix && !isNetworkAddress(r.remote_ip_prefix))
+    report(['remote_ip_prefix'], `${r.remote_ip_prefix} has host bits set; the network is ${subnet(r.remote_ip_prefix).cidr}`);
   return {
     direction: r.direction,
     ...(protocol !== undefined ? { protocol } : {}),

@@ -19,7 +19,13 @@ t.test('port ranges become masked matches that cover exactly the range', async (
   t.same(rangeMasks(80, 80), ['80']);
   t.same(rangeMasks(0, 65535), ['0x0/0x0']);
   t.same(rangeMasks(8080, 8081), ['0x1f90/0xfffe']);
-  for (const [lo, hi] of [[1, 1023], [80, 443], [1000, 1999], [3, 17], [65000, 65535]]) {
+  for (const [lo, hi] of [
+    [1, 1023],
+    [80, 443],
+    [1000, 1999],
+    [3, 17],
+    [65000, 65535],
+  ]) {
     const hits = new Map<number, number>();
     for (const m of rangeMasks(lo, hi)) {
       const [v, mask] = m.includes('/') ? m.split('/').map(Number) : [Number(m), 0xffff];
@@ -27,15 +33,23 @@ t.test('port ranges become masked matches that cover exactly the range', async (
     }
     const ports = [...hits.keys()];
     t.equal(hits.size, hi - lo + 1, `${lo}-${hi}: as many ports as the range`);
-    t.ok(ports.every((p) => p >= lo && p <= hi), `${lo}-${hi}: nothing outside`);
-    t.ok([...hits.values()].every((n) => n === 1), `${lo}-${hi}: each port matched once`);
+    t.ok(
+      ports.every((p) => p >= lo && p <= hi),
+      `${lo}-${hi}: nothing outside`,
+    );
+    t.ok(
+      [...hits.values()].every((n) => n === 1),
+      `${lo}-${hi}: each port matched once`,
+    );
   }
 });
 
 t.test('rules as OpenFlow matches', async (t) => {
   t.same(ruleMatches({ id: 'a', direction: 'ingress', protocol: 112 }), ['ip,nw_proto=112']);
   t.same(ruleMatches({ id: 'a', direction: 'egress' }), ['ip']);
-  t.same(ruleMatches({ id: 'a', direction: 'ingress', protocol: 6, portMin: 80, portMax: 81, remote: '10.0.0.0/8' }), ['tcp,nw_src=10.0.0.0/8,tp_dst=0x50/0xfffe']);
+  t.same(ruleMatches({ id: 'a', direction: 'ingress', protocol: 6, portMin: 80, portMax: 81, remote: '10.0.0.0/8' }), [
+    'tcp,nw_src=10.0.0.0/8,tp_dst=0x50/0xfffe',
+  ]);
   t.same(ruleMatches({ id: 'a', direction: 'egress', protocol: 17, portMin: 53, remote: '10.0.0.0/8' }), ['udp,nw_dst=10.0.0.0/8,tp_dst=53']);
   t.same(ruleMatches({ id: 'a', direction: 'ingress', protocol: 1, portMin: 8, portMax: 0 }), ['icmp,icmp_type=8,icmp_code=0']);
   t.same(ruleMatches({ id: 'a', direction: 'ingress', protocol: 6, remote: '0.0.0.0/0' }), ['tcp'], 'anywhere needs no match');
@@ -50,35 +64,56 @@ t.test('rules as OpenFlow matches', async (t) => {
 t.test('the flows: table 24 per address, drops counted per port, VRRP only through a rule', async (t) => {
   const flows = flowsOf();
   t.ok(flows.includes('table=24,priority=2,arp,in_port=tapka01,arp_spa=172.16.200.193,actions=resubmit(,25)'));
-  t.notOk(flows.some((f) => f.includes('arp_spa=172.16.200.251')), 'no pair yet: the VIP\'s ARP is dropped');
+  t.notOk(
+    flows.some((f) => f.includes('arp_spa=172.16.200.251')),
+    "no pair yet: the VIP's ARP is dropped",
+  );
   t.ok(flows.some((f) => /^table=24,priority=1,cookie=0x[0-9a-f]+,arp,in_port=tapka01,actions=drop$/.test(f)));
   t.ok(flows.includes('table=25,priority=3,ip,in_port=tapka01,dl_src=fa:16:3e:c8:00:c1,nw_src=172.16.200.193,actions=resubmit(,60)'));
-  t.notOk(flows.some((f) => f.includes('nw_proto=112')), 'no VRRP rule in the group');
-  t.ok(flows.some((f) => f.startsWith('table=62,priority=100,reg6=1,ip,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=load:')), 'multicast fans out per port');
+  t.notOk(
+    flows.some((f) => f.includes('nw_proto=112')),
+    'no VRRP rule in the group',
+  );
+  t.ok(
+    flows.some((f) => f.startsWith('table=62,priority=100,reg6=1,ip,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=load:')),
+    'multicast fans out per port',
+  );
   t.equal(flows.at(-1), 'table=0,priority=0,actions=NORMAL');
 
   const { state } = createRule(initialSecurity(lab), 'web', { direction: 'ingress', protocol: 112 });
   const paired = updatePort(lab, state, { port: 'keepalived01/eth0', pairs: [{ ip: '172.16.200.251' }] });
   const after = flowsOf(paired);
-  t.ok(after.some((f) => f.startsWith('table=82,priority=50,reg5=1,ip,nw_proto=112,actions=output:tapka01')), 'VRRP in to keepalived01');
-  t.ok(after.includes('table=24,priority=2,arp,in_port=tapka01,arp_spa=172.16.200.251,actions=resubmit(,25)'), 'the pair\'s ARP');
-  t.ok(after.includes('table=25,priority=3,ip,in_port=tapka01,dl_src=fa:16:3e:c8:00:c1,nw_src=172.16.200.251,actions=resubmit(,60)'), 'the pair\'s packets');
+  t.ok(
+    after.some((f) => f.startsWith('table=82,priority=50,reg5=1,ip,nw_proto=112,actions=output:tapka01')),
+    'VRRP in to keepalived01',
+  );
+  t.ok(after.includes('table=24,priority=2,arp,in_port=tapka01,arp_spa=172.16.200.251,actions=resubmit(,25)'), "the pair's ARP");
+  t.ok(after.includes('table=25,priority=3,ip,in_port=tapka01,dl_src=fa:16:3e:c8:00:c1,nw_src=172.16.200.251,actions=resubmit(,60)'), "the pair's packets");
 
   let off = updatePort(lab, paired, { port: 'keepalived02/eth0', groups: [] });
   off = updatePort(lab, off, { port: 'keepalived02/eth0', enabled: false });
   const unguarded = flowsOf(off);
-  t.notOk(unguarded.some((f) => f.includes('in_port=tapka02,') && f.includes('table=24')), 'port security off: none of its anti-spoofing flows');
+  t.notOk(
+    unguarded.some((f) => f.includes('in_port=tapka02,') && f.includes('table=24')),
+    'port security off: none of its anti-spoofing flows',
+  );
   t.ok(unguarded.includes('table=0,priority=9,in_port=tapka02,actions=resubmit(,60)'));
-  t.ok(unguarded.some((f) => f.includes('output:tapka02') && f.startsWith('table=62,priority=100')), 'multicast reaches it unfiltered');
+  t.ok(
+    unguarded.some((f) => f.includes('output:tapka02') && f.startsWith('table=62,priority=100')),
+    'multicast reaches it unfiltered',
+  );
 
   // A lab without port security keeps plain switching.
   t.notOk(usesPortSecurity(flagship));
-  t.same(renderFlows(flagship, initialSecurity(flagship), {}), { 'br-int': 'table=0,priority=0,actions=NORMAL\n', 'br-ex': 'table=0,priority=0,actions=NORMAL\n' });
+  t.same(renderFlows(flagship, initialSecurity(flagship), {}), {
+    'br-int': 'table=0,priority=0,actions=NORMAL\n',
+    'br-ex': 'table=0,priority=0,actions=NORMAL\n',
+  });
   t.same(parseDropCookie(dropCookie(3, 'ingress')), { portIndex: 3, reason: 'ingress' });
   t.equal(parseDropCookie(0), undefined);
 });
 
-t.test('Neutron\'s refusals', async (t) => {
+t.test("Neutron's refusals", async (t) => {
   const s = initialSecurity(lab);
   t.throws(() => updatePort(lab, s, { port: 'keepalived01/eth0', enabled: false }), /has security group associated\. Cannot disable port security/);
   t.throws(() => updatePort(lab, s, { port: 'keepalived01/eth1', groups: [] }), /Port keepalived01\/eth1 could not be found/);
@@ -103,19 +138,52 @@ t.test('Neutron\'s refusals', async (t) => {
   t.throws(() => createRule(s, 'nope', { direction: 'ingress' }), /Security group nope could not be found/);
 });
 
-t.test('the article\'s neutron commands, as typed', async (t) => {
-  t.same(parseNeutron(['port-update', 'keepalived01', '--allowed-address-pairs', 'type=dict', 'list=true', 'ip_address=172.16.200.251'], lab),
-    { kind: 'port-update', change: { port: 'keepalived01/eth0', pairs: [{ ip: '172.16.200.251' }] } });
-  t.same(parseNeutron(['port-update', 'keepalived02/eth0', '\u2014port_security_enabled=False'], lab), { kind: 'port-update', change: { port: 'keepalived02/eth0', enabled: false } }, 'the blog\'s em dash');
-  t.same(parseNeutron(['port-update', '--no-security-groups', 'keepalived02'], lab), { kind: 'port-update', change: { port: 'keepalived02/eth0', groups: [] } });
-  t.same(parseNeutron(['port-update', 'client', '--security-group', 'web', '--port-security-enabled', 'true'], lab), { kind: 'port-update', change: { port: 'client/eth0', groups: ['web'], enabled: true } });
+t.test("the article's neutron commands, as typed", async (t) => {
+  t.same(parseNeutron(['port-update', 'keepalived01', '--allowed-address-pairs', 'type=dict', 'list=true', 'ip_address=172.16.200.251'], lab), {
+    kind: 'port-update',
+    change: { port: 'keepalived01/eth0', pairs: [{ ip: '172.16.200.251' }] },
+  });
+  t.same(
+    parseNeutron(['port-update', 'keepalived02/eth0', '\u2014port_security_enabled=False'], lab),
+    { kind: 'port-update', change: { port: 'keepalived02/eth0', enabled: false } },
+    "the blog's em dash",
+  );
+  t.same(parseNeutron(['port-update', '--no-security-groups', 'keepalived02'], lab), {
+    kind: 'port-update',
+    change: { port: 'keepalived02/eth0', groups: [] },
+  });
+  t.same(parseNeutron(['port-update', 'client', '--security-group', 'web', '--port-security-enabled', 'true'], lab), {
+    kind: 'port-update',
+    change: { port: 'client/eth0', groups: ['web'], enabled: true },
+  });
   t.same(parseNeutron(['port-update', 'client', '--allowed-address-pairs', 'action=clear'], lab).kind, 'port-update');
-  t.same(parseNeutron(['port-update', 'client', '--allowed-address-pairs', 'ip_address=10.9.0.0/24,mac_address=FA:16:3E:00:00:01'], lab),
-    { kind: 'port-update', change: { port: 'client/eth0', pairs: [{ ip: '10.9.0.0/24', mac: 'fa:16:3e:00:00:01' }] } });
-  t.same(parseNeutron(['security-group-rule-create', '--protocol', '112', '--direction', 'ingress', 'web'], lab),
-    { kind: 'security-group-rule-create', group: 'web', rule: { direction: 'ingress', protocol: 112 } });
-  t.same(parseNeutron(['security-group-rule-create', '--protocol=tcp', '--port-range-min', '80', '--port-range-max=81', '--remote-ip-prefix', '10.0.0.0/8', '--ethertype', 'IPv4', 'web'], lab),
-    { kind: 'security-group-rule-create', group: 'web', rule: { direction: 'ingress', protocol: 6, portMin: 80, portMax: 81, remote: '10.0.0.0/8' } });
+  t.same(parseNeutron(['port-update', 'client', '--allowed-address-pairs', 'ip_address=10.9.0.0/24,mac_address=FA:16:3E:00:00:01'], lab), {
+    kind: 'port-update',
+    change: { port: 'client/eth0', pairs: [{ ip: '10.9.0.0/24', mac: 'fa:16:3e:00:00:01' }] },
+  });
+  t.same(parseNeutron(['security-group-rule-create', '--protocol', '112', '--direction', 'ingress', 'web'], lab), {
+    kind: 'security-group-rule-create',
+    group: 'web',
+    rule: { direction: 'ingress', protocol: 112 },
+  });
+  t.same(
+    parseNeutron(
+      [
+        'security-group-rule-create',
+        '--protocol=tcp',
+        '--port-range-min',
+        '80',
+        '--port-range-max=81',
+        '--remote-ip-prefix',
+        '10.0.0.0/8',
+        '--ethertype',
+        'IPv4',
+        'web',
+      ],
+      lab,
+    ),
+    { kind: 'security-group-rule-create', group: 'web', rule: { direction: 'ingress', protocol: 6, portMin: 80, portMax: 81, remote: '10.0.0.0/8' } },
+  );
   t.same(parseNeutron(['security-group-rule-delete', 'web-5'], lab), { kind: 'security-group-rule-delete', id: 'web-5' });
   t.same(parseNeutron(['port-list'], lab), { kind: 'port-list' });
   t.same(parseNeutron(['security-group-rule-list'], lab), { kind: 'security-group-rule-list' });

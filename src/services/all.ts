@@ -9,15 +9,7 @@ import { httpWhoami } from './http-whoami/http-whoami.js';
 import { keepalived } from './keepalived/keepalived.js';
 import { tcpStream } from './tcp-stream/tcp-stream.js';
 
-export const SERVICE_KINDS: readonly AnyServiceKind[] = [
-  httpText,
-  httpWhoami,
-  haproxy,
-  keepalived,
-  tcpStream,
-  conntrackd,
-  dnsmasq,
-];
+export const SERVICE_KINDS: readonly AnyServiceKind[] = [httpText, httpWhoami, haproxy, keepalived, tcpStream, conntrackd, dnsmasq];
 
 const byKind = new Map(SERVICE_KINDS.map((k) => [k.kind, k]));
 

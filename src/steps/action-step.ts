@@ -15,18 +15,22 @@ import { Wait, waitKindFor, waitKindOf } from '../waits/all.js';
 import { countBy, judgeTraffic } from './judge.js';
 import { longestOutage } from '../stats.js';
 
-export const Expect = z.strictObject({
-  alternate: z.array(Line()).min(2).max(64).optional().describe('replies must alternate between these bodies (round robin)'),
-  only: z.array(Line()).min(1).max(64).optional().describe('replies must all be one of these bodies'),
-  max_failed: z.int().min(0).default(0).describe('failed requests allowed'),
-  min_failed: z.int().min(0).optional().describe('at least this many must fail (a stream expected to have died)'),
-}).describe('What the prober\'s replies must look like');
+export const Expect = z
+  .strictObject({
+    alternate: z.array(Line()).min(2).max(64).optional().describe('replies must alternate between these bodies (round robin)'),
+    only: z.array(Line()).min(1).max(64).optional().describe('replies must all be one of these bodies'),
+    max_failed: z.int().min(0).default(0).describe('failed requests allowed'),
+    min_failed: z.int().min(0).optional().describe('at least this many must fail (a stream expected to have died)'),
+  })
+  .describe("What the prober's replies must look like");
 
-export const Then = z.strictObject({
-  probe: z.string().min(1).optional().describe('which probe (default: the first)'),
-  samples: z.int().min(2).max(10000),
-  expect: Expect,
-}).describe('traffic to judge once the waits are met');
+export const Then = z
+  .strictObject({
+    probe: z.string().min(1).optional().describe('which probe (default: the first)'),
+    samples: z.int().min(2).max(10000),
+    expect: Expect,
+  })
+  .describe('traffic to judge once the waits are met');
 
 export function resolveExpect(e: z.infer<typeof Expect>, at: Path, ctx: StepResolveContext): Expectation {
   if (!e.alternate && !e.only && e.min_failed === undefined) ctx.report(at, 'say what to expect: alternate: [...], only: [...] or min_failed: N');
@@ -41,7 +45,10 @@ const MAX_JUDGED_MS = 300_000;
 export function checkSamples(ctx: StepResolveContext, probe: string | undefined, samples: number, at: Path): void {
   const interval = ctx.lab.experiment?.probes.find((p) => p.name === probe)?.intervalMs;
   if (interval && samples * interval > MAX_JUDGED_MS) {
-    ctx.report(at, `${samples} replies at one every ${interval} ms take ${(samples * interval) / 1000} s; a step judges at most ${MAX_JUDGED_MS / 1000} s of traffic`);
+    ctx.report(
+      at,
+      `${samples} replies at one every ${interval} ms take ${(samples * interval) / 1000} s; a step judges at most ${MAX_JUDGED_MS / 1000} s of traffic`,
+    );
   }
 }
 
@@ -53,7 +60,7 @@ export function samplesTimeout(feed: ProbeFeed, samples: number): number {
 const common = {
   until: z.array(Wait).min(1).max(16).optional().describe('what must come true after the action: every wait, within within_ms'),
   within_ms: z.int().positive().max(600_000).default(10_000).describe('how long the waits may take'),
-  max_failed: z.int().min(0).optional().describe('at most this many of the probe\'s requests may fail from the action on (say 0: no outage at all)'),
+  max_failed: z.int().min(0).optional().describe("at most this many of the probe's requests may fail from the action on (say 0: no outage at all)"),
   then: Then.optional(),
 };
 
@@ -148,9 +155,9 @@ export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): St
       const action = def.resolveAction(b, ctx);
       const waits = [...(def.impliedWaits?.(b, ctx) ?? []), ...resolveWaits(b.until, ctx, ['until'])];
       const probe = ctx.lab.experiment?.probes.length ? ctx.probe(b.then?.probe, ['then', 'probe']) : undefined;
-      if (b.then && !probe) ctx.report(['then'], 'then: judges a probe\'s traffic, and this experiment has no probes');
+      if (b.then && !probe) ctx.report(['then'], "then: judges a probe's traffic, and this experiment has no probes");
       if (b.then) checkSamples(ctx, probe, b.then.samples, ['then', 'samples']);
-      if (b.max_failed !== undefined && !probe) ctx.report(['max_failed'], 'max_failed counts a probe\'s failures, and this experiment has no probes');
+      if (b.max_failed !== undefined && !probe) ctx.report(['max_failed'], "max_failed counts a probe's failures, and this experiment has no probes");
       return {
         action,
         waits,
@@ -184,7 +191,9 @@ export function describeExpectation(e: Expectation): string {
     e.only ? `only ${e.only.join(', ')}` : '',
     e.minFailed !== undefined ? `at least ${e.minFailed} fail` : '',
     e.maxFailed ? `at most ${e.maxFailed} fail` : 'none may fail',
-  ].filter(Boolean).join('; ');
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step: LabStep<ActionSpec<A>>, ctx: StepContext): Promise<CheckResult> {
@@ -211,9 +220,7 @@ async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step:
     const kind = waitKindOf(o.wait.key);
     return kind.describeMet?.(o.wait.spec, o.now) ?? kind.describe(o.wait.spec);
   };
-  const parts = outcomes.length
-    ? outcomes.map((o) => `${met(o)} after ${o.ms} ms`)
-    : [`${def.done(spec.action)} (${applied} ms)`];
+  const parts = outcomes.length ? outcomes.map((o) => `${met(o)} after ${o.ms} ms`) : [`${def.done(spec.action)} (${applied} ms)`];
   const feed = spec.probe ? ctx.probe(spec.probe) : undefined;
   if (!feed) return { name: step.name, ok: true, detail: parts.join('; '), ...figures };
 
@@ -225,21 +232,31 @@ async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step:
   const short = spec.then && after.length < spec.then.samples ? `; only ${after.length} of ${spec.then.samples} probes came back` : '';
   const tooMany = spec.maxFailed !== undefined && failures.length > spec.maxFailed ? `; more than the ${spec.maxFailed} allowed` : '';
   // The experiment's other probes, measured over the same time.
-  const others = (ctx.lab.experiment?.probes ?? []).filter((p) => p.name !== spec.probe).flatMap((p) => {
-    const w = ctx.probe(p.name)?.sentSince(t0) ?? [];
-    const failed = w.filter((s) => !s.ok).length;
-    return [{ name: p.name, failed, requests: w.length, outage: longestOutage(w) }];
-  });
+  const others = (ctx.lab.experiment?.probes ?? [])
+    .filter((p) => p.name !== spec.probe)
+    .flatMap((p) => {
+      const w = ctx.probe(p.name)?.sentSince(t0) ?? [];
+      const failed = w.filter((s) => !s.ok).length;
+      return [{ name: p.name, failed, requests: w.length, outage: longestOutage(w) }];
+    });
   return {
     name: step.name,
     ok: (verdict?.ok ?? true) && !short && !tooMany,
     // A step over before any probe was sent says nothing of the traffic ("0 of 0").
-    detail: `${parts.join('; ')}${window.length ? `; ${failures.length} of ${window.length} requests failed meanwhile` : ''}${failures.length ? ` (${kinds})` : ''}${tooMany}${others.filter((o) => o.requests > 0).map((o) => `; ${o.name}: ${o.failed} of ${o.requests} failed, longest outage ${o.outage} ms`).join('')}${verdict ? `; then ${verdict.detail}` : ''}${short}`,
+    detail: `${parts.join('; ')}${window.length ? `; ${failures.length} of ${window.length} requests failed meanwhile` : ''}${failures.length ? ` (${kinds})` : ''}${tooMany}${others
+      .filter((o) => o.requests > 0)
+      .map((o) => `; ${o.name}: ${o.failed} of ${o.requests} failed, longest outage ${o.outage} ms`)
+      .join('')}${verdict ? `; then ${verdict.detail}` : ''}${short}`,
     ...figures,
     failed_requests: failures.length,
     requests: window.length,
     outage_ms: longestOutage(window),
-    ...Object.fromEntries(others.flatMap((o) => [[`${o.name}_failed_requests`, o.failed], [`${o.name}_outage_ms`, o.outage]])),
+    ...Object.fromEntries(
+      others.flatMap((o) => [
+        [`${o.name}_failed_requests`, o.failed],
+        [`${o.name}_outage_ms`, o.outage],
+      ]),
+    ),
     ...(verdict ? { then_p50_ms: verdict.p50_ms } : {}),
   };
 }

@@ -15,7 +15,17 @@ experiment:
 
 t.test('container-exec runs in a container member, and refuses any other node', async (t) => {
   const lab = labFromText(scenario('c'));
-  t.match(lab.experiment!.steps[0].spec, { action: { op: { kind: 'member', runtime: 'docker', action: { do: 'exec', name: 'lablb-x-c', argv: ['killall', 'httpd'] }, shell: 'docker exec lablb-x-c killall httpd' }, what: 'docker exec lablb-x-c killall httpd' } });
+  t.match(lab.experiment!.steps[0].spec, {
+    action: {
+      op: {
+        kind: 'member',
+        runtime: 'docker',
+        action: { do: 'exec', name: 'lablb-x-c', argv: ['killall', 'httpd'] },
+        shell: 'docker exec lablb-x-c killall httpd',
+      },
+      what: 'docker exec lablb-x-c killall httpd',
+    },
+  });
   t.throws(() => labFromText(scenario('v')), /v is not a container \(runtime: netns has no programs of its own\): an exec step runs commands in its namespace/);
   t.throws(() => labFromText(scenario('w')), /no node named "w"/);
 });

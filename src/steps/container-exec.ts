@@ -24,7 +24,8 @@ until:
   resolveAction(b, ctx): { op?: Op; what: string } {
     const node = ctx.node(b.node, ['node']);
     const op = node && runtimeOf(node).execOp?.(node, b.command);
-    if (node && !op) ctx.report(['node'], `${b.node} is not a container (runtime: ${node.runtime} has no programs of its own): an exec step runs commands in its namespace`);
+    if (node && !op)
+      ctx.report(['node'], `${b.node} is not a container (runtime: ${node.runtime} has no programs of its own): an exec step runs commands in its namespace`);
     return { op, what: op?.kind === 'member' ? op.what : b.command.join(' ') };
   },
   ops: (a) => (a.op ? [a.op] : []),

@@ -10,14 +10,16 @@ import { TOKEN_VAR } from '../token.js';
 import type { Lab } from '../model.js';
 import { opToShell, type Op } from '../kinds/ops.js';
 
-const Block = z.strictObject({
-  name: StepName,
-  kind: z.literal('dhcp-request'),
-  port: PortRef.describe('the port to ask on, as node/port'),
-  expect_address: Ipv4.describe('the fixed IP the lease must carry'),
-  expect_server: NsName.optional().describe('the node whose DHCP server must answer'),
-  timeout_ms: z.int().min(1000).max(60_000).default(15_000),
-}).describe('Ask for a DHCP lease with dhclient; judge the address and which server answered');
+const Block = z
+  .strictObject({
+    name: StepName,
+    kind: z.literal('dhcp-request'),
+    port: PortRef.describe('the port to ask on, as node/port'),
+    expect_address: Ipv4.describe('the fixed IP the lease must carry'),
+    expect_server: NsName.optional().describe('the node whose DHCP server must answer'),
+    timeout_ms: z.int().min(1000).max(60_000).default(15_000),
+  })
+  .describe('Ask for a DHCP lease with dhclient; judge the address and which server answered');
 
 interface DhcpSpec {
   node: string;
@@ -69,11 +71,22 @@ export const dhcpRequest = stepKind<DhcpSpec, z.infer<typeof Block>>({
     ctx.port(b.port, ['port']);
     const [node, port] = b.port.split('/');
     if (b.expect_server) ctx.node(b.expect_server, ['expect_server']);
-    return { node, port, dir: ctx.lab.nodes.find((n) => n.name === node)?.dir ?? '', expectAddress: b.expect_address, expectServer: b.expect_server, timeoutMs: b.timeout_ms };
+    return {
+      node,
+      port,
+      dir: ctx.lab.nodes.find((n) => n.name === node)?.dir ?? '',
+      expectAddress: b.expect_address,
+      expectServer: b.expect_server,
+      timeoutMs: b.timeout_ms,
+    };
   },
   explain: ({ spec }, { lab }) => {
     const d = dhclient(spec, lab);
-    return [...d.ask.map(opToShell), opToShell(d.stop), `# passes when the lease is ${spec.expectAddress}${spec.expectServer ? ` from ${spec.expectServer}` : ''}`];
+    return [
+      ...d.ask.map(opToShell),
+      opToShell(d.stop),
+      `# passes when the lease is ${spec.expectAddress}${spec.expectServer ? ` from ${spec.expectServer}` : ''}`,
+    ];
   },
   async run(step, ctx) {
     const { node, port, expectAddress, expectServer } = step.spec;

@@ -34,7 +34,10 @@ const V = {
   chain: re('a chain name', /^[A-Za-z0-9][A-Za-z0-9_-]{0,28}$/),
   port: re('a port or a range (80, 1000:2000)', /^\d{1,5}(:\d{1,5})?$/),
   natTo: re('an address, with a port if needed (10.0.0.5 or 10.0.0.5:80)', new RegExp(`^${IPV4}(:\\d{1,5})?$`)),
-  states: re('states such as NEW,ESTABLISHED', /^(NEW|ESTABLISHED|RELATED|INVALID|UNTRACKED|DNAT|SNAT)(,(NEW|ESTABLISHED|RELATED|INVALID|UNTRACKED|DNAT|SNAT))*$/),
+  states: re(
+    'states such as NEW,ESTABLISHED',
+    /^(NEW|ESTABLISHED|RELATED|INVALID|UNTRACKED|DNAT|SNAT)(,(NEW|ESTABLISHED|RELATED|INVALID|UNTRACKED|DNAT|SNAT))*$/,
+  ),
   word: re('a word (letters, digits, "_", ".", "-")', /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/),
   count: number('a count from 1 to 1000', 1, 1000),
   seconds: number('seconds from 1 to 60', 1, 60),
@@ -48,7 +51,10 @@ const V = {
 class Words {
   i = 1;
   problems: ArgvProblem[] = [];
-  constructor(readonly argv: string[], readonly usage: string) {}
+  constructor(
+    readonly argv: string[],
+    readonly usage: string,
+  ) {}
 
   get done(): boolean {
     return this.i >= this.argv.length;
@@ -115,19 +121,59 @@ function optionsAnd(w: Words, options: Options, positional: Value, min: number, 
 }
 
 function ping(w: Words): void {
-  optionsAnd(w, { '-c': V.count, '-W': V.seconds, '-w': V.seconds, '-i': V.interval, '-s': V.size, '-t': V.ttl, '-I': V.ifname, '-n': null, '-q': null, '-4': null, '-O': null, '-D': null }, V.ipv4, 1);
+  optionsAnd(
+    w,
+    {
+      '-c': V.count,
+      '-W': V.seconds,
+      '-w': V.seconds,
+      '-i': V.interval,
+      '-s': V.size,
+      '-t': V.ttl,
+      '-I': V.ifname,
+      '-n': null,
+      '-q': null,
+      '-4': null,
+      '-O': null,
+      '-D': null,
+    },
+    V.ipv4,
+    1,
+  );
 }
 
 function arping(w: Words): void {
-  optionsAnd(w, { '-c': V.count, '-w': V.seconds, '-I': V.ifname, '-s': V.ipv4, '-U': null, '-A': null, '-D': null, '-q': null, '-b': null, '-f': null }, V.ipv4, 1);
+  optionsAnd(
+    w,
+    { '-c': V.count, '-w': V.seconds, '-I': V.ifname, '-s': V.ipv4, '-U': null, '-A': null, '-D': null, '-q': null, '-b': null, '-f': null },
+    V.ipv4,
+    1,
+  );
 }
 
 function conntrack(w: Words): void {
   const at = w.i;
   const command = w.next();
   if (command === '-F') return w.end();
-  if (command !== '-L' && command !== '-D') return w.refuse(at, command === undefined ? 'needs -L, -D or -F' : `${JSON.stringify(command)} is not allowed here`);
-  optionsAnd(w, { '-p': oneOf('tcp', 'udp', 'icmp'), '-s': V.ipv4, '-d': V.ipv4, '-r': V.ipv4, '-q': V.ipv4, '--sport': V.port, '--dport': V.port, '-n': null, '-g': null, '-f': oneOf('ipv4') }, V.word, 0);
+  if (command !== '-L' && command !== '-D')
+    return w.refuse(at, command === undefined ? 'needs -L, -D or -F' : `${JSON.stringify(command)} is not allowed here`);
+  optionsAnd(
+    w,
+    {
+      '-p': oneOf('tcp', 'udp', 'icmp'),
+      '-s': V.ipv4,
+      '-d': V.ipv4,
+      '-r': V.ipv4,
+      '-q': V.ipv4,
+      '--sport': V.port,
+      '--dport': V.port,
+      '-n': null,
+      '-g': null,
+      '-f': oneOf('ipv4'),
+    },
+    V.word,
+    0,
+  );
 }
 
 const TABLES = oneOf('filter', 'nat');
@@ -139,12 +185,22 @@ const TARGET: Value = {
   ok: (s) => BUILTIN_TARGETS.includes(s) || (V.chain.ok(s) && /[a-z]/.test(s)),
 };
 const RULE: Options = {
-  '-s': V.ipOrCidr, '-d': V.ipOrCidr, '-i': V.ifname, '-o': V.ifname,
+  '-s': V.ipOrCidr,
+  '-d': V.ipOrCidr,
+  '-i': V.ifname,
+  '-o': V.ifname,
   '-p': oneOf('tcp', 'udp', 'icmp', 'vrrp', '112'),
   '-m': oneOf('tcp', 'udp', 'icmp', 'state', 'conntrack', 'comment'),
-  '--dport': V.port, '--sport': V.port, '--icmp-type': V.word,
-  '--state': V.states, '--ctstate': V.states, '--comment': V.word,
-  '-j': TARGET, '--to-destination': V.natTo, '--to-source': V.natTo, '--reject-with': V.word,
+  '--dport': V.port,
+  '--sport': V.port,
+  '--icmp-type': V.word,
+  '--state': V.states,
+  '--ctstate': V.states,
+  '--comment': V.word,
+  '-j': TARGET,
+  '--to-destination': V.natTo,
+  '--to-source': V.natTo,
+  '--reject-with': V.word,
   '!': null,
 };
 const LISTING: Options = { '-n': null, '-v': null, '-x': null, '--line-numbers': null, '-w': null };
@@ -235,7 +291,8 @@ function expectWord(w: Words, word: string): void {
   if (w.problems.length) return;
   const at = w.i;
   const got = w.next();
-  if (got !== word) w.refuse(got === undefined ? at - 1 : at, got === undefined ? `needs ${word}` : `${JSON.stringify(got)} is not allowed here (expected ${word})`);
+  if (got !== word)
+    w.refuse(got === undefined ? at - 1 : at, got === undefined ? `needs ${word}` : `${JSON.stringify(got)} is not allowed here (expected ${word})`);
 }
 
 interface Program {
@@ -248,10 +305,15 @@ export const EXEC_PROGRAMS: Record<string, Program> = {
   ping: { usage: '[-c N] [-W S] [-w S] [-i S] [-s N] [-t N] [-I DEV] [-n] [-q] ADDRESS', parse: ping },
   arping: { usage: '[-c N] [-w S] [-I DEV] [-s ADDRESS] [-U] [-A] [-D] [-q] [-b] [-f] ADDRESS', parse: arping },
   ip: {
-    usage: '[-4|-s|-d|-j|-p|-br|-o] addr|link|route|neigh|rule [show ...], route get ..., link set DEV up|down, addr add|del CIDR dev DEV, route add|del DEST via ADDRESS [dev DEV], neigh flush dev DEV',
+    usage:
+      '[-4|-s|-d|-j|-p|-br|-o] addr|link|route|neigh|rule [show ...], route get ..., link set DEV up|down, addr add|del CIDR dev DEV, route add|del DEST via ADDRESS [dev DEV], neigh flush dev DEV',
     parse: ip,
   },
-  iptables: { usage: '[-w] [-t filter|nat] -S|-L|-Z [CHAIN] [-n -v -x --line-numbers], or -A|-I|-D|-C CHAIN with -s -d -p -i -o -m --dport --sport --state --ctstate -j --to-destination --to-source', parse: iptables },
+  iptables: {
+    usage:
+      '[-w] [-t filter|nat] -S|-L|-Z [CHAIN] [-n -v -x --line-numbers], or -A|-I|-D|-C CHAIN with -s -d -p -i -o -m --dport --sport --state --ctstate -j --to-destination --to-source',
+    parse: iptables,
+  },
   'iptables-save': { usage: '[-t filter|nat] [-c]', parse: iptablesSave },
   conntrack: { usage: '-L|-D [-p tcp|udp|icmp] [-s|-d|-r|-q ADDRESS] [--sport|--dport PORT] [-n] [-g], or -F', parse: conntrack },
 };

@@ -8,16 +8,23 @@ import { netns } from '../runtime/netns/netns.js';
 import { shellLine } from '../shell.js';
 import { checkExecArgv, EXEC_PROGRAMS } from './exec-grammar.js';
 
-const Block = z.strictObject({
-  name: StepName,
-  kind: z.literal('exec'),
-  node: NsName.describe('the node to run it in'),
-  command: z.array(z.string().max(200)).min(1).max(40)
-    .describe(`the program and its arguments, run without a shell; one of: ${Object.keys(EXEC_PROGRAMS).join(', ')}; only the forms of each that stay inside the node`),
-  expect_exit: z.int().min(0).max(255).default(0).describe('the exit code that passes'),
-  expect_output: Line().optional().describe('text its output must contain'),
-  timeout_ms: z.int().positive().max(60_000).default(10_000),
-}).describe('Run a command in a node (ping, arping, ip, iptables, conntrack) and judge its exit code and output');
+const Block = z
+  .strictObject({
+    name: StepName,
+    kind: z.literal('exec'),
+    node: NsName.describe('the node to run it in'),
+    command: z
+      .array(z.string().max(200))
+      .min(1)
+      .max(40)
+      .describe(
+        `the program and its arguments, run without a shell; one of: ${Object.keys(EXEC_PROGRAMS).join(', ')}; only the forms of each that stay inside the node`,
+      ),
+    expect_exit: z.int().min(0).max(255).default(0).describe('the exit code that passes'),
+    expect_output: Line().optional().describe('text its output must contain'),
+    timeout_ms: z.int().positive().max(60_000).default(10_000),
+  })
+  .describe('Run a command in a node (ping, arping, ip, iptables, conntrack) and judge its exit code and output');
 
 interface ExecSpec {
   node: string;

@@ -8,13 +8,15 @@ import { shellLine } from '../shell.js';
 /** `--`: the URL is never read as an option. */
 const curl = (from: string, url: string) => netns.exec(from, ['curl', '-s', '-m', '3', '--', url]);
 
-const Block = z.strictObject({
-  name: StepName,
-  kind: z.literal('http-get'),
-  from: NsName.describe('the node to send it from'),
-  url: z.url({ protocol: /^http$/, error: 'an http:// URL' }),
-  expect_body: Line().describe('the reply\'s body, without surrounding white space'),
-}).describe('One HTTP request from a node, with curl');
+const Block = z
+  .strictObject({
+    name: StepName,
+    kind: z.literal('http-get'),
+    from: NsName.describe('the node to send it from'),
+    url: z.url({ protocol: /^http$/, error: 'an http:// URL' }),
+    expect_body: Line().describe("the reply's body, without surrounding white space"),
+  })
+  .describe('One HTTP request from a node, with curl');
 
 export const httpGet = stepKind<{ from: string; url: string; expectBody: string }, z.infer<typeof Block>>({
   kind: 'http-get',
@@ -36,9 +38,10 @@ export const httpGet = stepKind<{ from: string; url: string; expectBody: string 
     return {
       name: step.name,
       ok,
-      detail: r.exitCode !== 0
-        ? `curl from ${from} to ${url} failed (exit ${r.exitCode})`
-        : `${from} -> ${url} answered ${JSON.stringify(body)}${ok ? '' : `, expected ${JSON.stringify(expectBody)}`}`,
+      detail:
+        r.exitCode !== 0
+          ? `curl from ${from} to ${url} failed (exit ${r.exitCode})`
+          : `${from} -> ${url} answered ${JSON.stringify(body)}${ok ? '' : `, expected ${JSON.stringify(expectBody)}`}`,
       body,
       ms,
     };

@@ -25,7 +25,10 @@ export function judgeTraffic(samples: Sample[], expect: Expectation): TrafficVer
   if (expect.minFailed !== undefined && failed < expect.minFailed) {
     problems.push(`only ${failed} failed, at least ${expect.minFailed} expected`);
   }
-  let shape = expect.minFailed !== undefined ? `${failed} failed as expected (${[...new Set(ordered.filter((s) => !s.ok).map((s) => s.error ?? 'failed'))].join(', ')})` : '';
+  let shape =
+    expect.minFailed !== undefined
+      ? `${failed} failed as expected (${[...new Set(ordered.filter((s) => !s.ok).map((s) => s.error ?? 'failed'))].join(', ')})`
+      : '';
   if (expect.alternate) {
     const allowed = new Set(expect.alternate);
     const strangers = [...new Set(bodies.filter((b) => !allowed.has(b)))];

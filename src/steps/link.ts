@@ -42,11 +42,12 @@ port: lb1/eth0
 until:
   - { vrrp: lb2/vrrp/VR_1, state: MASTER }`,
   resolveAction: resolvePorts,
-  ops: (ports): Op[] => ports.map((a) => ({
-    kind: 'run',
-    argv: setLink(a, 'down'),
-    undo: { id: linkId(a), what: `${a.node}/${a.port} up again`, argv: setLink(a, 'up'), member: a.node },
-  })),
+  ops: (ports): Op[] =>
+    ports.map((a) => ({
+      kind: 'run',
+      argv: setLink(a, 'down'),
+      undo: { id: linkId(a), what: `${a.node}/${a.port} up again`, argv: setLink(a, 'up'), member: a.node },
+    })),
   done: (ports) => `${named(ports)} ${ports.length > 1 ? 'are' : 'is'} down`,
 });
 

@@ -6,12 +6,14 @@ import { natCounters, natCountersArgv } from '../observe/nat-watch.js';
 import { floatingIpRules } from '../render/iptables-rules.js';
 import { shellLine } from '../shell.js';
 
-const Block = z.strictObject({
-  name: StepName,
-  kind: z.literal('nat-counters'),
-  router: NsName.describe('a node with l3'),
-  floating_ip_address: Ipv4.describe('one of the router\'s floating IPs'),
-}).describe('The floating IP\'s DNAT and SNAT rules counted packets since the experiment began');
+const Block = z
+  .strictObject({
+    name: StepName,
+    kind: z.literal('nat-counters'),
+    router: NsName.describe('a node with l3'),
+    floating_ip_address: Ipv4.describe("one of the router's floating IPs"),
+  })
+  .describe("The floating IP's DNAT and SNAT rules counted packets since the experiment began");
 
 interface NatSpec {
   router: string;

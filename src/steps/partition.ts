@@ -36,11 +36,12 @@ until:
   - { vrrp: qrouter-net1/vrrp/VR_1, state: MASTER }
   - { vrrp: qrouter-net2/vrrp/VR_1, state: MASTER }`,
   resolveAction: resolveCut,
-  ops: (c, lab): Op[] => c.ports.map((p) => ({
-    kind: 'run',
-    argv: isolate(lab, p, c.deadVlan),
-    undo: { id: cutId(p), what: `${p.node}/${p.name} back on ${p.network}`, argv: rejoin(lab, p), member: lab.switch.namespace },
-  })),
+  ops: (c, lab): Op[] =>
+    c.ports.map((p) => ({
+      kind: 'run',
+      argv: isolate(lab, p, c.deadVlan),
+      undo: { id: cutId(p), what: `${p.node}/${p.name} back on ${p.network}`, argv: rejoin(lab, p), member: lab.switch.namespace },
+    })),
   done: (c) => `${named(c)} cut off`,
 });
 

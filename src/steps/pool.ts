@@ -34,18 +34,21 @@ const reloadOps = (c: PoolChange, running: string[]) => serviceKindOf(c.service.
 
 const live = {
   ops: async (c: PoolChange, _lab: Lab, ctx: StepContext) =>
-    reloadOps(c, (ctx.host.readFile(c.service.pidfile) ?? '').split(/\s+/).filter((p) => /^\d+$/.test(p))),
+    reloadOps(
+      c,
+      (ctx.host.readFile(c.service.pidfile) ?? '').split(/\s+/).filter((p) => /^\d+$/.test(p)),
+    ),
   explain: (c: PoolChange) => reloadOps(c, [PIDS]).map((op) => opToShell(op).replace(shellQuote(PIDS), `$(cat ${shellQuote(c.service.pidfile)})`)),
 };
 
 const fields = {
   loadbalancer: ServiceRef.describe('the load balancer, as node/service (qlbaas-01/lb)'),
-  pool: ConfigId.optional().describe('its pool\'s id (default: its only pool)'),
+  pool: ConfigId.optional().describe("its pool's id (default: its only pool)"),
 };
 
 export const memberCreate = actionStep({
   kind: 'member-create',
-  description: 'neutron lbaas-member-create: a member joins a running load balancer\'s pool; the config is rendered again and haproxy reloaded',
+  description: "neutron lbaas-member-create: a member joins a running load balancer's pool; the config is rendered again and haproxy reloaded",
   fields: {
     ...fields,
     member: z.record(z.string(), z.unknown()).describe('the member, as under pool.members (id, node, address, protocol_port, weight)'),
@@ -71,10 +74,10 @@ until:
 
 export const memberDelete = actionStep({
   kind: 'member-delete',
-  description: 'neutron lbaas-member-delete: a member leaves a running load balancer\'s pool; the config is rendered again and haproxy reloaded',
+  description: "neutron lbaas-member-delete: a member leaves a running load balancer's pool; the config is rendered again and haproxy reloaded",
   fields: {
     ...fields,
-    member: NsName.describe('the member\'s node (or its id, when a node hosts several)'),
+    member: NsName.describe("the member's node (or its id, when a node hosts several)"),
   },
   example: '{ name: vm2-leaves-the-pool, kind: member-delete, loadbalancer: qlbaas-01/lb, member: vm2 }',
   resolveAction(b, ctx): PoolChange {

@@ -69,12 +69,31 @@ t.test('the steps change the state as Neutron would and rewrite the flows', asyn
   // Neutron's refusal fails the step with its message.
   const fresh = context();
   await t.rejects(stepKindOf('port-update').run(stepNamed('port-update-port-security-disabled-02'), fresh.ctx), /has security group associated/);
-  await t.rejects(stepKindOf('security-group-rule-delete').run({ kind: 'security-group-rule-delete', name: 'x', spec: { action: { group: 'web', rule: { direction: 'ingress', protocol: 47 } }, waits: [], withinMs: 10 } }, fresh.ctx), /Security group rule web: ingress 47 could not be found/);
-  const deleted = await stepKindOf('security-group-rule-delete').run({ kind: 'security-group-rule-delete', name: 'x', spec: { action: { group: 'web', rule: { direction: 'ingress', protocol: 1 } }, waits: [], withinMs: 10 } }, fresh.ctx);
+  await t.rejects(
+    stepKindOf('security-group-rule-delete').run(
+      {
+        kind: 'security-group-rule-delete',
+        name: 'x',
+        spec: { action: { group: 'web', rule: { direction: 'ingress', protocol: 47 } }, waits: [], withinMs: 10 },
+      },
+      fresh.ctx,
+    ),
+    /Security group rule web: ingress 47 could not be found/,
+  );
+  const deleted = await stepKindOf('security-group-rule-delete').run(
+    { kind: 'security-group-rule-delete', name: 'x', spec: { action: { group: 'web', rule: { direction: 'ingress', protocol: 1 } }, waits: [], withinMs: 10 } },
+    fresh.ctx,
+  );
   t.match(deleted.detail, /neutron security-group-rule-delete web: ingress icmp/);
   t.equal(JSON.parse(fresh.host.readFile(securityFile(lab))!).groups[0].rules.length, 3);
-  t.equal(describePortChange({ port: 'a/b', pairs: [], groups: ['web'], enabled: true }), 'neutron port-update a/b --allowed-address-pairs action=clear --security-group web --port_security_enabled=True');
-  t.equal(describePortChange({ port: 'a/b', pairs: [{ ip: '10.0.0.1', mac: 'fa:16:3e:00:00:01' }] }), 'neutron port-update a/b --allowed-address-pairs 10.0.0.1,fa:16:3e:00:00:01');
+  t.equal(
+    describePortChange({ port: 'a/b', pairs: [], groups: ['web'], enabled: true }),
+    'neutron port-update a/b --allowed-address-pairs action=clear --security-group web --port_security_enabled=True',
+  );
+  t.equal(
+    describePortChange({ port: 'a/b', pairs: [{ ip: '10.0.0.1', mac: 'fa:16:3e:00:00:01' }] }),
+    'neutron port-update a/b --allowed-address-pairs 10.0.0.1,fa:16:3e:00:00:01',
+  );
 });
 
 t.test('a port without a fixed MAC is read from its node when port security comes on', async (t) => {
@@ -82,10 +101,14 @@ t.test('a port without a fixed MAC is read from its node when port security come
   const { portMacs } = await import('../security/apply.js');
   const noMac = { ...lab, nodes: lab.nodes.map((n) => ({ ...n, ports: n.ports.map((p) => ({ ...p, mac: n.name === 'client' ? undefined : p.mac })) })) };
   const { initialSecurity } = await import('../security/model.js');
-  t.same(await portMacs(host, noMac, initialSecurity(noMac)), { 'keepalived01/eth0': 'fa:16:3e:c8:00:c1', 'keepalived02/eth0': 'fa:16:3e:c8:00:c2', 'client/eth0': '52:54:00:12:34:56' });
+  t.same(await portMacs(host, noMac, initialSecurity(noMac)), {
+    'keepalived01/eth0': 'fa:16:3e:c8:00:c1',
+    'keepalived02/eth0': 'fa:16:3e:c8:00:c2',
+    'client/eth0': '52:54:00:12:34:56',
+  });
 });
 
-t.test('the observer: each port\'s state and its drops, and an event when a port changes', async (t) => {
+t.test("the observer: each port's state and its drops, and an event when a port changes", async (t) => {
   const cookie = (port: number, reason: Parameters<typeof dropCookie>[1]) => `0x${dropCookie(port, reason).toString(16)}`;
   const dump = [
     'NXST_FLOW reply (xid=0x4):',
@@ -103,9 +126,21 @@ t.test('the observer: each port\'s state and its drops, and an event when a port
   t.same(facts.security['keepalived01/eth0'].drops['arp-spoof'], 12);
   t.equal(facts.security['client/eth0'].summary, 'port security on, groups web');
   t.same(events, [], 'no event for the state a lab starts with');
-  host.writeFile(securityFile(lab), JSON.stringify({ groups: lab.securityGroups, ports: { 'keepalived01/eth0': { enabled: true, groups: ['web'], pairs: [{ ip: '172.16.200.251' }] }, 'keepalived02/eth0': { enabled: false, groups: [], pairs: [] } } }));
+  host.writeFile(
+    securityFile(lab),
+    JSON.stringify({
+      groups: lab.securityGroups,
+      ports: {
+        'keepalived01/eth0': { enabled: true, groups: ['web'], pairs: [{ ip: '172.16.200.251' }] },
+        'keepalived02/eth0': { enabled: false, groups: [], pairs: [] },
+      },
+    }),
+  );
   await observer.poll();
-  t.same(events.map((e) => e.type === 'security' && `${e.port}: ${e.state}`), ['keepalived01/eth0: port security on, groups web, allowed address pairs 172.16.200.251', 'keepalived02/eth0: port security off']);
+  t.same(
+    events.map((e) => e.type === 'security' && `${e.port}: ${e.state}`),
+    ['keepalived01/eth0: port security on, groups web, allowed address pairs 172.16.200.251', 'keepalived02/eth0: port security off'],
+  );
   t.notOk(facts.security['client/eth0'], 'a port the state no longer lists has no port security to show');
   const web = lab.securityGroups![0];
   const vrrp = { id: 'web-9', direction: 'ingress' as const, protocol: 112 };
@@ -116,5 +151,5 @@ t.test('the observer: each port\'s state and its drops, and an event when a port
   t.same(changed.map(eventText), ['security group web: + ingress vrrp, - ingress icmp'], 'a rule created and one deleted by hand are told');
   host.writeFile(securityFile(lab), 'not json');
   await observer.poll();
-  t.equal(facts.security['client/eth0'].summary, 'port security on, groups web', 'an unreadable file reads as the scenario\'s state');
+  t.equal(facts.security['client/eth0'].summary, 'port security on, groups web', "an unreadable file reads as the scenario's state");
 });

@@ -22,7 +22,7 @@ async function change(lab: Lab, ctx: StepContext, edit: (s: SecurityState) => Se
 /** The flows follow from the lab's security state when the step runs, so explain names the
  *  change as typed and what lablb does with it. */
 function explainChange(what: string): string[] {
-  return [`# ${what}`, '# (lablb rewrites the security state, then replaces every bridge\'s flow table with ovs-ofctl replace-flows)'];
+  return [`# ${what}`, "# (lablb rewrites the security state, then replaces every bridge's flow table with ovs-ofctl replace-flows)"];
 }
 
 function group(name: string, ctx: StepResolveContext, path: (string | number)[]): void {
@@ -33,7 +33,10 @@ function group(name: string, ctx: StepResolveContext, path: (string | number)[])
 /** "port-update keepalived01/eth0 --allowed-address-pairs 172.16.200.251" and so on. */
 export function describePortChange(c: PortChange): string {
   const parts = [`neutron port-update ${c.port}`];
-  if (c.pairs) parts.push(c.pairs.length ? `--allowed-address-pairs ${c.pairs.map((p) => p.ip + (p.mac ? `,${p.mac}` : '')).join(' ')}` : '--allowed-address-pairs action=clear');
+  if (c.pairs)
+    parts.push(
+      c.pairs.length ? `--allowed-address-pairs ${c.pairs.map((p) => p.ip + (p.mac ? `,${p.mac}` : '')).join(' ')}` : '--allowed-address-pairs action=clear',
+    );
   if (c.groups) parts.push(c.groups.length ? c.groups.map((g) => `--security-group ${g}`).join(' ') : '--no-security-groups');
   if (c.enabled !== undefined) parts.push(`--port_security_enabled=${c.enabled ? 'True' : 'False'}`);
   return parts.join(' ');
@@ -41,7 +44,7 @@ export function describePortChange(c: PortChange): string {
 
 export const portUpdate = actionStep({
   kind: 'port-update',
-  description: 'neutron port-update: a port\'s allowed address pairs, security groups or port security, changed on the running lab',
+  description: "neutron port-update: a port's allowed address pairs, security groups or port security, changed on the running lab",
   fields: {
     port: PortRef.describe('the port, as node/port'),
     allowed_address_pairs: z.array(AddressPair).max(64).optional().describe('the pairs it may use from now on ([] clears them)'),
@@ -60,7 +63,9 @@ allowed_address_pairs: [{ ip_address: 172.16.200.251 }]`,
     }
     return {
       port: b.port,
-      ...(b.allowed_address_pairs ? { pairs: b.allowed_address_pairs.map((a) => ({ ip: a.ip_address, ...(a.mac_address ? { mac: a.mac_address } : {}) })) } : {}),
+      ...(b.allowed_address_pairs
+        ? { pairs: b.allowed_address_pairs.map((a) => ({ ip: a.ip_address, ...(a.mac_address ? { mac: a.mac_address } : {}) })) }
+        : {}),
       ...(b.security_groups ? { groups: b.security_groups } : {}),
       ...(b.port_security_enabled !== undefined ? { enabled: b.port_security_enabled } : {}),
     };
@@ -100,17 +105,18 @@ export const securityGroupRuleCreate = actionStep({
 
 export const securityGroupRuleDelete = actionStep({
   kind: 'security-group-rule-delete',
-  description: 'neutron security-group-rule-delete: the group\'s rule with these fields removed, on the running lab',
+  description: "neutron security-group-rule-delete: the group's rule with these fields removed, on the running lab",
   fields: ruleFields,
   example: '{ name: deny-vrrp, kind: security-group-rule-delete, security_group: web, direction: ingress, protocol: vrrp }',
   resolveAction: resolveRule,
   live: {
-    ops: (a, lab, ctx) => change(lab, ctx, (s) => {
-      const wanted = describeRule({ id: '', ...a.rule });
-      const found = s.groups.find((g) => g.name === a.group)?.rules.find((r) => describeRule(r) === wanted);
-      // Refused the way Neutron refuses an unknown rule id.
-      return deleteRule(s, found?.id ?? `${a.group}: ${wanted}`).state;
-    }),
+    ops: (a, lab, ctx) =>
+      change(lab, ctx, (s) => {
+        const wanted = describeRule({ id: '', ...a.rule });
+        const found = s.groups.find((g) => g.name === a.group)?.rules.find((r) => describeRule(r) === wanted);
+        // Refused the way Neutron refuses an unknown rule id.
+        return deleteRule(s, found?.id ?? `${a.group}: ${wanted}`).state;
+      }),
     explain: (a) => explainChange(`neutron security-group-rule-delete ${a.group}: ${describeRule({ id: '', ...a.rule })}`),
   },
   done: (a) => `neutron security-group-rule-delete ${a.group}: ${describeRule({ id: '', ...a.rule })}`,

@@ -19,10 +19,12 @@ interface ServiceAction {
   signal?: NodeJS.Signals;
 }
 
-const MemberWatch = z.strictObject({
-  loadbalancer: ServiceRef.describe('a haproxy service, as node/name'),
-  member: NsName.describe('the node of the member whose state is timed'),
-}).describe('The load balancer member whose state change is timed (short for an until: member wait)');
+const MemberWatch = z
+  .strictObject({
+    loadbalancer: ServiceRef.describe('a haproxy service, as node/name'),
+    member: NsName.describe('the node of the member whose state is timed'),
+  })
+  .describe('The load balancer member whose state change is timed (short for an until: member wait)');
 
 function resolveService(ref: string, ctx: StepResolveContext): ServiceAction {
   const [node, name] = ref.split('/');
@@ -36,12 +38,14 @@ function watchWait(block: { watch?: z.infer<typeof MemberWatch> }, state: 'UP' |
   return [{ key: 'member', spec: resolveMemberWait(loadbalancer, node, state, ctx, ['watch']) }];
 }
 
-const stopSignal = z.enum(['SIGTERM', 'SIGKILL']).default('SIGTERM')
+const stopSignal = z
+  .enum(['SIGTERM', 'SIGKILL'])
+  .default('SIGTERM')
   .describe('SIGTERM: a clean stop (SIGKILL after 3 s); SIGKILL: a crash (keepalived then leaves its VIPs behind)');
 
 export const stopService = actionStep({
   kind: 'stop-service',
-  description: 'Stop a service\'s processes; time what follows (a load balancer marking its member DOWN, a VIP moving)',
+  description: "Stop a service's processes; time what follows (a load balancer marking its member DOWN, a VIP moving)",
   fields: { service: ServiceRef.describe('the service to stop, as node/name'), signal: stopSignal, watch: MemberWatch.optional() },
   example: `name: kill-vm2-web
 kind: stop-service
@@ -51,9 +55,11 @@ within_ms: 6000
 then: { samples: 10, expect: { only: [server_81] } }`,
   resolveAction: (b, ctx): ServiceAction => ({ ...resolveService(b.service, ctx), signal: b.signal }),
   impliedWaits: (b, ctx) => watchWait(b, 'DOWN', ctx),
-  ops: (a): Op[] => [a.signal === 'SIGKILL'
-    ? { kind: 'signal', token: a.token, signal: 'SIGKILL', what: `${a.node}/${a.name}` }
-    : { kind: 'stop', token: a.token, graceMs: 3000, what: `${a.node}/${a.name}` }],
+  ops: (a): Op[] => [
+    a.signal === 'SIGKILL'
+      ? { kind: 'signal', token: a.token, signal: 'SIGKILL', what: `${a.node}/${a.name}` }
+      : { kind: 'stop', token: a.token, graceMs: 3000, what: `${a.node}/${a.name}` },
+  ],
   done: (a) => `${a.node}/${a.name} stopped${a.signal === 'SIGKILL' ? ' with SIGKILL' : ''}`,
 });
 
@@ -78,7 +84,7 @@ then: { samples: 20, expect: { alternate: [server_81, server_82] } }`,
 
 export const signalService = actionStep({
   kind: 'signal-service',
-  description: 'Send a signal to a service\'s processes (SIGHUP: reload; SIGTERM; SIGKILL: crash)',
+  description: "Send a signal to a service's processes (SIGHUP: reload; SIGTERM; SIGKILL: crash)",
   fields: { service: ServiceRef.describe('the service, as node/name'), signal: z.enum(['SIGHUP', 'SIGTERM', 'SIGKILL']) },
   example: '{ name: reload-vrrp, kind: signal-service, service: lb1/vrrp, signal: SIGHUP }',
   resolveAction: (b, ctx): ServiceAction => ({ ...resolveService(b.service, ctx), signal: b.signal }),

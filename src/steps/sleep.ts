@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
 
-const Block = z.strictObject({
-  name: StepName,
-  kind: z.literal('sleep'),
-  ms: z.int().min(1).max(600_000).describe('how long'),
-}).describe('Wait a fixed time');
+const Block = z
+  .strictObject({
+    name: StepName,
+    kind: z.literal('sleep'),
+    ms: z.int().min(1).max(600_000).describe('how long'),
+  })
+  .describe('Wait a fixed time');
 
 export const sleep = stepKind<{ ms: number }, z.infer<typeof Block>>({
   kind: 'sleep',
@@ -18,7 +20,14 @@ export const sleep = stepKind<{ ms: number }, z.infer<typeof Block>>({
   async run(step, ctx) {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, step.spec.ms);
-      ctx.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      ctx.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
     return { name: step.name, ok: true, detail: `slept ${step.spec.ms} ms`, ms: step.spec.ms };
   },

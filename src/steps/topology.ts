@@ -18,7 +18,9 @@ export const addNode = actionStep({
   kind: 'add-node',
   description: 'A node joins the running lab: its namespace, ports on the switch, addresses, routes and services, as under nodes:',
   fields: {
-    node: z.record(z.string(), z.unknown()).describe('a node block, exactly as under nodes: (name, role, ports, routes, sysctls, services ...), checked the same way'),
+    node: z
+      .record(z.string(), z.unknown())
+      .describe('a node block, exactly as under nodes: (name, role, ports, routes, sysctls, services ...), checked the same way'),
   },
   example: `name: add-vm3
 kind: add-node
@@ -34,13 +36,15 @@ node:
     ops: async (node, lab, ctx) => {
       // Checked again now (preflight did at the start): a namespace made since by somebody
       // else must not become the lab's, or teardown would remove it.
-      if (netns.exists(ctx.host, node.name)) throw new UserError(`namespace ${node.name} already exists and is not part of lab ${lab.name}; add-node leaves it alone`);
+      if (netns.exists(ctx.host, node.name))
+        throw new UserError(`namespace ${node.name} already exists and is not part of lab ${lab.name}; add-node leaves it alone`);
       return joinNodeOps(lab, node, ctx.datapath);
     },
     explain: (node, { lab, datapath }) => joinNodeOps(lab, node, datapath).map(opToShell),
   },
   applied: (node, ctx) => ctx.topology.add(node),
-  done: (node) => `${node.name} joined (${node.ports.map((p) => `${p.name} ${p.address}`).join(', ')}${node.services.length ? `; ${node.services.map((s) => s.name).join(', ')} running` : ''})`,
+  done: (node) =>
+    `${node.name} joined (${node.ports.map((p) => `${p.name} ${p.address}`).join(', ')}${node.services.length ? `; ${node.services.map((s) => s.name).join(', ')} running` : ''})`,
 });
 
 export const removeNode = actionStep({

@@ -6,13 +6,15 @@ import type { Expectation } from '../model.js';
 import { checkSamples, describeExpectation, Expect, resolveExpect, samplesTimeout } from './action-step.js';
 import { judgeTraffic } from './judge.js';
 
-const Block = z.strictObject({
-  name: StepName,
-  kind: z.literal('traffic'),
-  probe: z.string().min(1).optional().describe('which probe (default: the first)'),
-  samples: z.int().min(2).max(10000).describe('how many of the probe\'s next replies to judge'),
-  expect: Expect,
-}).describe('Judge the prober\'s next replies');
+const Block = z
+  .strictObject({
+    name: StepName,
+    kind: z.literal('traffic'),
+    probe: z.string().min(1).optional().describe('which probe (default: the first)'),
+    samples: z.int().min(2).max(10000).describe("how many of the probe's next replies to judge"),
+    expect: Expect,
+  })
+  .describe("Judge the prober's next replies");
 
 export const traffic = stepKind<{ probe: string; samples: number; expect: Expectation }, z.infer<typeof Block>>({
   kind: 'traffic',

@@ -22,7 +22,11 @@ export function layout(view: LabView, columns: number, rows: number): Layout {
   const serviceLines = view.services.reduce((n, rows) => n + rows.length, 0);
   const natural: Record<PanelId, number> = {
     // A port under port security takes a second line for its groups, pairs and drops.
-    topology: view.help ? 8 : view.details ? 12 : 3 + lab.switch.bridges.length + lab.nodes.reduce((n, node) => n + node.ports.length, 0) + Object.keys(view.security).length,
+    topology: view.help
+      ? 8
+      : view.details
+        ? 12
+        : 3 + lab.switch.bridges.length + lab.nodes.reduce((n, node) => n + node.ports.length, 0) + Object.keys(view.security).length,
     services: 3 + Math.max(1, serviceLines),
     nat: view.nat.length ? 3 + view.nat.length : 0,
     traffic: lab.experiment?.probes.length && (view.mode === 'run' || view.traffic) ? 6 : 0,
@@ -34,7 +38,17 @@ export function layout(view: LabView, columns: number, rows: number): Layout {
     const top = Math.max(natural.topology, natural.services + natural.nat);
     const bottom = body - top - natural.traffic;
     if (bottom >= Math.max(5, natural.experiment)) {
-      return { wide: true, heights: { topology: top, services: natural.services, nat: natural.nat || undefined, traffic: natural.traffic || undefined, experiment: natural.experiment ? bottom : undefined, events: bottom } };
+      return {
+        wide: true,
+        heights: {
+          topology: top,
+          services: natural.services,
+          nat: natural.nat || undefined,
+          traffic: natural.traffic || undefined,
+          experiment: natural.experiment ? bottom : undefined,
+          events: bottom,
+        },
+      };
     }
   }
   // Stacked: the most important panels first, each at its natural height; events take the rest.
@@ -52,7 +66,15 @@ export function layout(view: LabView, columns: number, rows: number): Layout {
 
 export function Screen({ view, columns, rows }: { view: LabView; columns: number; rows: number }) {
   const { wide, heights: h } = layout(view, columns, rows);
-  const topology = h.topology ? view.help ? <Help mode={view.mode} height={h.topology} /> : view.details ? <Details view={view} height={h.topology} /> : <Topology view={view} height={h.topology} width={wide ? Math.floor(columns * 0.52) : undefined} /> : null;
+  const topology = h.topology ? (
+    view.help ? (
+      <Help mode={view.mode} height={h.topology} />
+    ) : view.details ? (
+      <Details view={view} height={h.topology} />
+    ) : (
+      <Topology view={view} height={h.topology} width={wide ? Math.floor(columns * 0.52) : undefined} />
+    )
+  ) : null;
   const services = h.services ? <Services view={view} height={h.services} /> : null;
   const nat = h.nat ? <Nat view={view} height={h.nat} /> : null;
   const traffic = h.traffic ? <Traffic view={view} width={columns - 4} height={h.traffic} /> : null;
@@ -65,13 +87,26 @@ export function Screen({ view, columns, rows }: { view: LabView; columns: number
         <>
           <Box flexDirection="row" height={h.topology}>
             {topology}
-            <Box flexDirection="column" flexGrow={1} flexBasis={0}>{services}{nat}</Box>
+            <Box flexDirection="column" flexGrow={1} flexBasis={0}>
+              {services}
+              {nat}
+            </Box>
           </Box>
           {traffic}
-          <Box flexDirection="row" height={h.events}>{experiment}{events}</Box>
+          <Box flexDirection="row" height={h.events}>
+            {experiment}
+            {events}
+          </Box>
         </>
       ) : (
-        <>{topology}{services}{nat}{traffic}{experiment}{events}</>
+        <>
+          {topology}
+          {services}
+          {nat}
+          {traffic}
+          {experiment}
+          {events}
+        </>
       )}
       <Footer view={view} />
     </Box>

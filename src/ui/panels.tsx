@@ -20,7 +20,11 @@ const CELL: Record<CellTone, { color?: string; bold?: boolean }> = {
 
 function CellText({ cell }: { cell: Cell }) {
   const style = CELL[cell.tone ?? 'plain'];
-  return <Text color={style.color} bold={style.bold}>{cellText(cell)}</Text>;
+  return (
+    <Text color={style.color} bold={style.bold}>
+      {cellText(cell)}
+    </Text>
+  );
 }
 
 export function Panel(props: { title: string; width?: number | string; height?: number; grow?: number; children: React.ReactNode }) {
@@ -30,8 +34,19 @@ export function Panel(props: { title: string; width?: number | string; height?: 
   // screen's main CPU cost); instead each panel draws no more lines than its height holds and
   // every line truncates itself.
   return (
-    <Box flexDirection="column" borderStyle="round" paddingX={1} width={props.width} height={props.height} flexGrow={props.grow} flexBasis={props.grow ? 0 : undefined} flexShrink={0}>
-      <Text bold color="cyan">{props.title}</Text>
+    <Box
+      flexDirection="column"
+      borderStyle="round"
+      paddingX={1}
+      width={props.width}
+      height={props.height}
+      flexGrow={props.grow}
+      flexBasis={props.grow ? 0 : undefined}
+      flexShrink={0}
+    >
+      <Text bold color="cyan">
+        {props.title}
+      </Text>
       {props.children}
     </Box>
   );
@@ -48,7 +63,9 @@ export function Header({ view, width }: { view: LabView; width: number }) {
         : view.summary
           ? `${view.summary.passed}/${view.summary.total} checks passed`
           : view.phase === 'ready'
-            ? view.mode === 'watch' ? 'watching' : 'up'
+            ? view.mode === 'watch'
+              ? 'watching'
+              : 'up'
             : view.phase;
   const elapsed = clock(view.now).slice(0, 5); // whole seconds: the store redraws on change
   const right = `${state}  ${view.datapath ? `${view.datapath} · ` : ''}${elapsed}`;
@@ -63,7 +80,11 @@ export function Header({ view, width }: { view: LabView; width: number }) {
       </Text>
       <Text wrap="truncate">
         <Text color={view.summary ? (view.summary.ok ? 'green' : 'red') : 'yellow'}>{state}</Text>
-        <Text color="gray">  {view.datapath ? `${view.datapath} · ` : ''}{elapsed}</Text>
+        <Text color="gray">
+          {' '}
+          {view.datapath ? `${view.datapath} · ` : ''}
+          {elapsed}
+        </Text>
       </Text>
     </Box>
   );
@@ -85,25 +106,36 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
       {lab.switch.bridges.map((br) => (
         <Box key={br} flexDirection="column">
           <Text bold>{br}</Text>
-          {lab.nodes.flatMap((n) => n.ports.filter((p) => p.bridge === br).map((p) => {
-            const selected = view.selected === n.name;
-            const extra = extraAddresses(view, n.name, n.ports);
-            const security = view.security[`${n.name}/${p.name}`];
-            return (
-              <Box key={`${n.name}/${p.name}`} flexDirection="column">
-                <Text inverse={selected} wrap="truncate">
-                  <Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(portWidth)}
-                  <Text color="cyan">{n.name.padEnd(nodeWidth)}</Text>{view.runtimeLabels[n.name] ? <Text color="blue">[{view.runtimeLabels[n.name]}]</Text> : null}{p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
-                  {labels[p.address] ? <Text color="magenta"> {labels[p.address]}</Text> : null}
-                  {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
-                </Text>
-                {security ? <Text wrap="truncate">{'      '}<PortSecurityText fact={security} /></Text> : null}
-              </Box>
-            );
-          }))}
+          {lab.nodes.flatMap((n) =>
+            n.ports
+              .filter((p) => p.bridge === br)
+              .map((p) => {
+                const selected = view.selected === n.name;
+                const extra = extraAddresses(view, n.name, n.ports);
+                const security = view.security[`${n.name}/${p.name}`];
+                return (
+                  <Box key={`${n.name}/${p.name}`} flexDirection="column">
+                    <Text inverse={selected} wrap="truncate">
+                      <Text color="gray">{p.vlan ? `tag ${p.vlan}` : '     '}</Text> {p.bridgePort.padEnd(portWidth)}
+                      <Text color="cyan">{n.name.padEnd(nodeWidth)}</Text>
+                      {view.runtimeLabels[n.name] ? <Text color="blue">[{view.runtimeLabels[n.name]}]</Text> : null}
+                      {p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
+                      {labels[p.address] ? <Text color="magenta"> {labels[p.address]}</Text> : null}
+                      {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
+                    </Text>
+                    {security ? (
+                      <Text wrap="truncate">
+                        {'      '}
+                        <PortSecurityText fact={security} />
+                      </Text>
+                    ) : null}
+                  </Box>
+                );
+              }),
+          )}
         </Box>
       ))}
-      {view.selected === 'ovs' ? <Text inverse>  ovs (the lab's switch: {lab.switch.namespace})</Text> : null}
+      {view.selected === 'ovs' ? <Text inverse> ovs (the lab's switch: {lab.switch.namespace})</Text> : null}
     </Panel>
   );
 }
@@ -112,7 +144,14 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
 function PortSecurityText({ fact }: { fact?: PortSecurityFact }) {
   if (!fact) return null;
   if (!fact.enabled) return <Text color="yellow">no port security</Text>;
-  const drops = ([['arp-spoof', 'arp'], ['ip-spoof', 'spoof'], ['ingress', 'in'], ['egress', 'out']] as const)
+  const drops = (
+    [
+      ['arp-spoof', 'arp'],
+      ['ip-spoof', 'spoof'],
+      ['ingress', 'in'],
+      ['egress', 'out'],
+    ] as const
+  )
     .filter(([reason]) => fact.drops[reason] > 0)
     .map(([reason, short]) => `${short} ${fact.drops[reason]}`);
   return (
@@ -130,7 +169,11 @@ export function Services({ view, height }: { view: LabView; height: number }) {
     <Panel title="Services" height={height}>
       {rows.length === 0 ? <Text color="gray">no services with live state</Text> : null}
       {rows.slice(0, Math.max(1, height - 3)).map((row, i) => (
-        <Text key={i} wrap="truncate">{row.map((cell, j) => <CellText key={j} cell={cell} />)}</Text>
+        <Text key={i} wrap="truncate">
+          {row.map((cell, j) => (
+            <CellText key={j} cell={cell} />
+          ))}
+        </Text>
       ))}
     </Panel>
   );
@@ -142,7 +185,8 @@ export function Nat({ view, height }: { view: LabView; height: number }) {
     <Panel title={`NAT in ${[...routers].join(', ')} (packets = new flows)`} height={height}>
       {view.nat.map((r) => (
         <Text key={`${r.router} ${r.rule}`} wrap="truncate">
-          {routers.size > 1 ? <Text color="gray">{r.router} </Text> : null}{r.label.padEnd(42)}
+          {routers.size > 1 ? <Text color="gray">{r.router} </Text> : null}
+          {r.label.padEnd(42)}
           <Text bold>{String(r.packets).padStart(6)}</Text>
           {r.delta > 0 ? <Text color="green"> +{r.delta}</Text> : null}
         </Text>
@@ -153,23 +197,33 @@ export function Nat({ view, height }: { view: LabView; height: number }) {
 
 export function Traffic({ view, width, height }: { view: LabView; width: number; height: number }) {
   const t = view.traffic;
-  if (!t) return <Panel title="Traffic" height={height}><Text color="gray">the prober starts once the lab is up</Text></Panel>;
+  if (!t)
+    return (
+      <Panel title="Traffic" height={height}>
+        <Text color="gray">the prober starts once the lab is up</Text>
+      </Panel>
+    );
   const rate = t.recentOkRate === undefined ? '-' : `${(t.recentOkRate * 100).toFixed(1)}%`;
   const spark = t.spark.slice(-Math.max(10, width - 24));
   return (
     <Panel title={`Traffic: ${t.from} -> ${t.url} every ${t.intervalMs} ms`} height={height}>
       <Text wrap="truncate">
-        ok (last 5 s) <Text bold color={t.recentOkRate === 1 ? 'green' : 'red'}>{rate}</Text>
-        {'  '}p50 {t.p50Ms} ms  requests {t.requests}  failed <Text color={t.failed ? 'red' : undefined}>{t.failed}</Text>
+        ok (last 5 s){' '}
+        <Text bold color={t.recentOkRate === 1 ? 'green' : 'red'}>
+          {rate}
+        </Text>
+        {'  '}p50 {t.p50Ms} ms requests {t.requests} failed <Text color={t.failed ? 'red' : undefined}>{t.failed}</Text>
         {'  '}longest outage {t.longestOutageMs} ms
-        {t.lastBody ? <Text color="gray">  last reply {t.lastBody}</Text> : null}
+        {t.lastBody ? <Text color="gray"> last reply {t.lastBody}</Text> : null}
       </Text>
       <Text>
         <Text color={t.spark.some((v) => v === null) ? 'yellow' : 'green'}>{sparkline(spark)}</Text>
         <Text color="gray"> latency, last 30 s</Text>
       </Text>
       {t.outageMs !== undefined ? (
-        <Text bold color="red">OUTAGE {(t.outageMs / 1000).toFixed(1)} s ({t.lastError})</Text>
+        <Text bold color="red">
+          OUTAGE {(t.outageMs / 1000).toFixed(1)} s ({t.lastError})
+        </Text>
       ) : (
         <Text color="gray">no outage now</Text>
       )}
@@ -189,7 +243,9 @@ export function Experiment({ view, height }: { view: LabView; height: number }) 
     <Panel title="Experiment" grow={1} height={height}>
       {view.steps.map((s) => (
         <Text key={s.name} wrap="truncate">
-          <Text color={MARK[s.status][1]}>{MARK[s.status][0]} {s.name}</Text>
+          <Text color={MARK[s.status][1]}>
+            {MARK[s.status][0]} {s.name}
+          </Text>
           {s.detail ? <Text color="gray"> {s.detail}</Text> : null}
         </Text>
       ))}
@@ -225,7 +281,9 @@ export function Details({ view, height }: { view: LabView; height: number }) {
   return (
     <Panel title={`Node ${d.node} (enter or esc to close)`} grow={1} height={height}>
       {lines.slice(0, Math.max(1, height - 3)).map((l, i) => (
-        <Text key={i} bold={l.heading} wrap="truncate">{l.text}</Text>
+        <Text key={i} bold={l.heading} wrap="truncate">
+          {l.text}
+        </Text>
       ))}
     </Panel>
   );
@@ -234,10 +292,10 @@ export function Details({ view, height }: { view: LabView; height: number }) {
 export function Help({ mode, height }: { mode: LabView['mode']; height: number }) {
   return (
     <Panel title="Keys" grow={1} height={height}>
-      <Text>q, ctrl-c   quit{mode === 'run' ? ' (tears the lab down)' : ' (the lab stays up; sudo lablb down <lab> removes it)'}</Text>
-      <Text>tab, →, ↓   select the next node;  shift-tab, ←, ↑ the previous one</Text>
-      <Text>enter       show or hide the selected node's addresses, routes, rules, processes</Text>
-      <Text>esc         close details and help;  ?  this help</Text>
+      <Text>q, ctrl-c quit{mode === 'run' ? ' (tears the lab down)' : ' (the lab stays up; sudo lablb down <lab> removes it)'}</Text>
+      <Text>tab, →, ↓ select the next node; shift-tab, ←, ↑ the previous one</Text>
+      <Text>enter show or hide the selected node's addresses, routes, rules, processes</Text>
+      <Text>esc close details and help; ? this help</Text>
     </Panel>
   );
 }

@@ -20,8 +20,21 @@ export interface LiveSources {
 /** Everything a frame shows, as one string: equal keys draw equal frames. */
 export function visibleKey(v: LabView): string {
   return JSON.stringify([
-    v.phase, v.datapath, v.build, v.services, v.nat, v.addresses, v.security, v.traffic, v.steps, v.events.length,
-    v.summary, v.selected, v.details, v.help, Math.floor(v.now / 1000),
+    v.phase,
+    v.datapath,
+    v.build,
+    v.services,
+    v.nat,
+    v.addresses,
+    v.security,
+    v.traffic,
+    v.steps,
+    v.events.length,
+    v.summary,
+    v.selected,
+    v.details,
+    v.help,
+    Math.floor(v.now / 1000),
   ]);
 }
 

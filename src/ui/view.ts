@@ -92,11 +92,22 @@ export function initialView(lab: Lab, mode: LabView['mode']): LabView {
     nat: [],
     addresses: {},
     security: {},
-    labels: Object.fromEntries(lab.nodes.flatMap((n) => n.services.flatMap((s) => serviceKindOf(s.kind).labels?.(s).map((l) => [l.address, l.label] as const) ?? []))),
-    runtimeLabels: Object.fromEntries(lab.nodes.flatMap((n) => {
-      const label = runtimeOf(n).label?.(n);
-      return label ? [[n.name, label] as const] : [];
-    })),
+    labels: Object.fromEntries(
+      lab.nodes.flatMap((n) =>
+        n.services.flatMap(
+          (s) =>
+            serviceKindOf(s.kind)
+              .labels?.(s)
+              .map((l) => [l.address, l.label] as const) ?? [],
+        ),
+      ),
+    ),
+    runtimeLabels: Object.fromEntries(
+      lab.nodes.flatMap((n) => {
+        const label = runtimeOf(n).label?.(n);
+        return label ? [[n.name, label] as const] : [];
+      }),
+    ),
     // Watching a lab runs no experiment: no steps to show.
     steps: mode === 'run' ? (lab.experiment?.steps ?? []).map((s) => ({ name: s.name, kind: s.kind, status: 'pending' })) : [],
     events: [],
@@ -118,7 +129,8 @@ function checkText(c: CheckResult): string {
 export function applyEvent(view: LabView, e: LabEvent): LabView {
   switch (e.type) {
     case 'lab':
-      if (e.state === 'building') return addEvent({ ...view, phase: 'building', datapath: e.datapath }, `building lab ${e.lab} (${e.datapath} datapath)`, 'info');
+      if (e.state === 'building')
+        return addEvent({ ...view, phase: 'building', datapath: e.datapath }, `building lab ${e.lab} (${e.datapath} datapath)`, 'info');
       if (e.state === 'ready') return addEvent({ ...view, phase: 'ready', build: { ...view.build, ms: e.ms } }, `lab up in ${e.ms} ms`, 'good');
       if (e.state === 'tearing-down') return addEvent({ ...view, phase: 'tearing-down' }, 'tearing down', 'info');
       return addEvent({ ...view, phase: 'down' }, 'lab removed', 'info');
@@ -166,7 +178,11 @@ export function applyNat(view: LabView, rules: NatRuleFact[]): LabView {
 }
 
 /** Traffic as of `nowEpoch`, from the prober's results so far. */
-export function trafficView(samples: readonly Sample[], probe: { from: string; url?: string; tcp?: string; mode?: string; intervalMs: number }, nowEpoch: number): TrafficView {
+export function trafficView(
+  samples: readonly Sample[],
+  probe: { from: string; url?: string; tcp?: string; mode?: string; intervalMs: number },
+  nowEpoch: number,
+): TrafficView {
   const ordered = [...samples].sort((a, b) => a.seq - b.seq);
   const recent = ordered.filter((s) => s.t >= nowEpoch - 5000);
   const good = ordered.filter((s) => s.ok);
@@ -176,7 +192,13 @@ export function trafficView(samples: readonly Sample[], probe: { from: string; u
     const inBucket = ordered.filter((s) => s.t >= start + i * SPARK_BUCKET_MS && s.t < start + (i + 1) * SPARK_BUCKET_MS);
     if (inBucket.length === 0) spark.push(spark.length ? (spark.at(-1) ?? null) : 0);
     else if (inBucket.some((s) => !s.ok)) spark.push(null);
-    else spark.push(percentile(inBucket.map((s) => s.ms), 50));
+    else
+      spark.push(
+        percentile(
+          inBucket.map((s) => s.ms),
+          50,
+        ),
+      );
   }
   // The current outage: the trailing run of failures, from its first send to now.
   let outageStart: number | undefined;
@@ -190,7 +212,10 @@ export function trafficView(samples: readonly Sample[], probe: { from: string; u
     requests: ordered.length,
     failed: ordered.length - good.length,
     recentOkRate: recent.length ? recent.filter((s) => s.ok).length / recent.length : undefined,
-    p50Ms: percentile(recent.filter((s) => s.ok).map((s) => s.ms), 50),
+    p50Ms: percentile(
+      recent.filter((s) => s.ok).map((s) => s.ms),
+      50,
+    ),
     lastBody: last?.ok ? last.body : undefined,
     lastError: last && !last.ok ? last.error : undefined,
     spark,

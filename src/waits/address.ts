@@ -11,11 +11,13 @@ export interface AddressWaitSpec {
   holders?: string[];
 }
 
-const Block = z.strictObject({
-  address: Ipv4,
-  held_by: z.array(NsName).max(64).optional().describe('exactly these nodes hold it (none: [])'),
-  holders: z.int().min(0).optional().describe('exactly this many nodes hold it (default: the length of held_by, else 1)'),
-}).describe('Until an address is held by exactly these (or this many) nodes');
+const Block = z
+  .strictObject({
+    address: Ipv4,
+    held_by: z.array(NsName).max(64).optional().describe('exactly these nodes hold it (none: [])'),
+    holders: z.int().min(0).optional().describe('exactly this many nodes hold it (default: the length of held_by, else 1)'),
+  })
+  .describe('Until an address is held by exactly these (or this many) nodes');
 
 export const addressWait = waitKind<AddressWaitSpec, z.infer<typeof Block>>({
   key: 'address',
@@ -34,9 +36,11 @@ export const addressWait = waitKind<AddressWaitSpec, z.infer<typeof Block>>({
     const met = now.length === spec.count && (!spec.holders || spec.holders.join(' ') === now.join(' '));
     return { met, now: now.length ? `held by ${now.join(', ')}` : 'held by no node' };
   },
-  describe: (spec) => (spec.holders
-    ? `${spec.address} held by ${spec.holders.length ? `${spec.holders.join(', ')} only` : 'no node'}`
-    : `${spec.address} held by ${spec.count} node${spec.count === 1 ? '' : 's'}`),
-  describeMet: (spec, now) => (spec.holders ? `${spec.address} held by ${spec.holders.length ? `${spec.holders.join(', ')} only` : 'no node'}` : `${spec.address} ${now}`),
+  describe: (spec) =>
+    spec.holders
+      ? `${spec.address} held by ${spec.holders.length ? `${spec.holders.join(', ')} only` : 'no node'}`
+      : `${spec.address} held by ${spec.count} node${spec.count === 1 ? '' : 's'}`,
+  describeMet: (spec, now) =>
+    spec.holders ? `${spec.address} held by ${spec.holders.length ? `${spec.holders.join(', ')} only` : 'no node'}` : `${spec.address} ${now}`,
   figure: () => 'address_ms',
 });

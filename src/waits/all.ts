@@ -7,12 +7,7 @@ import { memberWait } from './member.js';
 import { probeWait } from './probe.js';
 import { SERVICE_KINDS } from '../services/all.js';
 
-export const WAIT_KINDS: readonly AnyWaitKind[] = [
-  memberWait,
-  ...SERVICE_KINDS.flatMap((k) => k.waits ?? []),
-  addressWait,
-  probeWait,
-];
+export const WAIT_KINDS: readonly AnyWaitKind[] = [memberWait, ...SERVICE_KINDS.flatMap((k) => k.waits ?? []), addressWait, probeWait];
 
 export function waitKindOf(key: string): AnyWaitKind {
   const k = WAIT_KINDS.find((w) => w.key === key);
@@ -25,6 +20,8 @@ export function waitKindFor(block: object): AnyWaitKind | undefined {
   return WAIT_KINDS.find((w) => w.key in block);
 }
 
-export const Wait = z.union(WAIT_KINDS.map((w) => w.schema) as [z.ZodType, z.ZodType, ...z.ZodType[]], {
-  error: `a wait: one of ${WAIT_KINDS.map((w) => `{ ${w.key}: ... }`).join(', ')}`,
-}).meta({ title: 'wait' });
+export const Wait = z
+  .union(WAIT_KINDS.map((w) => w.schema) as [z.ZodType, z.ZodType, ...z.ZodType[]], {
+    error: `a wait: one of ${WAIT_KINDS.map((w) => `{ ${w.key}: ... }`).join(', ')}`,
+  })
+  .meta({ title: 'wait' });

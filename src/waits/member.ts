@@ -17,16 +17,24 @@ export interface MemberWaitSpec {
   state: 'UP' | 'DOWN';
 }
 
-const Block = z.strictObject({
-  member: z.strictObject({
-    loadbalancer: ServiceRef.describe('a load balancer service, as node/name'),
-    node: NsName.describe('the node of the member (or the member\'s id, when a node hosts several)'),
-  }),
-  state: z.enum(['UP', 'DOWN']),
-}).describe('Until a load balancer sees a member UP or DOWN');
+const Block = z
+  .strictObject({
+    member: z.strictObject({
+      loadbalancer: ServiceRef.describe('a load balancer service, as node/name'),
+      node: NsName.describe("the node of the member (or the member's id, when a node hosts several)"),
+    }),
+    state: z.enum(['UP', 'DOWN']),
+  })
+  .describe('Until a load balancer sees a member UP or DOWN');
 
 /** A wait for the member on `node` (or with that id) of load balancer `lb`, checked to exist. */
-export function resolveMemberWait(lb: string, node: string, state: MemberWaitSpec['state'], ctx: StepResolveContext, path: (string | number)[]): MemberWaitSpec {
+export function resolveMemberWait(
+  lb: string,
+  node: string,
+  state: MemberWaitSpec['state'],
+  ctx: StepResolveContext,
+  path: (string | number)[],
+): MemberWaitSpec {
   const svc = ctx.service(lb, [...path, 'loadbalancer']);
   return { loadbalancer: lb, kind: svc?.kind ?? '', node, member: svc ? resolveMember(svc, node, ctx, path) : '', state };
 }
@@ -40,12 +48,19 @@ function resolveMember(svc: LabService, node: string, ctx: StepResolveContext, p
     return '';
   }
   const onNode = members?.filter((m) => m.node === node) ?? [];
-  if (onNode.length > 1) ctx.report([...path, path.at(-1) === 'watch' ? 'member' : 'node'], `${lb} has several members on ${node} (${onNode.map((m) => m.id).join(', ')}): name one by its id`);
+  if (onNode.length > 1)
+    ctx.report(
+      [...path, path.at(-1) === 'watch' ? 'member' : 'node'],
+      `${lb} has several members on ${node} (${onNode.map((m) => m.id).join(', ')}): name one by its id`,
+    );
   const member = members?.find((m) => m.id === node) ?? onNode[0];
   if (!member) {
     const on = members.map((m) => m.node);
     const hint = nearest(node, on);
-    ctx.report([...path, path.at(-1) === 'watch' ? 'member' : 'node'], `${lb} has no member on node ${JSON.stringify(node)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : `; its members are on ${on.join(', ')}`}`);
+    ctx.report(
+      [...path, path.at(-1) === 'watch' ? 'member' : 'node'],
+      `${lb} has no member on node ${JSON.stringify(node)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : `; its members are on ${on.join(', ')}`}`,
+    );
   }
   return member?.id ?? '';
 }

@@ -8,10 +8,12 @@ export interface ProbeWaitSpec {
   successes: number;
 }
 
-const Block = z.strictObject({
-  probe: z.string().min(1).optional().describe('a probe\'s name (default: the first)'),
-  successes: z.int().min(1).max(1000).describe('this many good replies in a row, to probes sent after the action'),
-}).describe('Until a probe has had N successes in a row');
+const Block = z
+  .strictObject({
+    probe: z.string().min(1).optional().describe("a probe's name (default: the first)"),
+    successes: z.int().min(1).max(1000).describe('this many good replies in a row, to probes sent after the action'),
+  })
+  .describe('Until a probe has had N successes in a row');
 
 export const probeWait = waitKind<ProbeWaitSpec, z.infer<typeof Block>>({
   key: 'successes',

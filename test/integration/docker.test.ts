@@ -21,8 +21,15 @@ if (engine) {
 
 /** Docker's own state: containers, networks, and images other than lablb's. */
 function dockerState(host: string): string {
-  const images = docker(host, 'images', '--format', '{{.Repository}}:{{.Tag}}').split('\n').filter((i) => i && i !== 'lablb/busybox:1');
-  return JSON.stringify({ containers: docker(host, 'ps', '-a', '--format', '{{.Names}}').trim(), networks: docker(host, 'network', 'ls', '--format', '{{.Name}}').trim().split('\n').sort(), volumes: docker(host, 'volume', 'ls', '-q').trim(), images });
+  const images = docker(host, 'images', '--format', '{{.Repository}}:{{.Tag}}')
+    .split('\n')
+    .filter((i) => i && i !== 'lablb/busybox:1');
+  return JSON.stringify({
+    containers: docker(host, 'ps', '-a', '--format', '{{.Names}}').trim(),
+    networks: docker(host, 'network', 'ls', '--format', '{{.Name}}').trim().split('\n').sort(),
+    volumes: docker(host, 'volume', 'ls', '-q').trim(),
+    images,
+  });
 }
 
 t.test('run floating-ip-lb-docker: the five checks on containers; host and Docker as found', { skip }, async (t) => {
@@ -34,10 +41,10 @@ t.test('run floating-ip-lb-docker: the five checks on containers; host and Docke
   t.equal(summary.checks.length, 5);
   for (const c of summary.checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
   t.match(summary.checks[0].detail, /alternating server_81\/server_82/, 'busybox httpd in each container answers');
-  t.match(summary.checks[1].detail, /haproxy saw vm2 on qlbaas-01\/lb DOWN/, 'httpd killed inside vm2\'s container');
+  t.match(summary.checks[1].detail, /haproxy saw vm2 on qlbaas-01\/lb DOWN/, "httpd killed inside vm2's container");
   t.match(docker(engine!.host, 'images', '--format', '{{.Repository}}:{{.Tag}}'), /lablb\/busybox:1/, 'the local image was built (or was there)');
   t.same(await settledHostState(before), before, 'host as found');
-  t.equal(dockerState(engine!.host), dockerBefore, 'no containers, networks or images left but lablb\'s image');
+  t.equal(dockerState(engine!.host), dockerBefore, "no containers, networks or images left but lablb's image");
 });
 
 t.test('a shell in the container: its own files, processes and limits; the topology says docker', { skip }, async (t) => {
@@ -54,13 +61,17 @@ t.test('a shell in the container: its own files, processes and limits; the topol
   const host = caps(readFileSync('/proc/self/status', 'utf8'));
   const mine = caps(lablb('exec', 'vm1', '--', 'cat', '/proc/self/status').out);
   t.ok(mine && host && mine !== host, `the container's capabilities (${mine}), not the host's (${host})`);
-  t.equal(lablb('exec', 'ext', '--', 'curl', '-s', 'http://10.255.253.100/').out.trim().replace('server_82', 'server_81'), 'server_81', 'reached through the floating IP');
+  t.equal(
+    lablb('exec', 'ext', '--', 'curl', '-s', 'http://10.255.253.100/').out.trim().replace('server_82', 'server_81'),
+    'server_81',
+    'reached through the floating IP',
+  );
   t.match(lablb('status', LAB).out, /containers: lablb-floating-ip-lb-docker-vm1 lablb-floating-ip-lb-docker-vm2/);
   t.equal(lablb('down', LAB).code, 0);
   t.same(await settledHostState(before), before, 'host as found');
 });
 
-t.test('kill -9 during up, then clean: no container, veth or namespace left; another\'s container of the same name untouched', { skip }, async (t) => {
+t.test("kill -9 during up, then clean: no container, veth or namespace left; another's container of the same name untouched", { skip }, async (t) => {
   const before = hostState();
   const dockerBefore = dockerState(engine!.host);
   const journal = join('/run/lablb', LAB, 'journal.jsonl');
@@ -68,7 +79,8 @@ t.test('kill -9 during up, then clean: no container, veth or namespace left; ano
   // Listened for from the start: an up that ends before the kill must not hang the test.
   const exited = new Promise((r) => child.once('exit', r));
   const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !(existsSync(journal) && readFileSync(journal, 'utf8').includes('"runtime":"docker"'))) await new Promise((r) => setTimeout(r, 10));
+  while (Date.now() < deadline && !(existsSync(journal) && readFileSync(journal, 'utf8').includes('"runtime":"docker"')))
+    await new Promise((r) => setTimeout(r, 10));
   await new Promise((r) => setTimeout(r, 150));
   child.kill('SIGKILL');
   await exited;
@@ -82,7 +94,7 @@ t.test('kill -9 during up, then clean: no container, veth or namespace left; ano
   docker(engine!.host, 'create', '--name', 'lablb-floating-ip-lb-docker-vm1', '--network', 'none', 'lablb/busybox:1', 'sleep', '1');
   t.teardown(() => void docker(engine!.host, 'rm', '-f', 'lablb-floating-ip-lb-docker-vm1'));
   const refused = lablb('up', LAB);
-  t.not(refused.code, 0, 'the name is taken by a container that is not lablb\'s');
+  t.not(refused.code, 0, "the name is taken by a container that is not lablb's");
   t.match(refused.err, /lablb-floating-ip-lb-docker-vm1/);
   t.match(docker(engine!.host, 'ps', '-a', '--format', '{{.Names}}'), /lablb-floating-ip-lb-docker-vm1/, 'and it is still there after the teardown');
   t.same(await settledHostState(before), before, 'host as found');

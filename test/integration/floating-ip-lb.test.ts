@@ -9,13 +9,14 @@ import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
 const skip = realHostSkip(t, 'haproxy', 'iptables-restore');
 
-
-
 t.test('run floating-ip-lb --json: every check holds, then the host is as found', { skip }, async (t) => {
   const before = hostState();
   const r = lablb('run', 'floating-ip-lb', '--json');
   t.equal(r.code, 0, r.err);
-  const events = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const events = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const summary = events.at(-1);
   t.equal(summary.type, 'summary');
   t.equal(summary.scenario, 'floating-ip-lb');
@@ -36,14 +37,23 @@ t.test('run floating-ip-lb --json: every check holds, then the host is as found'
   // The facts the screen shows, in the JSON stream too: both members UP once the lab serves.
   const start = events.find((e) => e.type === 'facts' && e.when === 'start');
   t.match(start?.services.join('\n'), /vm1 +10\.0\.0\.81:80 +UP[^]*vm2 +10\.0\.0\.82:80 +UP/);
-  t.ok(events.find((e) => e.type === 'facts' && e.when === 'end')?.nat.some((r: { packets: number }) => r.packets > 0), 'NAT counters at the end');
+  t.ok(
+    events.find((e) => e.type === 'facts' && e.when === 'end')?.nat.some((r: { packets: number }) => r.packets > 0),
+    'NAT counters at the end',
+  );
   // Members were seen going DOWN and back UP while it ran.
   const member = events.filter((e) => e.type === 'service' && e.event === 'member' && e.member === 'vm2').map((e) => e.status);
   t.ok(member.includes('DOWN') && member.includes('UP'), `vm2 went ${member.join(' -> ')}`);
   // haproxy's own lines, from its log ring, in the same stream.
   const said = events.filter((e) => e.type === 'service' && e.event === 'log' && e.source === 'qlbaas-01/lb').map((e) => String(e.message));
-  t.ok(said.some((m) => /^Server 3b9d8ebd-\S+\/944ff4a0-4070-40e4-8189-20f385755113 is DOWN, reason: Layer4/.test(m)), 'haproxy says the server is DOWN');
-  t.ok(said.some((m) => /^Server \S+\/944ff4a0-\S+ is UP/.test(m)), 'and UP again');
+  t.ok(
+    said.some((m) => /^Server 3b9d8ebd-\S+\/944ff4a0-4070-40e4-8189-20f385755113 is DOWN, reason: Layer4/.test(m)),
+    'haproxy says the server is DOWN',
+  );
+  t.ok(
+    said.some((m) => /^Server \S+\/944ff4a0-\S+ is UP/.test(m)),
+    'and UP again',
+  );
 
   t.same(await settledHostState(before), before, 'host as found');
   t.notOk(existsSync('/run/lablb/floating-ip-lb'));
@@ -63,7 +73,10 @@ t.test('up, exec, status, a second up, down', { skip }, async (t) => {
   }
   t.same([...seen].sort(), ['server_81', 'server_82'], 'the floating IP reaches both servers');
   t.equal(lablb('exec', 'vm1', '--', 'curl', '-s', '-m', '3', 'http://10.255.253.1:8080/').out.trim(), '10.255.253.10', 'a VM leaves by default SNAT');
-  t.match(lablb('exec', 'qrouter01', '--', 'iptables', '-t', 'nat', '-S').out, /-A neutron-l3-agent-float-snat -s 10.0.0.100\/32 -j SNAT --to-source 10.255.253.100/);
+  t.match(
+    lablb('exec', 'qrouter01', '--', 'iptables', '-t', 'nat', '-S').out,
+    /-A neutron-l3-agent-float-snat -s 10.0.0.100\/32 -j SNAT --to-source 10.255.253.100/,
+  );
   t.match(lablb('exec', 'ovs', '--', 'ovs-vsctl', 'list-br').out, /^br-ex\nbr-int\n$/);
   t.equal(lablb('exec', 'ext', '--', 'false').code, 1, 'exec passes the exit code through');
   const bad = lablb('exec', 'vm9', '--', 'true');
@@ -78,7 +91,10 @@ t.test('up, exec, status, a second up, down', { skip }, async (t) => {
 
   const again = lablb('up', 'floating-ip-lb');
   t.equal(again.code, 2);
-  t.equal(again.err, 'lablb: lab floating-ip-lb is already up (or left over from a crash)\n  see it with: sudo lablb status floating-ip-lb; remove it with: sudo lablb down floating-ip-lb\n');
+  t.equal(
+    again.err,
+    'lablb: lab floating-ip-lb is already up (or left over from a crash)\n  see it with: sudo lablb status floating-ip-lb; remove it with: sudo lablb down floating-ip-lb\n',
+  );
 
   const down = lablb('down', 'floating-ip-lb');
   t.equal(down.code, 0, down.err);
@@ -93,13 +109,16 @@ t.test('up refuses a namespace it did not create, and leaves it alone', { skip }
   const before = hostState();
   const r = lablb('up', 'floating-ip-lb');
   t.equal(r.code, 2);
-  t.equal(r.err, 'lablb: namespace qrouter01 already exists and is not part of lab floating-ip-lb; lablb leaves it alone\n  remove it yourself if stale (sudo ip netns del qrouter01), or rename the scenario\'s nodes\n');
+  t.equal(
+    r.err,
+    "lablb: namespace qrouter01 already exists and is not part of lab floating-ip-lb; lablb leaves it alone\n  remove it yourself if stale (sudo ip netns del qrouter01), or rename the scenario's nodes\n",
+  );
   t.same(hostState(), before, 'nothing created, the foreign namespace still there');
   t.ok(existsSync('/run/netns/qrouter01'));
   t.notOk(existsSync('/run/lablb/floating-ip-lb'));
 });
 
-t.test('in `lablb shell`, the article\'s section 8 commands work as typed', { skip }, async (t) => {
+t.test("in `lablb shell`, the article's section 8 commands work as typed", { skip }, async (t) => {
   const before = hostState();
   t.equal(lablb('up', 'floating-ip-lb').code, 0);
   t.teardown(() => void lablb('down', 'floating-ip-lb'));
@@ -118,7 +137,12 @@ t.test('in `lablb shell`, the article\'s section 8 commands work as typed', { sk
     'echo "OVS_RUNDIR=$OVS_RUNDIR"',
   ];
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)));
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'lablb.js'), 'shell', 'floating-ip-lb'], { input: `${typed.join('\n')}\n`, encoding: 'utf8', env, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'lablb.js'), 'shell', 'floating-ip-lb'], {
+    input: `${typed.join('\n')}\n`,
+    encoding: 'utf8',
+    env,
+    timeout: 60_000,
+  });
   t.equal(r.status, 0, r.stderr);
   const out = r.stdout;
   t.match(out, /Bridge br-int[\s\S]*Port tap04\s+tag: 1\s+Interface tap04\s+type: internal/, 'ovs-vsctl show: tap04 on br-int, tag 1');

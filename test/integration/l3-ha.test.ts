@@ -11,7 +11,10 @@ t.test('run l3-ha: one MASTER, measured failovers, nopreempt, the SIGKILL trap, 
   const before = hostState();
   const r = lablb('run', 'l3-ha', '--json');
   t.equal(r.code, 0, r.err);
-  const events = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const events = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const summary = events.at(-1);
   for (const c of summary.checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
   const checks = Object.fromEntries(summary.checks.map((c: { name: string }) => [c.name, c]));
@@ -24,15 +27,29 @@ t.test('run l3-ha: one MASTER, measured failovers, nopreempt, the SIGKILL trap, 
   t.ok(failover.snat_outage_ms > 1000, `SNAT outage ${failover.snat_outage_ms} ms, measured by the second probe`);
   t.equal(checks['old-master-back-nopreempt'].failed_requests, 0, 'no second outage when the old MASTER returns');
   // The article's limitation 1, and why a client-driven stream survives it anyway.
-  t.match(checks['server-push-stream-died'].detail, /^0\/10 ok, 10 failed as expected \(no data for over 1000 ms\)/, 'the server-push stream died in the failover');
-  t.match(checks['client-driven-stream-survived'].detail, /^echo had 10 successes in a row after \d+ ms/, 'the client-driven stream survived it, on the same connection');
+  t.match(
+    checks['server-push-stream-died'].detail,
+    /^0\/10 ok, 10 failed as expected \(no data for over 1000 ms\)/,
+    'the server-push stream died in the failover',
+  );
+  t.match(
+    checks['client-driven-stream-survived'].detail,
+    /^echo had 10 successes in a row after \d+ ms/,
+    'the client-driven stream survived it, on the same connection',
+  );
   t.equal(checks['through-snat'].failed, 0);
 
   // Split brain: the HA network cut beyond node 1, both MASTER; healed, one holder again, and
   // the check names the winner.
-  t.match(checks['ha-network-split-brain'].detail, /qrouter-net1\/vrrp VR_1 MASTER .*qrouter-net2\/vrrp VR_1 MASTER .*10\.255\.253\.100 held by qrouter-net1, qrouter-net2/);
+  t.match(
+    checks['ha-network-split-brain'].detail,
+    /qrouter-net1\/vrrp VR_1 MASTER .*qrouter-net2\/vrrp VR_1 MASTER .*10\.255\.253\.100 held by qrouter-net1, qrouter-net2/,
+  );
   t.match(checks['ha-network-healed'].detail, /^10\.255\.253\.100 held by qrouter-net[12] after \d+ ms/);
-  t.ok(checks['node-disconnected-failover'].master_ms <= checks['node-disconnected-failover'].bound_ms + 1500, 'a node cut off at the switch fails over within the bound too');
+  t.ok(
+    checks['node-disconnected-failover'].master_ms <= checks['node-disconnected-failover'].bound_ms + 1500,
+    'a node cut off at the switch fails over within the bound too',
+  );
 
   // From the first loss on: every observer runs from the start, so the first election (net1
   // taking the floating IP, seen during the warm-up or just after it) is an event too.
@@ -43,7 +60,7 @@ t.test('run l3-ha: one MASTER, measured failovers, nopreempt, the SIGKILL trap, 
   t.same(await settledHostState(before), before, 'host as found');
 });
 
-t.test('the notify script writes each router\'s state, as seed 002\'s notify_master does', { skip }, async (t) => {
+t.test("the notify script writes each router's state, as seed 002's notify_master does", { skip }, async (t) => {
   const before = hostState();
   t.equal(lablb('up', 'l3-ha').code, 0);
   t.teardown(() => void lablb('down', 'l3-ha'));
@@ -58,14 +75,18 @@ t.test('the notify script writes each router\'s state, as seed 002\'s notify_mas
   t.same(await settledHostState(before), before, 'host as found');
 });
 
-t.test('run l3-ha-conntrackd: with the table synced, the server-push stream survives the failover', { skip: realHostSkip(t, 'keepalived', 'conntrackd') }, async (t) => {
-  const before = hostState();
-  const r = lablb('run', 'l3-ha-conntrackd', '--json');
-  t.equal(r.code, 0, r.err);
-  const summary = JSON.parse(r.out.trim().split('\n').at(-1)!);
-  for (const c of summary.checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
-  const survived = summary.checks.find((c: { name: string }) => c.name === 'server-push-stream-survived');
-  t.match(survived.detail, /^push had 10 successes in a row after \d+ ms/, 'the same connection flows again after the failover');
-  t.ok(summary.checks.find((c: { name: string }) => c.name === 'master-node-failover').push_outage_ms > 1000, 'it did stop during the failover');
-  t.same(await settledHostState(before), before, 'host as found');
-});
+t.test(
+  'run l3-ha-conntrackd: with the table synced, the server-push stream survives the failover',
+  { skip: realHostSkip(t, 'keepalived', 'conntrackd') },
+  async (t) => {
+    const before = hostState();
+    const r = lablb('run', 'l3-ha-conntrackd', '--json');
+    t.equal(r.code, 0, r.err);
+    const summary = JSON.parse(r.out.trim().split('\n').at(-1)!);
+    for (const c of summary.checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
+    const survived = summary.checks.find((c: { name: string }) => c.name === 'server-push-stream-survived');
+    t.match(survived.detail, /^push had 10 successes in a row after \d+ ms/, 'the same connection flows again after the failover');
+    t.ok(summary.checks.find((c: { name: string }) => c.name === 'master-node-failover').push_outage_ms > 1000, 'it did stop during the failover');
+    t.same(await settledHostState(before), before, 'host as found');
+  },
+);

@@ -18,15 +18,22 @@ t.test('run living-lab: vm3 joins, is reached and serves in the pool; vm2 leaves
   const before = hostState();
   const r = lablb('run', LIVING, '--json');
   t.equal(r.code, 0, r.err);
-  const events = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const events = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const summary = events.at(-1);
   for (const c of summary.checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
   const checks = Object.fromEntries(summary.checks.map((c: { name: string }) => [c.name, c]));
   t.match(checks['add-vm3'].detail, /^vm3 joined \(eth0 10\.0\.0\.83; web running\)/);
   t.equal(checks['add-vm3'].failed_requests, 0, 'the lab served on while vm3 joined');
   t.equal(checks['vm3-serves-on-the-tenant-net'].body, 'server_83', 'its web server answers on br-int');
-  t.equal(checks['vm3-leaves-through-snat'].body, '10.255.253.10', 'its route and the router\'s SNAT');
-  t.match(checks['vm3-joins-the-pool'].detail, /haproxy saw vm3 on qlbaas-01\/lb UP after \d+ ms;.*then 12\/12 ok, alternating server_81\/server_82\/server_83/, 'haproxy reloaded with vm3 in the pool');
+  t.equal(checks['vm3-leaves-through-snat'].body, '10.255.253.10', "its route and the router's SNAT");
+  t.match(
+    checks['vm3-joins-the-pool'].detail,
+    /haproxy saw vm3 on qlbaas-01\/lb UP after \d+ ms;.*then 12\/12 ok, alternating server_81\/server_82\/server_83/,
+    'haproxy reloaded with vm3 in the pool',
+  );
   t.equal(checks['vm3-joins-the-pool'].failed_requests, 0, 'the reload lost no request');
   t.match(checks['remove-vm2'].detail, /haproxy saw vm2 on qlbaas-01\/lb DOWN after \d+ ms;.*then 10\/10 ok, all from server_81\/server_83/);
   t.match(checks['vm2-leaves-the-pool'].detail, /then 10\/10 ok, alternating server_81\/server_83/);
@@ -61,14 +68,14 @@ t.test('kill -9 while a node joins, at several moments, then clean: the host as 
   t.ok(caught.length >= 2, `vm3 journaled when killed at ${caught.join(', ')} ms`);
 });
 
-t.test('a namespace of the host\'s named like a node a step adds: refused before anything, and left alone', { skip }, async (t) => {
+t.test("a namespace of the host's named like a node a step adds: refused before anything, and left alone", { skip }, async (t) => {
   const before = hostState();
   execFileSync('ip', ['netns', 'add', 'vm3']);
   t.teardown(() => execFileSync('ip', ['netns', 'del', 'vm3']));
   const r = lablb('run', LIVING, '--no-tui');
   t.equal(r.code, 2);
   t.match(r.err, /^lablb: namespace vm3 already exists and is not part of lab living-lab; lablb leaves it alone/);
-  t.ok(existsSync('/run/netns/vm3'), 'the host\'s namespace is still there');
+  t.ok(existsSync('/run/netns/vm3'), "the host's namespace is still there");
   t.same(existsSync('/run/lablb') ? readdirSync('/run/lablb') : [], [], 'no lab dir');
   const now = hostState();
   t.same({ ...now, namespaces: before.namespaces }, before, 'nothing else changed');

@@ -9,10 +9,18 @@ import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
 const skip = realHostSkip(t, 'keepalived', 'haproxy', 'curl');
 
-interface Check { name: string; ok: boolean; detail: string; [figure: string]: unknown }
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  [figure: string]: unknown;
+}
 
 function summaryOf(out: string): { events: { type: string; [k: string]: unknown }[]; checks: Record<string, Check> } {
-  const events = out.trim().split('\n').map((l) => JSON.parse(l));
+  const events = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const summary = events.at(-1);
   return { events, checks: Object.fromEntries(summary.checks.map((c: Check) => [c.name, c])) };
 }
@@ -31,13 +39,13 @@ t.test('run keepalived-vip: each symptom and each fix of seed 003 on real traffi
   t.match(checks['port-update-port-security-disabled-02'].detail, /all from keepalived02/);
   const changes = events.filter((e) => e.type === 'security').map((e) => `${e.port}: ${e.state}`);
   t.ok(changes.includes('keepalived01/eth0: port security on, groups web, allowed address pairs 172.16.200.251'), changes.join('\n'));
-  t.ok(changes.includes('keepalived02/eth0: port security off'), 'the screen\'s events tell each port change');
+  t.ok(changes.includes('keepalived02/eth0: port security off'), "the screen's events tell each port change");
   const added = events.flatMap((e) => (e.type === 'security-group' && e.group === 'web' ? (e.added as string[]) : []));
   t.same(added.sort(), ['egress vrrp', 'ingress vrrp'], 'and each rule the steps created in the group');
   t.same(await settledHostState(before), before, 'host as found');
 });
 
-t.test('the article\'s fixes typed by hand on a running lab: neutron security-group-rule-create, port-update', { skip }, async (t) => {
+t.test("the article's fixes typed by hand on a running lab: neutron security-group-rule-create, port-update", { skip }, async (t) => {
   const before = hostState();
   t.equal(lablb('up', 'keepalived-vip').code, 0);
   t.teardown(() => void lablb('down', 'keepalived-vip'));
@@ -55,7 +63,11 @@ t.test('the article\'s fixes typed by hand on a running lab: neutron security-gr
   t.equal(rule.code, 0, rule.err);
   t.match(rule.out, /Created a new security_group_rule: web-5 in web \(ingress vrrp\)/);
   t.ok(await until(() => masters().length === 1, 10_000), `one MASTER once VRRP is allowed in (now ${masters().join(', ')})`);
-  t.match(lablb('neutron', 'security-group-rule-list').out, /^id +security_group +rule\nweb-1 +web +egress any\n(.*\n)*web-5 +web +ingress vrrp\n$/, 'the rule is listed');
+  t.match(
+    lablb('neutron', 'security-group-rule-list').out,
+    /^id +security_group +rule\nweb-1 +web +egress any\n(.*\n)*web-5 +web +ingress vrrp\n$/,
+    'the rule is listed',
+  );
   t.equal(curl(), '', 'the VIP does not answer: its ARP replies are spoofed to table 24');
   const flows = lablb('shell', 'keepalived-vip', '--', 'ovs-ofctl', 'dump-flows', 'br-int', 'table=24').out;
   t.match(flows, /table=24, n_packets=[1-9]\d*, .*priority=1,arp,in_port=\d+ actions=drop/, 'the drop flow counted them');
@@ -69,7 +81,12 @@ t.test('the article\'s fixes typed by hand on a running lab: neutron security-gr
   t.equal(pair.code, 0, pair.err);
   t.ok(await until(() => curl() === master, 10_000), `the VIP answers from ${master} once it is an allowed address pair`);
   t.match(lablb('neutron', 'port-show', master).out, /allowed address pairs 172\.16\.200\.251/);
-  t.match(lablb('neutron', 'port-list').out, new RegExp(`^port +fixed_ip +security\n(.*\n)*${master}/eth0 +172\\.16\\.200\\.\\d+ +port security on, groups web, allowed address pairs 172\\.16\\.200\\.251\n`));
+  t.match(
+    lablb('neutron', 'port-list').out,
+    new RegExp(
+      `^port +fixed_ip +security\n(.*\n)*${master}/eth0 +172\\.16\\.200\\.\\d+ +port security on, groups web, allowed address pairs 172\\.16\\.200\\.251\n`,
+    ),
+  );
 
   const injected = lablb('neutron', 'port-update', master, '--allowed-address-pairs', 'ip_address=10.0.0.1\ntable=0');
   t.equal(injected.code, 2, 'a value that could carry a flow is refused');
@@ -84,8 +101,11 @@ t.test('run lbaas-v1-v2: v1 needs two VIPs where v2 carries two listeners on one
   t.equal(r.code, 0, r.err);
   const { checks } = summaryOf(r.out);
   for (const c of Object.values(checks)) t.ok(c.ok, `${c.name}: ${c.detail}`);
-  t.match(checks['v1-two-vips-v2-one'].detail, /10\.0\.0\.100 held by qlbaas-v1-http only .*10\.0\.0\.101 held by qlbaas-v1-alt only .*10\.0\.0\.200 held by qlbaas-v2 only/);
+  t.match(
+    checks['v1-two-vips-v2-one'].detail,
+    /10\.0\.0\.100 held by qlbaas-v1-http only .*10\.0\.0\.101 held by qlbaas-v1-alt only .*10\.0\.0\.200 held by qlbaas-v2 only/,
+  );
   t.match(checks['web2-http-dies'].detail, /web2 on qlbaas-v1-http\/lb DOWN after \d+ ms; haproxy saw member v2-web2-80 on qlbaas-v2\/lb DOWN/);
-  t.match(checks['v2-8080-keeps-web2'].detail, /alternating web1:8080\/web2:8080/, 'the other listener\'s pool keeps the member');
+  t.match(checks['v2-8080-keeps-web2'].detail, /alternating web1:8080\/web2:8080/, "the other listener's pool keeps the member");
   t.same(await settledHostState(before), before, 'host as found');
 });

@@ -40,7 +40,13 @@ t.test('a state dir a crash left half-written is shown and cleaned', { skip }, a
   writeFileSync('/run/lablb/bad-record/lab.json', '{"lab": {"na');
   writeFileSync('/run/lablb/bad-record/journal.jsonl', '{"kind":"netns","name":"never-made"}\n{"kind":"net');
   const status = JSON.parse(lablb('status', '--json').out);
-  t.same(status.labs.map((l: { lab: string; state: string }) => [l.lab, l.state]), [['bad-record', 'left over'], ['half-written', 'left over']]);
+  t.same(
+    status.labs.map((l: { lab: string; state: string }) => [l.lab, l.state]),
+    [
+      ['bad-record', 'left over'],
+      ['half-written', 'left over'],
+    ],
+  );
   t.match(lablb('status').out, /half-written: left over[\s\S]*'sudo lablb clean'/);
   t.equal(lablb('clean').code, 0);
   t.same(labDirs(), []);
@@ -84,7 +90,10 @@ t.test('two labs whose names do not collide run at once, each on its own switch'
   t.match(lablb('exec', 'ext', '--', 'curl', '-s', '-m', '3', 'http://10.255.253.100/').out, /^server_8[12]$/m);
   t.equal(lablb('exec', 'ext2', '--', 'curl', '-s', '-m', '3', 'http://10.255.253.100/').out.trim(), 'second_lab');
   const status = JSON.parse(lablb('status', '--json').out);
-  t.same(status.labs.map((l: { lab: string; state: string }) => `${l.lab} ${l.state}`), ['floating-ip-lb up', 'second-lab up']);
+  t.same(
+    status.labs.map((l: { lab: string; state: string }) => `${l.lab} ${l.state}`),
+    ['floating-ip-lb up', 'second-lab up'],
+  );
   const ovs = lablb('exec', 'ovs', '--', 'true');
   t.equal(ovs.code, 2, 'ovs is in both labs: say which');
   t.match(ovs.err, /node ovs is in several labs\n  say which with --lab \(floating-ip-lb, second-lab\)/);

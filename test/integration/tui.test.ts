@@ -81,14 +81,14 @@ t.test('run vrrp-pair on the live screen: VRRP rows, the VIP moving, the failove
   t.same(await settledHostState(before), before, 'host as found');
 });
 
-t.test('run keepalived-vip on the live screen: each port\'s security under it, VRRP per VM, the fixes as events', { skip }, async (t) => {
+t.test("run keepalived-vip on the live screen: each port's security under it, VRRP per VM, the fixes as events", { skip }, async (t) => {
   const before = hostState();
   const frames = await runOnScreen(t, 'keepalived-vip');
   if (!frames) return;
   const seen = (re: RegExp) => frames.some((f) => re.test(f));
   t.ok(seen(/keepalived01\/vrrp VI_1 id 51 prio 100 MASTER/) && seen(/keepalived02\/vrrp VI_1 id 51 prio 90 MASTER/), 'both MASTER: split brain');
   t.ok(seen(/keepalived02\/vrrp VI_1 id 51 prio 90 BACKUP/), 'keepalived02 BACKUP once VRRP is allowed');
-  t.ok(seen(/keepalived01 +eth0 172\.16\.200\.193\/24[^\n]*\n│ {7}sg web drop arp [1-9]/), 'keepalived01\'s spoofed ARP replies counted under its port');
+  t.ok(seen(/keepalived01 +eth0 172\.16\.200\.193\/24[^\n]*\n│ {7}sg web drop arp [1-9]/), "keepalived01's spoofed ARP replies counted under its port");
   t.ok(seen(/│ {7}sg web \+pair 172\.16\.200\.251/), 'the allowed address pair once it is added');
   t.ok(seen(/keepalived02 +eth0 172\.16\.200\.194\/24[^\n]*\n│ {7}no port security/), 'keepalived02 with port security off');
   t.ok(seen(/security group web: \+ (egress|ingress) vrrp/), 'the new rules in the events');

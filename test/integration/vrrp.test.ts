@@ -13,12 +13,23 @@ t.test('run vrrp-pair: the failover is measured, then the host is as found', { s
   const before = hostState();
   const r = lablb('run', PAIR, '--json');
   t.equal(r.code, 0, r.err);
-  const events = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  const events = r.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const summary = events.at(-1);
   t.equal(summary.type, 'summary');
   for (const c of summary.checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
   const checks = Object.fromEntries(summary.checks.map((c: { name: string }) => [c.name, c]));
-  t.same(Object.keys(checks), ['one-master', 'served-by-lb1', 'client-pings-the-vip', 'lb1-holds-the-vip', 'nobody-answers-on-99', 'master-link-down-failover', 'master-link-up']);
+  t.same(Object.keys(checks), [
+    'one-master',
+    'served-by-lb1',
+    'client-pings-the-vip',
+    'lb1-holds-the-vip',
+    'nobody-answers-on-99',
+    'master-link-down-failover',
+    'master-link-up',
+  ]);
   // exec steps ran in the nodes for real: ICMP answered by the VIP, unanswered elsewhere.
   t.match(checks['client-pings-the-vip'].detail, /^client: ping -c 2 -W 1 10\.1\.0\.100 -> exit 0 /);
   t.match(checks['nobody-answers-on-99'].detail, /^client: ping -c 1 -W 1 10\.1\.0\.99 -> exit 1/);

@@ -11,9 +11,8 @@ const stateDir = join(mkdtempSync(join(tmpdir(), 'lablb-cli-')), 'state');
 
 function lablb(args: string[], opts: { asNobody?: boolean } = {}) {
   const argv = [join(ROOT, 'bin', 'lablb.js'), ...args];
-  const [cmd, cmdArgs] = opts.asNobody && isRoot
-    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv]]
-    : [process.execPath, argv];
+  const [cmd, cmdArgs] =
+    opts.asNobody && isRoot ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv]] : [process.execPath, argv];
   // Without tap's loaders (NODE_OPTIONS): lablb runs from dist/ as a user runs it.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)));
   const r = spawnSync(cmd, cmdArgs as string[], { encoding: 'utf8', env: { ...env, LABLB_STATE_DIR: stateDir, NO_COLOR: '1' } });
@@ -23,7 +22,8 @@ function lablb(args: string[], opts: { asNobody?: boolean } = {}) {
 t.test('help', async (t) => {
   const r = lablb(['--help']);
   t.equal(r.code, 0);
-  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'watch', 'exec', 'shell', 'down', 'clean', 'doctor']) t.match(r.out, new RegExp(`\\n  ${verb} `));
+  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'watch', 'exec', 'shell', 'down', 'clean', 'doctor'])
+    t.match(r.out, new RegExp(`\\n  ${verb} `));
   for (const verb of ['up', 'run', 'exec', 'shell', 'down', 'clean', 'status', 'list', 'validate', 'watch', 'doctor']) {
     const h = lablb([verb, '--help']);
     t.equal(h.code, 0, `${verb} --help`);
@@ -68,7 +68,10 @@ t.test('a bad scenario: every problem, one line each, exit 2, no stack trace', a
 t.test('an unknown scenario name lists the known ones', async (t) => {
   const r = lablb(['validate', 'floating-ip']);
   t.equal(r.code, 2);
-  t.equal(r.err, 'lablb: unknown scenario "floating-ip"; did you mean floating-ip-lb?\n  known scenarios: dhcp-ha, floating-ip-lb, floating-ip-lb-docker, keepalived-vip, l3-ha, l3-ha-conntrackd, lbaas-v1-v2; or give a path to a .yaml file\n');
+  t.equal(
+    r.err,
+    'lablb: unknown scenario "floating-ip"; did you mean floating-ip-lb?\n  known scenarios: dhcp-ha, floating-ip-lb, floating-ip-lb-docker, keepalived-vip, l3-ha, l3-ha-conntrackd, lbaas-v1-v2; or give a path to a .yaml file\n',
+  );
 });
 
 t.test('up --explain prints the commands and touches nothing', async (t) => {
@@ -120,7 +123,10 @@ t.test('--set: parameters listed, overridden, and a wrong name refused before an
   t.match(ok.out, /check inter 5s fall 3 rise 2/);
   const bad = lablb(['validate', 'floating-ip-lb', '--set', 'health_monitor.dealy=5']);
   t.equal(bad.code, 2);
-  t.match(bad.err, /^lablb: --set health_monitor\.dealy: .* has no parameter named "health_monitor\.dealy"; did you mean "health_monitor\.delay"\?\n  its parameters: /);
+  t.match(
+    bad.err,
+    /^lablb: --set health_monitor\.dealy: .* has no parameter named "health_monitor\.dealy"; did you mean "health_monitor\.delay"\?\n  its parameters: /,
+  );
 });
 
 t.test('shell needs root and a lab; a second name is refused with how to pass a command', async (t) => {

@@ -41,7 +41,7 @@ t.test('every kind and every top-level field appears in the reference', async (t
   for (const w of WAIT_KINDS) t.match(text, new RegExp(`### Wait: ${w.key}\\n`), `wait ${w.key}`);
 });
 
-t.test('every wait\'s example is valid', async (t) => {
+t.test("every wait's example is valid", async (t) => {
   for (const w of WAIT_KINDS) {
     const r = w.schema.safeParse(parse(w.example));
     t.ok(r.success, `${w.key}: ${r.success ? '' : JSON.stringify(r.error.issues)}`);

@@ -45,12 +45,29 @@ const plan: Plan = {
   env: {},
   tasks: [
     { id: 'ns', title: 'namespaces', after: [], ops: [{ kind: 'run', argv: ['ip', 'netns', 'add', 'a'], creates: [{ kind: 'netns', name: 'a' }] }] },
-    { id: 'one', title: 'slow then after', after: ['ns'], ops: [{ kind: 'run', argv: ['one', 'slow'] }, { kind: 'run', argv: ['one', 'after'] }] },
+    {
+      id: 'one',
+      title: 'slow then after',
+      after: ['ns'],
+      ops: [
+        { kind: 'run', argv: ['one', 'slow'] },
+        { kind: 'run', argv: ['one', 'after'] },
+      ],
+    },
     {
       id: 'srv',
       title: 'a daemon',
       after: ['ns'],
-      ops: [{ kind: 'daemon', argv: ['srv'], env: { LABLB_TOKEN: 'demo/a/srv' }, ready: '/s/srv.pid', logfile: '/s/srv.log', creates: [{ kind: 'process', name: 'a/srv', token: 'demo/a/srv', pidfile: '/s/srv.pid' }] }],
+      ops: [
+        {
+          kind: 'daemon',
+          argv: ['srv'],
+          env: { LABLB_TOKEN: 'demo/a/srv' },
+          ready: '/s/srv.pid',
+          logfile: '/s/srv.log',
+          creates: [{ kind: 'process', name: 'a/srv', token: 'demo/a/srv', pidfile: '/s/srv.pid' }],
+        },
+      ],
     },
     { id: 'last', title: 'needs both', after: ['one', 'srv'], ops: [{ kind: 'run', argv: ['last'] }] },
   ],
@@ -72,20 +89,25 @@ t.test('runs a task once its dependencies are done, independent tasks at once', 
   const order = driver.log.map((l) => l.split(' [')[0]);
   t.ok(order.indexOf('run ip netns add a') === 0, 'the dependency first');
   t.ok(order.indexOf('spawn srv') < order.indexOf('run one after'), 'the daemon did not wait for the other task');
-  t.ok(order.indexOf('run one slow') < order.indexOf('run one after'), 'a task\'s ops in order');
+  t.ok(order.indexOf('run one slow') < order.indexOf('run one after'), "a task's ops in order");
   t.equal(order.at(-1), 'run last', 'the task after both ran last');
 });
 
 t.test('a plan whose dependencies cannot be met is a bug, reported', async (t) => {
   const { engine } = setup();
-  await t.rejects(engine.apply({ lab: 'x', env: {}, tasks: [{ id: 'a', title: 'a', after: ['nope'], ops: [] }] }), { message: 'plan cannot finish: a wait for tasks that never run' });
+  await t.rejects(engine.apply({ lab: 'x', env: {}, tasks: [{ id: 'a', title: 'a', after: ['nope'], ops: [] }] }), {
+    message: 'plan cannot finish: a wait for tasks that never run',
+  });
 });
 
 t.test('a failing command stops the plan with its command and stderr', async (t) => {
   const { engine, driver } = setup('slow');
   await t.rejects(engine.apply(plan), { name: 'ExternalError', message: /one slow\nRTNETLINK answers: File exists/ });
   t.notOk(driver.log.some((l) => l.startsWith('run one after')));
-  t.notOk(driver.log.some((l) => l.startsWith('run last')), 'nothing after the failure starts');
+  t.notOk(
+    driver.log.some((l) => l.startsWith('run last')),
+    'nothing after the failure starts',
+  );
 });
 
 t.test('an abort starts nothing new', async (t) => {
@@ -105,10 +127,9 @@ t.test('a daemon that dies before it is ready is reported with its log', async (
     readFile: () => 'bind: Address already in use\n',
   };
   const engine = new Engine(driver, journal, {});
-  await t.rejects(
-    engine.runOp({ kind: 'daemon', argv: ['srv'], env: {}, ready: '/p', logfile: '/l', creates: [] }),
-    { message: /srv\nexited before it was ready\nbind: Address already in use/ },
-  );
+  await t.rejects(engine.runOp({ kind: 'daemon', argv: ['srv'], env: {}, ready: '/p', logfile: '/l', creates: [] }), {
+    message: /srv\nexited before it was ready\nbind: Address already in use/,
+  });
 });
 
 t.test('a journal line cut short by a crash is skipped', async (t) => {
@@ -119,12 +140,21 @@ t.test('a journal line cut short by a crash is skipped', async (t) => {
   t.same(journal.entries(), [{ kind: 'netns', name: 'a' }]);
 });
 
-t.test('an experiment\'s change journals its undo first; the op that reverts it settles it', async (t) => {
+t.test("an experiment's change journals its undo first; the op that reverts it settles it", async (t) => {
   const { engine, journal, driver } = setup();
-  await engine.runLane([{ kind: 'run', argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'down'], undo: { id: 'link:lb1/eth0', what: 'lb1/eth0 up again', argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'up'], member: 'lb1' } }]);
+  await engine.runLane([
+    {
+      kind: 'run',
+      argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'down'],
+      undo: { id: 'link:lb1/eth0', what: 'lb1/eth0 up again', argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'up'], member: 'lb1' },
+    },
+  ]);
   t.equal(driver.log[0], 'run ip -n lb1 link set eth0 down [journal: 1]', 'the undo is on disk before the change');
   await engine.runLane([{ kind: 'run', argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'up'], settles: 'link:lb1/eth0' }]);
-  t.same(journal.entries().map((e) => e.kind), ['undo', 'settled']);
+  t.same(
+    journal.entries().map((e) => e.kind),
+    ['undo', 'settled'],
+  );
 });
 
 t.test('a failed change is not settled; signal and stop ops reach exactly one token', async (t) => {
@@ -132,6 +162,9 @@ t.test('a failed change is not settled; signal and stop ops reach exactly one to
   await t.rejects(engine.runLane([{ kind: 'run', argv: ['ip', 'link', 'set', 'x', 'up'], settles: 'link:a/x' }]));
   t.same(journal.entries(), [], 'still to undo');
   const d = driver as unknown as { log: string[] };
-  await engine.runLane([{ kind: 'signal', token: 'demo/a/web', signal: 'SIGHUP', what: 'a/web' }, { kind: 'stop', token: 'demo/a/web', graceMs: 10, what: 'a/web' }]);
+  await engine.runLane([
+    { kind: 'signal', token: 'demo/a/web', signal: 'SIGHUP', what: 'a/web' },
+    { kind: 'stop', token: 'demo/a/web', graceMs: 10, what: 'a/web' },
+  ]);
   t.ok(d.log.length >= 1);
 });

@@ -9,8 +9,12 @@ import { resolveLab } from '../../src/scenario/resolve.js';
 import { ROOT } from '../helpers.js';
 
 const files = [
-  ...readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => join(ROOT, 'scenarios', f)),
-  ...readdirSync(join(ROOT, 'test', 'fixtures')).filter((f) => f.endsWith('.yaml')).map((f) => join(ROOT, 'test', 'fixtures', f)),
+  ...readdirSync(join(ROOT, 'scenarios'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(ROOT, 'scenarios', f)),
+  ...readdirSync(join(ROOT, 'test', 'fixtures'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(ROOT, 'test', 'fixtures', f)),
 ];
 
 for (const file of files) {
@@ -26,7 +30,8 @@ for (const file of files) {
       const steps = text.split(/\n# step \d+\/\d+: /).slice(1);
       t.equal(steps.length, lab.experiment.steps.length, `${datapath}: every step`);
       for (const s of steps) t.ok(s.trim().split('\n').length >= 2, `${datapath}: ${s.split('\n')[0]} says what it does`);
-      for (const p of lab.experiment.probes) t.match(text, new RegExp(`LABLB_TOKEN=${lab.name}/${p.from}/prober-${p.name} ip netns exec ${p.from} `), `probe ${p.name}'s command`);
+      for (const p of lab.experiment.probes)
+        t.match(text, new RegExp(`LABLB_TOKEN=${lab.name}/${p.from}/prober-${p.name} ip netns exec ${p.from} `), `probe ${p.name}'s command`);
     }
   });
 }
@@ -35,5 +40,5 @@ t.test('a node joining on the userspace datapath has its TX checksum offload tur
   const lab = resolveLab(loadScenarioFile(join(ROOT, 'test', 'fixtures', 'living-lab.yaml')), { stateRoot: '/run/lablb' });
   t.match(explainExperiment(lab, 'netdev'), /ip netns exec vm3 ethtool -K eth0 tx off/);
   t.notMatch(explainExperiment(lab, 'system'), /ethtool/);
-  t.match(explainExperiment(lab, 'netdev'), /-sf \$\(cat \/run\/lablb\/living-lab\/nodes\/qlbaas-01\/lb\.pid\)/, 'the reload reads the running haproxy\'s PIDs');
+  t.match(explainExperiment(lab, 'netdev'), /-sf \$\(cat \/run\/lablb\/living-lab\/nodes\/qlbaas-01\/lb\.pid\)/, "the reload reads the running haproxy's PIDs");
 });

@@ -75,8 +75,30 @@ const EVIL: unknown[] = [
 
 /** Odd but legal values, so many mutants get through to the daemons' checkers. */
 const ODD: unknown[] = [
-  'a', 'A.b_c-d', 'x'.repeat(63), '0', 'VR_9', 'node.with.dots', 'f0e1d2c3-b4a5-4968-8776-655443322110', 'srv:1',
-  '/health', '/a-b_c.d?x=1&y=2', '/%20', 'server_81 ', 'ünï', '10.0.0.99', 1, 2, 3, 0.25, 1.5, 254, 255, 4094, 65535, false,
+  'a',
+  'A.b_c-d',
+  'x'.repeat(63),
+  '0',
+  'VR_9',
+  'node.with.dots',
+  'f0e1d2c3-b4a5-4968-8776-655443322110',
+  'srv:1',
+  '/health',
+  '/a-b_c.d?x=1&y=2',
+  '/%20',
+  'server_81 ',
+  'ünï',
+  '10.0.0.99',
+  1,
+  2,
+  3,
+  0.25,
+  1.5,
+  254,
+  255,
+  4094,
+  65535,
+  false,
 ];
 
 type Json = unknown;
@@ -95,7 +117,9 @@ function setAt(doc: Json, path: (string | number)[], value: unknown): void {
 }
 
 const scenarios = [
-  ...readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => join(ROOT, 'scenarios', f)),
+  ...readdirSync(join(ROOT, 'scenarios'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(ROOT, 'scenarios', f)),
   join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml'),
 ];
 
@@ -156,21 +180,33 @@ t.test('accepted mutants: no path outside the lab dir, no here-document cut shor
   for (const { name, ops } of valid) {
     for (const op of ops) {
       const paths = op.kind === 'write' ? [op.path] : op.kind === 'mkdir' ? op.paths : op.kind === 'daemon' ? [op.ready, op.logfile] : [];
-      for (const p of paths) if (!p.startsWith('/run/lablb/') || p.includes('/../')) { bad++; t.fail(`${name}: ${op.kind} outside the lab dir: ${p}`); }
+      for (const p of paths)
+        if (!p.startsWith('/run/lablb/') || p.includes('/../')) {
+          bad++;
+          t.fail(`${name}: ${op.kind} outside the lab dir: ${p}`);
+        }
       const body = op.kind === 'write' ? op.content : op.kind === 'run' ? op.input : undefined;
-      if (body !== undefined && body.split('\n').includes(heredoc(body).marker)) { bad++; t.fail(`${name}: here-document marker inside its body`); }
+      if (body !== undefined && body.split('\n').includes(heredoc(body).marker)) {
+        bad++;
+        t.fail(`${name}: here-document marker inside its body`);
+      }
       const argv = op.kind === 'run' || op.kind === 'daemon' ? op.argv : [];
-      if (argv.some((a) => a.includes('\0'))) { bad++; t.fail(`${name}: NUL in an argument`); }
+      if (argv.some((a) => a.includes('\0'))) {
+        bad++;
+        t.fail(`${name}: NUL in an argument`);
+      }
     }
   }
   t.equal(bad, 0, `${valid.length} accepted mutants checked`);
 });
 
-const skip = realHostSkip(t, "haproxy", "keepalived", "iptables-restore", "unshare");
+const skip = realHostSkip(t, 'haproxy', 'keepalived', 'iptables-restore', 'unshare');
 
 /** keepalived -t also fails on interfaces the test's host lacks: those warnings are not ours. */
 function keepalivedComplaints(output: string): string[] {
-  return output.split('\n').filter((l) => l.trim() && !/interface \S+ (for .* )?doesn't exist|tracked interface \S+ doesn't exist|Non-existent interface specified/.test(l));
+  return output
+    .split('\n')
+    .filter((l) => l.trim() && !/interface \S+ (for .* )?doesn't exist|tracked interface \S+ doesn't exist|Non-existent interface specified/.test(l));
 }
 
 t.test('accepted mutants: haproxy -c, keepalived -t and iptables-restore --test accept every config', { skip }, async (t) => {
@@ -190,19 +226,27 @@ t.test('accepted mutants: haproxy -c, keepalived -t and iptables-restore --test 
   for (const [content, { name, kind }] of configs) {
     const file = join(dir, `${i++}.conf`);
     writeFileSync(file, content);
-    const r = kind === 'haproxy'
-      ? spawnSync('haproxy', ['-c', '-f', file], { encoding: 'utf8' })
-      : kind === 'keepalived'
-        ? spawnSync('unshare', ['-n', 'keepalived', '-t', '-l', '-f', file], { encoding: 'utf8' })
-        : spawnSync('unshare', ['-n', 'iptables-restore', '--test'], { input: content, encoding: 'utf8' });
+    const r =
+      kind === 'haproxy'
+        ? spawnSync('haproxy', ['-c', '-f', file], { encoding: 'utf8' })
+        : kind === 'keepalived'
+          ? spawnSync('unshare', ['-n', 'keepalived', '-t', '-l', '-f', file], { encoding: 'utf8' })
+          : spawnSync('unshare', ['-n', 'iptables-restore', '--test'], { input: content, encoding: 'utf8' });
     const output = `${r.stdout}${r.stderr}`;
     // haproxy looks its user up while parsing: a user this host lacks is the host's matter.
-    const fine = r.status === 0 || (kind === 'keepalived' && keepalivedComplaints(output).length === 0) || (kind === 'haproxy' && /cannot find (user|group) id/.test(output));
+    const fine =
+      r.status === 0 ||
+      (kind === 'keepalived' && keepalivedComplaints(output).length === 0) ||
+      (kind === 'haproxy' && /cannot find (user|group) id/.test(output));
     if (!fine) rejected.push(`${kind} rejected the config of ${name}:\n${output.trim().split('\n').slice(-4).join('\n')}`);
   }
   t.same(rejected, [], `${configs.size} distinct configs checked by the daemons themselves`);
   // The checkers do refuse what an injection would add: this test can fail.
   writeFileSync(join(dir, 'bad.conf'), 'global\n    lua-load-per-thread\n    bogus_directive 1\n');
   t.not(spawnSync('haproxy', ['-c', '-f', join(dir, 'bad.conf')]).status, 0, 'haproxy -c refuses an unknown directive');
-  t.not(spawnSync('unshare', ['-n', 'iptables-restore', '--test'], { input: '*nat\n-A PREROUTING --bogus-option 1 -j ACCEPT\nCOMMIT\n' }).status, 0, 'iptables-restore --test refuses a bad rule');
+  t.not(
+    spawnSync('unshare', ['-n', 'iptables-restore', '--test'], { input: '*nat\n-A PREROUTING --bogus-option 1 -j ACCEPT\nCOMMIT\n' }).status,
+    0,
+    'iptables-restore --test refuses a bad rule',
+  );
 });

@@ -62,17 +62,26 @@ const toFile = (from: string, target: string) => resolve(dirname(from), target.r
 const SOURCES = files(SRC);
 
 /** Every relative import between src modules, as from/to layers. */
-const EDGES = SOURCES.flatMap((file) => importsOf(file).filter((i) => i.target.startsWith('.')).map((i) => ({ file, imp: i, from: layer(file), to: layer(toFile(file, i.target)) })));
+const EDGES = SOURCES.flatMap((file) =>
+  importsOf(file)
+    .filter((i) => i.target.startsWith('.'))
+    .map((i) => ({ file, imp: i, from: layer(file), to: layer(toFile(file, i.target)) })),
+);
 
 t.test('every folder under src/ has a rank', async (t) => {
   const folders = new Set(SOURCES.map(layer));
   t.same([...folders].filter((f) => !rankOf.has(f)).sort(), [], 'place a new folder in RANKS');
-  t.same([...rankOf.keys()].filter((f) => !folders.has(f)), [], 'a rank for a folder that is gone');
+  t.same(
+    [...rankOf.keys()].filter((f) => !folders.has(f)),
+    [],
+    'a rank for a folder that is gone',
+  );
 });
 
 t.test('imports go only downwards', async (t) => {
-  const wrong = EDGES.filter((e) => e.from !== e.to && !(rankOf.get(e.to)! < rankOf.get(e.from)!))
-    .map((e) => `${relative(SRC, e.file)} (${e.from}, rank ${rankOf.get(e.from)}) imports ${e.imp.target} (${e.to}, rank ${rankOf.get(e.to)})`);
+  const wrong = EDGES.filter((e) => e.from !== e.to && !(rankOf.get(e.to)! < rankOf.get(e.from)!)).map(
+    (e) => `${relative(SRC, e.file)} (${e.from}, rank ${rankOf.get(e.from)}) imports ${e.imp.target} (${e.to}, rank ${rankOf.get(e.to)})`,
+  );
   t.same(wrong, [], 'imports against the ranks');
 });
 
@@ -92,17 +101,31 @@ t.test('no two folders reach each other through imports', async (t) => {
 });
 
 t.test('the checks are not vacuous: a cycle and a wrong import would be caught', async (t) => {
-  t.same(cycles([{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }, { from: 'c', to: 'a' }, { from: 'd', to: 'a' }]), ['a', 'b', 'c']);
+  t.same(
+    cycles([
+      { from: 'a', to: 'b' },
+      { from: 'b', to: 'c' },
+      { from: 'c', to: 'a' },
+      { from: 'd', to: 'a' },
+    ]),
+    ['a', 'b', 'c'],
+  );
   t.ok(rankOf.get('kinds')! < rankOf.get('services')! && rankOf.get('services')! < rankOf.get('engine')!);
   t.ok(rankOf.get('engine')! < rankOf.get('ui')!, 'the engine cannot import the screen');
   t.equal(layer(join(SRC, 'cli.ts')), 'cli');
   t.equal(layer(join(SRC, 'services', 'haproxy', 'haproxy.ts')), 'services');
-  t.ok(EDGES.some((e) => e.from === 'services' && e.to === 'kinds'), 'the edges are read');
+  t.ok(
+    EDGES.some((e) => e.from === 'services' && e.to === 'kinds'),
+    'the edges are read',
+  );
 });
 
 /** The modules a registry file imports: each one a kind. */
 function registered(registry: string): string[] {
-  return importsOf(registry).filter((i) => i.target.startsWith('.') && !i.typeOnly).map((i) => toFile(registry, i.target)).filter((f) => f.startsWith(dirname(registry)));
+  return importsOf(registry)
+    .filter((i) => i.target.startsWith('.') && !i.typeOnly)
+    .map((i) => toFile(registry, i.target))
+    .filter((f) => f.startsWith(dirname(registry)));
 }
 
 t.test('a kind does not import another kind', async (t) => {
@@ -113,13 +136,15 @@ t.test('a kind does not import another kind', async (t) => {
   for (const f of SOURCES.filter((x) => layer(x) === 'services' && serviceKinds.has(serviceFolder(x)))) {
     for (const i of importsOf(f).filter((x) => x.target.startsWith('.'))) {
       const to = toFile(f, i.target);
-      if (layer(to) === 'services' && serviceKinds.has(serviceFolder(to)) && serviceFolder(to) !== serviceFolder(f)) wrong.push(`${relative(SRC, f)} imports ${i.target}`);
+      if (layer(to) === 'services' && serviceKinds.has(serviceFolder(to)) && serviceFolder(to) !== serviceFolder(f))
+        wrong.push(`${relative(SRC, f)} imports ${i.target}`);
     }
   }
   for (const folder of ['steps', 'waits']) {
     const kinds = new Set(registered(join(SRC, folder, 'all.ts')));
     for (const f of kinds) {
-      for (const i of importsOf(f).filter((x) => x.target.startsWith('.'))) if (kinds.has(toFile(f, i.target))) wrong.push(`${relative(SRC, f)} imports ${i.target}`);
+      for (const i of importsOf(f).filter((x) => x.target.startsWith('.')))
+        if (kinds.has(toFile(f, i.target))) wrong.push(`${relative(SRC, f)} imports ${i.target}`);
     }
   }
   t.ok(serviceKinds.has('haproxy') && serviceKinds.has('keepalived'), 'the registries are read');
@@ -135,18 +160,25 @@ t.test('only drivers/ touch the host', async (t) => {
     const rel = relative(SRC, file);
     for (const imp of importsOf(file)) {
       if (imp.target === 'execa' && rel !== 'drivers/process.ts') wrong.push(`${rel} imports execa (only drivers/process.ts may)`);
-      if (/^node:(child_process|net|dgram|dns)$/.test(imp.target) && !/^(drivers|agents)\//.test(rel)) wrong.push(`${rel} imports ${imp.target} (only drivers/ may)`);
-      if (/^node:fs(\/promises)?$/.test(imp.target) && /\b(write|append|mkdir|rm|unlink|rename|open|chmod|chown|symlink|copy|truncate|cp)\w*/i.test(imp.names) && !mayWriteFiles(rel)) {
+      if (/^node:(child_process|net|dgram|dns)$/.test(imp.target) && !/^(drivers|agents)\//.test(rel))
+        wrong.push(`${rel} imports ${imp.target} (only drivers/ may)`);
+      if (
+        /^node:fs(\/promises)?$/.test(imp.target) &&
+        /\b(write|append|mkdir|rm|unlink|rename|open|chmod|chown|symlink|copy|truncate|cp)\w*/i.test(imp.names) &&
+        !mayWriteFiles(rel)
+      ) {
         wrong.push(`${rel} writes with node:fs (${imp.names.trim()}): go through the HostDriver`);
       }
-      if (imp.target.startsWith('.') && layer(toFile(file, imp.target)) === 'drivers' && layer(file) !== 'drivers' && rel !== 'cli.ts') wrong.push(`${rel} imports ${imp.target} (the host driver is made once, by cli.ts)`);
+      if (imp.target.startsWith('.') && layer(toFile(file, imp.target)) === 'drivers' && layer(file) !== 'drivers' && rel !== 'cli.ts')
+        wrong.push(`${rel} imports ${imp.target} (the host driver is made once, by cli.ts)`);
       if (imp.target.startsWith('.') && layer(toFile(file, imp.target)) === 'outside') wrong.push(`${rel} imports ${imp.target} (outside src/)`);
     }
     // Agents run as processes of their own, in the nodes: node's builtins only, types erased.
     if (layer(file) === 'agents') {
       for (const imp of importsOf(file).filter((i) => i.target.startsWith('.'))) {
         const to = layer(toFile(file, imp.target));
-        if (!(to === 'agents' || (to === 'base' && (imp.typeOnly || rel === 'agents/launch.ts')))) wrong.push(`${rel} imports ${imp.target} (an agent loads node's builtins only)`);
+        if (!(to === 'agents' || (to === 'base' && (imp.typeOnly || rel === 'agents/launch.ts'))))
+          wrong.push(`${rel} imports ${imp.target} (an agent loads node's builtins only)`);
       }
     }
   }
@@ -154,8 +186,11 @@ t.test('only drivers/ touch the host', async (t) => {
 });
 
 t.test('unit tests beside the code reach nothing outside src/ but the test helpers', async (t) => {
-  const wrong = files(SRC, true).flatMap((f) => importsOf(f).filter((i) => i.target.startsWith('.') && layer(toFile(f, i.target)) === 'outside' && !relative(ROOT, toFile(f, i.target)).startsWith('test/'))
-    .map((i) => `${relative(SRC, f)} imports ${i.target}`));
+  const wrong = files(SRC, true).flatMap((f) =>
+    importsOf(f)
+      .filter((i) => i.target.startsWith('.') && layer(toFile(f, i.target)) === 'outside' && !relative(ROOT, toFile(f, i.target)).startsWith('test/'))
+      .map((i) => `${relative(SRC, f)} imports ${i.target}`),
+  );
   t.same(wrong, []);
 });
 

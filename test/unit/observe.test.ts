@@ -65,7 +65,10 @@ t.test('ip -o -4 addr: each device and address but lo, and who holds an address'
 2: eth0    inet 10.1.0.100/24 scope global secondary eth0\\       valid_lft forever preferred_lft forever
 `;
   const addrs = parseAddrShow(text);
-  t.same(addrs, [{ dev: 'eth0', address: '10.1.0.11/24' }, { dev: 'eth0', address: '10.1.0.100/24' }]);
+  t.same(addrs, [
+    { dev: 'eth0', address: '10.1.0.11/24' },
+    { dev: 'eth0', address: '10.1.0.100/24' },
+  ]);
   const facts = emptyFacts();
   facts.addresses = { lb1: addrs, lb2: [{ dev: 'eth0', address: '10.1.0.12/24' }], client: [] };
   t.same(holdersOf(facts, '10.1.0.100'), ['lb1']);
@@ -98,7 +101,10 @@ t.test('an observer that fails unexpectedly is told once per message, and pollin
   await o.poll(['addresses']);
   o.stop();
   t.ok(calls >= 2, 'polled again after the failure');
-  t.same(events.filter((e) => e.type === 'problem').map((e) => e.message), ['observer addresses: ip: cannot open netns']);
+  t.same(
+    events.filter((e) => e.type === 'problem').map((e) => e.message),
+    ['observer addresses: ip: cannot open netns'],
+  );
 });
 
 t.test('a load balancer that joins at run time is observed like one built with the lab; one that leaves is not', async (t) => {
@@ -136,12 +142,23 @@ t.test('the facts event carries what the screen draws, and the plain lines print
   const { cellText } = await import('../../src/kinds/service-kind.js');
   const lab = loadFixtureLab();
   const facts = emptyFacts();
-  haproxyFacts(facts, { node: 'qlbaas-01', name: 'lb' })['944ff4a0-4070-40e4-8189-20f385755113'] = { node: 'vm2', status: 'DOWN', sessions: 0, checkStatus: 'L4CON' };
+  haproxyFacts(facts, { node: 'qlbaas-01', name: 'lb' })['944ff4a0-4070-40e4-8189-20f385755113'] = {
+    node: 'vm2',
+    status: 'DOWN',
+    sessions: 0,
+    checkStatus: 'L4CON',
+  };
   facts.nat = [{ router: 'qrouter-01', label: 'DNAT 10.255.253.100 -> 10.0.0.100', rule: '-A x', packets: 146 }];
   facts.addresses = { vm1: [{ dev: 'eth0', address: '10.0.0.81/24' }] };
   facts.security = { 'vm1/eth0': { enabled: true, groups: ['web'], pairs: [], summary: 'sg web', drops: { spoof: 2, 'no-rule': 0 } } };
   const e = factsEvent(lab, facts, 'end');
-  t.same(e.services, serviceRows(lab, facts).flat().map((r) => r.map(cellText).join('').trimEnd()), 'the rows the screen draws, as text');
+  t.same(
+    e.services,
+    serviceRows(lab, facts)
+      .flat()
+      .map((r) => r.map(cellText).join('').trimEnd()),
+    'the rows the screen draws, as text',
+  );
   t.match(e.services.join('\n'), /vm2 +10\.0\.0\.82:80 +DOWN +sess 0 +L4CON/);
   t.same(e.addresses, { vm1: ['10.0.0.81/24 eth0'] });
   const lines: string[] = [];

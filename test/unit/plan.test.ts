@@ -16,8 +16,11 @@ t.test('the whole plan, as `up --explain` prints it', async (t) => {
   t.matchSnapshot(text);
 });
 
-t.test('the switch\'s namespace, and the members\' in one ip -batch, each journaled', async (t) => {
-  for (const [id, names] of [['namespaces', ['lablb-floating-ip-lb']], ['members:netns', ['vm1', 'vm2', 'qlbaas-01', 'qrouter01', 'ext']]] as const) {
+t.test("the switch's namespace, and the members' in one ip -batch, each journaled", async (t) => {
+  for (const [id, names] of [
+    ['namespaces', ['lablb-floating-ip-lb']],
+    ['members:netns', ['vm1', 'vm2', 'qlbaas-01', 'qrouter01', 'ext']],
+  ] as const) {
     const task = netdev.tasks.find((x) => x.id === id)!;
     t.same(task.after, [], 'nothing to wait for');
     t.equal(task.ops.length, 1);
@@ -26,7 +29,10 @@ t.test('the switch\'s namespace, and the members\' in one ip -batch, each journa
     if (first.kind !== 'run') return;
     t.same(first.argv, ['ip', '-batch', '-']);
     t.equal(first.input, names.map((n) => `netns add ${n}`).join('\n'));
-    t.same(first.creates, names.map((name) => ({ kind: 'netns', name })));
+    t.same(
+      first.creates,
+      names.map((name) => ({ kind: 'netns', name })),
+    );
   }
 });
 
@@ -59,41 +65,53 @@ t.test('daemons carry their token and are journaled', async (t) => {
 
 t.test('the VIP port is announced by gratuitous ARP, as Neutron and the article do, in the background', async (t) => {
   const arping = allOps(netdev).filter((op) => op.kind === 'spawn');
-  t.same(lines(arping), ['ip netns exec qlbaas-01 arping -U -I tap04 -c 3 10.0.0.100 >>/run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.arping.log 2>&1 &'].map((l) => `LABLB_TOKEN=floating-ip-lb/qlbaas-01/lb/arping ${l}`));
+  t.same(
+    lines(arping),
+    ['ip netns exec qlbaas-01 arping -U -I tap04 -c 3 10.0.0.100 >>/run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.arping.log 2>&1 &'].map(
+      (l) => `LABLB_TOKEN=floating-ip-lb/qlbaas-01/lb/arping ${l}`,
+    ),
+  );
 });
 
 t.test('each task waits for exactly what it needs', async (t) => {
   const after = Object.fromEntries(netdev.tasks.map((task) => [task.id, task.after]));
-  t.same(after, {
-    'state-dir': [],
-    namespaces: [],
-    'members:netns': [],
-    ovsdb: ['state-dir'],
-    switch: ['namespaces', 'ovsdb'],
-    veths: ['namespaces', 'members:netns'],
-    offload: ['veths'],
-    bridges: ['switch', 'veths'],
-    'move:tap04': ['bridges'],
-    'move:qr01': ['bridges'],
-    'move:qg01': ['bridges'],
-    'node:vm1': ['veths'],
-    'settings:vm1': ['node:vm1'],
-    'node:vm2': ['veths'],
-    'settings:vm2': ['node:vm2'],
-    'node:qlbaas-01': ['move:tap04'],
-    'settings:qlbaas-01': ['node:qlbaas-01'],
-    'node:qrouter01': ['move:qr01', 'move:qg01'],
-    'settings:qrouter01': ['node:qrouter01'],
-    'node:ext': ['veths'],
-    'settings:ext': ['node:ext'],
-    'service:vm1/web': ['node:vm1'],
-    'service:vm2/web': ['node:vm2'],
-    'service:qlbaas-01/lb': ['node:qlbaas-01', 'service:vm1/web', 'service:vm2/web'],
-    'service:ext/whoami': ['node:ext'],
-  }, 'haproxy starts after the servers it checks; VMs do not wait for OVS');
+  t.same(
+    after,
+    {
+      'state-dir': [],
+      namespaces: [],
+      'members:netns': [],
+      ovsdb: ['state-dir'],
+      switch: ['namespaces', 'ovsdb'],
+      veths: ['namespaces', 'members:netns'],
+      offload: ['veths'],
+      bridges: ['switch', 'veths'],
+      'move:tap04': ['bridges'],
+      'move:qr01': ['bridges'],
+      'move:qg01': ['bridges'],
+      'node:vm1': ['veths'],
+      'settings:vm1': ['node:vm1'],
+      'node:vm2': ['veths'],
+      'settings:vm2': ['node:vm2'],
+      'node:qlbaas-01': ['move:tap04'],
+      'settings:qlbaas-01': ['node:qlbaas-01'],
+      'node:qrouter01': ['move:qr01', 'move:qg01'],
+      'settings:qrouter01': ['node:qrouter01'],
+      'node:ext': ['veths'],
+      'settings:ext': ['node:ext'],
+      'service:vm1/web': ['node:vm1'],
+      'service:vm2/web': ['node:vm2'],
+      'service:qlbaas-01/lb': ['node:qlbaas-01', 'service:vm1/web', 'service:vm2/web'],
+      'service:ext/whoami': ['node:ext'],
+    },
+    'haproxy starts after the servers it checks; VMs do not wait for OVS',
+  );
   const seen = new Set<string>();
   for (const task of netdev.tasks) {
-    t.ok(task.after.every((d) => seen.has(d)), `${task.id} is listed after its dependencies`);
+    t.ok(
+      task.after.every((d) => seen.has(d)),
+      `${task.id} is listed after its dependencies`,
+    );
     seen.add(task.id);
   }
 });
@@ -101,9 +119,16 @@ t.test('each task waits for exactly what it needs', async (t) => {
 t.test('the userspace datapath turns TX checksum offload off; no datapath loads a kernel module', async (t) => {
   const ethtool = lines(allOps(netdev)).filter((l) => l.includes('ethtool -K'));
   t.equal(ethtool.length, 9, 'every end that touches a bridge: 3 veth bridge ends + 6 namespace ends');
-  t.same(lines(allOps(system)).filter((l) => l.includes('ethtool')), []);
+  t.same(
+    lines(allOps(system)).filter((l) => l.includes('ethtool')),
+    [],
+  );
   // A module outlives the lab and changes the whole host: the user loads it, lablb never does.
-  for (const plan of [system, netdev]) t.same(lines(allOps(plan)).filter((l) => /modprobe|insmod/.test(l)), []);
+  for (const plan of [system, netdev])
+    t.same(
+      lines(allOps(plan)).filter((l) => /modprobe|insmod/.test(l)),
+      [],
+    );
 });
 
 t.test('the floating IP goes on the gateway port as a /32', async (t) => {
@@ -144,7 +169,10 @@ t.test('an HA router: keepalived adds its qr/qg addresses and floating IP, so up
   const { resolveLab } = await import('../../src/scenario/resolve.js');
   const l3 = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'l3-ha.yaml')), { stateRoot: '/run/lablb' });
   const text = lines(allOps(buildPlan(l3, { datapath: 'netdev' }))).join('\n');
-  t.match(text, /addr add 169\.254\.192\.1\/18 brd 169\.254\.255\.255 dev ha-n1\nlink set ha-n1 up\nlink set dev qr-n1 address fa:16:3e:00:01:01\nlink set qr-n1 up\n/);
+  t.match(
+    text,
+    /addr add 169\.254\.192\.1\/18 brd 169\.254\.255\.255 dev ha-n1\nlink set ha-n1 up\nlink set dev qr-n1 address fa:16:3e:00:01:01\nlink set qr-n1 up\n/,
+  );
   t.notMatch(text, /addr add 10\.0\.0\.1\//);
   t.notMatch(text, /addr add 10\.255\.253\.100\/32/);
   t.match(text, /-A neutron-l3-agent-snat -s 10\.0\.0\.0\/24 -j SNAT --to-source 10\.255\.253\.10/, 'the NAT rules are in both routers all the time');

@@ -8,7 +8,21 @@ const lab = loadFixtureLab();
 
 t.test('the flagship needs OVS, haproxy, iptables, curl; ethtool only on the userspace datapath', async (t) => {
   const netdev = toolsFor(lab, 'netdev').map((x) => x.command);
-  t.same(netdev, ['ip', 'sysctl', 'ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-ofctl', 'iptables-restore', 'iptables-save', 'ethtool', 'haproxy', 'arping', 'curl']);
+  t.same(netdev, [
+    'ip',
+    'sysctl',
+    'ovsdb-tool',
+    'ovsdb-server',
+    'ovs-vswitchd',
+    'ovs-vsctl',
+    'ovs-ofctl',
+    'iptables-restore',
+    'iptables-save',
+    'ethtool',
+    'haproxy',
+    'arping',
+    'curl',
+  ]);
   const system = toolsFor(lab, 'system').map((x) => x.command);
   t.notOk(system.includes('ethtool'));
   t.notOk(system.includes('modprobe'), 'lablb loads no kernel module');
@@ -20,7 +34,10 @@ t.test('a missing tool names its Debian package and how to install it', async (t
   const err = missingToolsError(missing);
   t.equal(err.message, 'missing ovs-vswitchd, ovs-vsctl, haproxy (Debian packages: openvswitch-switch haproxy)');
   t.equal(err.hint, 'install with: sudo apt-get install -y openvswitch-switch haproxy   (or: sudo lablb doctor --fix)');
-  t.same(missingTools(lab, 'netdev', (cmd) => `/usr/bin/${cmd}`), []);
+  t.same(
+    missingTools(lab, 'netdev', (cmd) => `/usr/bin/${cmd}`),
+    [],
+  );
 });
 
 t.test('every tool has a package and a way to ask its version', async (t) => {

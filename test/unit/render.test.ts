@@ -4,7 +4,7 @@ import { loadFixtureLab } from '../helpers.js';
 
 const lab = loadFixtureLab();
 
-t.test('router rules: the article\'s chains, default SNAT to the gateway, the floating IP', async (t) => {
+t.test("router rules: the article's chains, default SNAT to the gateway, the floating IP", async (t) => {
   const router = lab.nodes.find((n) => n.name === 'qrouter01')!;
   t.equal(
     renderRouterRules(router.l3!),

@@ -40,7 +40,16 @@ function observe(t: Test, lab: Lab, host: HostDriver, emit: (e: LabEvent) => voi
 
 /** The experiment on the fake host, with what a test changes of its deps. */
 function experiment(t: Test, lab: Lab, host: HostDriver, deps: Partial<ExperimentDeps> = {}) {
-  return runExperiment({ lab, host, apply: async () => {}, observation: observe(t, lab, host, () => {}), emit: () => {}, signal: new AbortController().signal, datapath: 'netdev', ...deps });
+  return runExperiment({
+    lab,
+    host,
+    apply: async () => {},
+    observation: observe(t, lab, host, () => {}),
+    emit: () => {},
+    signal: new AbortController().signal,
+    datapath: 'netdev',
+    ...deps,
+  });
 }
 
 /** A prober that answers "hello" every 5 ms while it runs. */
@@ -66,10 +75,26 @@ t.test('probes, warm-up, steps in order, each with its typed events', async (t) 
     signal: new AbortController().signal,
     datapath: 'netdev',
   });
-  t.same(checks.map((c) => [c.name, c.ok]), [['answers', true], ['cut', true], ['nap', true]]);
-  t.match(host.log.find((l) => l.startsWith('piped')), /^piped ip netns exec client .*prober\.js --url http:\/\/10\.0\.0\.3\/ --interval-ms 10/);
-  t.same(events.filter((e) => e.type === 'step').map((e) => (e.type === 'step' ? e.name : '')), ['answers', 'cut', 'nap']);
-  t.same(events.filter((e) => e.type === 'check').map((e) => (e.type === 'check' ? e.name : '')), ['answers', 'cut', 'nap']);
+  t.same(
+    checks.map((c) => [c.name, c.ok]),
+    [
+      ['answers', true],
+      ['cut', true],
+      ['nap', true],
+    ],
+  );
+  t.match(
+    host.log.find((l) => l.startsWith('piped')),
+    /^piped ip netns exec client .*prober\.js --url http:\/\/10\.0\.0\.3\/ --interval-ms 10/,
+  );
+  t.same(
+    events.filter((e) => e.type === 'step').map((e) => (e.type === 'step' ? e.name : '')),
+    ['answers', 'cut', 'nap'],
+  );
+  t.same(
+    events.filter((e) => e.type === 'check').map((e) => (e.type === 'check' ? e.name : '')),
+    ['answers', 'cut', 'nap'],
+  );
   t.match(applied[0], { kind: 'run', argv: ['ip', '-n', 'server', 'link', 'set', 'eth0', 'down'], undo: { id: 'link:server/eth0' } });
   // An instant step may see no probe at all; then it says nothing of traffic, never "0 of 0".
   t.match(checks[1].detail, /^server\/eth0 is down \(\d+ ms\)(; 0 of [1-9]\d* requests failed meanwhile)?$/);
@@ -86,7 +111,11 @@ t.test('an abort stops between steps', async (t) => {
     },
     signal: ac.signal,
   });
-  t.same(checks.map((c) => c.name), ['answers'], 'the running step finished; nothing after it started');
+  t.same(
+    checks.map((c) => c.name),
+    ['answers'],
+    'the running step finished; nothing after it started',
+  );
 });
 
 t.test('a lab that never answers fails its warm-up, saying what it waited for', async (t) => {
@@ -115,5 +144,8 @@ t.test('every observer runs before the first step, with no screen: plain lines a
   });
   t.ok(checks.every((c) => c.ok));
   const before = host.log.slice(0, firstStep);
-  t.ok(before.some((l) => /query ip -n server -o -4 addr show/.test(l)), 'the addresses observer polled before step 1');
+  t.ok(
+    before.some((l) => /query ip -n server -o -4 addr show/.test(l)),
+    'the addresses observer polled before step 1',
+  );
 });

@@ -104,14 +104,22 @@ t.test('run --explain prints the build and every step, and changes nothing', asy
   t.equal(r.code, 0, r.err);
   t.match(r.out, /^# lablb plan for lab floating-ip-lb/);
   t.match(r.out, /\n# The experiment: what `lablb run` does once lab floating-ip-lb is up\.\n/);
-  t.match(r.out, /LABLB_TOKEN=floating-ip-lb\/ext\/prober-http ip netns exec ext \S+ \S+prober\.js --url http:\/\/10\.255\.253\.100\/ --interval-ms 50 --timeout-ms 1000 --max-seconds 600 &\n/);
-  t.match(r.out, /\n# step 2\/5: kill-vm2-web \(stop-service\)\n# stop vm2\/web: .*\n# then waits, at most 40000 ms, until: haproxy saw vm2 on qlbaas-01\/lb DOWN\n# then judges probe http's next 10 replies: only server_81; none may fail\n/);
+  t.match(
+    r.out,
+    /LABLB_TOKEN=floating-ip-lb\/ext\/prober-http ip netns exec ext \S+ \S+prober\.js --url http:\/\/10\.255\.253\.100\/ --interval-ms 50 --timeout-ms 1000 --max-seconds 600 &\n/,
+  );
+  t.match(
+    r.out,
+    /\n# step 2\/5: kill-vm2-web \(stop-service\)\n# stop vm2\/web: .*\n# then waits, at most 40000 ms, until: haproxy saw vm2 on qlbaas-01\/lb DOWN\n# then judges probe http's next 10 replies: only server_81; none may fail\n/,
+  );
   t.match(r.out, /\n# step 4\/5: lb-egress-snat \(http-get\)\nip netns exec qlbaas-01 curl -s -m 3 -- http:\/\/10\.255\.253\.1:8080\/\n/);
   t.match(r.out, /\nip netns exec qrouter01 iptables-save -c -t nat\n/);
   t.notOk(existsSync(join(stateDir, 'floating-ip-lb')), 'no lab dir');
   t.same(hostState(), before, 'host unchanged');
   // Every shipped scenario explains, each step with a line of its own.
-  for (const name of readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace('.yaml', ''))) {
+  for (const name of readdirSync(join(ROOT, 'scenarios'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.replace('.yaml', ''))) {
     const e = lablb(['run', name, '--explain']);
     t.equal(e.code, 0, `${name}: ${e.err}`);
     const steps = [...e.out.matchAll(/^# step (\d+)\/(\d+): /gm)];
@@ -139,7 +147,9 @@ t.test('text from a scenario, a --set value or a file name reaches the terminal 
 
 t.test('every attack fixture, run for real: refused with file:line:col, nothing written on the host', async (t) => {
   const broken = join(ROOT, 'test', 'fixtures', 'broken');
-  const attacks = readdirSync(broken).filter((f) => f.startsWith('attack-')).sort();
+  const attacks = readdirSync(broken)
+    .filter((f) => f.startsWith('attack-'))
+    .sort();
   t.ok(attacks.length >= 20, `${attacks.length} attacks`);
   const before = hostState();
   for (const name of attacks) {

@@ -43,7 +43,11 @@ interface Harness {
 function liveTopology(lab: Lab): StepContext['topology'] {
   return {
     add: (n) => void lab.nodes.push(n),
-    remove: (name) => void lab.nodes.splice(lab.nodes.findIndex((n) => n.name === name), 1),
+    remove: (name) =>
+      void lab.nodes.splice(
+        lab.nodes.findIndex((n) => n.name === name),
+        1,
+      ),
     replaceService(service) {
       const running = lab.nodes.find((n) => n.name === service.node)?.services.find((s) => s.name === service.name);
       if (running) running.spec = service.spec;
@@ -88,21 +92,49 @@ t.test('link-down: the change with its undo, then every wait timed, and the outa
   const step = pair.experiment!.steps.find((s) => s.name === 'master-link-down-failover')!;
   const now = Date.now();
   // Probes: 2 good, 5 lost during the failover, then good again from lb2.
-  const samples: Sample[] = Array.from({ length: 20 }, (_, i) => ({ seq: i, t: now + 50 + i * 20, ok: i < 2 || i >= 7, ms: 2, body: i < 2 ? 'lb1' : 'lb2', ...(i >= 2 && i < 7 ? { error: 'timeout after 200 ms' } : {}) }));
-  const h = harness(pair, (n, facts) => {
-    vrrp(facts, { lb1: 'FAULT', lb2: n >= 3 ? 'MASTER' : 'BACKUP' });
-    facts.addresses = { lb1: [], lb2: n >= 3 ? [{ dev: 'eth0', address: '10.1.0.100/24' }] : [], client: [] };
-  }, samples);
+  const samples: Sample[] = Array.from({ length: 20 }, (_, i) => ({
+    seq: i,
+    t: now + 50 + i * 20,
+    ok: i < 2 || i >= 7,
+    ms: 2,
+    body: i < 2 ? 'lb1' : 'lb2',
+    ...(i >= 2 && i < 7 ? { error: 'timeout after 200 ms' } : {}),
+  }));
+  const h = harness(
+    pair,
+    (n, facts) => {
+      vrrp(facts, { lb1: 'FAULT', lb2: n >= 3 ? 'MASTER' : 'BACKUP' });
+      facts.addresses = { lb1: [], lb2: n >= 3 ? [{ dev: 'eth0', address: '10.1.0.100/24' }] : [], client: [] };
+    },
+    samples,
+  );
   const check = await stepKindOf(step.kind).run(step, h.ctx);
-  t.same(h.applied, [{
-    kind: 'run',
-    argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'down'],
-    undo: { id: 'link:lb1/eth0', what: 'lb1/eth0 up again', argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'up'], member: 'lb1' },
-  }]);
+  t.same(h.applied, [
+    {
+      kind: 'run',
+      argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'down'],
+      undo: { id: 'link:lb1/eth0', what: 'lb1/eth0 up again', argv: ['ip', '-n', 'lb1', 'link', 'set', 'eth0', 'up'], member: 'lb1' },
+    },
+  ]);
   t.same(h.polls[0].sort(), ['addresses', 'keepalived'], 'it polls the observers its waits read');
   t.ok(check.ok, String(check.detail));
-  t.match(check.detail, /^lb2\/vrrp VR_1 MASTER \(protocol bound 3648 ms\) after \d+ ms; 10\.1\.0\.100 held by lb2 only after \d+ ms; vip had 5 successes in a row after \d+ ms; 5 of 20 requests failed meanwhile \(timeout after 200 ms x5\); then 10\/10 ok, all from lb2/);
-  t.same(Object.keys(check), ['name', 'ok', 'detail', 'master_ms', 'bound_ms', 'address_ms', 'vip_flowing_ms', 'failed_requests', 'requests', 'outage_ms', 'then_p50_ms']);
+  t.match(
+    check.detail,
+    /^lb2\/vrrp VR_1 MASTER \(protocol bound 3648 ms\) after \d+ ms; 10\.1\.0\.100 held by lb2 only after \d+ ms; vip had 5 successes in a row after \d+ ms; 5 of 20 requests failed meanwhile \(timeout after 200 ms x5\); then 10\/10 ok, all from lb2/,
+  );
+  t.same(Object.keys(check), [
+    'name',
+    'ok',
+    'detail',
+    'master_ms',
+    'bound_ms',
+    'address_ms',
+    'vip_flowing_ms',
+    'failed_requests',
+    'requests',
+    'outage_ms',
+    'then_p50_ms',
+  ]);
   t.equal(check.outage_ms, 100, 'first failed send to the first good one');
   t.equal(check.failed_requests, 5);
 });
@@ -139,8 +171,15 @@ t.test('stop-service: a stop op for exactly its token; watch is a member wait ti
 });
 
 t.test('start-service starts it as up did; signal-service sends the signal named', async (t) => {
-  const lab = labFromText(readFixture().replace('kind: start-service', 'kind: start-service').replace(/    - name: lb-egress-snat/, `    - { name: reload, kind: signal-service, service: qlbaas-01/lb, signal: SIGHUP }
-    - name: lb-egress-snat`));
+  const lab = labFromText(
+    readFixture()
+      .replace('kind: start-service', 'kind: start-service')
+      .replace(
+        /    - name: lb-egress-snat/,
+        `    - { name: reload, kind: signal-service, service: qlbaas-01/lb, signal: SIGHUP }
+    - name: lb-egress-snat`,
+      ),
+  );
   const start = lab.experiment!.steps.find((s) => s.name === 'restart-vm2-web')!;
   const h = harness(lab, (_n, facts) => {
     vm2(facts, 'UP');
@@ -159,7 +198,8 @@ function readFixture(): string {
   return readFileSync(join(ROOT, 'scenarios', 'floating-ip-lb.yaml'), 'utf8');
 }
 
-const withSteps = (steps: string) => `${readFixture().split('\nexperiment:')[0]}\nexperiment:\n  probe: { from: ext, url: "http://10.255.253.100/" }\n  steps:\n${steps}`;
+const withSteps = (steps: string) =>
+  `${readFixture().split('\nexperiment:')[0]}\nexperiment:\n  probe: { from: ext, url: "http://10.255.253.100/" }\n  steps:\n${steps}`;
 const problemsOf = (text: string): string[] => {
   try {
     labFromText(text);
@@ -187,16 +227,23 @@ t.test('exec runs only programs that stay inside the node, without a shell', asy
 });
 
 t.test('steps name what they act on, and a wrong name is a clear error', async (t) => {
-  t.same(problemsOf(withSteps(`    - name: x
+  t.same(
+    problemsOf(
+      withSteps(`    - name: x
       kind: link-down
       port: vm1/eth9
-      until: [{ vrrp: vm1/web/VR_1, state: MASTER }, { address: 10.0.0.81, held_by: [vm7] }, { probe: nope, successes: 3 }]`)), [
-    'experiment.steps[0].port: no port on vm1 named "eth9"; did you mean "eth0"?',
-    'experiment.steps[0].until[0].vrrp: vm1/web runs no VRRP instances',
-    'experiment.steps[0].until[1].held_by[0]: no node named "vm7"; did you mean "vm1"?',
-    'experiment.steps[0].until[2].probe: no probe named "nope"; known: http',
+      until: [{ vrrp: vm1/web/VR_1, state: MASTER }, { address: 10.0.0.81, held_by: [vm7] }, { probe: nope, successes: 3 }]`),
+    ),
+    [
+      'experiment.steps[0].port: no port on vm1 named "eth9"; did you mean "eth0"?',
+      'experiment.steps[0].until[0].vrrp: vm1/web runs no VRRP instances',
+      'experiment.steps[0].until[1].held_by[0]: no node named "vm7"; did you mean "vm1"?',
+      'experiment.steps[0].until[2].probe: no probe named "nope"; known: http',
+    ],
+  );
+  t.same(problemsOf(withSteps('    - { name: s, kind: sleep, ms: 10 }\n    - { name: s, kind: sleep, ms: 10 }')), [
+    'experiment.steps[1].name: step s is defined twice',
   ]);
-  t.same(problemsOf(withSteps('    - { name: s, kind: sleep, ms: 10 }\n    - { name: s, kind: sleep, ms: 10 }')), ['experiment.steps[1].name: step s is defined twice']);
 });
 
 t.test('sleep and wait', async (t) => {
@@ -219,13 +266,26 @@ t.test('disconnect moves ports to a VLAN no network uses, journaling how to put 
   });
   h.ctx.probe = () => undefined;
   await stepKindOf(cut.kind).run(cut, h.ctx);
-  t.same(h.applied, [{
-    kind: 'run',
-    argv: ['ovs-vsctl', '--db=unix:/run/lablb/l3-ha/ovs/db.sock', 'set', 'port', 'ha-n1', 'tag=4094'],
-    undo: { id: 'cut:qrouter-net1/ha-n1', what: 'qrouter-net1/ha-n1 back on ha-net', argv: ['ovs-vsctl', '--db=unix:/run/lablb/l3-ha/ovs/db.sock', 'set', 'port', 'ha-n1', 'tag=2'], member: 'lablb-l3-ha' },
-  }]);
+  t.same(h.applied, [
+    {
+      kind: 'run',
+      argv: ['ovs-vsctl', '--db=unix:/run/lablb/l3-ha/ovs/db.sock', 'set', 'port', 'ha-n1', 'tag=4094'],
+      undo: {
+        id: 'cut:qrouter-net1/ha-n1',
+        what: 'qrouter-net1/ha-n1 back on ha-net',
+        argv: ['ovs-vsctl', '--db=unix:/run/lablb/l3-ha/ovs/db.sock', 'set', 'port', 'ha-n1', 'tag=2'],
+        member: 'lablb-l3-ha',
+      },
+    },
+  ]);
   const h2 = harness(l3, (_n, facts) => {
-    facts.addresses = { 'qrouter-net1': [{ dev: 'qg-n1', address: '10.255.253.100/32' }, { dev: 'qr-n1', address: '10.0.0.1/24' }], 'qrouter-net2': [] };
+    facts.addresses = {
+      'qrouter-net1': [
+        { dev: 'qg-n1', address: '10.255.253.100/32' },
+        { dev: 'qr-n1', address: '10.0.0.1/24' },
+      ],
+      'qrouter-net2': [],
+    };
   });
   h2.ctx.probe = () => undefined;
   const check = await stepKindOf(heal.kind).run(heal, h2.ctx);
@@ -234,32 +294,52 @@ t.test('disconnect moves ports to a VLAN no network uses, journaling how to put 
 });
 
 t.test('a member wait names a member by its id when the scenario did (several members on one node)', async (t) => {
-  t.equal(memberWait.describe({ loadbalancer: 'qlbaas-v2/lb', kind: 'haproxy', node: 'v2-web2-80', member: 'v2-web2-80', state: 'DOWN' }), 'haproxy saw member v2-web2-80 on qlbaas-v2/lb DOWN');
-  t.equal(memberWait.describe({ loadbalancer: 'qlbaas-01/lb', kind: 'haproxy', node: 'vm2', member: '944ff4a0-4070-40e4-8189-20f385755113', state: 'UP' }), 'haproxy saw vm2 on qlbaas-01/lb UP');
+  t.equal(
+    memberWait.describe({ loadbalancer: 'qlbaas-v2/lb', kind: 'haproxy', node: 'v2-web2-80', member: 'v2-web2-80', state: 'DOWN' }),
+    'haproxy saw member v2-web2-80 on qlbaas-v2/lb DOWN',
+  );
+  t.equal(
+    memberWait.describe({ loadbalancer: 'qlbaas-01/lb', kind: 'haproxy', node: 'vm2', member: '944ff4a0-4070-40e4-8189-20f385755113', state: 'UP' }),
+    'haproxy saw vm2 on qlbaas-01/lb UP',
+  );
 });
 
 t.test('add-node and remove-node: the node block held to the same rules, against the lab as it is at that step', async (t) => {
   const vm3 = (port: string, extra = '') => `    - { name: add, kind: add-node, node: { name: vm3, role: vm, ports: [${port}]${extra} } }\n`;
   const port = '{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }';
-  t.same(problemsOf(withSteps(vm3(port) + '    - { name: get, kind: http-get, from: vm3, url: "http://10.0.0.81/", expect_body: server_81 }\n')), [], 'later steps see the node');
-  t.same(problemsOf(withSteps('    - { name: get, kind: http-get, from: vm3, url: "http://10.0.0.81/", expect_body: server_81 }\n' + vm3(port))), [
-    'experiment.steps[0].from: no node named "vm3"; did you mean "vm1"?',
-  ], 'earlier steps do not');
+  t.same(
+    problemsOf(withSteps(vm3(port) + '    - { name: get, kind: http-get, from: vm3, url: "http://10.0.0.81/", expect_body: server_81 }\n')),
+    [],
+    'later steps see the node',
+  );
+  t.same(
+    problemsOf(withSteps('    - { name: get, kind: http-get, from: vm3, url: "http://10.0.0.81/", expect_body: server_81 }\n' + vm3(port))),
+    ['experiment.steps[0].from: no node named "vm3"; did you mean "vm1"?'],
+    'earlier steps do not',
+  );
   t.same(problemsOf(withSteps(vm3('{ name: eth0, network: tenant1-net, address: 10.0.0.82, bridge_port: tapvm3 }'))), [
     'experiment.steps[0].node.ports[0].address: 10.0.0.82 is already used on tenant1-net by vm2/eth0',
   ]);
   t.same(problemsOf(withSteps(vm3('{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm1 }'))), [
     'experiment.steps[0].node.ports[0].bridge_port: bridge port tapvm1 is already used by vm1/eth0',
   ]);
-  t.same(problemsOf(withSteps(vm3('{ name: eth0, netwrok: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }'))), [
-    'experiment.steps[0].node.ports[0].network: missing required field',
-    'experiment.steps[0].node.ports[0].netwrok: unknown field "netwrok"; did you mean "network"?',
-  ], 'a typo is told as under nodes:');
-  t.same(problemsOf(withSteps(vm3(port, ', runtime: docker'))), ['experiment.steps[0].node.runtime: a node added at run time is a namespace for now (runtime: netns), not runtime: docker']);
-  t.same(problemsOf(withSteps(vm3(port.replace('10.0.0.83', '10.0.0.81'), '') .replace('name: vm3', 'name: vm1'))).slice(0, 1), ['experiment.steps[0].node.name: node vm1 already exists at this step']);
+  t.same(
+    problemsOf(withSteps(vm3('{ name: eth0, netwrok: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }'))),
+    [
+      'experiment.steps[0].node.ports[0].network: missing required field',
+      'experiment.steps[0].node.ports[0].netwrok: unknown field "netwrok"; did you mean "network"?',
+    ],
+    'a typo is told as under nodes:',
+  );
+  t.same(problemsOf(withSteps(vm3(port, ', runtime: docker'))), [
+    'experiment.steps[0].node.runtime: a node added at run time is a namespace for now (runtime: netns), not runtime: docker',
+  ]);
+  t.same(problemsOf(withSteps(vm3(port.replace('10.0.0.83', '10.0.0.81'), '').replace('name: vm3', 'name: vm1'))).slice(0, 1), [
+    'experiment.steps[0].node.name: node vm1 already exists at this step',
+  ]);
   // Removing frees its address for a replacement, and later steps no longer see it.
   const replace = '    - { name: rm, kind: remove-node, node: vm2 }\n' + vm3('{ name: eth0, network: tenant1-net, address: 10.0.0.82, bridge_port: tapvm2 }');
-  t.same(problemsOf(withSteps(replace)), [], 'a replacement takes the removed node\'s address and bridge port');
+  t.same(problemsOf(withSteps(replace)), [], "a replacement takes the removed node's address and bridge port");
   t.same(problemsOf(withSteps('    - { name: rm, kind: remove-node, node: vm2 }\n    - { name: rm2, kind: remove-node, node: vm2 }\n')), [
     'experiment.steps[1].node: no node named "vm2"; did you mean "vm1"?',
   ]);
@@ -274,51 +354,93 @@ t.test('add-node and remove-node: the node block held to the same rules, against
         services:
           - { name: lb, kind: haproxy, listener: { id: l2, address: 10.0.0.101, protocol_port: 80 }, pool: { id: p2, health_monitor: { delay: 1, timeout: 5, max_retries: 3 }, members: [{ id: m2, node: vm2, address: 10.0.0.82, protocol_port: 80 }] } }
 `;
-  t.same(problemsOf(withSteps(lbOnRemoved)), ['experiment.steps[1].node.services[0].pool.members[0].node: no node named "vm2"; did you mean "vm1"?'], 'a node added later cannot name one removed before it');
+  t.same(
+    problemsOf(withSteps(lbOnRemoved)),
+    ['experiment.steps[1].node.services[0].pool.members[0].node: no node named "vm2"; did you mean "vm1"?'],
+    'a node added later cannot name one removed before it',
+  );
 });
 
 t.test('add-node joins through the engine: namespace journaled first, ports on the switch, services; remove-node takes it out', async (t) => {
-  const lab = labFromText(withSteps(`    - { name: add, kind: add-node, node: { name: vm3, role: vm, ports: [{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }], services: [{ name: web, kind: http-text, listen: 10.0.0.83:80, text: server_83 }] } }
-    - { name: rm, kind: remove-node, node: vm3 }\n`));
+  const lab = labFromText(
+    withSteps(`    - { name: add, kind: add-node, node: { name: vm3, role: vm, ports: [{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }], services: [{ name: web, kind: http-text, listen: 10.0.0.83:80, text: server_83 }] } }
+    - { name: rm, kind: remove-node, node: vm3 }\n`),
+  );
   const [add, rm] = lab.experiment!.steps;
-  t.same(lab.nodes.map((n) => n.name), ['vm1', 'vm2', 'qlbaas-01', 'qrouter01', 'ext'], 'the build makes the file\'s nodes only');
+  t.same(
+    lab.nodes.map((n) => n.name),
+    ['vm1', 'vm2', 'qlbaas-01', 'qrouter01', 'ext'],
+    "the build makes the file's nodes only",
+  );
   const h = harness(lab, () => {});
   const added = await stepKindOf(add.kind).run(add, h.ctx);
   t.ok(added.ok, String(added.detail));
-  t.ok(lab.nodes.some((n) => n.name === 'vm3'), 'the lab has it now: observers and the screen see it');
+  t.ok(
+    lab.nodes.some((n) => n.name === 'vm3'),
+    'the lab has it now: observers and the screen see it',
+  );
   const lines = h.applied.map((op) => opToShell(op));
   t.match(lines[1], /^ip -batch - <<'EOF'\nnetns add vm3\nEOF$/);
   t.same((h.applied[1] as { creates?: unknown[] }).creates, [{ kind: 'netns', name: 'vm3' }], 'journaled before it exists');
-  t.ok(lines.some((l) => /add-port br-int tapvm3 tag=1/.test(l)), 'its port on the switch');
-  t.ok(lines.some((l) => /LABLB_TOKEN=floating-ip-lb\/vm3\/web ip netns exec vm3 .*http-responder/.test(l)), 'its service, with its token');
+  t.ok(
+    lines.some((l) => /add-port br-int tapvm3 tag=1/.test(l)),
+    'its port on the switch',
+  );
+  t.ok(
+    lines.some((l) => /LABLB_TOKEN=floating-ip-lb\/vm3\/web ip netns exec vm3 .*http-responder/.test(l)),
+    'its service, with its token',
+  );
   const removed = await stepKindOf(rm.kind).run(rm, h.ctx);
   t.ok(removed.ok);
-  t.notOk(lab.nodes.some((n) => n.name === 'vm3'), 'gone from the lab');
-  t.same(h.applied.slice(-4).map((op) => opToShell(op)), [
-    '# stop the processes of vm3: the processes whose environment has LABLB_TOKEN=floating-ip-lb/vm3/',
-    'ovs-vsctl --db=unix:/run/lablb/floating-ip-lb/ovs/db.sock --if-exists del-port br-int tapvm3',
-    'ip -n lablb-floating-ip-lb link del tapvm3',
-    'ip netns del vm3',
-  ], 'processes first, then off the switch, then its namespace');
+  t.notOk(
+    lab.nodes.some((n) => n.name === 'vm3'),
+    'gone from the lab',
+  );
+  t.same(
+    h.applied.slice(-4).map((op) => opToShell(op)),
+    [
+      '# stop the processes of vm3: the processes whose environment has LABLB_TOKEN=floating-ip-lb/vm3/',
+      'ovs-vsctl --db=unix:/run/lablb/floating-ip-lb/ovs/db.sock --if-exists del-port br-int tapvm3',
+      'ip -n lablb-floating-ip-lb link del tapvm3',
+      'ip netns del vm3',
+    ],
+    'processes first, then off the switch, then its namespace',
+  );
 });
 
 t.test('member-create and member-delete: the pool as it is at each step, haproxy reloaded with -sf', async (t) => {
   const add3 = `    - { name: add, kind: add-node, node: { name: vm3, role: vm, ports: [{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }] } }\n`;
-  const join3 = (extra = '') => `    - { name: join, kind: member-create, loadbalancer: qlbaas-01/lb, member: { id: m3, node: vm3, address: 10.0.0.83, protocol_port: 80${extra} } }\n`;
+  const join3 = (extra = '') =>
+    `    - { name: join, kind: member-create, loadbalancer: qlbaas-01/lb, member: { id: m3, node: vm3, address: 10.0.0.83, protocol_port: 80${extra} } }\n`;
   const waitUp = (node: string) => `    - { name: w-${node}, kind: wait, until: [{ member: { loadbalancer: qlbaas-01/lb, node: ${node} }, state: UP }] }\n`;
   t.same(problemsOf(withSteps(add3 + join3() + waitUp('vm3'))), [], 'a wait after it sees the new member');
-  t.same(problemsOf(withSteps(add3 + waitUp('vm3') + join3())), ['experiment.steps[1].until[0].member.node: qlbaas-01/lb has no member on node "vm3"; did you mean "vm1"?'], 'one before it does not');
+  t.same(
+    problemsOf(withSteps(add3 + waitUp('vm3') + join3())),
+    ['experiment.steps[1].until[0].member.node: qlbaas-01/lb has no member on node "vm3"; did you mean "vm1"?'],
+    'one before it does not',
+  );
   t.same(problemsOf(withSteps(join3())), ['experiment.steps[0].member.node: no node named "vm3" at this step; known: vm1, vm2, qlbaas-01, qrouter01, ext']);
   t.same(problemsOf(withSteps(add3 + join3(', wieght: 2'))), ['experiment.steps[1].member.wieght: unknown field "wieght"; did you mean "weight"?']);
-  t.same(problemsOf(withSteps(add3 + join3() + join3().replace('name: join', 'name: again'))), ['experiment.steps[2].member.id: member m3 is already in the load balancer'], 'twice is refused');
+  t.same(
+    problemsOf(withSteps(add3 + join3() + join3().replace('name: join', 'name: again'))),
+    ['experiment.steps[2].member.id: member m3 is already in the load balancer'],
+    'twice is refused',
+  );
   t.same(problemsOf(withSteps('    - { name: del, kind: member-delete, loadbalancer: qlbaas-01/lb, member: vm2 }\n' + waitUp('vm2'))), [
     'experiment.steps[1].until[0].member.node: qlbaas-01/lb has no member on node "vm2"; did you mean "vm1"?',
   ]);
-  t.same(problemsOf(withSteps('    - { name: del, kind: member-delete, loadbalancer: qlbaas-01/lb, member: vm9 }\n')), ['experiment.steps[0].member: 3b9d8ebd-9eea-4925-b14e-593a6111ff33 has no member "vm9"; its members: vm1, vm2']);
-  t.same(problemsOf(withSteps('    - { name: del, kind: member-delete, loadbalancer: ext/whoami, member: vm2 }\n')), ['experiment.steps[0].loadbalancer: ext/whoami is not a load balancer whose pools change at run time']);
+  t.same(problemsOf(withSteps('    - { name: del, kind: member-delete, loadbalancer: qlbaas-01/lb, member: vm9 }\n')), [
+    'experiment.steps[0].member: 3b9d8ebd-9eea-4925-b14e-593a6111ff33 has no member "vm9"; its members: vm1, vm2',
+  ]);
+  t.same(problemsOf(withSteps('    - { name: del, kind: member-delete, loadbalancer: ext/whoami, member: vm2 }\n')), [
+    'experiment.steps[0].loadbalancer: ext/whoami is not a load balancer whose pools change at run time',
+  ]);
 
   const lab = labFromText(withSteps(add3 + join3() + '    - { name: del, kind: member-delete, loadbalancer: qlbaas-01/lb, member: vm2 }\n'));
-  const members = () => (lab.nodes.find((n) => n.name === 'qlbaas-01')!.services[0].spec as { frontends: { pool: { members: { node: string }[] } }[] }).frontends[0].pool.members.map((m) => m.node);
+  const members = () =>
+    (
+      lab.nodes.find((n) => n.name === 'qlbaas-01')!.services[0].spec as { frontends: { pool: { members: { node: string }[] } }[] }
+    ).frontends[0].pool.members.map((m) => m.node);
   t.same(members(), ['vm1', 'vm2'], 'the build starts the pool as the file wrote it');
   const h = harness(lab, () => {});
   const host = fakeHost();
@@ -328,7 +450,11 @@ t.test('member-create and member-delete: the pool as it is at each step, haproxy
   t.same(members(), ['vm1', 'vm3'], 'the running lab follows each change: observers and the screen see it');
   const reloads = h.applied.filter((op) => op.kind === 'run' && op.argv.includes('haproxy')).map((op) => opToShell(op));
   t.equal(reloads.length, 2);
-  t.match(reloads[0], /ip netns exec qlbaas-01 haproxy -f \S+haproxy\.conf -p \S+lb\.pid -sf 4242$/, 'the old haproxy hands over, as Neutron\'s driver reloads it');
+  t.match(
+    reloads[0],
+    /ip netns exec qlbaas-01 haproxy -f \S+haproxy\.conf -p \S+lb\.pid -sf 4242$/,
+    "the old haproxy hands over, as Neutron's driver reloads it",
+  );
   const configs = h.applied.filter((op) => op.kind === 'write' && op.path.endsWith('haproxy.conf')).map((op) => (op as { content: string }).content);
   t.match(configs[0], /server m3 10\.0\.0\.83:80 weight 1 check/);
   t.notMatch(configs[1], /10\.0\.0\.82/, 'vm2 is out of the second config');
@@ -336,13 +462,19 @@ t.test('member-create and member-delete: the pool as it is at each step, haproxy
 
 t.test('a namespace somebody else has is never taken by add-node: refused at preflight, and checked again when the step runs', async (t) => {
   const { preflight } = await import('../../src/engine/preflight.js');
-  const lab = labFromText(withSteps(`    - { name: add, kind: add-node, node: { name: vm3, role: vm, ports: [{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }] } }\n`));
+  const lab = labFromText(
+    withSteps(
+      `    - { name: add, kind: add-node, node: { name: vm3, role: vm, ports: [{ name: eth0, network: tenant1-net, address: 10.0.0.83, bridge_port: tapvm3 }] } }\n`,
+    ),
+  );
   const host = fakeHost();
   host.netns.add('vm3');
   t.throws(() => preflight(host, lab, 'netdev'), { message: /^namespace vm3 already exists and is not part of lab floating-ip-lb; lablb leaves it alone$/ });
   const h = harness(lab, () => {});
   h.ctx.host = host;
   const step = lab.experiment!.steps[0];
-  await t.rejects(stepKindOf(step.kind).run(step, h.ctx), { message: /namespace vm3 already exists and is not part of lab floating-ip-lb; add-node leaves it alone/ });
+  await t.rejects(stepKindOf(step.kind).run(step, h.ctx), {
+    message: /namespace vm3 already exists and is not part of lab floating-ip-lb; add-node leaves it alone/,
+  });
   t.same(h.applied, [], 'nothing applied, so nothing of it journaled');
 });

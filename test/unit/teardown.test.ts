@@ -32,12 +32,7 @@ t.test('undoes unsettled changes newest first, then stops processes, then delete
   host.tokens.set('demo/lb1/vrrp', [41]);
   const r = await teardownLab(dir, host);
   t.same(r.undone, ['lb1/eth1 up again'], 'only the change nobody reverted');
-  t.same(host.log, [
-    'run ip -n lb1 link set eth1 up',
-    'stop demo/',
-    'run ip netns del lb1',
-    `rm -rf ${dir}`,
-  ]);
+  t.same(host.log, ['run ip -n lb1 link set eth1 up', 'stop demo/', 'run ip netns del lb1', `rm -rf ${dir}`]);
   t.same(r.failures, []);
   t.equal(r.processes, 1);
 });
@@ -59,7 +54,10 @@ t.test('a namespace that will not go is reported and stays journaled, with the s
   const r = await teardownLab(dir, host);
   t.same(r.namespaces, ['lb1']);
   t.same(r.failures, ['namespace lb2: ip netns del lb2 failed (exit 1): Cannot remove namespace file "/run/netns/lb2": Device or resource busy']);
-  t.notOk(host.log.some((l) => l.startsWith('rm -rf')), 'the state dir stays for clean');
+  t.notOk(
+    host.log.some((l) => l.startsWith('rm -rf')),
+    'the state dir stays for clean',
+  );
   t.same(Journal.open(dir).entries(), [{ kind: 'netns', name: 'lb2' }], 'exactly what is left');
   t.ok(existsSync(dir));
 
@@ -84,17 +82,36 @@ t.test('removeLab throws a TeardownError naming what is left; events tell each f
   journal.record({ kind: 'netns', name: 'lb1' });
   const host = withNamespaces(fakeHost({ fail: { 'netns del': 'busy' } }), 'lb1');
   const events: { type: string }[] = [];
-  await t.rejects(removeLab(dir, 'demo', host, (e) => events.push(e)), TeardownError);
-  t.same(events.map((e) => e.type), ['lab', 'problem']);
+  await t.rejects(
+    removeLab(dir, 'demo', host, (e) => events.push(e)),
+    TeardownError,
+  );
+  t.same(
+    events.map((e) => e.type),
+    ['lab', 'problem'],
+  );
 });
 
 t.test('a teardown failure is told beside the failure that caused the teardown', async (t) => {
   const boom = new Error('the experiment broke');
-  const err = await withCleanup(async () => { throw boom; }, async () => { throw new TeardownError('demo', ['namespace lb1: busy']); }).catch((e: unknown) => e);
+  const err = await withCleanup(
+    async () => {
+      throw boom;
+    },
+    async () => {
+      throw new TeardownError('demo', ['namespace lb1: busy']);
+    },
+  ).catch((e: unknown) => e);
   t.type(err, CombinedError);
   t.equal((err as CombinedError).errors[0], boom, 'the original first');
   t.match((err as CombinedError).message, /the experiment broke\nlab demo was not fully removed/);
-  t.equal(await withCleanup(async () => 5, async () => {}), 5);
+  t.equal(
+    await withCleanup(
+      async () => 5,
+      async () => {},
+    ),
+    5,
+  );
 });
 
 t.test('a build that fails is torn down; if that fails too, both are reported', async (t) => {
@@ -117,7 +134,14 @@ t.test('kernel modules loaded while the lab lived are unloaded, one at a time, o
   const host = fakeHost();
   // veth and nf_conntrack came with the lab; nf_nat holds nf_conntrack until it goes; an
   // unrelated program uses xt_recent by the time the lab ends.
-  const loaded = new Map([['ext4', 3], ['nf_defrag_ipv4', 1], ['nf_conntrack', 1], ['nf_nat', 0], ['veth', 0], ['xt_recent', 1]]);
+  const loaded = new Map([
+    ['ext4', 3],
+    ['nf_defrag_ipv4', 1],
+    ['nf_conntrack', 1],
+    ['nf_nat', 0],
+    ['veth', 0],
+    ['xt_recent', 1],
+  ]);
   host.kernelModules = () => new Map(loaded);
   const run = host.run;
   host.run = async (argv, opts) => {
@@ -130,7 +154,11 @@ t.test('kernel modules loaded while the lab lived are unloaded, one at a time, o
   const r = await teardownLab(dir, host);
   t.same(r.modules, ['nf_nat', 'veth', 'nf_conntrack'], 'each new one, as its users go');
   t.same(r.modulesInUse, ['xt_recent']);
-  t.same(host.log.filter((l) => l.includes('rmmod')), ['run rmmod nf_nat', 'run rmmod veth', 'run rmmod nf_conntrack'], 'never modprobe -r (it would take nf_defrag_ipv4, loaded before)');
-  t.same(r.failures, [], 'a module in use is not the lab\'s failure');
+  t.same(
+    host.log.filter((l) => l.includes('rmmod')),
+    ['run rmmod nf_nat', 'run rmmod veth', 'run rmmod nf_conntrack'],
+    'never modprobe -r (it would take nf_defrag_ipv4, loaded before)',
+  );
+  t.same(r.failures, [], "a module in use is not the lab's failure");
   t.ok(loaded.has('nf_defrag_ipv4') && loaded.has('ext4'), 'modules loaded before the lab stay');
 });

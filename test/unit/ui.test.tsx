@@ -52,7 +52,11 @@ function running(): LabView {
   v = applyEvent(v, { type: 'step', name: 'kill-vm2-web', kind: 'stop-service', index: 2, total: 5 });
   return {
     ...withMembers(v, [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'UP')]),
-    traffic: trafficView(Array.from({ length: 40 }, (_, i) => ok(i, i % 2 ? 'server_81' : 'server_82')), probe, NOW),
+    traffic: trafficView(
+      Array.from({ length: 40 }, (_, i) => ok(i, i % 2 ? 'server_81' : 'server_82')),
+      probe,
+      NOW,
+    ),
   };
 }
 
@@ -62,7 +66,16 @@ t.test('a member going DOWN shows on the screen', async (t) => {
   const v = running();
   const screen = frame(v);
   t.match(screen.lastFrame(), /vm2\s+10\.0\.0\.82:80\s+UP\s/);
-  screen.rerender(<Screen view={applyEvent(withMembers(v, [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'DOWN')]), memberEvent(lbService, { node: 'vm2', pool: 'pool' }, 'DOWN', 3000))} columns={120} rows={40} />);
+  screen.rerender(
+    <Screen
+      view={applyEvent(
+        withMembers(v, [member(VM1, 'vm1', 'UP'), member(VM2, 'vm2', 'DOWN')]),
+        memberEvent(lbService, { node: 'vm2', pool: 'pool' }, 'DOWN', 3000),
+      )}
+      columns={120}
+      rows={40}
+    />,
+  );
   const after = screen.lastFrame() ?? '';
   t.match(after, /vm2\s+10\.0\.0\.82:80\s+DOWN\s/);
   t.match(after, /qlbaas-01\/lb: member vm2 is DOWN/, 'and in the events');
@@ -96,15 +109,28 @@ t.test('NAT counters show how much they grew', async (t) => {
 });
 
 t.test('the topology shows bridges, tags, ports and who holds the floating IP', async (t) => {
-  const v = { ...running(), addresses: { qrouter01: [{ dev: 'qg01', address: '10.255.253.10/24' }, { dev: 'qg01', address: '10.255.253.100/32' }] } };
+  const v = {
+    ...running(),
+    addresses: {
+      qrouter01: [
+        { dev: 'qg01', address: '10.255.253.10/24' },
+        { dev: 'qg01', address: '10.255.253.100/32' },
+      ],
+    },
+  };
   const out = frame(v).lastFrame() ?? '';
   t.match(out, /br-int/);
   t.match(out, /tag 1 tap04\s+qlbaas-01\s+10\.0\.0\.100\/24 VIP lb/);
   t.match(out, /qg01\s+qrouter01\s+10\.255\.253\.10\/24 \+10\.255\.253\.100/);
 });
 
-t.test('the frame is exactly the terminal\'s height, at any size', async (t) => {
-  for (const [columns, rows] of [[120, 40], [100, 30], [80, 24], [60, 20]]) {
+t.test("the frame is exactly the terminal's height, at any size", async (t) => {
+  for (const [columns, rows] of [
+    [120, 40],
+    [100, 30],
+    [80, 24],
+    [60, 20],
+  ]) {
     const out = frame(running(), columns, rows).lastFrame() ?? '';
     t.equal(out.split('\n').length, rows, `${columns}x${rows}`);
     const widest = Math.max(...out.split('\n').map((l) => stripVTControlCharacters(l).length));
@@ -182,7 +208,7 @@ t.test('stop() during a poll in flight ends the polling (no timer keeps lablb al
   t.equal(polls, seen, 'no poll after stop()');
 });
 
-t.test('the topology shows each port\'s security and drops, and which members are containers', async (t) => {
+t.test("the topology shows each port's security and drops, and which members are containers", async (t) => {
   const vip = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'keepalived-vip.yaml')), { stateRoot: '/run/lablb' });
   const drops = (arp: number, ingress: number) => ({ 'arp-spoof': arp, 'ip-spoof': 0, egress: 0, ingress });
   const view: LabView = {

@@ -29,7 +29,9 @@ t.test('the flagship scenario is valid', async (t) => {
 
 // Each file under test/fixtures/broken/ is the flagship with one mistake; its last lines
 // ("# expect: FILE:line:col: path: message") are exactly what lablb must say, all of it.
-const fixtures = readdirSync(BROKEN).filter((f) => f.endsWith('.yaml')).sort();
+const fixtures = readdirSync(BROKEN)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 t.ok(fixtures.length >= 30, `${fixtures.length} broken scenarios`);
 for (const name of fixtures) {
   const file = join(BROKEN, name);
@@ -85,4 +87,3 @@ t.test('suggestions', async (t) => {
   t.equal(nearest('adress', ['address', 'network']), 'address');
   t.equal(nearest('zzz', ['address', 'network']), undefined, 'nothing close: no suggestion');
 });
-

@@ -20,7 +20,13 @@ export function words(line: string): string[] {
   return out;
 }
 
-const blocks = [...guide.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1].trim().split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+const blocks = [...guide.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) =>
+  m[1]
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#')),
+);
 const verbs = new Set<string>();
 
 function checkLablb(argv: string[], state: { lab?: Lab; shell?: boolean }, problems: string[], line: string): void {
@@ -115,7 +121,8 @@ t.test('every command in the workshop guide works with this lablb', async (t) =>
     t.equal(r.status, 0, `lablb ${verb} --help`);
   }
   // Every shipped scenario has its exercise.
-  for (const f of ['floating-ip-lb', 'floating-ip-lb-docker', 'l3-ha', 'l3-ha-conntrackd', 'dhcp-ha', 'keepalived-vip', 'lbaas-v1-v2']) t.match(guide, new RegExp(`lablb (up|run) ${f}\\b`), f);
+  for (const f of ['floating-ip-lb', 'floating-ip-lb-docker', 'l3-ha', 'l3-ha-conntrackd', 'dhcp-ha', 'keepalived-vip', 'lbaas-v1-v2'])
+    t.match(guide, new RegExp(`lablb (up|run) ${f}\\b`), f);
   // The Vagrantfile makes the machines the guide names, and builds the image at provision time.
   const vagrantfile = readFileSync(join(ROOT, 'vagrant', 'Vagrantfile'), 'utf8');
   t.match(vagrantfile, /ENV\.fetch\("ATTENDEES"/);
@@ -126,12 +133,21 @@ t.test('every command in the workshop guide works with this lablb', async (t) =>
 const onCI = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
 const hasVagrant = spawnSync('sh', ['-c', 'command -v vagrant'], { encoding: 'utf8' }).status === 0;
 
-t.test('vagrant validate accepts the Vagrantfile, for one attendee and for a room', { skip: hasVagrant || onCI ? false : 'needs vagrant and vagrant-libvirt (CI installs them)' }, async (t) => {
-  for (const attendees of ['1', '12']) {
-    const r = spawnSync('vagrant', ['validate'], { cwd: join(ROOT, 'vagrant'), encoding: 'utf8', env: { ...process.env, ATTENDEES: attendees }, timeout: 120_000 });
-    t.equal(r.status, 0, `ATTENDEES=${attendees}: ${r.stdout}${r.stderr}`);
-  }
-});
+t.test(
+  'vagrant validate accepts the Vagrantfile, for one attendee and for a room',
+  { skip: hasVagrant || onCI ? false : 'needs vagrant and vagrant-libvirt (CI installs them)' },
+  async (t) => {
+    for (const attendees of ['1', '12']) {
+      const r = spawnSync('vagrant', ['validate'], {
+        cwd: join(ROOT, 'vagrant'),
+        encoding: 'utf8',
+        env: { ...process.env, ATTENDEES: attendees },
+        timeout: 120_000,
+      });
+      t.equal(r.status, 0, `ATTENDEES=${attendees}: ${r.stdout}${r.stderr}`);
+    }
+  },
+);
 
 t.test('the checker itself refuses what it should', async (t) => {
   t.same(words(`sudo npx lablb exec ext -- curl -s 'http://a b/' "x y"`), ['sudo', 'npx', 'lablb', 'exec', 'ext', '--', 'curl', '-s', 'http://a b/', 'x y']);
@@ -144,5 +160,8 @@ t.test('the checker itself refuses what it should', async (t) => {
   checkInShell(['neutron', 'port-update', 'keepalived01', '--port_security_enabled=maybe'], state.lab, problems, 'e');
   checkInShell(['cat', '/etc/shadow'], state.lab, problems, 'f');
   checkInShell(['rm', '-rf', '/'], state.lab, problems, 'g');
-  t.same(problems.map((p) => p[0]), ['a', 'c', 'd', 'e', 'f', 'g']);
+  t.same(
+    problems.map((p) => p[0]),
+    ['a', 'c', 'd', 'e', 'f', 'g'],
+  );
 });

@@ -29,7 +29,7 @@ const taskOp = (id: string, nodes: LabNode[] = [vm1]): Op => dockerRuntime.creat
 const startVm1 = () => taskOp('container:vm1');
 const exec = (argv: string[], node: LabNode = vm1) => dockerRuntime.execOp!(node, argv);
 
-t.test('a docker node resolves to a container named for the lab, from lablb\'s image by default', async (t) => {
+t.test("a docker node resolves to a container named for the lab, from lablb's image by default", async (t) => {
   t.equal(runtimeOf(vm1), dockerRuntime);
   t.same(containerOf(vm1), {
     name: 'lablb-floating-ip-lb-docker-vm1',
@@ -39,18 +39,26 @@ t.test('a docker node resolves to a container named for the lab, from lablb\'s i
     files: [{ path: '/www/index.html', content: 'server_81' }],
     token: 'floating-ip-lb-docker/vm1/container',
   });
-  t.throws(() => labFromText(`name: x
+  t.throws(
+    () =>
+      labFromText(`name: x
 switch: { bridges: [br-int] }
 networks: [{ name: n, bridge: br-int, cidr: 10.0.0.0/24 }]
 nodes:
   - { name: a, role: vm, image: nginx, ports: [{ name: eth0, network: n, address: 10.0.0.2, bridge_port: tapa }] }
-`), /image is for runtime: docker \(a container/);
-  t.throws(() => labFromText(`name: x
+`),
+    /image is for runtime: docker \(a container/,
+  );
+  t.throws(
+    () =>
+      labFromText(`name: x
 switch: { bridges: [br-int] }
 networks: [{ name: n, bridge: br-int, cidr: 10.0.0.0/24 }]
 nodes:
   - { name: a, role: vm, runtime: docker, files: { /www/../../etc/passwd: x }, ports: [{ name: eth0, network: n, address: 10.0.0.2, bridge_port: tapa }] }
-`), /a path without "\.\."/);
+`),
+    /a path without "\.\."/,
+  );
 });
 
 t.test('the plan: the image, then the containers, then the veths into their namespaces', async (t) => {
@@ -58,19 +66,37 @@ t.test('the plan: the image, then the containers, then the veths into their name
   const ids = plan.tasks.map((x) => x.id);
   t.ok(ids.indexOf('image') < ids.indexOf('container:vm1'));
   t.same(plan.tasks.find((x) => x.id === 'veths')!.after, ['namespaces', 'members:netns', 'container:vm1', 'container:vm2']);
-  t.notMatch(plan.tasks.filter((x) => /namespaces|members/.test(x.id)).map((x) => x.ops[0]), [{ input: /netns add vm1/ }], 'a container\'s namespace is its own, not made by ip netns add');
+  t.notMatch(
+    plan.tasks.filter((x) => /namespaces|members/.test(x.id)).map((x) => x.ops[0]),
+    [{ input: /netns add vm1/ }],
+    "a container's namespace is its own, not made by ip netns add",
+  );
   const shell = planToShell(plan);
-  t.match(shell, /docker run -d --name lablb-floating-ip-lb-docker-vm1 --hostname vm1 --network none --label org\.lablb\.lab=floating-ip-lb-docker --label org\.lablb\.token=floating-ip-lb-docker\/vm1\/container lablb\/busybox:1 sh -c 'httpd -p 80 -h \/www && exec sleep 2147483647'/);
+  t.match(
+    shell,
+    /docker run -d --name lablb-floating-ip-lb-docker-vm1 --hostname vm1 --network none --label org\.lablb\.lab=floating-ip-lb-docker --label org\.lablb\.token=floating-ip-lb-docker\/vm1\/container lablb\/busybox:1 sh -c 'httpd -p 80 -h \/www && exec sleep 2147483647'/,
+  );
   t.match(shell, /ip netns attach vm1 "\$\(docker inspect -f '\{\{\.State\.Pid\}\}' lablb-floating-ip-lb-docker-vm1\)"/);
   t.match(shell, /docker image inspect lablb\/busybox:1 >\/dev\/null 2>&1 \|\| lablb image build/);
-  t.match(shell, /\[members:netns\] Namespaces: one per node \(3\)\nip -batch - <<'EOF'\nnetns add qlbaas-01\nnetns add qrouter01\nnetns add ext\nEOF/, 'the other nodes are namespaces, made in one batch');
+  t.match(
+    shell,
+    /\[members:netns\] Namespaces: one per node \(3\)\nip -batch - <<'EOF'\nnetns add qlbaas-01\nnetns add qrouter01\nnetns add ext\nEOF/,
+    'the other nodes are namespaces, made in one batch',
+  );
 });
 
-t.test('a person\'s command in a container goes through the engine, with the container\'s limits', async (t) => {
+t.test("a person's command in a container goes through the engine, with the container's limits", async (t) => {
   const host = fakeHost();
   host.containers.images.add(LOCAL_IMAGE);
   await t.rejects(dockerRuntime.enter(vm1, ['sh'], true, host), /the container of vm1 \(lablb-floating-ip-lb-docker-vm1\) is not running/);
-  const c = await host.containers.start({ name: 'x', image: LOCAL_IMAGE, env: {}, labels: { [LABEL.token]: containerOf(vm1).token }, hostname: 'vm1', files: [] });
+  const c = await host.containers.start({
+    name: 'x',
+    image: LOCAL_IMAGE,
+    env: {},
+    labels: { [LABEL.token]: containerOf(vm1).token },
+    hostname: 'vm1',
+    files: [],
+  });
   // Never nsenter as root on the host.
   t.same(await dockerRuntime.enter(vm1, ['sh'], true, host), ['docker', 'exec', '-i', '-t', c.id, 'sh']);
   t.same(await dockerRuntime.enter(vm1, ['ps'], false, host), ['docker', 'exec', '-i', c.id, 'ps']);
@@ -99,10 +125,16 @@ t.test('the engine: builds the image when missing, journals a container before a
   t.equal(host.log.filter((l) => l.startsWith('docker import')).length, 1, 'built once');
 
   await engine.runOp(startVm1());
-  t.same(journal.entries().slice(0, 2), [{ kind: 'member', runtime: 'docker', name: 'lablb-floating-ip-lb-docker-vm1', token: 'floating-ip-lb-docker/vm1/container' }, { kind: 'netns', name: 'vm1' }]);
+  t.same(journal.entries().slice(0, 2), [
+    { kind: 'member', runtime: 'docker', name: 'lablb-floating-ip-lb-docker-vm1', token: 'floating-ip-lb-docker/vm1/container' },
+    { kind: 'netns', name: 'vm1' },
+  ]);
   const [c] = [...host.containers.running.values()];
   t.match(c.labels, { [LABEL.lab]: 'floating-ip-lb-docker', [LABEL.token]: 'floating-ip-lb-docker/vm1/container' });
-  t.ok(host.log.some((l) => l.includes(`ip netns attach vm1 ${c.pid}`)), 'its namespace named after the node');
+  t.ok(
+    host.log.some((l) => l.includes(`ip netns attach vm1 ${c.pid}`)),
+    'its namespace named after the node',
+  );
 
   await engine.runOp(exec(['killall', 'httpd']));
   t.ok(host.log.some((l) => l.endsWith('killall httpd')));
@@ -114,7 +146,7 @@ t.test('the engine: builds the image when missing, journals a container before a
   await t.rejects(runtimeOf(ext).apply({}, { host, record: () => {} }), /the namespace runtime has no ops of its own/);
 });
 
-t.test('teardown removes the lab\'s containers by label, and never another\'s of the same name', async (t) => {
+t.test("teardown removes the lab's containers by label, and never another's of the same name", async (t) => {
   const { host, dir, engine } = engineFor();
   await engine.runOp(startVm1());
   const theirs = await host.containers.start({ name: 'lablb-floating-ip-lb-docker-vm1', image: 'x', env: {}, labels: {}, hostname: 'x', files: [] });
@@ -142,17 +174,24 @@ t.test('a lab with containers needs an engine that answers; others do not ask', 
   await runtimePreflight(fakeHost({ noDocker: true }), flagship);
 });
 
-t.test('lablb\'s image: busybox and a link per applet', async (t) => {
+t.test("lablb's image: busybox and a link per applet", async (t) => {
   const host = fakeHost({ stdout: { '--list': 'sh\nhttpd\nbusybox\nip\n../evil\n' } });
   await t.rejects(buildLocalImage(host, LOCAL_IMAGE), /busybox-static is not installed/);
   host.files.set('/bin/busybox', 'ELF...');
   const bytes = await buildLocalImage(host, LOCAL_IMAGE);
   t.ok(bytes > 0 && bytes % 512 === 0, 'a whole tarball');
-  t.match(host.log.find((l) => l.startsWith('docker import')), /docker import lablb\/busybox:1/);
+  t.match(
+    host.log.find((l) => l.startsWith('docker import')),
+    /docker import lablb\/busybox:1/,
+  );
 });
 
 t.test('tarballs: ustar headers with checksums, padded to 512-byte blocks', async (t) => {
-  const tar = tarball([{ type: 'dir', path: '/www' }, { type: 'file', path: 'www/index.html', content: 'server_81' }, { type: 'symlink', path: 'bin/sh', target: 'busybox' }]);
+  const tar = tarball([
+    { type: 'dir', path: '/www' },
+    { type: 'file', path: 'www/index.html', content: 'server_81' },
+    { type: 'symlink', path: 'bin/sh', target: 'busybox' },
+  ]);
   t.equal(tar.length, 512 * 6, 'three headers, one data block, two end blocks');
   t.equal(tar.subarray(0, 4).toString(), 'www/');
   t.equal(tar.subarray(257, 262).toString(), 'ustar');

@@ -34,26 +34,37 @@ export interface LabContainer {
 /** How to start an engine that leaves the host's network as found: no docker0 bridge, no
  *  iptables rules or forwarding changed in the root namespace (a plain `dockerd` adds all three). */
 export const START_DOCKER_HINT =
-  'start one that leaves the host\'s network as found: sudo dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false & (or point DOCKER_HOST at one)';
+  "start one that leaves the host's network as found: sudo dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false & (or point DOCKER_HOST at one)";
 
-const ContainerPath = z.string()
+const ContainerPath = z
+  .string()
   .regex(/^(\/[A-Za-z0-9_.-]+)+$/, { error: 'an absolute path inside the container, such as /www/index.html (letters, digits, "_", "." and "-")' })
   .refine((p) => !p.split('/').includes('..'), { error: 'a path without ".."' })
   .meta({ title: 'path in the container' });
 
 const fields = {
-  image: z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,127}(:[A-Za-z0-9_.-]{1,128})?$/, { error: 'an image reference such as lablb/busybox:1 or nginx:1.25' }).optional()
+  image: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._/-]{0,127}(:[A-Za-z0-9_.-]{1,128})?$/, { error: 'an image reference such as lablb/busybox:1 or nginx:1.25' })
+    .optional()
     .describe(`docker: the image (default ${LOCAL_IMAGE}, which lablb builds locally from busybox-static)`),
-  command: z.array(Word).min(1).max(64).optional().describe('docker: the container\'s command, as a list (no shell unless you name one)'),
-  env: z.record(
-    z.string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: 'an environment variable name', abort: true })
-      // LABLB_TOKEN marks lablb's own processes: a container must not claim another's.
-      .refine((k) => !k.toUpperCase().startsWith('LABLB_'), { error: 'LABLB_* names are lablb\'s own (LABLB_TOKEN marks its processes)' }),
-    Word,
-  ).refine((env) => Object.keys(env).length <= 64, { error: 'at most 64 variables' }).optional()
+  command: z.array(Word).min(1).max(64).optional().describe("docker: the container's command, as a list (no shell unless you name one)"),
+  env: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: 'an environment variable name', abort: true })
+        // LABLB_TOKEN marks lablb's own processes: a container must not claim another's.
+        .refine((k) => !k.toUpperCase().startsWith('LABLB_'), { error: "LABLB_* names are lablb's own (LABLB_TOKEN marks its processes)" }),
+      Word,
+    )
+    .refine((env) => Object.keys(env).length <= 64, { error: 'at most 64 variables' })
+    .optional()
     .describe('docker: environment variables of the container'),
-  files: z.record(ContainerPath, z.string().max(65536)).refine((f) => Object.keys(f).length <= 64, { error: 'at most 64 files' }).optional()
+  files: z
+    .record(ContainerPath, z.string().max(65536))
+    .refine((f) => Object.keys(f).length <= 64, { error: 'at most 64 files' })
+    .optional()
     .describe('docker: files put into the container before it starts, path: content'),
 };
 
@@ -82,7 +93,10 @@ function startOp(lab: Lab, node: LabNode): Op {
     hostname: node.name,
     files: c.files,
   };
-  const flags = [...Object.entries(spec.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), ...Object.entries(spec.env).flatMap(([k, v]) => ['--env', `${k}=${v}`])];
+  const flags = [
+    ...Object.entries(spec.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+    ...Object.entries(spec.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+  ];
   const shell = [
     ...(spec.files.length ? [`# then put into it: ${spec.files.map((f) => f.path).join(', ')}`] : []),
     shellLine(['docker', 'run', '-d', '--name', spec.name, '--hostname', spec.hostname, '--network', 'none', ...flags, spec.image, ...(spec.command ?? [])]),
@@ -116,9 +130,12 @@ export const dockerRuntime: MemberRuntime = {
   },
   joinsAtRunTime: false,
   tools: [
-    { command: 'docker', pkg: 'docker.io', versionArgs: ['--version'], why: 'lablb exec into a container (docker exec, with the container\'s own limits)' },
+    { command: 'docker', pkg: 'docker.io', versionArgs: ['--version'], why: "lablb exec into a container (docker exec, with the container's own limits)" },
     {
-      command: 'busybox', pkg: 'busybox-static', versionArgs: ['--help'], why: 'lablb\'s own container image (no registry needed)',
+      command: 'busybox',
+      pkg: 'busybox-static',
+      versionArgs: ['--help'],
+      why: "lablb's own container image (no registry needed)",
       neededBy: (lab) => lab.nodes.some((n) => n.runtime === 'docker' && containerOf(n).image === LOCAL_IMAGE),
     },
   ],
@@ -126,7 +143,20 @@ export const dockerRuntime: MemberRuntime = {
   create(lab, nodes) {
     const local = nodes.some((n) => containerOf(n).image === LOCAL_IMAGE);
     const image: Task[] = local
-      ? [{ id: 'image', title: `lablb's image ${LOCAL_IMAGE} (built from busybox-static when missing)`, after: [], ops: [op({ do: 'image', ref: LOCAL_IMAGE }, `docker image inspect ${shellQuote(LOCAL_IMAGE)} >/dev/null 2>&1 || lablb image build`, `image ${LOCAL_IMAGE}`)] }]
+      ? [
+          {
+            id: 'image',
+            title: `lablb's image ${LOCAL_IMAGE} (built from busybox-static when missing)`,
+            after: [],
+            ops: [
+              op(
+                { do: 'image', ref: LOCAL_IMAGE },
+                `docker image inspect ${shellQuote(LOCAL_IMAGE)} >/dev/null 2>&1 || lablb image build`,
+                `image ${LOCAL_IMAGE}`,
+              ),
+            ],
+          },
+        ]
       : [];
     return [
       ...image,
@@ -149,7 +179,10 @@ export const dockerRuntime: MemberRuntime = {
       case 'start':
         // lablb never pulls: a scenario must not make the host fetch from the network.
         if (!(await host.containers.hasImage(a.spec.image))) {
-          throw new UserError(`image ${a.spec.image} is not in the Docker engine at ${host.containers.endpoint()}`, `lablb never pulls images; pull it yourself (docker pull ${a.spec.image}), or use ${LOCAL_IMAGE}`);
+          throw new UserError(
+            `image ${a.spec.image} is not in the Docker engine at ${host.containers.endpoint()}`,
+            `lablb never pulls images; pull it yourself (docker pull ${a.spec.image}), or use ${LOCAL_IMAGE}`,
+          );
         }
         // Journaled before it exists: a crash between create and start still leaves its label.
         record({ kind: 'member', runtime: 'docker', name: a.spec.name, token: a.token });
@@ -179,7 +212,8 @@ export const dockerRuntime: MemberRuntime = {
     const c = containerOf(node);
     const [container] = await host.containers.list({ [LABEL.token]: c.token });
     if (!container?.pid) throw new UserError(`the container of ${node.name} (${c.name}) is not running`, 'see: sudo lablb status');
-    if (!host.which('docker')) throw new UserError('lablb exec into a container needs the docker command', 'sudo apt-get install docker.io (scripts/setup-host.sh installs it)');
+    if (!host.which('docker'))
+      throw new UserError('lablb exec into a container needs the docker command', 'sudo apt-get install docker.io (scripts/setup-host.sh installs it)');
     // With the container's own capabilities, cgroup, seccomp profile and user, never as root on
     // the host; a terminal when lablb has one.
     return ['docker', 'exec', '-i', ...(tty ? ['-t'] : []), container.id, ...argv];

@@ -10,7 +10,9 @@ export const namespaceRuntime: MemberRuntime = {
   resolve: () => undefined,
   joinsAtRunTime: true,
   tools: [],
-  create: (_lab, nodes) => [{ id: 'members:netns', title: `Namespaces: one per node (${nodes.length})`, after: [], ops: [netns.create(nodes.map((n) => n.name))] }],
+  create: (_lab, nodes) => [
+    { id: 'members:netns', title: `Namespaces: one per node (${nodes.length})`, after: [], ops: [netns.create(nodes.map((n) => n.name))] },
+  ],
   // It makes no ops of its own: everything it does is a plain command.
   apply: async () => {
     throw new Error('the namespace runtime has no ops of its own');

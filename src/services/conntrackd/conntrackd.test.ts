@@ -13,15 +13,21 @@ const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'l3-ha-conntrack
 const router = lab.nodes.find((n) => n.name === 'qrouter-net1')!;
 const sync = router.services.find((s) => s.kind === 'conntrackd') as LabService<ConntrackdSpec>;
 
-t.test('FTFW over multicast on the HA port, every path in the node\'s dir', async (t) => {
+t.test("FTFW over multicast on the HA port, every path in the node's dir", async (t) => {
   const conf = renderConntrackdConf(sync);
   t.match(conf, /LockFile \/run\/lablb\/l3-ha-conntrackd\/nodes\/qrouter-net1\/sync\.lock\n/);
   t.match(conf, /UNIX {\n        Path \/run\/lablb\/l3-ha-conntrackd\/nodes\/qrouter-net1\/sync\.ctl\n/);
-  t.match(conf, /Mode FTFW {\n    }\n    Multicast Default {\n        IPv4_address 225\.0\.0\.50\n        IPv4_interface 169\.254\.192\.1\n        Interface ha-n1\n        Group 3780\n/);
-  t.match(conntrackd.start(sync, { vrrpHooks: { master: [], backup: [] } })[1], { kind: 'daemon', ready: '/run/lablb/l3-ha-conntrackd/nodes/qrouter-net1/sync.ctl' });
+  t.match(
+    conf,
+    /Mode FTFW {\n    }\n    Multicast Default {\n        IPv4_address 225\.0\.0\.50\n        IPv4_interface 169\.254\.192\.1\n        Interface ha-n1\n        Group 3780\n/,
+  );
+  t.match(conntrackd.start(sync, { vrrpHooks: { master: [], backup: [] } })[1], {
+    kind: 'daemon',
+    ready: '/run/lablb/l3-ha-conntrackd/nodes/qrouter-net1/sync.ctl',
+  });
 });
 
-t.test('keepalived\'s notify script commits the table on MASTER and resyncs on BACKUP', async (t) => {
+t.test("keepalived's notify script commits the table on MASTER and resyncs on BACKUP", async (t) => {
   const keepalived = router.services.find((s) => s.kind === 'keepalived')!;
   const script = serviceStartOps(router, keepalived).find((op) => op.kind === 'write' && op.path.endsWith('notify.sh'));
   const text = script && script.kind === 'write' ? script.content : '';

@@ -21,13 +21,15 @@ export interface ConntrackdSpec {
   group: number;
 }
 
-const Block = z.strictObject({
-  name: Name.describe('unique on the node'),
-  kind: z.literal('conntrackd'),
-  interface: IfName.describe('the HA network\'s port (ha-...): the sync traffic goes over it'),
-  multicast_address: Ipv4.default('225.0.0.50').describe('the multicast group the peers sync on (Neutron\'s default)'),
-  group: z.int().min(1).max(65535).default(3780).describe('the UDP port of the sync channel'),
-}).describe('conntrackd: connection tracking synced with the HA peer, committed on promotion');
+const Block = z
+  .strictObject({
+    name: Name.describe('unique on the node'),
+    kind: z.literal('conntrackd'),
+    interface: IfName.describe("the HA network's port (ha-...): the sync traffic goes over it"),
+    multicast_address: Ipv4.default('225.0.0.50').describe("the multicast group the peers sync on (Neutron's default)"),
+    group: z.int().min(1).max(65535).default(3780).describe('the UDP port of the sync channel'),
+  })
+  .describe('conntrackd: connection tracking synced with the HA peer, committed on promotion');
 
 export const conntrackd = serviceKind<ConntrackdSpec, z.infer<typeof Block>>({
   kind: 'conntrackd',
@@ -36,7 +38,15 @@ export const conntrackd = serviceKind<ConntrackdSpec, z.infer<typeof Block>>({
   tools: [{ command: 'conntrackd', pkg: 'conntrackd', versionArgs: ['-v'], why: 'connection tracking synced between HA routers' }],
   resolve(b, ctx) {
     const port = ctx.node.ports.find((p) => p.name === b.interface);
-    if (!port) ctx.report(['interface'], ctx.unknown('port', b.interface, ctx.node.ports.map((p) => p.name)));
+    if (!port)
+      ctx.report(
+        ['interface'],
+        ctx.unknown(
+          'port',
+          b.interface,
+          ctx.node.ports.map((p) => p.name),
+        ),
+      );
     return {
       config: join(ctx.node.dir, `${b.name}.conf`),
       socket: join(ctx.node.dir, `${b.name}.ctl`),

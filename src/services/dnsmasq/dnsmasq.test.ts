@@ -15,18 +15,28 @@ const agent = lab.nodes.find((n) => n.name === 'qdhcp-1')!.services[0] as LabSer
 
 t.test('a hosts file of MAC,name,IP and dnsmasq as Neutron runs it', async (t) => {
   const [hosts, daemon] = dnsmasq.start(agent, { vrrpHooks: { master: [], backup: [] } });
-  t.same(hosts, { kind: 'write', path: '/run/lablb/dhcp-ha/nodes/qdhcp-1/dhcp.hosts', content: 'fa:16:3e:00:00:11,vm1,10.0.0.11\nfa:16:3e:00:00:12,vm2,10.0.0.12\n' });
+  t.same(hosts, {
+    kind: 'write',
+    path: '/run/lablb/dhcp-ha/nodes/qdhcp-1/dhcp.hosts',
+    content: 'fa:16:3e:00:00:11,vm1,10.0.0.11\nfa:16:3e:00:00:12,vm2,10.0.0.12\n',
+  });
   t.match(daemon, { kind: 'daemon', ready: agent.pidfile });
   const argv = daemon.kind === 'daemon' ? daemon.argv : [];
   for (const a of ['--port=0', '--bind-interfaces', '--interface=tap-dhcp1', '--dhcp-range=10.0.0.0,static,86400s']) t.ok(argv.includes(a), a);
 });
 
 t.test('a binding off the served network is refused where it is written', async (t) => {
-  const text = readFileSync(FILE, 'utf8').replace('{ mac: "fa:16:3e:00:00:12", name: vm2, address: 10.0.0.12 }', '{ mac: "fa:16:3e:00:00:12", name: vm2, address: 10.9.0.12 }');
-  t.throws(() => resolveLab(parseScenario(text, 'd.yaml'), { stateRoot: '/run/lablb' }), /hosts\[1\]\.address: 10\.9\.0\.12 is not on net1 \(10\.0\.0\.0\/24\)/);
+  const text = readFileSync(FILE, 'utf8').replace(
+    '{ mac: "fa:16:3e:00:00:12", name: vm2, address: 10.0.0.12 }',
+    '{ mac: "fa:16:3e:00:00:12", name: vm2, address: 10.9.0.12 }',
+  );
+  t.throws(
+    () => resolveLab(parseScenario(text, 'd.yaml'), { stateRoot: '/run/lablb' }),
+    /hosts\[1\]\.address: 10\.9\.0\.12 is not on net1 \(10\.0\.0\.0\/24\)/,
+  );
 });
 
-t.test('dhclient\'s lease file: the last lease\'s address and server', async (t) => {
+t.test("dhclient's lease file: the last lease's address and server", async (t) => {
   const text = `lease {\n  interface "eth0";\n  fixed-address 10.0.0.11;\n  option dhcp-server-identifier 10.0.0.2;\n}\nlease {\n  interface "eth0";\n  fixed-address 10.0.0.11;\n  option dhcp-server-identifier 10.0.0.3;\n}\n`;
   t.same(lastLease(text), { address: '10.0.0.11', server: '10.0.0.3' });
   t.same(lastLease(''), { address: undefined, server: undefined });

@@ -20,19 +20,30 @@ export interface DnsmasqSpec {
   leaseFile: string;
 }
 
-const Mac = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, { error: 'a MAC address such as fa:16:3e:00:00:11' }).meta({ title: 'MAC address' });
+const Mac = z
+  .string()
+  .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, { error: 'a MAC address such as fa:16:3e:00:00:11' })
+  .meta({ title: 'MAC address' });
 
-const Block = z.strictObject({
-  name: Name.describe('unique on the node'),
-  kind: z.literal('dnsmasq'),
-  interface: IfName.describe('the port it serves DHCP on (the qdhcp namespace\'s tap)'),
-  lease_seconds: z.int().min(120).max(86400).default(86400).describe('lease time (Neutron\'s dhcp_lease_duration)'),
-  hosts: z.array(z.strictObject({
-    mac: Mac,
-    name: Name.describe('the host name it is given'),
-    address: Ipv4.describe('its fixed IP, on the interface\'s network'),
-  })).min(1).max(1024).describe('the static leases: MAC -> address, the same on every DHCP server of the network'),
-}).describe('dnsmasq serving static DHCP leases, as Neutron\'s DHCP agent runs it');
+const Block = z
+  .strictObject({
+    name: Name.describe('unique on the node'),
+    kind: z.literal('dnsmasq'),
+    interface: IfName.describe("the port it serves DHCP on (the qdhcp namespace's tap)"),
+    lease_seconds: z.int().min(120).max(86400).default(86400).describe("lease time (Neutron's dhcp_lease_duration)"),
+    hosts: z
+      .array(
+        z.strictObject({
+          mac: Mac,
+          name: Name.describe('the host name it is given'),
+          address: Ipv4.describe("its fixed IP, on the interface's network"),
+        }),
+      )
+      .min(1)
+      .max(1024)
+      .describe('the static leases: MAC -> address, the same on every DHCP server of the network'),
+  })
+  .describe("dnsmasq serving static DHCP leases, as Neutron's DHCP agent runs it");
 
 export const dnsmasq = serviceKind<DnsmasqSpec, z.infer<typeof Block>>({
   kind: 'dnsmasq',
@@ -42,10 +53,18 @@ kind: dnsmasq
 interface: tap-dhcp1
 hosts:
   - { mac: "fa:16:3e:00:00:11", name: vm1, address: 10.0.0.11 }`,
-  tools: [{ command: 'dnsmasq', pkg: 'dnsmasq-base', versionArgs: ['--version'], why: 'DHCP servers (Neutron\'s DHCP agent)' }],
+  tools: [{ command: 'dnsmasq', pkg: 'dnsmasq-base', versionArgs: ['--version'], why: "DHCP servers (Neutron's DHCP agent)" }],
   resolve(b, ctx) {
     const port = ctx.node.ports.find((p) => p.name === b.interface);
-    if (!port) ctx.report(['interface'], ctx.unknown('port', b.interface, ctx.node.ports.map((p) => p.name)));
+    if (!port)
+      ctx.report(
+        ['interface'],
+        ctx.unknown(
+          'port',
+          b.interface,
+          ctx.node.ports.map((p) => p.name),
+        ),
+      );
     const net = port ? subnet(`${port.address}/${port.prefix}`) : undefined;
     b.hosts.forEach((h, hi) => {
       if (net && !contains(net.cidr, h.address)) ctx.report(['hosts', hi, 'address'], `${h.address} is not on ${port!.network} (${net.cidr})`);
@@ -65,13 +84,24 @@ hosts:
     {
       kind: 'daemon',
       argv: netns.exec(s.node, [
-        'dnsmasq', '--conf-file=/dev/null', '--keep-in-foreground', '--no-hosts', '--no-resolv', '--port=0', '--bind-interfaces',
-        `--interface=${s.spec.interface}`, '--except-interface=lo',
+        'dnsmasq',
+        '--conf-file=/dev/null',
+        '--keep-in-foreground',
+        '--no-hosts',
+        '--no-resolv',
+        '--port=0',
+        '--bind-interfaces',
+        `--interface=${s.spec.interface}`,
+        '--except-interface=lo',
         `--dhcp-range=${s.spec.network},static,${s.spec.leaseSeconds}s`,
-        `--dhcp-hostsfile=${s.spec.hostsFile}`, `--dhcp-leasefile=${s.spec.leaseFile}`,
-        `--pid-file=${s.pidfile}`, '--log-dhcp', '--log-facility=-',
+        `--dhcp-hostsfile=${s.spec.hostsFile}`,
+        `--dhcp-leasefile=${s.spec.leaseFile}`,
+        `--pid-file=${s.pidfile}`,
+        '--log-dhcp',
+        '--log-facility=-',
         // It stays root: its hosts and lease files are in the lab's root-only dir.
-        '--user=root', '--group=root',
+        '--user=root',
+        '--group=root',
       ]),
       env: { [TOKEN_VAR]: s.token },
       ready: s.pidfile,

@@ -66,7 +66,10 @@ backend 3b9d8ebd-9eea-4925-b14e-593a6111ff33
 t.test('an HTTP health monitor adds httpchk; TCP listeners use tcp mode', async (t) => {
   const lb = haproxyOf(lab);
   const [f] = lb.spec.frontends;
-  const http = renderHaproxyConf({ ...lb, spec: { ...lb.spec, frontends: [{ ...f, pool: { ...f.pool, lbMethod: 'SOURCE_IP', monitor: { ...f.pool.monitor, type: 'HTTP', urlPath: '/health' } } }] } });
+  const http = renderHaproxyConf({
+    ...lb,
+    spec: { ...lb.spec, frontends: [{ ...f, pool: { ...f.pool, lbMethod: 'SOURCE_IP', monitor: { ...f.pool.monitor, type: 'HTTP', urlPath: '/health' } } }] },
+  });
   t.match(http, /option httpchk GET \/health\n    http-check expect rstatus 200/);
   t.match(http, /balance source/);
   const tcp = renderHaproxyConf({ ...lb, spec: { ...lb.spec, frontends: [{ ...f, listener: { ...f.listener, protocol: 'TCP' } }] } });
@@ -111,17 +114,37 @@ t.test('its observer reads the stats socket and tells each member change as a ty
   const { fakeHost } = await import('../../../test/fake-host.js');
   const lb = haproxyOf(lab);
   let status = 'UP';
-  const csv = () => ['# pxname,svname,scur,status,check_status', ...lb.spec.frontends[0].pool.members.map((m, i) => `${lb.spec.frontends[0].pool.id},${m.id},0,${i === 1 ? status : 'UP'},L4OK`)].join('\n');
+  const csv = () =>
+    [
+      '# pxname,svname,scur,status,check_status',
+      ...lb.spec.frontends[0].pool.members.map((m, i) => `${lb.spec.frontends[0].pool.id},${m.id},0,${i === 1 ? status : 'UP'},L4OK`),
+    ].join('\n');
   const host = fakeHost({ sockets: { [lb.spec.statsSocket]: csv } });
   const facts = emptyFacts();
   const events: unknown[] = [];
   const observer = haproxy.observer!([lb], { lab, host, facts, emit: (e) => events.push(e), since: () => 42 });
   await observer.poll();
-  t.same(Object.values(haproxyFacts(facts, lb)).map((m) => `${m.node} ${m.status}`), ['vm1 UP', 'vm2 UP']);
+  t.same(
+    Object.values(haproxyFacts(facts, lb)).map((m) => `${m.node} ${m.status}`),
+    ['vm1 UP', 'vm2 UP'],
+  );
   t.same(events, [], 'the first reading is no change');
   status = 'DOWN';
   await observer.poll();
-  t.same(events, [{ type: 'service', kind: 'haproxy', event: 'member', source: 'qlbaas-01/lb', member: 'vm2', pool: undefined, status: 'DOWN', text: 'qlbaas-01/lb: member vm2 is DOWN', tone: 'bad', at_ms: 42 }]);
+  t.same(events, [
+    {
+      type: 'service',
+      kind: 'haproxy',
+      event: 'member',
+      source: 'qlbaas-01/lb',
+      member: 'vm2',
+      pool: undefined,
+      status: 'DOWN',
+      text: 'qlbaas-01/lb: member vm2 is DOWN',
+      tone: 'bad',
+      at_ms: 42,
+    },
+  ]);
   status = 'UP 1/3';
   await observer.poll();
   t.match(events.at(-1), { text: 'qlbaas-01/lb: member vm2 is UP 1/3', tone: 'info' }, 'going up is neither good nor bad news yet');
@@ -130,16 +153,19 @@ t.test('its observer reads the stats socket and tells each member change as a ty
   t.match(events.at(-1), { status: 'UP', tone: 'good' });
 });
 
-t.test('haproxy\'s own log: server state changes are told, per-request lines are not', async (t) => {
+t.test("haproxy's own log: server state changes are told, per-request lines are not", async (t) => {
   t.equal(
     haproxyLogMessage('<129>Nov 23 21:11:51 localhost haproxy[20318]: Server be/s1 is DOWN, reason: Layer4 connection problem, info: "Connection refused"'),
     'Server be/s1 is DOWN, reason: Layer4 connection problem, info: "Connection refused"',
   );
   t.equal(haproxyLogMessage('<128>Nov  3 01:02:03 localhost haproxy[7]: backend be has no server available!'), 'backend be has no server available!');
-  t.equal(haproxyLogMessage('<134>Nov 23 21:11:52 localhost haproxy[20318]: 10.255.253.1:40000 [23/Nov/2026:21:11:52.100] fe be/s1 1/0/2 120 -- 1/1/0/0/0 0/0'), undefined);
+  t.equal(
+    haproxyLogMessage('<134>Nov 23 21:11:52 localhost haproxy[20318]: 10.255.253.1:40000 [23/Nov/2026:21:11:52.100] fe be/s1 1/0/2 120 -- 1/1/0/0/0 0/0'),
+    undefined,
+  );
 });
 
-t.test('the observer follows haproxy\'s log ring and emits its lines as typed events', async (t) => {
+t.test("the observer follows haproxy's log ring and emits its lines as typed events", async (t) => {
   const { fakeHost } = await import('../../../test/fake-host.js');
   const lb = haproxyOf(lab);
   const host = fakeHost({
@@ -152,10 +178,19 @@ t.test('the observer follows haproxy\'s log ring and emits its lines as typed ev
   await observer.poll();
   await observer.poll();
   await new Promise((r) => setTimeout(r, 5));
-  t.same(events, [{
-    type: 'service', kind: 'haproxy', event: 'log', source: 'qlbaas-01/lb', message: 'Server p/m2 is DOWN, reason: Layer4 timeout',
-    text: 'qlbaas-01/lb says: Server p/m2 is DOWN, reason: Layer4 timeout', tone: 'bad', quoted: true, at_ms: 9,
-  }]);
+  t.same(events, [
+    {
+      type: 'service',
+      kind: 'haproxy',
+      event: 'log',
+      source: 'qlbaas-01/lb',
+      message: 'Server p/m2 is DOWN, reason: Layer4 timeout',
+      text: 'qlbaas-01/lb says: Server p/m2 is DOWN, reason: Layer4 timeout',
+      tone: 'bad',
+      quoted: true,
+      at_ms: 9,
+    },
+  ]);
   t.equal(host.log.filter((l) => l.startsWith('stream /')).length, 1, 'one stream, kept open');
   observer.close!();
   t.match(host.log.at(-1), /^stream stop /);
@@ -164,7 +199,10 @@ t.test('the observer follows haproxy\'s log ring and emits its lines as typed ev
   await observer.poll();
   await new Promise((r) => setTimeout(r, 5));
   await observer.poll();
-  t.same(host.log.filter((l) => l.startsWith('stream /')).map((l) => l.split(' ').slice(2).join(' ')), [`show events ${LOG_RING} -w`, `show events ${LOG_RING} -w -n`]);
+  t.same(
+    host.log.filter((l) => l.startsWith('stream /')).map((l) => l.split(' ').slice(2).join(' ')),
+    [`show events ${LOG_RING} -w`, `show events ${LOG_RING} -w -n`],
+  );
   t.equal(events.length, 1, 'the ring is not told twice');
 });
 
@@ -175,17 +213,26 @@ t.test('LBaaS v2: one VIP, two listeners, each with its pool, in one config; v1 
   t.match(v2, /^# LBaaS v2 \(haproxy namespace driver\): one load balancer, 2 listeners on its VIP\n/);
   t.match(v2, /frontend test-lb-http\n    option tcplog\n    bind 10\.0\.0\.200:80\n[^]*default_backend test-lb-pool-http/);
   t.match(v2, /frontend test-lb-8080\n    option tcplog\n    bind 10\.0\.0\.200:8080\n[^]*default_backend test-lb-pool-8080/);
-  t.match(v2, /    maxconn 200\n/, 'global maxconn: both listeners\' limits');
+  t.match(v2, /    maxconn 200\n/, "global maxconn: both listeners' limits");
   t.match(v2, /server v2-web2-8080 10\.0\.0\.17:8080 weight 1 check inter 5s fall 2 rise 2/);
   t.match(renderHaproxyConf(of('qlbaas-v1-http')), /^# LBaaS v1 \(haproxy driver\): one VIP, one port, one pool\n/);
-  t.same(haproxy.binds!(of('qlbaas-v2').spec).map((b) => b.path), [['listeners', 0, 'address'], ['listeners', 1, 'address']]);
-  t.same(haproxy.members!(of('qlbaas-v2').spec).map((m) => m.id), ['v2-web1-80', 'v2-web2-80', 'v2-web1-8080', 'v2-web2-8080']);
+  t.same(
+    haproxy.binds!(of('qlbaas-v2').spec).map((b) => b.path),
+    [
+      ['listeners', 0, 'address'],
+      ['listeners', 1, 'address'],
+    ],
+  );
+  t.same(
+    haproxy.members!(of('qlbaas-v2').spec).map((m) => m.id),
+    ['v2-web1-80', 'v2-web2-80', 'v2-web1-8080', 'v2-web2-8080'],
+  );
   t.same(haproxy.startsAfterNodes!(of('qlbaas-v2').spec), ['web1', 'web2']);
   const facts = emptyFacts();
   haproxyFacts(facts, of('qlbaas-v2'))['v2-web2-80'] = { node: 'web2', status: 'DOWN', sessions: 0, checkStatus: 'L4CON' };
   const rows = haproxy.rows!(of('qlbaas-v2'), facts);
   t.equal(rows.length, 6, 'a head and two members per listener');
-  t.match(rows[3][0].text, /^ +$/, 'the second listener\'s head does not repeat the name');
+  t.match(rows[3][0].text, /^ +$/, "the second listener's head does not repeat the name");
   t.match(rows[2].map((c) => c.text).join(''), /web2.*DOWN/);
 });
 
@@ -194,13 +241,19 @@ t.test('with several pools (LBaaS v2 listeners), a member change names its pool:
   const v1v2 = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'lbaas-v1-v2.yaml')), { stateRoot: '/run/lablb' });
   const lb = v1v2.nodes.find((n) => n.name === 'qlbaas-v2')!.services[0] as LabService<HaproxySpec>;
   let status = 'UP';
-  const csv = () => ['# pxname,svname,scur,status,check_status', ...lb.spec.frontends.flatMap((f) => f.pool.members.map((m) => `${f.pool.id},${m.id},0,${m.id === 'v2-web2-80' ? status : 'UP'},L7OK`))].join('\n');
+  const csv = () =>
+    [
+      '# pxname,svname,scur,status,check_status',
+      ...lb.spec.frontends.flatMap((f) => f.pool.members.map((m) => `${f.pool.id},${m.id},0,${m.id === 'v2-web2-80' ? status : 'UP'},L7OK`)),
+    ].join('\n');
   const host = fakeHost({ sockets: { [lb.spec.statsSocket]: csv } });
   const events: LabEvent[] = [];
   const observer = haproxy.observer!([lb], { lab: v1v2, host, facts: emptyFacts(), emit: (e) => events.push(e), since: () => 7 });
   await observer.poll();
   status = 'DOWN';
   await observer.poll();
-  t.match(events, [{ type: 'service', kind: 'haproxy', event: 'member', source: 'qlbaas-v2/lb', member: 'web2', pool: 'test-lb-pool-http', status: 'DOWN', at_ms: 7 }]);
+  t.match(events, [
+    { type: 'service', kind: 'haproxy', event: 'member', source: 'qlbaas-v2/lb', member: 'web2', pool: 'test-lb-pool-http', status: 'DOWN', at_ms: 7 },
+  ]);
   t.equal(eventText(events[0]), 'qlbaas-v2/lb: member web2 in pool test-lb-pool-http is DOWN');
 });

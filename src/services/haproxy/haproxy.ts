@@ -52,50 +52,68 @@ const Seconds = Positive.max(3600, { error: 'at most 3600 seconds' });
 
 const Port = z.int({ error: 'a TCP/UDP port number' }).min(1).max(65535);
 
-const HealthMonitor = z.strictObject({
-  type: z.enum(['TCP', 'HTTP']).default('TCP').describe('TCP: connect; HTTP: GET url_path, expect 200'),
-  delay: Seconds.describe('seconds between checks (haproxy inter)'),
-  timeout: Seconds.describe('seconds a check may take (timeout check)'),
-  max_retries: z.int().min(1).max(10).describe('failed checks before a member is DOWN (fall)'),
-  rise: z.int().min(1).max(10).default(2).describe('good checks before a DOWN member is UP again'),
-  url_path: z.string().regex(/^\/[A-Za-z0-9._~%/=&?+-]{0,200}$/, { error: 'a URL path such as /health (letters, digits and ._~%/=&?+-)' }).default('/').describe('HTTP checks only'),
-}).describe('The pool\'s health monitor, as Neutron LBaaS defines it');
+const HealthMonitor = z
+  .strictObject({
+    type: z.enum(['TCP', 'HTTP']).default('TCP').describe('TCP: connect; HTTP: GET url_path, expect 200'),
+    delay: Seconds.describe('seconds between checks (haproxy inter)'),
+    timeout: Seconds.describe('seconds a check may take (timeout check)'),
+    max_retries: z.int().min(1).max(10).describe('failed checks before a member is DOWN (fall)'),
+    rise: z.int().min(1).max(10).default(2).describe('good checks before a DOWN member is UP again'),
+    url_path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~%/=&?+-]{0,200}$/, { error: 'a URL path such as /health (letters, digits and ._~%/=&?+-)' })
+      .default('/')
+      .describe('HTTP checks only'),
+  })
+  .describe("The pool's health monitor, as Neutron LBaaS defines it");
 
-const Member = z.strictObject({
-  id: ConfigId.describe('the member\'s id: haproxy\'s server name'),
-  node: NsName.describe('the node that hosts it; steps and screens say "vm2", not the id'),
-  address: Ipv4,
-  protocol_port: Port,
-  weight: z.int().min(0).max(256).default(1),
-}).describe('A pool member');
+const Member = z
+  .strictObject({
+    id: ConfigId.describe("the member's id: haproxy's server name"),
+    node: NsName.describe('the node that hosts it; steps and screens say "vm2", not the id'),
+    address: Ipv4,
+    protocol_port: Port,
+    weight: z.int().min(0).max(256).default(1),
+  })
+  .describe('A pool member');
 
 const listenerFields = {
-  id: ConfigId.describe('haproxy\'s frontend name'),
-  address: Ipv4.describe('the VIP: one of the node\'s addresses'),
+  id: ConfigId.describe("haproxy's frontend name"),
+  address: Ipv4.describe("the VIP: one of the node's addresses"),
   protocol_port: Port,
   protocol: z.enum(['HTTP', 'TCP']).default('HTTP'),
   connection_limit: z.int().positive().default(100),
 };
 
-const Pool = z.strictObject({
-  id: ConfigId.describe('haproxy\'s backend name'),
-  lb_method: z.enum(['ROUND_ROBIN', 'LEAST_CONNECTIONS', 'SOURCE_IP']).default('ROUND_ROBIN'),
-  health_monitor: HealthMonitor,
-  members: z.array(Member).min(1).max(256),
-}).describe('The pool: haproxy\'s backend');
+const Pool = z
+  .strictObject({
+    id: ConfigId.describe("haproxy's backend name"),
+    lb_method: z.enum(['ROUND_ROBIN', 'LEAST_CONNECTIONS', 'SOURCE_IP']).default('ROUND_ROBIN'),
+    health_monitor: HealthMonitor,
+    members: z.array(Member).min(1).max(256),
+  })
+  .describe("The pool: haproxy's backend");
 
-const Block = z.strictObject({
-  name: Name.describe('unique on the node'),
-  kind: z.literal('haproxy'),
-  generation: z.enum(['v1', 'v2']).default('v2')
-    .describe('v1: one VIP, one port, one pool (a second port needs a second VIP); v2: one VIP, several listeners'),
-  user: UnixName.default('haproxy').describe('the user haproxy drops to'),
-  group: UnixName.default('haproxy'),
-  listener: z.strictObject(listenerFields).optional().describe('The listener: haproxy\'s frontend (with pool:)'),
-  pool: Pool.optional(),
-  listeners: z.array(z.strictObject({ ...listenerFields, pool: Pool }).describe('A listener with its own pool')).min(1).max(32).optional()
-    .describe('LBaaS v2: several listeners on the load balancer\'s one VIP, each with its pool (instead of listener: and pool:)'),
-}).describe('An LBaaS load balancer: haproxy with a stats socket, configured as Neutron\'s haproxy driver does');
+const Block = z
+  .strictObject({
+    name: Name.describe('unique on the node'),
+    kind: z.literal('haproxy'),
+    generation: z
+      .enum(['v1', 'v2'])
+      .default('v2')
+      .describe('v1: one VIP, one port, one pool (a second port needs a second VIP); v2: one VIP, several listeners'),
+    user: UnixName.default('haproxy').describe('the user haproxy drops to'),
+    group: UnixName.default('haproxy'),
+    listener: z.strictObject(listenerFields).optional().describe("The listener: haproxy's frontend (with pool:)"),
+    pool: Pool.optional(),
+    listeners: z
+      .array(z.strictObject({ ...listenerFields, pool: Pool }).describe('A listener with its own pool'))
+      .min(1)
+      .max(32)
+      .optional()
+      .describe("LBaaS v2: several listeners on the load balancer's one VIP, each with its pool (instead of listener: and pool:)"),
+  })
+  .describe("An LBaaS load balancer: haproxy with a stats socket, configured as Neutron's haproxy driver does");
 
 /** `arping -U -I tap04 -c 3 10.0.0.100`, in the background: it takes two seconds. */
 function gratuitousArp(s: LabService<HaproxySpec>, dev: string): Op {
@@ -144,10 +162,19 @@ const poolChanges: PoolChanges<HaproxySpec> = {
     if (!f) return spec;
     const gone = f.pool.members.filter((m) => m.id === who || m.node === who);
     if (gone.length !== 1) {
-      report(['member'], gone.length ? `${who} hosts several members of ${f.pool.id}: name one by its id` : `${f.pool.id} has no member ${JSON.stringify(who)}; its members: ${f.pool.members.map((m) => m.node).join(', ')}`);
+      report(
+        ['member'],
+        gone.length
+          ? `${who} hosts several members of ${f.pool.id}: name one by its id`
+          : `${f.pool.id} has no member ${JSON.stringify(who)}; its members: ${f.pool.members.map((m) => m.node).join(', ')}`,
+      );
       return spec;
     }
-    return withMembers(spec, f, f.pool.members.filter((m) => m !== gone[0]));
+    return withMembers(
+      spec,
+      f,
+      f.pool.members.filter((m) => m !== gone[0]),
+    );
   },
   reload: (s, running) => [
     { kind: 'write', path: s.spec.config, content: renderHaproxyConf(s) },
@@ -174,28 +201,36 @@ pool:
   tools: [
     { command: 'haproxy', pkg: 'haproxy', versionArgs: ['-v'], why: 'load balancers' },
     // iputils' arping: the article's and Neutron's `arping -U -I <dev>` (the other Debian arping takes -i).
-    { command: 'arping', pkg: 'iputils-arping', versionArgs: ['-V'], why: 'gratuitous ARP for a load balancer\'s VIP, as Neutron sends' },
+    { command: 'arping', pkg: 'iputils-arping', versionArgs: ['-V'], why: "gratuitous ARP for a load balancer's VIP, as Neutron sends" },
   ],
 
   resolve(b, ctx) {
     const single = b.listener && b.pool ? [{ ...b.listener, pool: b.pool }] : [];
     if ((b.listeners === undefined) === (single.length === 0)) ctx.report([], 'give listener: with pool:, or listeners: (each with its pool:)');
-    if (!b.listeners && (b.listener === undefined) !== (b.pool === undefined)) ctx.report([b.listener ? 'pool' : 'listener'], 'listener: and pool: go together');
+    if (!b.listeners && (b.listener === undefined) !== (b.pool === undefined))
+      ctx.report([b.listener ? 'pool' : 'listener'], 'listener: and pool: go together');
     const listeners = b.listeners ?? single;
     const at = (li: number, ...rest: (string | number)[]) => (b.listeners ? ['listeners', li, ...rest] : rest[0] === 'pool' ? rest : ['listener', ...rest]);
     if (b.generation === 'v1' && listeners.length > 1) {
-      ctx.report(['listeners', 1], 'LBaaS v1 has one VIP, one port and one pool: a second port needs a second VIP (another haproxy service); LBaaS v2 carries several listeners on one VIP');
+      ctx.report(
+        ['listeners', 1],
+        'LBaaS v1 has one VIP, one port and one pool: a second port needs a second VIP (another haproxy service); LBaaS v2 carries several listeners on one VIP',
+      );
     }
     listeners.forEach((l, li) => {
-      if (li > 0 && l.address !== listeners[0].address) ctx.report(at(li, 'address'), `a load balancer has one VIP (${listeners[0].address}); its listeners differ only in protocol_port`);
-      if (listeners.slice(0, li).some((x) => x.protocol_port === l.protocol_port)) ctx.report(at(li, 'protocol_port'), `port ${l.protocol_port} already has a listener`);
+      if (li > 0 && l.address !== listeners[0].address)
+        ctx.report(at(li, 'address'), `a load balancer has one VIP (${listeners[0].address}); its listeners differ only in protocol_port`);
+      if (listeners.slice(0, li).some((x) => x.protocol_port === l.protocol_port))
+        ctx.report(at(li, 'protocol_port'), `port ${l.protocol_port} already has a listener`);
     });
     const seen = new Set<string>();
-    listeners.forEach((l, li) => l.pool.members.forEach((m, mi) => {
-      if (!ctx.nodeNames.includes(m.node)) ctx.report(at(li, 'pool', 'members', mi, 'node'), ctx.unknown('node', m.node, ctx.nodeNames));
-      if (seen.has(m.id)) ctx.report(at(li, 'pool', 'members', mi, 'id'), `member ${m.id} is listed twice`);
-      seen.add(m.id);
-    }));
+    listeners.forEach((l, li) =>
+      l.pool.members.forEach((m, mi) => {
+        if (!ctx.nodeNames.includes(m.node)) ctx.report(at(li, 'pool', 'members', mi, 'node'), ctx.unknown('node', m.node, ctx.nodeNames));
+        if (seen.has(m.id)) ctx.report(at(li, 'pool', 'members', mi, 'id'), `member ${m.id} is listed twice`);
+        seen.add(m.id);
+      }),
+    );
     const address = listeners[0]?.address ?? '';
     return {
       generation: b.generation,
@@ -220,7 +255,8 @@ pool:
       }),
     };
   },
-  binds: (spec) => spec.frontends.map((f, i) => ({ address: f.listener.address, path: spec.frontends.length > 1 ? ['listeners', i, 'address'] : ['listener', 'address'] })),
+  binds: (spec) =>
+    spec.frontends.map((f, i) => ({ address: f.listener.address, path: spec.frontends.length > 1 ? ['listeners', i, 'address'] : ['listener', 'address'] })),
   // One load balancer per namespace, as Neutron runs them: its files are named for it.
   checkLab(mine, report) {
     const seen = new Set<string>();
@@ -234,7 +270,8 @@ pool:
   // A member still starting would be marked DOWN on haproxy's first check.
   startsAfterNodes: (spec) => [...new Set(spec.frontends.flatMap((f) => f.pool.members.map((m) => m.node)))],
 
-  describe: (s) => `haproxy (LBaaS ${s.spec.generation}) on ${s.spec.frontends.map((f) => `${f.listener.address}:${f.listener.port} over ${f.pool.members.map((m) => m.node).join(', ')}`).join('; ')}`,
+  describe: (s) =>
+    `haproxy (LBaaS ${s.spec.generation}) on ${s.spec.frontends.map((f) => `${f.listener.address}:${f.listener.port} over ${f.pool.members.map((m) => m.node).join(', ')}`).join('; ')}`,
   start: (s) => [
     ...(s.spec.vipDevice ? [gratuitousArp(s, s.spec.vipDevice)] : []),
     { kind: 'write', path: s.spec.config, content: renderHaproxyConf(s) },

@@ -76,24 +76,26 @@ export function haproxyObserver(services: LabService<HaproxySpec>[], ctx: Observ
     },
     async poll() {
       services.forEach(follow);
-      await Promise.all(services.map(async (lb) => {
-        let rows;
-        try {
-          rows = parseShowStat(await ctx.host.unixRequest(lb.spec.statsSocket, 'show stat\n'));
-        } catch {
-          return; // not up yet, or restarting
-        }
-        const seen = haproxyFacts(ctx.facts, lb);
-        for (const f of lb.spec.frontends) {
-          for (const m of f.pool.members) {
-            const row = rows.find((r) => r.pxname === f.pool.id && r.svname === m.id);
-            if (!row) continue;
-            const before = seen[m.id];
-            seen[m.id] = { node: m.node, status: row.status, sessions: row.scur, checkStatus: row.checkStatus };
-            if (before && before.status !== row.status) ctx.emit(memberEvent(lb, { node: m.node, pool: f.pool.id }, row.status, ctx.since()));
+      await Promise.all(
+        services.map(async (lb) => {
+          let rows;
+          try {
+            rows = parseShowStat(await ctx.host.unixRequest(lb.spec.statsSocket, 'show stat\n'));
+          } catch {
+            return; // not up yet, or restarting
           }
-        }
-      }));
+          const seen = haproxyFacts(ctx.facts, lb);
+          for (const f of lb.spec.frontends) {
+            for (const m of f.pool.members) {
+              const row = rows.find((r) => r.pxname === f.pool.id && r.svname === m.id);
+              if (!row) continue;
+              const before = seen[m.id];
+              seen[m.id] = { node: m.node, status: row.status, sessions: row.scur, checkStatus: row.checkStatus };
+              if (before && before.status !== row.status) ctx.emit(memberEvent(lb, { node: m.node, pool: f.pool.id }, row.status, ctx.since()));
+            }
+          }
+        }),
+      );
     },
   };
 }
@@ -102,16 +104,22 @@ export function haproxyObserver(services: LabService<HaproxySpec>[], ctx: Observ
 export function haproxyRows(s: LabService<HaproxySpec>, facts: Facts): Row[] {
   const seen = haproxyFacts(facts, s);
   return s.spec.frontends.flatMap(({ listener, pool }, i) => {
-    const head: Row = [{ text: i === 0 ? `${s.node}/${s.name}` : ' '.repeat(`${s.node}/${s.name}`.length), tone: 'bold' }, { text: ` haproxy ${listener.address}:${listener.port} ${listener.protocol} ${pool.lbMethod}` }];
-    return [head, ...pool.members.map((m): Row => {
-      const st = seen[m.id];
-      return [
-        { text: ` ${m.node}`, width: 8 },
-        { text: `${m.address}:${m.port}`, width: 15 },
-        { text: st?.status ?? '?', tone: st ? statusTone(st.status) : 'dim', width: 9 },
-        { text: `sess ${String(st?.sessions ?? '-').padEnd(3)} ${st?.checkStatus || '-'}`, tone: 'dim' },
-      ];
-    })];
+    const head: Row = [
+      { text: i === 0 ? `${s.node}/${s.name}` : ' '.repeat(`${s.node}/${s.name}`.length), tone: 'bold' },
+      { text: ` haproxy ${listener.address}:${listener.port} ${listener.protocol} ${pool.lbMethod}` },
+    ];
+    return [
+      head,
+      ...pool.members.map((m): Row => {
+        const st = seen[m.id];
+        return [
+          { text: ` ${m.node}`, width: 8 },
+          { text: `${m.address}:${m.port}`, width: 15 },
+          { text: st?.status ?? '?', tone: st ? statusTone(st.status) : 'dim', width: 9 },
+          { text: `sess ${String(st?.sessions ?? '-').padEnd(3)} ${st?.checkStatus || '-'}`, tone: 'dim' },
+        ];
+      }),
+    ];
   });
 }
 

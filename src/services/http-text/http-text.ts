@@ -9,12 +9,14 @@ export interface HttpTextSpec extends Listen {
   text: string;
 }
 
-const Block = z.strictObject({
-  name: Name.describe('unique on the node; steps name it as node/name'),
-  kind: z.literal('http-text'),
-  listen: Endpoint.describe('address:port; the address must be one of the node\'s'),
-  text: Line().min(1).describe('the body of every reply (the article\'s nc loop answering server_81)'),
-}).describe('A web server that answers every request with a fixed text');
+const Block = z
+  .strictObject({
+    name: Name.describe('unique on the node; steps name it as node/name'),
+    kind: z.literal('http-text'),
+    listen: Endpoint.describe("address:port; the address must be one of the node's"),
+    text: Line().min(1).describe("the body of every reply (the article's nc loop answering server_81)"),
+  })
+  .describe('A web server that answers every request with a fixed text');
 
 export const httpText = serviceKind<HttpTextSpec, z.infer<typeof Block>>({
   kind: 'http-text',

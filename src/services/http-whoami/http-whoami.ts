@@ -4,11 +4,13 @@ import { Name } from '../../kinds/fields.js';
 import { serviceKind } from '../../kinds/service-kind.js';
 import { Endpoint, resolveListen, startAgent, type Listen } from '../shared/web-agent.js';
 
-const Block = z.strictObject({
-  name: Name.describe('unique on the node'),
-  kind: z.literal('http-whoami'),
-  listen: Endpoint.describe('address:port; the address must be one of the node\'s'),
-}).describe('A web server that answers with the caller\'s address, so SNAT can be seen from outside');
+const Block = z
+  .strictObject({
+    name: Name.describe('unique on the node'),
+    kind: z.literal('http-whoami'),
+    listen: Endpoint.describe("address:port; the address must be one of the node's"),
+  })
+  .describe("A web server that answers with the caller's address, so SNAT can be seen from outside");
 
 export const httpWhoami = serviceKind<Listen, z.infer<typeof Block>>({
   kind: 'http-whoami',

@@ -66,14 +66,18 @@ t.test('its observer reads only what the log gained, and emits a typed event per
   await observer.poll();
   host.files.set(k.logfile, '(VR_1) Entering BACKUP STATE (init)\n(VR_1) Entering MASTER STATE\n(VR_9) Entering MASTER STATE\n');
   await observer.poll();
-  t.same(events.map((e) => e.type === 'service' && `${e.event} ${e.instance} ${e.state} ${e.tone}: ${e.text}`), [
-    'vrrp VR_1 BACKUP info: lb1/vrrp VR_1: BACKUP',
-    'vrrp VR_1 MASTER good: lb1/vrrp VR_1: MASTER',
-  ], 'an instance it does not run is not told');
+  t.same(
+    events.map((e) => e.type === 'service' && `${e.event} ${e.instance} ${e.state} ${e.tone}: ${e.text}`),
+    ['vrrp VR_1 BACKUP info: lb1/vrrp VR_1: BACKUP', 'vrrp VR_1 MASTER good: lb1/vrrp VR_1: MASTER'],
+    'an instance it does not run is not told',
+  );
   t.match(events[0], { type: 'service', kind: 'keepalived', source: 'lb1/vrrp', node: 'lb1', service: 'vrrp', at_ms: 7 });
   t.equal(vrrpEvent(k, 'VR_1', 'FAULT', 1).tone, 'bad', 'FAULT is bad news');
   t.equal(keepalived.unsettled!(k, facts), undefined);
-  const row = () => keepalived.rows!(k, facts)[0].map((c) => c.text).join('');
+  const row = () =>
+    keepalived.rows!(k, facts)[0]
+      .map((c) => c.text)
+      .join('');
   t.equal(row(), 'lb1/vrrp VR_1 id 51 prio 100 MASTER VIP 10.1.0.100');
   facts.addresses = { lb1: [{ dev: 'eth0', address: '10.1.0.100/24' }] };
   t.equal(row(), 'lb1/vrrp VR_1 id 51 prio 100 MASTER holds 10.1.0.100', 'and says when it holds the VIP');
@@ -85,7 +89,9 @@ t.test('what it declares: VIPs as owned addresses, ip_nonlocal_bind', async (t) 
   t.same(keepalived.sysctls!(k.spec), [['net.ipv4.ip_nonlocal_bind', '1']]);
   // A web server bound to the VIP validates because the VIP is claimed, not a port's address.
   t.equal(pair.nodes[0].services[1].name, 'web');
-  t.throws(() => labFromText(`name: x
+  t.throws(
+    () =>
+      labFromText(`name: x
 switch: { bridges: [br-int] }
 networks: [{ name: n, bridge: br-int, cidr: 10.1.0.0/24 }]
 nodes:
@@ -93,7 +99,10 @@ nodes:
     role: vm
     ports: [{ name: eth0, network: n, address: 10.1.0.11, bridge_port: tap-a }]
     services: [{ name: web, kind: http-text, listen: 10.1.0.100:80, text: a }]
-`), /10\.1\.0\.100 is not an address of a \(10\.1\.0\.11\)/, 'without keepalived the VIP is no one\'s');
+`),
+    /10\.1\.0\.100 is not an address of a \(10\.1\.0\.11\)/,
+    "without keepalived the VIP is no one's",
+  );
 });
 
 t.test('the Neutron L3 HA shape: excluded addresses, virtual routes, track_interface, a notify script', async (t) => {
@@ -133,7 +142,7 @@ vrrp_instance VR_1 {
 }
 `,
   );
-  t.same(keepalived.claims!(k.spec), ['169.254.0.1', '10.0.0.1', '10.255.253.10', '10.255.253.100'], 'VIPs and excluded addresses count as the node\'s');
+  t.same(keepalived.claims!(k.spec), ['169.254.0.1', '10.0.0.1', '10.255.253.10', '10.255.253.100'], "VIPs and excluded addresses count as the node's");
   const ops = keepalived.start(k, { vrrpHooks: { master: [], backup: [] } });
   t.match(ops[0], { kind: 'write', path: '/run/lablb/l3-ha/nodes/qrouter-net1/vrrp.notify.sh', mode: 0o700 });
   t.match((ops[0] as { content: string }).content, /^#!\/bin\/sh\n[\s\S]*echo "\$s" > "\$\(dirname "\$0"\)\/\$2\.state"\n$/);
@@ -153,11 +162,26 @@ t.test('HA routers: shared vrrp_managed addresses are fine; each must be moved b
   t.same(problems(text.replace('              - { address: 10.0.0.1, interface: qr-n1 }\n', '')), [
     'nodes[2].ports[1].vrrp_managed: no keepalived instance on qrouter-net1 moves 10.0.0.1; list it in virtual_ipaddress_excluded',
   ]);
-  t.same(problems(text.replace('{ name: qr-n2, network: tenant-net, address: 10.0.0.1, type: internal, mac: "fa:16:3e:00:01:01", vrrp_managed: true }', '{ name: qr-n2, network: tenant-net, address: 10.0.0.1, type: internal }')), [
-    'nodes[3].ports[1].address: 10.0.0.1 is already used on tenant-net by qrouter-net1/qr-n1',
-  ], 'an address only keepalived may share');
-  t.same(problems(text.replace('    sysctls:\n      net.ipv4.ip_forward: 1\n      net.ipv6.conf.all.disable_ipv6: 1   # no IPv6', '    routes: [{ to: default, via: 10.255.253.1 }]\n    sysctls:\n      net.ipv4.ip_forward: 1\n      net.ipv6.conf.all.disable_ipv6: 1   # no IPv6')), [
-    'nodes[2].routes[0].via: 10.255.253.1 is reached only through ports keepalived manages; add the route as the MASTER\'s (virtual_routes)',
+  t.same(
+    problems(
+      text.replace(
+        '{ name: qr-n2, network: tenant-net, address: 10.0.0.1, type: internal, mac: "fa:16:3e:00:01:01", vrrp_managed: true }',
+        '{ name: qr-n2, network: tenant-net, address: 10.0.0.1, type: internal }',
+      ),
+    ),
+    ['nodes[3].ports[1].address: 10.0.0.1 is already used on tenant-net by qrouter-net1/qr-n1'],
+    'an address only keepalived may share',
+  );
+  t.same(
+    problems(
+      text.replace(
+        '    sysctls:\n      net.ipv4.ip_forward: 1\n      net.ipv6.conf.all.disable_ipv6: 1   # no IPv6',
+        '    routes: [{ to: default, via: 10.255.253.1 }]\n    sysctls:\n      net.ipv4.ip_forward: 1\n      net.ipv6.conf.all.disable_ipv6: 1   # no IPv6',
+      ),
+    ),
+    ["nodes[2].routes[0].via: 10.255.253.1 is reached only through ports keepalived manages; add the route as the MASTER's (virtual_routes)"],
+  );
+  t.same(problems(text.replace('track_interface: [ha-n1]', 'track_interface: [ha-x1]')), [
+    'nodes[2].services[0].instances[0].track_interface[0]: no port named "ha-x1"; did you mean "ha-n1"?',
   ]);
-  t.same(problems(text.replace('track_interface: [ha-n1]', 'track_interface: [ha-x1]')), ['nodes[2].services[0].instances[0].track_interface[0]: no port named "ha-x1"; did you mean "ha-n1"?']);
 });

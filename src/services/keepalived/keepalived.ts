@@ -42,7 +42,8 @@ export interface KeepalivedSpec {
 }
 
 /** "10.0.0.1" or "169.254.0.1/24". */
-const AddressMaybePrefix = z.union([Ipv4, z.cidrv4()], { error: 'an IPv4 address, or address/prefix such as 169.254.0.1/24' })
+const AddressMaybePrefix = z
+  .union([Ipv4, z.cidrv4()], { error: 'an IPv4 address, or address/prefix such as 169.254.0.1/24' })
   .meta({ title: 'IPv4 address or address/prefix' });
 
 /** Splits "a.b.c.d/p"; without a prefix, the one given. */
@@ -51,41 +52,75 @@ function withPrefix(text: string, prefix: number): { address: string; prefix: nu
   return { address, prefix: p === undefined ? prefix : Number(p) };
 }
 
-const Instance = z.strictObject({
-  name: Name.describe('the instance name (VR_1); instances of one name on several nodes form one VRRP group'),
-  interface: IfName.describe('one of the node\'s ports; VRRP adverts go out on it'),
-  virtual_router_id: z.int({ error: 'a VRRP virtual_router_id' }).min(1, { error: 'a virtual_router_id from 1 to 255' }).max(255, { error: 'a virtual_router_id from 1 to 255' })
-    .describe('the same for a group; unique among groups on one network'),
-  priority: z.int().min(1, { error: 'a priority from 1 to 254' }).max(254, { error: 'a priority from 1 to 254' }).describe('the highest becomes MASTER'),
-  state: z.enum(['BACKUP', 'MASTER']).default('BACKUP').describe('the state it starts in (Neutron starts every node as BACKUP)'),
-  advert_int: z.number({ error: 'a number of seconds' }).min(0.01, { error: 'a number of seconds from 0.01 to 255' }).max(255, { error: 'a number of seconds from 0.01 to 255' }).default(1).describe('seconds between adverts; a BACKUP takes over after about 3 missed'),
-  nopreempt: z.boolean().default(false).describe('a recovered higher-priority node does not take the VIP back'),
-  garp_master_refresh: z.int().min(1).max(3600).optional()
-    .describe('seconds between gratuitous ARPs for the VIPs while MASTER (default: only on becoming MASTER)'),
-  virtual_ipaddress: z.array(AddressMaybePrefix).min(1).max(64)
-    .describe('the VIPs: an address on the interface\'s network, or address/prefix anywhere (Neutron\'s 169.254.0.<vrid>/24 on ha-)'),
-  virtual_ipaddress_excluded: z.array(z.strictObject({
-    address: AddressMaybePrefix.describe('an address, with /prefix or taking its interface\'s'),
-    interface: IfName.describe('one of the node\'s ports'),
-  })).max(1024).default([]).describe('addresses moved with the VIPs but not advertised: the router\'s qr/qg addresses and floating IPs'),
-  virtual_routes: z.array(z.strictObject({
-    to: z.union([z.literal('default'), Cidr]),
-    via: Ipv4,
-    interface: IfName,
-  })).max(64).default([]).describe('routes the MASTER adds (Neutron\'s default route via the gateway)'),
-  track_interface: z.array(IfName).max(16).default([]).describe('ports whose loss puts the instance in FAULT'),
-  notify_state: z.boolean().default(false)
-    .describe('a notify script writes master, backup or fault into <instance>.state in the node\'s dir, as seed 002\'s notify_master/_backup/_fault do'),
-}).describe('A VRRP instance');
+const Instance = z
+  .strictObject({
+    name: Name.describe('the instance name (VR_1); instances of one name on several nodes form one VRRP group'),
+    interface: IfName.describe("one of the node's ports; VRRP adverts go out on it"),
+    virtual_router_id: z
+      .int({ error: 'a VRRP virtual_router_id' })
+      .min(1, { error: 'a virtual_router_id from 1 to 255' })
+      .max(255, { error: 'a virtual_router_id from 1 to 255' })
+      .describe('the same for a group; unique among groups on one network'),
+    priority: z.int().min(1, { error: 'a priority from 1 to 254' }).max(254, { error: 'a priority from 1 to 254' }).describe('the highest becomes MASTER'),
+    state: z.enum(['BACKUP', 'MASTER']).default('BACKUP').describe('the state it starts in (Neutron starts every node as BACKUP)'),
+    advert_int: z
+      .number({ error: 'a number of seconds' })
+      .min(0.01, { error: 'a number of seconds from 0.01 to 255' })
+      .max(255, { error: 'a number of seconds from 0.01 to 255' })
+      .default(1)
+      .describe('seconds between adverts; a BACKUP takes over after about 3 missed'),
+    nopreempt: z.boolean().default(false).describe('a recovered higher-priority node does not take the VIP back'),
+    garp_master_refresh: z
+      .int()
+      .min(1)
+      .max(3600)
+      .optional()
+      .describe('seconds between gratuitous ARPs for the VIPs while MASTER (default: only on becoming MASTER)'),
+    virtual_ipaddress: z
+      .array(AddressMaybePrefix)
+      .min(1)
+      .max(64)
+      .describe("the VIPs: an address on the interface's network, or address/prefix anywhere (Neutron's 169.254.0.<vrid>/24 on ha-)"),
+    virtual_ipaddress_excluded: z
+      .array(
+        z.strictObject({
+          address: AddressMaybePrefix.describe("an address, with /prefix or taking its interface's"),
+          interface: IfName.describe("one of the node's ports"),
+        }),
+      )
+      .max(1024)
+      .default([])
+      .describe("addresses moved with the VIPs but not advertised: the router's qr/qg addresses and floating IPs"),
+    virtual_routes: z
+      .array(
+        z.strictObject({
+          to: z.union([z.literal('default'), Cidr]),
+          via: Ipv4,
+          interface: IfName,
+        }),
+      )
+      .max(64)
+      .default([])
+      .describe("routes the MASTER adds (Neutron's default route via the gateway)"),
+    track_interface: z.array(IfName).max(16).default([]).describe('ports whose loss puts the instance in FAULT'),
+    notify_state: z
+      .boolean()
+      .default(false)
+      .describe("a notify script writes master, backup or fault into <instance>.state in the node's dir, as seed 002's notify_master/_backup/_fault do"),
+  })
+  .describe('A VRRP instance');
 
-const Block = z.strictObject({
-  name: Name.describe('unique on the node'),
-  kind: z.literal('keepalived'),
-  instances: z.array(Instance).min(1).max(32),
-}).describe('keepalived: VRRP instances that move VIPs between nodes');
+const Block = z
+  .strictObject({
+    name: Name.describe('unique on the node'),
+    kind: z.literal('keepalived'),
+    instances: z.array(Instance).min(1).max(32),
+  })
+  .describe('keepalived: VRRP instances that move VIPs between nodes');
 
 /** Whether its instances call the notify script: for a state file, or for other kinds' hooks. */
-const notifies = (s: LabService<KeepalivedSpec>, hooks: VrrpHooks) => s.spec.instances.some((i) => i.stateFile) || hooks.master.length + hooks.backup.length > 0;
+const notifies = (s: LabService<KeepalivedSpec>, hooks: VrrpHooks) =>
+  s.spec.instances.some((i) => i.stateFile) || hooks.master.length + hooks.backup.length > 0;
 
 export const keepalived = serviceKind<KeepalivedSpec, z.infer<typeof Block>>({
   kind: 'keepalived',
@@ -105,15 +140,34 @@ instances:
         if (names.has(inst.name)) ctx.report(['instances', ii, 'name'], `instance ${inst.name} is defined twice in ${b.name}`);
         names.add(inst.name);
         const port = ctx.node.ports.find((p) => p.name === inst.interface);
-        if (!port) ctx.report(['instances', ii, 'interface'], ctx.unknown('port', inst.interface, ctx.node.ports.map((p) => p.name)));
+        if (!port)
+          ctx.report(
+            ['instances', ii, 'interface'],
+            ctx.unknown(
+              'port',
+              inst.interface,
+              ctx.node.ports.map((p) => p.name),
+            ),
+          );
         inst.virtual_ipaddress.forEach((vip, vi) => {
           if (!vip.includes('/') && port?.broadcast && !contains(`${port.address}/${port.prefix}`, vip)) {
-            ctx.report(['instances', ii, 'virtual_ipaddress', vi], `${vip} is not on ${port.network} (${inst.interface}'s network); give a /prefix for an address off it`);
+            ctx.report(
+              ['instances', ii, 'virtual_ipaddress', vi],
+              `${vip} is not on ${port.network} (${inst.interface}'s network); give a /prefix for an address off it`,
+            );
           }
         });
         const portOf = (name: string, path: (string | number)[]) => {
           const p = ctx.node.ports.find((x) => x.name === name);
-          if (!p) ctx.report(path, ctx.unknown('port', name, ctx.node.ports.map((x) => x.name)));
+          if (!p)
+            ctx.report(
+              path,
+              ctx.unknown(
+                'port',
+                name,
+                ctx.node.ports.map((x) => x.name),
+              ),
+            );
           return p;
         };
         inst.track_interface.forEach((t, ti) => portOf(t, ['instances', ii, 'track_interface', ti]));
@@ -166,14 +220,26 @@ instances:
     }
   },
 
-  describe: (s) => `keepalived: ${s.spec.instances.map((i) => `${i.name} (id ${i.vrid}, priority ${i.priority}, VIP ${i.vips.map((v) => v.address).join(' ')})`).join(', ')}`,
+  describe: (s) =>
+    `keepalived: ${s.spec.instances.map((i) => `${i.name} (id ${i.vrid}, priority ${i.priority}, VIP ${i.vips.map((v) => v.address).join(' ')})`).join(', ')}`,
   start: (s, ctx) => [
     ...(notifies(s, ctx.vrrpHooks) ? [{ kind: 'write', path: notifyScript(s), content: renderNotifyScript(ctx.vrrpHooks), mode: 0o700 } as Op] : []),
     { kind: 'write', path: s.spec.config, content: renderKeepalivedConf(s, notifies(s, ctx.vrrpHooks)) },
     {
       kind: 'daemon',
       // --vrrp: the VRRP part only; its log (state changes) is what the observer reads.
-      argv: netns.exec(s.node, ['keepalived', '--dont-fork', '--log-console', '--vrrp', '--use-file', s.spec.config, '--pid', s.pidfile, '--vrrp_pid', s.spec.vrrpPidfile]),
+      argv: netns.exec(s.node, [
+        'keepalived',
+        '--dont-fork',
+        '--log-console',
+        '--vrrp',
+        '--use-file',
+        s.spec.config,
+        '--pid',
+        s.pidfile,
+        '--vrrp_pid',
+        s.spec.vrrpPidfile,
+      ]),
       env: { [TOKEN_VAR]: s.token },
       ready: s.pidfile,
       logfile: s.logfile,

@@ -23,7 +23,14 @@ export function vrrpTransitions(text: string): { instance: string; state: string
 /** "lb2/vrrp VR_1: MASTER". */
 export function vrrpEvent(s: LabService<KeepalivedSpec>, instance: string, state: string, at_ms: number) {
   const tone = state === 'MASTER' ? 'good' : state === 'FAULT' ? 'bad' : 'info';
-  return serviceEvent('keepalived', s, 'vrrp', { text: `${s.node}/${s.name} ${instance}: ${state}`, tone }, { node: s.node, service: s.name, instance, state }, at_ms);
+  return serviceEvent(
+    'keepalived',
+    s,
+    'vrrp',
+    { text: `${s.node}/${s.name} ${instance}: ${state}`, tone },
+    { node: s.node, service: s.name, instance, state },
+    at_ms,
+  );
 }
 
 export function keepalivedObserver(services: LabService<KeepalivedSpec>[], ctx: ObserverContext): KindObserver {
@@ -57,9 +64,9 @@ export function keepalivedRows(s: LabService<KeepalivedSpec>, facts: Facts): Row
       { text: ` ${i.name} id ${i.vrid} prio ${i.priority} ` },
       { text: state, tone: stateTone(state) },
       // Whether it holds its VIPs now: with the SIGKILL trap, two nodes do.
-      ...i.vips.map((v): Cell => (holdersOf(facts, v.address).includes(s.node)
-        ? { text: ` holds ${v.address}`, tone: 'accent' }
-        : { text: ` VIP ${v.address}`, tone: 'dim' })),
+      ...i.vips.map((v): Cell =>
+        holdersOf(facts, v.address).includes(s.node) ? { text: ` holds ${v.address}`, tone: 'accent' } : { text: ` VIP ${v.address}`, tone: 'dim' },
+      ),
     ];
   });
 }

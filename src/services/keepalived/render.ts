@@ -19,19 +19,12 @@ export function renderNotifyScript(hooks: VrrpHooks = { master: [], backup: [] }
   return [
     '#!/bin/sh',
     '# keepalived notify: $1 INSTANCE, $2 its name, $3 MASTER|BACKUP|FAULT|STOP, $4 priority.',
-    '# Writes the state, lowercase, to <name>.state beside this script (seed 002\'s notify_*).',
+    "# Writes the state, lowercase, to <name>.state beside this script (seed 002's notify_*).",
     'case "$3" in MASTER) s=master ;; BACKUP) s=backup ;; FAULT) s=fault ;; *) s=stop ;; esac',
     'echo "$s" > "$(dirname "$0")/$2.state"',
-    ...(hooks.master.length || hooks.backup.length ? [
-      'case "$3" in',
-      '  MASTER)',
-      ...run(hooks.master),
-      '    ;;',
-      '  BACKUP)',
-      ...run(hooks.backup),
-      '    ;;',
-      'esac',
-    ] : []),
+    ...(hooks.master.length || hooks.backup.length
+      ? ['case "$3" in', '  MASTER)', ...run(hooks.master), '    ;;', '  BACKUP)', ...run(hooks.backup), '    ;;', 'esac']
+      : []),
     '',
   ].join('\n');
 }
@@ -54,8 +47,14 @@ export function renderKeepalivedConf(k: LabService<KeepalivedSpec>, notify = k.s
       '    virtual_ipaddress {',
       ...i.vips.map((v) => `        ${v.address}/${v.prefix} dev ${i.interface}`),
       '    }',
-      ...block('virtual_ipaddress_excluded', i.excluded.map((x) => `${x.address}/${x.prefix} dev ${x.dev}`)),
-      ...block('virtual_routes', i.routes.map((r) => `${r.to} via ${r.via} dev ${r.dev}`)),
+      ...block(
+        'virtual_ipaddress_excluded',
+        i.excluded.map((x) => `${x.address}/${x.prefix} dev ${x.dev}`),
+      ),
+      ...block(
+        'virtual_routes',
+        i.routes.map((r) => `${r.to} via ${r.via} dev ${r.dev}`),
+      ),
       ...(notify ? [`    notify "${notifyScript(k)}"`] : []),
       '}',
     );

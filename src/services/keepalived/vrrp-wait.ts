@@ -14,11 +14,17 @@ export interface VrrpWaitSpec {
   boundMs?: number;
 }
 
-const Block = z.strictObject({
-  vrrp: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}){2}$/, { error: 'a VRRP instance as node/service/instance, such as lb2/vrrp/VR_1' })
-    .meta({ title: 'node/service/instance' }),
-  state: z.enum(['MASTER', 'BACKUP', 'FAULT']),
-}).describe('Until a VRRP instance on a node is in a state');
+const Block = z
+  .strictObject({
+    vrrp: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}){2}$/, {
+        error: 'a VRRP instance as node/service/instance, such as lb2/vrrp/VR_1',
+      })
+      .meta({ title: 'node/service/instance' }),
+    state: z.enum(['MASTER', 'BACKUP', 'FAULT']),
+  })
+  .describe('Until a VRRP instance on a node is in a state');
 
 export const vrrpWait = waitKind<VrrpWaitSpec, z.infer<typeof Block>>({
   key: 'vrrp',
@@ -29,7 +35,15 @@ export const vrrpWait = waitKind<VrrpWaitSpec, z.infer<typeof Block>>({
     const svc = ctx.service(`${node}/${service}`, ['vrrp']);
     const instances = svc?.kind === 'keepalived' ? (svc.spec as KeepalivedSpec).instances : undefined;
     if (svc && !instances) ctx.report(['vrrp'], `${node}/${service} runs no VRRP instances`);
-    else if (instances && !instances.some((i) => i.name === instance)) ctx.report(['vrrp'], ctx.unknown(`VRRP instance in ${node}/${service}`, instance, instances.map((i) => i.name)));
+    else if (instances && !instances.some((i) => i.name === instance))
+      ctx.report(
+        ['vrrp'],
+        ctx.unknown(
+          `VRRP instance in ${node}/${service}`,
+          instance,
+          instances.map((i) => i.name),
+        ),
+      );
     const inst = instances?.find((i) => i.name === instance);
     const boundMs = inst && b.state === 'MASTER' ? Math.round((3 * inst.advertInt + ((256 - inst.priority) / 256) * inst.advertInt) * 1000) : undefined;
     return { node, service, instance, state: b.state, boundMs };
@@ -41,6 +55,7 @@ export const vrrpWait = waitKind<VrrpWaitSpec, z.infer<typeof Block>>({
   },
   describe: (spec) => `${spec.node}/${spec.service} ${spec.instance} ${spec.state}`,
   figures: (spec): Record<string, number> => (spec.boundMs !== undefined ? { bound_ms: spec.boundMs } : {}),
-  describeMet: (spec) => `${spec.node}/${spec.service} ${spec.instance} ${spec.state}${spec.boundMs !== undefined ? ` (protocol bound ${spec.boundMs} ms)` : ''}`,
+  describeMet: (spec) =>
+    `${spec.node}/${spec.service} ${spec.instance} ${spec.state}${spec.boundMs !== undefined ? ` (protocol bound ${spec.boundMs} ms)` : ''}`,
   figure: (spec) => `${spec.state.toLowerCase()}_ms`,
 });

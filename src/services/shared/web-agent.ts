@@ -27,12 +27,14 @@ export function resolveListen(listen: string, ctx: ServiceContext): Listen {
 
 /** One of lablb's agents as a service's daemon: it listens, then writes its pid file. */
 export function startAgent(s: LabService<Listen>, agent: AgentName, args: string[]): Op[] {
-  return [{
-    kind: 'daemon',
-    argv: netns.exec(s.node, agentArgv(agent, ['--listen', `${s.spec.address}:${s.spec.port}`, ...args, '--pidfile', s.pidfile])),
-    env: { [TOKEN_VAR]: s.token },
-    ready: s.pidfile,
-    logfile: s.logfile,
-    creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
-  }];
+  return [
+    {
+      kind: 'daemon',
+      argv: netns.exec(s.node, agentArgv(agent, ['--listen', `${s.spec.address}:${s.spec.port}`, ...args, '--pidfile', s.pidfile])),
+      env: { [TOKEN_VAR]: s.token },
+      ready: s.pidfile,
+      logfile: s.logfile,
+      creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
+    },
+  ];
 }

@@ -6,11 +6,13 @@ import { Name } from '../../kinds/fields.js';
 import { serviceKind } from '../../kinds/service-kind.js';
 import { Endpoint, resolveListen, startAgent, type Listen } from '../shared/web-agent.js';
 
-const Block = z.strictObject({
-  name: Name.describe('unique on the node'),
-  kind: z.literal('tcp-stream'),
-  listen: Endpoint.describe('address:port; the address must be one of the node\'s'),
-}).describe('A TCP server for long-lived streams: it pushes a line every interval, or echoes, as each probe asks');
+const Block = z
+  .strictObject({
+    name: Name.describe('unique on the node'),
+    kind: z.literal('tcp-stream'),
+    listen: Endpoint.describe("address:port; the address must be one of the node's"),
+  })
+  .describe('A TCP server for long-lived streams: it pushes a line every interval, or echoes, as each probe asks');
 
 export const tcpStream = serviceKind<Listen, z.infer<typeof Block>>({
   kind: 'tcp-stream',
