@@ -85,18 +85,8 @@ export interface LabNode {
   routes: LabRoute[];
   sysctls: [string, string][];
   services: LabService[];
-  l3?: LabL3;
   /** Where the node's configs, sockets, pid files and logs live. */
   dir: string;
-}
-
-export interface LabL3 {
-  gatewayPort: string;
-  gatewayAddress: string;
-  /** The subnets on the router's other ports, SNAT'd on the way out. */
-  internalCidrs: string[];
-  enableSnat: boolean;
-  floatingIps: { floating: string; fixed: string }[];
 }
 
 /** A service of a node, resolved by its kind (src/services/<kind>/). Generic code reads the

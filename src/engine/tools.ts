@@ -10,7 +10,6 @@ import { STEP_KINDS } from '../steps/all.js';
 export type { Tool };
 
 const always = () => true;
-const hasRouter = (lab: Lab) => lab.nodes.some((n) => n.l3);
 
 const CORE: Tool[] = [
   { command: 'ip', pkg: 'iproute2', versionArgs: ['-V'], neededBy: always, why: 'namespaces, veths, addresses, routes' },
@@ -32,8 +31,6 @@ const CORE: Tool[] = [
     neededBy: always,
     why: "port security flows, and the article's ovs-ofctl dump-flows",
   },
-  { command: 'iptables-restore', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: "the l3-agent's NAT chains" },
-  { command: 'iptables-save', pkg: 'iptables', versionArgs: ['--version'], neededBy: hasRouter, why: 'NAT rule counters' },
   {
     command: 'ethtool',
     pkg: 'ethtool',

@@ -20,8 +20,6 @@ export type LabEvent =
   | ServiceEvent
   /** A node gained (held) or lost an address: a VIP or floating IP moving. */
   | { type: 'address'; node: string; address: string; dev: string; held: boolean; at_ms: number }
-  /** A NAT rule counted its first packet. */
-  | { type: 'nat'; router: string; rule: string; label: string; at_ms: number }
   /** A port's Neutron port security changed (a step, or `lablb neutron` by hand). */
   | { type: 'security'; port: string; state: string; at_ms: number }
   /** A security group's rules changed: rules as `describeRule` words ("ingress vrrp"). */
@@ -31,9 +29,9 @@ export type LabEvent =
   | {
       type: 'facts';
       when: 'start' | 'end';
-      services: string[];
+      /** The services panel and the kinds' own panels (a router's NAT counters), as lines. */
+      panels: { title: string; lines: string[] }[];
       addresses: Record<string, string[]>;
-      nat: { router: string; label: string; packets: number }[];
       security: Record<string, { summary: string; drops: Record<string, number> }>;
     }
   /** Something went wrong that lablb carried on past (a teardown step that failed). */
@@ -83,8 +81,6 @@ export function eventText(e: LabEvent): string | undefined {
       return e.text;
     case 'address':
       return e.held ? `${e.node} now holds ${e.address} on ${e.dev}` : `${e.node} no longer holds ${e.address}`;
-    case 'nat':
-      return `${e.router}: first packet on ${e.label}`;
     case 'security':
       return `${e.port}: ${e.state}`;
     case 'security-group':

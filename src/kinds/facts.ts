@@ -9,14 +9,6 @@ export interface AddressFact {
   address: string;
 }
 
-export interface NatRuleFact {
-  router: string;
-  /** A short name for screens: "DNAT 10.255.253.100 -> 10.0.0.100". */
-  label: string;
-  rule: string;
-  packets: number;
-}
-
 /** A port's Neutron port security now, and what its drop flows have dropped. */
 export interface PortSecurityFact extends PortSecurity {
   summary: string;
@@ -30,7 +22,6 @@ export interface Facts {
   services: Record<string, unknown>;
   /** node -> the IPv4 addresses it holds now (undefined until first read). */
   addresses: Record<string, AddressFact[]>;
-  nat: NatRuleFact[];
   /** node/port -> its port security (ports the lab never secured are absent). */
   security: Record<string, PortSecurityFact>;
   /** probe name -> its results so far. */
@@ -38,7 +29,7 @@ export interface Facts {
 }
 
 export function emptyFacts(): Facts {
-  return { services: {}, addresses: {}, nat: [], security: {}, probes: {} };
+  return { services: {}, addresses: {}, security: {}, probes: {} };
 }
 
 /** The nodes holding an address now (by address without prefix). */

@@ -73,6 +73,9 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   kind: string;
   /** Its block in a scenario file: a strict object with `name` and `kind`. */
   schema: z.ZodType<Block>;
+  /** A block the article writes on the node itself (a router's `l3:`), without name and kind:
+   *  read as this kind's service named after the field. */
+  nodeField?: { name: string; schema: z.ZodType };
   /** A minimal valid block, shown in the generated reference and validated by the tests. */
   example: string;
   /** The host commands it runs, with their Debian packages. */
@@ -108,6 +111,11 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   waits?: AnyWaitKind[];
   /** Its lines on the screen's services panel (a header, then rows). */
   rows?(service: LabService<Spec>, facts: Facts): Row[];
+  /** The title of a panel of its own for its rows (a router's NAT counters); without one, its
+   *  rows go in the services panel. */
+  panel?(services: LabService<Spec>[]): string;
+  /** What the details view shows of it: a command run in its node, the lines worth keeping. */
+  details?(service: LabService<Spec>): { argv: string[]; keep(line: string): boolean };
   /** Addresses the topology labels (a load balancer's VIP). */
   labels?(service: LabService<Spec>): { address: string; label: string }[];
   /** Undefined once it serves; otherwise what it still waits for (warm-up). */

@@ -10,7 +10,6 @@ import type { Sample } from '../sample.js';
 import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
 import { addressObserver } from './address-watch.js';
 import { emptyFacts, type Facts } from '../kinds/facts.js';
-import { natObserver } from './nat-watch.js';
 import { securityObserver } from './security-watch.js';
 
 export class Observation {
@@ -36,7 +35,7 @@ export class Observation {
     const services = lab.nodes.flatMap((n) => n.services);
     // Addresses change rarely, unless a kind may move one (a VIP): then every second.
     const movable = services.some((s) => serviceKindOf(s.kind).claims?.(s.spec).length);
-    this.observers = [natObserver(ctx), securityObserver(ctx), addressObserver(ctx, movable ? 1000 : 10_000)].filter((o): o is Observer => o !== undefined);
+    this.observers = [securityObserver(ctx), addressObserver(ctx, movable ? 1000 : 10_000)].filter((o): o is Observer => o !== undefined);
     this.nodesChanged();
   }
 

@@ -1,8 +1,10 @@
-// Everything about one node for the details view: addresses, routes, iptables rules (routers),
-// and lablb's processes in it. Read on demand, when a person selects the node.
+// Everything about one node for the details view: addresses, routes, what its services' kinds
+// show of them (a router's NAT rules), and lablb's processes in it. Read on demand, when a
+// person selects the node.
 import type { HostDriver } from '../host.js';
 import type { Lab } from '../model.js';
 import { netns } from '../runtime/netns/netns.js';
+import { serviceKindOf } from '../services/all.js';
 
 export interface NodeDetails {
   node: string;
@@ -21,17 +23,18 @@ const lines = (text: string) =>
 export async function nodeDetails(host: HostDriver, lab: Lab, name: string): Promise<NodeDetails> {
   const node = lab.nodes.find((n) => n.name === name);
   const ns = node ? name : lab.switch.namespace;
-  const [addr, route, rules] = await Promise.all([
+  const shown = (node?.services ?? []).flatMap((s) => serviceKindOf(s.kind).details?.(s) ?? []);
+  const [addr, route, ...said] = await Promise.all([
     host.query(netns.ip(ns, ['-br', 'addr', 'show'])),
     host.query(netns.ip(ns, ['route', 'show'])),
-    node?.l3 ? host.query(netns.exec(ns, ['iptables', '-t', 'nat', '-S'])) : Promise.resolve(undefined),
+    ...shown.map((d) => host.query(netns.exec(ns, d.argv))),
   ]);
   const processes = host.findByToken(`${lab.name}/${ns}/`).map((pid) => `${pid} ${host.commandLine(pid).slice(0, 100)}`.trim());
   return {
     node: name,
     addresses: lines(addr.stdout),
     routes: lines(route.stdout),
-    rules: rules ? lines(rules.stdout).filter((l) => l.startsWith('-A neutron') || l.startsWith('-A PREROUTING') || l.startsWith('-A POSTROUTING')) : [],
+    rules: said.flatMap((r, i) => lines(r.stdout).filter((l) => shown[i].keep(l))),
     processes,
   };
 }

@@ -1,31 +1,40 @@
 // What the screen shows, as data any reporter can print: each service's rows as its kind draws
-// them, the addresses, NAT counters and drop counters. The screen draws these live; the plain
+// them (in the services panel, or a panel of the kind's own), the addresses and drop counters. The screen draws these live; the plain
 // lines and --json get the same facts as a `facts` event at the moments a reader looks for them.
 import type { LabEvent } from '../kinds/events.js';
 import type { Facts } from '../kinds/facts.js';
 import { cellText, type Row } from '../kinds/service-kind.js';
 import type { Lab } from '../model.js';
-import { serviceKindOf } from '../services/all.js';
+import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
 
-/** Every service's rows, drawn by its kind from the facts. */
-export function serviceRows(lab: Lab, facts: Facts): Row[][] {
-  return lab.nodes.flatMap((n) =>
-    n.services.flatMap((s) => {
-      const rows = serviceKindOf(s.kind).rows?.(s, facts);
-      return rows?.length ? [rows] : [];
-    }),
-  );
+/** A panel of rows, as kinds draw them: the services panel, or a kind's own (a router's NAT). */
+export interface RowPanel {
+  title: string;
+  rows: Row[];
 }
+
+export const SERVICES_PANEL = 'Services';
+
+/** The services panel (every kind without a panel of its own), then each kind's own panel. */
+export function servicePanels(lab: Lab, facts: Facts): RowPanel[] {
+  const services = lab.nodes.flatMap((n) => n.services);
+  const shared = services.filter((s) => !serviceKindOf(s.kind).panel).flatMap((s) => serviceKindOf(s.kind).rows?.(s, facts) ?? []);
+  const own = SERVICE_KINDS.flatMap((k) => {
+    const mine = services.filter((s) => s.kind === k.kind);
+    return k.panel && k.rows && mine.length ? [{ title: k.panel(mine), rows: mine.flatMap((s) => k.rows!(s, facts)) }] : [];
+  });
+  return [{ title: SERVICES_PANEL, rows: shared }, ...own];
+}
+
+/** A row as the plain text the screen shows. */
+export const rowText = (row: Row): string => row.map(cellText).join('').trimEnd();
 
 export function factsEvent(lab: Lab, facts: Facts, when: 'start' | 'end'): Extract<LabEvent, { type: 'facts' }> {
   return {
     type: 'facts',
     when,
-    services: serviceRows(lab, facts)
-      .flat()
-      .map((row) => row.map(cellText).join('').trimEnd()),
+    panels: servicePanels(lab, facts).map((p) => ({ title: p.title, lines: p.rows.map(rowText) })),
     addresses: Object.fromEntries(Object.entries(facts.addresses).map(([node, list]) => [node, list.map((a) => `${a.address} ${a.dev}`)])),
-    nat: facts.nat.map((r) => ({ router: r.router, label: r.label, packets: r.packets })),
     security: Object.fromEntries(Object.entries(facts.security).map(([port, s]) => [port, { summary: s.summary, drops: s.drops }])),
   };
 }

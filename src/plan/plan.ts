@@ -4,7 +4,6 @@
 import { join } from 'node:path';
 import { linkType, ovsDb } from '../links/links.js';
 import type { Datapath, Lab, LabNode, LabService } from '../model.js';
-import { renderRouterRules } from '../render/iptables-rules.js';
 import { byRuntime } from '../runtime/all.js';
 import { netns } from '../runtime/netns/netns.js';
 import { securityOps } from '../security/apply.js';
@@ -72,7 +71,7 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     const made = node.ports.some((p) => linkType(p).make(p).length > 0);
     tasks.push({
       id: `node:${node.name}`,
-      title: `${node.name}: addresses, routes${node.l3 ? ", the l3-agent's iptables" : ''}`,
+      title: `${node.name}: addresses, routes`,
       after: [...(made ? ['veths'] : []), ...attached],
       ops: configureNode(node),
     });
@@ -204,7 +203,7 @@ export function nodeSettings(node: LabNode, datapath: Datapath): Op[] {
   ];
 }
 
-/** Its addresses, MACs, routes and, for a router, the l3-agent's iptables. */
+/** Its addresses, MACs and routes. */
 export function configureNode(node: LabNode): Op[] {
   const lines = ['link set lo up'];
   for (const p of node.ports) {
@@ -213,14 +212,6 @@ export function configureNode(node: LabNode): Op[] {
     if (!p.vrrpManaged && !p.dhcp) lines.push(`addr add ${p.address}/${p.prefix} brd ${p.broadcast} dev ${p.name}`);
     lines.push(`link set ${p.name} up`);
   }
-  // The l3-agent puts each floating IP on the gateway port as a /32, so the router answers ARP
-  // for it; on an HA router keepalived does (virtual_ipaddress_excluded).
-  const gateway = node.ports.find((p) => p.name === node.l3?.gatewayPort);
-  if (!gateway?.vrrpManaged) for (const f of node.l3?.floatingIps ?? []) lines.push(`addr add ${f.floating}/32 dev ${node.l3!.gatewayPort}`);
   for (const r of node.routes) lines.push(`route replace ${r.to} via ${r.via}`);
-  const ops: Op[] = [netns.ipBatch(node.name, lines)];
-  if (node.l3) {
-    ops.push({ kind: 'run', argv: netns.exec(node.name, ['iptables-restore', '--noflush']), input: renderRouterRules(node.l3) });
-  }
-  return ops;
+  return [netns.ipBatch(node.name, lines)];
 }

@@ -14,7 +14,7 @@ export function jsonReporter(write: Write): Reporter {
   return { event: (e) => write(safeJson(e)) };
 }
 
-/** The screen's panels as lines: each service's rows, NAT counters, drops. */
+/** The screen's panels as lines: each kind's rows under its panel's title, then drops. */
 export function factsLines(e: Extract<LabEvent, { type: 'facts' }>): string[] {
   const dropped = Object.entries(e.security).flatMap(([port, s]) => {
     const drops = Object.entries(s.drops)
@@ -22,8 +22,9 @@ export function factsLines(e: Extract<LabEvent, { type: 'facts' }>): string[] {
       .map(([why, n]) => `${why} ${n}`);
     return drops.length ? [`${port}: dropped ${drops.join(', ')}`] : [];
   });
-  const lines = [...e.services, ...e.nat.map((r) => `${r.router}: ${r.label}: ${r.packets} packets`), ...dropped];
-  return lines.length ? [`  at the ${e.when}:`, ...lines.map((l) => `    ${safeText(l)}`)] : [];
+  const panels = [...e.panels, { title: 'Port security', lines: dropped }].filter((p) => p.lines.length > 0);
+  if (panels.length === 0) return [];
+  return [`  at the ${e.when}:`, ...panels.flatMap((p) => [`    ${safeText(p.title)}:`, ...p.lines.map((l) => `      ${safeText(l)}`)])];
 }
 
 export function lineReporter(raw: Write, color = useColor(process.stdout)): Reporter {
@@ -55,7 +56,6 @@ export function lineReporter(raw: Write, color = useColor(process.stdout)): Repo
           else write(`    ${e.text}`);
           return;
         case 'address':
-        case 'nat':
         case 'security':
         case 'security-group':
         case 'problem':

@@ -5,7 +5,12 @@ import { dockerRuntime } from './docker/docker.js';
 import { namespaceRuntime } from './netns/runtime.js';
 import type { MemberRuntime } from './runtime.js';
 
-export const RUNTIMES: readonly MemberRuntime[] = [namespaceRuntime, dockerRuntime];
+// One runtime a line: adding one is adding its line.
+// prettier-ignore
+export const RUNTIMES: readonly MemberRuntime[] = [
+  namespaceRuntime,
+  dockerRuntime,
+];
 
 export function runtimeNamed(name: string): MemberRuntime {
   const r = RUNTIMES.find((x) => x.name === name);

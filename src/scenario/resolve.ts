@@ -122,7 +122,9 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
   for (const kind of SERVICE_KINDS) {
     if (!kind.checkLab) continue;
     const mine = nodes.flatMap((node, ni) =>
-      node.services.flatMap((service, si) => (service.kind === kind.kind ? [{ service, node, at: ['nodes', ni, 'services', si] as Path }] : [])),
+      node.services.flatMap((service, si) =>
+        service.kind === kind.kind ? [{ service, node, at: servicePaths.get(service) ?? (['nodes', ni, 'services', si] as Path) }] : [],
+      ),
     );
     if (mine.length) kind.checkLab(mine, report);
   }
@@ -237,14 +239,27 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
     else if (on.every((p) => p.vrrpManaged || p.dhcp))
       report([...nodeAt, 'routes', ri, 'via'], `${r.via} is reached only through ports keepalived manages; add the route as the MASTER's (virtual_routes)`);
   });
-  const blocks = n.services as ScenarioService[];
+  // A kind's block the article writes on the node itself (a router's l3:) is that kind's
+  // service, named after the field; its problems are told at the field.
+  const written = SERVICE_KINDS.flatMap((k) => {
+    const field = k.nodeField?.name;
+    const value = field === undefined ? undefined : (n as Record<string, unknown>)[field];
+    return field === undefined || value === undefined
+      ? []
+      : [{ block: { ...(value as object), name: field, kind: k.kind } as ScenarioService, at: [...nodeAt, field] }];
+  });
+  const blocks = [...(n.services as ScenarioService[]).map((block, si) => ({ block, at: [...nodeAt, 'services', si] as Path })), ...written];
   duplicates(
     blocks,
-    (sv) => sv.name,
-    (si, sv) => report([...nodeAt, 'services', si, 'name'], `service ${sv} is defined twice on ${n.name}`),
+    (b) => b.block.name,
+    (i, sv) => report([...blocks[i].at, 'name'], `service ${sv} is defined twice on ${n.name}`),
   );
 
-  const services = blocks.map((sv, si) => resolveService(sv, { name: n.name, ports, dir: nodeDir }, name, nodeNames, [...nodeAt, 'services', si], report));
+  const services = blocks.map(({ block, at }) => {
+    const service = resolveService(block, { name: n.name, ports, dir: nodeDir }, name, nodeNames, at, report);
+    servicePaths.set(service, at);
+    return service;
+  });
   // A service may bind a port's address or one its node's services may come to hold (a VIP).
   const claimed = services.flatMap((sv) => serviceKindOf(sv.kind).claims?.(sv.spec) ?? []);
   const owned = [...ports.map((p) => p.address), ...claimed];
@@ -254,39 +269,9 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
   });
   services.forEach((sv, si) => {
     for (const { address, path } of serviceKindOf(sv.kind).binds?.(sv.spec) ?? []) {
-      if (!owned.includes(address)) report([...nodeAt, 'services', si, ...path], `${address} is not an address of ${n.name} (${owned.join(', ')})`);
+      if (!owned.includes(address)) report([...blocks[si].at, ...path], `${address} is not an address of ${n.name} (${owned.join(', ')})`);
     }
   });
-
-  let l3: LabNode['l3'];
-  if (n.l3) {
-    const gw = ports.find((p) => p.name === n.l3!.gateway_port);
-    if (!gw)
-      report(
-        [...nodeAt, 'l3', 'gateway_port'],
-        unknown(
-          'port',
-          n.l3.gateway_port,
-          ports.map((p) => p.name),
-        ),
-      );
-    n.l3.floating_ips.forEach((f, fi) => {
-      const at: Path = [...nodeAt, 'l3', 'floating_ips', fi];
-      if (gw && !contains(`${gw.address}/${gw.prefix}`, f.floating_ip_address)) {
-        report([...at, 'floating_ip_address'], `${f.floating_ip_address} is not on the gateway's network (${gw.network})`);
-      }
-      if (!ports.some((p) => p !== gw && contains(`${p.address}/${p.prefix}`, f.fixed_ip_address))) {
-        report([...at, 'fixed_ip_address'], `${f.fixed_ip_address} is not on any internal network of ${n.name}`);
-      }
-    });
-    l3 = {
-      gatewayPort: n.l3.gateway_port,
-      gatewayAddress: gw?.address ?? '',
-      internalCidrs: ports.filter((p) => p !== gw).map((p) => networkByName.get(p.network)?.cidr ?? ''),
-      enableSnat: n.l3.enable_snat,
-      floatingIps: n.l3.floating_ips.map((f) => ({ floating: f.floating_ip_address, fixed: f.fixed_ip_address })),
-    };
-  }
 
   // Sysctls the node's services need (keepalived's ip_nonlocal_bind), unless the file sets them.
   const sysctls = Object.entries(n.sysctls).map(([k, v]) => [k, String(v)] as [string, string]);
@@ -302,10 +287,12 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
     routes: n.routes.map((r) => ({ to: r.to, via: r.via })),
     sysctls,
     services,
-    l3,
     dir: nodeDir,
   };
 }
+
+/** Where each service's block is in the file, for checks across the lab. */
+const servicePaths = new WeakMap<LabService, Path>();
 
 /** What the node's runtime makes of its fields; another runtime's fields on it are a mistake. */
 function resolveRuntime(n: ScenarioNode, at: Path, labName: string, report: Report): { runtimeSpec?: unknown } {

@@ -97,21 +97,6 @@ export const Route = z
 type KindSchemas = [z.ZodObject, ...z.ZodObject[]];
 export const Service = z.discriminatedUnion('kind', SERVICE_KINDS.map((k) => k.schema) as unknown as KindSchemas);
 
-const FloatingIp = z
-  .strictObject({
-    floating_ip_address: Ipv4.describe("on the gateway port's network"),
-    fixed_ip_address: Ipv4.describe("on one of the router's internal networks"),
-  })
-  .describe('A floating IP: DNAT in PREROUTING and OUTPUT, SNAT in float-snat, the address on the gateway port');
-
-export const L3 = z
-  .strictObject({
-    gateway_port: IfName.describe('the port on the external network (qg01)'),
-    enable_snat: z.boolean().default(true).describe("SNAT the internal subnets to the gateway port's address"),
-    floating_ips: z.array(FloatingIp).max(1024).default([]),
-  })
-  .describe("The neutron-l3-agent's iptables in a router namespace");
-
 export const Node = z
   .strictObject({
     name: NsName.describe("the namespace's name, as the article names it (qrouter01, qlbaas-01, vm1)"),
@@ -131,7 +116,8 @@ export const Node = z
       .default({})
       .describe('set in the namespace, e.g. net.ipv4.ip_forward: 1; only net.* (per-namespace) keys'),
     services: z.array(Service).max(32).default([]).describe('processes to run in the namespace'),
-    l3: L3.optional(),
+    // Blocks the article writes on the node itself, each a kind's (a router's l3:).
+    ...(Object.fromEntries(SERVICE_KINDS.flatMap((k) => (k.nodeField ? [[k.nodeField.name, k.nodeField.schema.optional()]] : []))) as Record<never, never>),
   })
   .describe('A network namespace: a VM, a router, a load balancer or the outside world');
 

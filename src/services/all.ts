@@ -7,9 +7,21 @@ import { haproxy } from './haproxy/haproxy.js';
 import { httpText } from './http-text/http-text.js';
 import { httpWhoami } from './http-whoami/http-whoami.js';
 import { keepalived } from './keepalived/keepalived.js';
+import { l3Agent } from './l3-agent/l3-agent.js';
 import { tcpStream } from './tcp-stream/tcp-stream.js';
 
-export const SERVICE_KINDS: readonly AnyServiceKind[] = [httpText, httpWhoami, haproxy, keepalived, tcpStream, conntrackd, dnsmasq];
+// One kind a line: adding a kind is adding its line.
+// prettier-ignore
+export const SERVICE_KINDS: readonly AnyServiceKind[] = [
+  httpText,
+  httpWhoami,
+  haproxy,
+  keepalived,
+  tcpStream,
+  conntrackd,
+  dnsmasq,
+  l3Agent,
+];
 
 const byKind = new Map(SERVICE_KINDS.map((k) => [k.kind, k]));
 

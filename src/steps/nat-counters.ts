@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { Ipv4, NsName, StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
-import { natCounters, natCountersArgv } from '../observe/nat-watch.js';
-import { floatingIpRules } from '../render/iptables-rules.js';
+import { l3Agent, type L3Spec } from '../services/l3-agent/l3-agent.js';
+import { natCounters, natCountersArgv } from '../services/l3-agent/observe.js';
+import { floatingIpRules } from '../services/l3-agent/rules.js';
 import { shellLine } from '../shell.js';
 
 const Block = z
@@ -31,8 +32,10 @@ export const natCountersStep = stepKind<NatSpec, z.infer<typeof Block>>({
   tools: [{ command: 'iptables-save', pkg: 'iptables', versionArgs: ['--version'], why: 'NAT rule counters' }],
   resolve(b, ctx) {
     const router = ctx.node(b.router, ['router']);
-    const fip = router?.l3?.floatingIps.find((f) => f.floating === b.floating_ip_address);
-    if (router && !fip) ctx.report(['floating_ip_address'], `${b.router} has no floating IP ${b.floating_ip_address}`);
+    const l3 = router?.services.find((s) => s.kind === l3Agent.kind)?.spec as L3Spec | undefined;
+    if (router && !l3) ctx.report(['router'], `${b.router} is not a router (no l3:)`);
+    const fip = l3?.floatingIps.find((f) => f.floating === b.floating_ip_address);
+    if (l3 && !fip) ctx.report(['floating_ip_address'], `${b.router} has no floating IP ${b.floating_ip_address}`);
     return { router: b.router, floating: b.floating_ip_address, fixed: fip?.fixed ?? '' };
   },
   explain: ({ spec }) => {

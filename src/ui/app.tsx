@@ -1,14 +1,15 @@
 // The live screen: panels laid out for the terminal's size, keys mapped to store actions.
 import { Box, render, useInput, useStdout } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { Details, Events, Experiment, Footer, Header, Help, Nat, Services, Topology, Traffic } from './panels.js';
+import { Details, Events, Experiment, Footer, Header, Help, RowsPanel, Topology, Traffic } from './panels.js';
 import type { LiveStore } from './store.js';
 import type { LabView } from './view.js';
 
-export type PanelId = 'topology' | 'services' | 'nat' | 'traffic' | 'experiment' | 'events';
+/** `kinds`: the panels kinds have of their own (a router's NAT counters), stacked. */
+export type PanelId = 'topology' | 'services' | 'kinds' | 'traffic' | 'experiment' | 'events';
 
 export interface Layout {
-  /** Side by side: topology | services+nat above, experiment | events below. */
+  /** Side by side: topology | services and the kinds' panels above, experiment | events below. */
   wide: boolean;
   /** Panels shown, with their heights; the rest do not fit and are left out. */
   heights: Partial<Record<PanelId, number>>;
@@ -19,7 +20,7 @@ export interface Layout {
  *  important panels are left out, never squeezed. */
 export function layout(view: LabView, columns: number, rows: number): Layout {
   const { lab } = view;
-  const serviceLines = view.services.reduce((n, rows) => n + rows.length, 0);
+  const [shared, ...own] = view.panels;
   const natural: Record<PanelId, number> = {
     // A port under port security takes a second line for its groups, pairs and drops.
     topology: view.help
@@ -27,15 +28,15 @@ export function layout(view: LabView, columns: number, rows: number): Layout {
       : view.details
         ? 12
         : 3 + lab.switch.bridges.length + lab.nodes.reduce((n, node) => n + node.ports.length, 0) + Object.keys(view.security).length,
-    services: 3 + Math.max(1, serviceLines),
-    nat: view.nat.length ? 3 + view.nat.length : 0,
+    services: 3 + Math.max(1, shared.rows.length),
+    kinds: own.reduce((n, p) => n + 3 + p.rows.length, 0),
     traffic: lab.experiment?.probes.length && (view.mode === 'run' || view.traffic) ? 6 : 0,
     experiment: view.steps.length ? 3 + view.steps.length : 0,
     events: 5,
   };
   const body = rows - 2; // header and footer
   if (columns >= 100) {
-    const top = Math.max(natural.topology, natural.services + natural.nat);
+    const top = Math.max(natural.topology, natural.services + natural.kinds);
     const bottom = body - top - natural.traffic;
     if (bottom >= Math.max(5, natural.experiment)) {
       return {
@@ -43,7 +44,7 @@ export function layout(view: LabView, columns: number, rows: number): Layout {
         heights: {
           topology: top,
           services: natural.services,
-          nat: natural.nat || undefined,
+          kinds: natural.kinds || undefined,
           traffic: natural.traffic || undefined,
           experiment: natural.experiment ? bottom : undefined,
           events: bottom,
@@ -54,7 +55,7 @@ export function layout(view: LabView, columns: number, rows: number): Layout {
   // Stacked: the most important panels first, each at its natural height; events take the rest.
   const heights: Layout['heights'] = {};
   let left = body - natural.events;
-  for (const id of ['services', 'traffic', 'experiment', 'nat', 'topology'] as const) {
+  for (const id of ['services', 'traffic', 'experiment', 'kinds', 'topology'] as const) {
     if (natural[id] > 0 && natural[id] <= left) {
       heights[id] = natural[id];
       left -= natural[id];
@@ -75,8 +76,9 @@ export function Screen({ view, columns, rows }: { view: LabView; columns: number
       <Topology view={view} height={h.topology} width={wide ? Math.floor(columns * 0.52) : undefined} />
     )
   ) : null;
-  const services = h.services ? <Services view={view} height={h.services} /> : null;
-  const nat = h.nat ? <Nat view={view} height={h.nat} /> : null;
+  const services = h.services ? <RowsPanel panel={view.panels[0]} height={h.services} /> : null;
+  // The kinds' own panels, each at its natural height: the layout gave them their sum.
+  const kindPanels = h.kinds ? view.panels.slice(1).map((p) => <RowsPanel key={p.title} panel={p} height={3 + p.rows.length} />) : null;
   const traffic = h.traffic ? <Traffic view={view} width={columns - 4} height={h.traffic} /> : null;
   const experiment = h.experiment ? <Experiment view={view} height={h.experiment} /> : null;
   const events = h.events ? <Events events={view.events} height={h.events} /> : null;
@@ -89,7 +91,7 @@ export function Screen({ view, columns, rows }: { view: LabView; columns: number
             {topology}
             <Box flexDirection="column" flexGrow={1} flexBasis={0}>
               {services}
-              {nat}
+              {kindPanels}
             </Box>
           </Box>
           {traffic}
@@ -102,7 +104,7 @@ export function Screen({ view, columns, rows }: { view: LabView; columns: number
         <>
           {topology}
           {services}
-          {nat}
+          {kindPanels}
           {traffic}
           {experiment}
           {events}

@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import { cellText, type Cell, type Tone as CellTone } from '../kinds/service-kind.js';
 import type { LabPort } from '../model.js';
 import type { PortSecurityFact } from '../kinds/facts.js';
+import type { RowPanel } from '../observe/snapshot.js';
 import { clock, sparkline, type EventLine, type LabView, type StepView, type Tone } from './view.js';
 
 const TONE: Record<Tone, string | undefined> = { info: undefined, good: 'green', bad: 'red' };
@@ -91,9 +92,13 @@ export function Header({ view, width }: { view: LabView; width: number }) {
 }
 
 /** The addresses a node holds beyond its ports' own: floating IPs, VIPs that moved to it. */
-function extraAddresses(view: LabView, node: string, ports: LabPort[]): string[] {
+/** Addresses a port holds besides its own (a VIP, floating IPs), as the node reports them. */
+function extraAddresses(view: LabView, node: string, ports: LabPort[], dev: string): string[] {
   const own = new Set(ports.map((p) => p.address));
-  return (view.addresses[node] ?? []).map((a) => a.address.split('/')[0]).filter((a) => !own.has(a));
+  return (view.addresses[node] ?? [])
+    .filter((a) => a.dev === dev)
+    .map((a) => a.address.split('/')[0])
+    .filter((a) => !own.has(a));
 }
 
 export function Topology({ view, height, width }: { view: LabView; height: number; width?: number }) {
@@ -111,7 +116,7 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
               .filter((p) => p.bridge === br)
               .map((p) => {
                 const selected = view.selected === n.name;
-                const extra = extraAddresses(view, n.name, n.ports);
+                const extra = extraAddresses(view, n.name, n.ports, p.name);
                 const security = view.security[`${n.name}/${p.name}`];
                 return (
                   <Box key={`${n.name}/${p.name}`} flexDirection="column">
@@ -121,7 +126,7 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
                       {view.runtimeLabels[n.name] ? <Text color="blue">[{view.runtimeLabels[n.name]}]</Text> : null}
                       {p.type === 'veth' ? ` ${p.name}` : ''} {p.address}/{p.prefix}
                       {labels[p.address] ? <Text color="magenta"> {labels[p.address]}</Text> : null}
-                      {extra.length && p.name === (n.l3?.gatewayPort ?? p.name) ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
+                      {extra.length ? <Text color="magenta"> +{extra.join(' +')}</Text> : null}
                     </Text>
                     {security ? (
                       <Text wrap="truncate">
@@ -163,32 +168,16 @@ function PortSecurityText({ fact }: { fact?: PortSecurityFact }) {
   );
 }
 
-export function Services({ view, height }: { view: LabView; height: number }) {
-  const rows = view.services.flat();
+/** The services panel, or a kind's own: its rows, as the kinds draw them. */
+export function RowsPanel({ panel, height }: { panel: RowPanel; height: number }) {
   return (
-    <Panel title="Services" height={height}>
-      {rows.length === 0 ? <Text color="gray">no services with live state</Text> : null}
-      {rows.slice(0, Math.max(1, height - 3)).map((row, i) => (
+    <Panel title={panel.title} height={height}>
+      {panel.rows.length === 0 ? <Text color="gray">no services with live state</Text> : null}
+      {panel.rows.slice(0, Math.max(1, height - 3)).map((row, i) => (
         <Text key={i} wrap="truncate">
           {row.map((cell, j) => (
             <CellText key={j} cell={cell} />
           ))}
-        </Text>
-      ))}
-    </Panel>
-  );
-}
-
-export function Nat({ view, height }: { view: LabView; height: number }) {
-  const routers = new Set(view.nat.map((r) => r.router));
-  return (
-    <Panel title={`NAT in ${[...routers].join(', ')} (packets = new flows)`} height={height}>
-      {view.nat.map((r) => (
-        <Text key={`${r.router} ${r.rule}`} wrap="truncate">
-          {routers.size > 1 ? <Text color="gray">{r.router} </Text> : null}
-          {r.label.padEnd(42)}
-          <Text bold>{String(r.packets).padStart(6)}</Text>
-          {r.delta > 0 ? <Text color="green"> +{r.delta}</Text> : null}
         </Text>
       ))}
     </Panel>

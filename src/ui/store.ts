@@ -8,7 +8,7 @@ import { nodeDetails } from '../observe/node-details.js';
 import type { LabEvent } from '../kinds/events.js';
 import type { Reporter } from '../report/reporters.js';
 import { safeDeep } from '../safe-text.js';
-import { applyEvent, applyNat, initialView, serviceRows, trafficView, type LabView } from './view.js';
+import { applyEvent, initialView, servicePanels, trafficView, type LabView } from './view.js';
 
 /** Where the screen reads the lab's state: the observers' facts (an Observation polls them at
  *  each observer's pace), and the host for a node's details on demand. */
@@ -23,8 +23,7 @@ export function visibleKey(v: LabView): string {
     v.phase,
     v.datapath,
     v.build,
-    v.services,
-    v.nat,
+    v.panels,
     v.addresses,
     v.security,
     v.traffic,
@@ -96,8 +95,7 @@ export class LiveStore implements Reporter {
   async poll(): Promise<void> {
     const { facts } = this.sources;
     if (!facts) return;
-    let view = { ...this.view, services: serviceRows(this.view.lab, facts), addresses: { ...facts.addresses }, security: facts.security };
-    view = applyNat(view, facts.nat);
+    let view = { ...this.view, panels: servicePanels(this.view.lab, facts), addresses: { ...facts.addresses }, security: facts.security };
     // The screen's traffic panel shows the first probe.
     const probe = view.lab.experiment?.probes[0];
     const samples = probe ? facts.probes[probe.name] : undefined;

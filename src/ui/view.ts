@@ -1,18 +1,17 @@
 // What the live screen shows, as plain data, and the pure functions that fold events and
 // observations into it. Components render a LabView; they never talk to the host.
-import type { Row } from '../kinds/service-kind.js';
 import type { Lab } from '../model.js';
-import { emptyFacts, type AddressFact, type NatRuleFact, type PortSecurityFact } from '../kinds/facts.js';
+import { emptyFacts, type AddressFact, type PortSecurityFact } from '../kinds/facts.js';
 import type { NodeDetails } from '../observe/node-details.js';
 import { eventText, type CheckResult, type EventTone, type LabEvent } from '../kinds/events.js';
 import type { Sample } from '../sample.js';
-import { serviceRows } from '../observe/snapshot.js';
+import { servicePanels, type RowPanel } from '../observe/snapshot.js';
 import { runtimeOf } from '../runtime/all.js';
 import { serviceKindOf } from '../services/all.js';
 import { longestOutage, percentile } from '../stats.js';
 
 export type { NodeDetails };
-export { serviceRows };
+export { servicePanels };
 
 export type StepStatus = 'pending' | 'running' | 'pass' | 'fail';
 
@@ -56,9 +55,8 @@ export interface LabView {
   phase: 'building' | 'ready' | 'experiment' | 'tearing-down' | 'down';
   datapath?: string;
   build: { started: number; total: number; current?: string; ms?: number };
-  /** The services panel: each service's rows, as its kind draws them. */
-  services: Row[][];
-  nat: (NatRuleFact & { delta: number })[];
+  /** The services panel, then each kind's own (a router's NAT counters): rows as kinds draw them. */
+  panels: RowPanel[];
   addresses: Record<string, AddressFact[]>;
   /** node/port -> its port security and drop counters (ports without it are absent). */
   security: Record<string, PortSecurityFact>;
@@ -88,8 +86,7 @@ export function initialView(lab: Lab, mode: LabView['mode']): LabView {
     phase: mode === 'watch' ? 'ready' : 'building',
     build: { started: 0, total: 0 },
     // Drawn before any state is read, so the panel keeps its height.
-    services: serviceRows(lab, emptyFacts()),
-    nat: [],
+    panels: servicePanels(lab, emptyFacts()),
     addresses: {},
     security: {},
     labels: Object.fromEntries(
@@ -153,7 +150,6 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
     case 'problem':
       return addEvent(view, e.message, 'bad');
     case 'address':
-    case 'nat':
     case 'security':
     case 'security-group':
     case 'note':
@@ -166,15 +162,6 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
       return { ...view, summary: { ok: e.ok, passed, total: e.checks.length } };
     }
   }
-}
-
-/** Folds the NAT counters of this poll into the view, with the growth since the last poll. */
-export function applyNat(view: LabView, rules: NatRuleFact[]): LabView {
-  const before = new Map(view.nat.map((r) => [`${r.router} ${r.rule}`, r.packets]));
-  return {
-    ...view,
-    nat: rules.map((r) => ({ ...r, delta: Math.max(0, r.packets - (before.get(`${r.router} ${r.rule}`) ?? r.packets)) })),
-  };
 }
 
 /** Traffic as of `nowEpoch`, from the prober's results so far. */

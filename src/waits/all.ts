@@ -7,7 +7,14 @@ import { memberWait } from './member.js';
 import { probeWait } from './probe.js';
 import { SERVICE_KINDS } from '../services/all.js';
 
-export const WAIT_KINDS: readonly AnyWaitKind[] = [memberWait, ...SERVICE_KINDS.flatMap((k) => k.waits ?? []), addressWait, probeWait];
+// One wait a line, the service kinds' own in their place.
+// prettier-ignore
+export const WAIT_KINDS: readonly AnyWaitKind[] = [
+  memberWait,
+  ...SERVICE_KINDS.flatMap((k) => k.waits ?? []),
+  addressWait,
+  probeWait,
+];
 
 export function waitKindOf(key: string): AnyWaitKind {
   const k = WAIT_KINDS.find((w) => w.key === key);

@@ -14,7 +14,7 @@ const SRC = join(ROOT, 'src');
 const RANKS: string[][] = [
   ['base', 'net'], // plain data and pure helpers: the model, the host interface, errors
   ['kinds'], // contracts: what a service, step and wait kind is; ops, facts, events
-  ['drivers', 'agents', 'runtime', 'render', 'report'], // the host, the in-node agents, how to reach a member
+  ['drivers', 'agents', 'runtime', 'report'], // the host, the in-node agents, how to reach a member
   ['links', 'security'],
   ['services'], // service kinds, one folder each
   ['plan', 'observe', 'waits'],

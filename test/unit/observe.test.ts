@@ -2,7 +2,7 @@
 import t from 'tap';
 import { parseAddrShow } from '../../src/observe/address-watch.js';
 import { emptyFacts, holdersOf } from '../../src/kinds/facts.js';
-import { parseSaveCounters } from '../../src/observe/nat-watch.js';
+import { parseSaveCounters } from '../../src/services/l3-agent/observe.js';
 import type { Sample } from '../../src/sample.js';
 import { longestOutage, percentile } from '../../src/stats.js';
 import { countBy, judgeTraffic } from '../../src/steps/judge.js';
@@ -136,10 +136,10 @@ t.test('a load balancer that joins at run time is observed like one built with t
 
 t.test('the facts event carries what the screen draws, and the plain lines print it', async (t) => {
   const { loadFixtureLab } = await import('../helpers.js');
-  const { factsEvent, serviceRows } = await import('../../src/observe/snapshot.js');
+  const { factsEvent, servicePanels, rowText } = await import('../../src/observe/snapshot.js');
+  const { natFacts } = await import('../../src/services/l3-agent/observe.js');
   const { haproxyFacts } = await import('../../src/services/haproxy/observe.js');
   const { lineReporter, jsonReporter } = await import('../../src/report/reporters.js');
-  const { cellText } = await import('../../src/kinds/service-kind.js');
   const lab = loadFixtureLab();
   const facts = emptyFacts();
   haproxyFacts(facts, { node: 'qlbaas-01', name: 'lb' })['944ff4a0-4070-40e4-8189-20f385755113'] = {
@@ -148,28 +148,37 @@ t.test('the facts event carries what the screen draws, and the plain lines print
     sessions: 0,
     checkStatus: 'L4CON',
   };
-  facts.nat = [{ router: 'qrouter-01', label: 'DNAT 10.255.253.100 -> 10.0.0.100', rule: '-A x', packets: 146 }];
+  const router = lab.nodes.find((n) => n.name === 'qrouter01')!.services.find((s) => s.kind === 'l3-agent')!;
+  Object.assign(natFacts(facts, router as never)[0], { packets: 146, delta: 12 });
   facts.addresses = { vm1: [{ dev: 'eth0', address: '10.0.0.81/24' }] };
   facts.security = { 'vm1/eth0': { enabled: true, groups: ['web'], pairs: [], summary: 'sg web', drops: { spoof: 2, 'no-rule': 0 } } };
   const e = factsEvent(lab, facts, 'end');
   t.same(
-    e.services,
-    serviceRows(lab, facts)
-      .flat()
-      .map((r) => r.map(cellText).join('').trimEnd()),
-    'the rows the screen draws, as text',
+    e.panels,
+    servicePanels(lab, facts).map((p) => ({ title: p.title, lines: p.rows.map(rowText) })),
+    'the panels the screen draws, as text',
   );
-  t.match(e.services.join('\n'), /vm2 +10\.0\.0\.82:80 +DOWN +sess 0 +L4CON/);
+  t.same(
+    e.panels.map((p) => p.title),
+    ['Services', 'NAT rules (packets = new flows)'],
+    "the router's NAT counters in a panel of their own",
+  );
+  t.match(e.panels[0].lines.join('\n'), /vm2 +10\.0\.0\.82:80 +DOWN +sess 0 +L4CON/);
   t.same(e.addresses, { vm1: ['10.0.0.81/24 eth0'] });
   const lines: string[] = [];
   lineReporter((l) => lines.push(l), false).event(e);
   t.equal(lines[0], '  at the end:');
-  t.ok(lines.includes('    qrouter-01: DNAT 10.255.253.100 -> 10.0.0.100: 146 packets'));
-  t.ok(lines.includes('    vm1/eth0: dropped spoof 2'), 'drop counters that counted, and only those');
+  t.ok(lines.includes('    NAT rules (packets = new flows):'));
+  t.ok(lines.includes('      qrouter01 gateway qg01 10.255.253.10'));
+  t.ok(
+    lines.some((l) => /^ +146 \+12 +PREROUTING DNAT 10\.255\.253\.100->10\.0\.0\.100$/.test(l)),
+    lines.join('\n'),
+  );
+  t.same(lines.slice(-2), ['    Port security:', '      vm1/eth0: dropped spoof 2'], 'drop counters that counted, and only those');
   const json: string[] = [];
   jsonReporter((l) => json.push(l)).event(e);
-  t.same(JSON.parse(json[0]).services, e.services);
+  t.same(JSON.parse(json[0]).panels, e.panels);
   const none: string[] = [];
-  lineReporter((l) => none.push(l), false).event({ type: 'facts', when: 'start', services: [], addresses: {}, nat: [], security: {} });
+  lineReporter((l) => none.push(l), false).event({ type: 'facts', when: 'start', panels: [{ title: 'Services', lines: [] }], addresses: {}, security: {} });
   t.same(none, [], 'nothing to show, nothing printed');
 });

@@ -103,6 +103,7 @@ t.test('each task waits for exactly what it needs', async (t) => {
       'service:vm2/web': ['node:vm2'],
       'service:qlbaas-01/lb': ['node:qlbaas-01', 'service:vm1/web', 'service:vm2/web'],
       'service:ext/whoami': ['node:ext'],
+      'service:qrouter01/l3': ['node:qrouter01'],
     },
     'haproxy starts after the servers it checks; VMs do not wait for OVS',
   );

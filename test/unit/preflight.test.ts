@@ -16,11 +16,11 @@ t.test('the flagship needs OVS, haproxy, iptables, curl; ethtool only on the use
     'ovs-vswitchd',
     'ovs-vsctl',
     'ovs-ofctl',
-    'iptables-restore',
-    'iptables-save',
     'ethtool',
     'haproxy',
     'arping',
+    'iptables-restore',
+    'iptables-save',
     'curl',
   ]);
   const system = toolsFor(lab, 'system').map((x) => x.command);

@@ -1,13 +1,29 @@
 import t from 'tap';
-import { floatingIpRules, renderRouterRules } from '../../src/render/iptables-rules.js';
+import { floatingIpRules, renderRouterRules } from '../../src/services/l3-agent/rules.js';
+import type { LabService } from '../../src/model.js';
+import type { L3Spec } from '../../src/services/l3-agent/l3-agent.js';
 import { loadFixtureLab } from '../helpers.js';
 
 const lab = loadFixtureLab();
+const l3Of = (node: string) => lab.nodes.find((n) => n.name === node)!.services.find((s) => s.kind === 'l3-agent') as LabService<L3Spec>;
 
 t.test("router rules: the article's chains, default SNAT to the gateway, the floating IP", async (t) => {
-  const router = lab.nodes.find((n) => n.name === 'qrouter01')!;
+  const router = l3Of('qrouter01');
+  t.same(
+    router.spec,
+    {
+      gatewayPort: 'qg01',
+      gatewayAddress: '10.255.253.10',
+      internalCidrs: ['10.0.0.0/24'],
+      enableSnat: true,
+      floatingIps: [{ floating: '10.255.253.100', fixed: '10.0.0.100' }],
+      gatewayMovedByVrrp: false,
+    },
+    "the node's l3: block is its l3-agent service, named l3",
+  );
+  t.equal(router.name, 'l3');
   t.equal(
-    renderRouterRules(router.l3!),
+    renderRouterRules(router.spec),
     `*filter
 :neutron-filter-top - [0:0]
 :neutron-l3-agent-local - [0:0]
@@ -44,7 +60,7 @@ COMMIT
 COMMIT
 `,
   );
-  t.notMatch(renderRouterRules({ ...router.l3!, enableSnat: false }), /--to-source 10.255.253.10\n/, 'enable_snat: false drops the default SNAT');
+  t.notMatch(renderRouterRules({ ...router.spec, enableSnat: false }), /--to-source 10.255.253.10\n/, 'enable_snat: false drops the default SNAT');
 });
 
 t.test('floating IP rule specs are the ones iptables-save prints', async (t) => {

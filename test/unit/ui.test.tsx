@@ -5,6 +5,7 @@ import t from 'tap';
 import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { emptyFacts } from '../../src/kinds/facts.js';
+import type { LabEvent } from '../../src/kinds/events.js';
 import type { LabService } from '../../src/model.js';
 import type { HaproxySpec } from '../../src/services/haproxy/haproxy.js';
 import { haproxyFacts, memberEvent, type MemberFact } from '../../src/services/haproxy/observe.js';
@@ -16,7 +17,9 @@ import { loadScenarioFile } from '../../src/scenario/load.js';
 import { resolveLab } from '../../src/scenario/resolve.js';
 import { App, layout, Screen } from '../../src/ui/app.js';
 import { LiveStore } from '../../src/ui/store.js';
-import { applyEvent, applyNat, initialView, serviceRows, sparkline, trafficView, type LabView } from '../../src/ui/view.js';
+import { applyEvent, initialView, servicePanels, sparkline, trafficView, type LabView } from '../../src/ui/view.js';
+import { l3Agent, type L3Spec } from '../../src/services/l3-agent/l3-agent.js';
+import { floatingIpRules } from '../../src/services/l3-agent/rules.js';
 import { fakeHost } from '../fake-host.js';
 import { loadFixtureLab, ROOT } from '../helpers.js';
 
@@ -34,7 +37,7 @@ function member(id: string, node: string, status: string): [string, MemberFact] 
 function withMembers(v: LabView, members: [string, MemberFact][]): LabView {
   const facts = emptyFacts();
   Object.assign(haproxyFacts(facts, lbService), Object.fromEntries(members));
-  return { ...v, services: serviceRows(v.lab, facts) };
+  return { ...v, panels: servicePanels(v.lab, facts) };
 }
 
 const probe = { from: 'ext', url: 'http://10.255.253.100/', intervalMs: 50 };
@@ -100,12 +103,25 @@ t.test('an outage counts up while it lasts', async (t) => {
   t.equal(trafficView(samples.slice(0, 30), probe, NOW).outageMs, undefined, 'no outage while replies come');
 });
 
-t.test('NAT counters show how much they grew', async (t) => {
-  const rules = [{ router: 'qrouter01', label: 'PREROUTING DNAT 10.255.253.100 -> 10.0.0.100', rule: 'r1', packets: 5 }];
-  let v = applyNat(running(), rules);
-  v = applyNat(v, [{ ...rules[0], packets: 12 }]);
-  t.equal(v.nat[0].delta, 7);
-  t.match(frame(v).lastFrame(), /PREROUTING DNAT 10\.255\.253\.100 -> 10\.0\.0\.100\s+12 \+7/);
+t.test("NAT counters, in the router kind's own panel, show how much they grew", async (t) => {
+  const router = lab.nodes.find((n) => n.name === 'qrouter01')!.services.find((s) => s.kind === 'l3-agent') as LabService<L3Spec>;
+  const save = (packets: number) => `*nat\n[${packets}:300] ${floatingIpRules('10.255.253.100', '10.0.0.100').dnat}\nCOMMIT\n`;
+  const stdout = { 'iptables-save': save(5) };
+  const host = fakeHost({ stdout });
+  const facts = emptyFacts();
+  const events: LabEvent[] = [];
+  const observer = l3Agent.observer!([router], { lab, host, facts, emit: (e) => events.push(e), since: () => 1 });
+  await observer.poll();
+  stdout['iptables-save'] = save(12);
+  await observer.poll();
+  const v = { ...running(), panels: servicePanels(lab, facts) };
+  t.equal(v.panels[1].title, 'NAT rules (packets = new flows)');
+  t.match(frame(v).lastFrame(), /12 \+7 +PREROUTING DNAT 10\.255\.253\.100->10\.0\.0\.100│/);
+  t.same(
+    events.map((e) => e.type === 'service' && e.text),
+    ['qrouter01: first packet on PREROUTING DNAT 10.255.253.100->10.0.0.100'],
+    'its first packet told once',
+  );
 });
 
 t.test('the topology shows bridges, tags, ports and who holds the floating IP', async (t) => {
@@ -136,7 +152,7 @@ t.test("the frame is exactly the terminal's height, at any size", async (t) => {
     const widest = Math.max(...out.split('\n').map((l) => stripVTControlCharacters(l).length));
     t.ok(widest <= columns, `${columns}x${rows}: no line wider than the terminal (widest ${widest})`);
   }
-  t.same(Object.keys(layout(running(), 120, 40).heights).sort(), ['events', 'experiment', 'nat', 'services', 'topology', 'traffic']);
+  t.same(Object.keys(layout(running(), 120, 40).heights).sort(), ['events', 'experiment', 'kinds', 'services', 'topology', 'traffic']);
   t.notOk(layout(running(), 80, 24).heights.topology, 'a small terminal leaves the topology out first');
   t.ok(layout(running(), 80, 24).heights.services, 'and keeps the members');
 });
@@ -178,7 +194,7 @@ t.test('VRRP instances show their state and VIP, as the keepalived kind draws th
   const facts = emptyFacts();
   keepalivedFacts(facts, { node: 'lb1', name: 'vrrp' }).VR_1 = 'FAULT';
   keepalivedFacts(facts, { node: 'lb2', name: 'vrrp' }).VR_1 = 'MASTER';
-  let v = { ...initialView(pair, 'run'), services: serviceRows(pair, facts) };
+  let v = { ...initialView(pair, 'run'), panels: servicePanels(pair, facts) };
   v = applyEvent(v, vrrpEvent(pair.nodes.find((n) => n.name === 'lb2')!.services[0] as LabService<KeepalivedSpec>, 'VR_1', 'MASTER', 3400));
   v = applyEvent(v, { type: 'address', node: 'lb2', address: '10.1.0.100/24', dev: 'eth0', held: true, at_ms: 3410 });
   const out = frame(v).lastFrame() ?? '';

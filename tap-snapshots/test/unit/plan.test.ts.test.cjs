@@ -101,51 +101,14 @@ EOF
 ip netns exec qlbaas-01 sysctl -q -w net.ipv4.conf.all.promote_secondaries=1
 ip netns exec qlbaas-01 ethtool -K tap04 tx off
 
-# 18. [node:qrouter01] qrouter01: addresses, routes, the l3-agent's iptables (after: move:qr01, move:qg01)
+# 18. [node:qrouter01] qrouter01: addresses, routes (after: move:qr01, move:qg01)
 ip -n qrouter01 -batch - <<'EOF'
 link set lo up
 addr add 10.0.0.1/24 brd 10.0.0.255 dev qr01
 link set qr01 up
 addr add 10.255.253.10/24 brd 10.255.253.255 dev qg01
 link set qg01 up
-addr add 10.255.253.100/32 dev qg01
 route replace default via 10.255.253.1
-EOF
-ip netns exec qrouter01 iptables-restore --noflush <<'EOF'
-*filter
-:neutron-filter-top - [0:0]
-:neutron-l3-agent-local - [0:0]
-:neutron-l3-agent-INPUT - [0:0]
-:neutron-l3-agent-OUTPUT - [0:0]
-:neutron-l3-agent-FORWARD - [0:0]
--A INPUT -j neutron-l3-agent-INPUT
--A FORWARD -j neutron-filter-top
--A FORWARD -j neutron-l3-agent-FORWARD
--A OUTPUT -j neutron-filter-top
--A OUTPUT -j neutron-l3-agent-OUTPUT
--A neutron-filter-top -j neutron-l3-agent-local
--A neutron-l3-agent-INPUT -d 127.0.0.1/32 -p tcp -m tcp --dport 9697 -j ACCEPT
-COMMIT
-*nat
-:neutron-l3-agent-PREROUTING - [0:0]
-:neutron-l3-agent-OUTPUT - [0:0]
-:neutron-l3-agent-POSTROUTING - [0:0]
-:neutron-postrouting-bottom - [0:0]
-:neutron-l3-agent-snat - [0:0]
-:neutron-l3-agent-float-snat - [0:0]
--A PREROUTING -j neutron-l3-agent-PREROUTING
--A OUTPUT -j neutron-l3-agent-OUTPUT
--A POSTROUTING -j neutron-l3-agent-POSTROUTING
--A POSTROUTING -j neutron-postrouting-bottom
--A neutron-postrouting-bottom -j neutron-l3-agent-snat
--A neutron-l3-agent-snat -j neutron-l3-agent-float-snat
--A neutron-l3-agent-PREROUTING -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 9697
--A neutron-l3-agent-POSTROUTING ! -i qg01 ! -o qg01 -m conntrack ! --ctstate DNAT -j ACCEPT
--A neutron-l3-agent-PREROUTING -d 10.255.253.100/32 -j DNAT --to-destination 10.0.0.100
--A neutron-l3-agent-OUTPUT -d 10.255.253.100/32 -j DNAT --to-destination 10.0.0.100
--A neutron-l3-agent-float-snat -s 10.0.0.100/32 -j SNAT --to-source 10.255.253.100
--A neutron-l3-agent-snat -s 10.0.0.0/24 -j SNAT --to-source 10.255.253.10
-COMMIT
 EOF
 
 # 19. [settings:qrouter01] qrouter01: sysctls, TX checksum offload off (after: node:qrouter01)
@@ -217,7 +180,48 @@ EOF
 LABLB_TOKEN=floating-ip-lb/qlbaas-01/lb ip netns exec qlbaas-01 haproxy -f /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy.conf -p /run/lablb/floating-ip-lb/nodes/qlbaas-01/lb.pid
 until [ -e /run/lablb/floating-ip-lb/nodes/qlbaas-01/haproxy_stats.sock ]; do sleep 0.05; done   # haproxy stats socket
 
-# 25. [service:ext/whoami] ext: web server on 10.255.253.1:8080 answering with the caller's address (after: node:ext)
+# 25. [service:qrouter01/l3] qrouter01: l3-agent: gateway qg01, 1 floating IP, SNAT (after: node:qrouter01)
+ip -n qrouter01 -batch - <<'EOF'
+addr add 10.255.253.100/32 dev qg01
+EOF
+ip netns exec qrouter01 iptables-restore --noflush <<'EOF'
+*filter
+:neutron-filter-top - [0:0]
+:neutron-l3-agent-local - [0:0]
+:neutron-l3-agent-INPUT - [0:0]
+:neutron-l3-agent-OUTPUT - [0:0]
+:neutron-l3-agent-FORWARD - [0:0]
+-A INPUT -j neutron-l3-agent-INPUT
+-A FORWARD -j neutron-filter-top
+-A FORWARD -j neutron-l3-agent-FORWARD
+-A OUTPUT -j neutron-filter-top
+-A OUTPUT -j neutron-l3-agent-OUTPUT
+-A neutron-filter-top -j neutron-l3-agent-local
+-A neutron-l3-agent-INPUT -d 127.0.0.1/32 -p tcp -m tcp --dport 9697 -j ACCEPT
+COMMIT
+*nat
+:neutron-l3-agent-PREROUTING - [0:0]
+:neutron-l3-agent-OUTPUT - [0:0]
+:neutron-l3-agent-POSTROUTING - [0:0]
+:neutron-postrouting-bottom - [0:0]
+:neutron-l3-agent-snat - [0:0]
+:neutron-l3-agent-float-snat - [0:0]
+-A PREROUTING -j neutron-l3-agent-PREROUTING
+-A OUTPUT -j neutron-l3-agent-OUTPUT
+-A POSTROUTING -j neutron-l3-agent-POSTROUTING
+-A POSTROUTING -j neutron-postrouting-bottom
+-A neutron-postrouting-bottom -j neutron-l3-agent-snat
+-A neutron-l3-agent-snat -j neutron-l3-agent-float-snat
+-A neutron-l3-agent-PREROUTING -d 169.254.169.254/32 -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 9697
+-A neutron-l3-agent-POSTROUTING ! -i qg01 ! -o qg01 -m conntrack ! --ctstate DNAT -j ACCEPT
+-A neutron-l3-agent-PREROUTING -d 10.255.253.100/32 -j DNAT --to-destination 10.0.0.100
+-A neutron-l3-agent-OUTPUT -d 10.255.253.100/32 -j DNAT --to-destination 10.0.0.100
+-A neutron-l3-agent-float-snat -s 10.0.0.100/32 -j SNAT --to-source 10.255.253.100
+-A neutron-l3-agent-snat -s 10.0.0.0/24 -j SNAT --to-source 10.255.253.10
+COMMIT
+EOF
+
+# 26. [service:ext/whoami] ext: web server on 10.255.253.1:8080 answering with the caller's address (after: node:ext)
 LABLB_TOKEN=floating-ip-lb/ext/whoami ip netns exec ext node <lablb>/dist/src/agents/http-responder.js --listen 10.255.253.1:8080 --whoami --pidfile /run/lablb/floating-ip-lb/nodes/ext/whoami.pid >>/run/lablb/floating-ip-lb/nodes/ext/whoami.log 2>&1 &
 until [ -e /run/lablb/floating-ip-lb/nodes/ext/whoami.pid ]; do sleep 0.01; done
 

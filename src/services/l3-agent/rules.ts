@@ -1,7 +1,7 @@
 // The neutron-l3-agent's chains in a router namespace, as iptables-restore input.
 // Chain layout as in seed 001 (Juno era): filter-top -> local, wrapped INPUT/OUTPUT/FORWARD,
 // nat PREROUTING/OUTPUT/POSTROUTING wrapped, postrouting-bottom -> snat -> float-snat.
-import type { LabL3 } from '../model.js';
+import type { L3Spec } from './l3-agent.js';
 
 const P = 'neutron-l3-agent';
 
@@ -20,7 +20,7 @@ export function floatingIpRules(floating: string, fixed: string): NatRuleIds {
   };
 }
 
-export function renderRouterRules(l3: LabL3): string {
+export function renderRouterRules(l3: L3Spec): string {
   const filter = [
     '*filter',
     ...['neutron-filter-top', `${P}-local`, `${P}-INPUT`, `${P}-OUTPUT`, `${P}-FORWARD`].map((c) => `:${c} - [0:0]`),
