@@ -61,7 +61,6 @@ function duplicates<T>(items: T[], key: (t: T) => string, report: (index: number
 function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Report): Lab {
   const name = opts.name ?? s.name;
   const dir = join(opts.stateRoot, name);
-  const bridges = new Set(s.switch.bridges);
 
   duplicates(
     s.switch.bridges,
@@ -79,20 +78,7 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
     (i, n) => report(['nodes', i, 'name'], `node ${n} is defined twice`),
   );
 
-  const networks = s.networks.map((n, i) => {
-    if (!bridges.has(n.bridge)) report(['networks', i, 'bridge'], unknown('bridge', n.bridge, [...bridges]));
-    if (!isNetworkAddress(n.cidr)) {
-      report(['networks', i, 'cidr'], `${n.cidr} has host bits set; the network is ${subnet(n.cidr).cidr}`);
-    }
-    return { name: n.name, bridge: n.bridge, cidr: subnet(n.cidr).cidr, prefix: subnet(n.cidr).prefix, vlan: n.vlan };
-  });
-  s.networks.forEach((a, i) =>
-    s.networks.slice(0, i).forEach((b) => {
-      if (a.bridge === b.bridge && a.vlan === b.vlan && overlaps(a.cidr, b.cidr)) {
-        report(['networks', i, 'cidr'], `${a.cidr} overlaps ${b.name} (${b.cidr}) on the same bridge and VLAN`);
-      }
-    }),
-  );
+  const networks = resolveNetworks(s, report);
   // A name defined twice keeps its first definition (the second is reported above).
   const networkByName = new Map<string, (typeof networks)[number]>();
   for (const n of networks) if (!networkByName.has(n.name)) networkByName.set(n.name, n);
@@ -118,16 +104,7 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
   };
   const nodes: LabNode[] = s.nodes.map((n, ni) => resolveNode(n, ['nodes', ni], nodeEnv, report));
 
-  // Checks a kind makes across all its services (one id per VRRP group).
-  for (const kind of SERVICE_KINDS) {
-    if (!kind.checkLab) continue;
-    const mine = nodes.flatMap((node, ni) =>
-      node.services.flatMap((service, si) =>
-        service.kind === kind.kind ? [{ service, node, at: servicePaths.get(service) ?? (['nodes', ni, 'services', si] as Path) }] : [],
-      ),
-    );
-    if (mine.length) kind.checkLab(mine, report);
-  }
+  checkAcrossLab(nodes, report);
 
   const lab: Lab = {
     name,
@@ -141,23 +118,57 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
     nodes,
     ...(securityGroups.length ? { securityGroups } : {}),
   };
-  if (s.experiment) {
-    const e = s.experiment;
-    const probes = resolveProbes(e.probe, e.probes, nodeNames, report);
-    lab.experiment = { probes, steps: [] };
-    const steps = e.steps as ScenarioStep[];
-    // Each step is resolved against the lab as it is by then: the nodes earlier steps added,
-    // without those they removed.
-    const timeline: Lab = { ...lab, nodes: [...lab.nodes] };
-    const topology = runtimeTopology(timeline, nodeEnv, switchNamespace, probes, report);
-    lab.experiment.steps = steps.map((st, i) => resolveStep(st, timeline, topology, ['experiment', 'steps', i], report));
-    duplicates(
-      steps,
-      (st) => st.name,
-      (i, st) => report(['experiment', 'steps', i, 'name'], `step ${st} is defined twice`),
-    );
-  }
+  if (s.experiment) lab.experiment = resolveExperiment(s.experiment, lab, nodeEnv, report);
   return lab;
+}
+
+/** The networks, each on a known bridge, with no host bits, overlapping none on its segment. */
+function resolveNetworks(s: ScenarioFile, report: Report): Lab['networks'] {
+  const bridges = new Set(s.switch.bridges);
+  const networks = s.networks.map((n, i) => {
+    if (!bridges.has(n.bridge)) report(['networks', i, 'bridge'], unknown('bridge', n.bridge, [...bridges]));
+    if (!isNetworkAddress(n.cidr)) {
+      report(['networks', i, 'cidr'], `${n.cidr} has host bits set; the network is ${subnet(n.cidr).cidr}`);
+    }
+    return { name: n.name, bridge: n.bridge, cidr: subnet(n.cidr).cidr, prefix: subnet(n.cidr).prefix, vlan: n.vlan };
+  });
+  s.networks.forEach((a, i) =>
+    s.networks.slice(0, i).forEach((b) => {
+      if (a.bridge === b.bridge && a.vlan === b.vlan && overlaps(a.cidr, b.cidr)) {
+        report(['networks', i, 'cidr'], `${a.cidr} overlaps ${b.name} (${b.cidr}) on the same bridge and VLAN`);
+      }
+    }),
+  );
+  return networks;
+}
+
+/** Checks a kind makes across all its services (one id per VRRP group, one router per node). */
+function checkAcrossLab(nodes: LabNode[], report: Report): void {
+  for (const kind of SERVICE_KINDS) {
+    if (!kind.checkLab) continue;
+    const mine = nodes.flatMap((node, ni) =>
+      node.services.flatMap((service, si) =>
+        service.kind === kind.kind ? [{ service, node, at: servicePaths.get(service) ?? (['nodes', ni, 'services', si] as Path) }] : [],
+      ),
+    );
+    if (mine.length) kind.checkLab(mine, report);
+  }
+}
+
+/** The probes, then each step against the lab as it is by then: the nodes earlier steps
+ *  added, without those they removed. */
+function resolveExperiment(e: NonNullable<ScenarioFile['experiment']>, lab: Lab, env: NodeEnv, report: Report): NonNullable<Lab['experiment']> {
+  const probes = resolveProbes(e.probe, e.probes, env.nodeNames, report);
+  const steps = e.steps as ScenarioStep[];
+  const timeline: Lab = { ...lab, nodes: [...lab.nodes], experiment: { probes, steps: [] } };
+  const topology = runtimeTopology(timeline, env, lab.switch.namespace, probes, report);
+  const resolved = steps.map((st, i) => resolveStep(st, timeline, topology, ['experiment', 'steps', i], report));
+  duplicates(
+    steps,
+    (st) => st.name,
+    (i, st) => report(['experiment', 'steps', i, 'name'], `step ${st} is defined twice`),
+  );
+  return { probes, steps: resolved };
 }
 
 /** What every node is resolved against: the lab's networks and groups, and what the nodes

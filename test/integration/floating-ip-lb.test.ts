@@ -35,10 +35,11 @@ t.test('run floating-ip-lb --json: every check holds, then the host is as found'
   t.ok(checks['floating-ip-counters'].dnat_packets >= 20, 'one DNAT per probe connection');
   t.ok(checks['floating-ip-counters'].snat_packets >= 1);
   // The facts the screen shows, in the JSON stream too: both members UP once the lab serves.
-  const start = events.find((e) => e.type === 'facts' && e.when === 'start');
-  t.match(start?.services.join('\n'), /vm1 +10\.0\.0\.81:80 +UP[^]*vm2 +10\.0\.0\.82:80 +UP/);
-  t.ok(
-    events.find((e) => e.type === 'facts' && e.when === 'end')?.nat.some((r: { packets: number }) => r.packets > 0),
+  const facts = (when: string) => events.find((e) => e.type === 'facts' && e.when === when)?.panels as { title: string; lines: string[] }[];
+  t.match(facts('start')[0].lines.join('\n'), /vm1 +10\.0\.0\.81:80 +UP[^]*vm2 +10\.0\.0\.82:80 +UP/);
+  t.match(
+    facts('end')[1],
+    { title: 'NAT rules (packets = new flows)', lines: [/qrouter01/, /^ +[1-9]\d* .*PREROUTING DNAT 10\.255\.253\.100->10\.0\.0\.100$/] },
     'NAT counters at the end',
   );
   // Members were seen going DOWN and back UP while it ran.

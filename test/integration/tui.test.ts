@@ -48,7 +48,7 @@ t.test('run floating-ip-lb on the live screen', { skip }, async (t) => {
   const before = hostState();
   const frames = await runOnScreen(t, 'floating-ip-lb');
   if (!frames) return;
-  const live = frames.filter((f) => f.includes('Services (load balancer members'));
+  const live = frames.filter((f) => /│ Services +│/.test(f));
   t.ok(live.length >= 5, `the live screen was seen (${live.length} of ${frames.length} captures)`);
   for (const f of live) t.equal(f.split('\n').filter((l) => /^ lablb floating-ip-lb/.test(l)).length, 1, 'one header: no stale lines left behind');
   const seen = (re: RegExp) => live.some((f) => re.test(f));
