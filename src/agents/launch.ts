@@ -8,5 +8,10 @@ export function agentArgv(agent: AgentName, args: string[]): string[] {
   return [process.execPath, join(AGENT_DIR, `${agent}.js`), ...args];
 }
 
+/** A kind's own agent: `agent.ts` in its folder (node's builtins only, like the agents here). */
+export function kindAgentArgv(kind: string, args: string[]): string[] {
+  return [process.execPath, join(AGENT_DIR, '..', 'services', kind, 'agent.js'), ...args];
+}
+
 /** The variable that marks every process lablb starts (see model.ts, ServiceBase.token). */
 export const TOKEN_VAR = 'LABLB_TOKEN';

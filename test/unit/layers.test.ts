@@ -155,7 +155,8 @@ t.test('only drivers/ touch the host', async (t) => {
   const wrong: string[] = [];
   // What writes to the host besides the drivers: the journal (written before the driver acts, so
   // a crash leaves a record), the in-node agents (their own processes) and the docs generator.
-  const mayWriteFiles = (rel: string) => /^(drivers|agents)\//.test(rel) || rel === 'engine/journal.ts' || rel === 'docs/generate.ts';
+  const mayWriteFiles = (rel: string) =>
+    /^(drivers|agents)\//.test(rel) || /^services\/[^/]+\/agent\.ts$/.test(rel) || rel === 'engine/journal.ts' || rel === 'docs/generate.ts';
   for (const file of SOURCES) {
     const rel = relative(SRC, file);
     for (const imp of importsOf(file)) {
@@ -174,6 +175,10 @@ t.test('only drivers/ touch the host', async (t) => {
       if (imp.target.startsWith('.') && layer(toFile(file, imp.target)) === 'outside') wrong.push(`${rel} imports ${imp.target} (outside src/)`);
     }
     // Agents run as processes of their own, in the nodes: node's builtins only, types erased.
+    // A kind's own agent is its folder's agent.ts.
+    if (/^services\/[^/]+\/agent\.ts$/.test(rel)) {
+      for (const imp of importsOf(file).filter((i) => i.target.startsWith('.'))) wrong.push(`${rel} imports ${imp.target} (an agent loads node's builtins only)`);
+    }
     if (layer(file) === 'agents') {
       for (const imp of importsOf(file).filter((i) => i.target.startsWith('.'))) {
         const to = layer(toFile(file, imp.target));
