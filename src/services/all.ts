@@ -8,6 +8,7 @@ import { httpText } from './http-text/http-text.js';
 import { httpWhoami } from './http-whoami/http-whoami.js';
 import { keepalived } from './keepalived/keepalived.js';
 import { l3Agent } from './l3-agent/l3-agent.js';
+import { metadataProxy } from './metadata-proxy/metadata-proxy.js';
 import { tcpStream } from './tcp-stream/tcp-stream.js';
 
 // One kind a line: adding a kind is adding its line.
@@ -21,6 +22,7 @@ export const SERVICE_KINDS: readonly AnyServiceKind[] = [
   conntrackd,
   dnsmasq,
   l3Agent,
+  metadataProxy,
 ];
 
 const byKind = new Map(SERVICE_KINDS.map((k) => [k.kind, k]));

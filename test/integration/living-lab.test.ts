@@ -29,6 +29,13 @@ t.test('run living-lab: vm3 joins, is reached and serves in the pool; vm2 leaves
   t.equal(checks['add-vm3'].failed_requests, 0, 'the lab served on while vm3 joined');
   t.equal(checks['vm3-serves-on-the-tenant-net'].body, 'server_83', 'its web server answers on br-int');
   t.equal(checks['vm3-leaves-through-snat'].body, '10.255.253.10', "its route and the router's SNAT");
+  t.equal(checks['vm3-asks-its-hostname'].body, 'vm3', "the router's REDIRECT to the metadata proxy, which knows vm3 by its address");
+  t.ok(
+    events.some(
+      (e) => e.type === 'service' && e.kind === 'metadata-proxy' && e.text === 'qrouter01/metadata: vm3 (10.0.0.83) GET /latest/meta-data/hostname 200',
+    ),
+    "the proxy's request told as its event",
+  );
   t.match(
     checks['vm3-joins-the-pool'].detail,
     /haproxy saw vm3 on qlbaas-01\/lb UP after \d+ ms;.*then 12\/12 ok, alternating server_81\/server_82\/server_83/,

@@ -1,0 +1,154 @@
+// neutron-ns-metadata-proxy: in a router namespace, on port 9697, where the l3-agent's
+// `-d 169.254.169.254/32 -p tcp --dport 80 -j REDIRECT --to-ports 9697` sends an instance's
+// `curl http://169.254.169.254/latest/meta-data/hostname`. The instance is known by its source
+// address, as Neutron's metadata agent knows it by its port. Each request is observed and told.
+import { z } from 'zod';
+import { kindAgentArgv } from '../../agents/launch.js';
+import { serviceFacts, type Facts } from '../../kinds/facts.js';
+import { serviceEvent } from '../../kinds/events.js';
+import { Ipv4, Name } from '../../kinds/fields.js';
+import { serviceKind, type KindObserver, type ObserverContext, type Row } from '../../kinds/service-kind.js';
+import type { LabService } from '../../model.js';
+import { netns } from '../../runtime/netns/netns.js';
+import { TOKEN_VAR } from '../../token.js';
+
+export interface MetadataProxySpec {
+  port: number;
+  /** What Nova knows: each instance's fixed address and hostname. */
+  instances: { address: string; hostname: string }[];
+}
+
+/** One request as the agent logs it. */
+export interface MetadataRequest {
+  from: string;
+  hostname: string | null;
+  method: string;
+  path: string;
+  status: number;
+}
+
+/** One proxy's facts: how many requests it answered, and the last. */
+export interface MetadataFacts {
+  requests: number;
+  last?: MetadataRequest;
+}
+
+const Block = z
+  .strictObject({
+    name: Name.describe('unique on the node'),
+    kind: z.literal('metadata-proxy'),
+    port: z.int().min(1).max(65535).default(9697).describe("where the l3-agent's REDIRECT sends 169.254.169.254:80 (Neutron: 9697)"),
+    instances: z
+      .array(
+        z.strictObject({
+          hostname: Name.describe("the instance's hostname (as Nova knows it; a node added later may use it)"),
+          address: Ipv4.describe('its fixed address, the source of its requests'),
+        }),
+      )
+      .max(256)
+      .default([])
+      .describe('the instances it answers for; any other source gets 404, as from an unknown port'),
+  })
+  .describe("neutron-ns-metadata-proxy in a router namespace: answers instances' metadata requests");
+
+/** Requests in the agent's log text, in order. */
+export function metadataRequests(text: string): MetadataRequest[] {
+  return [...text.matchAll(/^request (\{.*\})$/gm)].flatMap((m) => {
+    try {
+      return [JSON.parse(m[1]) as MetadataRequest];
+    } catch {
+      return [];
+    }
+  });
+}
+
+const factsOf = (facts: Facts, s: { node: string; name: string }) => serviceFacts<MetadataFacts>(facts, s, () => ({ requests: 0 }));
+
+/** "qrouter01/metadata: vm3 (10.0.0.83) GET /latest/meta-data/hostname 200". */
+export function requestEvent(s: LabService<MetadataProxySpec>, r: MetadataRequest, at_ms: number) {
+  const who = r.hostname ? `${r.hostname} (${r.from})` : `unknown ${r.from}`;
+  const text = `${s.node}/${s.name}: ${who} ${r.method} ${r.path} ${r.status}`;
+  return serviceEvent(
+    'metadata-proxy',
+    s,
+    'request',
+    { text, tone: r.status === 200 ? 'info' : 'bad' },
+    { from: r.from, path: r.path, status: r.status },
+    at_ms,
+  );
+}
+
+function observer(services: LabService<MetadataProxySpec>[], ctx: ObserverContext): KindObserver {
+  const offsets = new Map<string, number>();
+  return {
+    everyMs: 500,
+    async poll() {
+      for (const s of services) {
+        const { text, next } = ctx.host.readNew(s.logfile, offsets.get(s.logfile) ?? 0);
+        offsets.set(s.logfile, next);
+        const seen = factsOf(ctx.facts, s);
+        for (const r of metadataRequests(text)) {
+          seen.requests++;
+          seen.last = r;
+          ctx.emit(requestEvent(s, r, ctx.since()));
+        }
+      }
+    },
+  };
+}
+
+function rows(s: LabService<MetadataProxySpec>, facts: Facts): Row[] {
+  const seen = factsOf(facts, s);
+  const last = seen.last;
+  return [
+    [
+      { text: `${s.node}/${s.name}`, tone: 'bold' },
+      { text: ` metadata :${s.spec.port} ` },
+      { text: `${seen.requests} request${seen.requests === 1 ? '' : 's'}`, tone: seen.requests ? 'good' : 'dim' },
+      ...(last
+        ? [{ text: ` last ${last.hostname ?? last.from} ${last.path} ${last.status}`, tone: last.status === 200 ? ('dim' as const) : ('bad' as const) }]
+        : []),
+    ],
+  ];
+}
+
+export const metadataProxy = serviceKind<MetadataProxySpec, z.infer<typeof Block>>({
+  kind: 'metadata-proxy',
+  schema: Block,
+  example: `name: metadata
+kind: metadata-proxy
+instances:
+  - { hostname: vm1, address: 10.0.0.81 }`,
+  tools: [],
+  resolve(b, ctx) {
+    const seen = new Set<string>();
+    b.instances.forEach((i, ii) => {
+      if (seen.has(i.address)) ctx.report(['instances', ii, 'address'], `${i.address} is listed twice`);
+      seen.add(i.address);
+    });
+    return { port: b.port, instances: b.instances };
+  },
+  describe: (s) => `metadata proxy on :${s.spec.port} for ${s.spec.instances.map((i) => i.hostname).join(', ') || 'no instance'}`,
+  start: (s) => [
+    {
+      kind: 'daemon',
+      // 0.0.0.0, as Neutron's proxy binds: the REDIRECT keeps the packet's destination local.
+      argv: netns.exec(
+        s.node,
+        kindAgentArgv('metadata-proxy', [
+          '--listen',
+          `0.0.0.0:${s.spec.port}`,
+          ...s.spec.instances.flatMap((i) => ['--instance', `${i.address}=${i.hostname}`]),
+          '--pidfile',
+          s.pidfile,
+        ]),
+      ),
+      env: { [TOKEN_VAR]: s.token },
+      ready: s.pidfile,
+      logfile: s.logfile,
+      creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
+    },
+  ],
+  observer,
+  rows,
+});
