@@ -4,7 +4,8 @@ import { Engine } from '../engine/engine.js';
 import { Journal } from '../engine/journal.js';
 import { requireRoot } from '../engine/preflight.js';
 import { portMacs, readSecurity, securityOps } from '../security/apply.js';
-import { createRule, deleteRule, describePort, portSecurity, portsOf, updatePort } from '../security/changes.js';
+import { adminStateOps } from '../links/links.js';
+import { adminStateUp, createRule, deleteRule, describePort, portSecurity, portsOf, updatePort } from '../security/changes.js';
 import { describeRule, type SecurityState } from '../security/model.js';
 import { NEUTRON_USAGE, parseNeutron } from '../security/neutron-cli.js';
 import type { Lab } from '../model.js';
@@ -26,9 +27,16 @@ export async function neutron(argv: string[], labName: string | undefined, ctx: 
   };
   switch (cmd.kind) {
     case 'port-update': {
-      const next = updatePort(lab, state, cmd.change);
+      const { change } = cmd;
+      const next = updatePort(lab, state, change);
       await apply(next);
-      ctx.out(`Updated port: ${cmd.change.port} (${describePort(portSecurity(next, cmd.change.port))})`);
+      if (change.adminStateUp !== undefined) {
+        // As the OVS agent does: the dead VLAN (the flows above drop what it sends), journaled
+        // so teardown puts the port back.
+        const port = lab.nodes.flatMap((n) => n.ports).find((p) => `${p.node}/${p.name}` === change.port)!;
+        await new Engine(ctx.host, Journal.open(lab.dir), {}).runLane(adminStateOps(lab, port, change.adminStateUp));
+      }
+      ctx.out(`Updated port: ${change.port} (${describePortNow(next, change.port)})`);
       return 0;
     }
     case 'security-group-rule-create': {
@@ -48,13 +56,18 @@ export async function neutron(argv: string[], labName: string | undefined, ctx: 
       for (const g of state.groups) for (const r of g.rules) ctx.out(`${r.id.padEnd(12)} ${g.name.padEnd(14)} ${describeRule(r)}`);
       return 0;
     case 'port-show':
-      ctx.out(`${cmd.port}: ${describePort(portSecurity(state, cmd.port))}`);
+      ctx.out(`${cmd.port}: ${describePortNow(state, cmd.port)}`);
       return 0;
     case 'port-list':
       ctx.out(`${'port'.padEnd(24)} ${'fixed_ip'.padEnd(16)} security`);
-      for (const id of portsOf(lab)) ctx.out(`${id.padEnd(24)} ${addressOf(lab, id).padEnd(16)} ${describePort(portSecurity(state, id))}`);
+      for (const id of portsOf(lab)) ctx.out(`${id.padEnd(24)} ${addressOf(lab, id).padEnd(16)} ${describePortNow(state, id)}`);
       return 0;
   }
+}
+
+/** Its security, and its admin state when it is down. */
+function describePortNow(state: SecurityState, id: string): string {
+  return `${describePort(portSecurity(state, id))}${adminStateUp(state, id) ? '' : '; admin_state_up False (dead VLAN 4095)'}`;
 }
 
 function addressOf(lab: Lab, id: string): string {

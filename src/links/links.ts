@@ -73,3 +73,22 @@ export function deadVlan(lab: Lab): number {
   while (used.has(tag)) tag--;
   return tag;
 }
+
+/** Neutron's OVS agent puts a port whose admin_state_up is False on this VLAN (DEAD_VLAN_TAG). */
+export const DEAD_VLAN_TAG = 4095;
+
+/** The journal id of a port's admin state down, undone (admin state up) at teardown. */
+export const adminDownId = (port: LabPort) => `admin:${port.node}/${port.name}`;
+
+/** `neutron port-update PORT --admin-state-up False|True` at the switch, as the OVS agent does
+ *  it: down moves the bridge port to the dead VLAN (its link stays up), up puts it back. */
+export function adminStateOps(lab: Lab, port: LabPort, up: boolean): Op[] {
+  if (up) return [{ kind: 'run', argv: rejoin(lab, port), settles: adminDownId(port) }];
+  return [
+    {
+      kind: 'run',
+      argv: isolate(lab, port, DEAD_VLAN_TAG),
+      undo: { id: adminDownId(port), what: `${port.node}/${port.name} admin state up again`, argv: rejoin(lab, port), member: lab.switch.namespace },
+    },
+  ];
+}

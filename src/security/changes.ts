@@ -12,7 +12,12 @@ export interface PortChange {
   pairs?: AddressPair[];
   groups?: string[];
   enabled?: boolean;
+  /** --admin-state-up: the port's admin state (at the switch, not its security). */
+  adminStateUp?: boolean;
 }
+
+/** Whether a change touches the port's security (an admin state change alone does not). */
+export const changesSecurity = (c: PortChange) => c.pairs !== undefined || c.groups !== undefined || c.enabled !== undefined;
 
 function notFound(what: string, name: string, known: string[]): UserError {
   const hint = nearest(name, known);
@@ -61,8 +66,14 @@ export function updatePort(lab: Lab, state: SecurityState, change: PortChange): 
       `clear them first: neutron port-update ${change.port} --allowed-address-pairs action=clear`,
     );
   }
-  return { ...state, ports: { ...state.ports, [change.port]: after } };
+  const adminDown = change.adminStateUp === undefined ? state.adminDown : withAdminState(state.adminDown ?? [], change.port, change.adminStateUp);
+  return { ...state, ports: { ...state.ports, [change.port]: after }, ...(adminDown?.length ? { adminDown } : { adminDown: undefined }) };
 }
+
+const withAdminState = (down: string[], port: string, up: boolean) => (up ? down.filter((p) => p !== port) : [...new Set([...down, port])]);
+
+/** A port's admin state now. */
+export const adminStateUp = (state: SecurityState, port: string): boolean => !state.adminDown?.includes(port);
 
 export function createRule(state: SecurityState, group: string, rule: Omit<SecurityRule, 'id'>): { state: SecurityState; rule: SecurityRule } {
   const g = state.groups.find((x) => x.name === group);

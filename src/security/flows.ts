@@ -87,6 +87,10 @@ export function renderFlows(lab: Lab, state: SecurityState, macs: Record<string,
       const guarded = ports.map(secured).filter((s): s is SecuredPort => s !== undefined);
       if (guarded.length > 0) flows.push(...networkFlows(ports, guarded, ni + 1, state));
     });
+    // A port whose admin state is down sends nothing (the OVS agent's drop flow for a dead
+    // port): above every other flow of the port, since port security's own flows would pass it.
+    for (const p of all.filter((x) => x.bridge === bridge && state.adminDown?.includes(portId(x))))
+      flows.push(`table=0,priority=100,in_port=${p.bridgePort},actions=drop`);
     flows.push('table=0,priority=0,actions=NORMAL');
     out[bridge] = `${flows.join('\n')}\n`;
   }
@@ -113,7 +117,10 @@ function networkFlows(ports: LabPort[], guarded: SecuredPort[], zone: number, st
   for (const g of guarded) f.push(...antiSpoof(g), ...securityGroups(g, zone, state));
   // Multicast and broadcast IP of this network: to each port itself, through its ingress rules
   // when it has any (output to the in_port is skipped by Open vSwitch).
-  const fanout = ports.map((p) => (isGuarded(p) ? `load:${isGuarded(p)!.index}->NXM_NX_REG5[],resubmit(,82)` : `output:${p.bridgePort}`));
+  // A port whose admin state is down receives none of it either (the dead VLAN does that for NORMAL).
+  const fanout = ports
+    .filter((p) => !state.adminDown?.includes(portId(p)))
+    .map((p) => (isGuarded(p) ? `load:${isGuarded(p)!.index}->NXM_NX_REG5[],resubmit(,82)` : `output:${p.bridgePort}`));
   f.push(`table=62,priority=100,reg6=${zone},ip,${MULTICAST},actions=${fanout.join(',')}`);
   f.push(`table=62,priority=10,reg6=${zone},ip,actions=ct(commit,zone=${zone}),NORMAL`);
   f.push(
@@ -153,7 +160,10 @@ function securityGroups(g: SecuredPort, zone: number, state: SecurityState): str
       .flatMap(ruleMatches)
       .map((m) => `table=61,priority=50,${at},${m},actions=resubmit(,62)`),
     `table=61,priority=40,cookie=${hex(dropCookie(g.index, 'egress'))},ip,${at},actions=drop`,
-    `table=62,priority=90,reg6=${zone},ip,dl_dst=${g.mac.toLowerCase()},actions=load:${g.index}->NXM_NX_REG5[],resubmit(,81)`,
+    // Unicast to it passes its ingress rules, unless its admin state is down.
+    state.adminDown?.includes(portId(g.port))
+      ? `table=62,priority=90,reg6=${zone},ip,dl_dst=${g.mac.toLowerCase()},actions=drop`
+      : `table=62,priority=90,reg6=${zone},ip,dl_dst=${g.mac.toLowerCase()},actions=load:${g.index}->NXM_NX_REG5[],resubmit(,81)`,
     ...ingress.map((m) => `table=81,priority=50,${reg},${m},actions=ct(commit,zone=${zone}),output:${g.port.bridgePort}`),
     `table=81,priority=40,cookie=${hex(dropCookie(g.index, 'ingress'))},${reg},actions=drop`,
     ...ingress.map((m) => `table=82,priority=50,${reg},${m},actions=output:${g.port.bridgePort}`),

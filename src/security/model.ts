@@ -10,6 +10,8 @@ export interface SecurityState {
   groups: SecurityGroup[];
   /** node/port -> its security; ports not listed have port security off. */
   ports: Record<string, PortSecurity>;
+  /** Ports whose admin state is down (node/port): the OVS agent drops all they send. */
+  adminDown?: string[];
 }
 
 /** Neutron's protocol names; any other protocol is given by number. */

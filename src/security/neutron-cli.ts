@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import { isNetworkAddress } from '../net/addr.js';
 import type { Lab } from '../model.js';
 import type { PortChange } from './changes.js';
-import { portsOf } from './changes.js';
+import { changesSecurity, portsOf } from './changes.js';
 import { protocolNumber, type AddressPair, type SecurityRule } from './model.js';
 
 export type NeutronCommand =
@@ -25,6 +25,7 @@ export const NEUTRON_USAGE = `Usage: neutron <command> ...   (inside 'lablb shel
   port-update PORT --allowed-address-pairs action=clear
   port-update PORT --no-security-groups | --security-group GROUP ...
   port-update PORT --port_security_enabled=False|True
+  port-update PORT --admin-state-up False|True
   security-group-rule-create --direction ingress|egress [--protocol tcp|udp|icmp|vrrp|N]
                              [--port-range-min N] [--port-range-max N] [--remote-ip-prefix CIDR] GROUP
   security-group-rule-delete RULE_ID
@@ -141,7 +142,7 @@ export function parseNeutron(argv: string[], lab: Lab): NeutronCommand {
   const p = parse(args);
   switch (command) {
     case 'port-update': {
-      known(p, ['allowed-address-pairs', 'no-allowed-address-pairs', 'no-security-groups', 'security-group', 'port-security-enabled']);
+      known(p, ['allowed-address-pairs', 'no-allowed-address-pairs', 'no-security-groups', 'security-group', 'port-security-enabled', 'admin-state-up']);
       if (p.positionals.length !== 1) throw bad(`port-update takes one port, got ${p.positionals.length ? p.positionals.join(' ') : 'none'}`);
       const change: PortChange = { port: resolvePort(lab, p.positionals[0]) };
       const pairs = p.options.filter((o) => o.name === 'allowed-address-pairs');
@@ -154,8 +155,10 @@ export function parseNeutron(argv: string[], lab: Lab): NeutronCommand {
       } else if (groups.length) change.groups = groups;
       const ps = one(p, 'port-security-enabled');
       if (ps !== undefined) change.enabled = bool('port_security_enabled', ps);
-      if (!change.pairs && !change.groups && change.enabled === undefined)
-        throw bad('port-update: say what changes (--allowed-address-pairs, --no-security-groups, --security-group, --port_security_enabled)');
+      const admin = one(p, 'admin-state-up');
+      if (admin !== undefined) change.adminStateUp = bool('admin-state-up', admin);
+      if (!changesSecurity(change) && change.adminStateUp === undefined)
+        throw bad('port-update: say what changes (--allowed-address-pairs, --no-security-groups, --security-group, --port_security_enabled, --admin-state-up)');
       return { kind: 'port-update', change };
     }
     case 'security-group-rule-create': {

@@ -157,6 +157,17 @@ t.test("the article's neutron commands, as typed", async (t) => {
     change: { port: 'client/eth0', groups: ['web'], enabled: true },
   });
   t.same(parseNeutron(['port-update', 'client', '--allowed-address-pairs', 'action=clear'], lab).kind, 'port-update');
+  t.same(
+    parseNeutron(['port-update', 'keepalived01', '--admin-state-up', 'False'], lab),
+    {
+      kind: 'port-update',
+      change: { port: 'keepalived01/eth0', adminStateUp: false },
+    },
+    "seed 004's trigger, alone",
+  );
+  t.same(parseNeutron(['port-update', 'keepalived01', '--admin_state_up=true'], lab).kind, 'port-update');
+  t.throws(() => parseNeutron(['port-update', 'keepalived01', '--admin-state-up', 'down'], lab), /--admin-state-up is True or False, not "down"/);
+  t.throws(() => parseNeutron(['port-update', 'keepalived01'], lab), /say what changes .*--admin-state-up/);
   t.same(parseNeutron(['port-update', 'client', '--allowed-address-pairs', 'ip_address=10.9.0.0/24,mac_address=FA:16:3E:00:00:01'], lab), {
     kind: 'port-update',
     change: { port: 'client/eth0', pairs: [{ ip: '10.9.0.0/24', mac: 'fa:16:3e:00:00:01' }] },

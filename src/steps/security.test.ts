@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import t from 'tap';
 import { fakeHost } from '../../test/fake-host.js';
-import { ROOT } from '../../test/helpers.js';
+import { labFromText, ROOT } from '../../test/helpers.js';
+import { readFileSync } from 'node:fs';
 import type { StepContext } from '../kinds/step-kind.js';
 import type { LabStep } from '../model.js';
 import type { Op } from '../kinds/ops.js';
@@ -86,6 +87,7 @@ t.test('the steps change the state as Neutron would and rewrite the flows', asyn
   );
   t.match(deleted.detail, /neutron security-group-rule-delete web: ingress icmp/);
   t.equal(JSON.parse(fresh.host.readFile(securityFile(lab))!).groups[0].rules.length, 3);
+  t.equal(describePortChange({ port: 'a/b', adminStateUp: false }), 'neutron port-update a/b --admin-state-up False');
   t.equal(
     describePortChange({ port: 'a/b', pairs: [], groups: ['web'], enabled: true }),
     'neutron port-update a/b --allowed-address-pairs action=clear --security-group web --port_security_enabled=True',
@@ -152,4 +154,62 @@ t.test("the observer: each port's state and its drops, and an event when a port 
   host.writeFile(securityFile(lab), 'not json');
   await observer.poll();
   t.equal(facts.security['client/eth0'].summary, 'port security on, groups web', "an unreadable file reads as the scenario's state");
+});
+
+t.test("port-update's admin_state_up: dropped at the switch and on the dead VLAN, journaled to come back", async (t) => {
+  const { ctx, applied, host } = context();
+  const port = lab.nodes.find((n) => n.name === 'keepalived01')!.ports[0];
+  const step = (up: boolean) => ({
+    kind: 'port-update',
+    name: 'x',
+    spec: { action: { port: 'keepalived01/eth0', adminStateUp: up }, waits: [], withinMs: 10 },
+  });
+  const down = await stepKindOf('port-update').run(step(false), ctx);
+  t.match(down.detail, /neutron port-update keepalived01\/eth0 --admin-state-up False/);
+  const state = () => JSON.parse(host.readFile(securityFile(lab))!);
+  t.same(state().adminDown, ['keepalived01/eth0'], 'in the state');
+  t.same(state().ports['keepalived01/eth0'], lab.nodes[0].ports[0].security ?? { enabled: false, groups: [], pairs: [] }, 'its security untouched');
+  const flows = applied.find((op) => op.kind === 'write' && op.path.endsWith('br-int.flows'));
+  t.match(flows, { content: new RegExp(`table=0,priority=100,in_port=${port.bridgePort},actions=drop`) }, 'what it sends is dropped');
+  t.notMatch(
+    (flows as { content: string }).content,
+    new RegExp(`table=62,.*(output:${port.bridgePort}|load:${lab.nodes.flatMap((n) => n.ports).indexOf(port) + 1}->NXM_NX_REG5)`),
+    'and it gets no multicast',
+  );
+  t.same(
+    applied.at(-1),
+    {
+      kind: 'run',
+      argv: ['ovs-vsctl', `--db=unix:${lab.switch.rundir}/db.sock`, 'set', 'port', port.bridgePort, 'tag=4095'],
+      undo: {
+        id: 'admin:keepalived01/eth0',
+        what: 'keepalived01/eth0 admin state up again',
+        argv: [
+          'ovs-vsctl',
+          `--db=unix:${lab.switch.rundir}/db.sock`,
+          ...(port.vlan ? ['set', 'port', port.bridgePort, `tag=${port.vlan}`] : ['clear', 'port', port.bridgePort, 'tag']),
+        ],
+        member: lab.switch.namespace,
+      },
+    },
+    'the dead VLAN, undone at teardown',
+  );
+  applied.length = 0;
+  await stepKindOf('port-update').run(step(true), ctx);
+  t.match(applied.at(-1), { kind: 'run', settles: 'admin:keepalived01/eth0' });
+  t.equal(state().adminDown, undefined, 'up again');
+  t.notMatch(
+    applied.find((op) => op.kind === 'write' && op.path.endsWith('br-int.flows')),
+    { content: /actions=drop\n.*priority=100,in_port/ },
+  );
+  t.throws(
+    () =>
+      labFromText(
+        readFileSync(join(ROOT, 'scenarios', 'keepalived-vip.yaml'), 'utf8').replace(
+          /kind: port-update\n(\s+)port: keepalived01\/eth0\n\s+allowed_address_pairs: .*\n/,
+          'kind: port-update\n$1port: keepalived01/eth0\n',
+        ),
+      ),
+    /say what changes: .*admin_state_up/,
+  );
 });

@@ -5,10 +5,11 @@
 import { z } from 'zod';
 import { Name, PortRef } from '../kinds/fields.js';
 import type { StepContext, StepResolveContext } from '../kinds/step-kind.js';
-import type { Lab } from '../model.js';
+import type { Lab, LabPort } from '../model.js';
 import type { Op } from '../kinds/ops.js';
 import { portMacs, readSecurity, securityOps } from '../security/apply.js';
 import { createRule, deleteRule, updatePort, type PortChange } from '../security/changes.js';
+import { adminStateOps } from '../links/links.js';
 import { describeRule, type SecurityRule, type SecurityState } from '../security/model.js';
 import { AddressPair, ruleOf, SecurityRuleBlock } from '../security/schema.js';
 import { actionStep } from './action-step.js';
@@ -17,6 +18,11 @@ import { actionStep } from './action-step.js';
 async function change(lab: Lab, ctx: StepContext, edit: (s: SecurityState) => SecurityState): Promise<Op[]> {
   const next = edit(readSecurity(ctx.host, lab));
   return securityOps(lab, next, await portMacs(ctx.host, lab, next));
+}
+
+/** The lab's port for node/port (the step's resolve checked it exists). */
+function portOf(lab: Lab, ref: string): LabPort {
+  return lab.nodes.flatMap((n) => n.ports).find((p) => `${p.node}/${p.name}` === ref)!;
 }
 
 /** The flows follow from the lab's security state when the step runs, so explain names the
@@ -39,17 +45,22 @@ export function describePortChange(c: PortChange): string {
     );
   if (c.groups) parts.push(c.groups.length ? c.groups.map((g) => `--security-group ${g}`).join(' ') : '--no-security-groups');
   if (c.enabled !== undefined) parts.push(`--port_security_enabled=${c.enabled ? 'True' : 'False'}`);
+  if (c.adminStateUp !== undefined) parts.push(`--admin-state-up ${c.adminStateUp ? 'True' : 'False'}`);
   return parts.join(' ');
 }
 
 export const portUpdate = actionStep({
   kind: 'port-update',
-  description: "neutron port-update: a port's allowed address pairs, security groups or port security, changed on the running lab",
+  description: "neutron port-update: a port's allowed address pairs, security groups, port security or admin state, changed on the running lab",
   fields: {
     port: PortRef.describe('the port, as node/port'),
     allowed_address_pairs: z.array(AddressPair).max(64).optional().describe('the pairs it may use from now on ([] clears them)'),
     security_groups: z.array(Name).max(16).optional().describe('its groups from now on ([]: --no-security-groups)'),
     port_security_enabled: z.boolean().optional().describe('port security on or off (off needs no groups and no pairs, as in Neutron)'),
+    admin_state_up: z
+      .boolean()
+      .optional()
+      .describe("false: the OVS agent moves the port to the dead VLAN (4095), its link still up (seed 004's trigger); true: back on its network"),
   },
   example: `name: allow-vip
 kind: port-update
@@ -58,8 +69,8 @@ allowed_address_pairs: [{ ip_address: 172.16.200.251 }]`,
   resolveAction(b, ctx): PortChange {
     ctx.port(b.port, ['port']);
     b.security_groups?.forEach((g, i) => group(g, ctx, ['security_groups', i]));
-    if (!b.allowed_address_pairs && !b.security_groups && b.port_security_enabled === undefined) {
-      ctx.report([], 'say what changes: allowed_address_pairs, security_groups or port_security_enabled');
+    if (!b.allowed_address_pairs && !b.security_groups && b.port_security_enabled === undefined && b.admin_state_up === undefined) {
+      ctx.report([], 'say what changes: allowed_address_pairs, security_groups, port_security_enabled or admin_state_up');
     }
     return {
       port: b.port,
@@ -68,10 +79,15 @@ allowed_address_pairs: [{ ip_address: 172.16.200.251 }]`,
         : {}),
       ...(b.security_groups ? { groups: b.security_groups } : {}),
       ...(b.port_security_enabled !== undefined ? { enabled: b.port_security_enabled } : {}),
+      ...(b.admin_state_up !== undefined ? { adminStateUp: b.admin_state_up } : {}),
     };
   },
   live: {
-    ops: (c, lab, ctx) => change(lab, ctx, (s) => updatePort(lab, s, c)),
+    ops: async (c, lab, ctx) => [
+      // The admin state is in the state too: the flows drop what a down port sends.
+      ...(await change(lab, ctx, (s) => updatePort(lab, s, c))),
+      ...(c.adminStateUp !== undefined ? adminStateOps(lab, portOf(lab, c.port), c.adminStateUp) : []),
+    ],
     explain: (c) => explainChange(describePortChange(c)),
   },
   done: describePortChange,

@@ -91,6 +91,20 @@ t.test("the article's fixes typed by hand on a running lab: neutron security-gro
   const injected = lablb('neutron', 'port-update', master, '--allowed-address-pairs', 'ip_address=10.0.0.1\ntable=0');
   t.equal(injected.code, 2, 'a value that could carry a flow is refused');
   t.match(injected.err, /ip_address .* is not an IPv4 address/);
+
+  // Seed 004's trigger: the MASTER's port admin state down. The OVS agent's dead VLAN: its link
+  // stays up (no FAULT), its adverts reach nobody, so the other takes the VIP too.
+  const down = lablb('neutron', 'port-update', master, '--admin-state-up', 'False');
+  t.equal(down.code, 0, down.err);
+  t.match(down.out, new RegExp(`Updated port: ${master}/eth0 \\(.*; admin_state_up False \\(dead VLAN 4095\\)\\)`));
+  t.ok(await until(() => masters().length === 2, 15_000), `the other became MASTER once ${master}'s port was down (${masters().join(', ')})`);
+  t.match(lablb('exec', 'ovs', '--', 'ovs-vsctl', 'find', 'port', 'tag=4095').out, /name +: /, 'a bridge port on the dead VLAN');
+  const up = lablb('neutron', 'port-update', master, '--admin_state_up=True');
+  t.equal(up.code, 0, up.err);
+  t.notMatch(lablb('neutron', 'port-show', master).out, /admin_state_up False/);
+  t.ok(await until(() => masters().length === 1, 15_000), `one MASTER again once the port is up (${masters().join(', ')})`);
+  // Down again, and left down: teardown puts it back (journaled), the host is as found.
+  t.equal(lablb('neutron', 'port-update', master, '--admin-state-up', 'False').code, 0);
   t.equal(lablb('down', 'keepalived-vip').code, 0);
   t.same(await settledHostState(before), before, 'host as found');
 });

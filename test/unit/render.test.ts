@@ -70,3 +70,14 @@ t.test('floating IP rule specs are the ones iptables-save prints', async (t) => 
     snat: '-A neutron-l3-agent-float-snat -s 10.1.1.5/32 -j SNAT --to-source 192.0.2.5',
   });
 });
+
+t.test("an HA router's HA network is internal: no SNAT rule matches it (NEUTRON.md 8)", async (t) => {
+  const { loadScenarioFile } = await import('../../src/scenario/load.js');
+  const { resolveLab } = await import('../../src/scenario/resolve.js');
+  const { join } = await import('node:path');
+  const { ROOT } = await import('../helpers.js');
+  const ha = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'l3-ha.yaml')), { stateRoot: '/run/lablb' });
+  const spec = ha.nodes.find((n) => n.name === 'qrouter-net1')!.services.find((s) => s.kind === 'l3-agent')!.spec as L3Spec;
+  t.same(spec.internalCidrs, ['10.0.0.0/24']);
+  t.notMatch(renderRouterRules(spec), /-s 169\.254\.192/, "the HA network 169.254.192.0/18 is not SNAT'd");
+});

@@ -66,7 +66,9 @@ floating_ips:
           ctx.node.ports.map((p) => p.name),
         ),
       );
-    const internal = ctx.node.ports.filter((p) => p !== gw);
+    // The router's interfaces: every port but the gateway and the HA port, whose network
+    // (Neutron's l3_ha_net_cidr, 169.254.192.0/18) is link-local and never SNAT'd.
+    const internal = ctx.node.ports.filter((p) => p !== gw && !contains('169.254.0.0/16', p.address));
     b.floating_ips.forEach((f, fi) => {
       if (gw && !contains(`${gw.address}/${gw.prefix}`, f.floating_ip_address)) {
         ctx.report(['floating_ips', fi, 'floating_ip_address'], `${f.floating_ip_address} is not on the gateway's network (${gw.network})`);
