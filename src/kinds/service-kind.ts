@@ -31,6 +31,19 @@ export interface ServiceContext {
   report: Report;
   /** "no port named "eht0"; did you mean "eth0"?" */
   unknown(what: string, name: string, known: string[]): string;
+  /** The node's port of that name, or undefined with the problem reported at `path`. */
+  port(name: string, path: Path): LabPort | undefined;
+}
+
+/** What a daemon's log gained since the last call, per file: for observers that read a log
+ *  (keepalived's state changes, an agent's request lines) instead of a process per poll. */
+export function logReader(host: HostDriver): (file: string) => string {
+  const offsets = new Map<string, number>();
+  return (file) => {
+    const { text, next } = host.readNew(file, offsets.get(file) ?? 0);
+    offsets.set(file, next);
+    return text;
+  };
 }
 
 /** One line of the screen, as cells: the screen paints tones, kinds say what they mean. */

@@ -388,6 +388,19 @@ function resolveService(sv: ScenarioService, node: ServiceContext['node'], labNa
     nodeNames,
     report: (path, message) => report([...at, ...path], message),
     unknown,
+    port(portName, path) {
+      const found = node.ports.find((p) => p.name === portName);
+      if (!found)
+        report(
+          [...at, ...path],
+          unknown(
+            'port',
+            portName,
+            node.ports.map((p) => p.name),
+          ),
+        );
+      return found;
+    },
   };
   return {
     kind: sv.kind,

@@ -37,16 +37,7 @@ export const conntrackd = serviceKind<ConntrackdSpec, z.infer<typeof Block>>({
   example: '{ name: sync, kind: conntrackd, interface: ha-n1 }',
   tools: [{ command: 'conntrackd', pkg: 'conntrackd', versionArgs: ['-v'], why: 'connection tracking synced between HA routers' }],
   resolve(b, ctx) {
-    const port = ctx.node.ports.find((p) => p.name === b.interface);
-    if (!port)
-      ctx.report(
-        ['interface'],
-        ctx.unknown(
-          'port',
-          b.interface,
-          ctx.node.ports.map((p) => p.name),
-        ),
-      );
+    const port = ctx.port(b.interface, ['interface']);
     return {
       config: join(ctx.node.dir, `${b.name}.conf`),
       socket: join(ctx.node.dir, `${b.name}.ctl`),

@@ -55,16 +55,7 @@ hosts:
   - { mac: "fa:16:3e:00:00:11", name: vm1, address: 10.0.0.11 }`,
   tools: [{ command: 'dnsmasq', pkg: 'dnsmasq-base', versionArgs: ['--version'], why: "DHCP servers (Neutron's DHCP agent)" }],
   resolve(b, ctx) {
-    const port = ctx.node.ports.find((p) => p.name === b.interface);
-    if (!port)
-      ctx.report(
-        ['interface'],
-        ctx.unknown(
-          'port',
-          b.interface,
-          ctx.node.ports.map((p) => p.name),
-        ),
-      );
+    const port = ctx.port(b.interface, ['interface']);
     const net = port ? subnet(`${port.address}/${port.prefix}`) : undefined;
     b.hosts.forEach((h, hi) => {
       if (net && !contains(net.cidr, h.address)) ctx.report(['hosts', hi, 'address'], `${h.address} is not on ${port!.network} (${net.cidr})`);

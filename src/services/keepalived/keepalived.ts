@@ -139,16 +139,7 @@ instances:
       instances: b.instances.map((inst, ii) => {
         if (names.has(inst.name)) ctx.report(['instances', ii, 'name'], `instance ${inst.name} is defined twice in ${b.name}`);
         names.add(inst.name);
-        const port = ctx.node.ports.find((p) => p.name === inst.interface);
-        if (!port)
-          ctx.report(
-            ['instances', ii, 'interface'],
-            ctx.unknown(
-              'port',
-              inst.interface,
-              ctx.node.ports.map((p) => p.name),
-            ),
-          );
+        const port = ctx.port(inst.interface, ['instances', ii, 'interface']);
         inst.virtual_ipaddress.forEach((vip, vi) => {
           if (!vip.includes('/') && port?.broadcast && !contains(`${port.address}/${port.prefix}`, vip)) {
             ctx.report(

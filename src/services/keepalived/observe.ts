@@ -1,6 +1,6 @@
 // What lablb sees of a running keepalived: each VRRP instance's state, read from its own log
 // ("(VR_1) Entering MASTER STATE") rather than a process per poll. Only this kind reads its facts.
-import type { Cell, KindObserver, ObserverContext, Row } from '../../kinds/service-kind.js';
+import { logReader, type Cell, type KindObserver, type ObserverContext, type Row } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import { holdersOf, serviceFacts, type Facts } from '../../kinds/facts.js';
 import { serviceEvent } from '../../kinds/events.js';
@@ -34,13 +34,12 @@ export function vrrpEvent(s: LabService<KeepalivedSpec>, instance: string, state
 }
 
 export function keepalivedObserver(services: LabService<KeepalivedSpec>[], ctx: ObserverContext): KindObserver {
-  const offsets = new Map<string, number>();
+  const gained = logReader(ctx.host);
   return {
     everyMs: 100,
     async poll() {
       for (const s of services) {
-        const { text, next } = ctx.host.readNew(s.logfile, offsets.get(s.logfile) ?? 0);
-        offsets.set(s.logfile, next);
+        const text = gained(s.logfile);
         const seen = keepalivedFacts(ctx.facts, s);
         // Every change, in order: a MASTER that lasted less than a poll is still an event.
         for (const { instance, state } of vrrpTransitions(text)) {

@@ -56,16 +56,7 @@ floating_ips:
   ],
 
   resolve(b, ctx) {
-    const gw = ctx.node.ports.find((p) => p.name === b.gateway_port);
-    if (!gw)
-      ctx.report(
-        ['gateway_port'],
-        ctx.unknown(
-          'port',
-          b.gateway_port,
-          ctx.node.ports.map((p) => p.name),
-        ),
-      );
+    const gw = ctx.port(b.gateway_port, ['gateway_port']);
     // The router's interfaces: every port but the gateway and the HA port, whose network
     // (Neutron's l3_ha_net_cidr, 169.254.192.0/18) is link-local and never SNAT'd.
     const internal = ctx.node.ports.filter((p) => p !== gw && !contains('169.254.0.0/16', p.address));

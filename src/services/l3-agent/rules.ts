@@ -30,7 +30,7 @@ export function renderRouterRules(l3: L3Spec): string {
     '-A OUTPUT -j neutron-filter-top',
     '-A OUTPUT -j neutron-l3-agent-OUTPUT',
     `-A neutron-filter-top -j ${P}-local`,
-    // The metadata proxy's port; nothing listens in the lab, the rule is kept for fidelity.
+    // The metadata proxy's port (a metadata-proxy service listens there when the router runs one).
     `-A ${P}-INPUT -d 127.0.0.1/32 -p tcp -m tcp --dport 9697 -j ACCEPT`,
     'COMMIT',
   ];

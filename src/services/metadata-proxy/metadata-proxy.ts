@@ -7,7 +7,7 @@ import { kindAgentArgv } from '../../agents/launch.js';
 import { serviceFacts, type Facts } from '../../kinds/facts.js';
 import { serviceEvent } from '../../kinds/events.js';
 import { Ipv4, Name } from '../../kinds/fields.js';
-import { serviceKind, type KindObserver, type ObserverContext, type Row } from '../../kinds/service-kind.js';
+import { logReader, serviceKind, type KindObserver, type ObserverContext, type Row } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import { netns } from '../../runtime/netns/netns.js';
 import { TOKEN_VAR } from '../../token.js';
@@ -79,13 +79,12 @@ export function requestEvent(s: LabService<MetadataProxySpec>, r: MetadataReques
 }
 
 function observer(services: LabService<MetadataProxySpec>[], ctx: ObserverContext): KindObserver {
-  const offsets = new Map<string, number>();
+  const gained = logReader(ctx.host);
   return {
     everyMs: 500,
     async poll() {
       for (const s of services) {
-        const { text, next } = ctx.host.readNew(s.logfile, offsets.get(s.logfile) ?? 0);
-        offsets.set(s.logfile, next);
+        const text = gained(s.logfile);
         const seen = factsOf(ctx.facts, s);
         for (const r of metadataRequests(text)) {
           seen.requests++;
