@@ -1,50 +1,8 @@
-// Judging traffic and parsing what iptables and ip report: pure functions.
+// Parsing what iptables and ip report, and the observation hub: pure functions and fakes.
 import t from 'tap';
 import { parseAddrShow } from '../../src/observe/address-watch.js';
 import { emptyFacts, holdersOf } from '../../src/kinds/facts.js';
 import { parseSaveCounters } from '../../src/services/l3-agent/observe.js';
-import type { Sample } from '../../src/sample.js';
-import { longestOutage, percentile } from '../../src/stats.js';
-import { countBy, judgeTraffic } from '../../src/steps/judge.js';
-
-const reply = (seq: number, body: string, ms = 2): Sample => ({ seq, t: 1000 + seq * 50, ok: true, ms, body });
-const fail = (seq: number, error = 'ECONNREFUSED'): Sample => ({ seq, t: 1000 + seq * 50, ok: false, ms: 1, error });
-
-t.test('round robin holds when replies alternate', async (t) => {
-  const v = judgeTraffic([reply(1, 'a'), reply(2, 'b'), reply(3, 'a'), reply(4, 'b')], { alternate: ['a', 'b'], maxFailed: 0 });
-  t.ok(v.ok);
-  t.equal(v.detail, '4/4 ok, alternating a/b (p50 2 ms)');
-  t.equal(v.failed, 0);
-});
-
-t.test('round robin fails on repeats, strangers, missing servers and failures', async (t) => {
-  const v = judgeTraffic([reply(1, 'a'), reply(2, 'a'), fail(3), reply(4, 'c')], { alternate: ['a', 'b'], maxFailed: 0 });
-  t.notOk(v.ok);
-  t.equal(v.detail, '3/4 ok; 1 failed (ECONNREFUSED), at most 0 allowed; unexpected replies c; no reply from b; 1 replies repeated the previous server');
-});
-
-t.test('samples are judged in send order, not arrival order', async (t) => {
-  t.ok(judgeTraffic([reply(2, 'b'), reply(1, 'a'), reply(3, 'a')], { alternate: ['a', 'b'], maxFailed: 0 }).ok);
-});
-
-t.test('only: every reply from the named servers', async (t) => {
-  t.ok(judgeTraffic([reply(1, 'a'), reply(2, 'a')], { only: ['a'], maxFailed: 0 }).ok);
-  const v = judgeTraffic([reply(1, 'a'), reply(2, 'b'), fail(3)], { only: ['a'], maxFailed: 1 });
-  t.notOk(v.ok);
-  t.equal(v.detail, '2/3 ok; replies from b, expected only a');
-});
-
-t.test('outage: the longest run of failures, send to next good send', async (t) => {
-  t.equal(longestOutage([reply(1, 'a'), fail(2), fail(3), reply(4, 'a'), fail(5), reply(6, 'a')]), 100);
-  t.equal(longestOutage([reply(1, 'a'), fail(2), fail(3), fail(4)]), 100, 'an outage still going counts to the last send');
-  t.equal(longestOutage([reply(1, 'a')]), 0);
-});
-
-t.test('percentile and failure counts', async (t) => {
-  t.equal(percentile([], 50), 0);
-  t.equal(percentile([5, 1, 3], 50), 3);
-  t.equal(countBy(['HTTP 503', 'HTTP 503', 'ECONNRESET']), 'HTTP 503 x2, ECONNRESET x1');
-});
 
 t.test('iptables-save -c counters', async (t) => {
   const text = `*nat
@@ -75,14 +33,6 @@ t.test('ip -o -4 addr: each device and address but lo, and who holds an address'
   facts.addresses.lb2.push({ dev: 'eth0', address: '10.1.0.100/24' });
   t.same(holdersOf(facts, '10.1.0.100'), ['lb1', 'lb2'], 'two holders: the SIGKILL trap');
   t.same(holdersOf(facts, '10.9.9.9'), []);
-});
-
-t.test('min_failed: a stream expected to have died', async (t) => {
-  const dead = [fail(1, 'no data for over 1000 ms'), fail(2, 'no data for over 1000 ms')];
-  const v = judgeTraffic(dead, { maxFailed: 2, minFailed: 2 });
-  t.ok(v.ok);
-  t.equal(v.detail, '0/2 ok, 2 failed as expected (no data for over 1000 ms)', 'no latency figure without a reply');
-  t.notOk(judgeTraffic([reply(1, 'push'), fail(2)], { maxFailed: 2, minFailed: 2 }).ok, 'one still flowing: not dead');
 });
 
 t.test('an observer that fails unexpectedly is told once per message, and polling goes on', async (t) => {
