@@ -1,5 +1,10 @@
 import t from 'tap';
+import { netns } from '../runtime/netns/netns.js';
 import { checkExecArgv } from './exec-grammar.js';
+
+// The ways the member runtime reaches a member, which a scenario's exec must never spell.
+const intoX = netns.exec('x', ['sh']);
+const ipInOther = netns.ip('other', ['addr']);
 
 const refusal = (argv: string[]) => checkExecArgv(argv).map((p) => `${p.index}: ${p.message.split(`; ${argv[0]} here takes`)[0].split('; exec runs')[0]}`);
 
@@ -60,15 +65,15 @@ t.test('every form that reaches past the node is refused, at the word that does'
     [['/sbin/ip', 'addr'], '0: "/sbin/ip" is not allowed here'],
     [['nsenter', '-t', '1', '-a', 'sh'], '0: "nsenter" is not allowed here'],
     // ip: another namespace, spelled out, abbreviated, long, joined.
-    [['ip', 'netns', 'exec', 'x', 'sh'], '1: "netns" is not allowed here'],
+    [intoX, '1: "netns" is not allowed here'],
     [['ip', 'net', 'exec', 'x', 'sh'], '1: "net" is not allowed here'],
-    [['ip', '-n', 'other', 'addr'], '1: "-n" is not allowed here'],
+    [ipInOther, '1: "-n" is not allowed here'],
     [['ip', '-ne', 'other', 'addr'], '1: "-ne" is not allowed here'],
     [['ip', '-netns', 'other', 'addr'], '1: "-netns" is not allowed here'],
     [['ip', '--netns', 'other', 'addr'], '1: "--netns" is not allowed here'],
     [['ip', '--netns=other', 'addr'], '1: "--netns=other" is not allowed here (write an option and its value as two words)'],
-    [['ip', '-all', 'netns', 'exec', 'sh'], '1: "-all" is not allowed here'],
-    [['ip', '--all', 'netns', 'exec', 'sh'], '1: "--all" is not allowed here'],
+    [['ip', '-all', ...intoX.slice(1)], '1: "-all" is not allowed here'],
+    [['ip', '--all', ...intoX.slice(1)], '1: "--all" is not allowed here'],
     // ip: commands read from a file.
     [['ip', '-b', '/etc/shadow'], '1: "-b" is not allowed here'],
     [['ip', '-bat', '/tmp/x'], '1: "-bat" is not allowed here'],
@@ -129,6 +134,6 @@ t.test('every form that reaches past the node is refused, at the word that does'
 });
 
 t.test('a refusal says what the program takes', async (t) => {
-  const [p] = checkExecArgv(['ip', 'netns', 'exec', 'x', 'sh']);
+  const [p] = checkExecArgv(intoX);
   t.match(p.message, /ip here takes .*link set DEV up\|down/);
 });

@@ -1,5 +1,5 @@
 // The container runtime: a node that is a container. Docker gives it no network; the lab names
-// the container's network namespace after the node (`ip netns attach`), so veths, addresses and
+// the container's network namespace after the node (netns.attach), so veths, addresses and
 // services reach it as they reach any member. A command in its own world (its processes, its
 // files) goes through the engine, with the container's limits. The Docker policy lives here:
 // lablb never pulls an image, journals a container before it exists and removes only those
@@ -11,6 +11,7 @@ import { Word } from '../../kinds/fields.js';
 import type { Op, Task } from '../../kinds/ops.js';
 import type { Lab, LabNode } from '../../model.js';
 import { shellLine, shellQuote } from '../../shell.js';
+import { netns } from '../netns/netns.js';
 import { memberOp, type MemberRuntime, type RuntimeTeardown } from '../runtime.js';
 import { buildLocalImage, LOCAL_IMAGE } from './image.js';
 
@@ -81,6 +82,12 @@ type Action =
 
 const op = (action: Action, shell: string, what: string): Op => memberOp('docker', action, shell, what);
 
+/** netns.attach as a person types it, the pid being the shell's substitution (left unquoted). */
+function attachShell(member: string, pid: string): string {
+  const words = netns.attach(member, pid);
+  return [...words.slice(0, -1).map(shellQuote), pid].join(' ');
+}
+
 /** Starts the container and names its network namespace after the node. */
 function startOp(lab: Lab, node: LabNode): Op {
   const c = containerOf(node);
@@ -100,7 +107,7 @@ function startOp(lab: Lab, node: LabNode): Op {
   const shell = [
     ...(spec.files.length ? [`# then put into it: ${spec.files.map((f) => f.path).join(', ')}`] : []),
     shellLine(['docker', 'run', '-d', '--name', spec.name, '--hostname', spec.hostname, '--network', 'none', ...flags, spec.image, ...(spec.command ?? [])]),
-    `ip netns attach ${shellQuote(node.name)} "$(docker inspect -f '{{.State.Pid}}' ${shellQuote(spec.name)})"`,
+    attachShell(node.name, `"$(docker inspect -f '{{.State.Pid}}' ${shellQuote(spec.name)})"`),
   ].join('\n');
   return op({ do: 'start', member: node.name, spec, token: c.token }, shell, `container ${spec.name}`);
 }
@@ -189,7 +196,7 @@ export const dockerRuntime: MemberRuntime = {
         {
           const started = await host.containers.start(a.spec);
           record({ kind: 'netns', name: a.member });
-          await host.run(['ip', 'netns', 'attach', a.member, String(started.pid)]);
+          await host.run(netns.attach(a.member, String(started.pid)));
         }
         return;
       case 'exec': {

@@ -32,6 +32,11 @@ export const netns = {
     return { kind: 'run', argv: ['ip', '-n', member, '-batch', '-'], input: lines.join('\n') };
   },
 
+  /** Names a running process's network namespace after the member (a container's). */
+  attach(member: string, pid: string): string[] {
+    return ['ip', 'netns', 'attach', member, pid];
+  },
+
   remove(name: string): string[] {
     return ['ip', 'netns', 'del', name];
   },

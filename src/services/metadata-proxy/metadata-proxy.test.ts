@@ -11,6 +11,7 @@ import { labFromText, ROOT } from '../../../test/helpers.js';
 import type { LabEvent } from '../../kinds/events.js';
 import { emptyFacts } from '../../kinds/facts.js';
 import type { LabService } from '../../model.js';
+import { netns } from '../../runtime/netns/netns.js';
 import { metadataProxy, metadataRequests, type MetadataProxySpec } from './metadata-proxy.js';
 
 const scenario = (instances: string) => `name: x
@@ -32,10 +33,7 @@ t.test("its block: Neutron's port by default, each instance once", async (t) => 
   t.match(metadataProxy.start(s, { vrrpHooks: { master: [], backup: [] } })[0], {
     kind: 'daemon',
     argv: [
-      'ip',
-      'netns',
-      'exec',
-      'r',
+      ...netns.exec('r', []),
       process.execPath,
       /services\/metadata-proxy\/agent\.js$/,
       '--listen',
