@@ -144,6 +144,11 @@ export interface LabExperiment {
   steps: LabStep[];
 }
 
+/** A port by its id, node/port. */
+export function findPort(lab: Lab, id: string): LabPort | undefined {
+  return lab.nodes.flatMap((n) => n.ports).find((p) => `${p.node}/${p.name}` === id);
+}
+
 export function findService(lab: Lab, node: string, name: string): LabService | undefined {
   return lab.nodes.find((n) => n.name === node)?.services.find((s) => s.name === name);
 }

@@ -8,7 +8,8 @@ import { adminStateOps } from '../links/links.js';
 import { adminStateUp, createRule, deleteRule, describePort, portSecurity, portsOf, updatePort } from '../security/changes.js';
 import { describeRule, type SecurityState } from '../security/model.js';
 import { NEUTRON_USAGE, parseNeutron } from '../security/neutron-cli.js';
-import type { Lab } from '../model.js';
+import { findPort, type Lab } from '../model.js';
+import type { Op } from '../kinds/ops.js';
 import { labUp } from './common.js';
 import type { CommandContext } from './context.js';
 
@@ -21,21 +22,18 @@ export async function neutron(argv: string[], labName: string | undefined, ctx: 
   const lab = labUp(labName ?? (process.env.LABLB_LAB || undefined));
   const cmd = parseNeutron(argv, lab);
   const state = readSecurity(ctx.host, lab);
-  const apply = async (next: SecurityState) => {
+  /** The flows of the new state, and anything else the change does at the switch. */
+  const apply = async (next: SecurityState, more: Op[] = []) => {
     const engine = new Engine(ctx.host, Journal.open(lab.dir), {});
-    await engine.runLane(securityOps(lab, next, await portMacs(ctx.host, lab, next)));
+    await engine.runLane([...securityOps(lab, next, await portMacs(ctx.host, lab, next)), ...more]);
   };
   switch (cmd.kind) {
     case 'port-update': {
       const { change } = cmd;
       const next = updatePort(lab, state, change);
-      await apply(next);
-      if (change.adminStateUp !== undefined) {
-        // As the OVS agent does: the dead VLAN (the flows above drop what it sends), journaled
-        // so teardown puts the port back.
-        const port = lab.nodes.flatMap((n) => n.ports).find((p) => `${p.node}/${p.name}` === change.port)!;
-        await new Engine(ctx.host, Journal.open(lab.dir), {}).runLane(adminStateOps(lab, port, change.adminStateUp));
-      }
+      // An admin state change is also the OVS agent's dead VLAN (the flows drop what the port
+      // sends), journaled so teardown puts the port back.
+      await apply(next, change.adminStateUp === undefined ? [] : adminStateOps(lab, findPort(lab, change.port)!, change.adminStateUp));
       ctx.out(`Updated port: ${change.port} (${describePortNow(next, change.port)})`);
       return 0;
     }
@@ -71,5 +69,5 @@ function describePortNow(state: SecurityState, id: string): string {
 }
 
 function addressOf(lab: Lab, id: string): string {
-  return lab.nodes.flatMap((n) => n.ports).find((p) => `${p.node}/${p.name}` === id)?.address ?? '';
+  return findPort(lab, id)?.address ?? '';
 }

@@ -75,10 +75,10 @@ export function deadVlan(lab: Lab): number {
 }
 
 /** Neutron's OVS agent puts a port whose admin_state_up is False on this VLAN (DEAD_VLAN_TAG). */
-export const DEAD_VLAN_TAG = 4095;
+const DEAD_VLAN_TAG = 4095;
 
 /** The journal id of a port's admin state down, undone (admin state up) at teardown. */
-export const adminDownId = (port: LabPort) => `admin:${port.node}/${port.name}`;
+const adminDownId = (port: LabPort) => `admin:${port.node}/${port.name}`;
 
 /** `neutron port-update PORT --admin-state-up False|True` at the switch, as the OVS agent does
  *  it: down moves the bridge port to the dead VLAN (its link stays up), up puts it back. */

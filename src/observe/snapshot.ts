@@ -13,7 +13,7 @@ export interface RowPanel {
   rows: Row[];
 }
 
-export const SERVICES_PANEL = 'Services';
+const SERVICES_PANEL = 'Services';
 
 /** The services panel (every kind without a panel of its own), then each kind's own panel. */
 export function servicePanels(lab: Lab, facts: Facts): RowPanel[] {

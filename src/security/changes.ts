@@ -67,7 +67,7 @@ export function updatePort(lab: Lab, state: SecurityState, change: PortChange): 
     );
   }
   const adminDown = change.adminStateUp === undefined ? state.adminDown : withAdminState(state.adminDown ?? [], change.port, change.adminStateUp);
-  return { ...state, ports: { ...state.ports, [change.port]: after }, ...(adminDown?.length ? { adminDown } : { adminDown: undefined }) };
+  return { ...state, ports: { ...state.ports, [change.port]: after }, adminDown: adminDown?.length ? adminDown : undefined };
 }
 
 const withAdminState = (down: string[], port: string, up: boolean) => (up ? down.filter((p) => p !== port) : [...new Set([...down, port])]);

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { Name, PortRef } from '../kinds/fields.js';
 import type { StepContext, StepResolveContext } from '../kinds/step-kind.js';
-import type { Lab, LabPort } from '../model.js';
+import { findPort, type Lab } from '../model.js';
 import type { Op } from '../kinds/ops.js';
 import { portMacs, readSecurity, securityOps } from '../security/apply.js';
 import { createRule, deleteRule, updatePort, type PortChange } from '../security/changes.js';
@@ -18,11 +18,6 @@ import { actionStep } from './action-step.js';
 async function change(lab: Lab, ctx: StepContext, edit: (s: SecurityState) => SecurityState): Promise<Op[]> {
   const next = edit(readSecurity(ctx.host, lab));
   return securityOps(lab, next, await portMacs(ctx.host, lab, next));
-}
-
-/** The lab's port for node/port (the step's resolve checked it exists). */
-function portOf(lab: Lab, ref: string): LabPort {
-  return lab.nodes.flatMap((n) => n.ports).find((p) => `${p.node}/${p.name}` === ref)!;
 }
 
 /** The flows follow from the lab's security state when the step runs, so explain names the
@@ -86,7 +81,7 @@ allowed_address_pairs: [{ ip_address: 172.16.200.251 }]`,
     ops: async (c, lab, ctx) => [
       // The admin state is in the state too: the flows drop what a down port sends.
       ...(await change(lab, ctx, (s) => updatePort(lab, s, c))),
-      ...(c.adminStateUp !== undefined ? adminStateOps(lab, portOf(lab, c.port), c.adminStateUp) : []),
+      ...(c.adminStateUp !== undefined ? adminStateOps(lab, findPort(lab, c.port)!, c.adminStateUp) : []),
     ],
     explain: (c) => explainChange(describePortChange(c)),
   },

@@ -43,7 +43,7 @@ export function memberEvent(lb: LabService<HaproxySpec>, member: { node: string;
 }
 
 /** haproxy's own words: "qlbaas-01/lb says: Server p/m2 is DOWN, ...". */
-export function logEvent(lb: LabService<HaproxySpec>, message: string, at_ms: number) {
+function logEvent(lb: LabService<HaproxySpec>, message: string, at_ms: number) {
   const tone: EventTone = /is DOWN|no server available/.test(message) ? 'bad' : /is UP/.test(message) ? 'good' : 'info';
   return serviceEvent('haproxy', lb, 'log', { text: `${lb.node}/${lb.name} says: ${message}`, tone, quoted: true }, { message }, at_ms);
 }

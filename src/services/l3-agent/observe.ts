@@ -40,7 +40,7 @@ export async function natCounters(host: HostDriver, ns: string): Promise<Map<str
 }
 
 /** The rules worth watching in a router: each floating IP's DNAT and SNAT, and default SNAT. */
-export function watchedRules(l3: L3Spec): Omit<NatRuleFact, 'packets' | 'delta'>[] {
+function watchedRules(l3: L3Spec): Omit<NatRuleFact, 'packets' | 'delta'>[] {
   return [
     ...l3.floatingIps.flatMap(({ floating, fixed }) => {
       const r = floatingIpRules(floating, fixed);
@@ -64,7 +64,7 @@ export const natFacts = (facts: Facts, router: LabService<L3Spec>): NatRuleFact[
   serviceFacts(facts, router, () => watchedRules(router.spec).map((r) => ({ ...r, packets: 0, delta: 0 })));
 
 /** "qrouter01: first packet on PREROUTING DNAT ...". */
-export function firstPacketEvent(router: LabService<L3Spec>, rule: Omit<NatRuleFact, 'packets' | 'delta'>, at_ms: number) {
+function firstPacketEvent(router: LabService<L3Spec>, rule: Omit<NatRuleFact, 'packets' | 'delta'>, at_ms: number) {
   return serviceEvent(
     'l3-agent',
     router,

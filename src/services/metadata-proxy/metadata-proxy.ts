@@ -65,7 +65,7 @@ export function metadataRequests(text: string): MetadataRequest[] {
 const factsOf = (facts: Facts, s: { node: string; name: string }) => serviceFacts<MetadataFacts>(facts, s, () => ({ requests: 0 }));
 
 /** "qrouter01/metadata: vm3 (10.0.0.83) GET /latest/meta-data/hostname 200". */
-export function requestEvent(s: LabService<MetadataProxySpec>, r: MetadataRequest, at_ms: number) {
+function requestEvent(s: LabService<MetadataProxySpec>, r: MetadataRequest, at_ms: number) {
   const who = r.hostname ? `${r.hostname} (${r.from})` : `unknown ${r.from}`;
   const text = `${s.node}/${s.name}: ${who} ${r.method} ${r.path} ${r.status}`;
   return serviceEvent(
