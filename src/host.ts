@@ -79,6 +79,9 @@ export interface HostDriver {
   unixRequest(path: string, request: string, timeoutMs?: number): Promise<string>;
   /** A request whose answer keeps coming, line by line (haproxy's `show events -w`). */
   unixStream(path: string, request: string): PipedChild;
+  /** Answers JSON requests, one a line, on a UNIX socket it makes (the lab's API for the
+   *  control planes inside the lab); the socket is removed when closed. */
+  serveUnix(path: string, handle: (request: unknown) => Promise<unknown>): { close(): void };
 
   writeFile(path: string, content: string, mode?: number): void;
   mkdir(path: string): void;

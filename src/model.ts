@@ -61,6 +61,8 @@ export interface LabPort {
   vrrpManaged: boolean;
   /** Its address comes from DHCP: it is not configured up front either. */
   dhcp: boolean;
+  /** An agent in the node configures it (an amphora's VRRP port): lablb only plugs it in. */
+  plugOnly?: boolean;
   /** Neutron port security at start; absent: off (plain switching). */
   security?: PortSecurity;
 }
@@ -70,7 +72,7 @@ export interface LabRoute {
   via: string;
 }
 
-export type NodeRole = 'vm' | 'router' | 'loadbalancer' | 'external';
+export type NodeRole = 'vm' | 'router' | 'loadbalancer' | 'external' | 'controller' | 'amphora';
 
 export interface LabNode {
   name: string;
@@ -142,6 +144,8 @@ export interface LabExperiment {
   /** Traffic sent for the whole run; none, one or several. */
   probes: LabProbe[];
   steps: LabStep[];
+  /** How long the lab may take to serve before the first step. */
+  warmUpMs?: number;
 }
 
 /** A port by its id, node/port. */

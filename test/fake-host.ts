@@ -97,6 +97,10 @@ export function fakeHost(rules: FakeRules = {}): FakeHost {
       log.push(`attached ${argv.join(' ')}`);
       return 0;
     },
+    serveUnix(path) {
+      log.push(`serve ${path}`);
+      return { close: () => void log.push(`closed ${path}`) };
+    },
     async unixRequest(path) {
       const answer = rules.sockets?.[path];
       if (answer === undefined) throw new Error(`no socket ${path}`);

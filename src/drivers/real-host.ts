@@ -7,7 +7,7 @@ import type { HostDriver } from '../host.js';
 import { chooseDatapath, isRoot, kernelModules, namespaces, which } from './host-facts.js';
 import { query, run, runAttached, spawnDetached, spawnPiped } from './process.js';
 import { commandLine, findByToken, isAlive, signalByToken, stopByToken } from './procs.js';
-import { unixRequest, unixStream } from './unix-socket.js';
+import { serveUnix, unixRequest, unixStream } from './unix-socket.js';
 
 function readNew(path: string, from: number): { text: string; next: number } {
   let size: number;
@@ -50,6 +50,7 @@ export const realHost: HostDriver = {
       throw new ExternalError(`${request.trim()} on ${path}`, undefined, err.message);
     }),
   unixStream,
+  serveUnix,
   // Configs hold nothing secret, but lab dirs are root's alone (0700 below), so 0644 is enough.
   writeFile: (path, content, mode = 0o644) =>
     fsOp(`write ${path}`, () => {

@@ -1,6 +1,7 @@
 // One request on a UNIX stream socket, answered until the peer closes (haproxy's stats
 // socket). Node talks to the socket directly: watching a load balancer costs no process.
-import { connect } from 'node:net';
+import { rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import type { PipedChild } from '../host.js';
 
 export function unixRequest(socketPath: string, request: string, timeoutMs = 1000): Promise<string> {
@@ -34,5 +35,41 @@ export function unixStream(socketPath: string, request: string): PipedChild {
     onLine: (l) => void lineListeners.push(l),
     onExit: (l) => void exitListeners.push(l),
     stop: () => void sock.destroy(),
+  };
+}
+
+/** A server of JSON lines on a UNIX socket: each line a request, each answer one line. Only
+ *  root reaches it (the lab's dir is 0700). A request that is not JSON gets an error line. */
+export function serveUnix(socketPath: string, handle: (request: unknown) => Promise<unknown>): { close(): void } {
+  rmSync(socketPath, { force: true });
+  const server = createServer((sock) => {
+    let buffered = '';
+    sock.on('data', (chunk) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        let request: unknown;
+        try {
+          request = JSON.parse(line);
+        } catch {
+          sock.write(`${JSON.stringify({ ok: false, error: 'not a JSON line' })}\n`);
+          continue;
+        }
+        handle(request).then(
+          (answer) => sock.writable && sock.write(`${JSON.stringify(answer)}\n`),
+          (err: Error) => sock.writable && sock.write(`${JSON.stringify({ ok: false, error: err.message })}\n`),
+        );
+      }
+    });
+    sock.on('error', () => sock.destroy());
+  });
+  server.listen(socketPath);
+  return {
+    close() {
+      server.close();
+      rmSync(socketPath, { force: true });
+    },
   };
 }

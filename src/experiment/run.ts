@@ -10,6 +10,7 @@ import type { CheckResult, Emit } from '../kinds/events.js';
 import { serviceKindOf } from '../services/all.js';
 import { stepKindOf } from '../steps/all.js';
 import { Prober } from './prober-client.js';
+import { serveLabApi } from './lab-api.js';
 
 /** The probers stop by themselves after this long even if lablb hangs. */
 export const PROBER_MAX_SECONDS = 600;
@@ -106,6 +107,8 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
     },
   };
   for (const step of experiment.steps) await stepKindOf(step.kind).prepare?.(step, ctx);
+  // A controller in the lab (Octavia's) boots and deletes its amphorae through it.
+  const api = serveLabApi(ctx);
   for (const p of experiment.probes) {
     const prober = Prober.start(host, lab.name, p, PROBER_MAX_SECONDS);
     probers.set(p.name, prober);
@@ -117,7 +120,7 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
     // Every observer, in every output mode, from the start: plain lines and --json see what
     // the screen sees (addresses, NAT counters, port security), not only what warm-up polls.
     observation.start(500);
-    const failed = await warmUp(lab, [...probers.values()], ctx, deps.warmupMs ?? WARMUP_MS);
+    const failed = await warmUp(lab, [...probers.values()], ctx, deps.warmupMs ?? experiment.warmUpMs ?? WARMUP_MS);
     if (failed) {
       emit({ type: 'check', ...failed });
       return [failed];
@@ -137,6 +140,7 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
       emit(factsEvent(lab, observation.facts, 'end'));
     }
   } finally {
+    api.close();
     for (const p of probers.values()) p.stop();
   }
   return checks;

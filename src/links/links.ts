@@ -78,7 +78,7 @@ export function deadVlan(lab: Lab): number {
 const DEAD_VLAN_TAG = 4095;
 
 /** The journal id of a port's admin state down, undone (admin state up) at teardown. */
-const adminDownId = (port: LabPort) => `admin:${port.node}/${port.name}`;
+export const adminDownId = (port: LabPort): string => `admin:${port.node}/${port.name}`;
 
 /** `neutron port-update PORT --admin-state-up False|True` at the switch, as the OVS agent does
  *  it: down moves the bridge port to the dead VLAN (its link stays up), up puts it back. */

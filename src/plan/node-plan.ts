@@ -2,7 +2,7 @@
 // controller's amphora or a rescheduled router): the same ops the build runs for it, in an
 // order that works one after another. Its namespace and processes are journaled before they
 // exist, so a kill -9 at any moment leaves nothing `lablb clean` does not remove.
-import { linkType } from '../links/links.js';
+import { adminDownId, linkType } from '../links/links.js';
 import type { Datapath, Lab, LabNode } from '../model.js';
 import { netns } from '../runtime/netns/netns.js';
 import type { Op } from '../kinds/ops.js';
@@ -22,7 +22,9 @@ export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {
         )
       : []),
     // One transaction for its ports; it returns once ovs-vswitchd made the internal devices.
-    { kind: 'run', argv: ['ovs-vsctl', ovsDb(lab), ...node.ports.flatMap((p) => ['--', '--may-exist', 'add-port', ...linkType(p).bridge(p)])] },
+    ...(node.ports.length
+      ? [{ kind: 'run', argv: ['ovs-vsctl', ovsDb(lab), ...node.ports.flatMap((p) => ['--', '--may-exist', 'add-port', ...linkType(p).bridge(p)])] } as Op]
+      : []),
     ...node.ports.flatMap((p) => linkType(p).attach(lab, p)),
     ...configureNode(node),
     ...nodeSettings(node, datapath),
@@ -35,7 +37,12 @@ export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {
 export function leaveNodeOps(lab: Lab, node: LabNode): Op[] {
   return [
     { kind: 'stop', token: `${lab.name}/${node.name}/`, graceMs: 3000, what: `the processes of ${node.name}` },
-    ...node.ports.flatMap((p) => linkType(p).unwire(lab, p)).map((argv): Op => ({ kind: 'run', argv })),
+    // A port taken down (admin state) goes with its node: nothing is left to bring up again.
+    ...node.ports.flatMap((p) =>
+      linkType(p)
+        .unwire(lab, p)
+        .map((argv): Op => ({ kind: 'run', argv, settles: adminDownId(p) })),
+    ),
     { kind: 'run', argv: netns.remove(node.name) },
   ];
 }

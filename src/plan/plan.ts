@@ -209,6 +209,8 @@ export function configureNode(node: LabNode): Op[] {
   for (const p of node.ports) {
     if (p.mac) lines.push(`link set dev ${p.name} address ${p.mac}`);
     // keepalived adds an HA router's qr/qg addresses on the MASTER only; DHCP gives its own.
+    // An amphora's VRRP port is the agent's to move and address (plug vip).
+    if (p.plugOnly) continue;
     if (!p.vrrpManaged && !p.dhcp) lines.push(`addr add ${p.address}/${p.prefix} brd ${p.broadcast} dev ${p.name}`);
     lines.push(`link set ${p.name} up`);
   }

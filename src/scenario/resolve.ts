@@ -168,7 +168,7 @@ function resolveExperiment(e: NonNullable<ScenarioFile['experiment']>, lab: Lab,
     (st) => st.name,
     (i, st) => report(['experiment', 'steps', i, 'name'], `step ${st} is defined twice`),
   );
-  return { probes, steps: resolved };
+  return { probes, steps: resolved, ...(e.warm_up_ms !== 15_000 ? { warmUpMs: e.warm_up_ms } : {}) };
 }
 
 /** What every node is resolved against: the lab's networks and groups, and what the nodes
@@ -240,6 +240,7 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
       mac: p.mac,
       vrrpManaged: p.vrrp_managed,
       dhcp: p.dhcp,
+      ...(p.plug_only ? { plugOnly: true } : {}),
       ...resolvePortSecurity(p, at, groupNames, report),
     };
   });
@@ -247,7 +248,7 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
   n.routes.forEach((r, ri) => {
     const on = ports.filter((p) => p.broadcast && contains(`${p.address}/${p.prefix}`, r.via));
     if (on.length === 0) report([...nodeAt, 'routes', ri, 'via'], `gateway ${r.via} is not on any network of ${n.name}`);
-    else if (on.every((p) => p.vrrpManaged || p.dhcp))
+    else if (on.every((p) => p.vrrpManaged || p.dhcp || p.plugOnly))
       report([...nodeAt, 'routes', ri, 'via'], `${r.via} is reached only through ports keepalived manages; add the route as the MASTER's (virtual_routes)`);
   });
   // A kind's block the article writes on the node itself (a router's l3:) is that kind's
@@ -430,6 +431,27 @@ function checkBlock<T>(schema: z.ZodType<T>, block: unknown, at: Path, report: R
     report([...at, ...where], message);
   }
   return undefined;
+}
+
+/** A node block given while the lab runs (a controller's amphora, through the lab's API),
+ *  checked against the lab as it is now, by the same rules as add-node's against the file. */
+export function resolveRunTimeNode(lab: Lab, block: unknown): { node?: LabNode; problems: string[] } {
+  const problems: string[] = [];
+  const report: Report = (path, message) => problems.push(`${pathText(['node', ...path])}: ${message}`);
+  const env: NodeEnv = {
+    labName: lab.name,
+    dir: lab.dir,
+    networkByName: new Map(lab.networks.map((n) => [n.name, n])),
+    groupNames: (lab.securityGroups ?? []).map((g) => g.name),
+    nodeNames: lab.nodes.map((n) => n.name),
+    addressOwner: new Map(lab.nodes.flatMap((n) => n.ports.map((p) => [`${p.network}/${p.address}`, `${n.name}/${p.name}`] as [string, string]))),
+    vrrpShared: new Set(lab.nodes.flatMap((n) => n.ports.filter((p) => p.vrrpManaged).map((p) => `${p.network}/${p.address}`))),
+    bridgePortOwner: new Map(lab.nodes.flatMap((n) => n.ports.map((p) => [p.bridgePort, `${n.name}/${p.name}`] as [string, string]))),
+  };
+  // A copy: the caller adds the node to the running lab once it is built.
+  const timeline = { ...lab, nodes: [...lab.nodes] };
+  const node = runtimeTopology(timeline, env, lab.switch.namespace, lab.experiment?.probes ?? [], report).add(block, []);
+  return problems.length ? { problems } : { node, problems };
 }
 
 function runtimeTopology(timeline: Lab, env: NodeEnv, switchNamespace: string, probes: LabProbe[], report: Report): Topology {

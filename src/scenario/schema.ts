@@ -63,6 +63,12 @@ export const NodePort = z
     bridge_port: IfName.optional().describe('veth only: the name of the end plugged into the bridge (tapvm1)'),
     mac: Mac.optional().describe('a fixed MAC address (fa:16:3e:... as Neutron allocates)'),
     dhcp: z.boolean().default(false).describe('its address comes from DHCP (a dhcp-request step asks for it); lablb does not set it'),
+    plug_only: z
+      .boolean()
+      .default(false)
+      .describe(
+        "an agent inside the node sets it up (an amphora's VRRP port, which the amphora agent moves into amphora-haproxy and addresses); lablb plugs it in, down and unaddressed",
+      ),
     vrrp_managed: z
       .boolean()
       .default(false)
@@ -100,7 +106,7 @@ export const Service = z.discriminatedUnion('kind', SERVICE_KINDS.map((k) => k.s
 export const Node = z
   .strictObject({
     name: NsName.describe("the namespace's name, as the article names it (qrouter01, qlbaas-01, vm1)"),
-    role: z.enum(['vm', 'router', 'loadbalancer', 'external']).describe('what it stands for; screens group nodes by it'),
+    role: z.enum(['vm', 'router', 'loadbalancer', 'external', 'controller', 'amphora']).describe('what it stands for; screens group nodes by it'),
     runtime: z
       .enum(RUNTIMES.map((r) => r.name) as [string, ...string[]])
       .default('netns')
@@ -108,7 +114,7 @@ export const Node = z
     // Each runtime's own fields (a container's image), validated here and read by the runtime
     // alone (typed there); resolve refuses them on another runtime's node.
     ...(Object.assign({}, ...RUNTIMES.map((r) => r.fields)) as Record<never, never>),
-    ports: z.array(NodePort).min(1).max(64),
+    ports: z.array(NodePort).max(64).describe('its interfaces (none: a namespace with only lo, such as an amphora-haproxy namespace before plug vip)'),
     routes: z.array(Route).max(256).default([]),
     sysctls: z
       .record(SysctlKey, SysctlValue)
@@ -157,6 +163,12 @@ export const Experiment = z
   .strictObject({
     probe: Probe.optional().describe('one prober (the same as probes: with one entry)'),
     probes: z.array(Probe).max(16).optional().describe('probers sending traffic for the whole run; steps name them'),
+    warm_up_ms: z
+      .int()
+      .min(1000)
+      .max(120_000)
+      .default(15_000)
+      .describe('how long the lab may take to serve before the first step (a controller that boots its amphorae first needs longer)'),
     steps: z.array(Step).min(1).max(1000),
   })
   .describe('What `lablb run` does once the lab is up');

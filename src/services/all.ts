@@ -1,6 +1,7 @@
 // The service kinds lablb knows: one line each. A new kind is a folder beside these and a line
 // here (see README, "Adding a kind").
 import type { AnyServiceKind } from '../kinds/service-kind.js';
+import { amphoraAgent } from './amphora-agent/amphora-agent.js';
 import { conntrackd } from './conntrackd/conntrackd.js';
 import { dnsmasq } from './dnsmasq/dnsmasq.js';
 import { haproxy } from './haproxy/haproxy.js';
@@ -9,6 +10,7 @@ import { httpWhoami } from './http-whoami/http-whoami.js';
 import { keepalived } from './keepalived/keepalived.js';
 import { l3Agent } from './l3-agent/l3-agent.js';
 import { metadataProxy } from './metadata-proxy/metadata-proxy.js';
+import { octavia } from './octavia/octavia.js';
 import { tcpStream } from './tcp-stream/tcp-stream.js';
 
 // One kind a line: adding a kind is adding its line.
@@ -23,6 +25,8 @@ export const SERVICE_KINDS: readonly AnyServiceKind[] = [
   dnsmasq,
   l3Agent,
   metadataProxy,
+  octavia,
+  amphoraAgent,
 ];
 
 const byKind = new Map(SERVICE_KINDS.map((k) => [k.kind, k]));

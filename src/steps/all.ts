@@ -1,5 +1,6 @@
 // The step kinds an experiment can use: one line each.
 import type { AnyStepKind } from '../kinds/step-kind.js';
+import { amphoraPortUpdate } from './amphora-port.js';
 import { containerExec } from './container-exec.js';
 import { dhcpRequest } from './dhcp-request.js';
 import { execStep } from './exec.js';
@@ -38,6 +39,7 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   removeNode,
   memberCreate,
   memberDelete,
+  amphoraPortUpdate,
 ];
 
 export function stepKindOf(kind: string): AnyStepKind {

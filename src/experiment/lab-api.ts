@@ -1,0 +1,65 @@
+// The lab's API for the control planes inside it (Octavia's controller booting and deleting
+// amphorae, as it asks Nova): a UNIX socket in the lab's dir, served while the experiment
+// runs. A node comes as a block shaped like one under nodes:, is checked by the same rules as
+// add-node's, and joins through the engine and its journal, so a crash mid-way still cleans
+// up; a control plane may remove only nodes it added. One request at a time, in order.
+import { join } from 'node:path';
+import type { StepContext } from '../kinds/step-kind.js';
+import type { LabNode } from '../model.js';
+import { joinNodeOps, leaveNodeOps } from '../plan/node-plan.js';
+import { netns } from '../runtime/netns/netns.js';
+import { resolveRunTimeNode } from '../scenario/resolve.js';
+
+export const LAB_API_SOCKET = 'lab-api.sock';
+
+export const labApiPath = (labDir: string): string => join(labDir, LAB_API_SOCKET);
+
+type Answer = { ok: true; node?: string } | { ok: false; error: string };
+
+interface Request {
+  op?: unknown;
+  node?: unknown;
+  name?: unknown;
+  /** The service asking, node/service: told beside what it did. */
+  by?: unknown;
+}
+
+export function serveLabApi(ctx: StepContext): { close(): void } {
+  const added = new Set<string>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const handle = async (raw: unknown): Promise<Answer> => {
+    const r = (raw && typeof raw === 'object' ? raw : {}) as Request;
+    const by = typeof r.by === 'string' ? r.by.slice(0, 128) : 'a control plane';
+    if (r.op === 'add-node') {
+      const { node, problems } = resolveRunTimeNode(ctx.lab, r.node);
+      if (!node) return { ok: false, error: problems.join('; ') };
+      if (netns.exists(ctx.host, node.name)) return { ok: false, error: `namespace ${node.name} already exists and is not the lab's` };
+      await ctx.apply(joinNodeOps(ctx.lab, node, ctx.datapath));
+      added.add(node.name);
+      ctx.topology.add(node);
+      ctx.emit({ type: 'note', message: `${by}: ${describe(node)} joined the lab` });
+      return { ok: true, node: node.name };
+    }
+    if (r.op === 'remove-node') {
+      const name = typeof r.name === 'string' ? r.name : '';
+      const node = ctx.lab.nodes.find((n) => n.name === name);
+      if (!node || !added.has(name)) return { ok: false, error: `${name || 'no name'} is not a node this API added` };
+      await ctx.apply(leaveNodeOps(ctx.lab, node));
+      added.delete(name);
+      ctx.topology.remove(name);
+      ctx.emit({ type: 'note', message: `${by}: ${name} left the lab` });
+      return { ok: true, node: name };
+    }
+    return { ok: false, error: `unknown op ${JSON.stringify(r.op)}; known: add-node, remove-node` };
+  };
+  return ctx.host.serveUnix(labApiPath(ctx.lab.dir), (request) => {
+    const answer = queue.then(() => handle(request));
+    queue = answer.catch(() => undefined);
+    return answer;
+  });
+}
+
+function describe(node: LabNode): string {
+  const ports = node.ports.map((p) => `${p.name} ${p.address}`).join(', ');
+  return `${node.name}${ports ? ` (${ports})` : ''}`;
+}
