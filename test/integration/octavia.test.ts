@@ -2,7 +2,7 @@
 // amphorae through the lab's API and configures them over their agents' REST API; the
 // article's trigger (the serving amphora's lb-mgmt-net port admin-state down) stops its
 // heartbeats, the health manager fails it over, and the replacement keeps the VRRP port.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { lablb } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
@@ -21,7 +21,7 @@ interface Event {
   panels?: { title: string; lines: string[] }[];
 }
 
-function runOctavia(t: Tap.Test, topology: 'SINGLE' | 'ACTIVE_STANDBY') {
+function runOctavia(t: Test, topology: 'SINGLE' | 'ACTIVE_STANDBY') {
   const r = lablb('run', 'octavia', '--json', '--set', `topology=${topology}`);
   t.equal(r.code, 0, r.err);
   const events = r.out
