@@ -74,6 +74,12 @@ export const Mac = z
   .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, { error: 'a MAC address such as fa:16:3e:f4:8f:ae' })
   .meta({ title: 'MAC address' });
 
+/** An OpenStack id (Neutron's ports, Octavia's load balancers and amphorae). */
+export const Uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { error: 'a UUID such as 38307452-d6bd-488b-af29-3032fff65fe1' })
+  .meta({ title: 'UUID' });
+
 /** One word of a container's command or environment: it reaches only the container (no shell
  *  on the host), but stays printable. */
 export const Word = z.string().max(1000).regex(ONE_LINE, { error: 'text without control characters' });

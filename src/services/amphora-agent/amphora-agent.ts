@@ -4,26 +4,14 @@
 // screen is the controller's (the octavia kind), so this kind shows nothing of its own.
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { kindAgentArgv } from '../../agents/launch.js';
-import { Ipv4, NsName } from '../../kinds/fields.js';
+import { Ipv4, NsName, Uuid } from '../../kinds/fields.js';
+import { ApiPrefix, HeartbeatKey } from '../shared/octavia-fields.js';
+import { Endpoint, startKindAgent } from '../shared/web-agent.js';
 import { serviceFacts } from '../../kinds/facts.js';
 import { serviceEvent } from '../../kinds/events.js';
 import { serviceKind, type KindObserver, type ObserverContext } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import { netns } from '../../runtime/netns/netns.js';
-import { TOKEN_VAR } from '../../token.js';
-
-const UUID = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { error: 'a UUID such as b07c2493-32de-4af0-bf88-abe3c54355ce' })
-  .meta({ title: 'UUID' });
-/** Octavia's API prefix: the article's Mitaka agent (0.5), or today's (1.0, which also wants TLS). */
-export const ApiPrefix = z.enum(['/0.5', '/1.0']);
-export const HeartbeatKey = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'a heartbeat key: 1-64 letters, digits, "_", "." or "-"' })
-  .meta({ title: 'heartbeat key' });
-const Endpoint = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, { error: 'an address:port such as 192.168.0.3:5555' });
 
 export interface AmphoraAgentSpec {
   amphoraId: string;
@@ -40,7 +28,7 @@ const Block = z
   .strictObject({
     name: z.literal('amphora-agent'),
     kind: z.literal('amphora-agent'),
-    amphora_id: UUID.describe("the amphora's id in Octavia's database"),
+    amphora_id: Uuid.describe("the amphora's id in Octavia's database"),
     listen: Endpoint.describe('its lb-mgmt-net address and port (9876 in Mitaka, 9443 today)'),
     api_prefix: ApiPrefix.default('/0.5').describe("the REST API's prefix: /0.5 as the article types it, /1.0 today"),
     controller: Endpoint.describe("the health manager's address and port for heartbeats (UDP 5555)"),
@@ -122,38 +110,26 @@ haproxy_namespace: amphora-b07c2493-haproxy`,
   binds: (spec) => [{ address: spec.address, path: ['listen'] }],
   describe: (s) => `amphora agent ${s.spec.amphoraId.slice(0, 8)} on ${s.spec.address}:${s.spec.port}${s.spec.apiPrefix}`,
   start: (s) => [
-    {
-      kind: 'daemon',
-      argv: netns.exec(
-        s.node,
-        kindAgentArgv('amphora-agent', [
-          '--listen',
-          `${s.spec.address}:${s.spec.port}`,
-          '--prefix',
-          s.spec.apiPrefix,
-          '--id',
-          s.spec.amphoraId,
-          '--namespace',
-          s.spec.haproxyNamespace,
-          // How to run a command in amphora-haproxy: the runtime's words, not the agent's.
-          ...netns.exec(s.spec.haproxyNamespace, []).flatMap((w) => ['--enter', w]),
-          '--dir',
-          join(dirname(s.pidfile), 'amphora'),
-          '--controller',
-          s.spec.controller,
-          '--key',
-          s.spec.heartbeatKey,
-          '--interval-ms',
-          String(s.spec.heartbeatIntervalMs),
-          '--pidfile',
-          s.pidfile,
-        ]),
-      ),
-      env: { [TOKEN_VAR]: s.token },
-      ready: s.pidfile,
-      logfile: s.logfile,
-      creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
-    },
+    startKindAgent(s, 'amphora-agent', [
+      '--listen',
+      `${s.spec.address}:${s.spec.port}`,
+      '--prefix',
+      s.spec.apiPrefix,
+      '--id',
+      s.spec.amphoraId,
+      '--namespace',
+      s.spec.haproxyNamespace,
+      // How to run a command in amphora-haproxy: the runtime's words, not the agent's.
+      ...netns.exec(s.spec.haproxyNamespace, []).flatMap((w) => ['--enter', w]),
+      '--dir',
+      join(dirname(s.pidfile), 'amphora'),
+      '--controller',
+      s.spec.controller,
+      '--key',
+      s.spec.heartbeatKey,
+      '--interval-ms',
+      String(s.spec.heartbeatIntervalMs),
+    ]),
   ],
   observer,
 });

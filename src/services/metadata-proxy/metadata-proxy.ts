@@ -3,14 +3,12 @@
 // `curl http://169.254.169.254/latest/meta-data/hostname`. The instance is known by its source
 // address, as Neutron's metadata agent knows it by its port. Each request is observed and told.
 import { z } from 'zod';
-import { kindAgentArgv } from '../../agents/launch.js';
 import { serviceFacts, type Facts } from '../../kinds/facts.js';
 import { serviceEvent } from '../../kinds/events.js';
 import { Ipv4, Name } from '../../kinds/fields.js';
 import { logReader, serviceKind, type KindObserver, type ObserverContext, type Row } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
-import { netns } from '../../runtime/netns/netns.js';
-import { TOKEN_VAR } from '../../token.js';
+import { startKindAgent } from '../shared/web-agent.js';
 
 export interface MetadataProxySpec {
   port: number;
@@ -129,24 +127,12 @@ instances:
   },
   describe: (s) => `metadata proxy on :${s.spec.port} for ${s.spec.instances.map((i) => i.hostname).join(', ') || 'no instance'}`,
   start: (s) => [
-    {
-      kind: 'daemon',
-      // 0.0.0.0, as Neutron's proxy binds: the REDIRECT keeps the packet's destination local.
-      argv: netns.exec(
-        s.node,
-        kindAgentArgv('metadata-proxy', [
-          '--listen',
-          `0.0.0.0:${s.spec.port}`,
-          ...s.spec.instances.flatMap((i) => ['--instance', `${i.address}=${i.hostname}`]),
-          '--pidfile',
-          s.pidfile,
-        ]),
-      ),
-      env: { [TOKEN_VAR]: s.token },
-      ready: s.pidfile,
-      logfile: s.logfile,
-      creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
-    },
+    // 0.0.0.0, as Neutron's proxy binds: the REDIRECT keeps the packet's destination local.
+    startKindAgent(s, 'metadata-proxy', [
+      '--listen',
+      `0.0.0.0:${s.spec.port}`,
+      ...s.spec.instances.flatMap((i) => ['--instance', `${i.address}=${i.hostname}`]),
+    ]),
   ],
   observer,
   rows,

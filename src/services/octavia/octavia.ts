@@ -5,16 +5,15 @@
 // amphora holds the VIP now.
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { kindAgentArgv } from '../../agents/launch.js';
 import type { AmphoraRow, ControllerConfig, OctaviaDb } from '../../agents/octavia-templates.js';
 import { holdersOf, serviceFacts, type Facts } from '../../kinds/facts.js';
 import { serviceEvent, type EventTone } from '../../kinds/events.js';
-import { Cidr, Ipv4, Mac, Name } from '../../kinds/fields.js';
+import { Cidr, Ipv4, Mac, Name, Uuid } from '../../kinds/fields.js';
+import { ApiPrefix, HeartbeatKey } from '../shared/octavia-fields.js';
+import { startKindAgent } from '../shared/web-agent.js';
 import { serviceKind, type KindObserver, type ObserverContext, type Row } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import { contains } from '../../net/addr.js';
-import { netns } from '../../runtime/netns/netns.js';
-import { TOKEN_VAR } from '../../token.js';
 import { loadbalancerWait } from './wait.js';
 
 export interface OctaviaSpec {
@@ -30,36 +29,27 @@ export interface OctaviaFacts {
   vipHolders: string[];
 }
 
-const UUID = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, { error: 'a UUID such as 38307452-d6bd-488b-af29-3032fff65fe1' })
-  .meta({ title: 'UUID' });
-const Key = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'a heartbeat key: 1-64 letters, digits, "_", "." or "-"' })
-  .meta({ title: 'heartbeat key' });
-
 const Block = z
   .strictObject({
     name: Name.describe('unique on the node'),
     kind: z.literal('octavia'),
     topology: z.enum(['SINGLE', 'ACTIVE_STANDBY']).default('ACTIVE_STANDBY').describe('one amphora (STANDALONE) or a MASTER/BACKUP pair'),
     loadbalancer: z.strictObject({
-      id: UUID,
+      id: Uuid,
       vip_address: Ipv4.describe('ha_ip: the VIP on the tenant subnet'),
-      vip_port_id: UUID.describe('ha_port_id: the VIP port (an allowed address pair of the VRRP ports)'),
+      vip_port_id: Uuid.describe('ha_port_id: the VIP port (an allowed address pair of the VRRP ports)'),
       network: Name.describe('the tenant network of the VIP and the VRRP ports'),
       subnet_cidr: Cidr,
       gateway: Ipv4.describe("the subnet's gateway (the router's qr address)"),
     }),
     listener: z.strictObject({
-      id: UUID,
+      id: Uuid,
       protocol: z.enum(['HTTP', 'TCP']).default('HTTP'),
       protocol_port: z.int().min(1).max(65535),
       connection_limit: z.int().min(1).max(1_000_000).default(1000),
     }),
     pool: z.strictObject({
-      id: UUID,
+      id: Uuid,
       lb_algorithm: z.enum(['ROUND_ROBIN', 'LEAST_CONNECTIONS', 'SOURCE_IP']).default('ROUND_ROBIN'),
       health_monitor: z
         .strictObject({
@@ -70,7 +60,7 @@ const Block = z
         })
         .default({ delay: 5, timeout: 5, max_retries: 3, rise: 3 }),
       members: z
-        .array(z.strictObject({ id: UUID, address: Ipv4, protocol_port: z.int().min(1).max(65535) }))
+        .array(z.strictObject({ id: Uuid, address: Ipv4, protocol_port: z.int().min(1).max(65535) }))
         .min(1)
         .max(64),
     }),
@@ -83,9 +73,9 @@ const Block = z
     amphorae: z
       .array(
         z.strictObject({
-          id: UUID,
-          compute_id: UUID.optional(),
-          mgmt_port_id: UUID.optional(),
+          id: Uuid,
+          compute_id: Uuid.optional(),
+          mgmt_port_id: Uuid.optional(),
           mgmt_mac: Mac.optional(),
         }),
       )
@@ -93,13 +83,13 @@ const Block = z
       .default([])
       .describe("amphorae in boot order (the article's ids); any later one gets a random id"),
     vrrp_ports: z
-      .array(z.strictObject({ id: UUID, address: Ipv4, mac: Mac }))
+      .array(z.strictObject({ id: Uuid, address: Ipv4, mac: Mac }))
       .min(1)
       .max(2)
       .describe("the amphorae's ports on the tenant subnet: the MASTER's (or STANDALONE's) first"),
     heartbeat: z
       .strictObject({
-        key: Key.default('insecure'),
+        key: HeartbeatKey.default('insecure'),
         interval_ms: z.int().min(100).max(60_000).default(1000),
         timeout_ms: z.int().min(500).max(600_000).default(5000),
         check_interval_ms: z.int().min(100).max(60_000).default(1000),
@@ -107,7 +97,7 @@ const Block = z
       .default({ key: 'insecure', interval_ms: 1000, timeout_ms: 5000, check_interval_ms: 1000 })
       .describe("heartbeat_key, heartbeat_interval, heartbeat_timeout, health_check_interval (Octavia's defaults: insecure, 10 s, 60 s, 3 s)"),
     agent: z
-      .strictObject({ port: z.int().min(1).max(65535).default(9876), api_prefix: z.enum(['/0.5', '/1.0']).default('/0.5') })
+      .strictObject({ port: z.int().min(1).max(65535).default(9876), api_prefix: ApiPrefix.default('/0.5') })
       .default({ port: 9876, api_prefix: '/0.5' })
       .describe("the amphora agent's port and API prefix (Mitaka: 9876 and /0.5; today 9443, /1.0 and TLS)"),
     vrrp: z
@@ -319,14 +309,7 @@ vrrp_ports: [{ id: fbdca2b6-03c6-4775-b72c-340d55be0aa3, address: 10.0.0.12, mac
     `Octavia controller: loadbalancer ${short(s.spec.config.lb.id)} (${s.spec.config.lb.topology}), VIP ${s.spec.config.lb.vip}, health manager on ${s.spec.config.bind}`,
   start: (s) => [
     { kind: 'write', path: s.spec.configFile, content: `${JSON.stringify(s.spec.config, null, 1)}\n` },
-    {
-      kind: 'daemon',
-      argv: netns.exec(s.node, kindAgentArgv('octavia', ['--config', s.spec.configFile, '--pidfile', s.pidfile])),
-      env: { [TOKEN_VAR]: s.token },
-      ready: s.pidfile,
-      logfile: s.logfile,
-      creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
-    },
+    startKindAgent(s, 'octavia', ['--config', s.spec.configFile]),
   ],
   observer,
   rows,

@@ -1,7 +1,7 @@
 // lablb's own servers (agents/), started in a node: what http-text, http-whoami and tcp-stream
 // share.
 import { z } from 'zod';
-import { agentArgv, type AgentName } from '../../agents/launch.js';
+import { agentArgv, kindAgentArgv, type AgentName } from '../../agents/launch.js';
 import type { ServiceContext } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import type { Op } from '../../kinds/ops.js';
@@ -25,16 +25,25 @@ export function resolveListen(listen: string, ctx: ServiceContext): Listen {
   return { address, port: Number(port) };
 }
 
+/** A program of lablb's run in the service's node: marked with its token, ready once it has
+ *  written its pid file (after it has bound what it serves). */
+function agentDaemon(s: LabService, argv: string[]): Op {
+  return {
+    kind: 'daemon',
+    argv: netns.exec(s.node, [...argv, '--pidfile', s.pidfile]),
+    env: { [TOKEN_VAR]: s.token },
+    ready: s.pidfile,
+    logfile: s.logfile,
+    creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
+  };
+}
+
 /** One of lablb's agents as a service's daemon: it listens, then writes its pid file. */
 export function startAgent(s: LabService<Listen>, agent: AgentName, args: string[]): Op[] {
-  return [
-    {
-      kind: 'daemon',
-      argv: netns.exec(s.node, agentArgv(agent, ['--listen', `${s.spec.address}:${s.spec.port}`, ...args, '--pidfile', s.pidfile])),
-      env: { [TOKEN_VAR]: s.token },
-      ready: s.pidfile,
-      logfile: s.logfile,
-      creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token, pidfile: s.pidfile }],
-    },
-  ];
+  return [agentDaemon(s, agentArgv(agent, ['--listen', `${s.spec.address}:${s.spec.port}`, ...args]))];
+}
+
+/** A kind's own agent (its folder's agent.ts) as the service's daemon. */
+export function startKindAgent(s: LabService, kind: string, args: string[]): Op {
+  return agentDaemon(s, kindAgentArgv(kind, args));
 }
