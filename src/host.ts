@@ -96,8 +96,9 @@ export interface HostDriver {
 
   /** Live PIDs whose environment carries this token (a token ending in "/" is a prefix). */
   findByToken(token: string): number[];
-  /** Sends a signal to the processes carrying exactly this token; returns their PIDs. */
-  signalByToken(token: string, signal: NodeJS.Signals): number[];
+  /** Sends a signal to the processes carrying exactly this token (or only to PID `only`, if it
+   *  carries it); returns the PIDs signalled. */
+  signalByToken(token: string, signal: NodeJS.Signals, only?: number): number[];
   /** SIGTERM, then SIGKILL after graceMs, each only to a PID that still carries the token. */
   stopByToken(token: string, graceMs?: number): Promise<number[]>;
   isAlive(pid: number): boolean;

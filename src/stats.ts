@@ -7,19 +7,26 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** The longest run of consecutive failed probes, as the time from its first send to the next
- *  good send: how long a client saw no service. */
-export function longestOutage(samples: readonly Sample[]): number {
-  const ordered = [...samples].sort((a, b) => a.seq - b.seq);
-  let longest = 0;
+/** Each run of consecutive failed probes, in order, as the time from its first send to the
+ *  next good send (to the last send, if still going): how long a client saw no service.
+ *  Ordered by send time: a probe numbered when it ends (a timeout ends a second late) would
+ *  cut one outage into many between the quick replies sent after it. */
+export function outages(samples: readonly Sample[]): number[] {
+  const ordered = [...samples].sort((a, b) => a.t - b.t || a.seq - b.seq);
+  const found: number[] = [];
   let start: number | undefined;
   for (const s of ordered) {
     if (!s.ok && start === undefined) start = s.t;
     if (s.ok && start !== undefined) {
-      longest = Math.max(longest, s.t - start);
+      found.push(s.t - start);
       start = undefined;
     }
   }
-  if (start !== undefined && ordered.length) longest = Math.max(longest, ordered[ordered.length - 1].t - start);
-  return longest;
+  if (start !== undefined) found.push(ordered[ordered.length - 1].t - start);
+  return found;
+}
+
+/** The longest of the outages. */
+export function longestOutage(samples: readonly Sample[]): number {
+  return Math.max(0, ...outages(samples));
 }

@@ -134,10 +134,15 @@ export function fakeHost(rules: FakeRules = {}): FakeHost {
     exists: (path) => files.has(path) || (path.startsWith('/run/netns/') && netns.has(path.slice(11))),
     removeTree: (path) => void log.push(`rm -rf ${path}`),
     findByToken: (token) => [...tokens].filter(([t]) => (token.endsWith('/') ? t.startsWith(token) : t === token)).flatMap(([, pids]) => pids),
-    signalByToken(token, signal) {
-      log.push(`kill -${signal} ${token}`);
-      const pids = tokens.get(token) ?? [];
-      if (signal === 'SIGKILL' || signal === 'SIGTERM') tokens.delete(token);
+    signalByToken(token, signal, only) {
+      log.push(`kill -${signal} ${only === undefined ? '' : `${only} `}${token}`);
+      const pids = (tokens.get(token) ?? []).filter((pid) => only === undefined || pid === only);
+      if (only !== undefined)
+        tokens.set(
+          token,
+          (tokens.get(token) ?? []).filter((pid) => pid !== only),
+        );
+      else if (signal === 'SIGKILL' || signal === 'SIGTERM') tokens.delete(token);
       return pids;
     },
     async stopByToken(token) {

@@ -127,6 +127,11 @@ export interface ControllerConfig {
   lb: LbConfig;
   /** Where heartbeats come in: the controller's lb-mgmt-net address, port 5555. */
   bind: string;
+  /** Octavia's API (octavia-api's 9876, on the same address): the amphora table and failover. */
+  api: string;
+  /** How long Nova takes to boot an amphora: the controller waits this long before it talks to
+   *  a new one (the lab's namespaces are ready in well under a second; a VM takes 30 s or more). */
+  bootDelayMs: number;
   heartbeatKey: string;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
@@ -138,12 +143,18 @@ export interface ControllerConfig {
   db: string;
   /** Pitfall 9: the replacement rendered with state MASTER and no nopreempt. */
   preempt: boolean;
+  /** Mitaka's (the article's): delete the stale amphora, then build; Rocky's and later: build
+   *  and plug the replacement on a new VRRP port, then delete the old one. */
+  failoverOrder: FailoverOrder;
   management: { network: string; prefix: number; addresses: string[] };
   /** Amphorae in boot order (the article's ids first); more get random ids. */
   amphorae: { id: string; computeId?: string; mgmtPortId?: string; mgmtMac?: string }[];
   vip: { address: string; portId: string; network: string; cidr: string; gateway: string };
-  /** The VRRP ports: [0] the MASTER's (or STANDALONE's), [1] the BACKUP's. */
+  /** The VRRP ports: [0] the MASTER's (or STANDALONE's), [1] the BACKUP's, then spares that
+   *  a build-first failover takes (Neutron would create one). */
   vrrpPorts: { id: string; address: string; mac: string }[];
+  /** Port security on the VRRP ports: this group, and the VIP as an allowed address pair. */
+  vrrpSecurityGroup?: string;
 }
 
 /** One row of Octavia's amphora table, as `select * from amphora` shows it, plus where the
@@ -166,13 +177,18 @@ export interface AmphoraRow {
   node: string;
   haproxy_node: string;
   mgmt_port_id: string;
+  /** Its lb-mgmt-net port's MAC (Neutron's), kept to boot it with. */
+  mgmt_mac: string;
+  created_at: string;
 }
+
+export type FailoverOrder = 'delete-first' | 'build-first';
 
 /** One failover, with its moments (ms since the epoch). */
 export interface FailoverRecord {
   amphora: string;
   replacement?: string;
-  order: 'delete-first';
+  order: FailoverOrder;
   /** When the health manager saw it stale. */
   staleAt: number;
   deletedAt?: number;
@@ -188,7 +204,9 @@ export interface OctaviaDb {
   /** Per amphora: its last heartbeat, whether a failover holds it, and its members as it
    *  told them (member id -> UP, DOWN or no check). */
   amphora_health: Record<string, { last_update: number; busy: boolean; members: Record<string, string> }>;
-  heartbeats: { received: number; dropped: number; lastDropReason?: string };
+  /** ignored: well signed, but from an ALLOCATED amphora reporting another listener count
+   *  than the database's (its haproxy is down): no health, so it goes stale. */
+  heartbeats: { received: number; dropped: number; lastDropReason?: string; ignored?: number };
   /** Members as the last heartbeats told them (pool id -> member id -> status). */
   members: Record<string, string>;
   failovers: FailoverRecord[];

@@ -68,4 +68,14 @@ t.test('SIGKILL stops every process first, so none sees another die and cleans u
     'any other signal is sent alone',
   );
   t.equal(await c.exited, 'SIGTERM');
+
+  const d = tokened('procs-test/one/svc');
+  const e = tokened('procs-test/one/svc');
+  await execd();
+  t.same(signalByToken('procs-test/one/svc', 'SIGKILL', e.pid), [e.pid], 'only the PID named, of those carrying the token');
+  t.equal(await e.exited, 'SIGKILL');
+  t.same(signalByToken('procs-test/one/svc', 'SIGKILL', process.pid), [], 'a PID without the token is not signalled');
+  t.ok(isAlive(d.pid));
+  signalByToken('procs-test/one/svc', 'SIGKILL');
+  t.equal(await d.exited, 'SIGKILL');
 });

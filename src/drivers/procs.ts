@@ -53,12 +53,13 @@ function sendToOurs(pids: number[], token: string, sig: NodeJS.Signals): void {
   }
 }
 
-/** Sends `sig` to each PID that carries exactly this token. A SIGKILL stands for a crash, so
- *  every PID is stopped first: a child that would otherwise see its parent die first
- *  (keepalived's VRRP process gets SIGTERM then, and removes its VIPs) never runs again, and
- *  the crash leaves what a real one leaves. */
-export function signalByToken(token: string, sig: NodeJS.Signals): number[] {
-  const pids = findByToken(token);
+/** Sends `sig` to each PID that carries exactly this token (or only to `only`, if it carries
+ *  it: one of a service's processes, by its pid file). A SIGKILL stands for a crash, so every
+ *  PID is stopped first: a child that would otherwise see its parent die first (keepalived's
+ *  VRRP process gets SIGTERM then, and removes its VIPs) never runs again, and the crash leaves
+ *  what a real one leaves. */
+export function signalByToken(token: string, sig: NodeJS.Signals, only?: number): number[] {
+  const pids = findByToken(token).filter((pid) => only === undefined || pid === only);
   if (sig === 'SIGKILL') sendToOurs(pids, token, 'SIGSTOP');
   sendToOurs(pids, token, sig);
   return pids;

@@ -66,9 +66,16 @@ export class Engine {
         await this.driver.run(op.argv, { input: op.input, env: { ...this.env, ...op.env } });
         if (op.settles) this.journal.record({ kind: 'settled', id: op.settles });
         return;
-      case 'signal':
-        this.driver.signalByToken(op.token, op.signal);
+      case 'signal': {
+        if (!op.pidfile) {
+          this.driver.signalByToken(op.token, op.signal);
+          return;
+        }
+        const pid = Number((this.driver.readFile(op.pidfile) ?? '').trim().split(/\s+/)[0]);
+        if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`${op.what}: no PID in ${op.pidfile}`);
+        if (this.driver.signalByToken(op.token, op.signal, pid).length === 0) throw new UserError(`${op.what}: PID ${pid} is not running (or not the lab's)`);
         return;
+      }
       case 'stop':
         await this.driver.stopByToken(op.token, op.graceMs);
         return;

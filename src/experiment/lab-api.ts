@@ -2,13 +2,15 @@
 // amphorae, as it asks Nova): a UNIX socket in the lab's dir, served while the experiment
 // runs. A node comes as a block shaped like one under nodes:, is checked by the same rules as
 // add-node's, and joins through the engine and its journal, so a crash mid-way still cleans
-// up; a control plane may remove only nodes it added. One request at a time, in order.
+// up; a control plane may remove only nodes it added (at once with hard: a VM deleted). One
+// request at a time, in order.
 import { join } from 'node:path';
 import type { StepContext } from '../kinds/step-kind.js';
 import type { LabNode } from '../model.js';
 import { joinNodeOps, leaveNodeOps } from '../plan/node-plan.js';
 import { netns } from '../runtime/netns/netns.js';
 import { resolveRunTimeNode } from '../scenario/resolve.js';
+import { nodeSecurityOps } from '../security/apply.js';
 
 export const LAB_API_SOCKET = 'lab-api.sock';
 
@@ -20,6 +22,8 @@ interface Request {
   op?: unknown;
   node?: unknown;
   name?: unknown;
+  /** remove-node: the node vanishes at once (SIGKILL), as a VM Nova deletes. */
+  hard?: unknown;
   /** The service asking, node/service: told beside what it did. */
   by?: unknown;
 }
@@ -37,6 +41,7 @@ export function serveLabApi(ctx: StepContext): { close(): void } {
       await ctx.apply(joinNodeOps(ctx.lab, node, ctx.datapath));
       added.add(node.name);
       ctx.topology.add(node);
+      await ctx.apply(await nodeSecurityOps(ctx.host, ctx.lab, node, 'join'));
       ctx.emit({ type: 'note', message: `${by}: ${describe(node)} joined the lab` });
       return { ok: true, node: node.name };
     }
@@ -44,9 +49,10 @@ export function serveLabApi(ctx: StepContext): { close(): void } {
       const name = typeof r.name === 'string' ? r.name : '';
       const node = ctx.lab.nodes.find((n) => n.name === name);
       if (!node || !added.has(name)) return { ok: false, error: `${name || 'no name'} is not a node this API added` };
-      await ctx.apply(leaveNodeOps(ctx.lab, node));
-      added.delete(name);
       ctx.topology.remove(name);
+      added.delete(name);
+      await ctx.apply(await nodeSecurityOps(ctx.host, ctx.lab, node, 'leave'));
+      await ctx.apply(leaveNodeOps(ctx.lab, node, { hard: r.hard === true }));
       ctx.emit({ type: 'note', message: `${by}: ${name} left the lab` });
       return { ok: true, node: name };
     }

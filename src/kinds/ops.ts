@@ -40,8 +40,10 @@ export type Op =
   | { kind: 'spawn'; argv: string[]; env: Record<string, string>; logfile: string; creates: JournalEntry[] }
   /** Wait until a path exists (a socket a daemon creates). */
   | { kind: 'wait-path'; path: string; timeoutMs: number; what: string }
-  /** Send a signal to the processes of one token (a service), as `kill -SIG` would. */
-  | { kind: 'signal'; token: string; signal: NodeJS.Signals; what: string }
+  /** Send a signal to the processes of one token (a service), as `kill -SIG` would; with
+   *  `pidfile`, only to the process named there, if it carries the token (haproxy inside an
+   *  amphora, beside its agent). */
+  | { kind: 'signal'; token: string; signal: NodeJS.Signals; what: string; pidfile?: string }
   /** Stop the processes of one token: SIGTERM, SIGKILL after graceMs. */
   | { kind: 'stop'; token: string; graceMs: number; what: string }
   /** Something only a member runtime knows how to do (start a container): the engine hands
@@ -102,8 +104,11 @@ export function opToShell(op: Op): string {
     case 'member':
       return op.shell;
     case 'signal':
+      if (op.pidfile)
+        return `kill -${op.signal.replace(/^SIG/, '')} $(cat ${shellQuote(op.pidfile)})   # ${op.what}, if its environment has LABLB_TOKEN=${op.token}`;
+      return `# send ${op.signal} to ${op.what}: the processes whose environment has LABLB_TOKEN=${op.token}`;
     case 'stop':
-      return `# ${op.kind === 'stop' ? 'stop' : `send ${op.signal} to`} ${op.what}: the processes whose environment has LABLB_TOKEN=${op.token}`;
+      return `# stop ${op.what}: the processes whose environment has LABLB_TOKEN=${op.token}`;
   }
 }
 

@@ -27,6 +27,8 @@ export interface ServiceContext {
   lab: string;
   node: { name: string; ports: LabPort[]; dir: string };
   nodeNames: string[];
+  /** The lab's security groups, by name (a control plane may put its ports in one). */
+  groupNames: string[];
   /** A problem in this service's block; the path is relative to the block. */
   report: Report;
   /** "no port named "eht0"; did you mean "eth0"?" */
@@ -100,6 +102,9 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   binds?(spec: Spec): { address: string; path: Path }[];
   /** Addresses it may come to hold besides the node's ports (VIPs): they count as the node's. */
   claims?(spec: Spec): string[];
+  /** It moves an address among nodes made at run time (Octavia's VIP among its amphorae): the
+   *  lab's addresses are then read every second, as for a claimed VIP. */
+  movesAddresses?: boolean;
   /** A load balancer's members (for member waits): their ids and the nodes that host them. */
   members?(spec: Spec): { id: string; node: string }[];
   /** Per-namespace sysctls it needs, applied before any service on the node starts. */

@@ -34,7 +34,7 @@ export class Observation {
     this.ctx = ctx;
     const services = lab.nodes.flatMap((n) => n.services);
     // Addresses change rarely, unless a kind may move one (a VIP): then every second.
-    const movable = services.some((s) => serviceKindOf(s.kind).claims?.(s.spec).length);
+    const movable = services.some((s) => serviceKindOf(s.kind).movesAddresses || serviceKindOf(s.kind).claims?.(s.spec).length);
     this.observers = [securityObserver(ctx), addressObserver(ctx, movable ? 1000 : 10_000)].filter((o): o is Observer => o !== undefined);
     this.nodesChanged();
   }

@@ -33,10 +33,13 @@ export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {
 }
 
 /** Its processes stopped, its ports taken off the switch, its namespace deleted. What the
- *  journal says of it stays: teardown finds nothing left to remove there, and says nothing. */
-export function leaveNodeOps(lab: Lab, node: LabNode): Op[] {
+ *  journal says of it stays: teardown finds nothing left to remove there, and says nothing.
+ *  `hard`: the node vanishes as a deleted VM does (SIGKILL: keepalived sends no goodbye). */
+export function leaveNodeOps(lab: Lab, node: LabNode, opts: { hard?: boolean } = {}): Op[] {
+  const token = `${lab.name}/${node.name}/`;
   return [
-    { kind: 'stop', token: `${lab.name}/${node.name}/`, graceMs: 3000, what: `the processes of ${node.name}` },
+    ...(opts.hard ? [{ kind: 'signal', token, signal: 'SIGKILL', what: `the processes of ${node.name}` } as Op] : []),
+    { kind: 'stop', token, graceMs: 3000, what: `the processes of ${node.name}` },
     // A port taken down (admin state) goes with its node: nothing is left to bring up again.
     ...node.ports.flatMap((p) =>
       linkType(p)

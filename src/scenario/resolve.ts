@@ -268,7 +268,7 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
   );
 
   const services = blocks.map(({ block, at }) => {
-    const service = resolveService(block, { name: n.name, ports, dir: nodeDir }, name, nodeNames, at, report);
+    const service = resolveService(block, { name: n.name, ports, dir: nodeDir }, { labName: name, nodeNames, groupNames }, at, report);
     servicePaths.set(service, at);
     return service;
   });
@@ -381,12 +381,20 @@ function resolveProbes(one: ScenarioProbe | undefined, many: ScenarioProbe[] | u
   return probes;
 }
 
-function resolveService(sv: ScenarioService, node: ServiceContext['node'], labName: string, nodeNames: string[], at: Path, report: Report): LabService {
+function resolveService(
+  sv: ScenarioService,
+  node: ServiceContext['node'],
+  names: { labName: string; nodeNames: string[]; groupNames: string[] },
+  at: Path,
+  report: Report,
+): LabService {
   const kind = serviceKindOf(sv.kind);
+  const { labName } = names;
   const ctx: ServiceContext = {
     lab: labName,
     node,
-    nodeNames,
+    nodeNames: names.nodeNames,
+    groupNames: names.groupNames,
     report: (path, message) => report([...at, ...path], message),
     unknown,
     port(portName, path) {
@@ -462,13 +470,9 @@ function runtimeTopology(timeline: Lab, env: NodeEnv, switchNamespace: string, p
       if (!n) return undefined;
       if (names().includes(n.name)) report([...at, 'name'], `node ${n.name} already exists at this step`);
       if (n.name === switchNamespace) report([...at, 'name'], `${switchNamespace} is reserved for the lab's switch`);
-      // Not yet: a container joining at run time, or a port with Neutron's port security.
+      // Not yet: a container joining at run time.
       if (!runtimeNamed(n.runtime).joinsAtRunTime)
         report([...at, 'runtime'], `a node added at run time is a namespace for now (runtime: netns), not runtime: ${n.runtime}`);
-      n.ports.forEach((p, pi) => {
-        if (p.security_groups || p.allowed_address_pairs || p.port_security_enabled !== undefined)
-          report([...at, 'ports', pi], 'a node added at run time has no port security yet');
-      });
       env.nodeNames.push(n.name);
       const node = resolveNode(n, at, env, report);
       timeline.nodes.push(node);

@@ -3,7 +3,7 @@
 // changes only the flows that differ, in one bundle, so traffic never sees a half-made table.
 import { join } from 'node:path';
 import type { HostDriver } from '../host.js';
-import type { Lab } from '../model.js';
+import type { Lab, LabNode } from '../model.js';
 import type { Op } from '../kinds/ops.js';
 import { netns } from '../runtime/netns/netns.js';
 import { renderFlows } from './flows.js';
@@ -40,6 +40,25 @@ export async function portMacs(host: HostDriver, lab: Lab, state: SecurityState)
     if (mac) macs[portId(p)] = mac;
   }
   return macs;
+}
+
+/** A node joining (its secured ports guarded, as Neutron would from the port's creation) or
+ *  leaving (its ports forgotten, and gone from the flows before they leave the switch): `lab`
+ *  is the lab as it is after the change. Nothing when neither it nor the lab uses security. */
+export async function nodeSecurityOps(host: HostDriver, lab: Lab, node: LabNode, change: 'join' | 'leave'): Promise<Op[]> {
+  const state = readSecurity(host, lab);
+  const ids = node.ports.map(portId);
+  const had = ids.some((id) => state.ports[id] || state.adminDown?.includes(id));
+  if (change === 'join') {
+    for (const p of node.ports) if (p.security) state.ports[portId(p)] = structuredClone(p.security);
+  } else {
+    for (const id of ids) delete state.ports[id];
+    if (state.adminDown) state.adminDown = state.adminDown.filter((id) => !ids.includes(id));
+  }
+  // A lab without port security keeps plain NORMAL switching; one with it rewrites the flows,
+  // so a new port, guarded or not, takes its place in them.
+  if (!had && Object.keys(state.ports).length === 0) return [];
+  return securityOps(lab, state, await portMacs(host, lab, state));
 }
 
 /** Writes the state and makes every bridge enforce it. */

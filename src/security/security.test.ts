@@ -5,7 +5,9 @@ import t from 'tap';
 import { ROOT } from '../../test/helpers.js';
 import { type UserError } from '../errors.js';
 import { loadScenarioFile } from '../scenario/load.js';
-import { resolveLab } from '../scenario/resolve.js';
+import { resolveLab, resolveRunTimeNode } from '../scenario/resolve.js';
+import { fakeHost } from '../../test/fake-host.js';
+import { nodeSecurityOps } from './apply.js';
 import { createRule, deleteRule, describePort, updatePort } from './changes.js';
 import { dropCookie, parseDropCookie, rangeMasks, renderFlows, ruleMatches } from './flows.js';
 import { describeRule, initialSecurity, protocolName, protocolNumber, usesPortSecurity } from './model.js';
@@ -236,4 +238,49 @@ t.test("the article's neutron commands, as typed", async (t) => {
   const twoPorts = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'l3-ha.yaml')), { stateRoot: '/run/lablb' });
   t.throws(() => resolvePort(twoPorts, 'qrouter-net1'), /has several ports: qrouter-net1\/ha-n1/);
   t.throws(() => resolvePort(twoPorts, undefined), /which port/);
+});
+
+t.test('a node joining at run time takes its place in the flows; one leaving is out of them before its ports go', async (t) => {
+  const running = { ...lab, nodes: [...lab.nodes] };
+  const block = {
+    name: 'keepalived03',
+    role: 'vm',
+    ports: [
+      {
+        name: 'eth0',
+        network: 'private',
+        address: '172.16.200.195',
+        mac: 'fa:16:3e:c8:00:c3',
+        bridge_port: 'tapka03',
+        security_groups: ['web'],
+        allowed_address_pairs: [{ ip_address: '172.16.200.251' }],
+      },
+    ],
+  };
+  const { node, problems } = resolveRunTimeNode(running, block);
+  t.same(problems, [], 'port security is allowed on a node added at run time');
+  running.nodes.push(node!);
+  const host = fakeHost();
+  const join = await nodeSecurityOps(host, running, node!, 'join');
+  const state = JSON.parse((join[0] as { content: string }).content) as { ports: Record<string, unknown> };
+  t.ok(state.ports['keepalived03/eth0'], 'its port is in the state');
+  const flows = (join.find((op) => op.kind === 'write' && op.path.endsWith('br-int.flows')) as { content: string }).content;
+  t.match(flows, /arp,in_port=tapka03,arp_spa=172\.16\.200\.251,actions=resubmit\(,25\)/, 'the allowed pair answers ARP');
+  t.ok(
+    join.some((op) => op.kind === 'run' && op.argv.includes('replace-flows')),
+    'the bridge rewritten in one bundle',
+  );
+  host.files.set(join[0].kind === 'write' ? join[0].path : '', (join[0] as { content: string }).content);
+  running.nodes.pop();
+  const leave = await nodeSecurityOps(host, running, node!, 'leave');
+  t.notMatch((leave.find((op) => op.kind === 'write' && op.path.endsWith('br-int.flows')) as { content: string }).content, /tapka03/, 'gone from the flows');
+  t.notOk((JSON.parse((leave[0] as { content: string }).content) as { ports: Record<string, unknown> }).ports['keepalived03/eth0']);
+
+  const plain = { ...flagship, nodes: [...flagship.nodes] };
+  const vm3 = resolveRunTimeNode(plain, {
+    name: 'vm3',
+    role: 'vm',
+    ports: [{ name: 'eth0', network: 'tenant1-net', address: '10.0.0.83', bridge_port: 'tapvm3' }],
+  }).node!;
+  t.same(await nodeSecurityOps(fakeHost(), plain, vm3, 'join'), [], 'a lab without port security keeps NORMAL switching: nothing to write');
 });

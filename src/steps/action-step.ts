@@ -13,7 +13,7 @@ import { opToShell, type Op } from '../kinds/ops.js';
 import type { CheckResult } from '../kinds/events.js';
 import { Wait, waitKindFor, waitKindOf } from '../waits/all.js';
 import { countBy, judgeTraffic } from './judge.js';
-import { longestOutage } from '../stats.js';
+import { longestOutage, outages } from '../stats.js';
 
 export const Expect = z
   .strictObject({
@@ -251,6 +251,8 @@ async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step:
     failed_requests: failures.length,
     requests: window.length,
     outage_ms: longestOutage(window),
+    // A second outage is a story of its own (pitfall 9: a rebuilt amphora taking the VIP back).
+    outages: outages(window).length,
     ...Object.fromEntries(
       others.flatMap((o) => [
         [`${o.name}_failed_requests`, o.failed],

@@ -1,6 +1,6 @@
 // The step kinds an experiment can use: one line each.
 import type { AnyStepKind } from '../kinds/step-kind.js';
-import { amphoraPortUpdate } from './amphora-port.js';
+import { amphoraKill, amphoraPortUpdate, loadbalancerFailover } from './amphora.js';
 import { containerExec } from './container-exec.js';
 import { dhcpRequest } from './dhcp-request.js';
 import { execStep } from './exec.js';
@@ -40,6 +40,8 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   memberCreate,
   memberDelete,
   amphoraPortUpdate,
+  amphoraKill,
+  loadbalancerFailover,
 ];
 
 export function stepKindOf(kind: string): AnyStepKind {

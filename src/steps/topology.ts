@@ -9,6 +9,7 @@ import { opToShell } from '../kinds/ops.js';
 import { joinNodeOps, leaveNodeOps } from '../plan/node-plan.js';
 import { UserError } from '../errors.js';
 import { netns } from '../runtime/netns/netns.js';
+import { nodeSecurityOps } from '../security/apply.js';
 import { actionStep } from './action-step.js';
 
 /** Resolution failed: nothing to run (the file is refused before anything does). */
@@ -38,7 +39,9 @@ node:
       // else must not become the lab's, or teardown would remove it.
       if (netns.exists(ctx.host, node.name))
         throw new UserError(`namespace ${node.name} already exists and is not part of lab ${lab.name}; add-node leaves it alone`);
-      return joinNodeOps(lab, node, ctx.datapath);
+      // Its ports take their place in the flows once they are on the switch.
+      const after = { ...lab, nodes: [...lab.nodes, node] };
+      return [...joinNodeOps(lab, node, ctx.datapath), ...(await nodeSecurityOps(ctx.host, after, node, 'join'))];
     },
     explain: (node, { lab, datapath }) => joinNodeOps(lab, node, datapath).map(opToShell),
   },
@@ -55,7 +58,14 @@ export const removeNode = actionStep({
   },
   example: '{ name: remove-vm2, kind: remove-node, node: vm2 }',
   resolveAction: (b, ctx) => ctx.removeNode(b.node, ['node']) ?? NO_NODE(b.node),
-  ops: (node, lab) => leaveNodeOps(lab, node),
+  live: {
+    // Its ports leave the flows before they leave the switch.
+    ops: async (node, lab, ctx) => [
+      ...(await nodeSecurityOps(ctx.host, { ...lab, nodes: lab.nodes.filter((n) => n.name !== node.name) }, node, 'leave')),
+      ...leaveNodeOps(lab, node),
+    ],
+    explain: (node, { lab }) => leaveNodeOps(lab, node).map(opToShell),
+  },
   applied: (node, ctx) => ctx.topology.remove(node.name),
   done: (node) => `${node.name} removed`,
 });

@@ -1,12 +1,13 @@
-// seed 004 for real (scenarios/octavia.yaml), in both topologies: the controller boots its
-// amphorae through the lab's API and configures them over their agents' REST API; the
-// article's trigger (the serving amphora's lb-mgmt-net port admin-state down) stops its
-// heartbeats, the health manager fails it over, and the replacement keeps the VRRP port.
+// seed 004 for real (scenarios/octavia.yaml): the controller boots its amphorae through the
+// lab's API and configures them over their agents' REST API. Each run takes the serving
+// amphora's lb-mgmt-net port down (the article's trigger), kills its haproxy, then its agent,
+// and upgrades the load balancer amphora by amphora; the health manager replaces each one.
+// Both topologies and both failover orders, and pitfall 9 (a replacement that preempts).
 import t, { type Test } from 'tap';
 import { lablb } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
-const skip = realHostSkip(t, 'haproxy', 'keepalived', 'iptables-restore');
+const skip = realHostSkip(t, 'haproxy', 'keepalived', 'iptables-restore', 'arping', 'curl');
 
 interface Event {
   type: string;
@@ -14,26 +15,28 @@ interface Event {
   event?: string;
   source?: string;
   text?: string;
-  status?: string;
+  state?: string;
   path?: string;
   method?: string;
   when?: string;
+  at_ms?: number;
   panels?: { title: string; lines: string[] }[];
 }
+type Check = { name: string; ok: boolean; detail: string } & Record<string, number>;
 
-function runOctavia(t: Test, topology: 'SINGLE' | 'ACTIVE_STANDBY') {
-  const r = lablb('run', 'octavia', '--json', '--set', `topology=${topology}`);
-  t.equal(r.code, 0, r.err);
+function runOctavia(t: Test, sets: string[]) {
+  const r = lablb('run', 'octavia', '--json', ...sets.flatMap((s) => ['--set', s]));
   const events = r.out
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Event & Record<string, unknown>);
-  const summary = events.at(-1) as unknown as { checks: ({ name: string; ok: boolean; detail: string } & Record<string, number>)[] };
-  for (const c of summary.checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
-  return { events, checks: Object.fromEntries(summary.checks.map((c) => [c.name, c])) };
+  const summary = events.at(-1) as unknown as { checks: Check[] };
+  t.ok(summary.checks.length > 0, r.err);
+  return { code: r.code, events, checks: Object.fromEntries(summary.checks.map((c) => [c.name, c])) };
 }
 
-/** The amphora table's rows at the end, from the facts event: id, status, role, mgmt ip, vrrp ip. */
+/** The amphora table's rows at the end (boot order), from the facts event: id, status, role,
+ *  lb_network_ip, vrrp_ip. */
 function amphoraTable(events: Event[]): string[][] {
   const end = events.find((e) => e.type === 'facts' && e.when === 'end');
   const lines = end?.panels?.find((p) => p.title.startsWith('Octavia'))?.lines ?? [];
@@ -46,61 +49,121 @@ function amphoraTable(events: Event[]): string[][] {
 const requestsOf = (events: Event[], node: string) =>
   events.filter((e) => e.type === 'service' && e.kind === 'amphora-agent' && e.source === `${node}/amphora-agent`).map((e) => `${e.method} ${e.path}`);
 
-for (const topology of ['ACTIVE_STANDBY', 'SINGLE'] as const) {
-  t.test(`run octavia (${topology}): the failover replaces the serving amphora; the host as found`, { skip }, async (t) => {
-    const before = hostState();
-    const { events, checks } = runOctavia(t, topology);
-    const rows = amphoraTable(events);
-    const amphorae = topology === 'SINGLE' ? 1 : 2;
-    t.equal(rows.length, amphorae + 1, `${amphorae} amphorae and a replacement in the table: ${JSON.stringify(rows)}`);
-    const deleted = rows.filter((r) => r[1] === 'DELETED');
-    const allocated = rows.filter((r) => r[1] === 'ALLOCATED');
-    t.equal(deleted.length, 1, 'one amphora deleted');
-    t.equal(allocated.length, amphorae, 'all serving again');
-    const replacement = rows.at(-1)!;
-    t.equal(replacement[1], 'ALLOCATED');
-    t.equal(replacement[4], deleted[0][4], 'the replacement has the old VRRP port (its vrrp_ip)');
-    t.equal(replacement[2], deleted[0][2], 'and its role');
-    t.not(replacement[3], deleted[0][3], 'and a new lb_network_ip');
-    if (topology === 'SINGLE') {
-      // The article's own rows: b07c2493 on .10 replaced by 57865deb on .11, vrrp_ip 10.0.0.12.
-      t.same(deleted[0].slice(0, 5), ['b07c2493', 'DELETED', 'STANDALONE', '192.168.0.10', '10.0.0.12']);
-      t.same(replacement.slice(0, 5), ['57865deb', 'ALLOCATED', 'STANDALONE', '192.168.0.11', '10.0.0.12']);
-    }
+const LISTENER = '816339a8-2e17-4b61-8825-c6856d7b7f2e';
 
-    const step = checks['mgmt-port-down'];
-    // Stale after heartbeat_timeout (5 s): not before, and within a heartbeat and a check more.
-    t.ok(step.detected_ms >= 5000 && step.detected_ms <= 5000 + 1000 + 1000 + 500, `detected after ${step.detected_ms} ms (bound 5000-7500)`);
-    t.ok(step.failover_ms > step.detected_ms, `rebuilt by ${step.failover_ms} ms`);
-
-    // The replacement's agent log: the article's sequence of calls, in its order.
-    const node = `amphora-${replacement[0]}`;
-    const calls = requestsOf(events, node).filter((c) => !c.endsWith('/info'));
-    const listener = '816339a8-2e17-4b61-8825-c6856d7b7f2e';
-    t.match(calls[0], new RegExp(`^PUT /0\\.5/listeners/${replacement[0]}[0-9a-f-]{28}/${listener}/haproxy$`), 'ListenersUpdate first');
-    t.same(
-      calls.slice(1),
-      [
-        `GET /0.5/listeners/${listener}`,
-        `PUT /0.5/listeners/${listener}/start`,
-        'POST /0.5/plug/vip/10.0.0.11',
-        'POST /0.5/plug/network',
-        ...(topology === 'ACTIVE_STANDBY' ? [`GET /0.5/interface/${replacement[4]}`, 'PUT /0.5/vrrp/upload', 'PUT /0.5/vrrp/start'] : []),
-        `PUT /0.5/listeners/${listener}/start`,
-      ],
-      "the replacement's agent log: ListenersUpdate, PostVIPPlug, PostNetworkPlug, (VRRP), ListenersStart",
-    );
-    t.ok(
-      events.some((e) => e.type === 'service' && e.kind === 'octavia' && /PENDING_DELETE -> DELETED/.test(e.text ?? '')),
-      'the stale amphora went PENDING_DELETE -> DELETED',
-    );
-    if (topology === 'ACTIVE_STANDBY') {
-      t.ok(
-        events.some((e) => e.type === 'service' && e.kind === 'octavia' && e.event === 'vip'),
-        'the VIP moved to the other amphora',
-      );
-      t.equal(checks['after-failover'].failed_requests ?? 0, 0, 'no second outage once the replacement joined (nopreempt)');
-    }
-    t.same(await settledHostState(before), before, 'host as found');
-  });
+/** What every run shows, whatever the topology and order. */
+function commonChecks(t: Test, checks: Record<string, Check>, rows: string[][], amphorae: number): void {
+  for (const c of Object.values(checks)) t.ok(c.ok, `${c.name}: ${c.detail}`);
+  // Three failovers, then the rolling upgrade replaces every amphora once more.
+  t.equal(rows.length, amphorae + 3 + amphorae, `boot order: ${JSON.stringify(rows)}`);
+  t.equal(rows.filter((r) => r[1] === 'ALLOCATED').length, amphorae, 'as many serving as the topology has');
+  t.ok(
+    rows.slice(-amphorae).every((r) => r[1] === 'ALLOCATED'),
+    'the last booted are the ones serving',
+  );
+  // Stale heartbeat_timeout (5 s) after the last heartbeat, which came up to an interval (1 s)
+  // before the fault; seen at the next health check (1 s); a second's tolerance for the
+  // change itself and the observer's poll.
+  const [least, most] = [5000 - 1000, 5000 + 1000 + 1000];
+  const step = checks['mgmt-port-down'];
+  t.ok(step.detected_ms >= least && step.detected_ms <= most, `detected after ${step.detected_ms} ms (bound ${least}-${most})`);
+  t.ok(step.failover_ms > step.detected_ms, `rebuilt by ${step.failover_ms} ms`);
+  // haproxy dead: the heartbeats report no listener, which is no health: stale as if silent.
+  t.ok(checks['haproxy-dies'].vip_held_ms >= least, `replaced after ${checks['haproxy-dies'].vip_held_ms} ms, not before heartbeat_timeout`);
+  // The agent dead: haproxy and keepalived go on; nothing is lost before the health manager acts.
+  const agent = checks['agent-dies'];
+  t.ok(agent.detected_ms >= least && agent.detected_ms <= most, `agent's silence detected after ${agent.detected_ms} ms (bound ${least}-${most})`);
+  t.equal(checks['mgmt-port-down'].outages, 1, 'one outage, not two');
+  t.ok(checks['rolling-upgrade'].replaced_ms > 0);
 }
+
+t.test('run octavia (ACTIVE_STANDBY, delete-first): the BACKUP takes the VIP, the replacement keeps the VRRP port', { skip }, async (t) => {
+  const before = hostState();
+  const { code, events, checks } = runOctavia(t, []);
+  t.equal(code, 0);
+  const rows = amphoraTable(events);
+  commonChecks(t, checks, rows, 2);
+  const [master, backup, replacement] = rows;
+  t.same(master.slice(0, 3), ['b07c2493', 'DELETED', 'MASTER'], "the article's amphora, failed over first");
+  t.same(backup.slice(0, 3), ['57865deb', 'DELETED', 'BACKUP']);
+  t.same([replacement[2], replacement[4]], ['MASTER', '10.0.0.12'], "the replacement keeps the MASTER's role and VRRP port");
+  t.not(replacement[3], master[3], 'and gets a new lb_network_ip');
+
+  // The replacement's agent log: the article's sequence of calls, in its order.
+  const calls = requestsOf(events, `amphora-${replacement[0]}`).filter((c) => !c.endsWith('/info'));
+  t.match(calls[0], new RegExp(`^PUT /0\\.5/listeners/${replacement[0]}[0-9a-f-]{28}/${LISTENER}/haproxy$`), 'ListenersUpdate first');
+  t.same(
+    calls.slice(1, 9),
+    [
+      `GET /0.5/listeners/${LISTENER}`,
+      `PUT /0.5/listeners/${LISTENER}/start`,
+      'POST /0.5/plug/vip/10.0.0.11',
+      'POST /0.5/plug/network',
+      'GET /0.5/interface/10.0.0.12',
+      'PUT /0.5/vrrp/upload',
+      'PUT /0.5/vrrp/start',
+      `PUT /0.5/listeners/${LISTENER}/start`,
+    ],
+    "the replacement's agent log: ListenersUpdate, PostVIPPlug, PostNetworkPlug, VRRP, ListenersStart",
+  );
+  // The BACKUP became MASTER when the MASTER was deleted; the replacement joined as BACKUP.
+  const vrrp = events.filter((e) => e.event === 'vrrp').map((e) => `${e.source?.split('/')[0]} ${e.state}`);
+  t.ok(vrrp.indexOf('amphora-57865deb MASTER') > vrrp.indexOf('amphora-b07c2493 MASTER'), `the BACKUP took over: ${vrrp.join(', ')}`);
+  t.match(checks['after-failover'].detail, /^40\/40 ok, alternating/, 'no second disturbance once the replacement joined (nopreempt)');
+  // The VIP went away with the deleted MASTER for the VRRP master-down interval (3 x 1 s +
+  // skew), not for the rebuild.
+  t.ok(checks['mgmt-port-down'].outage_ms < 5000, `outage ${checks['mgmt-port-down'].outage_ms} ms`);
+  t.same(await settledHostState(before), before, 'host as found');
+});
+
+t.test("run octavia (SINGLE, delete-first): the article's own rows, the outage is the rebuild", { skip }, async (t) => {
+  const before = hostState();
+  const { code, events, checks } = runOctavia(t, ['topology=SINGLE']);
+  t.equal(code, 0);
+  const rows = amphoraTable(events);
+  commonChecks(t, checks, rows, 1);
+  // The article's rows: b07c2493 on .10 replaced by 57865deb on .11, vrrp_ip 10.0.0.12.
+  t.same(rows[0], ['b07c2493', 'DELETED', 'STANDALONE', '192.168.0.10', '10.0.0.12']);
+  t.same(rows[1], ['57865deb', 'DELETED', 'STANDALONE', '192.168.0.11', '10.0.0.12'], 'replaced in its turn by the next failover');
+  t.ok(
+    rows.every((r) => r[4] === '10.0.0.12'),
+    'every replacement on the same VRRP port',
+  );
+  t.ok(
+    events.some((e) => e.type === 'service' && e.kind === 'octavia' && /PENDING_DELETE -> DELETED/.test(e.text ?? '')),
+    'the stale amphora went PENDING_DELETE -> DELETED',
+  );
+  t.same(await settledHostState(before), before, 'host as found');
+});
+
+t.test('run octavia (SINGLE, build-first): the replacement on a new VRRP port, plugged before the old one goes', { skip }, async (t) => {
+  const before = hostState();
+  const { code, events, checks } = runOctavia(t, ['topology=SINGLE', 'failover_order=build-first']);
+  t.equal(code, 0);
+  const rows = amphoraTable(events);
+  commonChecks(t, checks, rows, 1);
+  t.same(rows[1].slice(0, 5), ['57865deb', 'DELETED', 'STANDALONE', '192.168.0.11', '10.0.0.13'], 'a new port: the next one Neutron would give');
+  t.equal(rows[2][4], '10.0.0.12', 'the freed port is taken again by the next build');
+  const calls = requestsOf(events, 'amphora-57865deb')
+    .filter((c) => !c.endsWith('/info'))
+    .slice(0, 4);
+  t.same(
+    calls.map((c) => c.replace(/listeners\/[0-9a-f-]+\/[0-9a-f-]+\/haproxy/, 'listeners/<amphora>/<listener>/haproxy')),
+    ['POST /0.5/plug/vip/10.0.0.11', 'POST /0.5/plug/network', 'PUT /0.5/listeners/<amphora>/<listener>/haproxy', `PUT /0.5/listeners/${LISTENER}/start`],
+    "plugged first; configured and started once the old one is gone (Rocky's order)",
+  );
+  t.same(await settledHostState(before), before, 'host as found');
+});
+
+t.test('run octavia with replacement_preempts (pitfall 9): the replacement takes the VIP back from the survivor', { skip }, async (t) => {
+  const before = hostState();
+  const { events } = runOctavia(t, ['replacement_preempts=true']);
+  const rows = amphoraTable(events);
+  const replacement = `amphora-${rows[2][0]}`;
+  const masters = events.filter((e) => e.event === 'vrrp' && e.state === 'MASTER');
+  const survivor = masters.findIndex((e) => e.source === 'amphora-57865deb/amphora-agent');
+  const back = masters.findIndex((e) => e.source === `${replacement}/amphora-agent`);
+  t.ok(survivor >= 0 && back > survivor, `the survivor took the VIP, then the replacement took it back: ${masters.map((e) => e.source).join(', ')}`);
+  t.comment(`pitfall 9: the VIP moved back ${(masters[back]?.at_ms ?? 0) - (masters[survivor]?.at_ms ?? 0)} ms after the survivor took it`);
+  t.same(await settledHostState(before), before, 'host as found');
+});

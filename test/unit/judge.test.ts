@@ -2,7 +2,7 @@
 // died) and the figures behind it. Pure functions.
 import t from 'tap';
 import type { Sample } from '../../src/sample.js';
-import { longestOutage, percentile } from '../../src/stats.js';
+import { longestOutage, outages, percentile } from '../../src/stats.js';
 import { countBy, judgeTraffic } from '../../src/steps/judge.js';
 
 const reply = (seq: number, body: string, ms = 2): Sample => ({ seq, t: 1000 + seq * 50, ok: true, ms, body });
@@ -36,6 +36,12 @@ t.test('outage: the longest run of failures, send to next good send', async (t) 
   t.equal(longestOutage([reply(1, 'a'), fail(2), fail(3), reply(4, 'a'), fail(5), reply(6, 'a')]), 100);
   t.equal(longestOutage([reply(1, 'a'), fail(2), fail(3), fail(4)]), 100, 'an outage still going counts to the last send');
   t.equal(longestOutage([reply(1, 'a')]), 0);
+  t.same(outages([reply(1, 'a'), fail(2), fail(3), reply(4, 'a'), fail(5), reply(6, 'a')]), [100, 50], 'each outage, in order');
+  // A timeout ends (and is numbered) a second after it was sent, after replies sent later.
+  const late = (seq: number, sentAt: number): Sample => ({ ...fail(seq, 'timeout'), t: 1000 + sentAt * 50 });
+  const sentAt = (seq: number, at: number): Sample => ({ ...reply(seq, 'a'), t: 1000 + at * 50 });
+  t.same(outages([reply(1, 'a'), late(3, 2), sentAt(4, 4), late(5, 3), sentAt(6, 5)]), [100], 'one outage by send time, not two by arrival');
+  t.same(outages([]), []);
 });
 
 t.test('percentile and failure counts', async (t) => {

@@ -4,80 +4,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { ScenarioError } from '../../src/errors.js';
-import type { ProbeFeed, StepContext } from '../../src/kinds/step-kind.js';
-import type { Lab } from '../../src/model.js';
-import { emptyFacts, type Facts } from '../../src/kinds/facts.js';
-import { opToShell, type Op } from '../../src/kinds/ops.js';
+import type { Facts } from '../../src/kinds/facts.js';
+import { opToShell } from '../../src/kinds/ops.js';
 import type { Sample } from '../../src/sample.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { resolveLab } from '../../src/scenario/resolve.js';
 import { stepKindOf } from '../../src/steps/all.js';
 import { fakeHost } from '../fake-host.js';
+import { harness } from '../step-harness.js';
 import { labFromText, loadFixtureLab, ROOT } from '../helpers.js';
 import { memberWait } from '../../src/waits/member.js';
 import { haproxyFacts } from '../../src/services/haproxy/observe.js';
 import { keepalivedFacts } from '../../src/services/keepalived/observe.js';
 
 const pair = resolveLab(loadScenarioFile(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml')), { stateRoot: '/run/lablb' });
-
-/** A probe feed over fixed samples; next() takes the ones sent after `now`. */
-function feed(samples: Sample[]): ProbeFeed {
-  return {
-    name: 'vip',
-    intervalMs: 20,
-    timeoutMs: 200,
-    samples,
-    sentSince: (since) => samples.filter((s) => s.t >= since),
-    next: async (count) => samples.slice(-count),
-  };
-}
-
-interface Harness {
-  ctx: StepContext;
-  applied: Op[];
-  polls: string[][];
-}
-
-/** `onPoll(n, facts)` changes the facts as the n-th poll would find them. */
-/** The run's topology, as src/experiment/run.ts keeps it: the lab itself follows each change. */
-function liveTopology(lab: Lab): StepContext['topology'] {
-  return {
-    add: (n) => void lab.nodes.push(n),
-    remove: (name) =>
-      void lab.nodes.splice(
-        lab.nodes.findIndex((n) => n.name === name),
-        1,
-      ),
-    replaceService(service) {
-      const running = lab.nodes.find((n) => n.name === service.node)?.services.find((s) => s.name === service.name);
-      if (running) running.spec = service.spec;
-    },
-  };
-}
-
-function harness(lab: Lab, onPoll: (n: number, facts: Facts) => void, samples: Sample[] = []): Harness {
-  const facts = emptyFacts();
-  const applied: Op[] = [];
-  const polls: string[][] = [];
-  const probe = feed(samples);
-  facts.probes.vip = samples;
-  const ctx: StepContext = {
-    lab,
-    host: fakeHost(),
-    apply: async (ops) => void applied.push(...ops),
-    facts,
-    observe: async (ids) => {
-      polls.push(ids);
-      onPoll(polls.length, facts);
-    },
-    probe: (name) => (name === 'vip' ? probe : undefined),
-    emit: () => {},
-    datapath: 'netdev',
-    topology: liveTopology(lab),
-    signal: new AbortController().signal,
-  };
-  return { ctx, applied, polls };
-}
 
 /** keepalived's facts on these nodes: VR_1 in each `node: state`. */
 const vrrp = (facts: Facts, states: Record<string, string>) => {
@@ -133,9 +73,11 @@ t.test('link-down: the change with its undo, then every wait timed, and the outa
     'failed_requests',
     'requests',
     'outage_ms',
+    'outages',
     'then_p50_ms',
   ]);
   t.equal(check.outage_ms, 100, 'first failed send to the first good one');
+  t.equal(check.outages, 1);
   t.equal(check.failed_requests, 5);
 });
 

@@ -174,6 +174,16 @@ const field = (o: Record<string, unknown>, name: string, re: RegExp): string => 
   return v;
 };
 
+/** The VIP as plug/vip left it: SINGLE holds it on an interface, keepalived holds it otherwise. */
+let plugged: { vip: string; ifname: string; single: boolean } | undefined;
+
+/** A gratuitous ARP for the VIP from a STANDALONE amphora whose haproxy just started, as
+ *  Octavia's agent has done since Victoria (ip_advertisement): a replacement on a new VRRP port
+ *  (build-first) has a new MAC that the router must learn. Not waited for (arping takes 1 s). */
+function announceVip(): void {
+  if (plugged?.single) void inNs(['arping', '-U', '-c', '1', '-I', plugged.ifname, plugged.vip]);
+}
+
 /** POST plug/vip/<vip>: the VRRP port (found by MAC) into amphora-haproxy, addressed, up. */
 async function plugVip(vip: string, b: Record<string, unknown>): Promise<[number, object]> {
   const mac = field(b, 'mac_address', /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i);
@@ -183,6 +193,7 @@ async function plugVip(vip: string, b: Record<string, unknown>): Promise<[number
   const prefix = cidr.split('/')[1];
   const found = await interfaceByMac(mac);
   if (!found) throw new HttpError(404, `no interface with MAC ${mac}`);
+  plugged = { vip, ifname: found.name, single: b.topology !== 'ACTIVE_STANDBY' };
   if (found.inside) return [202, { message: 'OK', details: `VIP ${vip} already plugged on ${found.name}` }];
   await must(['ip', 'link', 'set', found.name, 'netns', namespace!], false);
   await must(['sysctl', '-q', '-w', 'net.ipv4.ip_nonlocal_bind=1']);
@@ -257,6 +268,7 @@ async function listenerAction(listener: string, action: string): Promise<[number
   const r = await inNs(argv);
   if (r.code !== 0) throw new HttpError(500, `haproxy did not start: ${r.out.trim().split('\n').slice(-3).join(' ')}`);
   oslo('INFO', 'octavia.amphorae.backends.agent.api_server.listener', `haproxy for listener ${listener} ${pid ? 'reloaded' : 'started'}`);
+  announceVip();
   return [202, { message: 'OK', details: `listener ${listener} ${action}ed` }];
 }
 

@@ -49,14 +49,46 @@ export function agentRequests(text: string): { from: string; method: string; pat
   }));
 }
 
-/** Each request the controller makes, told as the agent logged it. The read offset is kept in
- *  the facts: the observer is made anew whenever an amphora joins or leaves. */
+/** keepalived's state changes in its log: `(<instance>) Entering MASTER STATE`. */
+export function vrrpTransitions(text: string): ('MASTER' | 'BACKUP' | 'FAULT')[] {
+  return [...text.matchAll(/^.*\(\S+\) Entering (MASTER|BACKUP|FAULT) STATE/gm)].map((m) => m[1] as 'MASTER' | 'BACKUP' | 'FAULT');
+}
+
+/** Where the agent keeps an amphora's configs and logs (its --dir). */
+export const amphoraDir = (s: LabService<AmphoraAgentSpec>): string => join(dirname(s.pidfile), 'amphora');
+
+interface AgentFacts {
+  offset: number;
+  vrrpOffset: number;
+  requests: number;
+  /** keepalived's state in this amphora, as its log last told it. */
+  vrrp?: string;
+}
+
+/** Each request the controller makes, told as the agent logged it, and each VRRP state
+ *  keepalived enters in the amphora (the story of a failover, pitfall 9's above all). The read
+ *  offsets are kept in the facts: the observer is made anew whenever an amphora joins or leaves. */
 function observer(services: LabService<AmphoraAgentSpec>[], ctx: ObserverContext): KindObserver {
   return {
     everyMs: 250,
     async poll() {
       for (const s of services) {
-        const seen = serviceFacts<{ offset: number; requests: number }>(ctx.facts, s, () => ({ offset: 0, requests: 0 }));
+        const seen = serviceFacts<AgentFacts>(ctx.facts, s, () => ({ offset: 0, vrrpOffset: 0, requests: 0 }));
+        const vrrp = ctx.host.readNew(join(amphoraDir(s), 'vrrp', 'keepalived.log'), seen.vrrpOffset);
+        seen.vrrpOffset = vrrp.next;
+        for (const state of vrrpTransitions(vrrp.text)) {
+          seen.vrrp = state;
+          ctx.emit(
+            serviceEvent(
+              'amphora-agent',
+              s,
+              'vrrp',
+              { text: `${s.node}: keepalived ${state}`, tone: state === 'MASTER' ? 'good' : state === 'FAULT' ? 'bad' : 'info' },
+              { state },
+              ctx.since(),
+            ),
+          );
+        }
         const { text, next } = ctx.host.readNew(s.logfile, seen.offset);
         seen.offset = next;
         for (const r of agentRequests(text)) {
@@ -90,6 +122,7 @@ haproxy_namespace: amphora-b07c2493-haproxy`,
   tools: [
     { command: 'haproxy', pkg: 'haproxy', versionArgs: ['-v'], why: "the amphora's load balancer" },
     { command: 'keepalived', pkg: 'keepalived', versionArgs: ['--version'], why: "the amphorae's VRRP (ACTIVE_STANDBY)" },
+    { command: 'arping', pkg: 'iputils-arping', versionArgs: ['-V'], why: "a STANDALONE amphora's gratuitous ARP for the VIP" },
   ],
   resolve(b, ctx) {
     const [address, port] = b.listen.split(':');
@@ -122,7 +155,7 @@ haproxy_namespace: amphora-b07c2493-haproxy`,
       // How to run a command in amphora-haproxy: the runtime's words, not the agent's.
       ...netns.exec(s.spec.haproxyNamespace, []).flatMap((w) => ['--enter', w]),
       '--dir',
-      join(dirname(s.pidfile), 'amphora'),
+      amphoraDir(s),
       '--controller',
       s.spec.controller,
       '--key',

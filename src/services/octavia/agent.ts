@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import { decodeHeartbeat } from '../../agents/heartbeat.js';
@@ -168,8 +168,9 @@ function newAmphora(role: AmphoraRow['role'], vrrp: ControllerConfig['vrrpPorts'
     node,
     haproxy_node: `${node}-haproxy`,
     mgmt_port_id: slot.mgmtPortId ?? randomUUID(),
+    mgmt_mac: slot.mgmtMac ?? randomMac(),
+    created_at: new Date().toISOString(),
   };
-  (amp as AmphoraRow & { mgmtMac: string }).mgmtMac = slot.mgmtMac ?? randomMac();
   return amp;
 }
 
@@ -192,9 +193,18 @@ async function boot(amp: AmphoraRow): Promise<void> {
           network: cfg.management.network,
           address: amp.lb_network_ip,
           bridge_port: `tap${amp.mgmt_port_id.slice(0, 11)}`,
-          mac: (amp as AmphoraRow & { mgmtMac: string }).mgmtMac,
+          mac: amp.mgmt_mac,
         },
-        { name: 'eth1', network: cfg.vip.network, address: vrrp.address, bridge_port: `tap${vrrp.id.slice(0, 11)}`, mac: vrrp.mac, plug_only: true },
+        {
+          name: 'eth1',
+          network: cfg.vip.network,
+          address: vrrp.address,
+          bridge_port: `tap${vrrp.id.slice(0, 11)}`,
+          mac: vrrp.mac,
+          plug_only: true,
+          // As Neutron holds the VRRP port: its group, and the VIP it may answer for.
+          ...(cfg.vrrpSecurityGroup ? { security_groups: [cfg.vrrpSecurityGroup], allowed_address_pairs: [{ ip_address: cfg.vip.address }] } : {}),
+        },
       ],
       services: [
         {
@@ -211,6 +221,7 @@ async function boot(amp: AmphoraRow): Promise<void> {
       ],
     },
   });
+  if (cfg.bootDelayMs) await sleep(cfg.bootDelayMs);
   await waitForAgent(amp);
 }
 
@@ -226,7 +237,9 @@ async function plugVip(amp: AmphoraRow): Promise<void> {
     topology: lb.topology,
   });
 }
-async function vrrpUp(amp: AmphoraRow, opts: { preempt?: boolean } = {}): Promise<void> {
+/** Tells an amphora its keepalived config (peers: the other live amphorae), then starts it, or
+ *  reloads it (a survivor learning its new peer). */
+async function vrrpUp(amp: AmphoraRow, opts: { preempt?: boolean; action?: 'start' | 'reload' } = {}): Promise<void> {
   const r = await rest(amp, 'GET', `interface/${amp.vrrp_ip}`);
   amp.vrrp_interface = (JSON.parse(r.text) as { interface?: string }).interface ?? null;
   save();
@@ -242,7 +255,7 @@ async function vrrpUp(amp: AmphoraRow, opts: { preempt?: boolean } = {}): Promis
       opts,
     ),
   );
-  await call(amp, 'PUT', 'vrrp/start');
+  await call(amp, 'PUT', `vrrp/${opts.action ?? 'start'}`);
 }
 async function listenerUpdate(amp: AmphoraRow): Promise<void> {
   const config = renderAmphoraHaproxy(
@@ -266,25 +279,25 @@ async function createLoadBalancer(): Promise<void> {
   setLb('ACTIVE');
 }
 
-/** The article's flow (Mitaka): delete the stale amphora, then build its replacement with the
- *  old one's VRRP port, configure it through its agent, and start it. */
-async function failover(old: AmphoraRow): Promise<void> {
-  const record: FailoverRecord = { amphora: old.id, order: 'delete-first', staleAt: Date.now() };
-  db.failovers.push(record);
-  log('WARNING', 'octavia.controller.healthmanager.health_manager', `Stale amphora's id is: ${old.id}`);
-  setLb('PENDING_UPDATE');
-  db.amphora_health[old.id].busy = true;
+/** Nova deletes the VM: it vanishes, processes and all (no clean shutdown, so keepalived sends
+ *  no priority-0 goodbye), with its namespaces and ports. */
+async function deleteAmphora(old: AmphoraRow, record: FailoverRecord): Promise<void> {
   setStatus(old, 'PENDING_DELETE');
-  await labCall({ op: 'remove-node', name: old.node });
-  await labCall({ op: 'remove-node', name: old.haproxy_node });
+  await labCall({ op: 'remove-node', name: old.node, hard: true });
+  await labCall({ op: 'remove-node', name: old.haproxy_node, hard: true });
   delete db.amphora_health[old.id];
   record.deletedAt = Date.now();
   setStatus(old, 'DELETED');
+}
+
+const portOf = (amp: AmphoraRow) => cfg.vrrpPorts.find((p) => p.id === amp.vrrp_port_id)!;
+
+/** The article's flow (Mitaka): delete the stale amphora, then build its replacement with the
+ *  old one's VRRP port, configure it through its agent, and start it. */
+async function deleteFirst(old: AmphoraRow, record: FailoverRecord): Promise<AmphoraRow> {
+  await deleteAmphora(old, record);
   // The old address stays taken until the new VM has its own: Neutron gives the next free one.
-  const amp = newAmphora(
-    old.role,
-    cfg.vrrpPorts.find((p) => p.id === old.vrrp_port_id)!,
-  );
+  const amp = newAmphora(old.role, portOf(old));
   record.replacement = amp.id;
   await boot(amp);
   usedAddresses.delete(old.lb_network_ip);
@@ -298,10 +311,47 @@ async function failover(old: AmphoraRow): Promise<void> {
   await call(amp, 'POST', 'plug/network', { mac_address: null, fixed_ips: [] });
   if (lb.topology === 'ACTIVE_STANDBY') await vrrpUp(amp, { preempt: cfg.preempt });
   await call(amp, 'PUT', `listeners/${lb.listener.id}/start`);
+  return amp;
+}
+
+/** Today's flow (Rocky and later): a new VRRP port (the VIP its allowed pair), the replacement
+ *  booted and plugged while the stale one still stands, then the old one deleted and every
+ *  live amphora told the new listener and VRRP peers. */
+async function buildFirst(old: AmphoraRow, record: FailoverRecord): Promise<AmphoraRow> {
+  const held = new Set(db.amphorae.filter((a) => a.status !== 'DELETED').map((a) => a.vrrp_port_id));
+  const port = cfg.vrrpPorts.find((p) => !held.has(p.id));
+  if (!port) throw new Error(`no VRRP port left for a replacement: ${cfg.vrrpPorts.map((p) => p.address).join(', ')} are held`);
+  const amp = newAmphora(old.role, port);
+  record.replacement = amp.id;
+  await boot(amp);
+  record.bootedAt = Date.now();
+  await plugVip(amp);
+  await call(amp, 'POST', 'plug/network', { mac_address: null, fixed_ips: [] });
+  await deleteAmphora(old, record);
+  usedAddresses.delete(old.lb_network_ip);
+  const survivors = live().filter((a) => a.id !== amp.id);
+  for (const a of [amp, ...survivors]) {
+    await listenerUpdate(a);
+    await call(a, 'PUT', `listeners/${lb.listener.id}/${a === amp ? 'start' : 'reload'}`);
+  }
+  if (lb.topology === 'ACTIVE_STANDBY')
+    for (const a of [amp, ...survivors]) await vrrpUp(a, { preempt: a === amp && cfg.preempt, action: a === amp ? 'start' : 'reload' });
+  return amp;
+}
+
+async function failover(old: AmphoraRow, asked: boolean): Promise<void> {
+  const record: FailoverRecord = { amphora: old.id, order: cfg.failoverOrder, staleAt: Date.now() };
+  db.failovers.push(record);
+  if (asked) log('INFO', 'octavia.api.v2.controllers.amphora', `Failing over amphora ${old.id} on request`);
+  else log('WARNING', 'octavia.controller.healthmanager.health_manager', `Stale amphora's id is: ${old.id}`);
+  setLb('PENDING_UPDATE');
+  db.amphora_health[old.id].busy = true;
+  save();
+  const amp = await (cfg.failoverOrder === 'build-first' ? buildFirst : deleteFirst)(old, record);
   setStatus(amp, 'ALLOCATED');
   record.doneAt = Date.now();
   setLb('ACTIVE');
-  log('INFO', 'octavia.controller.worker', `failover of amphora ${old.id} done: ${amp.id} on ${amp.lb_network_ip}`);
+  log('INFO', 'octavia.controller.worker', `failover (${cfg.failoverOrder}) of amphora ${old.id} done: ${amp.id} on ${amp.lb_network_ip}`);
 }
 
 // --- the health manager -----------------------------------------------------------------------
@@ -322,6 +372,14 @@ udp.on('message', (data) => {
   // A heartbeat from an amphora being deleted (or unknown) is not health.
   if (!amp || amp.status === 'DELETED' || amp.status === 'PENDING_DELETE') return;
   db.heartbeats.received++;
+  // As Octavia's update_db: a serving amphora whose haproxy reports no listener is not healthy.
+  const listeners = Object.keys(msg.listeners).length;
+  if (amp.status === 'ALLOCATED' && listeners !== 1) {
+    db.heartbeats.ignored = (db.heartbeats.ignored ?? 0) + 1;
+    log('WARNING', 'octavia.controller.healthmanager.update_db', `Amphora ${amp.id} health message reports ${listeners} listeners when 1 expected`);
+    save();
+    return;
+  }
   const members: Record<string, string> = {};
   for (const pool of Object.values(msg.pools)) Object.assign(members, pool.members);
   db.amphora_health[amp.id] = { last_update: Date.now(), busy: db.amphora_health[amp.id]?.busy ?? false, members };
@@ -336,30 +394,74 @@ function checkHealth(): void {
     const h = db.amphora_health[a.id];
     return a.status === 'ALLOCATED' && h && !h.busy && Date.now() - h.last_update > cfg.heartbeatTimeoutMs;
   });
-  if (!stale) return;
-  // One failover at a time, as one health manager thread does.
-  failing = true;
-  failover(stale)
-    .catch((err: Error) => {
-      db.failovers.at(-1)!.error = err.message;
-      log('ERROR', 'octavia.controller.worker', `failover of ${stale.id} failed: ${err.message}`);
-      db.loadbalancer.error = err.message;
-      setLb('ERROR');
-    })
-    .finally(() => {
-      failing = false;
-    });
+  if (stale) startFailover(stale);
 }
+
+/** One failover at a time, as one health manager thread does (and the API refuses another
+ *  while the load balancer is PENDING_UPDATE). */
+function startFailover(amp: AmphoraRow): void {
+  failing = true;
+  failover(amp, false)
+    .catch((err: Error) => fail(`failover of ${amp.id} failed: ${err.message}`))
+    .finally(() => (failing = false));
+}
+
+function fail(message: string): void {
+  const last = db.failovers.at(-1);
+  if (last && !last.doneAt) last.error = message;
+  log('ERROR', 'octavia.controller.worker', message);
+  db.loadbalancer.error = message;
+  setLb('ERROR');
+}
+
+// --- Octavia's API: the amphora table, and an operator's failover ------------------------------
+
+/** Each serving amphora replaced in turn, the one not holding the VIP first (its agent answers
+ *  interface/<VIP> only where the VIP is): a rolling upgrade disturbs the clients once. */
+async function failoverLoadBalancer(): Promise<void> {
+  const serving = db.amphorae.filter((a) => a.status === 'ALLOCATED');
+  const holds = await Promise.all(
+    serving.map((a) =>
+      rest(a, 'GET', `interface/${cfg.vip.address}`, undefined, 2000).then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+    ),
+  );
+  const order = [...serving.filter((_, i) => !holds[i]), ...serving.filter((_, i) => holds[i])];
+  log('INFO', 'octavia.controller.worker', `failing over loadbalancer ${lb.id}: amphorae ${order.map((a) => a.id).join(', ')}, in this order`);
+  for (const amp of order) await failover(amp, true);
+}
+
+/** GET /v2/octavia/amphorae: the amphora table (the article's `select * from amphora`);
+ *  PUT /v2/octavia/loadbalancers/<id>/failover: replace its amphorae now, one at a time. */
+function api(req: IncomingMessage, res: ServerResponse): void {
+  const answer = (status: number, body: object) => {
+    const text = `${JSON.stringify(body)}\n`;
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+    log('INFO', 'octavia.api', `${req.method} ${req.url} ${status}`);
+  };
+  const url = (req.url ?? '').split('?')[0];
+  if (req.method === 'GET' && url === '/v2/octavia/amphorae') return answer(200, { amphorae: db.amphorae });
+  if (req.method !== 'PUT' || url !== `/v2/octavia/loadbalancers/${lb.id}/failover`) return answer(404, { faultstring: 'not found' });
+  if (failing || db.loadbalancer.provisioning_status !== 'ACTIVE')
+    return answer(409, { faultstring: `load balancer ${lb.id} is immutable (${db.loadbalancer.provisioning_status})` });
+  failing = true;
+  failoverLoadBalancer()
+    .catch((err: Error) => fail(`failover of loadbalancer ${lb.id} failed: ${err.message}`))
+    .finally(() => (failing = false));
+  answer(202, {});
+}
+const [apiHost, apiPort] = cfg.api.split(':');
+const apiServer = createServer(api);
+await new Promise<void>((resolve) => apiServer.listen(Number(apiPort), apiHost, resolve));
 
 udp.bind(Number(bindPort), bindHost, () => {
   if (values.pidfile) writeFileSync(values.pidfile, `${process.pid}\n`);
   save();
   log('INFO', 'octavia.cmd.health_manager', `health manager listening on ${cfg.bind}, heartbeat_timeout ${cfg.heartbeatTimeoutMs} ms`);
   setInterval(checkHealth, cfg.healthCheckIntervalMs);
-  createLoadBalancer().catch((err: Error) => {
-    log('ERROR', 'octavia.controller.worker', `creating loadbalancer ${lb.id} failed: ${err.message}`);
-    db.loadbalancer.error = err.message;
-    setLb('ERROR');
-  });
+  createLoadBalancer().catch((err: Error) => fail(`creating loadbalancer ${lb.id} failed: ${err.message}`));
 });
 for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));

@@ -10,15 +10,17 @@ import { renderAmphoraHaproxy, renderAmphoraKeepalived, type OctaviaDb } from '.
 import { emptyFacts } from '../../kinds/facts.js';
 import type { LabService } from '../../model.js';
 import type { ScenarioError } from '../../errors.js';
-import { agentRequests } from '../amphora-agent/amphora-agent.js';
+import { agentRequests, vrrpTransitions } from '../amphora-agent/amphora-agent.js';
 import type { OctaviaSpec } from './octavia.js';
-import { loadbalancerWait } from './wait.js';
+import { loadbalancerWait, vipMovesSince } from './wait.js';
 
 const scenario = readFileSync(join(ROOT, 'scenarios', 'octavia.yaml'), 'utf8').replaceAll('${topology}', 'ACTIVE_STANDBY');
 const concrete = scenario
   .replace('"${heartbeat.interval_ms}"', '1000')
   .replace('"${heartbeat.timeout_ms}"', '5000')
   .replace('${replacement_preempts}', 'false')
+  .replace('${failover_order}', 'delete-first')
+  .replace('${amphora_boot_ms}', '0')
   .replace(/^parameters:[\s\S]*?\n\n/m, '');
 const octaviaOf = (text: string) => labFromText(text).nodes.find((n) => n.name === 'controller')!.services[0] as LabService<OctaviaSpec>;
 
@@ -66,11 +68,24 @@ t.test("the controller's configs: haproxy with peers and <pool>:<listener>, keep
 t.test('the octavia block: the controller on lb-mgmt-net, enough ports and addresses, inside the subnet', async (t) => {
   const spec = octaviaOf(concrete).spec;
   t.equal(spec.config.bind, '192.168.0.3:5555');
+  t.equal(spec.config.api, '192.168.0.3:9876', "Octavia's API beside the health manager");
+  t.equal(spec.config.failoverOrder, 'delete-first', "the article's order by default");
+  const buildFirst = concrete.replace('failover_order: delete-first', 'failover_order: build-first');
+  t.equal(octaviaOf(buildFirst).spec.config.failoverOrder, 'build-first');
+  const noSpare = buildFirst.replace(/\n +- \{ id: 7c4d1f3b[^\n]*/, '');
+  const spareErr = t.throws(() => labFromText(noSpare)) as ScenarioError;
+  t.match(
+    spareErr.problems.map((p) => `${p.path}: ${p.message}`).join('\n'),
+    /vrrp_ports: build-first failover needs a spare VRRP port for the replacement: list 3/,
+  );
   t.equal(spec.config.labApi, '/run/lablb/octavia/lab-api.sock');
   t.equal(spec.config.lb.vrrp.authPass, '3830745');
   const broken = concrete
     .replace('vip_address: 10.0.0.11 ', 'vip_address: 10.9.0.11 ')
-    .replace(/vrrp_ports:\n.*\n.*\n/, 'vrrp_ports:\n          - { id: fbdca2b6-03c6-4775-b72c-340d55be0aa3, address: 10.0.0.12, mac: "fa:16:3e:eb:ad:76" }\n')
+    .replace(
+      /vrrp_ports:\n[\s\S]*?\n(?= +heartbeat:)/,
+      'vrrp_ports:\n          - { id: fbdca2b6-03c6-4775-b72c-340d55be0aa3, address: 10.0.0.12, mac: "fa:16:3e:eb:ad:76" }\n',
+    )
     .replace('addresses: [192.168.0.10, 192.168.0.11, 192.168.0.12, 192.168.0.13, 192.168.0.14]', 'addresses: [192.168.0.3, 192.168.0.10]');
   const err = t.throws(() => labFromText(broken)) as ScenarioError;
   const messages = err.problems.map((p) => `${p.path}: ${p.message}`);
@@ -82,17 +97,17 @@ t.test('the octavia block: the controller on lb-mgmt-net, enough ports and addre
 
 t.test('the wait reads the database: PENDING_UPDATE, then ACTIVE after a failover with every member UP', async (t) => {
   const facts = emptyFacts();
-  const spec = { node: 'controller', service: 'octavia', status: 'ACTIVE' as const, failovers: 1, membersUp: 2 };
+  const spec = { node: 'controller', service: 'octavia', status: 'ACTIVE' as const, failovers: 1, membersUp: 2, vipHeld: false, vipMoves: 0, replaced: false };
   t.same(loadbalancerWait.check(spec, facts, 0), { met: false, now: 'no database yet' });
   const db: OctaviaDb = {
     loadbalancer: { id: 'x', vip_address: '10.0.0.11', provisioning_status: 'PENDING_UPDATE', operating_status: 'ONLINE', topology: 'SINGLE' },
-    amphorae: [{ id: 'a', status: 'ALLOCATED' } as OctaviaDb['amphorae'][number]],
+    amphorae: [{ id: 'a', status: 'ALLOCATED', created_at: new Date(10).toISOString() } as OctaviaDb['amphorae'][number]],
     amphora_health: { a: { last_update: 1, busy: false, members: { m1: 'UP', m2: 'DOWN' } } },
     heartbeats: { received: 1, dropped: 0 },
     members: {},
     failovers: [{ amphora: 'old', order: 'delete-first', staleAt: 100 }],
   };
-  facts.services['controller/octavia'] = { db, vipHolders: [] };
+  facts.services['controller/octavia'] = { db, vipHolders: [], vipHistory: [] };
   t.same(loadbalancerWait.check({ ...spec, status: 'PENDING_UPDATE', failovers: 0, membersUp: 0 }, facts, 50).met, true, 'a failover began');
   t.equal(loadbalancerWait.check(spec, facts, 50).met, false);
   db.loadbalancer.provisioning_status = 'ACTIVE';
@@ -104,6 +119,50 @@ t.test('the wait reads the database: PENDING_UPDATE, then ACTIVE after a failove
   t.equal(loadbalancerWait.figure(spec), 'members_up_ms');
   t.equal(loadbalancerWait.figure({ ...spec, membersUp: 0 }), 'failover_ms');
   t.equal(loadbalancerWait.figure({ ...spec, status: 'PENDING_UPDATE', membersUp: 0 }), 'detected_ms');
+
+  // The VIP held by exactly one amphora; every amphora from before the step replaced.
+  const held = { ...spec, membersUp: 0, vipHeld: true };
+  t.same(loadbalancerWait.check(held, facts, 50), { met: false, now: 'ACTIVE, 1 failover done, VIP held by 0 amphorae' });
+  facts.services['controller/octavia'] = { db, vipHolders: ['a'], vipHistory: [] };
+  t.equal(loadbalancerWait.check(held, facts, 50).met, true);
+  t.equal(loadbalancerWait.figure(held), 'vip_held_ms');
+  const replaced = { ...spec, failovers: 0, membersUp: 0, replaced: true };
+  t.same(loadbalancerWait.check(replaced, facts, 50), { met: false, now: 'ACTIVE, 1 failover done, 1 amphora from before left' }, 'a was there before');
+  t.equal(loadbalancerWait.check(replaced, facts, 5).met, true, 'a came after the step began');
+  t.equal(loadbalancerWait.figure(replaced), 'replaced_ms');
+});
+
+t.test('the VIP moves: counted when another amphora comes to hold it alone, after the step began', async (t) => {
+  const history = [
+    { at: 10, holders: ['a'] },
+    { at: 20, holders: [] },
+    { at: 30, holders: ['b'] },
+    { at: 40, holders: ['a', 'b'] },
+    { at: 50, holders: ['a'] },
+  ];
+  t.equal(vipMovesSince(history, 15), 2, 'a -> b, then b -> a (the gap and the overlap are not moves)');
+  t.equal(vipMovesSince(history, 35), 1);
+  t.equal(vipMovesSince(history, 60), 0);
+  t.equal(vipMovesSince([{ at: 30, holders: ['b'] }], 0), 1, 'a first holder after the step began is a move');
+  const facts = emptyFacts();
+  facts.services['controller/octavia'] = { db: undefined, vipHolders: ['a'], vipHistory: history };
+  const spec = { node: 'controller', service: 'octavia', status: 'ACTIVE' as const, failovers: 0, membersUp: 0, vipHeld: false, vipMoves: 2, replaced: false };
+  t.same(loadbalancerWait.check(spec, facts, 15), { met: true, now: 'the VIP moved 2 times, held by a' }, 'no database needed');
+  t.equal(loadbalancerWait.check(spec, facts, 35).met, false);
+  t.equal(loadbalancerWait.figure(spec), 'vip_moved_2_ms');
+  t.equal(loadbalancerWait.figure({ ...spec, vipMoves: 1 }), 'vip_moved_ms');
+  t.match(loadbalancerWait.describe(spec), /moved to another amphora 2 times/);
+});
+
+t.test("keepalived's state changes in an amphora, read from its log", async (t) => {
+  const log = [
+    'Thu Dec  3 13:53:17 2026: VRRP_Script(check_script) succeeded',
+    'Thu Dec  3 13:53:17 2026: (38307452d6bd488baf293032fff65fe1) Entering BACKUP STATE',
+    'Thu Dec  3 13:53:36 2026: (38307452d6bd488baf293032fff65fe1) Entering MASTER STATE',
+    'Thu Dec  3 13:53:40 2026: (38307452d6bd488baf293032fff65fe1) Entering FAULT STATE',
+  ].join('\n');
+  t.same(vrrpTransitions(log), ['BACKUP', 'MASTER', 'FAULT']);
+  t.same(vrrpTransitions('Reloading ...\n'), []);
 });
 
 t.test("the agent's log read back: werkzeug's request lines, nothing else", async (t) => {

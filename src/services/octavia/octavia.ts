@@ -27,6 +27,8 @@ export interface OctaviaFacts {
   db?: OctaviaDb;
   /** The amphora (id) whose amphora-haproxy namespace holds the VIP now. */
   vipHolders: string[];
+  /** Each change of holders, when it was seen (ms since the epoch, as the database's times). */
+  vipHistory: { at: number; holders: string[] }[];
 }
 
 const Block = z
@@ -85,8 +87,11 @@ const Block = z
     vrrp_ports: z
       .array(z.strictObject({ id: Uuid, address: Ipv4, mac: Mac }))
       .min(1)
-      .max(2)
-      .describe("the amphorae's ports on the tenant subnet: the MASTER's (or STANDALONE's) first"),
+      .max(8)
+      .describe("the amphorae's ports on the tenant subnet: the MASTER's (or STANDALONE's) first, then spares for build-first failovers"),
+    vrrp_security_group: Name.optional().describe(
+      "the security group of the VRRP ports (Octavia's lb-<id>), which also get the VIP as an allowed address pair; none: no port security on them",
+    ),
     heartbeat: z
       .strictObject({
         key: HeartbeatKey.default('insecure'),
@@ -109,6 +114,18 @@ const Block = z
       })
       .default({ advert_int: 1, check_interval: 5, check_fall: 2, check_rise: 2 })
       .describe("keepalived in the amphorae: advert_int and the vrrp_script's interval, fall, rise (Octavia's 1, 5, 2, 2)"),
+    amphora_boot_ms: z
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(0)
+      .describe(
+        "how long Nova takes to boot an amphora: the controller waits this long before talking to a new one (a real VM: 30 s or more; the lab's: well under 1 s)",
+      ),
+    failover_order: z
+      .enum(['delete-first', 'build-first'])
+      .default('delete-first')
+      .describe("the article's (Mitaka) delete-first, or build-first as Octavia does since Rocky (a new VRRP port: list a spare in vrrp_ports)"),
     replacement_preempts: z
       .boolean()
       .default(false)
@@ -116,7 +133,7 @@ const Block = z
   })
   .describe("Octavia's controller: worker and health manager, on lb-mgmt-net");
 
-const factsOf = (facts: Facts, s: { node: string; name: string }) => serviceFacts<OctaviaFacts>(facts, s, () => ({ vipHolders: [] }));
+const factsOf = (facts: Facts, s: { node: string; name: string }) => serviceFacts<OctaviaFacts>(facts, s, () => ({ vipHolders: [], vipHistory: [] }));
 
 /** The database as the observer last read it, for waits and rows. */
 export function octaviaDb(facts: Facts, s: { node: string; name: string }): OctaviaDb | undefined {
@@ -171,10 +188,13 @@ function observer(services: LabService<OctaviaSpec>[], ctx: ObserverContext): Ki
         const holders = holdersOf(ctx.facts, db.loadbalancer.vip_address);
         // A deleted amphora's namespace is gone, whatever its last reading said.
         const now = db.amphorae.filter((a) => a.status !== 'DELETED' && holders.includes(a.haproxy_node)).map((a) => a.id);
-        if (before && now.join() !== seen.vipHolders.join())
-          tell('vip', `VIP ${db.loadbalancer.vip_address} held by ${now.map(short).join(', ') || 'no amphora'}`, now.length === 1 ? 'good' : 'bad', {
-            holders: now.join(' '),
-          });
+        if (now.join() !== seen.vipHolders.join() || seen.vipHistory.length === 0) {
+          if (before)
+            tell('vip', `VIP ${db.loadbalancer.vip_address} held by ${now.map(short).join(', ') || 'no amphora'}`, now.length === 1 ? 'good' : 'bad', {
+              holders: now.join(' '),
+            });
+          seen.vipHistory.push({ at: Date.now(), holders: now });
+        }
         seen.vipHolders = now;
       }
     },
@@ -212,6 +232,7 @@ function rows(s: LabService<OctaviaSpec>, facts: Facts): Row[] {
       { text: status, tone: status === 'ACTIVE' ? 'good' : 'warn' },
       { text: ` heartbeats ${db.heartbeats.received}`, tone: 'dim' },
       ...(db.heartbeats.dropped ? [{ text: ` (${db.heartbeats.dropped} dropped: bad signature)`, tone: 'bad' as const }] : []),
+      ...(db.heartbeats.ignored ? [{ text: ` (${db.heartbeats.ignored} ignored: no listener)`, tone: 'warn' as const }] : []),
       ...(db.failovers.length ? [{ text: ` failovers ${db.failovers.filter((f) => f.doneAt).length}/${db.failovers.length}`, tone: 'warn' as const }] : []),
     ],
     ...db.amphorae.map((a) => amphoraRow(a, seen.vipHolders)),
@@ -243,6 +264,8 @@ vrrp_ports: [{ id: fbdca2b6-03c6-4775-b72c-340d55be0aa3, address: 10.0.0.12, mac
     if (!own) ctx.report(['management', 'network'], `${ctx.node.name} has no port on ${b.management.network}: the health manager listens there`);
     const needed = b.topology === 'SINGLE' ? 1 : 2;
     if (b.vrrp_ports.length < needed) ctx.report(['vrrp_ports'], `${b.topology} needs ${needed} VRRP ports, one per amphora`);
+    else if (b.failover_order === 'build-first' && b.vrrp_ports.length < needed + 1)
+      ctx.report(['vrrp_ports'], `build-first failover needs a spare VRRP port for the replacement: list ${needed + 1}`);
     if (b.management.addresses.length < needed + 1)
       ctx.report(['management', 'addresses'], `${needed} amphorae and a replacement need at least ${needed + 1} addresses`);
     b.management.addresses.forEach((a, i) => {
@@ -253,6 +276,8 @@ vrrp_ports: [{ id: fbdca2b6-03c6-4775-b72c-340d55be0aa3, address: 10.0.0.12, mac
     }
     if (!contains(b.loadbalancer.subnet_cidr, b.loadbalancer.vip_address))
       ctx.report(['loadbalancer', 'vip_address'], `${b.loadbalancer.vip_address} is outside ${b.loadbalancer.subnet_cidr}`);
+    if (b.vrrp_security_group && !ctx.groupNames.includes(b.vrrp_security_group))
+      ctx.report(['vrrp_security_group'], ctx.unknown('security group', b.vrrp_security_group, ctx.groupNames));
     const dir = ctx.node.dir;
     const config: ControllerConfig = {
       self: `${ctx.node.name}/${b.name}`,
@@ -282,6 +307,8 @@ vrrp_ports: [{ id: fbdca2b6-03c6-4775-b72c-340d55be0aa3, address: 10.0.0.12, mac
         },
       },
       bind: `${own?.address ?? '0.0.0.0'}:5555`,
+      api: `${own?.address ?? '0.0.0.0'}:9876`,
+      bootDelayMs: b.amphora_boot_ms,
       heartbeatKey: b.heartbeat.key,
       heartbeatIntervalMs: b.heartbeat.interval_ms,
       heartbeatTimeoutMs: b.heartbeat.timeout_ms,
@@ -292,6 +319,7 @@ vrrp_ports: [{ id: fbdca2b6-03c6-4775-b72c-340d55be0aa3, address: 10.0.0.12, mac
       labApi: join(dirname(dirname(dir)), 'lab-api.sock'),
       db: join(dir, `${b.name}.db.json`),
       preempt: b.replacement_preempts,
+      failoverOrder: b.failover_order,
       management: { network: b.management.network, prefix: own?.prefix ?? 24, addresses: b.management.addresses },
       amphorae: b.amphorae.map((a) => ({ id: a.id, computeId: a.compute_id, mgmtPortId: a.mgmt_port_id, mgmtMac: a.mgmt_mac })),
       vip: {
@@ -302,6 +330,7 @@ vrrp_ports: [{ id: fbdca2b6-03c6-4775-b72c-340d55be0aa3, address: 10.0.0.12, mac
         gateway: b.loadbalancer.gateway,
       },
       vrrpPorts: b.vrrp_ports.map((p) => ({ id: p.id, address: p.address, mac: p.mac })),
+      vrrpSecurityGroup: b.vrrp_security_group,
     };
     return { config, configFile: join(dir, `${b.name}.json`) };
   },
@@ -315,6 +344,7 @@ vrrp_ports: [{ id: fbdca2b6-03c6-4775-b72c-340d55be0aa3, address: 10.0.0.12, mac
   rows,
   panel: () => 'Octavia: amphora table',
   labels: (s) => [{ address: s.spec.config.lb.vip, label: 'VIP (amphorae)' }],
+  movesAddresses: true,
   unsettled(s, facts) {
     const seen = factsOf(facts, s);
     const status = seen.db?.loadbalancer.provisioning_status ?? 'not started';
