@@ -57,6 +57,7 @@ function print(label: string, r: ReturnType<typeof run>): void {
     console.log(
       `  ${c.ok ? 'ok  ' : 'FAIL'} ${pad(c.name, 16)} outage ${pad(`${c.outage_ms} ms`, 8)} lost ${pad(`${c.failed_requests}/${c.requests}`, 8)} ${figures.join(', ')}`,
     );
+    if (!c.ok) console.log(`       ${c.detail}`);
   }
 }
 

@@ -22,6 +22,7 @@ Commands:
   shell [lab] [-- <cmd...>]  a shell where the article's commands work as typed (ovs-vsctl show, ...)
   neutron <command> ...      Neutron's port security commands on a running lab (port-update, ...)
   image build                lablb's container image for runtime: docker members, from busybox-static
+  lab-api <lab>              the lab's API for a controller in it (up starts it; down stops it)
   down <lab>                 remove a lab
   clean                      remove every lab lablb left on this host
   doctor [--fix]             the host commands lablb needs, found or missing; --fix installs them
@@ -52,6 +53,7 @@ const HELP: Record<string, string> = {
   neutron: `Usage: sudo lablb neutron [--lab LAB] <command> ...   (in 'lablb shell': neutron <command> ...)\n\nNeutron's port security commands, as the articles type them, on a lab brought up with\n'up': the switch's flows change at once, and 'watch' shows each port's state and drops.\n\n  neutron port-update keepalived01/eth0 --allowed-address-pairs type=dict list=true ip_address=172.16.200.251\n  neutron port-update keepalived02/eth0 --no-security-groups\n  neutron port-update keepalived02/eth0 --port_security_enabled=False\n  neutron security-group-rule-create --protocol 112 --direction ingress web\n  neutron security-group-rule-delete web-5\n  neutron security-group-rule-list | port-show PORT | port-list\n\nA port is node/port, or a node with one port. lablb neutron help lists every form.`,
   image: `Usage: sudo lablb image build\n\nBuilds lablb's own container image, lablb/busybox:1, from Debian's busybox-static and imports\nit into the Docker engine at DOCKER_HOST (or /var/run/docker.sock): no registry needed.\nMembers with runtime: docker use it unless they name another image; 'up' builds it\nwhen it is missing. It has busybox's sh, httpd, ip, ps and the rest of its applets.`,
   doctor: `Usage: lablb doctor [--fix] [--json]\n\nLists every command lablb drives: found or missing, its version and Debian package,\nand the Open vSwitch datapath labs will use here. Exit 0 when everything a lab needs is\npresent, 1 when something is missing.\n\n  --fix        install what is missing (needs root; runs scripts/setup-host.sh --packages)`,
+  'lab-api': `Usage: sudo lablb lab-api <lab>\n\nServes the lab's API (a root-only UNIX socket in the lab's dir) to the control planes\ninside a lab brought up with 'up', such as Octavia's controller booting and deleting\namphorae: each node it adds or removes goes through the lab's journal and record. 'up'\nstarts it when the lab has such a controller and 'down' stops it; 'run' serves the same\nAPI itself. It runs until stopped.`,
   clean: `Usage: sudo lablb clean\n\nRemoves every lab lablb has on this host (see 'lablb status'), from their journals.\nNever touches objects lablb did not create.`,
 };
 
@@ -215,6 +217,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/shell.js')).shell(args[0], rest, ctx);
       case 'down':
         return await (await import('./commands/down.js')).down(need('lab name'), ctx);
+      case 'lab-api':
+        return await (await import('./commands/lab-api.js')).labApi(need('lab name'), ctx);
       case 'clean':
         return await (await import('./commands/down.js')).clean(ctx);
       case 'neutron': {

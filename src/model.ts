@@ -57,6 +57,8 @@ export interface LabPort {
   /** The name of the OVS port: the veth's bridge end, or the internal port itself. */
   bridgePort: string;
   mac?: string;
+  /** Neutron's id of the port (the article's commands name it so). */
+  id?: string;
   /** keepalived moves its address (an HA router's qr/qg port): it is not configured up front. */
   vrrpManaged: boolean;
   /** Its address comes from DHCP: it is not configured up front either. */

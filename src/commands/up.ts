@@ -6,7 +6,8 @@ import { explainExperiment } from '../experiment/explain.js';
 import { runExperiment } from '../experiment/run.js';
 import { Observation } from '../observe/hub.js';
 import { buildPlan } from '../plan/plan.js';
-import { planToShell } from '../kinds/ops.js';
+import { opToShell, planToShell } from '../kinds/ops.js';
+import { labApiDaemonOps } from '../experiment/lab-api.js';
 import type { CheckResult } from '../kinds/events.js';
 import { loadLab } from './common.js';
 import type { CommandContext } from './context.js';
@@ -17,6 +18,8 @@ export async function explain(scenario: string, name: string | undefined, ctx: C
   const lab = loadLab(scenario, name, ctx.sets);
   const datapath = await ctx.host.chooseDatapath(lab.switch.datapath);
   ctx.out(planToShell(buildPlan(lab, { datapath })).trimEnd());
+  const api = labApiDaemonOps(lab);
+  if (!experiment && api.length) ctx.out(['', "# The lab's API for its controller, served while the lab is up:", ...api.map(opToShell)].join('\n'));
   if (experiment) ctx.out(explainExperiment(lab, datapath).trimEnd());
   return EXIT_OK;
 }
@@ -25,6 +28,16 @@ export async function up(scenario: string, name: string | undefined, ctx: Comman
   const lab = loadLab(scenario, name, ctx.sets);
   requireRoot(ctx.host, 'up');
   const p = await buildLab(lab, ctx.host, ctx.reporter.event, ctx.signal);
+  // A controller in the lab (Octavia's) asks for its nodes through the lab's API: served by a
+  // process of the lab's from now on, once the lab's record says it is up.
+  try {
+    await p.engine.runLane(labApiDaemonOps(lab));
+  } catch (err) {
+    await withCleanup(
+      () => Promise.reject(err as Error),
+      () => removeLab(lab.dir, lab.name, ctx.host, ctx.reporter.event),
+    );
+  }
   if (!ctx.json) {
     const some = p.lab.nodes.find((n) => n.role === 'external') ?? p.lab.nodes[0];
     ctx.out(`Try: sudo lablb exec ${some.name} -- ip addr`);

@@ -5,8 +5,12 @@
 // up; a control plane may remove only nodes it added (at once with hard: a VM deleted). One
 // request at a time, in order.
 import { join } from 'node:path';
+import type { Op } from '../kinds/ops.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import { serviceKindOf } from '../services/all.js';
+import { TOKEN_VAR } from '../token.js';
 import type { StepContext } from '../kinds/step-kind.js';
-import type { LabNode } from '../model.js';
+import type { Lab, LabNode } from '../model.js';
 import { joinNodeOps, leaveNodeOps } from '../plan/node-plan.js';
 import { netns } from '../runtime/netns/netns.js';
 import { resolveRunTimeNode } from '../scenario/resolve.js';
@@ -63,6 +67,23 @@ export function serveLabApi(ctx: StepContext): { close(): void } {
     queue = answer.catch(() => undefined);
     return answer;
   });
+}
+
+/** For a lab brought up with `up` whose services ask for nodes: `lablb lab-api <lab>`, a
+ *  process of the lab's (journaled by its token, stopped by down) that serves its API. */
+export function labApiDaemonOps(lab: Lab): Op[] {
+  if (!lab.nodes.some((n) => n.services.some((s) => serviceKindOf(s.kind).controlPlane))) return [];
+  const token = `${lab.name}/lablb/lab-api`;
+  return [
+    {
+      kind: 'daemon',
+      argv: [process.execPath, join(PACKAGE_ROOT, 'bin', 'lablb.js'), 'lab-api', lab.name, '--json'],
+      env: { [TOKEN_VAR]: token },
+      ready: labApiPath(lab.dir),
+      logfile: join(lab.dir, 'lab-api.log'),
+      creates: [{ kind: 'process', name: 'lablb lab-api', token }],
+    },
+  ];
 }
 
 function describe(node: LabNode): string {

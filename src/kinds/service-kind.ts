@@ -105,6 +105,9 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   /** It moves an address among nodes made at run time (Octavia's VIP among its amphorae): the
    *  lab's addresses are then read every second, as for a claimed VIP. */
   movesAddresses?: boolean;
+  /** It adds and removes nodes through the lab's API (Octavia's controller booting amphorae):
+   *  a lab brought up with `up` keeps that API served beside it. */
+  controlPlane?: boolean;
   /** A load balancer's members (for member waits): their ids and the nodes that host them. */
   members?(spec: Spec): { id: string; node: string }[];
   /** Per-namespace sysctls it needs, applied before any service on the node starts. */

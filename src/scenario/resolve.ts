@@ -241,6 +241,7 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
       vrrpManaged: p.vrrp_managed,
       dhcp: p.dhcp,
       ...(p.plug_only ? { plugOnly: true } : {}),
+      ...(p.id ? { id: p.id } : {}),
       ...resolvePortSecurity(p, at, groupNames, report),
     };
   });

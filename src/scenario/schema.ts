@@ -3,7 +3,7 @@
 // Cross-references (a port's network, a member's node) are checked later, in resolve.ts,
 // where every name is known.
 import { z } from 'zod';
-import { Cidr, IfName, Ipv4, Line, Mac, Name, NsName } from '../kinds/fields.js';
+import { Cidr, IfName, Ipv4, Line, Mac, Name, NsName, Uuid } from '../kinds/fields.js';
 import { LAB_NAME, LAB_NAME_RULE } from '../lab-name.js';
 import { UNSAFE_ABOVE_C0 } from '../safe-text.js';
 import { RUNTIMES } from '../runtime/all.js';
@@ -62,6 +62,7 @@ export const NodePort = z
       ),
     bridge_port: IfName.optional().describe('veth only: the name of the end plugged into the bridge (tapvm1)'),
     mac: Mac.optional().describe('a fixed MAC address (fa:16:3e:... as Neutron allocates)'),
+    id: Uuid.optional().describe("Neutron's id of the port, so the article's commands may name it (neutron port-update <id> ...)"),
     dhcp: z.boolean().default(false).describe('its address comes from DHCP (a dhcp-request step asks for it); lablb does not set it'),
     plug_only: z
       .boolean()

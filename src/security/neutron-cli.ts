@@ -42,11 +42,13 @@ function normalize(arg: string): string {
   return arg.replace(/^[\u2012-\u2015\u2212]/, '--');
 }
 
-/** node/port, or a node with exactly one port. */
+/** node/port, a node with exactly one port, or a port's Neutron id. */
 export function resolvePort(lab: Lab, ref: string | undefined): string {
   if (!ref) throw bad('which port? give it as node/port, e.g. keepalived01/eth0');
   const all = portsOf(lab);
   if (all.includes(ref)) return ref;
+  const byId = lab.nodes.flatMap((n) => n.ports).find((p) => p.id === ref);
+  if (byId) return `${byId.node}/${byId.name}`;
   const node = lab.nodes.find((n) => n.name === ref);
   if (node?.ports.length === 1) return `${node.name}/${node.ports[0].name}`;
   if (node) throw bad(`${ref} has several ports: ${node.ports.map((p) => `${ref}/${p.name}`).join(', ')}`);

@@ -8,7 +8,8 @@ import type { AmphoraRow, OctaviaDb } from '../agents/octavia-templates.js';
 import type { Facts } from '../kinds/facts.js';
 import { opToShell } from '../kinds/ops.js';
 import type { Lab, LabStep } from '../model.js';
-import { serveLabApi } from '../experiment/lab-api.js';
+import { labApiDaemonOps, serveLabApi } from '../experiment/lab-api.js';
+import { resolvePort } from '../security/neutron-cli.js';
 import { netns } from '../runtime/netns/netns.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { resolveLab, resolveRunTimeNode } from '../scenario/resolve.js';
@@ -31,7 +32,7 @@ function boot(lab: Lab, id: string, address: string): void {
     {
       name: node,
       role: 'amphora',
-      ports: [{ name: 'eth0', network: 'lb-mgmt-net', address, bridge_port: `tap${id.slice(0, 8)}` }],
+      ports: [{ name: 'eth0', network: 'lb-mgmt-net', address, bridge_port: `tap${id.slice(0, 8)}`, id: `${id.slice(0, 8)}-1111-4111-8111-111111111111` }],
       services: [
         {
           name: 'amphora-agent',
@@ -169,4 +170,26 @@ t.test("the lab's API: a node joins through the engine; only what it added may l
     'a deleted VM: killed at once (keepalived sends no goodbye), then made sure of',
   );
   t.notOk(lab.nodes.some((n) => n.name === node.name));
+});
+
+t.test("a lab that is only up keeps the lab's API served by a process of its own, which down stops", async (t) => {
+  const lab = labOf();
+  const [op] = labApiDaemonOps(lab);
+  t.match(op, {
+    kind: 'daemon',
+    env: { LABLB_TOKEN: 'octavia/lablb/lab-api' },
+    ready: '/run/lablb/octavia/lab-api.sock',
+    creates: [{ kind: 'process', token: 'octavia/lablb/lab-api' }],
+  });
+  t.same((op as { argv: string[] }).argv.slice(2), ['lab-api', 'octavia', '--json']);
+  const flagship = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'floating-ip-lb.yaml')), { stateRoot: '/run/lablb' });
+  t.same(labApiDaemonOps(flagship), [], 'no controller in the lab: no process');
+});
+
+t.test("a run-time port named by its Neutron id, as the article's neutron port-update names it", async (t) => {
+  const lab = labOf();
+  boot(lab, MASTER, '192.168.0.10');
+  t.equal(resolvePort(lab, 'b07c2493-1111-4111-8111-111111111111'), 'amphora-b07c2493/eth0');
+  t.equal(resolvePort(lab, 'amphora-b07c2493/eth0'), 'amphora-b07c2493/eth0');
+  t.throws(() => resolvePort(lab, '00000000-1111-4111-8111-111111111111'), /could not be found/);
 });

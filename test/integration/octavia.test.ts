@@ -3,7 +3,9 @@
 // amphora's lb-mgmt-net port down (the article's trigger), kills its haproxy, then its agent,
 // and upgrades the load balancer amphora by amphora; the health manager replaces each one.
 // Both topologies and both failover orders, and pitfall 9 (a replacement that preempts).
+import { existsSync, readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
+import type { OctaviaDb } from '../../src/agents/octavia-templates.js';
 import { lablb } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
@@ -166,4 +168,40 @@ t.test('run octavia with replacement_preempts (pitfall 9): the replacement takes
   t.ok(survivor >= 0 && back > survivor, `the survivor took the VIP, then the replacement took it back: ${masters.map((e) => e.source).join(', ')}`);
   t.comment(`pitfall 9: the VIP moved back ${(masters[back]?.at_ms ?? 0) - (masters[survivor]?.at_ms ?? 0)} ms after the survivor took it`);
   t.same(await settledHostState(before), before, 'host as found');
+});
+
+t.test("a lab that is only up: the article's neutron port-update by the port's id, the rebuild, then down", { skip }, async (t) => {
+  const before = hostState();
+  const db = '/run/lablb/octavia/nodes/controller/octavia.db.json';
+  const read = () => (existsSync(db) ? (JSON.parse(readFileSync(db, 'utf8')) as OctaviaDb) : undefined);
+  const until = async (what: string, met: (d: OctaviaDb) => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      const d = read();
+      if (d && met(d)) return true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    t.fail(`${what} within ${ms} ms: ${JSON.stringify(read()?.loadbalancer)}`);
+    return false;
+  };
+  try {
+    const up = lablb('up', 'octavia');
+    t.equal(up.code, 0, up.err);
+    // The controller boots its amphorae through the lab's API, served by `lablb lab-api`.
+    if (!(await until('ACTIVE', (d) => d.loadbalancer.provisioning_status === 'ACTIVE', 60_000))) return;
+    const status = JSON.parse(lablb('status', 'octavia', '--json').out) as { labs: { nodes?: string[] }[] } & Record<string, unknown>;
+    t.match(JSON.stringify(status), /amphora-b07c2493/, "the amphorae are in the lab's record");
+    // As the article types it: the amphora's lb-mgmt-net port, by its Neutron id.
+    const port = lablb('neutron', 'port-update', '31289554-d738-4df3-b9be-85214ba7039b', '--admin-state-up', 'False');
+    t.equal(port.code, 0, port.err);
+    t.match(port.out, /^Updated port: amphora-b07c2493\/eth0 /);
+    await until('a failover done', (d) => d.loadbalancer.provisioning_status === 'ACTIVE' && d.failovers.some((f) => f.doneAt), 60_000);
+    const rows = read()!.amphorae.map((a) => `${a.id.slice(0, 8)} ${a.status}`);
+    t.same(rows.slice(0, 2), ['b07c2493 DELETED', '57865deb ALLOCATED']);
+    t.match(rows[2], / ALLOCATED$/, `the replacement serves: ${rows.join(', ')}`);
+  } finally {
+    const down = lablb('down', 'octavia');
+    t.equal(down.code, 0, down.err);
+  }
+  t.same(await settledHostState(before), before, 'host as found: the amphorae made at run time are gone too');
 });

@@ -35,7 +35,10 @@ t.test('help', async (t) => {
 t.test('unknown command and option', async (t) => {
   const r = lablb(['frob']);
   t.equal(r.code, 2);
-  t.equal(r.err, 'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, shell, down, neutron, image, doctor, clean\n');
+  t.equal(
+    r.err,
+    'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, shell, down, neutron, image, doctor, lab-api, clean\n',
+  );
   const o = lablb(['list', '--frob']);
   t.equal(o.code, 2);
   t.match(o.err, /^lablb: Unknown option '--frob'/);
@@ -89,7 +92,7 @@ t.test('up --explain prints the commands and touches nothing', async (t) => {
 });
 
 t.test('verbs that change the host need root', { skip: isRoot && !existsSync('/usr/bin/setpriv') ? 'no setpriv to drop root' : false }, async (t) => {
-  for (const args of [['up', 'floating-ip-lb'], ['run', 'floating-ip-lb'], ['down', 'x'], ['clean']]) {
+  for (const args of [['up', 'floating-ip-lb'], ['run', 'floating-ip-lb'], ['down', 'x'], ['clean'], ['lab-api', 'x']]) {
     const r = lablb(args, { asNobody: true });
     t.equal(r.code, 2, args.join(' '));
     t.match(r.err, new RegExp(`^lablb: lablb ${args[0]} needs root .*\\n  run it with sudo: sudo lablb ${args[0]}`), args.join(' '));
@@ -108,6 +111,13 @@ t.test('doctor lists every dependency and the datapath', async (t) => {
   const text = lablb(['doctor']);
   t.match(text.out, /^node \d+\.\d+\.\d+ /);
   t.match(text.out, /\n  ovs-vsctl +(found|MISSING) /);
+});
+
+t.test('lab-api serves only a lab that is up', { skip: !isRoot && 'needs root' }, async (t) => {
+  const r = lablb(['lab-api', 'no-such-lab']);
+  t.equal(r.code, 2);
+  t.equal(r.err, 'lablb: no lab named no-such-lab is up on this host\n  see: sudo lablb status\n');
+  t.notOk(existsSync(stateDir), 'nothing made');
 });
 
 t.test('the live screen only on a terminal: piped output gets plain lines', async (t) => {

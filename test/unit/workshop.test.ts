@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadLab } from '../../src/commands/common.js';
-import type { Lab } from '../../src/model.js';
+import type { Lab, LabNode } from '../../src/model.js';
+import type { OctaviaSpec } from '../../src/services/octavia/octavia.js';
 import { parseNeutron } from '../../src/security/neutron-cli.js';
 import { ROOT } from '../helpers.js';
 
@@ -60,13 +61,29 @@ function checkLablb(argv: string[], state: { lab?: Lab; shell?: boolean }, probl
     }
     case 'neutron':
       try {
-        parseNeutron(rest, state.lab!);
+        parseNeutron(rest, withControllersPorts(state.lab!));
       } catch (e) {
         problems.push(`${line}: ${(e as Error).message}`);
       }
       return;
     default:
   }
+}
+
+/** The lab with the management ports Octavia's controller makes at run time, by the ids the
+ *  scenario gives its amphorae: the guide names one as the article does. */
+function withControllersPorts(lab: Lab): Lab {
+  const ids = lab.nodes
+    .flatMap((n) => n.services)
+    .filter((s) => s.kind === 'octavia')
+    .flatMap((s) => (s.spec as OctaviaSpec).config.amphorae.map((a) => ({ id: a.id, port: a.mgmtPortId })));
+  const made: LabNode[] = ids.map(({ id, port }) => ({
+    ...lab.nodes[0],
+    name: `amphora-${id.slice(0, 8)}`,
+    ports: [{ ...lab.nodes[0].ports[0], node: `amphora-${id.slice(0, 8)}`, name: 'eth0', id: port }],
+    services: [],
+  }));
+  return { ...lab, nodes: [...lab.nodes, ...made] };
 }
 
 function checkInShell(argv: string[], lab: Lab | undefined, problems: string[], line: string): void {
@@ -121,7 +138,7 @@ t.test('every command in the workshop guide works with this lablb', async (t) =>
     t.equal(r.status, 0, `lablb ${verb} --help`);
   }
   // Every shipped scenario has its exercise.
-  for (const f of ['floating-ip-lb', 'floating-ip-lb-docker', 'l3-ha', 'l3-ha-conntrackd', 'dhcp-ha', 'keepalived-vip', 'lbaas-v1-v2'])
+  for (const f of ['floating-ip-lb', 'floating-ip-lb-docker', 'l3-ha', 'l3-ha-conntrackd', 'dhcp-ha', 'keepalived-vip', 'lbaas-v1-v2', 'octavia'])
     t.match(guide, new RegExp(`lablb (up|run) ${f}\\b`), f);
   // The Vagrantfile makes the machines the guide names, and builds the image at provision time.
   const vagrantfile = readFileSync(join(ROOT, 'vagrant', 'Vagrantfile'), 'utf8');

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { Ipv4, NsName, Uuid } from '../../kinds/fields.js';
 import { ApiPrefix, HeartbeatKey } from '../shared/octavia-fields.js';
+import { vrrpTransitions } from '../shared/keepalived-log.js';
 import { Endpoint, startKindAgent } from '../shared/web-agent.js';
 import { serviceFacts } from '../../kinds/facts.js';
 import { serviceEvent } from '../../kinds/events.js';
@@ -49,11 +50,6 @@ export function agentRequests(text: string): { from: string; method: string; pat
   }));
 }
 
-/** keepalived's state changes in its log: `(<instance>) Entering MASTER STATE`. */
-export function vrrpTransitions(text: string): ('MASTER' | 'BACKUP' | 'FAULT')[] {
-  return [...text.matchAll(/^.*\(\S+\) Entering (MASTER|BACKUP|FAULT) STATE/gm)].map((m) => m[1] as 'MASTER' | 'BACKUP' | 'FAULT');
-}
-
 /** Where the agent keeps an amphora's configs and logs (its --dir). */
 export const amphoraDir = (s: LabService<AmphoraAgentSpec>): string => join(dirname(s.pidfile), 'amphora');
 
@@ -76,7 +72,7 @@ function observer(services: LabService<AmphoraAgentSpec>[], ctx: ObserverContext
         const seen = serviceFacts<AgentFacts>(ctx.facts, s, () => ({ offset: 0, vrrpOffset: 0, requests: 0 }));
         const vrrp = ctx.host.readNew(join(amphoraDir(s), 'vrrp', 'keepalived.log'), seen.vrrpOffset);
         seen.vrrpOffset = vrrp.next;
-        for (const state of vrrpTransitions(vrrp.text)) {
+        for (const { state } of vrrpTransitions(vrrp.text)) {
           seen.vrrp = state;
           ctx.emit(
             serviceEvent(

@@ -9,7 +9,8 @@ import type { LabEvent } from '../../kinds/events.js';
 import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
 import { resolveLab } from '../../scenario/resolve.js';
 import { keepalived, type KeepalivedSpec } from './keepalived.js';
-import { vrrpEvent, vrrpState, vrrpTransitions } from './observe.js';
+import { vrrpTransitions } from '../shared/keepalived-log.js';
+import { vrrpEvent, vrrpState } from './observe.js';
 import { renderKeepalivedConf } from './render.js';
 
 const pair = resolveLab(loadScenarioFile(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml')), { stateRoot: '/run/lablb' });

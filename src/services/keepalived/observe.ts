@@ -5,6 +5,7 @@ import type { LabService } from '../../model.js';
 import { holdersOf, serviceFacts, type Facts } from '../../kinds/facts.js';
 import { serviceEvent } from '../../kinds/events.js';
 import type { KeepalivedSpec } from './keepalived.js';
+import { vrrpTransitions } from '../shared/keepalived-log.js';
 
 /** One keepalived's facts: instance name -> its state as the daemon last said (INIT until it
  *  says otherwise; then BACKUP, MASTER, FAULT, STOP). */
@@ -14,11 +15,6 @@ export const keepalivedFacts = (facts: Facts, s: { node: string; name: string })
 
 /** An instance's state now. */
 export const vrrpState = (facts: Facts, s: { node: string; name: string }, instance: string): string => keepalivedFacts(facts, s)[instance] ?? 'INIT';
-
-/** Every state change in keepalived's log text, in order. */
-export function vrrpTransitions(text: string): { instance: string; state: string }[] {
-  return [...text.matchAll(/\((\S+)\) Entering (\w+) STATE/g)].map((m) => ({ instance: m[1], state: m[2] }));
-}
 
 /** "lb2/vrrp VR_1: MASTER". */
 export function vrrpEvent(s: LabService<KeepalivedSpec>, instance: string, state: string, at_ms: number) {

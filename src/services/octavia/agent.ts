@@ -194,6 +194,7 @@ async function boot(amp: AmphoraRow): Promise<void> {
           address: amp.lb_network_ip,
           bridge_port: `tap${amp.mgmt_port_id.slice(0, 11)}`,
           mac: amp.mgmt_mac,
+          id: amp.mgmt_port_id,
         },
         {
           name: 'eth1',
@@ -201,6 +202,7 @@ async function boot(amp: AmphoraRow): Promise<void> {
           address: vrrp.address,
           bridge_port: `tap${vrrp.id.slice(0, 11)}`,
           mac: vrrp.mac,
+          id: vrrp.id,
           plug_only: true,
           // As Neutron holds the VRRP port: its group, and the VIP it may answer for.
           ...(cfg.vrrpSecurityGroup ? { security_groups: [cfg.vrrpSecurityGroup], allowed_address_pairs: [{ ip_address: cfg.vip.address }] } : {}),

@@ -10,7 +10,7 @@ import { renderAmphoraHaproxy, renderAmphoraKeepalived, type OctaviaDb } from '.
 import { emptyFacts } from '../../kinds/facts.js';
 import type { LabService } from '../../model.js';
 import type { ScenarioError } from '../../errors.js';
-import { agentRequests, vrrpTransitions } from '../amphora-agent/amphora-agent.js';
+import { agentRequests } from '../amphora-agent/amphora-agent.js';
 import type { OctaviaSpec } from './octavia.js';
 import { loadbalancerWait, vipMovesSince } from './wait.js';
 
@@ -152,17 +152,6 @@ t.test('the VIP moves: counted when another amphora comes to hold it alone, afte
   t.equal(loadbalancerWait.figure(spec), 'vip_moved_2_ms');
   t.equal(loadbalancerWait.figure({ ...spec, vipMoves: 1 }), 'vip_moved_ms');
   t.match(loadbalancerWait.describe(spec), /moved to another amphora 2 times/);
-});
-
-t.test("keepalived's state changes in an amphora, read from its log", async (t) => {
-  const log = [
-    'Thu Dec  3 13:53:17 2026: VRRP_Script(check_script) succeeded',
-    'Thu Dec  3 13:53:17 2026: (38307452d6bd488baf293032fff65fe1) Entering BACKUP STATE',
-    'Thu Dec  3 13:53:36 2026: (38307452d6bd488baf293032fff65fe1) Entering MASTER STATE',
-    'Thu Dec  3 13:53:40 2026: (38307452d6bd488baf293032fff65fe1) Entering FAULT STATE',
-  ].join('\n');
-  t.same(vrrpTransitions(log), ['BACKUP', 'MASTER', 'FAULT']);
-  t.same(vrrpTransitions('Reloading ...\n'), []);
 });
 
 t.test("the agent's log read back: werkzeug's request lines, nothing else", async (t) => {

@@ -345,6 +345,7 @@ vrrp_ports: [{ id: fbdca2b6-03c6-4775-b72c-340d55be0aa3, address: 10.0.0.12, mac
   panel: () => 'Octavia: amphora table',
   labels: (s) => [{ address: s.spec.config.lb.vip, label: 'VIP (amphorae)' }],
   movesAddresses: true,
+  controlPlane: true,
   unsettled(s, facts) {
     const seen = factsOf(facts, s);
     const status = seen.db?.loadbalancer.provisioning_status ?? 'not started';
