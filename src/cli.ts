@@ -21,6 +21,7 @@ Commands:
   exec <node> -- <cmd...>    run a command inside a node's namespace ("ovs" is the lab's switch)
   shell [lab] [-- <cmd...>]  a shell where the article's commands work as typed (ovs-vsctl show, ...)
   neutron <command> ...      Neutron's port security commands on a running lab (port-update, ...)
+  manila <command> ...       Manila's share commands on a running lab (create NFS 1 --name ...)
   image build                lablb's container image for runtime: docker members, from busybox-static
   lab-api <lab>              the lab's API for a controller in it (up starts it; down stops it)
   down <lab>                 remove a lab
@@ -51,6 +52,7 @@ const HELP: Record<string, string> = {
   shell: `Usage: sudo lablb shell [lab] [-- <command...>]\n\nA shell in which the article's own commands work as typed: it runs in the lab's switch\nnamespace (the bridges br-int and br-ex, and the ports plugged into them, eth3 among them),\nwith OVS_RUNDIR set, so bare ovs-vsctl show and ovs-ofctl dump-flows br-int reach the lab's\nOpen vSwitch, and the article's ip netns commands reach its nodes. The prompt names the lab.\nWith a command after --, runs just that and exits with its code, e.g.\n  sudo lablb shell floating-ip-lb -- ovs-vsctl show\n  sudo lablb shell floating-ip-lb -- ovs-ofctl dump-flows br-int`,
   down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
   neutron: `Usage: sudo lablb neutron [--lab LAB] <command> ...   (in 'lablb shell': neutron <command> ...)\n\nNeutron's port security commands, as the articles type them, on a lab brought up with\n'up': the switch's flows change at once, and 'watch' shows each port's state and drops.\n\n  neutron port-update keepalived01/eth0 --allowed-address-pairs type=dict list=true ip_address=172.16.200.251\n  neutron port-update keepalived02/eth0 --no-security-groups\n  neutron port-update keepalived02/eth0 --port_security_enabled=False\n  neutron security-group-rule-create --protocol 112 --direction ingress web\n  neutron security-group-rule-delete web-5\n  neutron security-group-rule-list | port-show PORT | port-list\n\nA port is node/port, or a node with one port. lablb neutron help lists every form.`,
+  manila: `Usage: sudo lablb manila [--lab LAB] <command> ...\n\nManila's share commands, as seed 000 types them, on a lab brought up with 'up':\n\n  manila create NFS 1 --name share_nfs --share-network private\n  manila list\n\nlablb manila help shows what each does.`,
   image: `Usage: sudo lablb image build\n\nBuilds lablb's own container image, lablb/busybox:1, from Debian's busybox-static and imports\nit into the Docker engine at DOCKER_HOST (or /var/run/docker.sock): no registry needed.\nMembers with runtime: docker use it unless they name another image; 'up' builds it\nwhen it is missing. It has busybox's sh, httpd, ip, ps and the rest of its applets.`,
   doctor: `Usage: lablb doctor [--fix] [--json]\n\nLists every command lablb drives: found or missing, its version and Debian package,\nand the Open vSwitch datapath labs will use here. Exit 0 when everything a lab needs is\npresent, 1 when something is missing.\n\n  --fix        install what is missing (needs root; runs scripts/setup-host.sh --packages)`,
   'lab-api': `Usage: sudo lablb lab-api <lab>\n\nServes the lab's API (a root-only UNIX socket in the lab's dir) to the control planes\ninside a lab brought up with 'up', such as Octavia's controller booting and deleting\namphorae: each node it adds or removes goes through the lab's journal and record. 'up'\nstarts it when the lab has such a controller and 'down' stops it; 'run' serves the same\nAPI itself. It runs until stopped.`,
@@ -67,6 +69,7 @@ const VERB_OPTIONS: Record<string, string[]> = {
   watch: ['probe'],
   exec: ['lab'],
   neutron: ['lab'],
+  manila: ['lab'],
   doctor: ['fix'],
 };
 
@@ -88,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
   const err = (line: string) => process.stderr.write(`${safeText(line)}\n`);
   // `neutron` takes the article's own arguments as typed: everything after it is its own.
   const verbAt = firstWord(argv);
-  const raw = argv[verbAt] === 'neutron';
+  const raw = argv[verbAt] === 'neutron' || argv[verbAt] === 'manila';
   const dashdash = raw ? verbAt + 1 : argv.indexOf('--');
   const own = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
   const rest = dashdash >= 0 ? argv.slice(raw ? dashdash : dashdash + 1) : [];
@@ -225,6 +228,10 @@ export async function main(argv: string[]): Promise<number> {
         // `neutron --lab LAB port-list`, as the help writes it: --lab is lablb's, the rest Neutron's.
         const [lab, argv] = rest[0] === '--lab' ? [rest[1], rest.slice(2)] : [values.lab, rest];
         return await (await import('./commands/neutron.js')).neutron(argv, lab, ctx);
+      }
+      case 'manila': {
+        const [lab, argv] = rest[0] === '--lab' ? [rest[1], rest.slice(2)] : [values.lab, rest];
+        return await (await import('./commands/manila.js')).manila(argv, lab, ctx);
       }
       case 'image':
         return await (await import('./commands/image.js')).image(args, ctx);

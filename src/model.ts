@@ -74,7 +74,7 @@ export interface LabRoute {
   via: string;
 }
 
-export type NodeRole = 'vm' | 'router' | 'loadbalancer' | 'external' | 'controller' | 'amphora';
+export type NodeRole = 'vm' | 'router' | 'loadbalancer' | 'external' | 'controller' | 'amphora' | 'share-server';
 
 export interface LabNode {
   name: string;

@@ -6,6 +6,7 @@ import { emptyFacts, type Facts } from '../src/kinds/facts.js';
 import type { Op } from '../src/kinds/ops.js';
 import type { Sample } from '../src/sample.js';
 import { fakeHost, type FakeHost } from './fake-host.js';
+import { liveTopology } from '../src/experiment/live-topology.js';
 
 /** A probe feed over fixed samples; next() takes the ones sent after `now`. */
 function feed(samples: Sample[]): ProbeFeed {
@@ -28,22 +29,6 @@ export interface Harness {
 }
 
 /** `onPoll(n, facts)` changes the facts as the n-th poll would find them. */
-/** The run's topology, as src/experiment/run.ts keeps it: the lab itself follows each change. */
-function liveTopology(lab: Lab): StepContext['topology'] {
-  return {
-    add: (n) => void lab.nodes.push(n),
-    remove: (name) =>
-      void lab.nodes.splice(
-        lab.nodes.findIndex((n) => n.name === name),
-        1,
-      ),
-    replaceService(service) {
-      const running = lab.nodes.find((n) => n.name === service.node)?.services.find((s) => s.name === service.name);
-      if (running) running.spec = service.spec;
-    },
-  };
-}
-
 export function harness(lab: Lab, onPoll: (n: number, facts: Facts) => void, samples: Sample[] = [], host: FakeHost = fakeHost()): Harness {
   const facts = emptyFacts();
   const applied: Op[] = [];

@@ -8,6 +8,7 @@ import { Journal } from '../engine/journal.js';
 import { requireRoot } from '../engine/preflight.js';
 import { EXIT_OK, UserError } from '../errors.js';
 import { serveLabApi } from '../experiment/lab-api.js';
+import { liveTopology } from '../experiment/live-topology.js';
 import { emptyFacts } from '../kinds/facts.js';
 import type { StepContext } from '../kinds/step-kind.js';
 import type { Datapath } from '../model.js';
@@ -17,6 +18,18 @@ import type { CommandContext } from './context.js';
 
 export async function labApi(name: string, ctx: CommandContext): Promise<number> {
   requireRoot(ctx.host, 'lab-api');
+  const server = serveLabApi(runningLab(name, ctx));
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  server.close();
+  return EXIT_OK;
+}
+
+/** A lab that is up, as steps see one: changes go through its engine and journal, and nodes
+ *  that join or leave are kept in its record. */
+export function runningLab(name: string, ctx: CommandContext): StepContext {
   const found = labByName(name);
   const record = found?.record;
   if (!found || !record || record.state !== 'up') throw new UserError(`no lab named ${name} is up on this host`, 'see: sudo lablb status');
@@ -24,7 +37,7 @@ export async function labApi(name: string, ctx: CommandContext): Promise<number>
   const journal = Journal.open(found.dir);
   const engine = new Engine(ctx.host, journal, ovsEnv(lab), ctx.reporter.event);
   const keep = () => journal.writeRecord({ ...record, lab, state: 'up' });
-  const api: StepContext = {
+  return {
     lab,
     host: ctx.host,
     apply: (ops) => engine.runLane(ops),
@@ -34,26 +47,6 @@ export async function labApi(name: string, ctx: CommandContext): Promise<number>
     emit: ctx.reporter.event,
     signal: ctx.signal,
     datapath: record.datapath as Datapath,
-    topology: {
-      add(node) {
-        lab.nodes.push(node);
-        keep();
-      },
-      remove(nodeName) {
-        lab.nodes.splice(
-          lab.nodes.findIndex((n) => n.name === nodeName),
-          1,
-        );
-        keep();
-      },
-      replaceService: () => {},
-    },
+    topology: liveTopology(lab, keep),
   };
-  const server = serveLabApi(api);
-  await new Promise<void>((resolve) => {
-    if (ctx.signal.aborted) resolve();
-    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  server.close();
-  return EXIT_OK;
 }

@@ -4,6 +4,9 @@ import { safeJson } from '../safe-text.js';
 import { Journal } from '../engine/journal.js';
 import { requireRoot } from '../engine/preflight.js';
 import type { HostDriver } from '../host.js';
+import type { Lab } from '../model.js';
+import { Observation } from '../observe/hub.js';
+import { factsEvent } from '../observe/snapshot.js';
 import { netns } from '../runtime/netns/netns.js';
 import { EXIT_OK, UserError } from '../errors.js';
 import { labByName, labsOnHost, type LabOnHost } from './common.js';
@@ -53,8 +56,11 @@ export async function status(name: string | undefined, ctx: CommandContext): Pro
     labs = [one];
   }
   const rows = labs.map((l) => labStatus(ctx.host, l));
+  // One lab asked for, and up: what its screen shows now, once (an Octavia amphora table).
+  const record = name ? labs[0].record : undefined;
+  const panels = record && rows[0].state === 'up' ? await panelsNow(ctx.host, record.lab) : [];
   if (ctx.json) {
-    ctx.out(safeJson({ type: 'status', labs: rows }));
+    ctx.out(safeJson({ type: 'status', labs: rows, ...(name ? { panels } : {}) }));
     return EXIT_OK;
   }
   if (rows.length === 0) {
@@ -68,5 +74,23 @@ export async function status(name: string | undefined, ctx: CommandContext): Pro
     if (s.containers.length) ctx.out(`  containers: ${s.containers.join(' ')}`);
     if (s.state === 'left over') ctx.out(`  'sudo lablb clean' (or 'down ${s.lab}') removes the above and its state dir`);
   }
+  for (const p of panels.filter((x) => x.lines.length)) {
+    ctx.out('');
+    ctx.out(p.title);
+    for (const line of p.lines) ctx.out(`  ${line}`);
+  }
   return EXIT_OK;
+}
+
+/** Every observer polled (twice: a kind may read what another found, such as the addresses
+ *  that tell who holds a VIP), and the panels the screen would draw from that. */
+async function panelsNow(host: HostDriver, lab: Lab): Promise<{ title: string; lines: string[] }[]> {
+  const observation = new Observation(lab, host, () => {});
+  try {
+    await observation.poll();
+    await observation.poll();
+    return factsEvent(lab, observation.facts, 'start').panels;
+  } finally {
+    observation.stop();
+  }
 }

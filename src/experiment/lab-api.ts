@@ -32,6 +32,19 @@ interface Request {
   by?: unknown;
 }
 
+/** A node block given while the lab runs, checked against the lab as it is now, joined through
+ *  the engine (its ports guarded as Neutron would), and in the lab from then on. Returns the
+ *  node, or why not. */
+export async function joinRunTimeNode(ctx: StepContext, block: unknown): Promise<{ node?: LabNode; error?: string }> {
+  const { node, problems } = resolveRunTimeNode(ctx.lab, block);
+  if (!node) return { error: problems.join('; ') };
+  if (netns.exists(ctx.host, node.name)) return { error: `namespace ${node.name} already exists and is not the lab's` };
+  await ctx.apply(joinNodeOps(ctx.lab, node, ctx.datapath));
+  ctx.topology.add(node);
+  await ctx.apply(await nodeSecurityOps(ctx.host, ctx.lab, node, 'join'));
+  return { node };
+}
+
 export function serveLabApi(ctx: StepContext): { close(): void } {
   const added = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
@@ -39,13 +52,9 @@ export function serveLabApi(ctx: StepContext): { close(): void } {
     const r = (raw && typeof raw === 'object' ? raw : {}) as Request;
     const by = typeof r.by === 'string' ? r.by.slice(0, 128) : 'a control plane';
     if (r.op === 'add-node') {
-      const { node, problems } = resolveRunTimeNode(ctx.lab, r.node);
-      if (!node) return { ok: false, error: problems.join('; ') };
-      if (netns.exists(ctx.host, node.name)) return { ok: false, error: `namespace ${node.name} already exists and is not the lab's` };
-      await ctx.apply(joinNodeOps(ctx.lab, node, ctx.datapath));
+      const { node, error } = await joinRunTimeNode(ctx, r.node);
+      if (!node) return { ok: false, error: error! };
       added.add(node.name);
-      ctx.topology.add(node);
-      await ctx.apply(await nodeSecurityOps(ctx.host, ctx.lab, node, 'join'));
       ctx.emit({ type: 'note', message: `${by}: ${describe(node)} joined the lab` });
       return { ok: true, node: node.name };
     }

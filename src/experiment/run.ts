@@ -11,6 +11,7 @@ import { serviceKindOf } from '../services/all.js';
 import { stepKindOf } from '../steps/all.js';
 import { Prober } from './prober-client.js';
 import { serveLabApi } from './lab-api.js';
+import { liveTopology } from './live-topology.js';
 
 /** The probers stop by themselves after this long even if lablb hangs. */
 export const PROBER_MAX_SECONDS = 600;
@@ -86,25 +87,7 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
     emit,
     signal,
     datapath: deps.datapath,
-    topology: {
-      add(node) {
-        lab.nodes.push(node);
-        changed();
-      },
-      remove(name) {
-        lab.nodes.splice(
-          lab.nodes.findIndex((n) => n.name === name),
-          1,
-        );
-        changed();
-      },
-      replaceService(service) {
-        // In place: the observers hold the service itself and read its spec at every poll.
-        const running = lab.nodes.find((n) => n.name === service.node)?.services.find((s) => s.name === service.name);
-        if (running) running.spec = service.spec;
-        changed();
-      },
-    },
+    topology: liveTopology(lab, changed),
   };
   for (const step of experiment.steps) await stepKindOf(step.kind).prepare?.(step, ctx);
   // A controller in the lab (Octavia's) boots and deletes its amphorae through it.

@@ -36,3 +36,16 @@ export function overlaps(a: string, b: string): boolean {
 export function isNetworkAddress(cidr: string): boolean {
   return subnet(cidr).network === cidr.split('/')[0];
 }
+
+const toInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+const toText = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+
+/** The highest host address of the subnet that nobody has: a port Neutron creates for a
+ *  service (Manila's share server) takes it, clear of the gateway and the scenario's own
+ *  addresses, which start low. Undefined when the subnet is full. */
+export function freeAddress(cidr: string, taken: readonly string[]): string | undefined {
+  const s = subnet(cidr);
+  const used = new Set(taken);
+  for (let n = toInt(s.broadcast) - 1; n > toInt(s.network); n--) if (!used.has(toText(n))) return toText(n);
+  return undefined;
+}

@@ -6,6 +6,9 @@ import { adminDownId, linkType } from '../links/links.js';
 import type { Datapath, Lab, LabNode } from '../model.js';
 import { netns } from '../runtime/netns/netns.js';
 import type { Op } from '../kinds/ops.js';
+import type { StepContext } from '../kinds/step-kind.js';
+import { UserError } from '../errors.js';
+import { nodeSecurityOps } from '../security/apply.js';
 import { configureNode, nodeSettings, ovsDb, serviceStartOps, txChecksumOff } from './plan.js';
 
 export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {
@@ -48,4 +51,14 @@ export function leaveNodeOps(lab: Lab, node: LabNode, opts: { hard?: boolean } =
     ),
     { kind: 'run', argv: netns.remove(node.name) },
   ];
+}
+
+/** A node joining at a step: checked again now (preflight did at the start: a namespace made
+ *  since by somebody else must not become the lab's, or teardown would remove it), then its
+ *  ports take their place in the flows once they are on the switch. */
+export async function joinStepOps(node: LabNode, lab: Lab, ctx: StepContext): Promise<Op[]> {
+  if (netns.exists(ctx.host, node.name))
+    throw new UserError(`namespace ${node.name} already exists and is not part of lab ${lab.name}; ${node.name} is left alone`);
+  const after = { ...lab, nodes: [...lab.nodes, node] };
+  return [...joinNodeOps(lab, node, ctx.datapath), ...(await nodeSecurityOps(ctx.host, after, node, 'join'))];
 }

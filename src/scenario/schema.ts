@@ -107,7 +107,9 @@ export const Service = z.discriminatedUnion('kind', SERVICE_KINDS.map((k) => k.s
 export const Node = z
   .strictObject({
     name: NsName.describe("the namespace's name, as the article names it (qrouter01, qlbaas-01, vm1)"),
-    role: z.enum(['vm', 'router', 'loadbalancer', 'external', 'controller', 'amphora']).describe('what it stands for; screens group nodes by it'),
+    role: z
+      .enum(['vm', 'router', 'loadbalancer', 'external', 'controller', 'amphora', 'share-server'])
+      .describe('what it stands for; screens group nodes by it'),
     runtime: z
       .enum(RUNTIMES.map((r) => r.name) as [string, ...string[]])
       .default('netns')

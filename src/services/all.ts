@@ -10,6 +10,7 @@ import { httpWhoami } from './http-whoami/http-whoami.js';
 import { keepalived } from './keepalived/keepalived.js';
 import { l3Agent } from './l3-agent/l3-agent.js';
 import { metadataProxy } from './metadata-proxy/metadata-proxy.js';
+import { nfsGanesha } from './nfs-ganesha/nfs-ganesha.js';
 import { octavia } from './octavia/octavia.js';
 import { tcpStream } from './tcp-stream/tcp-stream.js';
 
@@ -27,6 +28,7 @@ export const SERVICE_KINDS: readonly AnyServiceKind[] = [
   metadataProxy,
   octavia,
   amphoraAgent,
+  nfsGanesha,
 ];
 
 const byKind = new Map(SERVICE_KINDS.map((k) => [k.kind, k]));

@@ -1,6 +1,8 @@
 // The step kinds an experiment can use: one line each.
 import type { AnyStepKind } from '../kinds/step-kind.js';
 import { amphoraKill, amphoraPortUpdate, loadbalancerFailover } from './amphora.js';
+import { manilaCreate } from './manila.js';
+import { nfsRead, nfsWrite } from './nfs.js';
 import { containerExec } from './container-exec.js';
 import { dhcpRequest } from './dhcp-request.js';
 import { execStep } from './exec.js';
@@ -42,6 +44,9 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   amphoraPortUpdate,
   amphoraKill,
   loadbalancerFailover,
+  manilaCreate,
+  nfsWrite,
+  nfsRead,
 ];
 
 export function stepKindOf(kind: string): AnyStepKind {

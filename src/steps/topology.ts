@@ -6,9 +6,7 @@ import { z } from 'zod';
 import { NsName } from '../kinds/fields.js';
 import type { LabNode } from '../model.js';
 import { opToShell } from '../kinds/ops.js';
-import { joinNodeOps, leaveNodeOps } from '../plan/node-plan.js';
-import { UserError } from '../errors.js';
-import { netns } from '../runtime/netns/netns.js';
+import { joinNodeOps, joinStepOps, leaveNodeOps } from '../plan/node-plan.js';
 import { nodeSecurityOps } from '../security/apply.js';
 import { actionStep } from './action-step.js';
 
@@ -34,15 +32,7 @@ node:
   resolveAction: (b, ctx) => ctx.addNode(b.node, ['node']) ?? NO_NODE(String(b.node.name)),
   namespaces: (node) => [node.name],
   live: {
-    ops: async (node, lab, ctx) => {
-      // Checked again now (preflight did at the start): a namespace made since by somebody
-      // else must not become the lab's, or teardown would remove it.
-      if (netns.exists(ctx.host, node.name))
-        throw new UserError(`namespace ${node.name} already exists and is not part of lab ${lab.name}; add-node leaves it alone`);
-      // Its ports take their place in the flows once they are on the switch.
-      const after = { ...lab, nodes: [...lab.nodes, node] };
-      return [...joinNodeOps(lab, node, ctx.datapath), ...(await nodeSecurityOps(ctx.host, after, node, 'join'))];
-    },
+    ops: joinStepOps,
     explain: (node, { lab, datapath }) => joinNodeOps(lab, node, datapath).map(opToShell),
   },
   applied: (node, ctx) => ctx.topology.add(node),

@@ -189,8 +189,21 @@ t.test("a lab that is only up: the article's neutron port-update by the port's i
     t.equal(up.code, 0, up.err);
     // The controller boots its amphorae through the lab's API, served by `lablb lab-api`.
     if (!(await until('ACTIVE', (d) => d.loadbalancer.provisioning_status === 'ACTIVE', 60_000))) return;
-    const status = JSON.parse(lablb('status', 'octavia', '--json').out) as { labs: { nodes?: string[] }[] } & Record<string, unknown>;
-    t.match(JSON.stringify(status), /amphora-b07c2493/, "the amphorae are in the lab's record");
+    // `status <lab>` shows what the screen shows: the amphora table, and who holds the VIP
+    // (once keepalived has elected the MASTER, about 3.6 s after ACTIVE).
+    const statusNow = () =>
+      JSON.parse(lablb('status', 'octavia', '--json').out) as { labs: { namespaces: string[] }[]; panels: { title: string; lines: string[] }[] };
+    const tableNow = () => statusNow().panels.find((p) => p.title === 'Octavia: amphora table')?.lines ?? [];
+    let table = tableNow();
+    for (let i = 0; i < 20 && !table.some((l) => /holds VIP/.test(l)); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      table = tableNow();
+    }
+    t.ok(statusNow().labs[0].namespaces.includes('amphora-b07c2493-haproxy'), "the amphorae are the lab's");
+    t.ok(
+      table.some((l) => /b07c2493 ALLOCATED +MASTER .*holds VIP 10\.0\.0\.11/.test(l)),
+      table.join('\n'),
+    );
     // As the article types it: the amphora's lb-mgmt-net port, by its Neutron id.
     const port = lablb('neutron', 'port-update', '31289554-d738-4df3-b9be-85214ba7039b', '--admin-state-up', 'False');
     t.equal(port.code, 0, port.err);

@@ -37,7 +37,7 @@ t.test('unknown command and option', async (t) => {
   t.equal(r.code, 2);
   t.equal(
     r.err,
-    'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, shell, down, neutron, image, doctor, lab-api, clean\n',
+    'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, shell, down, neutron, manila, image, doctor, lab-api, clean\n',
   );
   const o = lablb(['list', '--frob']);
   t.equal(o.code, 2);
@@ -73,7 +73,7 @@ t.test('an unknown scenario name lists the known ones', async (t) => {
   t.equal(r.code, 2);
   t.equal(
     r.err,
-    'lablb: unknown scenario "floating-ip"; did you mean floating-ip-lb?\n  known scenarios: dhcp-ha, floating-ip-lb, floating-ip-lb-docker, keepalived-vip, l3-ha, l3-ha-conntrackd, lbaas-v1-v2, octavia; or give a path to a .yaml file\n',
+    'lablb: unknown scenario "floating-ip"; did you mean floating-ip-lb?\n  known scenarios: dhcp-ha, floating-ip-lb, floating-ip-lb-docker, keepalived-vip, l3-ha, l3-ha-conntrackd, lbaas-v1-v2, manila-share, octavia; or give a path to a .yaml file\n',
   );
 });
 

@@ -416,7 +416,7 @@ t.test('a namespace somebody else has is never taken by add-node: refused at pre
   h.ctx.host = host;
   const step = lab.experiment!.steps[0];
   await t.rejects(stepKindOf(step.kind).run(step, h.ctx), {
-    message: /namespace vm3 already exists and is not part of lab floating-ip-lb; add-node leaves it alone/,
+    message: /namespace vm3 already exists and is not part of lab floating-ip-lb; vm3 is left alone/,
   });
   t.same(h.applied, [], 'nothing applied, so nothing of it journaled');
 });

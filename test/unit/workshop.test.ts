@@ -138,7 +138,17 @@ t.test('every command in the workshop guide works with this lablb', async (t) =>
     t.equal(r.status, 0, `lablb ${verb} --help`);
   }
   // Every shipped scenario has its exercise.
-  for (const f of ['floating-ip-lb', 'floating-ip-lb-docker', 'l3-ha', 'l3-ha-conntrackd', 'dhcp-ha', 'keepalived-vip', 'lbaas-v1-v2', 'octavia'])
+  for (const f of [
+    'floating-ip-lb',
+    'floating-ip-lb-docker',
+    'l3-ha',
+    'l3-ha-conntrackd',
+    'dhcp-ha',
+    'keepalived-vip',
+    'lbaas-v1-v2',
+    'octavia',
+    'manila-share',
+  ])
     t.match(guide, new RegExp(`lablb (up|run) ${f}\\b`), f);
   // The Vagrantfile makes the machines the guide names, and builds the image at provision time.
   const vagrantfile = readFileSync(join(ROOT, 'vagrant', 'Vagrantfile'), 'utf8');
