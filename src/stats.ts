@@ -7,12 +7,15 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Each run of consecutive failed probes, in order, as the time from its first send to the
- *  next good send (to the last send, if still going): how long a client saw no service.
- *  Ordered by send time: a probe numbered when it ends (a timeout ends a second late) would
- *  cut one outage into many between the quick replies sent after it. */
+/** Probes in the order they were sent. A probe is numbered (seq) when it ends, so a slow one
+ *  (a timeout, a reply that waited for ARP) is numbered after quicker ones sent later: by seq,
+ *  one outage looks like several and a round robin looks like a repeat. */
+export const bySendTime = (a: Sample, b: Sample): number => a.t - b.t || a.seq - b.seq;
+
+/** Each run of consecutive failed probes, in the order sent, as the time from its first send to
+ *  the next good send (to the last send, if still going): how long a client saw no service. */
 export function outages(samples: readonly Sample[]): number[] {
-  const ordered = [...samples].sort((a, b) => a.t - b.t || a.seq - b.seq);
+  const ordered = [...samples].sort(bySendTime);
   const found: number[] = [];
   let start: number | undefined;
   for (const s of ordered) {

@@ -6,6 +6,7 @@ import type { LabProbe } from '../model.js';
 import { netns } from '../runtime/netns/netns.js';
 import type { Sample } from '../sample.js';
 import { TOKEN_VAR } from '../token.js';
+import { bySendTime } from '../stats.js';
 
 /** The prober agent's command line: `run --explain` prints it, `run` starts it. */
 export function proberCommand(labName: string, probe: LabProbe, maxSeconds: number): { argv: string[]; env: Record<string, string> } {
@@ -65,11 +66,7 @@ export class Prober implements ProbeFeed {
   /** Waits for `count` results of probes sent from now on. */
   next(count: number, timeoutMs: number): Promise<Sample[]> {
     const since = Date.now();
-    return this.until(() => this.sentSince(since).length >= count, timeoutMs).then(() =>
-      this.sentSince(since)
-        .sort((a, b) => a.seq - b.seq)
-        .slice(0, count),
-    );
+    return this.until(() => this.sentSince(since).length >= count, timeoutMs).then(() => this.sentSince(since).sort(bySendTime).slice(0, count));
   }
 
   /** Resolves when `done()` holds, or after timeoutMs (resolving false). */

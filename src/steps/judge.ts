@@ -1,7 +1,7 @@
 // Judging a window of probe results against a step's expectation. Pure.
 import type { Expectation } from '../model.js';
 import type { Sample } from '../sample.js';
-import { percentile } from '../stats.js';
+import { bySendTime, percentile } from '../stats.js';
 
 export interface TrafficVerdict {
   ok: boolean;
@@ -13,7 +13,8 @@ export interface TrafficVerdict {
 }
 
 export function judgeTraffic(samples: Sample[], expect: Expectation): TrafficVerdict {
-  const ordered = [...samples].sort((a, b) => a.seq - b.seq);
+  // A round robin alternates in the order the requests reached it: the order they were sent.
+  const ordered = [...samples].sort(bySendTime);
   const good = ordered.filter((s) => s.ok);
   const failed = ordered.length - good.length;
   const bodies = good.map((s) => s.body ?? '');

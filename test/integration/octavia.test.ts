@@ -34,6 +34,14 @@ function runOctavia(t: Test, sets: string[]) {
     .map((l) => JSON.parse(l) as Event & Record<string, unknown>);
   const summary = events.at(-1) as unknown as { checks: Check[] };
   t.ok(summary.checks.length > 0, r.err);
+  // When a check fails, the story of the VIP beside it: who became MASTER when, where it moved.
+  if (summary.checks.some((c) => !c.ok))
+    t.comment(
+      events
+        .filter((e) => e.event === 'vrrp' || e.event === 'vip')
+        .map((e) => `${e.at_ms} ${e.text}`)
+        .join('\n'),
+    );
   return { code: r.code, events, checks: Object.fromEntries(summary.checks.map((c) => [c.name, c])) };
 }
 
