@@ -141,6 +141,8 @@ export interface ControllerConfig {
   /** The lab's API socket (boot and delete an amphora), and the database file. */
   labApi: string;
   db: string;
+  /** The lab's secret, sent with every request to an amphora's agent. */
+  keyFile: string;
   /** Pitfall 9: the replacement rendered with state MASTER and no nopreempt. */
   preempt: boolean;
   /** Mitaka's (the article's): delete the stale amphora, then build; Rocky's and later: build

@@ -1,6 +1,8 @@
 // A lab's whole life: preflight, plan, journal, apply; an experiment on it; teardown. Every
 // failure is told: a teardown that fails after another failure is reported beside it.
+import { randomBytes } from 'node:crypto';
 import { CombinedError, TeardownError } from '../errors.js';
+import { labKeyPath } from '../token.js';
 import type { HostDriver } from '../host.js';
 import type { Datapath, Lab } from '../model.js';
 import { buildPlan, ovsEnv } from '../plan/plan.js';
@@ -30,6 +32,7 @@ export async function prepareLab(lab: Lab, host: HostDriver, emit: Emit): Promis
   preflight(host, lab, datapath);
   await runtimePreflight(host, lab);
   const journal = Journal.create(lab.dir);
+  host.writeFile(labKeyPath(lab.dir), `${randomBytes(32).toString('hex')}\n`, 0o600);
   const modules = host.kernelModules();
   const record: LabRecord = {
     lab,

@@ -211,6 +211,25 @@ t.test("a lab that is only up: the article's neutron port-update by the port's i
     // Both start BACKUP (no state line): the MASTER's shorter master-down interval usually wins
     // the first election, but a loaded machine may let the BACKUP's run out first.
     t.equal(table.filter((l) => / ALLOCATED .*holds VIP 10\.0\.0\.11/.test(l)).length, 1, table.join('\n'));
+    // Only the lab's controller configures an amphora (a keepalived config can start programs):
+    // a request without the lab's secret is refused, whoever on lb-mgmt-net sends it.
+    const forged = lablb(
+      'exec',
+      'controller',
+      '--',
+      'curl',
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-X',
+      'PUT',
+      '--data',
+      'x',
+      'http://192.168.0.10:9876/0.5/vrrp/upload',
+    );
+    t.equal(forged.out, '401', 'a PUT without the secret');
     // As the article types it: the amphora's lb-mgmt-net port, by its Neutron id.
     const port = lablb('neutron', 'port-update', '31289554-d738-4df3-b9be-85214ba7039b', '--admin-state-up', 'False');
     t.equal(port.code, 0, port.err);

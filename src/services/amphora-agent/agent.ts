@@ -6,6 +6,7 @@
 // listeners' and members' state, signed with the heartbeat key. Plain HTTP, no TLS: Mitaka's
 // agent already used TLS; the lab leaves it out (the README says so).
 // With --check SOCKET it is the VRRP check script instead: exit 0 if haproxy answers.
+import { timingSafeEqual } from 'node:crypto';
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     controller: { type: 'string' },
     key: { type: 'string' },
     'interval-ms': { type: 'string', default: '1000' },
+    'lab-key-file': { type: 'string' },
     pidfile: { type: 'string' },
     check: { type: 'string' },
   },
@@ -299,7 +301,19 @@ async function route(req: IncomingMessage): Promise<[number, object]> {
   throw new HttpError(404, 'not found');
 }
 
+/** Only the lab's controller may configure this amphora: its configs can start programs as root
+ *  (a keepalived notify script), and a container member on lb-mgmt-net could send one. */
+const labKey = Buffer.from(values['lab-key-file'] ? readFileSync(values['lab-key-file'], 'utf8').trim() : '');
+function fromTheLab(req: IncomingMessage): boolean {
+  const given = Buffer.from(String(req.headers['x-lablb-key'] ?? ''));
+  return labKey.length > 0 && given.length === labKey.length && timingSafeEqual(given, labKey);
+}
+
 const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  if (!fromTheLab(req)) {
+    reply(req, res, 401, { message: 'not the lab controller' });
+    return;
+  }
   route(req).then(
     ([status, answer]) => reply(req, res, status, answer),
     (err: Error) => reply(req, res, err instanceof HttpError ? err.status : 500, { message: err.message }),

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { Ipv4, NsName, Uuid } from '../../kinds/fields.js';
 import { ApiPrefix, HeartbeatKey } from '../shared/octavia-fields.js';
 import { vrrpTransitions } from '../shared/keepalived-log.js';
+import { labKeyPath } from '../../token.js';
 import { Endpoint, startKindAgent } from '../shared/web-agent.js';
 import { serviceFacts } from '../../kinds/facts.js';
 import { serviceEvent } from '../../kinds/events.js';
@@ -23,6 +24,8 @@ export interface AmphoraAgentSpec {
   heartbeatKey: string;
   heartbeatIntervalMs: number;
   haproxyNamespace: string;
+  /** The lab's secret: a request without it is refused (a config it takes can start programs). */
+  keyFile: string;
 }
 
 const Block = z
@@ -134,6 +137,7 @@ haproxy_namespace: amphora-b07c2493-haproxy`,
       heartbeatKey: b.heartbeat_key,
       heartbeatIntervalMs: b.heartbeat_interval_ms,
       haproxyNamespace: b.haproxy_namespace,
+      keyFile: labKeyPath(dirname(dirname(ctx.node.dir))),
     };
   },
   binds: (spec) => [{ address: spec.address, path: ['listen'] }],
@@ -158,6 +162,8 @@ haproxy_namespace: amphora-b07c2493-haproxy`,
       s.spec.heartbeatKey,
       '--interval-ms',
       String(s.spec.heartbeatIntervalMs),
+      '--lab-key-file',
+      s.spec.keyFile,
     ]),
   ],
   observer,

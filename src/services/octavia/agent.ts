@@ -26,6 +26,7 @@ if (!values.config) {
 }
 const cfg = JSON.parse(readFileSync(values.config, 'utf8')) as ControllerConfig;
 const { lb } = cfg;
+const labKey = readFileSync(cfg.keyFile, 'utf8').trim();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function log(level: string, logger: string, message: string): void {
@@ -108,7 +109,7 @@ function rest(amp: AmphoraRow, method: string, path: string, body?: string | obj
         path: `${cfg.apiPrefix}/${path}`,
         method,
         timeout: timeoutMs,
-        headers: data ? { 'Content-Length': Buffer.byteLength(data) } : {},
+        headers: { 'X-Lablb-Key': labKey, ...(data ? { 'Content-Length': Buffer.byteLength(data) } : {}) },
       },
       (res) => {
         let text = '';

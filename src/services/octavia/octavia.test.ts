@@ -79,6 +79,7 @@ t.test('the octavia block: the controller on lb-mgmt-net, enough ports and addre
     /vrrp_ports: build-first failover needs a spare VRRP port for the replacement: list 3/,
   );
   t.equal(spec.config.labApi, '/run/lablb/octavia/lab-api.sock');
+  t.equal(spec.config.keyFile, '/run/lablb/octavia/lab.key', "the lab's secret, shown to the amphorae's agents");
   t.equal(spec.config.lb.vrrp.authPass, '3830745');
   const broken = concrete
     .replace('vip_address: 10.0.0.11 ', 'vip_address: 10.9.0.11 ')

@@ -11,6 +11,7 @@ import { serviceEvent, type EventTone } from '../../kinds/events.js';
 import { Cidr, Ipv4, Mac, Name, Uuid } from '../../kinds/fields.js';
 import { ApiPrefix, HeartbeatKey } from '../shared/octavia-fields.js';
 import { startKindAgent } from '../shared/web-agent.js';
+import { labKeyPath } from '../../token.js';
 import { serviceKind, type KindObserver, type ObserverContext, type Row } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import { contains } from '../../net/addr.js';
@@ -317,6 +318,7 @@ vrrp_ports: [{ id: fbdca2b6-03c6-4775-b72c-340d55be0aa3, address: 10.0.0.12, mac
       apiPrefix: b.agent.api_prefix,
       // The lab's API socket, in the lab's dir (the node's dir is <lab>/nodes/<node>).
       labApi: join(dirname(dirname(dir)), 'lab-api.sock'),
+      keyFile: labKeyPath(dirname(dirname(dir))),
       db: join(dir, `${b.name}.db.json`),
       preempt: b.replacement_preempts,
       failoverOrder: b.failover_order,
