@@ -11,8 +11,8 @@ import { serviceKindOf } from '../services/all.js';
 import { TOKEN_VAR } from '../token.js';
 import type { StepContext } from '../kinds/step-kind.js';
 import type { Lab, LabNode } from '../model.js';
-import { joinNodeOps, leaveNodeOps } from '../plan/node-plan.js';
-import { netns } from '../runtime/netns/netns.js';
+import { joinRunningLab, leaveNodeOps } from '../plan/node-plan.js';
+import { UserError } from '../errors.js';
 import { resolveRunTimeNode } from '../scenario/resolve.js';
 import { nodeSecurityOps } from '../security/apply.js';
 
@@ -38,10 +38,13 @@ interface Request {
 export async function joinRunTimeNode(ctx: StepContext, block: unknown): Promise<{ node?: LabNode; error?: string }> {
   const { node, problems } = resolveRunTimeNode(ctx.lab, block);
   if (!node) return { error: problems.join('; ') };
-  if (netns.exists(ctx.host, node.name)) return { error: `namespace ${node.name} already exists and is not the lab's` };
-  await ctx.apply(joinNodeOps(ctx.lab, node, ctx.datapath));
+  try {
+    await joinRunningLab(node, ctx);
+  } catch (err) {
+    if (err instanceof UserError) return { error: err.message };
+    throw err;
+  }
   ctx.topology.add(node);
-  await ctx.apply(await nodeSecurityOps(ctx.host, ctx.lab, node, 'join'));
   return { node };
 }
 

@@ -53,12 +53,15 @@ export function leaveNodeOps(lab: Lab, node: LabNode, opts: { hard?: boolean } =
   ];
 }
 
-/** A node joining at a step: checked again now (preflight did at the start: a namespace made
- *  since by somebody else must not become the lab's, or teardown would remove it), then its
- *  ports take their place in the flows once they are on the switch. */
-export async function joinStepOps(node: LabNode, lab: Lab, ctx: StepContext): Promise<Op[]> {
+/** A node joining a running lab (at a step, or asked by a controller in it): checked again
+ *  now (preflight did at the start: a namespace made since by somebody else must not become the
+ *  lab's, or teardown would remove it), built through the engine, then its ports take their
+ *  place in the flows, once they exist and their MACs can be read. */
+export async function joinRunningLab(node: LabNode, ctx: StepContext): Promise<void> {
+  const { lab } = ctx;
   if (netns.exists(ctx.host, node.name))
     throw new UserError(`namespace ${node.name} already exists and is not part of lab ${lab.name}; ${node.name} is left alone`);
-  const after = { ...lab, nodes: [...lab.nodes, node] };
-  return [...joinNodeOps(lab, node, ctx.datapath), ...(await nodeSecurityOps(ctx.host, after, node, 'join'))];
+  await ctx.apply(joinNodeOps(lab, node, ctx.datapath));
+  const after = { ...lab, nodes: [...lab.nodes.filter((n) => n.name !== node.name), node] };
+  await ctx.apply(await nodeSecurityOps(ctx.host, after, node, 'join'));
 }

@@ -8,7 +8,7 @@ import { Ipv4, Name } from '../kinds/fields.js';
 import { opToShell } from '../kinds/ops.js';
 import type { LabNode } from '../model.js';
 import { actionStep } from './action-step.js';
-import { joinNodeOps, joinStepOps } from '../plan/node-plan.js';
+import { joinNodeOps, joinRunningLab } from '../plan/node-plan.js';
 
 export interface ShareRequest {
   share: string;
@@ -49,7 +49,10 @@ export const manilaCreate = actionStep({
   resolveAction: (b, ctx) => ctx.addNode(shareServerBlock({ share: b.share_name, network: b.share_network, address: b.address }), []) ?? NO_NODE,
   namespaces: (node) => [node.name],
   live: {
-    ops: joinStepOps,
+    ops: async (node, _lab, ctx) => {
+      await joinRunningLab(node, ctx);
+      return [];
+    },
     explain: (node, { lab, datapath }) => [`# manila create NFS: share server ${node.name}`, ...joinNodeOps(lab, node, datapath).map(opToShell)],
   },
   applied: (node, ctx) => ctx.topology.add(node),

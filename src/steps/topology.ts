@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { NsName } from '../kinds/fields.js';
 import type { LabNode } from '../model.js';
 import { opToShell } from '../kinds/ops.js';
-import { joinNodeOps, joinStepOps, leaveNodeOps } from '../plan/node-plan.js';
+import { joinNodeOps, joinRunningLab, leaveNodeOps } from '../plan/node-plan.js';
 import { nodeSecurityOps } from '../security/apply.js';
 import { actionStep } from './action-step.js';
 
@@ -32,7 +32,10 @@ node:
   resolveAction: (b, ctx) => ctx.addNode(b.node, ['node']) ?? NO_NODE(String(b.node.name)),
   namespaces: (node) => [node.name],
   live: {
-    ops: joinStepOps,
+    ops: async (node, _lab, ctx) => {
+      await joinRunningLab(node, ctx);
+      return [];
+    },
     explain: (node, { lab, datapath }) => joinNodeOps(lab, node, datapath).map(opToShell),
   },
   applied: (node, ctx) => ctx.topology.add(node),
