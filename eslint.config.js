@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tap/**', 'tap-snapshots/**', '.stryker-tmp/**', 'reports/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tap/**', '.stryker-tmp/**', 'test/.mutation-*', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -41,6 +41,8 @@ export interface LabNetwork {
   cidr: string;
   prefix: number;
   vlan?: number;
+  /** Neutron's network port_security_enabled, when the file says: its ports' default. */
+  portSecurity?: boolean;
 }
 
 export interface LabPort {

@@ -76,12 +76,19 @@ const onCI = process.env.CI !== undefined && !['', '0', 'false'].includes(proces
  *  Under CI that is a failure, not a skip: a CI that skips them proves nothing. */
 export function realHostSkip(t: { fail(message: string): unknown }, ...tools: string[]): string | false {
   const missing = ['ip', 'ovs-vswitchd', ...tools].filter((tool) => sh('sh', ['-c', `command -v ${tool}`]).trim() === '');
-  const why = !isRoot
-    ? 'needs root: run the tests with sudo to build real labs'
-    : missing.length
-      ? `needs ${missing.join(', ')} (scripts/setup-host.sh installs them)`
-      : undefined;
-  if (!why) return false;
-  if (onCI) t.fail(`the real-host tests cannot run under CI: ${why}`);
+  return skipUnlessCI(
+    t,
+    !isRoot
+      ? 'needs root: run the tests with sudo to build real labs'
+      : missing.length
+        ? `needs ${missing.join(', ')} (scripts/setup-host.sh installs them)`
+        : false,
+  );
+}
+
+/** A test's reason to skip here, or false. Under CI (.ci/run exports CI=1) no test may skip:
+ *  the reason is a failure there. */
+export function skipUnlessCI(t: { fail(message: string): unknown }, why: string | false): string | false {
+  if (why && onCI) t.fail(`a test cannot run under CI: ${why}`);
   return why;
 }

@@ -9,7 +9,7 @@ import type { Op } from './ops.js';
 import type { Emit } from './events.js';
 import type { Path, Report } from './path.js';
 import type { Tool } from './tool.js';
-import type { AnyWaitKind } from './wait-kind.js';
+import type { AnyWaitKind, WaitBound } from './wait-kind.js';
 
 /** Commands per VRRP transition, each an argv run in the node. */
 export interface VrrpHooks {
@@ -128,6 +128,9 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   observer?(services: LabService<Spec>[], ctx: ObserverContext): KindObserver;
   /** A load balancer's member (by id) as it sees it now ("UP", "DOWN 1/2"), for member waits. */
   memberStatus?(service: { node: string; name: string }, facts: Facts, member: string): string | undefined;
+  /** How long its health checks may take to see a member go DOWN or come UP: its config's
+   *  timers, for member waits' bound. */
+  memberBound?(service: LabService<Spec>, member: string, state: 'UP' | 'DOWN'): WaitBound | undefined;
   /** Waits on what only this kind has (a VRRP instance's state), offered in every `until`. */
   waits?: AnyWaitKind[];
   /** Its lines on the screen's services panel (a header, then rows). */

@@ -130,7 +130,14 @@ function resolveNetworks(s: ScenarioFile, report: Report): Lab['networks'] {
     if (!isNetworkAddress(n.cidr)) {
       report(['networks', i, 'cidr'], `${n.cidr} has host bits set; the network is ${subnet(n.cidr).cidr}`);
     }
-    return { name: n.name, bridge: n.bridge, cidr: subnet(n.cidr).cidr, prefix: subnet(n.cidr).prefix, vlan: n.vlan };
+    return {
+      name: n.name,
+      bridge: n.bridge,
+      cidr: subnet(n.cidr).cidr,
+      prefix: subnet(n.cidr).prefix,
+      vlan: n.vlan,
+      ...(n.port_security_enabled !== undefined ? { portSecurity: n.port_security_enabled } : {}),
+    };
   });
   s.networks.forEach((a, i) =>
     s.networks.slice(0, i).forEach((b) => {
@@ -242,7 +249,7 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
       dhcp: p.dhcp,
       ...(p.plug_only ? { plugOnly: true } : {}),
       ...(p.id ? { id: p.id } : {}),
-      ...resolvePortSecurity(p, at, groupNames, report),
+      ...resolvePortSecurity(p, net?.portSecurity, at, groupNames, report),
     };
   });
 
@@ -337,14 +344,21 @@ function resolveSecurityGroups(s: ScenarioFile, report: Report): SecurityGroup[]
 
 type ScenarioPort = ScenarioFile['nodes'][number]['ports'][number];
 
-/** A port's Neutron port security at start, refused where Neutron refuses it. */
-function resolvePortSecurity(p: ScenarioPort, at: Path, groups: string[], report: Report): { security?: PortSecurity } {
-  if (p.security_groups === undefined && p.allowed_address_pairs === undefined && p.port_security_enabled === undefined) return {};
-  const enabled = p.port_security_enabled ?? true;
+/** A port's Neutron port security at start, refused where Neutron refuses it. Its network's
+ *  port_security_enabled is the default, as Neutron gives a new port. */
+function resolvePortSecurity(p: ScenarioPort, onNetwork: boolean | undefined, at: Path, groups: string[], report: Report): { security?: PortSecurity } {
+  const inherited = p.port_security_enabled === undefined && onNetwork === false;
+  if (p.security_groups === undefined && p.allowed_address_pairs === undefined && p.port_security_enabled === undefined && !inherited) return {};
+  const enabled = p.port_security_enabled ?? onNetwork ?? true;
+  if (inherited && p.security_groups?.length)
+    report(
+      [...at, 'security_groups'],
+      `${p.network} has port_security_enabled: false, so its ports have none unless they say port_security_enabled: true (Neutron refuses security groups otherwise)`,
+    );
   (p.security_groups ?? []).forEach((g, gi) => {
     if (!groups.includes(g)) report([...at, 'security_groups', gi], unknown('security group', g, groups));
   });
-  if (!enabled && p.security_groups?.length)
+  if (!enabled && !inherited && p.security_groups?.length)
     report([...at, 'port_security_enabled'], 'a port with security groups cannot have port security off (Neutron refuses it too); drop security_groups');
   if (!enabled && p.allowed_address_pairs?.length) report([...at, 'port_security_enabled'], 'allowed address pairs need port security on');
   if (enabled && !p.mac) report([...at, 'mac'], 'a port with port security needs a fixed mac: (its anti-spoofing flows name it), such as fa:16:3e:00:00:01');

@@ -46,6 +46,12 @@ export const Network = z
       .max(4094, { error: 'a VLAN tag from 1 to 4094' })
       .optional()
       .describe('the local VLAN tag of its ports on the bridge, as the OVS agent sets it on br-int'),
+    port_security_enabled: z
+      .boolean()
+      .optional()
+      .describe(
+        "Neutron's network attribute: the default of its ports' port_security_enabled (false: no anti-spoofing or security groups on a port unless it turns them on)",
+      ),
   })
   .describe('An L2 segment on a bridge');
 

@@ -1,10 +1,11 @@
 // Port security as pure logic: the flows a state renders, Neutron's refusals, the article's
 // commands as typed. The real switch enforcing them is test/integration/port-security.test.ts.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { ROOT } from '../../test/helpers.js';
 import { type UserError } from '../errors.js';
-import { loadScenarioFile } from '../scenario/load.js';
+import { loadScenarioFile, parseScenario } from '../scenario/load.js';
 import { resolveLab, resolveRunTimeNode } from '../scenario/resolve.js';
 import { fakeHost } from '../../test/fake-host.js';
 import { nodeSecurityOps } from './apply.js';
@@ -60,6 +61,9 @@ t.test('rules as OpenFlow matches', async (t) => {
   t.equal(protocolNumber('112'), 112);
   t.equal(protocolNumber('300'), undefined);
   t.equal(protocolNumber(1.5), undefined);
+  // The edges of IP's protocol field, as a number and as text.
+  t.same([0, 255, 256, -1].map(protocolNumber), [0, 255, undefined, undefined]);
+  t.same(['0', '255', '256', '1122', 'x112', '112x', ''].map(protocolNumber), [0, 255, undefined, undefined, undefined, undefined, undefined]);
   t.equal(protocolName(47), '47');
 });
 
@@ -275,6 +279,12 @@ t.test('a node joining at run time takes its place in the flows; one leaving is 
   const leave = await nodeSecurityOps(host, running, node!, 'leave');
   t.notMatch((leave.find((op) => op.kind === 'write' && op.path.endsWith('br-int.flows')) as { content: string }).content, /tapka03/, 'gone from the flows');
   t.notOk((JSON.parse((leave[0] as { content: string }).content) as { ports: Record<string, unknown> }).ports['keepalived03/eth0']);
+  // A port left admin-down is forgotten with its node; another's stays down.
+  const downState = JSON.parse((join[0] as { content: string }).content) as { adminDown?: string[] };
+  downState.adminDown = ['keepalived03/eth0', 'keepalived01/eth0'];
+  host.files.set(join[0].kind === 'write' ? join[0].path : '', JSON.stringify(downState));
+  const leaveDown = await nodeSecurityOps(host, running, node!, 'leave');
+  t.same((JSON.parse((leaveDown[0] as { content: string }).content) as { adminDown?: string[] }).adminDown, ['keepalived01/eth0']);
 
   const plain = { ...flagship, nodes: [...flagship.nodes] };
   const vm3 = resolveRunTimeNode(plain, {
@@ -283,4 +293,33 @@ t.test('a node joining at run time takes its place in the flows; one leaving is 
     ports: [{ name: 'eth0', network: 'tenant1-net', address: '10.0.0.83', bridge_port: 'tapvm3' }],
   }).node!;
   t.same(await nodeSecurityOps(fakeHost(), plain, vm3, 'join'), [], 'a lab without port security keeps NORMAL switching: nothing to write');
+});
+
+t.test("a network's port_security_enabled is its ports' default, as Neutron gives a new port", async (t) => {
+  const text = readFileSync(join(ROOT, 'scenarios', 'keepalived-vip.yaml'), 'utf8');
+  const off = text.replace(
+    '{ name: private, bridge: br-int, vlan: 1, cidr: 172.16.200.0/24 }',
+    '{ name: private, bridge: br-int, vlan: 1, cidr: 172.16.200.0/24, port_security_enabled: false }',
+  );
+  t.throws(() => resolveLab(parseScenario(off, 'vip.yaml'), { stateRoot: '/run/lablb' }), {
+    message:
+      /nodes\[0\]\.ports\[0\]\.security_groups.*private has port_security_enabled: false, so its ports have none unless they say port_security_enabled: true/s,
+  });
+  // keepalived01 turns it on for itself; the others have their groups taken off and inherit "off".
+  const mixed = off
+    .replace('bridge_port: tapka01, security_groups: [web] }', 'bridge_port: tapka01, security_groups: [web], port_security_enabled: true }')
+    .replace('bridge_port: tapka02, security_groups: [web] }', 'bridge_port: tapka02 }')
+    .replace(/(bridge_port: tapclient), security_groups: \[web\]/, '$1');
+  const lab = resolveLab(parseScenario(mixed, 'vip.yaml'), { stateRoot: '/run/lablb' });
+  const security = (node: string) => lab.nodes.find((n) => n.name === node)!.ports[0].security;
+  t.same(security('keepalived01'), { enabled: true, groups: ['web'], pairs: [] });
+  t.same(security('keepalived02'), { enabled: false, groups: [], pairs: [] }, 'off, from its network');
+  t.same(security('client'), { enabled: false, groups: [], pairs: [] });
+  const flows = renderFlows(lab, initialSecurity(lab), {})['br-int'];
+  t.match(flows, /dl_src=fa:16:3e:c8:00:c1/, 'the port that asked is guarded');
+  t.notMatch(flows, /dl_src=fa:16:3e:c8:00:c2/, 'the one that inherited "off" is not');
+  // Unset on the network: each port as it says.
+  const asIs = resolveLab(parseScenario(text, 'vip.yaml'), { stateRoot: '/run/lablb' });
+  t.same(asIs.nodes.find((n) => n.name === 'keepalived02')!.ports[0].security, { enabled: true, groups: ['web'], pairs: [] });
+  t.same(asIs.networks[0].portSecurity, undefined);
 });

@@ -7,10 +7,11 @@ import { Line, StepName } from '../kinds/fields.js';
 import type { Path } from '../kinds/path.js';
 import { stepKind, type ExplainContext, type ProbeFeed, type StepContext, type StepKind, type StepResolveContext } from '../kinds/step-kind.js';
 import type { Tool } from '../kinds/tool.js';
-import type { LabWait } from '../kinds/wait-kind.js';
+import { boundLimitMs, BOUND_TOLERANCE, type LabWait, type WaitBound } from '../kinds/wait-kind.js';
 import type { Expectation, Lab, LabStep } from '../model.js';
 import { opToShell, type Op } from '../kinds/ops.js';
 import type { CheckResult } from '../kinds/events.js';
+import type { Facts } from '../kinds/facts.js';
 import { Wait, waitKindFor, waitKindOf } from '../waits/all.js';
 import { countBy, judgeTraffic } from './judge.js';
 import { longestOutage, outages } from '../stats.js';
@@ -92,6 +93,9 @@ interface ActionBase<A, F extends z.ZodRawShape> {
   impliedWaits?(block: FieldsOf<F>, ctx: StepResolveContext): LabWait[];
   /** What it did, for a step without waits: "lb1/eth0 is down". */
   done(action: A): string;
+  /** False for a step with no action of its own (wait): its waits time what happened before
+   *  it, so no protocol bound applies to their times. */
+  bounded?: boolean;
   /** Once its ops are applied: what the lab has become (a node added or removed). */
   applied?(action: A, ctx: StepContext): void;
 }
@@ -122,18 +126,28 @@ interface WaitOutcome {
   wait: LabWait;
   ms?: number;
   now: string;
+  /** The protocol's bound on its time, when the step's action caused it. */
+  bound?: WaitBound;
+}
+
+/** "(82% of its bound 6805 ms, VRRPv2 master-down: ...)", or that it is over. */
+export function againstBound(ms: number, bound: WaitBound): string {
+  const share = `${Math.round((ms / bound.ms) * 100)}% of its bound ${bound.ms} ms, ${bound.why}`;
+  return ms > boundLimitMs(bound) ? `(OVER THE BOUND: ${share}; ${boundLimitMs(bound)} ms at most with the tolerance)` : `(${share})`;
 }
 
 /** Checks every wait until all are met or the deadline passes, polling the observers they read. */
 export async function waitAll(waits: LabWait[], ctx: StepContext, t0: number, withinMs: number): Promise<WaitOutcome[]> {
   const outcomes: WaitOutcome[] = waits.map((wait) => ({ wait, now: 'not checked' }));
   const needs = [...new Set(waits.flatMap((w) => waitKindOf(w.key).needs(w.spec)))];
+  let first: Facts | undefined;
   for (;;) {
     await ctx.observe(needs);
+    first ??= structuredClone(ctx.facts);
     const elapsed = Date.now() - t0;
     for (const o of outcomes) {
       if (o.ms !== undefined) continue;
-      const state = waitKindOf(o.wait.key).check(o.wait.spec, ctx.facts, t0);
+      const state = waitKindOf(o.wait.key).check(o.wait.spec, ctx.facts, t0, first);
       o.now = state.now;
       if (state.met) o.ms = elapsed;
     }
@@ -170,15 +184,20 @@ export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): St
     run: (step, ctx) => runAction(def, step, ctx),
     explain: (step, ctx) => [
       ...('live' in def ? def.live.explain(step.spec.action, ctx) : def.ops(step.spec.action, ctx.lab).map(opToShell)),
-      ...explainJudgement(step.spec),
+      ...explainJudgement(step.spec, def.bounded !== false),
     ],
   });
 }
 
 /** What a step waits for and judges, as comments. */
-function explainJudgement<A>(spec: ActionSpec<A>): string[] {
+function explainJudgement<A>(spec: ActionSpec<A>, bounded: boolean): string[] {
   return [
     ...(spec.waits.length ? [`# then waits, at most ${spec.withinMs} ms, until: ${spec.waits.map((w) => waitKindOf(w.key).describe(w.spec)).join('; ')}`] : []),
+    ...(bounded ? spec.waits : []).flatMap((w) => {
+      const b = waitKindOf(w.key).bound?.(w.spec);
+      const tolerance = `${BOUND_TOLERANCE.ratio * 100}% + ${BOUND_TOLERANCE.ms} ms`;
+      return b ? [`# fails if "${waitKindOf(w.key).describe(w.spec)}" takes over ${b.ms} ms + ${tolerance} (${b.why})`] : [];
+    }),
     ...(spec.maxFailed !== undefined ? [`# passes only if at most ${spec.maxFailed} of probe ${spec.probe}'s requests fail during the step`] : []),
     ...(spec.then ? [`# then judges probe ${spec.probe}'s next ${spec.then.samples} replies: ${describeExpectation(spec.then.expect)}`] : []),
   ];
@@ -209,7 +228,8 @@ async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step:
     let name = kind.figure(o.wait.spec);
     for (let i = 2; name in figures; i++) name = kind.figure(o.wait.spec).replace(/_ms$/, `_${i}_ms`);
     figures[name] = o.ms ?? Date.now() - t0;
-    for (const [k, v] of Object.entries(kind.figures?.(o.wait.spec) ?? {})) if (!(k in figures)) figures[k] = v;
+    o.bound = def.bounded === false ? undefined : kind.bound?.(o.wait.spec);
+    if (o.bound) figures[name.replace(/_ms$/, '_bound_ms')] = o.bound.ms;
   }
   const unmet = outcomes.filter((o) => o.ms === undefined);
   if (unmet.length > 0) {
@@ -220,7 +240,11 @@ async function runAction<A, F extends z.ZodRawShape>(def: ActionDef<A, F>, step:
     const kind = waitKindOf(o.wait.key);
     return kind.describeMet?.(o.wait.spec, o.now) ?? kind.describe(o.wait.spec);
   };
-  const parts = outcomes.length ? outcomes.map((o) => `${met(o)} after ${o.ms} ms`) : [`${def.done(spec.action)} (${applied} ms)`];
+  const overBound = outcomes.filter((o) => o.bound && o.ms! > boundLimitMs(o.bound));
+  const parts = outcomes.length
+    ? outcomes.map((o) => `${met(o)} after ${o.ms} ms${o.bound ? ` ${againstBound(o.ms!, o.bound)}` : ''}`)
+    : [`${def.done(spec.action)} (${applied} ms)`];
+  if (overBound.length > 0) return { name: step.name, ok: false, detail: parts.join('; '), ...figures };
   const feed = spec.probe ? ctx.probe(spec.probe) : undefined;
   if (!feed) return { name: step.name, ok: true, detail: parts.join('; '), ...figures };
 

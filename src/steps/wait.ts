@@ -11,6 +11,7 @@ until:
   - { vrrp: lb1/vrrp/VR_1, state: MASTER }
   - { address: 10.1.0.100, held_by: [lb1] }`,
   resolveAction: () => ({}),
+  bounded: false,
   ops: () => [],
   done: () => 'nothing to wait for',
 });

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { AnyWaitKind } from '../kinds/wait-kind.js';
 import { addressWait } from './address.js';
+import { dropsWait } from './drops.js';
 import { memberWait } from './member.js';
 import { probeWait } from './probe.js';
 import { SERVICE_KINDS } from '../services/all.js';
@@ -14,6 +15,7 @@ export const WAIT_KINDS: readonly AnyWaitKind[] = [
   ...SERVICE_KINDS.flatMap((k) => k.waits ?? []),
   addressWait,
   probeWait,
+  dropsWait,
 ];
 
 export function waitKindOf(key: string): AnyWaitKind {

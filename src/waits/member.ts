@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { NsName, ServiceRef } from '../kinds/fields.js';
 import type { StepResolveContext } from '../kinds/step-kind.js';
-import { waitKind } from '../kinds/wait-kind.js';
+import { waitKind, type WaitBound } from '../kinds/wait-kind.js';
 import type { LabService } from '../model.js';
 import { nearest } from '../suggest.js';
 import { serviceKindOf } from '../services/all.js';
@@ -15,6 +15,8 @@ export interface MemberWaitSpec {
   member: string;
   node: string;
   state: 'UP' | 'DOWN';
+  /** Its health checks' timers as a bound, when its kind tells them. */
+  bound?: WaitBound;
 }
 
 const Block = z
@@ -36,7 +38,9 @@ export function resolveMemberWait(
   path: (string | number)[],
 ): MemberWaitSpec {
   const svc = ctx.service(lb, [...path, 'loadbalancer']);
-  return { loadbalancer: lb, kind: svc?.kind ?? '', node, member: svc ? resolveMember(svc, node, ctx, path) : '', state };
+  const member = svc ? resolveMember(svc, node, ctx, path) : '';
+  const bound = svc && member ? serviceKindOf(svc.kind).memberBound?.(svc, member, state) : undefined;
+  return { loadbalancer: lb, kind: svc?.kind ?? '', node, member, state, ...(bound ? { bound } : {}) };
 }
 
 /** Checks that the service is a load balancer with a member on `node`; returns its id. */
@@ -79,5 +83,6 @@ export const memberWait = waitKind<MemberWaitSpec, z.infer<typeof Block>>({
   },
   // A member named by its id (several on one node) is told as such: "member v2-web2-80".
   describe: (spec) => `${spec.kind} saw ${spec.node === spec.member ? `member ${spec.member}` : spec.node} on ${spec.loadbalancer} ${spec.state}`,
+  bound: (spec) => spec.bound,
   figure: (spec) => (spec.state === 'DOWN' ? 'detect_ms' : 'recover_ms'),
 });

@@ -3,6 +3,8 @@
 // anti-spoofing table, then reached through an allowed address pair and with port security
 // off; the same fixes typed by hand with `lablb neutron` on a lab brought up with `up`. And
 // LBaaS v1 next to v2 (seed 000, scenarios/lbaas-v1-v2.yaml).
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { lablb } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
@@ -31,9 +33,16 @@ t.test('run keepalived-vip: each symptom and each fix of seed 003 on real traffi
   t.equal(r.code, 0, r.err);
   const { events, checks } = summaryOf(r.out);
   for (const c of Object.values(checks)) t.ok(c.ok, `${c.name}: ${c.detail}`);
-  t.equal(Object.keys(checks).length, 8, 'every step reported');
+  t.equal(Object.keys(checks).length, 9, 'every step reported');
   t.match(checks['split-brain'].detail, /keepalived01\/vrrp VI_1 MASTER .*keepalived02\/vrrp VI_1 MASTER .*held by keepalived01, keepalived02/);
+  t.match(
+    checks['split-brain'].detail,
+    /keepalived02\/eth0 dropped at least 3 packets \(ingress, no security group rule \(tables 81\/82\)\) after/,
+    'the cause: the group dropped the adverts',
+  );
   t.match(checks['vip-unreachable-anti-spoofing'].detail, /^0\/10 ok, 10 failed as expected/);
+  t.ok(checks['arp-replies-dropped-in-table-24'].ok, "and table 24 dropped keepalived01's ARP replies meanwhile");
+  t.match(checks['vip-moves-to-02-unreachable'].detail, /keepalived02\/eth0 dropped a packet \(ARP from an address it was not given \(table 24\)\)/);
   t.match(checks['port-update-allowed-address-pairs-01'].detail, /all from keepalived01/);
   t.match(checks['vip-moves-to-02-unreachable'].detail, /0\/10 ok, 10 failed as expected/);
   t.match(checks['port-update-port-security-disabled-02'].detail, /all from keepalived02/);
@@ -119,7 +128,39 @@ t.test('run lbaas-v1-v2: v1 needs two VIPs where v2 carries two listeners on one
     checks['v1-two-vips-v2-one'].detail,
     /10\.0\.0\.100 held by qlbaas-v1-http only .*10\.0\.0\.101 held by qlbaas-v1-alt only .*10\.0\.0\.200 held by qlbaas-v2 only/,
   );
-  t.match(checks['web2-http-dies'].detail, /web2 on qlbaas-v1-http\/lb DOWN after \d+ ms; haproxy saw member v2-web2-80 on qlbaas-v2\/lb DOWN/);
+  // Each generation's monitor within its own timers: fall x inter plus the check's timeout.
+  t.match(
+    checks['web2-http-dies'].detail,
+    /web2 on qlbaas-v1-http\/lb DOWN after \d+ ms \(\d+% of its bound 12000 ms, haproxy: fall 3 x inter 3 s \+ timeout check 3 s\); haproxy saw member v2-web2-80 on qlbaas-v2\/lb DOWN after \d+ ms \(\d+% of its bound 20000 ms/,
+  );
   t.match(checks['v2-8080-keeps-web2'].detail, /alternating web1:8080\/web2:8080/, "the other listener's pool keeps the member");
+  t.same(await settledHostState(before), before, 'host as found');
+});
+
+t.test('lbaas-v1-v2 as each generation lays it out: v1 a namespace and a haproxy per VIP, v2 one for both listeners', { skip }, async (t) => {
+  const before = hostState();
+  t.equal(lablb('up', 'lbaas-v1-v2').code, 0);
+  t.teardown(() => void lablb('down', 'lbaas-v1-v2'));
+  const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith('qlbaas-'));
+  t.same(namespaces.sort(), ['qlbaas-v1-alt', 'qlbaas-v1-http', 'qlbaas-v2'], 'two namespaces for v1, one for v2');
+  const haproxies = (ns: string) =>
+    spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'haproxy').length;
+  const listening = (ns: string) =>
+    lablb('exec', ns, '--', 'ss', '-Hltn')
+      .out.split('\n')
+      .map((l) => l.trim().split(/\s+/)[3])
+      .filter(Boolean)
+      .sort();
+  t.same(['qlbaas-v1-http', 'qlbaas-v1-alt', 'qlbaas-v2'].map(haproxies), [1, 1, 1], 'one haproxy in each namespace');
+  t.same(listening('qlbaas-v1-http'), ['10.0.0.100:80'], 'v1: one VIP, one port');
+  t.same(listening('qlbaas-v1-alt'), ['10.0.0.101:8080'], 'v1: the second port is a second VIP');
+  t.same(listening('qlbaas-v2'), ['10.0.0.200:80', '10.0.0.200:8080'], 'v2: one VIP, both listeners, one haproxy');
+  t.equal(lablb('down', 'lbaas-v1-v2').code, 0);
   t.same(await settledHostState(before), before, 'host as found');
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { FLAGSHIP, ROOT } from '../helpers.js';
-import { hostState, isRoot } from '../host-state.js';
+import { hostState, isRoot, skipUnlessCI } from '../host-state.js';
 
 const stateDir = join(mkdtempSync(join(tmpdir(), 'lablb-cli-')), 'state');
 
@@ -91,7 +91,7 @@ t.test('up --explain prints the commands and touches nothing', async (t) => {
   t.same(hostState(), before, 'host unchanged');
 });
 
-t.test('verbs that change the host need root', { skip: isRoot && !existsSync('/usr/bin/setpriv') ? 'no setpriv to drop root' : false }, async (t) => {
+t.test('verbs that change the host need root', { skip: skipUnlessCI(t, isRoot && !existsSync('/usr/bin/setpriv') && 'no setpriv to drop root') }, async (t) => {
   for (const args of [['up', 'floating-ip-lb'], ['run', 'floating-ip-lb'], ['down', 'x'], ['clean'], ['lab-api', 'x']]) {
     const r = lablb(args, { asNobody: true });
     t.equal(r.code, 2, args.join(' '));
@@ -113,7 +113,7 @@ t.test('doctor lists every dependency and the datapath', async (t) => {
   t.match(text.out, /\n  ovs-vsctl +(found|MISSING) /);
 });
 
-t.test('lab-api serves only a lab that is up', { skip: !isRoot && 'needs root' }, async (t) => {
+t.test('lab-api serves only a lab that is up', { skip: skipUnlessCI(t, !isRoot && 'needs root') }, async (t) => {
   const r = lablb(['lab-api', 'no-such-lab']);
   t.equal(r.code, 2);
   t.equal(r.err, 'lablb: no lab named no-such-lab is up on this host\n  see: sudo lablb status\n');

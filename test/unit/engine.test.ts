@@ -8,10 +8,12 @@ import type { HostDriver } from '../../src/host.js';
 import { Engine } from '../../src/engine/engine.js';
 import { Journal } from '../../src/engine/journal.js';
 import type { Plan } from '../../src/kinds/ops.js';
-import { fakeHost } from '../fake-host.js';
+import { fakeHost, type FakeHost } from '../fake-host.js';
 
 interface Recorder extends HostDriver {
   log: string[];
+  /** The fake beneath, with its own log of signals and its live tokens. */
+  fake: FakeHost;
 }
 
 /** The fake host, logging how many journal entries existed when each command ran. */
@@ -21,6 +23,7 @@ function fakeDriver(journal: () => Journal, failOn?: string): Recorder {
   return {
     ...host,
     log,
+    fake: host,
     async run(argv, opts) {
       log.push(`run ${argv.join(' ')} [journal: ${journal().entries().length}]${opts?.env?.LABLB_TOKEN ? ` token=${opts.env.LABLB_TOKEN}` : ''}`);
       return host.run(argv, opts);
@@ -161,10 +164,16 @@ t.test('a failed change is not settled; signal and stop ops reach exactly one to
   const { engine, journal, driver } = setup('up');
   await t.rejects(engine.runLane([{ kind: 'run', argv: ['ip', 'link', 'set', 'x', 'up'], settles: 'link:a/x' }]));
   t.same(journal.entries(), [], 'still to undo');
-  const d = driver as unknown as { log: string[] };
-  await engine.runLane([
-    { kind: 'signal', token: 'demo/a/web', signal: 'SIGHUP', what: 'a/web' },
-    { kind: 'stop', token: 'demo/a/web', graceMs: 10, what: 'a/web' },
-  ]);
-  t.ok(d.log.length >= 1);
+  // Three processes whose tokens a careless match would confuse.
+  const host = driver.fake;
+  for (const token of ['demo/a/web', 'demo/a/web2', 'demo/b/web']) host.spawnDetached(['srv'], { env: { LABLB_TOKEN: token }, logfile: `/l/${token}.log` });
+  await engine.runLane([{ kind: 'signal', token: 'demo/a/web', signal: 'SIGHUP', what: 'a/web' }]);
+  t.same(
+    host.log.filter((l) => l.startsWith('kill')),
+    ['kill -SIGHUP demo/a/web'],
+    'the signal went to that token alone',
+  );
+  t.same([...host.tokens.keys()].sort(), ['demo/a/web', 'demo/a/web2', 'demo/b/web'], 'a SIGHUP stops nothing');
+  await engine.runLane([{ kind: 'stop', token: 'demo/a/web', graceMs: 10, what: 'a/web' }]);
+  t.same([...host.tokens.keys()].sort(), ['demo/a/web2', 'demo/b/web'], 'stop ended exactly that process');
 });

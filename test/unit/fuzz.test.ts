@@ -225,7 +225,10 @@ t.test('accepted mutants: haproxy -c, keepalived -t and iptables-restore --test 
   const rejected: string[] = [];
   for (const [content, { name, kind }] of configs) {
     const file = join(dir, `${i++}.conf`);
-    writeFileSync(file, content);
+    // haproxy looks its user and group up while parsing, and a mutated name is one this host
+    // lacks: the check runs with those two lines (one checked word each) pointed at root, every
+    // other line as rendered.
+    writeFileSync(file, kind === 'haproxy' ? content.replace(/^( {4}user) \S+$/m, '$1 root').replace(/^( {4}group) \S+$/m, '$1 root') : content);
     const r =
       kind === 'haproxy'
         ? spawnSync('haproxy', ['-c', '-f', file], { encoding: 'utf8' })
@@ -233,11 +236,7 @@ t.test('accepted mutants: haproxy -c, keepalived -t and iptables-restore --test 
           ? spawnSync('unshare', ['-n', 'keepalived', '-t', '-l', '-f', file], { encoding: 'utf8' })
           : spawnSync('unshare', ['-n', 'iptables-restore', '--test'], { input: content, encoding: 'utf8' });
     const output = `${r.stdout}${r.stderr}`;
-    // haproxy looks its user up while parsing: a user this host lacks is the host's matter.
-    const fine =
-      r.status === 0 ||
-      (kind === 'keepalived' && keepalivedComplaints(output).length === 0) ||
-      (kind === 'haproxy' && /cannot find (user|group) id/.test(output));
+    const fine = r.status === 0 || (kind === 'keepalived' && keepalivedComplaints(output).length === 0);
     if (!fine) rejected.push(`${kind} rejected the config of ${name}:\n${output.trim().split('\n').slice(-4).join('\n')}`);
   }
   t.same(rejected, [], `${configs.size} distinct configs checked by the daemons themselves`);

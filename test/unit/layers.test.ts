@@ -151,46 +151,68 @@ t.test('a kind does not import another kind', async (t) => {
   t.same(wrong, [], 'kind-to-kind imports');
 });
 
-t.test('only drivers/ touch the host', async (t) => {
+/** How a module at `rel` (under src/) touches the host other than through the drivers. */
+function hostTouches(rel: string, imports: Import[], resolveTo: (target: string) => string): string[] {
   const wrong: string[] = [];
   // What writes to the host besides the drivers: the journal (written before the driver acts, so
   // a crash leaves a record), the in-node agents (their own processes) and the docs generator.
-  const mayWriteFiles = (rel: string) =>
+  const mayWriteFiles =
     /^(drivers|agents)\//.test(rel) || /^services\/[^/]+\/agent\.ts$/.test(rel) || rel === 'engine/journal.ts' || rel === 'docs/generate.ts';
-  for (const file of SOURCES) {
-    const rel = relative(SRC, file);
-    for (const imp of importsOf(file)) {
-      if (imp.target === 'execa' && rel !== 'drivers/process.ts') wrong.push(`${rel} imports execa (only drivers/process.ts may)`);
-      if (/^node:(child_process|net|dgram|dns)$/.test(imp.target) && !/^(drivers|agents)\//.test(rel) && !/^services\/[^/]+\/agent\.ts$/.test(rel))
-        wrong.push(`${rel} imports ${imp.target} (only drivers/ may)`);
-      if (
-        /^node:fs(\/promises)?$/.test(imp.target) &&
-        /\b(write|append|mkdir|rm|unlink|rename|open|chmod|chown|symlink|copy|truncate|cp)\w*/i.test(imp.names) &&
-        !mayWriteFiles(rel)
-      ) {
-        wrong.push(`${rel} writes with node:fs (${imp.names.trim()}): go through the HostDriver`);
-      }
-      if (imp.target.startsWith('.') && layer(toFile(file, imp.target)) === 'drivers' && layer(file) !== 'drivers' && rel !== 'cli.ts')
-        wrong.push(`${rel} imports ${imp.target} (the host driver is made once, by cli.ts)`);
-      if (imp.target.startsWith('.') && layer(toFile(file, imp.target)) === 'outside') wrong.push(`${rel} imports ${imp.target} (outside src/)`);
+  const agentOfKind = /^services\/[^/]+\/agent\.ts$/.test(rel);
+  const layerOf = (target: string) => layer(resolveTo(target));
+  for (const imp of imports) {
+    if (imp.target === 'execa' && rel !== 'drivers/process.ts') wrong.push(`${rel} imports execa (only drivers/process.ts may)`);
+    if (/^node:(child_process|net|dgram|dns)$/.test(imp.target) && !/^(drivers|agents)\//.test(rel) && !agentOfKind)
+      wrong.push(`${rel} imports ${imp.target} (only drivers/ may)`);
+    if (
+      /^node:fs(\/promises)?$/.test(imp.target) &&
+      /\b(write|append|mkdir|rm|unlink|rename|open|chmod|chown|symlink|copy|truncate|cp)\w*/i.test(imp.names) &&
+      !mayWriteFiles
+    ) {
+      wrong.push(`${rel} writes with node:fs (${imp.names.trim()}): go through the HostDriver`);
     }
-    // Agents run as processes of their own, in the nodes: node's builtins only, types erased.
-    // A kind's own agent is its folder's agent.ts.
-    // It may share src/agents/ (builtins only themselves: Octavia's heartbeat codec, shared by
-    // the amphora agent and the health manager).
-    if (/^services\/[^/]+\/agent\.ts$/.test(rel)) {
-      for (const imp of importsOf(file).filter((i) => i.target.startsWith('.') && layer(toFile(file, i.target)) !== 'agents'))
-        wrong.push(`${rel} imports ${imp.target} (an agent loads node's builtins only)`);
-    }
-    if (layer(file) === 'agents') {
-      for (const imp of importsOf(file).filter((i) => i.target.startsWith('.'))) {
-        const to = layer(toFile(file, imp.target));
-        if (!(to === 'agents' || (to === 'base' && (imp.typeOnly || rel === 'agents/launch.ts'))))
-          wrong.push(`${rel} imports ${imp.target} (an agent loads node's builtins only)`);
-      }
-    }
+    if (imp.target.startsWith('.') && layerOf(imp.target) === 'drivers' && !rel.startsWith('drivers/') && rel !== 'cli.ts')
+      wrong.push(`${rel} imports ${imp.target} (the host driver is made once, by cli.ts)`);
+    if (imp.target.startsWith('.') && layerOf(imp.target) === 'outside') wrong.push(`${rel} imports ${imp.target} (outside src/)`);
   }
+  // Agents run as processes of their own, in the nodes: node's builtins only, types erased.
+  // A kind's own agent is its folder's agent.ts. It may share src/agents/ (builtins only
+  // themselves: Octavia's heartbeat codec, shared by the amphora agent and the health manager).
+  for (const imp of imports.filter((i) => i.target.startsWith('.'))) {
+    const to = layerOf(imp.target);
+    if (agentOfKind && to !== 'agents') wrong.push(`${rel} imports ${imp.target} (an agent loads node's builtins only)`);
+    if (rel.startsWith('agents/') && !(to === 'agents' || (to === 'base' && (imp.typeOnly || rel === 'agents/launch.ts'))))
+      wrong.push(`${rel} imports ${imp.target} (an agent loads node's builtins only)`);
+  }
+  return wrong;
+}
+
+t.test('only drivers/ touch the host', async (t) => {
+  const wrong = SOURCES.flatMap((file) => hostTouches(relative(SRC, file), importsOf(file), (target) => toFile(file, target)));
   t.same(wrong, []);
+});
+
+t.test('the host rule is not vacuous: each way round it is caught', async (t) => {
+  const at = (rel: string) => (target: string) => toFile(join(SRC, rel), target);
+  const imp = (target: string, names = ''): Import => ({ target, typeOnly: false, names });
+  t.same(hostTouches('steps/x.ts', [imp('execa', '{ execa }')], at('steps/x.ts')), ['steps/x.ts imports execa (only drivers/process.ts may)']);
+  t.same(hostTouches('plan/x.ts', [imp('node:child_process')], at('plan/x.ts')), ['plan/x.ts imports node:child_process (only drivers/ may)']);
+  t.same(hostTouches('ui/x.ts', [imp('node:fs', '{ writeFileSync }')], at('ui/x.ts')), [
+    'ui/x.ts writes with node:fs ({ writeFileSync }): go through the HostDriver',
+  ]);
+  t.same(hostTouches('ui/x.ts', [imp('node:fs', '{ readFileSync }')], at('ui/x.ts')), [], 'reading is fine');
+  t.same(hostTouches('engine/x.ts', [imp('../drivers/real-host.js')], at('engine/x.ts')), [
+    'engine/x.ts imports ../drivers/real-host.js (the host driver is made once, by cli.ts)',
+  ]);
+  t.same(hostTouches('plan/x.ts', [imp('../../test/helpers.js')], at('plan/x.ts')), ['plan/x.ts imports ../../test/helpers.js (outside src/)']);
+  t.same(hostTouches('services/haproxy/agent.ts', [imp('../../model.js')], at('services/haproxy/agent.ts')), [
+    "services/haproxy/agent.ts imports ../../model.js (an agent loads node's builtins only)",
+  ]);
+  t.same(hostTouches('agents/prober.ts', [imp('../stats.js')], at('agents/prober.ts')), [
+    "agents/prober.ts imports ../stats.js (an agent loads node's builtins only)",
+  ]);
+  t.same(hostTouches('agents/prober.ts', [{ target: '../model.js', typeOnly: true, names: 'Lab' }], at('agents/prober.ts')), [], 'types are erased');
+  t.same(hostTouches('drivers/process.ts', [imp('execa', '{ execa }'), imp('node:fs', '{ writeFileSync }')], at('drivers/process.ts')), []);
 });
 
 t.test('unit tests beside the code reach nothing outside src/ but the test helpers', async (t) => {

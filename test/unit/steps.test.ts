@@ -60,14 +60,14 @@ t.test('link-down: the change with its undo, then every wait timed, and the outa
   t.ok(check.ok, String(check.detail));
   t.match(
     check.detail,
-    /^lb2\/vrrp VR_1 MASTER \(protocol bound 3648 ms\) after \d+ ms; 10\.1\.0\.100 held by lb2 only after \d+ ms; vip had 5 successes in a row after \d+ ms; 5 of 20 requests failed meanwhile \(timeout after 200 ms x5\); then 10\/10 ok, all from lb2/,
+    /^lb2\/vrrp VR_1 MASTER after \d+ ms \(\d+% of its bound 3648 ms, VRRPv2 master-down: 3 x advert_int 1 s \+ \(256 - 90\) \/ 256 s\); 10\.1\.0\.100 held by lb2 only after \d+ ms; vip had 5 successes in a row after \d+ ms; 5 of 20 requests failed meanwhile \(timeout after 200 ms x5\); then 10\/10 ok, all from lb2/,
   );
   t.same(Object.keys(check), [
     'name',
     'ok',
     'detail',
     'master_ms',
-    'bound_ms',
+    'master_bound_ms',
     'address_ms',
     'vip_flowing_ms',
     'failed_requests',
@@ -81,8 +81,25 @@ t.test('link-down: the change with its undo, then every wait timed, and the outa
   t.equal(check.failed_requests, 5);
 });
 
+t.test('a wait step times what came before it: no bound applies', async (t) => {
+  const lab = labFromText(readPair());
+  const step = lab.experiment!.steps.find((s) => s.kind === 'wait' && s.name === 'one-master');
+  t.ok(step, 'the pair has a one-master wait');
+  const h = harness(lab, (_n, facts) => {
+    vrrp(facts, { lb1: 'MASTER', lb2: 'BACKUP' });
+    facts.addresses = { lb1: [{ dev: 'eth0', address: '10.1.0.100/24' }], lb2: [], client: [] };
+  });
+  const check = await stepKindOf(step!.kind).run(step!, h.ctx);
+  t.ok(check.ok, String(check.detail));
+  t.notOk(
+    Object.keys(check).some((k) => k.endsWith('_bound_ms')),
+    'no bound figure',
+  );
+  t.notMatch(check.detail, /bound/);
+});
+
 t.test('a wait not met in time fails the step and says what it saw', async (t) => {
-  const lab = labFromText(`${readPair()}`.replace('within_ms: 10000     # 3 x', 'within_ms: 60     # 3 x'));
+  const lab = labFromText(`${readPair()}`.replace('within_ms: 10000     # fails', 'within_ms: 60     # fails'));
   const step = lab.experiment!.steps.find((s) => s.name === 'master-link-down-failover')!;
   const h = harness(lab, (_n, facts) => {
     vrrp(facts, { lb1: 'MASTER', lb2: 'BACKUP' });
@@ -108,8 +125,9 @@ t.test('stop-service: a stop op for exactly its token; watch is a member wait ti
   const check = await stepKindOf(step.kind).run(step, h.ctx);
   t.same(h.applied, [{ kind: 'stop', token: 'floating-ip-lb/vm2/web', graceMs: 3000, what: 'vm2/web' }]);
   t.ok(check.ok);
-  t.match(check.detail, /^haproxy saw vm2 on qlbaas-01\/lb DOWN after \d+ ms$/);
+  t.match(check.detail, /^haproxy saw vm2 on qlbaas-01\/lb DOWN after \d+ ms \(\d+% of its bound 8000 ms, haproxy: fall 3 x inter 1 s \+ timeout check 5 s\)$/);
   t.type(check.detect_ms, 'number');
+  t.equal(check.detect_bound_ms, 8000, "the health monitor's delay 1 s x max_retries 3, plus its timeout 5 s");
 });
 
 t.test('start-service starts it as up did; signal-service sends the signal named', async (t) => {
@@ -221,18 +239,23 @@ t.test('disconnect moves ports to a VLAN no network uses, journaling how to put 
     },
   ]);
   const h2 = harness(l3, (_n, facts) => {
+    vrrp(facts, { 'qrouter-net1': 'BACKUP', 'qrouter-net2': 'MASTER' });
     facts.addresses = {
-      'qrouter-net1': [
-        { dev: 'qg-n1', address: '10.255.253.100/32' },
-        { dev: 'qr-n1', address: '10.0.0.1/24' },
+      'qrouter-net1': [],
+      'qrouter-net2': [
+        { dev: 'qg-n2', address: '10.255.253.100/32' },
+        { dev: 'qr-n2', address: '10.0.0.1/24' },
       ],
-      'qrouter-net2': [],
     };
   });
   h2.ctx.probe = () => undefined;
   const check = await stepKindOf(heal.kind).run(heal, h2.ctx);
   t.match(h2.applied[0], { argv: ['ovs-vsctl', '--db=unix:/run/lablb/l3-ha/ovs/db.sock', 'set', 'port', 'ha-n1', 'tag=2'], settles: 'cut:qrouter-net1/ha-n1' });
-  t.match(check.detail, /^10\.255\.253\.100 held by qrouter-net1 after \d+ ms; 10\.0\.0\.1 held by qrouter-net1 after \d+ ms$/, 'the winner is named');
+  t.match(
+    check.detail,
+    /^qrouter-net1\/vrrp VR_1 BACKUP after \d+ ms; 10\.255\.253\.100 held by qrouter-net2 only after \d+ ms; 10\.0\.0\.1 held by qrouter-net2 only after \d+ ms$/,
+    'the winner is named',
+  );
 });
 
 t.test('a member wait names a member by its id when the scenario did (several members on one node)', async (t) => {
@@ -419,4 +442,53 @@ t.test('a namespace somebody else has is never taken by add-node: refused at pre
     message: /namespace vm3 already exists and is not part of lab floating-ip-lb; vm3 is left alone/,
   });
   t.same(h.applied, [], 'nothing applied, so nothing of it journaled');
+});
+
+t.test("a drop wait counts what a port's drop flow dropped during the step, not before it", async (t) => {
+  const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'keepalived-vip.yaml')), { stateRoot: '/run/lablb' });
+  const step = lab.experiment!.steps.find((s) => s.name === 'arp-replies-dropped-in-table-24')!;
+  const drops = (facts: Facts, arp: number) => {
+    facts.security['keepalived01/eth0'] = {
+      enabled: true,
+      groups: ['web'],
+      pairs: [],
+      summary: '',
+      drops: { 'arp-spoof': arp, 'ip-spoof': 0, egress: 0, ingress: 9 },
+    } as never;
+  };
+  // 7 dropped before the step, none during it: not met.
+  const still = harness(
+    labFromText(
+      readFileSync(join(ROOT, 'scenarios', 'keepalived-vip.yaml'), 'utf8').replace(
+        '        - { dropped: keepalived01/eth0, reason: arp-spoof }\n',
+        '        - { dropped: keepalived01/eth0, reason: arp-spoof }\n      within_ms: 100\n',
+      ),
+    ),
+    (_n, facts) => drops(facts, 7),
+  );
+  const stillStep = still.ctx.lab.experiment!.steps.find((s) => s.name === 'arp-replies-dropped-in-table-24')!;
+  still.ctx.probe = () => undefined;
+  const notMet = await stepKindOf(stillStep.kind).run(stillStep, still.ctx);
+  t.equal(notMet.ok, false);
+  t.match(
+    notMet.detail,
+    /^keepalived01\/eth0 dropped a packet \(ARP from an address it was not given \(table 24\)\): not within 100 ms \(now 0 dropped during the step\)$/,
+  );
+  t.same(still.polls[0], ['security'], 'it reads the security observer');
+  // 7 before, 8 on the third poll: met.
+  const h = harness(lab, (n, facts) => drops(facts, n >= 3 ? 8 : 7));
+  h.ctx.probe = () => undefined;
+  const met = await stepKindOf(step.kind).run(step, h.ctx);
+  t.ok(met.ok, String(met.detail));
+  t.match(met.detail, /^keepalived01\/eth0 dropped a packet \(ARP from an address it was not given \(table 24\)\) after \d+ ms$/);
+});
+
+t.test('a drop wait names a port of the lab, in a lab with port security', async (t) => {
+  const vip = readFileSync(join(ROOT, 'scenarios', 'keepalived-vip.yaml'), 'utf8');
+  t.throws(() => labFromText(vip.replace('{ dropped: keepalived01/eth0, reason: arp-spoof }', '{ dropped: keepalived01/eth9, reason: arp-spoof }')), {
+    message: /dropped: .*eth9/,
+  });
+  t.throws(() => labFromText(vip.replace('{ dropped: keepalived01/eth0, reason: arp-spoof }', '{ dropped: keepalived01/eth0, reason: spoof }')), {
+    message: /reason/,
+  });
 });

@@ -287,6 +287,17 @@ pool:
   observer: haproxyObserver,
   rows: haproxyRows,
   memberStatus: (s, facts, member) => haproxyFacts(facts, s)[member]?.status,
+  memberBound(s, member, state) {
+    const m = s.spec.frontends.find((f) => f.pool.members.some((x) => x.id === member))?.pool.monitor;
+    if (!m) return undefined;
+    // A check every inter (the health monitor's delay); fall failed ones mark it DOWN, rise good
+    // ones UP; the last may take up to its timeout.
+    const checks = state === 'DOWN' ? { n: m.maxRetries, name: 'fall' } : { n: m.rise, name: 'rise' };
+    return {
+      ms: Math.round((checks.n * m.delay + m.timeout) * 1000),
+      why: `haproxy: ${checks.name} ${checks.n} x inter ${m.delay} s + timeout check ${m.timeout} s`,
+    };
+  },
   labels: (s) => [{ address: s.spec.frontends[0].listener.address, label: `VIP ${s.name}` }],
   unsettled: haproxyUnsettled,
 });

@@ -8,7 +8,7 @@ import { emptyFacts } from '../../kinds/facts.js';
 import type { LabEvent } from '../../kinds/events.js';
 import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
 import { resolveLab } from '../../scenario/resolve.js';
-import { keepalived, type KeepalivedSpec } from './keepalived.js';
+import { keepalived, masterDownMs, type KeepalivedSpec } from './keepalived.js';
 import { vrrpTransitions } from '../shared/keepalived-log.js';
 import { vrrpEvent, vrrpState } from './observe.js';
 import { renderKeepalivedConf } from './render.js';
@@ -122,9 +122,10 @@ vrrp_instance VR_1 {
     state BACKUP
     interface ha-n1
     virtual_router_id 1
-    priority 200
+    priority 50
     advert_int 2
     nopreempt
+    garp_master_delay 60
     track_interface {
         ha-n1
     }
@@ -147,6 +148,26 @@ vrrp_instance VR_1 {
   const ops = keepalived.start(k, { vrrpHooks: { master: [], backup: [] } });
   t.match(ops[0], { kind: 'write', path: '/run/lablb/l3-ha/nodes/qrouter-net1/vrrp.notify.sh', mode: 0o700 });
   t.match((ops[0] as { content: string }).content, /^#!\/bin\/sh\n[\s\S]*echo "\$s" > "\$\(dirname "\$0"\)\/\$2\.state"\n$/);
+  const second = l3.nodes.find((n) => n.name === 'qrouter-net2')!.services[0] as LabService<KeepalivedSpec>;
+  t.match(renderKeepalivedConf(second), /^global_defs \{\n {4}router_id qrouter-net2\n {4}vrrp_startup_delay 1\n/, "node 2's agent comes a second later");
+  t.match(renderKeepalivedConf(second), /\n {4}priority 50\n/, 'the same priority on both, as Neutron');
+});
+
+t.test("the master-down interval follows the config's VRRP version", async (t) => {
+  // NEUTRON.md 8: advert_int 2, priority 50 is 6 + 0.80 s in VRRPv2 (keepalived's default).
+  t.equal(masterDownMs({ advertInt: 2, priority: 50, version: 2 }), 6805);
+  t.equal(masterDownMs({ advertInt: 2, priority: 50, version: 3 }), 7609, 'VRRPv3 scales the skew by advert_int');
+  t.equal(masterDownMs({ advertInt: 1, priority: 90, version: 2 }), 3648, 'at advert_int 1 the two agree');
+  t.equal(masterDownMs({ advertInt: 1, priority: 90, version: 3 }), 3648);
+  t.equal(masterDownMs({ advertInt: 0.5, priority: 254, version: 2 }), 1508);
+  const lab = labFromText(
+    readFileSync(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml'), 'utf8').replace('priority: 90, advert_int: 1,', 'priority: 90, advert_int: 2, version: 3,'),
+  );
+  const lb2 = lab.nodes.find((n) => n.name === 'lb2')!.services.find((x) => x.kind === 'keepalived') as LabService<KeepalivedSpec>;
+  t.match(renderKeepalivedConf(lb2), /\n {4}advert_int 2\n {4}version 3\n/, 'version 3 is written; 2, the default, is not');
+  t.equal(lb2.spec.instances[0].version, 3);
+  const lb1 = lab.nodes.find((n) => n.name === 'lb1')!.services.find((x) => x.kind === 'keepalived') as LabService<KeepalivedSpec>;
+  t.notMatch(renderKeepalivedConf(lb1), /version|garp_master_delay|vrrp_startup_delay/);
 });
 
 t.test('HA routers: shared vrrp_managed addresses are fine; each must be moved by keepalived; routes go in virtual_routes', async (t) => {

@@ -21,7 +21,11 @@ export interface VrrpInstance {
   priority: number;
   state: 'BACKUP' | 'MASTER';
   advertInt: number;
+  /** VRRP's version: 2, keepalived's default (and Neutron's), or 3. */
+  version: 2 | 3;
   nopreempt: boolean;
+  /** Seconds after becoming MASTER before a second round of gratuitous ARPs (Neutron: 60). */
+  garpDelay?: number;
   /** Seconds between gratuitous ARPs while MASTER (keepalived's garp_master_refresh). */
   garpRefresh?: number;
   vips: { address: string; prefix: number }[];
@@ -38,7 +42,17 @@ export interface VrrpInstance {
 export interface KeepalivedSpec {
   config: string;
   vrrpPidfile: string;
+  /** Seconds keepalived waits before its instances start (vrrp_startup_delay). */
+  startupDelay?: number;
   instances: VrrpInstance[];
+}
+
+/** How long a BACKUP waits without adverts before it becomes MASTER, in ms: RFC 3768's
+ *  Master_Down_Interval, 3 x advert_int + skew. VRRPv2 (keepalived's default) has a skew of
+ *  (256 - priority) / 256 seconds; VRRPv3 (RFC 5798) scales it by the advert interval. */
+export function masterDownMs(i: Pick<VrrpInstance, 'advertInt' | 'priority' | 'version'>): number {
+  const skew = ((256 - i.priority) / 256) * (i.version === 3 ? i.advertInt : 1);
+  return Math.round((3 * i.advertInt + skew) * 1000);
 }
 
 /** "10.0.0.1" or "169.254.0.1/24". */
@@ -69,7 +83,17 @@ const Instance = z
       .max(255, { error: 'a number of seconds from 0.01 to 255' })
       .default(1)
       .describe('seconds between adverts; a BACKUP takes over after about 3 missed'),
+    version: z
+      .union([z.literal(2), z.literal(3)], { error: 'VRRP version 2 or 3' })
+      .default(2)
+      .describe("VRRP's version: 2 is keepalived's default and Neutron's; it sets the skew in the master-down interval"),
     nopreempt: z.boolean().default(false).describe('a recovered higher-priority node does not take the VIP back'),
+    garp_master_delay: z
+      .int()
+      .min(0)
+      .max(3600)
+      .optional()
+      .describe("seconds after becoming MASTER before a second round of gratuitous ARPs (keepalived's default 5; Neutron's L3 HA sets 60)"),
     garp_master_refresh: z
       .int()
       .min(1)
@@ -114,6 +138,12 @@ const Block = z
   .strictObject({
     name: Name.describe('unique on the node'),
     kind: z.literal('keepalived'),
+    startup_delay: z
+      .number()
+      .min(0)
+      .max(60)
+      .optional()
+      .describe('seconds keepalived waits before its instances start (vrrp_startup_delay); a stand-in for an agent that picks the router up later'),
     instances: z.array(Instance).min(1).max(32),
   })
   .describe('keepalived: VRRP instances that move VIPs between nodes');
@@ -136,6 +166,7 @@ instances:
     return {
       config: join(ctx.node.dir, `${b.name}.conf`),
       vrrpPidfile: join(ctx.node.dir, `${b.name}.vrrp.pid`),
+      ...(b.startup_delay !== undefined ? { startupDelay: b.startup_delay } : {}),
       instances: b.instances.map((inst, ii) => {
         if (names.has(inst.name)) ctx.report(['instances', ii, 'name'], `instance ${inst.name} is defined twice in ${b.name}`);
         names.add(inst.name);
@@ -170,7 +201,9 @@ instances:
           priority: inst.priority,
           state: inst.state,
           advertInt: inst.advert_int,
+          version: inst.version,
           nopreempt: inst.nopreempt,
+          ...(inst.garp_master_delay !== undefined ? { garpDelay: inst.garp_master_delay } : {}),
           ...(inst.garp_master_refresh ? { garpRefresh: inst.garp_master_refresh } : {}),
           vips: inst.virtual_ipaddress.map((a) => withPrefix(a, port?.prefix ?? 32)),
           excluded: inst.virtual_ipaddress_excluded.map((x, xi) => ({

@@ -31,7 +31,13 @@ export function renderNotifyScript(hooks: VrrpHooks = { master: [], backup: [] }
 
 export function renderKeepalivedConf(k: LabService<KeepalivedSpec>, notify = k.spec.instances.some((i) => i.stateFile)): string {
   // Script security: keepalived runs notify scripts only from root-owned, root-only paths.
-  const lines = ['global_defs {', `    router_id ${k.node}`, ...(notify ? ['    script_user root', '    enable_script_security'] : []), '}'];
+  const lines = [
+    'global_defs {',
+    `    router_id ${k.node}`,
+    ...(k.spec.startupDelay !== undefined ? [`    vrrp_startup_delay ${k.spec.startupDelay}`] : []),
+    ...(notify ? ['    script_user root', '    enable_script_security'] : []),
+    '}',
+  ];
   for (const i of k.spec.instances) {
     lines.push(
       '',
@@ -41,7 +47,10 @@ export function renderKeepalivedConf(k: LabService<KeepalivedSpec>, notify = k.s
       `    virtual_router_id ${i.vrid}`,
       `    priority ${i.priority}`,
       `    advert_int ${i.advertInt}`,
+      // Version 2 is keepalived's default, and Neutron writes no version line.
+      ...(i.version === 3 ? ['    version 3'] : []),
       ...(i.nopreempt ? ['    nopreempt'] : []),
+      ...(i.garpDelay !== undefined ? [`    garp_master_delay ${i.garpDelay}`] : []),
       ...(i.garpRefresh ? [`    garp_master_refresh ${i.garpRefresh}`] : []),
       ...block('track_interface', i.track),
       '    virtual_ipaddress {',

@@ -1,7 +1,7 @@
 // "VRRP instance Y on node Z is MASTER" (or BACKUP, FAULT): a wait only keepalived offers.
 import { z } from 'zod';
-import { waitKind } from '../../kinds/wait-kind.js';
-import type { KeepalivedSpec } from './keepalived.js';
+import { waitKind, type WaitBound } from '../../kinds/wait-kind.js';
+import { masterDownMs, type KeepalivedSpec, type VrrpInstance } from './keepalived.js';
 import { vrrpState } from './observe.js';
 
 export interface VrrpWaitSpec {
@@ -9,9 +9,8 @@ export interface VrrpWaitSpec {
   service: string;
   instance: string;
   state: string;
-  /** For MASTER: the protocol's bound on a BACKUP taking over, 3 x advert_int plus skew
-   *  ((256 - priority) / 256 x advert_int), RFC 3768's Master_Down_Interval. */
-  boundMs?: number;
+  /** For MASTER: the protocol's bound on a BACKUP taking over (masterDownMs). */
+  bound?: WaitBound;
 }
 
 const Block = z
@@ -45,8 +44,7 @@ export const vrrpWait = waitKind<VrrpWaitSpec, z.infer<typeof Block>>({
         ),
       );
     const inst = instances?.find((i) => i.name === instance);
-    const boundMs = inst && b.state === 'MASTER' ? Math.round((3 * inst.advertInt + ((256 - inst.priority) / 256) * inst.advertInt) * 1000) : undefined;
-    return { node, service, instance, state: b.state, boundMs };
+    return { node, service, instance, state: b.state, ...(inst && b.state === 'MASTER' ? { bound: masterDownBound(inst) } : {}) };
   },
   needs: () => ['keepalived'],
   check(spec, facts) {
@@ -54,8 +52,12 @@ export const vrrpWait = waitKind<VrrpWaitSpec, z.infer<typeof Block>>({
     return { met: state === spec.state, now: state };
   },
   describe: (spec) => `${spec.node}/${spec.service} ${spec.instance} ${spec.state}`,
-  figures: (spec): Record<string, number> => (spec.boundMs !== undefined ? { bound_ms: spec.boundMs } : {}),
-  describeMet: (spec) =>
-    `${spec.node}/${spec.service} ${spec.instance} ${spec.state}${spec.boundMs !== undefined ? ` (protocol bound ${spec.boundMs} ms)` : ''}`,
+  bound: (spec) => spec.bound,
   figure: (spec) => `${spec.state.toLowerCase()}_ms`,
 });
+
+/** The master-down interval as a bound, with its sum written out as the config gives it. */
+function masterDownBound(i: VrrpInstance): WaitBound {
+  const skew = `(256 - ${i.priority}) / 256${i.version === 3 ? ` x ${i.advertInt}` : ''} s`;
+  return { ms: masterDownMs(i), why: `VRRPv${i.version} master-down: 3 x advert_int ${i.advertInt} s + ${skew}` };
+}
