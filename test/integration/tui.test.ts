@@ -92,6 +92,6 @@ t.test("run keepalived-vip on the live screen: each port's security under it, VR
   t.ok(seen(/│ {7}sg web \+pair 172\.16\.200\.251/), 'the allowed address pair once it is added');
   t.ok(seen(/keepalived02 +eth0 172\.16\.200\.194\/24[^\n]*\n│ {7}no port security/), 'keepalived02 with port security off');
   t.ok(seen(/security group web: \+ (egress|ingress) vrrp/), 'the new rules in the events');
-  t.match(frames.at(-1) ?? '', /8\/8 checks passed/);
+  t.match(frames.at(-1) ?? '', /9\/9 checks passed/);
   t.same(await settledHostState(before), before, 'host as found');
 });

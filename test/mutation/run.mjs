@@ -18,9 +18,11 @@ export const TESTS = {
   'src/steps/judge.ts': ['test/unit/judge.test.ts'],
   'src/stats.ts': ['test/unit/judge.test.ts'],
   'src/security/': ['src/security/security.test.ts', 'src/steps/security.test.ts'],
-  'src/plan/': ['test/unit/plan.test.ts', 'test/unit/steps.test.ts'],
-  'src/waits/': ['test/unit/waits.test.ts', 'test/unit/steps.test.ts'],
-  'src/services/keepalived/': ['src/services/keepalived/keepalived.test.ts', 'test/unit/waits.test.ts', 'test/unit/steps.test.ts'],
+  'src/plan/plan.ts': ['test/unit/plan.test.ts'],
+  // Joining a running lab is what add-node and the lab API's steps do.
+  'src/plan/node-plan.ts': ['test/unit/steps.test.ts'],
+  'src/waits/': ['test/unit/waits.test.ts'],
+  'src/services/keepalived/': ['src/services/keepalived/keepalived.test.ts', 'test/unit/waits.test.ts'],
 };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

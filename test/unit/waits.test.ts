@@ -14,6 +14,8 @@ import { memberWait, type MemberWaitSpec } from '../../src/waits/member.js';
 import { probeWait } from '../../src/waits/probe.js';
 import { waitKindFor, waitKindOf } from '../../src/waits/all.js';
 import { labFromText, ROOT } from '../helpers.js';
+import { harness } from '../step-harness.js';
+import { stepKindOf } from '../../src/steps/all.js';
 import type { Lab, LabStep } from '../../src/model.js';
 import type { LabWait } from '../../src/kinds/wait-kind.js';
 
@@ -212,4 +214,53 @@ t.test('waits are told apart by their key, and an unknown one is a bug', async (
     [/^experiment\.steps\[0\]\.until\[2\]/],
     'refused at the wait',
   );
+});
+
+t.test("a drop wait counts what a port's drop flow dropped during the step, not before it", async (t) => {
+  const lab = labFromText(read('scenarios/keepalived-vip.yaml'));
+  const step = lab.experiment!.steps.find((s) => s.name === 'arp-replies-dropped-in-table-24')!;
+  const drops = (facts: Facts, arp: number) => {
+    facts.security['keepalived01/eth0'] = {
+      enabled: true,
+      groups: ['web'],
+      pairs: [],
+      summary: '',
+      drops: { 'arp-spoof': arp, 'ip-spoof': 0, egress: 0, ingress: 9 },
+    } as never;
+  };
+  // 7 dropped before the step, none during it: not met.
+  const still = harness(
+    labFromText(
+      readFileSync(join(ROOT, 'scenarios', 'keepalived-vip.yaml'), 'utf8').replace(
+        '        - { dropped: keepalived01/eth0, reason: arp-spoof }\n',
+        '        - { dropped: keepalived01/eth0, reason: arp-spoof }\n      within_ms: 100\n',
+      ),
+    ),
+    (_n, facts) => drops(facts, 7),
+  );
+  const stillStep = still.ctx.lab.experiment!.steps.find((s) => s.name === 'arp-replies-dropped-in-table-24')!;
+  still.ctx.probe = () => undefined;
+  const notMet = await stepKindOf(stillStep.kind).run(stillStep, still.ctx);
+  t.equal(notMet.ok, false);
+  t.match(
+    notMet.detail,
+    /^keepalived01\/eth0 dropped a packet \(ARP from an address it was not given \(table 24\)\): not within 100 ms \(now 0 dropped during the step\)$/,
+  );
+  t.same(still.polls[0], ['security'], 'it reads the security observer');
+  // 7 before, 8 on the third poll: met.
+  const h = harness(lab, (n, facts) => drops(facts, n >= 3 ? 8 : 7));
+  h.ctx.probe = () => undefined;
+  const met = await stepKindOf(step.kind).run(step, h.ctx);
+  t.ok(met.ok, String(met.detail));
+  t.match(met.detail, /^keepalived01\/eth0 dropped a packet \(ARP from an address it was not given \(table 24\)\) after \d+ ms$/);
+});
+
+t.test('a drop wait names a port of the lab, in a lab with port security', async (t) => {
+  const vip = read('scenarios/keepalived-vip.yaml');
+  t.throws(() => labFromText(vip.replace('{ dropped: keepalived01/eth0, reason: arp-spoof }', '{ dropped: keepalived01/eth9, reason: arp-spoof }')), {
+    message: /dropped: .*eth9/,
+  });
+  t.throws(() => labFromText(vip.replace('{ dropped: keepalived01/eth0, reason: arp-spoof }', '{ dropped: keepalived01/eth0, reason: spoof }')), {
+    message: /reason/,
+  });
 });

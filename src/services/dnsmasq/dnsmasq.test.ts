@@ -6,7 +6,7 @@ import type { LabService } from '../../model.js';
 import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
 import { resolveLab } from '../../scenario/resolve.js';
 import { lastLease } from '../../steps/dhcp-request.js';
-import { dnsmasq, type DnsmasqSpec } from './dnsmasq.js';
+import { dnsmasq, renderInitialLeases, type DnsmasqSpec } from './dnsmasq.js';
 import { readFileSync } from 'node:fs';
 
 const FILE = join(ROOT, 'scenarios', 'dhcp-ha.yaml');
@@ -23,6 +23,25 @@ t.test('a hosts file of MAC,name,IP and dnsmasq as Neutron runs it', async (t) =
   t.match(daemon, { kind: 'daemon', ready: agent.pidfile });
   const argv = daemon.kind === 'daemon' ? daemon.argv : [];
   for (const a of ['--port=0', '--bind-interfaces', '--interface=tap-dhcp1', '--dhcp-range=10.0.0.0,static,86400s']) t.ok(argv.includes(a), a);
+});
+
+t.test("Kilo's agent: every port's lease written before dnsmasq starts; Juno's writes none", async (t) => {
+  t.equal(agent.spec.initialLeases, false, "the article's (Juno) by default");
+  t.notOk(
+    dnsmasq.start(agent, { vrrpHooks: { master: [], backup: [] } }).some((op) => op.kind === 'write' && op.path === agent.spec.leaseFile),
+    'no lease file written',
+  );
+  const kilo = resolveLab(loadScenarioFile(FILE, new Map([['initial_leases', true]])), { stateRoot: '/run/lablb' });
+  const k = kilo.nodes.find((n) => n.name === 'qdhcp-2')!.services[0] as LabService<DnsmasqSpec>;
+  t.equal(
+    renderInitialLeases(k.spec, 1000),
+    '87400 fa:16:3e:00:00:11 10.0.0.11 vm1 *\n87400 fa:16:3e:00:00:12 10.0.0.12 vm2 *\n',
+    'expiry, MAC, address, name, no client id',
+  );
+  const ops = dnsmasq.start(k, { vrrpHooks: { master: [], backup: [] } });
+  const leases = ops.findIndex((op) => op.kind === 'write' && op.path === '/run/lablb/dhcp-ha/nodes/qdhcp-2/dhcp.leases');
+  t.ok(leases >= 0 && leases < ops.findIndex((op) => op.kind === 'daemon'), 'written before dnsmasq reads it');
+  t.match(dnsmasq.describe(k), /each already in its lease file/);
 });
 
 t.test('a binding off the served network is refused where it is written', async (t) => {

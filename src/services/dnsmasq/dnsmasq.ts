@@ -18,6 +18,14 @@ export interface DnsmasqSpec {
   hosts: { mac: string; name: string; address: string }[];
   hostsFile: string;
   leaseFile: string;
+  /** A lease written for every host before it starts (Neutron's agent since Kilo). */
+  initialLeases: boolean;
+}
+
+/** dnsmasq's lease file: "<expiry> <mac> <ip> <name> <client id>" a line, as Neutron's DHCP
+ *  agent writes it beside the hosts file since Kilo, every port's lease already given. */
+export function renderInitialLeases(spec: DnsmasqSpec, nowSeconds: number): string {
+  return spec.hosts.map((h) => `${nowSeconds + spec.leaseSeconds} ${h.mac} ${h.address} ${h.name} *\n`).join('');
 }
 
 const Mac = z
@@ -42,6 +50,12 @@ const Block = z
       .min(1)
       .max(1024)
       .describe('the static leases: MAC -> address, the same on every DHCP server of the network'),
+    initial_leases: z
+      .boolean()
+      .default(false)
+      .describe(
+        "write a lease for every host before it starts, as Neutron's DHCP agent does since Kilo (Juno's did not): a second agent then knows leases it never gave",
+      ),
   })
   .describe("dnsmasq serving static DHCP leases, as Neutron's DHCP agent runs it");
 
@@ -67,11 +81,13 @@ hosts:
       hosts: b.hosts.map((h) => ({ mac: h.mac.toLowerCase(), name: h.name, address: h.address })),
       hostsFile: join(ctx.node.dir, `${b.name}.hosts`),
       leaseFile: join(ctx.node.dir, `${b.name}.leases`),
+      initialLeases: b.initial_leases,
     };
   },
-  describe: (s) => `dnsmasq on ${s.spec.interface}: ${s.spec.hosts.length} static leases`,
+  describe: (s) => `dnsmasq on ${s.spec.interface}: ${s.spec.hosts.length} static leases${s.spec.initialLeases ? ', each already in its lease file' : ''}`,
   start: (s) => [
     { kind: 'write', path: s.spec.hostsFile, content: s.spec.hosts.map((h) => `${h.mac},${h.name},${h.address}`).join('\n') + '\n' },
+    ...(s.spec.initialLeases ? [{ kind: 'write' as const, path: s.spec.leaseFile, content: renderInitialLeases(s.spec, Math.floor(Date.now() / 1000)) }] : []),
     {
       kind: 'daemon',
       argv: netns.exec(s.node, [
