@@ -4,6 +4,7 @@
 // 24 dropping ARP replies for an address the port was not given).
 import { z } from 'zod';
 import type { Facts } from '../kinds/facts.js';
+import { PortRef } from '../kinds/fields.js';
 import { waitKind } from '../kinds/wait-kind.js';
 import { DROP_REASONS, type DropReason } from '../security/flows.js';
 import { portId, usesPortSecurity } from '../security/model.js';
@@ -23,7 +24,7 @@ const REASONS_SAID: Record<DropReason, string> = {
 
 const Block = z
   .strictObject({
-    dropped: z.string().describe("a port as node/port (keepalived01/eth0): the switch's drop flows of that port"),
+    dropped: PortRef.describe("a port as node/port (keepalived01/eth0): the switch's drop flows of that port"),
     reason: z.enum(DROP_REASONS).describe('which drop: arp-spoof (table 24), ip-spoof (25), egress (61), ingress (81/82)'),
     at_least: z.int().min(1).max(1_000_000).default(1).describe('packets dropped during the step'),
   })

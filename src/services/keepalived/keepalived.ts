@@ -84,7 +84,7 @@ const Instance = z
       .default(1)
       .describe('seconds between adverts; a BACKUP takes over after about 3 missed'),
     version: z
-      .union([z.literal(2), z.literal(3)], { error: 'VRRP version 2 or 3' })
+      .literal([2, 3], { error: 'VRRP version 2 or 3' })
       .default(2)
       .describe("VRRP's version: 2 is keepalived's default and Neutron's; it sets the skew in the master-down interval"),
     nopreempt: z.boolean().default(false).describe('a recovered higher-priority node does not take the VIP back'),
