@@ -20,8 +20,10 @@ export interface WaitKind<Spec = unknown, Block = unknown> {
   /** The observers whose facts it reads (a service kind's is named after the kind); polled
    *  fast while it waits. */
   needs(spec: Spec): string[];
+  /** It counts what changed during the step (a drop counter): check() is then given `first`. */
+  countsDuringStep?: boolean;
   /** `since`: when the step's action began (ms since the epoch); `first`: the facts as they
-   *  were at the step's first check, for a wait on what changed during the step (a counter). */
+   *  were at the step's first check, for a kind that countsDuringStep. */
   check(spec: Spec, facts: Facts, since: number, first?: Facts): WaitState;
   /** "haproxy saw vm2 on qlbaas-01/lb DOWN" (a time follows). */
   describe(spec: Spec): string;

@@ -140,10 +140,12 @@ export function againstBound(ms: number, bound: WaitBound): string {
 export async function waitAll(waits: LabWait[], ctx: StepContext, t0: number, withinMs: number): Promise<WaitOutcome[]> {
   const outcomes: WaitOutcome[] = waits.map((wait) => ({ wait, now: 'not checked' }));
   const needs = [...new Set(waits.flatMap((w) => waitKindOf(w.key).needs(w.spec)))];
+  // A copy of every fact only when a wait counts from the step's start: facts grow with the lab.
+  const keepFirst = waits.some((w) => waitKindOf(w.key).countsDuringStep);
   let first: Facts | undefined;
   for (;;) {
     await ctx.observe(needs);
-    first ??= structuredClone(ctx.facts);
+    if (keepFirst) first ??= structuredClone(ctx.facts);
     const elapsed = Date.now() - t0;
     for (const o of outcomes) {
       if (o.ms !== undefined) continue;

@@ -42,6 +42,7 @@ export const dropsWait = waitKind<DropsWaitSpec, z.infer<typeof Block>>({
     return { port: port ? portId(port) : b.dropped, reason: b.reason, atLeast: b.at_least };
   },
   needs: () => ['security'],
+  countsDuringStep: true,
   check(spec, facts, _since, first) {
     const n = dropsOf(spec, facts) - dropsOf(spec, first ?? facts);
     return { met: n >= spec.atLeast, now: `${n} dropped during the step` };
