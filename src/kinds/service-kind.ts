@@ -14,6 +14,7 @@ import type { AnyWaitKind, WaitBound } from './wait-kind.js';
 /** Commands per VRRP transition, each an argv run in the node. */
 export interface VrrpHooks {
   master: string[][];
+  /** Also run on FAULT: the node no longer serves the router. */
   backup: string[][];
 }
 

@@ -9,6 +9,8 @@ import { netns } from '../runtime/netns/netns.js';
 import { TOKEN_VAR } from '../token.js';
 import type { Lab } from '../model.js';
 import { opToShell, type Op } from '../kinds/ops.js';
+import { boundLimitMs, type WaitBound } from '../kinds/wait-kind.js';
+import { againstBound } from './action-step.js';
 
 const Block = z
   .strictObject({
@@ -39,6 +41,20 @@ export function lastLease(text: string): { address?: string; server?: string } {
   };
 }
 
+/** dhclient's own defaults, written out so that the bound below is the config's: how long it
+ *  asks for its old lease (INIT-REBOOT) before it starts over, and its retransmission timers. */
+export const DHCLIENT_TIMERS = { rebootS: 10, initialIntervalS: 3, backoffCutoffS: 15 };
+
+/** A client with a lease asks for it again until `reboot` has passed, checked at each
+ *  retransmission, whose interval never exceeds 1.5 x backoff-cutoff; then it DISCOVERs, and a
+ *  server that has the binding offers at once. A client without a lease DISCOVERs at once. */
+export function leaseBound(t = DHCLIENT_TIMERS): WaitBound {
+  return {
+    ms: (t.rebootS + 1.5 * t.backoffCutoffS) * 1000,
+    why: `dhclient: reboot ${t.rebootS} s + a retransmission at most 1.5 x backoff-cutoff ${t.backoffCutoffS} s`,
+  };
+}
+
 /** The ops that ask for a lease, and the one that stops dhclient after (it would stay to
  *  renew it; the experiment asks again when it wants a renewal). */
 function dhclient(spec: DhcpSpec, lab: Lab): { ask: Op[]; stop: Op; leases: string } {
@@ -49,7 +65,18 @@ function dhclient(spec: DhcpSpec, lab: Lab): { ask: Op[]; stop: Op; leases: stri
   return {
     ask: [
       // One try, bounded: dhclient would otherwise retry for a minute.
-      { kind: 'write', path: conf, content: `timeout ${Math.ceil(timeoutMs / 1000)};\nretry 1;\n` },
+      {
+        kind: 'write',
+        path: conf,
+        content: [
+          `timeout ${Math.ceil(timeoutMs / 1000)};`,
+          'retry 1;',
+          `reboot ${DHCLIENT_TIMERS.rebootS};`,
+          `initial-interval ${DHCLIENT_TIMERS.initialIntervalS};`,
+          `backoff-cutoff ${DHCLIENT_TIMERS.backoffCutoffS};`,
+          '',
+        ].join('\n'),
+      },
       {
         kind: 'run',
         argv: netns.exec(node, ['dhclient', '-1', '-v', '-sf', '/bin/true', '-cf', conf, '-lf', leases, '-pf', join(dir, `${port}.dhclient.pid`), port]),
@@ -85,7 +112,7 @@ export const dhcpRequest = stepKind<DhcpSpec, z.infer<typeof Block>>({
     return [
       ...d.ask.map(opToShell),
       opToShell(d.stop),
-      `# passes when the lease is ${spec.expectAddress}${spec.expectServer ? ` from ${spec.expectServer}` : ''}`,
+      `# passes when the lease is ${spec.expectAddress}${spec.expectServer ? ` from ${spec.expectServer}` : ''}, within ${boundLimitMs(leaseBound())} ms (${leaseBound().why}, with the tolerance)`,
     ];
   },
   async run(step, ctx) {
@@ -99,6 +126,7 @@ export const dhcpRequest = stepKind<DhcpSpec, z.infer<typeof Block>>({
       failure = (err as Error).message.split('\n').filter(Boolean).slice(-1)[0];
     }
     const ms = Math.round(performance.now() - t0);
+    const bound = leaseBound();
     await ctx.apply([d.stop]);
     const lease = lastLease(ctx.host.readFile(d.leases) ?? '');
     const serverNode = ctx.lab.nodes.find((n) => n.ports.some((p) => p.address === lease.server))?.name;
@@ -106,16 +134,18 @@ export const dhcpRequest = stepKind<DhcpSpec, z.infer<typeof Block>>({
       failure ? `dhclient failed: ${failure}` : '',
       lease.address !== expectAddress ? `got ${lease.address ?? 'no lease'}, expected ${expectAddress}` : '',
       expectServer && serverNode !== expectServer ? `answered by ${serverNode ?? lease.server ?? 'nobody'}, expected ${expectServer}` : '',
+      lease.address && ms > boundLimitMs(bound) ? 'slower than the protocol allows' : '',
     ].filter(Boolean);
     return {
       name: step.name,
       ok: problems.length === 0,
       detail: lease.address
-        ? `${node}/${port} got ${lease.address} from ${serverNode ?? '?'} (${lease.server}) in ${ms} ms${problems.length ? `; ${problems.join('; ')}` : ''}`
+        ? `${node}/${port} got ${lease.address} from ${serverNode ?? '?'} (${lease.server}) in ${ms} ms ${againstBound(ms, bound)}${problems.length ? `; ${problems.join('; ')}` : ''}`
         : `${node}/${port} got no lease in ${ms} ms; ${problems.join('; ')}`,
       address: lease.address ?? '',
       server: serverNode ?? '',
       lease_ms: ms,
+      lease_bound_ms: bound.ms,
     };
   },
 });

@@ -79,6 +79,10 @@ t.test('the state files agree with who holds the router; the BACKUP holds none o
   }
   t.match(routes('qrouter-net1'), /^default via 10\.255\.253\.1 dev qg-n1/m, 'the MASTER has the virtual route');
   t.equal(routes('qrouter-net2').trim(), '169.254.192.0/18 dev ha-n2 proto kernel scope link src 169.254.192.2', 'the BACKUP has only its HA network');
+  // seed 002: notify_master started the metadata proxy; the BACKUP's notify started none.
+  const listens9697 = (node: string) => / 0\.0\.0\.0:9697 /.test(lablb('exec', node, '--', 'ss', '-ltnH').out);
+  t.ok(listens9697('qrouter-net1'), "the MASTER's metadata proxy listens on 9697");
+  t.notOk(listens9697('qrouter-net2'), 'the BACKUP runs no metadata proxy');
   t.equal(lablb('down', 'l3-ha').code, 0);
   t.same(await settledHostState(before), before, 'host as found');
 });
@@ -132,6 +136,37 @@ t.test(
     const survived = summary.checks.find((c: { name: string }) => c.name === 'server-push-stream-survived');
     t.match(survived.detail, /^push had 10 successes in a row after \d+ ms/, 'the same connection flows again after the failover');
     t.ok(summary.checks.find((c: { name: string }) => c.name === 'master-node-failover').push_outage_ms > 1000, 'it did stop during the failover');
+    t.same(await settledHostState(before), before, 'host as found');
+  },
+);
+
+t.test(
+  "run l3-ha-gateway: only the MASTER's gateway port cut; the health check gives the router up within its bound, and nothing moves without it",
+  { skip: realHostSkip(t, 'keepalived', 'ping') },
+  async (t) => {
+    const before = hostState();
+    const run = (...sets: string[]) => {
+      const r = lablb('run', 'l3-ha-gateway', '--json', ...sets);
+      return { code: r.code, checks: Object.fromEntries(JSON.parse(r.out.trim().split('\n').at(-1)!).checks.map((c: { name: string }) => [c.name, c])) };
+    };
+    const on = run();
+    t.equal(on.code, 0);
+    const cut = on.checks['gateway-port-cut-master-gives-up'];
+    t.ok(cut.ok, cut.detail);
+    // Two failed pings 2 s apart (each up to 1 s), then the priority-0 advert and the skew.
+    t.equal(cut.fault_bound_ms, 5000);
+    t.ok(cut.fault_ms >= 2000 && cut.fault_ms <= 5500, `node 1 FAULT after ${cut.fault_ms} ms: at least one interval, two failed checks at most`);
+    t.ok(cut.master_ms - cut.fault_ms < 1500, `node 2 MASTER ${cut.master_ms - cut.fault_ms} ms after node 1 gave up: the skew, not a master-down interval`);
+    t.ok(on.checks['gateway-port-back-backup'].ok, on.checks['gateway-port-back-backup'].detail);
+    t.equal(on.checks['gateway-port-back-backup'].failed_requests, 0, 'nopreempt: no second outage');
+
+    // Neutron's default: the MASTER still advertises, so VRRP sees nothing wrong.
+    const off = run('--set', 'health_check_interval=0');
+    t.not(off.code, 0);
+    t.match(
+      off.checks['gateway-port-cut-master-gives-up'].detail,
+      /FAULT: not within 20000 ms \(now MASTER\).*held by qrouter-net2 only: not within 20000 ms \(now held by qrouter-net1\)/,
+    );
     t.same(await settledHostState(before), before, 'host as found');
   },
 );

@@ -8,6 +8,9 @@ import type { Facts } from '../../src/kinds/facts.js';
 import type { Sample } from '../../src/sample.js';
 import { keepalivedFacts } from '../../src/services/keepalived/observe.js';
 import { stepKindOf } from '../../src/steps/all.js';
+import { leaseBound } from '../../src/steps/dhcp-request.js';
+import { loadScenarioFile } from '../../src/scenario/load.js';
+import { resolveLab } from '../../src/scenario/resolve.js';
 import { harness } from '../step-harness.js';
 import { labFromText, ROOT } from '../helpers.js';
 
@@ -38,4 +41,24 @@ t.test("a takeover slower than the protocol's bound fails the step, though withi
     check.detail,
     /lb2\/vrrp VR_1 MASTER after \d+ ms \(OVER THE BOUND: \d+% of its bound 38 ms, VRRPv2 master-down: 3 x advert_int 0\.01 s \+ \(256 - 254\) \/ 256 s; 542 ms at most with the tolerance\)/,
   );
+});
+
+t.test("a DHCP lease is held to dhclient's timers, written into its config", async (t) => {
+  t.same(leaseBound({ rebootS: 10, initialIntervalS: 3, backoffCutoffS: 15 }), {
+    ms: 32_500,
+    why: 'dhclient: reboot 10 s + a retransmission at most 1.5 x backoff-cutoff 15 s',
+  });
+  t.equal(leaseBound({ rebootS: 4, initialIntervalS: 1, backoffCutoffS: 2 }).ms, 7000);
+  const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'dhcp-ha.yaml')), { stateRoot: '/run/lablb' });
+  const step = lab.experiment!.steps.find((s) => s.name === 'vm1-renews-from-agent-2')!;
+  const h = harness(lab, () => {});
+  const leases = '/run/lablb/dhcp-ha/nodes/vm1/eth0.dhclient.leases';
+  h.ctx.host.writeFile(leases, 'lease {\n  fixed-address 10.0.0.11;\n  option dhcp-server-identifier 10.0.0.3;\n}\n');
+  const check = await stepKindOf(step.kind).run(step, h.ctx);
+  t.equal(check.ok, true, check.detail);
+  t.equal(check.lease_bound_ms, 32_500);
+  t.match(check.detail, /^vm1\/eth0 got 10\.0\.0\.11 from qdhcp-2 \(10\.0\.0\.3\) in \d+ ms \(0% of its bound 32500 ms, dhclient: reboot 10 s/);
+  const conf = h.applied.find((op) => op.kind === 'write');
+  t.match(conf, { content: 'timeout 40;\nretry 1;\nreboot 10;\ninitial-interval 3;\nbackoff-cutoff 15;\n' }, 'the timers the bound is made of');
+  t.match(stepKindOf(step.kind).explain!(step, { lab } as never).at(-1), /within 36250 ms \(dhclient: reboot 10 s .*, with the tolerance\)$/);
 });

@@ -82,7 +82,7 @@ t.test('a probe is an HTTP URL or a TCP stream, not both, not neither', async (t
         { stateRoot: '/run/lablb' },
       ),
     ),
-    ['154: experiment.probes[2]: say what to probe: url: http://... or tcp: address:port'].map((l) =>
+    ['154: experiment.probes[3]: say what to probe: url: http://... or tcp: address:port'].map((l) =>
       l.replace(/^\d+/, String(l3.split('\n').findIndex((x) => x.includes('name: push, from: vm2')) + 1)),
     ),
   );
@@ -92,6 +92,7 @@ t.test('a probe is an HTTP URL or a TCP stream, not both, not neither', async (t
     [
       ['fip', 'http://10.255.253.100/'],
       ['snat', 'http://10.255.253.1:8080/'],
+      ['metadata', 'http://169.254.169.254/latest/meta-data/hostname'],
       ['push', '10.255.253.1:9000 push'],
       ['echo', '10.255.253.1:9000 echo'],
     ],

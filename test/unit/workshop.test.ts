@@ -3,7 +3,7 @@
 // their --set values, nodes named by exec, ip netns exec and paths must be the lab's, and the
 // `neutron` commands typed in `lablb shell` must parse against the lab. Unknown commands fail.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { loadLab } from '../../src/commands/common.js';
@@ -11,24 +11,9 @@ import type { Lab, LabNode } from '../../src/model.js';
 import type { OctaviaSpec } from '../../src/services/octavia/octavia.js';
 import { parseNeutron } from '../../src/security/neutron-cli.js';
 import { ROOT } from '../helpers.js';
+import { blocks, guide, words } from '../workshop-guide.js';
 import { skipUnlessCI } from '../host-state.js';
 
-const guide = readFileSync(join(ROOT, 'docs', 'workshop.md'), 'utf8');
-
-/** Shell words, with single and double quotes. */
-export function words(line: string): string[] {
-  const out: string[] = [];
-  for (const m of line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3]);
-  return out;
-}
-
-const blocks = [...guide.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) =>
-  m[1]
-    .trim()
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#')),
-);
 const verbs = new Set<string>();
 
 function checkLablb(argv: string[], state: { lab?: Lab; shell?: boolean }, problems: string[], line: string): void {
@@ -139,18 +124,11 @@ t.test('every command in the workshop guide works with this lablb', async (t) =>
     t.equal(r.status, 0, `lablb ${verb} --help`);
   }
   // Every shipped scenario has its exercise.
-  for (const f of [
-    'floating-ip-lb',
-    'floating-ip-lb-docker',
-    'l3-ha',
-    'l3-ha-conntrackd',
-    'dhcp-ha',
-    'keepalived-vip',
-    'lbaas-v1-v2',
-    'octavia',
-    'manila-share',
-  ])
-    t.match(guide, new RegExp(`lablb (up|run) ${f}\\b`), f);
+  const shipped = readdirSync(join(ROOT, 'scenarios'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -5));
+  t.ok(shipped.length >= 10, `${shipped.length} scenarios shipped`);
+  for (const f of shipped) t.match(guide, new RegExp(`lablb (up|run) ${f}\\b`), f);
   // The Vagrantfile makes the machines the guide names, and builds the image at provision time.
   const vagrantfile = readFileSync(join(ROOT, 'vagrant', 'Vagrantfile'), 'utf8');
   t.match(vagrantfile, /ENV\.fetch\("ATTENDEES"/);

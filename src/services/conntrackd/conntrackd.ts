@@ -27,7 +27,8 @@ const Block = z
     kind: z.literal('conntrackd'),
     interface: IfName.describe("the HA network's port (ha-...): the sync traffic goes over it"),
     multicast_address: Ipv4.default('225.0.0.50').describe("the multicast group the peers sync on (Neutron's default)"),
-    group: z.int().min(1).max(65535).default(3780).describe('the UDP port of the sync channel'),
+    group: z.int().min(1).max(65000).default(3780).describe("the sync channel's UDP port before the router's VRID is added (Neutron's ha_conntrackd_group)"),
+    virtual_router_id: z.int().min(1).max(255).optional().describe("the router's VRID: Neutron syncs each router on its own port, group + VRID"),
   })
   .describe('conntrackd: connection tracking synced with the HA peer, committed on promotion');
 
@@ -45,10 +46,10 @@ export const conntrackd = serviceKind<ConntrackdSpec, z.infer<typeof Block>>({
       interface: b.interface,
       address: port?.address ?? '',
       multicast: b.multicast_address,
-      group: b.group,
+      group: b.group + (b.virtual_router_id ?? 0),
     };
   },
-  describe: (s) => `conntrackd syncing over ${s.spec.interface} (${s.spec.multicast})`,
+  describe: (s) => `conntrackd syncing over ${s.spec.interface} (${s.spec.multicast}, port ${s.spec.group})`,
   start: (s) => [
     { kind: 'write', path: s.spec.config, content: renderConntrackdConf(s) },
     {
@@ -59,6 +60,8 @@ export const conntrackd = serviceKind<ConntrackdSpec, z.infer<typeof Block>>({
       logfile: s.logfile,
       creates: [{ kind: 'process', name: `${s.node}/${s.name}`, token: s.token }],
     },
+    // As Neutron's agent does once it runs: ask the peer for its table.
+    { kind: 'run', argv: netns.exec(s.node, ['conntrackd', '-C', s.spec.config, '-n']) },
   ],
   // As Neutron's keepalived-state-change and the conntrackd docs' primary-backup.sh: a new
   // MASTER commits the external cache into the kernel and takes over the sync; a BACKUP

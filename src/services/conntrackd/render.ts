@@ -20,11 +20,15 @@ export function renderConntrackdConf(s: LabService<ConntrackdSpec>): string {
     Filter From Kernelspace {
         Protocol Accept {
             TCP
+            SCTP
+            DCCP
             UDP
             ICMP
+            IPv6-ICMP
         }
         Address Ignore {
             IPv4_address 127.0.0.1
+            IPv6_address ::1
             IPv4_address ${c.address}
         }
     }

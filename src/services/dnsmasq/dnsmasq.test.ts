@@ -55,6 +55,22 @@ t.test('a binding off the served network is refused where it is written', async 
   );
 });
 
+t.test('an address or a MAC bound twice is refused (dnsmasq refuses the address; the fuzz test found it)', async (t) => {
+  const twice = (to: string) =>
+    readFileSync(FILE, 'utf8').replace(
+      '{ mac: "fa:16:3e:00:00:12", name: vm2, address: 10.0.0.12 }\n',
+      `{ mac: "fa:16:3e:00:00:12", name: vm2, address: 10.0.0.12 }\n${to}\n`,
+    );
+  t.throws(
+    () => resolveLab(parseScenario(twice('          - { mac: "fa:16:3e:00:00:13", name: vm3, address: 10.0.0.11 }'), 'd.yaml'), { stateRoot: '/run/lablb' }),
+    /hosts\[2\]\.address: 10\.0\.0\.11 is listed twice/,
+  );
+  t.throws(
+    () => resolveLab(parseScenario(twice('          - { mac: "FA:16:3E:00:00:11", name: vm3, address: 10.0.0.13 }'), 'd.yaml'), { stateRoot: '/run/lablb' }),
+    /hosts\[2\]\.mac: fa:16:3e:00:00:11 is listed twice/,
+  );
+});
+
 t.test("dhclient's lease file: the last lease's address and server", async (t) => {
   const text = `lease {\n  interface "eth0";\n  fixed-address 10.0.0.11;\n  option dhcp-server-identifier 10.0.0.2;\n}\nlease {\n  interface "eth0";\n  fixed-address 10.0.0.11;\n  option dhcp-server-identifier 10.0.0.3;\n}\n`;
   t.same(lastLease(text), { address: '10.0.0.11', server: '10.0.0.3' });

@@ -71,8 +71,17 @@ hosts:
   resolve(b, ctx) {
     const port = ctx.port(b.interface, ['interface']);
     const net = port ? subnet(`${port.address}/${port.prefix}`) : undefined;
+    // dnsmasq refuses a second binding of an address, and a MAC with two would get either.
+    const seen = { address: new Set<string>(), mac: new Set<string>() };
     b.hosts.forEach((h, hi) => {
       if (net && !contains(net.cidr, h.address)) ctx.report(['hosts', hi, 'address'], `${h.address} is not on ${port!.network} (${net.cidr})`);
+      for (const [field, value] of [
+        ['address', h.address],
+        ['mac', h.mac.toLowerCase()],
+      ] as const) {
+        if (seen[field].has(value)) ctx.report(['hosts', hi, field], `${value} is listed twice`);
+        seen[field].add(value);
+      }
     });
     return {
       interface: b.interface,

@@ -9,6 +9,7 @@ import type { LabEvent } from '../../kinds/events.js';
 import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
 import { resolveLab } from '../../scenario/resolve.js';
 import { keepalived, masterDownMs, type KeepalivedSpec } from './keepalived.js';
+import { faultBound, masterDownBound } from './vrrp-wait.js';
 import { vrrpTransitions } from '../shared/keepalived-log.js';
 import { vrrpEvent, vrrpState } from './observe.js';
 import { renderKeepalivedConf } from './render.js';
@@ -197,8 +198,8 @@ t.test('HA routers: shared vrrp_managed addresses are fine; each must be moved b
   t.same(
     problems(
       text.replace(
-        '    sysctls:\n      net.ipv4.ip_forward: 1\n      net.ipv6.conf.all.disable_ipv6: 1   # no IPv6',
-        '    routes: [{ to: default, via: 10.255.253.1 }]\n    sysctls:\n      net.ipv4.ip_forward: 1\n      net.ipv6.conf.all.disable_ipv6: 1   # no IPv6',
+        '    sysctls:\n      net.ipv4.ip_forward: 1\n',
+        '    routes: [{ to: default, via: 10.255.253.1 }]\n    sysctls:\n      net.ipv4.ip_forward: 1\n',
       ),
     ),
     ["nodes[2].routes[0].via: 10.255.253.1 is reached only through ports keepalived manages; add the route as the MASTER's (virtual_routes)"],
@@ -206,4 +207,51 @@ t.test('HA routers: shared vrrp_managed addresses are fine; each must be moved b
   t.same(problems(text.replace('track_interface: [ha-n1]', 'track_interface: [ha-x1]')), [
     'nodes[2].services[0].instances[0].track_interface[0]: no port named "ha-x1"; did you mean "ha-n1"?',
   ]);
+});
+
+t.test("Neutron's health check: a script pinging the gateway, tracked; it bounds giving up and taking over", async (t) => {
+  const FILE = join(ROOT, 'scenarios', 'l3-ha-gateway.yaml');
+  const lab = resolveLab(loadScenarioFile(FILE), { stateRoot: '/run/lablb' });
+  const node1 = lab.nodes.find((n) => n.name === 'qrouter-net1')!;
+  const k = node1.services.find((x) => x.kind === 'keepalived') as LabService<KeepalivedSpec>;
+  const inst = k.spec.instances[0];
+  const script = '/run/lablb/l3-ha-gateway/nodes/qrouter-net1/vrrp.ha_check_script_1.sh';
+  t.same(inst.healthCheck, { intervalS: 2, script, gateways: ['10.255.253.1'] });
+  const conf = renderKeepalivedConf(k);
+  t.match(conf, `}\n\nvrrp_script ha_health_check_1 {\n    script "${script}"\n    interval 2\n    fall 2\n    rise 2\n}\n\nvrrp_instance VR_1 {`);
+  t.match(conf, /\n {4}track_script {\n {8}ha_health_check_1\n {4}}\n/);
+  t.match(conf, /script_user root\n {4}enable_script_security/, 'keepalived runs only root-owned scripts');
+  t.same(
+    keepalived.start(k, { vrrpHooks: { master: [], backup: [] } }).find((op) => op.kind === 'write' && op.path === script),
+    {
+      kind: 'write',
+      path: script,
+      content: '#!/bin/bash -eu\nip a | grep 169.254.0.1 || exit 0\nping -c 1 -w 1 10.255.253.1 1>/dev/null || exit 1\n',
+      mode: 0o700,
+    },
+    "Neutron's script: healthy without the router's VIP; the MASTER must reach the gateway",
+  );
+  t.same(masterDownBound(inst), {
+    ms: 6805,
+    why: 'the later of VRRPv2 master-down: 3 x advert_int 2 s + (256 - 50) / 256 s (6805 ms) and a MASTER giving up on its health check: fall 2 x interval 2 s + ping -w 1 s + (256 - 50) / 256 s (5805 ms)',
+  });
+  t.equal(masterDownBound({ ...inst, healthCheck: { ...inst.healthCheck!, intervalS: 5 } }).ms, 11_805, 'a slower check is the later');
+  t.same(faultBound(inst), { ms: 5000, why: 'health check: fall 2 x interval 2 s + ping -w 1 s' });
+  t.equal(faultBound({ ...inst, healthCheck: undefined }), undefined);
+
+  const off = resolveLab(loadScenarioFile(FILE, new Map([['health_check_interval', 0]])), { stateRoot: '/run/lablb' });
+  const kOff = off.nodes.find((n) => n.name === 'qrouter-net1')!.services.find((x) => x.kind === 'keepalived') as LabService<KeepalivedSpec>;
+  t.equal(kOff.spec.instances[0].healthCheck, undefined, "0, Neutron's default: off");
+  t.notMatch(renderKeepalivedConf(kOff), /vrrp_script|track_script/);
+  t.equal(masterDownBound(kOff.spec.instances[0]).ms, 6805);
+  t.throws(
+    () =>
+      labFromText(
+        readFileSync(FILE, 'utf8').replace(
+          '              - { to: default, via: 10.255.253.1, interface: qg-n1 }\n',
+          '              - { to: 10.9.0.0/16, via: 10.255.253.1, interface: qg-n1 }\n',
+        ),
+      ),
+    /instances\[0\]\.health_check_interval: the health check pings the default route's gateway: add one to virtual_routes/,
+  );
 });

@@ -10,7 +10,7 @@ import type { Op } from '../../kinds/ops.js';
 import { netns } from '../../runtime/netns/netns.js';
 import { TOKEN_VAR } from '../../token.js';
 import { keepalivedObserver, keepalivedRows, keepalivedUnsettled } from './observe.js';
-import { notifyScript, renderKeepalivedConf, renderNotifyScript } from './render.js';
+import { notifyScript, renderCheckScript, renderKeepalivedConf, renderNotifyScript } from './render.js';
 import { vrrpWait } from './vrrp-wait.js';
 
 export interface VrrpInstance {
@@ -37,6 +37,9 @@ export interface VrrpInstance {
   track: string[];
   /** A state file its notify script writes master, backup or fault into (seed 002's notify_*). */
   stateFile?: string;
+  /** Neutron's ha_vrrp_health_check_interval: a script the MASTER runs every intervalS seconds
+   *  pings the default route's gateways; two failures in a row and the instance goes FAULT. */
+  healthCheck?: { intervalS: number; script: string; gateways: string[] };
 }
 
 export interface KeepalivedSpec {
@@ -127,6 +130,14 @@ const Instance = z
       .default([])
       .describe("routes the MASTER adds (Neutron's default route via the gateway)"),
     track_interface: z.array(IfName).max(16).default([]).describe('ports whose loss puts the instance in FAULT'),
+    health_check_interval: z
+      .int()
+      .min(0)
+      .max(3600)
+      .default(0)
+      .describe(
+        "Neutron's ha_vrrp_health_check_interval (0, its default: off): every N s the MASTER pings its default route's gateway; two failures and it goes FAULT, giving the router up",
+      ),
     notify_state: z
       .boolean()
       .default(false)
@@ -193,6 +204,13 @@ instances:
           return p;
         };
         inst.track_interface.forEach((t, ti) => portOf(t, ['instances', ii, 'track_interface', ti]));
+        /** Neutron's check pings the gateway of each default route the instance adds. */
+        const healthCheck = (i: typeof inst, at: number) => {
+          const gateways = i.virtual_routes.filter((r) => r.to === 'default' || r.to === '0.0.0.0/0').map((r) => r.via);
+          if (!gateways.length)
+            ctx.report(['instances', at, 'health_check_interval'], "the health check pings the default route's gateway: add one to virtual_routes");
+          return { intervalS: i.health_check_interval!, script: join(ctx.node.dir, `${b.name}.ha_check_script_${i.virtual_router_id}.sh`), gateways };
+        };
         return {
           name: inst.name,
           interface: inst.interface,
@@ -216,6 +234,7 @@ instances:
           }),
           track: inst.track_interface,
           stateFile: inst.notify_state ? join(ctx.node.dir, `${inst.name}.state`) : undefined,
+          ...(inst.health_check_interval ? { healthCheck: healthCheck(inst, ii) } : {}),
         };
       }),
     };
@@ -248,6 +267,9 @@ instances:
     `keepalived: ${s.spec.instances.map((i) => `${i.name} (id ${i.vrid}, priority ${i.priority}, VIP ${i.vips.map((v) => v.address).join(' ')})`).join(', ')}`,
   start: (s, ctx) => [
     ...(notifies(s, ctx.vrrpHooks) ? [{ kind: 'write', path: notifyScript(s), content: renderNotifyScript(ctx.vrrpHooks), mode: 0o700 } as Op] : []),
+    ...s.spec.instances.flatMap((i): Op[] =>
+      i.healthCheck ? [{ kind: 'write', path: i.healthCheck.script, content: renderCheckScript(i), mode: 0o700 }] : [],
+    ),
     { kind: 'write', path: s.spec.config, content: renderKeepalivedConf(s, notifies(s, ctx.vrrpHooks)) },
     {
       kind: 'daemon',

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { VrrpHooks } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
 import { shellLine } from '../../shell.js';
-import type { KeepalivedSpec } from './keepalived.js';
+import type { KeepalivedSpec, VrrpInstance } from './keepalived.js';
 
 /** The notify script lablb writes beside the config (never scenario text). */
 export function notifyScript(k: LabService<KeepalivedSpec>): string {
@@ -23,11 +23,25 @@ export function renderNotifyScript(hooks: VrrpHooks = { master: [], backup: [] }
     'case "$3" in MASTER) s=master ;; BACKUP) s=backup ;; FAULT) s=fault ;; *) s=stop ;; esac',
     'echo "$s" > "$(dirname "$0")/$2.state"',
     ...(hooks.master.length || hooks.backup.length
-      ? ['case "$3" in', '  MASTER)', ...run(hooks.master), '    ;;', '  BACKUP)', ...run(hooks.backup), '    ;;', 'esac']
+      ? ['case "$3" in', '  MASTER)', ...run(hooks.master), '    ;;', '  BACKUP|FAULT)', ...run(hooks.backup), '    ;;', 'esac']
       : []),
     '',
   ].join('\n');
 }
+
+/** Neutron's ha_check_script_<vrid>.sh: a node without the router's first VIP is healthy (a
+ *  BACKUP has nothing to check); the MASTER must reach every gateway, one ping each. */
+export function renderCheckScript(i: VrrpInstance): string {
+  return [
+    '#!/bin/bash -eu',
+    `ip a | grep ${i.vips[0].address} || exit 0`,
+    ...(i.healthCheck?.gateways ?? []).map((g) => `ping -c 1 -w 1 ${g} 1>/dev/null || exit 1`),
+    '',
+  ].join('\n');
+}
+
+/** The name keepalived knows an instance's check by (Neutron's). */
+const checkName = (i: VrrpInstance) => `ha_health_check_${i.vrid}`;
 
 export function renderKeepalivedConf(k: LabService<KeepalivedSpec>, notify = k.spec.instances.some((i) => i.stateFile)): string {
   // Script security: keepalived runs notify scripts only from root-owned, root-only paths.
@@ -35,10 +49,20 @@ export function renderKeepalivedConf(k: LabService<KeepalivedSpec>, notify = k.s
     'global_defs {',
     `    router_id ${k.node}`,
     ...(k.spec.startupDelay !== undefined ? [`    vrrp_startup_delay ${k.spec.startupDelay}`] : []),
-    ...(notify ? ['    script_user root', '    enable_script_security'] : []),
+    ...(notify || k.spec.instances.some((i) => i.healthCheck) ? ['    script_user root', '    enable_script_security'] : []),
     '}',
   ];
   for (const i of k.spec.instances) {
+    if (i.healthCheck)
+      lines.push(
+        '',
+        `vrrp_script ${checkName(i)} {`,
+        `    script "${i.healthCheck.script}"`,
+        `    interval ${i.healthCheck.intervalS}`,
+        '    fall 2',
+        '    rise 2',
+        '}',
+      );
     lines.push(
       '',
       `vrrp_instance ${i.name} {`,
@@ -64,6 +88,7 @@ export function renderKeepalivedConf(k: LabService<KeepalivedSpec>, notify = k.s
         'virtual_routes',
         i.routes.map((r) => `${r.to} via ${r.via} dev ${r.dev}`),
       ),
+      ...(i.healthCheck ? block('track_script', [checkName(i)]) : []),
       ...(notify ? [`    notify "${notifyScript(k)}"`] : []),
       '}',
     );

@@ -9,7 +9,8 @@ export interface VrrpWaitSpec {
   service: string;
   instance: string;
   state: string;
-  /** For MASTER: the protocol's bound on a BACKUP taking over (masterDownMs). */
+  /** For MASTER: the protocol's bound on a BACKUP taking over (masterDownMs); for FAULT, with
+   *  a health check, on the MASTER giving up. */
   bound?: WaitBound;
 }
 
@@ -44,7 +45,8 @@ export const vrrpWait = waitKind<VrrpWaitSpec, z.infer<typeof Block>>({
         ),
       );
     const inst = instances?.find((i) => i.name === instance);
-    return { node, service, instance, state: b.state, ...(inst && b.state === 'MASTER' ? { bound: masterDownBound(inst) } : {}) };
+    const bound = inst && (b.state === 'MASTER' ? masterDownBound(inst) : b.state === 'FAULT' ? faultBound(inst) : undefined);
+    return { node, service, instance, state: b.state, ...(bound ? { bound } : {}) };
   },
   needs: () => ['keepalived'],
   check(spec, facts) {
@@ -56,8 +58,25 @@ export const vrrpWait = waitKind<VrrpWaitSpec, z.infer<typeof Block>>({
   figure: (spec) => `${spec.state.toLowerCase()}_ms`,
 });
 
-/** The master-down interval as a bound, with its sum written out as the config gives it. */
-function masterDownBound(i: VrrpInstance): WaitBound {
+/** The master-down interval as a bound, with its sum written out as the config gives it. With
+ *  Neutron's health check (the group's instances share the config), a MASTER that can no
+ *  longer reach its gateway gives up after two failed checks, each up to a ping's 1 s, and
+ *  says so with priority 0: the BACKUP takes over after the skew. The later of the two. */
+export function masterDownBound(i: VrrpInstance): WaitBound {
   const skew = `(256 - ${i.priority}) / 256${i.version === 3 ? ` x ${i.advertInt}` : ''} s`;
-  return { ms: masterDownMs(i), why: `VRRPv${i.version} master-down: 3 x advert_int ${i.advertInt} s + ${skew}` };
+  const down = { ms: masterDownMs(i), why: `VRRPv${i.version} master-down: 3 x advert_int ${i.advertInt} s + ${skew}` };
+  const check = faultBound(i);
+  if (!check) return down;
+  const skewMs = masterDownMs(i) - 3 * i.advertInt * 1000;
+  const resign = { ms: check.ms + skewMs, why: `${check.why} + ${skew}` };
+  return {
+    ms: Math.max(down.ms, resign.ms),
+    why: `the later of ${down.why} (${down.ms} ms) and a MASTER giving up on its ${resign.why} (${resign.ms} ms)`,
+  };
+}
+
+/** How long a MASTER that lost its gateway takes to go FAULT: two failed checks. */
+export function faultBound(i: VrrpInstance): WaitBound | undefined {
+  const c = i.healthCheck;
+  return c && { ms: (2 * c.intervalS + 1) * 1000, why: `health check: fall 2 x interval ${c.intervalS} s + ping -w 1 s` };
 }

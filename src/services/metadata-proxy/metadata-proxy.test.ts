@@ -29,7 +29,7 @@ const proxyOf = (text: string) => labFromText(text).nodes[0].services[0] as LabS
 
 t.test("its block: Neutron's port by default, each instance once", async (t) => {
   const s = proxyOf(scenario('{ hostname: vm1, address: 10.0.0.81 }'));
-  t.same(s.spec, { port: 9697, instances: [{ hostname: 'vm1', address: '10.0.0.81' }] });
+  t.same(s.spec, { port: 9697, onlyOnMaster: false, instances: [{ hostname: 'vm1', address: '10.0.0.81' }] });
   t.match(metadataProxy.start(s, { vrrpHooks: { master: [], backup: [] } })[0], {
     kind: 'daemon',
     argv: [
@@ -127,4 +127,66 @@ t.test('its observer tells each request and draws the count and the last', async
   await observer.poll();
   t.match(events.at(-1), { tone: 'bad', text: 'r/metadata: unknown 10.0.0.9 GET / 404' });
   t.same(metadataRequests('request {not json}\n'), [], 'a broken line is skipped');
+});
+
+t.test("in an HA router: started by the MASTER's notify, stopped on BACKUP or FAULT, refused without keepalived", async (t) => {
+  const ha = (services: string) => `name: x
+switch: { bridges: [br-int] }
+networks: [{ name: n, bridge: br-int, cidr: 10.0.0.0/24 }]
+nodes:
+  - name: r
+    role: router
+    ports: [{ name: qr, network: n, address: 10.0.0.1, bridge_port: tapr }]
+    services:
+      - { name: metadata, kind: metadata-proxy, only_on_master: true, instances: [{ hostname: vm1, address: 10.0.0.81 }] }
+${services}`;
+  const lab = labFromText(
+    ha(
+      '      - { name: vrrp, kind: keepalived, instances: [{ name: VR_1, interface: qr, virtual_router_id: 1, priority: 50, virtual_ipaddress: [10.0.0.100/24] }] }',
+    ),
+  );
+  const s = lab.nodes[0].services[0] as LabService<MetadataProxySpec>;
+  t.same(metadataProxy.start(s, { vrrpHooks: { master: [], backup: [] } }), [], 'nothing starts with the lab');
+  const hooks = metadataProxy.vrrpHooks!(s);
+  t.match(hooks.master, [
+    [
+      'env',
+      `LABLB_TOKEN=${s.token}`,
+      'start-stop-daemon',
+      '--start',
+      '--background',
+      '--output',
+      s.logfile,
+      '--quiet',
+      '--oknodo',
+      '--pidfile',
+      s.pidfile,
+      '--exec',
+      process.execPath,
+      '--',
+      /services\/metadata-proxy\/agent\.js$/,
+      '--listen',
+      '0.0.0.0:9697',
+      '--instance',
+      '10.0.0.81=vm1',
+      '--pidfile',
+      s.pidfile,
+    ],
+  ]);
+  t.same(hooks.backup, [['start-stop-daemon', '--stop', '--remove-pidfile', '--quiet', '--oknodo', '--pidfile', s.pidfile, '--exec', process.execPath]]);
+  t.same(metadataProxy.vrrpHooks!(proxyOf(scenario(''))), { master: [], backup: [] }, 'a proxy for every node has no hooks');
+  t.throws(() => labFromText(ha('')), /services\[0\]\.only_on_master: r runs no keepalived whose transitions could start it/);
+
+  const host = fakeHost();
+  const facts = emptyFacts();
+  const observer = metadataProxy.observer!([s], { lab, host, facts, emit: () => {}, since: () => 0 });
+  const row = () =>
+    metadataProxy.rows!(s, facts)[0]
+      .map((c) => c.text)
+      .join('');
+  await observer.poll();
+  t.equal(row(), 'r/metadata metadata :9697 not running (starts on MASTER) 0 requests');
+  host.files.set(s.pidfile, '42');
+  await observer.poll();
+  t.equal(row(), 'r/metadata metadata :9697 0 requests');
 });

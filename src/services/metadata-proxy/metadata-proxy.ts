@@ -2,16 +2,22 @@
 // `-d 169.254.169.254/32 -p tcp --dport 80 -j REDIRECT --to-ports 9697` sends an instance's
 // `curl http://169.254.169.254/latest/meta-data/hostname`. The instance is known by its source
 // address, as Neutron's metadata agent knows it by its port. Each request is observed and told.
+// In an HA router (seed 002) the proxy runs on the MASTER alone: keepalived's notify script
+// starts it on MASTER and stops it on BACKUP or FAULT, as the article's notify_master does.
 import { z } from 'zod';
 import { serviceFacts, type Facts } from '../../kinds/facts.js';
 import { serviceEvent } from '../../kinds/events.js';
 import { Ipv4, Name } from '../../kinds/fields.js';
 import { logReader, serviceKind, type KindObserver, type ObserverContext, type Row } from '../../kinds/service-kind.js';
 import type { LabService } from '../../model.js';
+import { kindAgentArgv } from '../../agents/launch.js';
+import { TOKEN_VAR } from '../../token.js';
 import { startKindAgent } from '../shared/web-agent.js';
 
 export interface MetadataProxySpec {
   port: number;
+  /** Started and stopped by the node's VRRP transitions instead of at start. */
+  onlyOnMaster: boolean;
   /** What Nova knows: each instance's fixed address and hostname. */
   instances: { address: string; hostname: string }[];
 }
@@ -28,6 +34,8 @@ export interface MetadataRequest {
 /** One proxy's facts: how many requests it answered, and the last. */
 export interface MetadataFacts {
   requests: number;
+  /** Whether its pid file is there, for a proxy only the MASTER runs. */
+  running?: boolean;
   last?: MetadataRequest;
 }
 
@@ -46,6 +54,10 @@ const Block = z
       .max(256)
       .default([])
       .describe('the instances it answers for; any other source gets 404, as from an unknown port'),
+    only_on_master: z
+      .boolean()
+      .default(false)
+      .describe("HA router: keepalived's notify script starts it when the node becomes MASTER and stops it on BACKUP or FAULT (seed 002)"),
   })
   .describe("neutron-ns-metadata-proxy in a router namespace: answers instances' metadata requests");
 
@@ -84,6 +96,7 @@ function observer(services: LabService<MetadataProxySpec>[], ctx: ObserverContex
       for (const s of services) {
         const text = gained(s.logfile);
         const seen = factsOf(ctx.facts, s);
+        if (s.spec.onlyOnMaster) seen.running = ctx.host.exists(s.pidfile);
         for (const r of metadataRequests(text)) {
           seen.requests++;
           seen.last = r;
@@ -101,12 +114,33 @@ function rows(s: LabService<MetadataProxySpec>, facts: Facts): Row[] {
     [
       { text: `${s.node}/${s.name}`, tone: 'bold' },
       { text: ` metadata :${s.spec.port} ` },
+      ...(seen.running === false ? [{ text: 'not running (starts on MASTER) ', tone: 'dim' as const }] : []),
       { text: `${seen.requests} request${seen.requests === 1 ? '' : 's'}`, tone: seen.requests ? 'good' : 'dim' },
       ...(last
         ? [{ text: ` last ${last.hostname ?? last.from} ${last.path} ${last.status}`, tone: last.status === 200 ? ('dim' as const) : ('bad' as const) }]
         : []),
     ],
   ];
+}
+
+// 0.0.0.0, as Neutron's proxy binds: the REDIRECT keeps the packet's destination local.
+const agentArgs = (s: LabService<MetadataProxySpec>) => [
+  '--listen',
+  `0.0.0.0:${s.spec.port}`,
+  ...s.spec.instances.flatMap((i) => ['--instance', `${i.address}=${i.hostname}`]),
+];
+
+/** On MASTER, start the agent detached with the service's token (teardown finds it by that),
+ *  logging where the observer reads; a second MASTER finds it running and starts none. On
+ *  BACKUP or FAULT, stop the process its pid file names, only if that is still node. */
+function vrrpHooks(s: LabService<MetadataProxySpec>) {
+  if (!s.spec.onlyOnMaster) return { master: [], backup: [] };
+  const [node, ...args] = kindAgentArgv('metadata-proxy', [...agentArgs(s), '--pidfile', s.pidfile]);
+  const daemon = ['--quiet', '--oknodo', '--pidfile', s.pidfile, '--exec', node];
+  return {
+    master: [['env', `${TOKEN_VAR}=${s.token}`, 'start-stop-daemon', '--start', '--background', '--output', s.logfile, ...daemon, '--', ...args]],
+    backup: [['start-stop-daemon', '--stop', '--remove-pidfile', ...daemon]],
+  };
 }
 
 export const metadataProxy = serviceKind<MetadataProxySpec, z.infer<typeof Block>>({
@@ -116,24 +150,26 @@ export const metadataProxy = serviceKind<MetadataProxySpec, z.infer<typeof Block
 kind: metadata-proxy
 instances:
   - { hostname: vm1, address: 10.0.0.81 }`,
-  tools: [],
+  tools: [
+    { command: 'start-stop-daemon', pkg: 'dpkg', versionArgs: ['--version'], why: 'an HA router starts and stops its metadata proxy on VRRP transitions' },
+  ],
   resolve(b, ctx) {
     const seen = new Set<string>();
     b.instances.forEach((i, ii) => {
       if (seen.has(i.address)) ctx.report(['instances', ii, 'address'], `${i.address} is listed twice`);
       seen.add(i.address);
     });
-    return { port: b.port, instances: b.instances };
+    return { port: b.port, onlyOnMaster: b.only_on_master, instances: b.instances };
   },
-  describe: (s) => `metadata proxy on :${s.spec.port} for ${s.spec.instances.map((i) => i.hostname).join(', ') || 'no instance'}`,
-  start: (s) => [
-    // 0.0.0.0, as Neutron's proxy binds: the REDIRECT keeps the packet's destination local.
-    startKindAgent(s, 'metadata-proxy', [
-      '--listen',
-      `0.0.0.0:${s.spec.port}`,
-      ...s.spec.instances.flatMap((i) => ['--instance', `${i.address}=${i.hostname}`]),
-    ]),
-  ],
+  checkLab(services, report) {
+    for (const { service, node, at } of services)
+      if (service.spec.onlyOnMaster && !node.services.some((x) => x.kind === 'keepalived'))
+        report([...at, 'only_on_master'], `${node.name} runs no keepalived whose transitions could start it`);
+  },
+  describe: (s) =>
+    `metadata proxy on :${s.spec.port} for ${s.spec.instances.map((i) => i.hostname).join(', ') || 'no instance'}${s.spec.onlyOnMaster ? ', started when this node becomes MASTER' : ''}`,
+  start: (s) => (s.spec.onlyOnMaster ? [] : [startKindAgent(s, 'metadata-proxy', agentArgs(s))]),
+  vrrpHooks,
   observer,
   rows,
 });

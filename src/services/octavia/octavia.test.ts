@@ -12,7 +12,9 @@ import type { LabService } from '../../model.js';
 import type { ScenarioError } from '../../errors.js';
 import { agentRequests } from '../amphora-agent/amphora-agent.js';
 import type { OctaviaSpec } from './octavia.js';
-import { loadbalancerWait, vipMovesSince } from './wait.js';
+import { loadbalancerWait, staleBound, vipMovesSince } from './wait.js';
+import { loadScenarioFile } from '../../scenario/load.js';
+import { resolveLab } from '../../scenario/resolve.js';
 
 const scenario = readFileSync(join(ROOT, 'scenarios', 'octavia.yaml'), 'utf8').replaceAll('${topology}', 'ACTIVE_STANDBY');
 const concrete = scenario
@@ -168,4 +170,14 @@ t.test("the agent's log read back: werkzeug's request lines, nothing else", asyn
       ['192.168.0.3', 'POST', '/0.5/plug/vip/10.0.0.11', 404],
     ],
   );
+});
+
+t.test("a failover's start is bounded by the health manager's timers, from the config the lab wrote", async (t) => {
+  t.same(staleBound({ heartbeatTimeoutMs: 60_000, healthCheckIntervalMs: 3000 }), { ms: 63_000, why: 'heartbeat_timeout 60 s + health_check_interval 3 s' });
+  const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'octavia.yaml'), new Map([['heartbeat.timeout_ms', 7000]])), { stateRoot: '/run/lablb' });
+  const waits = (step: string) => (lab.experiment!.steps.find((s) => s.name === step)!.spec as { waits: { spec: { bound?: unknown } }[] }).waits;
+  const bound = { ms: 8000, why: 'heartbeat_timeout 7 s + health_check_interval 1 s' };
+  t.same(loadbalancerWait.bound!(waits('mgmt-port-down')[0].spec as never), bound, 'PENDING_UPDATE: bounded');
+  t.same(loadbalancerWait.bound!(waits('agent-dies')[0].spec as never), bound);
+  t.equal(loadbalancerWait.bound!(waits('mgmt-port-down')[1].spec as never), undefined, 'ACTIVE again: a boot and a configuration, no protocol bound');
 });

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ServiceRef } from '../../kinds/fields.js';
 import { serviceFacts } from '../../kinds/facts.js';
-import { waitKind } from '../../kinds/wait-kind.js';
+import { waitKind, type WaitBound } from '../../kinds/wait-kind.js';
 import type { OctaviaDb } from '../../agents/octavia-templates.js';
 import type { OctaviaSpec } from './octavia.js';
 
@@ -23,6 +23,18 @@ export interface LoadbalancerWaitSpec {
   vipMoves: number;
   /** Every amphora that existed when the step began is gone (a load balancer failover). */
   replaced: boolean;
+  /** For PENDING_UPDATE: the health manager's bound on noticing an amphora gone silent. */
+  bound?: WaitBound;
+}
+
+/** Heartbeats stop at the step's action, at most heartbeat_timeout after the last one; the
+ *  health manager looks every health_check_interval, so it starts the failover within both. */
+export function staleBound(config: { heartbeatTimeoutMs: number; healthCheckIntervalMs: number }): WaitBound {
+  const s = (ms: number) => `${ms / 1000} s`;
+  return {
+    ms: config.heartbeatTimeoutMs + config.healthCheckIntervalMs,
+    why: `heartbeat_timeout ${s(config.heartbeatTimeoutMs)} + health_check_interval ${s(config.healthCheckIntervalMs)}`,
+  };
 }
 
 const Block = z
@@ -64,7 +76,8 @@ export const loadbalancerWait = waitKind<LoadbalancerWaitSpec, z.infer<typeof Bl
     if (svc && svc.kind !== 'octavia') ctx.report(['loadbalancer'], `${b.loadbalancer} is ${svc.kind}, not Octavia's controller`);
     if (b.status === 'PENDING_UPDATE' && b.failovers > 0) ctx.report(['failovers'], 'failovers count finished ones: wait for ACTIVE');
     const [node, service] = b.loadbalancer.split('/');
-    const members = svc?.kind === 'octavia' ? (svc.spec as OctaviaSpec).config.lb.pool.members.length : 0;
+    const config = svc?.kind === 'octavia' ? (svc.spec as OctaviaSpec).config : undefined;
+    const members = config?.lb.pool.members.length ?? 0;
     if (b.vip_moves && (b.failovers || b.members_up || b.vip_held || b.replaced))
       ctx.report(['vip_moves'], 'vip_moves is a wait of its own: give it no other condition');
     return {
@@ -76,8 +89,10 @@ export const loadbalancerWait = waitKind<LoadbalancerWaitSpec, z.infer<typeof Bl
       vipHeld: b.vip_held,
       vipMoves: b.vip_moves,
       replaced: b.replaced,
+      ...(config && b.status === 'PENDING_UPDATE' ? { bound: staleBound(config) } : {}),
     };
   },
+  bound: (spec) => spec.bound,
   // Who holds the VIP is read from the namespaces' addresses.
   needs: (spec) => (spec.vipHeld || spec.vipMoves ? ['octavia', 'addresses'] : ['octavia']),
   check(spec, facts, since) {
