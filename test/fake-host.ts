@@ -1,9 +1,34 @@
 // A recording fake of the host, for unit tests of the engine, steps, runner and teardown:
-// every call is logged; commands succeed unless a rule says otherwise; files live in memory.
+// every call is logged; files live in memory. Commands succeed unless a rule says otherwise,
+// and only commands lablb's tool table knows (a real host has no others it may run): any
+// other fails as "command not found". A rule that never matched is told (`unusedRules`), so a
+// test cannot pass because its failure was never injected. With `manualReady`, a daemon is
+// ready only when the test says so.
 import type { ContainerEngine, ContainerInfo, HostDriver, PipedChild, RunOptions, RunResult } from '../src/host.js';
+import { basename } from 'node:path';
+import { TOOLS } from '../src/engine/tools.js';
+
+/** What lablb may run: its tool table, its own agents (node), and env to set a variable. */
+const KNOWN = new Set([...TOOLS.map((tool) => tool.command), process.execPath, 'env']);
+
+/** The program a command line runs, past `ip netns exec NS` and `env VAR=value`. */
+export function programOf(argv: string[]): string | undefined {
+  let a = argv;
+  for (;;) {
+    if (a[0] === 'ip' && a[1] === 'netns' && a[2] === 'exec') a = a.slice(4);
+    else if (a[0] === 'env') {
+      a = a.slice(1);
+      while (a[0]?.includes('=')) a = a.slice(1);
+    } else return a[0];
+  }
+}
 
 export interface FakeHost extends HostDriver {
   log: string[];
+  /** Rules (fail, stdout) no command matched: a test whose failure was never injected. */
+  unusedRules(): string[];
+  /** Makes waiting daemons ready (their pid files appear): all, or the one with this pid file. */
+  ready(pidfile?: string): void;
   files: Map<string, string>;
   /** Namespaces that exist (for netns.exists and namespaces()). */
   netns: Set<string>;
@@ -29,6 +54,8 @@ export interface FakeRules {
   noDocker?: boolean;
   /** What a piped child (the prober) prints: called with a way to print a line. */
   piped?: (argv: string[], print: (line: string) => void) => () => void;
+  /** Daemons do not write their pid files by themselves: the test calls ready(). */
+  manualReady?: boolean;
 }
 
 export function fakeHost(rules: FakeRules = {}): FakeHost {
@@ -37,11 +64,23 @@ export function fakeHost(rules: FakeRules = {}): FakeHost {
   const netns = new Set<string>();
   const tokens = new Map<string, number[]>();
   let nextPid = 100;
+  const used = new Set<string>();
   const match = (argv: string[], table?: Record<string, string>) => {
     const line = argv.join(' ');
-    return Object.entries(table ?? {}).find(([k]) => line.includes(k))?.[1];
+    const hit = Object.entries(table ?? {}).find(([k]) => line.includes(k));
+    if (hit) used.add(hit[0]);
+    return hit?.[1];
+  };
+  const pending = new Map<string, number>();
+  const notFound = (argv: string[]): RunResult | undefined => {
+    const program = programOf(argv);
+    return program !== undefined && KNOWN.has(program.startsWith('/') && program !== process.execPath ? basename(program) : program)
+      ? undefined
+      : { stdout: '', stderr: `fake host: ${program}: command not found`, exitCode: 127 };
   };
   const result = (argv: string[]): RunResult => {
+    const unknown = notFound(argv);
+    if (unknown) return unknown;
     const failure = match(argv, rules.fail);
     if (failure !== undefined) return { stdout: '', stderr: failure, exitCode: 1 };
     // Namespaces come and go as ip says.
@@ -73,15 +112,29 @@ export function fakeHost(rules: FakeRules = {}): FakeHost {
     },
     spawnDetached(argv, opts) {
       log.push(`spawn ${argv.join(' ')}`);
+      const unknown = notFound(argv);
+      if (unknown) throw new Error(`spawn ${argv.join(' ')}: ${unknown.stderr}`);
       const pid = nextPid++;
       const token = tokenOf(opts.env);
       if (token) tokens.set(token, [pid]);
       // lablb's agents write their pid file once they serve.
-      setTimeout(() => files.set(opts.logfile.replace(/\.(log|out)$/, '.pid'), String(pid)), 5);
+      const pidfile = opts.logfile.replace(/\.(log|out)$/, '.pid');
+      if (rules.manualReady) pending.set(pidfile, pid);
+      else setTimeout(() => files.set(pidfile, String(pid)), 5);
       return pid;
+    },
+    unusedRules: () => [...Object.keys(rules.fail ?? {}), ...Object.keys(rules.stdout ?? {})].filter((k) => !used.has(k)),
+    ready(pidfile) {
+      for (const [path, pid] of [...pending]) {
+        if (pidfile !== undefined && path !== pidfile) continue;
+        files.set(path, String(pid));
+        pending.delete(path);
+      }
     },
     spawnPiped(argv): PipedChild {
       log.push(`piped ${argv.join(' ')}`);
+      const unknown = notFound(argv);
+      if (unknown) throw new Error(`spawn ${argv.join(' ')}: ${unknown.stderr}`);
       const listeners: ((line: string) => void)[] = [];
       const stopPrinting = rules.piped?.(argv, (line) => listeners.forEach((l) => l(line)));
       return {
@@ -95,7 +148,7 @@ export function fakeHost(rules: FakeRules = {}): FakeHost {
     },
     async runAttached(argv) {
       log.push(`attached ${argv.join(' ')}`);
-      return 0;
+      return notFound(argv)?.exitCode ?? 0;
     },
     serveUnix(path) {
       log.push(`serve ${path}`);

@@ -20,6 +20,7 @@ const CORE: Tool[] = [
     neededBy: (lab) => lab.nodes.some((n) => n.sysctls.length > 0),
     why: 'per-namespace sysctls (ip_forward)',
   },
+  { command: 'rmmod', pkg: 'kmod', versionArgs: ['-V'], neededBy: always, why: 'kernel modules the lab caused to load, unloaded once unused' },
   { command: 'ovsdb-tool', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: "the lab's own OVS database" },
   { command: 'ovsdb-server', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: "the lab's own OVS database" },
   { command: 'ovs-vswitchd', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: "the lab's own switch" },

@@ -38,6 +38,14 @@ export const execStep = stepKind<ExecSpec, z.infer<typeof Block>>({
   kind: 'exec',
   schema: Block,
   example: '{ name: gateway-answers, kind: exec, node: vm1, command: [ping, -c, "1", -W, "1", 10.0.0.1] }',
+  // Every program an exec step may run (EXEC_PROGRAMS), so that doctor and preflight know them.
+  tools: [
+    { command: 'ping', pkg: 'iputils-ping', versionArgs: ['-V'], why: 'exec steps: ping from a node' },
+    { command: 'arping', pkg: 'iputils-arping', versionArgs: ['-V'], why: 'exec steps: arping from a node' },
+    { command: 'iptables', pkg: 'iptables', versionArgs: ['--version'], why: "exec steps: a node's iptables rules and counters" },
+    { command: 'iptables-save', pkg: 'iptables', versionArgs: ['--version'], why: "exec steps: a node's iptables rules" },
+    { command: 'conntrack', pkg: 'conntrack', versionArgs: ['--version'], why: "exec steps: a node's connection tracking table" },
+  ],
   resolve(b, ctx) {
     ctx.node(b.node, ['node']);
     for (const p of checkExecArgv(b.command)) ctx.report(['command', p.index], p.message);

@@ -6,7 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { lablb } from '../helpers.js';
+import { join } from 'node:path';
+import { lablb, ROOT } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
 const skip = realHostSkip(t, 'keepalived', 'haproxy', 'curl');
@@ -162,5 +163,20 @@ t.test('lbaas-v1-v2 as each generation lays it out: v1 a namespace and a haproxy
   t.same(listening('qlbaas-v1-alt'), ['10.0.0.101:8080'], 'v1: the second port is a second VIP');
   t.same(listening('qlbaas-v2'), ['10.0.0.200:80', '10.0.0.200:8080'], 'v2: one VIP, both listeners, one haproxy');
   t.equal(lablb('down', 'lbaas-v1-v2').code, 0);
+  t.same(await settledHostState(before), before, 'host as found');
+});
+
+t.test('a rule deleted and created again, a signal to one service of two: for real', { skip: realHostSkip(t) }, async (t) => {
+  const before = hostState();
+  const r = lablb('run', join(ROOT, 'test', 'fixtures', 'rule-delete-and-signal.yaml'), '--json');
+  t.equal(r.code, 0, r.err);
+  const checks = JSON.parse(r.out.trim().split('\n').at(-1)!).checks as { name: string; ok: boolean; detail: string }[];
+  t.same(
+    checks.map((c) => c.name),
+    ['both-served', 'tcp-rule-deleted', 'tcp-rule-created', 'sighup-reaches-web-only', 'alt-still-served', 'web-started-again'],
+  );
+  for (const c of checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
+  t.match(checks[1].detail, /^server\/eth0 dropped at least 3 packets \(ingress/, "the deleted rule's traffic meets the ingress drop flow");
+  t.match(checks[3].detail, /alt: 0 of \d+ failed/, 'the other service on the node was not signalled');
   t.same(await settledHostState(before), before, 'host as found');
 });

@@ -1,7 +1,7 @@
 // Crash safety and coexistence, as root on the real host: whatever happens to lablb, `clean`
 // leaves the host exactly as it was, and never touches what lablb did not create.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { lablb, ROOT } from '../helpers.js';
@@ -16,19 +16,44 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const labDirs = () => (existsSync('/run/lablb') ? readdirSync('/run/lablb') : []);
 
-t.test('kill -9 during up, at several moments, then clean: the host as found', { skip }, async (t) => {
+/** The flagship's journal as a build writes it: one line per object, before it is made. */
+const JOURNAL = '/run/lablb/floating-ip-lb/journal.jsonl';
+const journalLines = () => {
+  try {
+    return readFileSync(JOURNAL, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
+t.test('kill -9 during up, right after the journal names the Nth object, then clean: the host as found', { skip }, async (t) => {
   const before = hostState();
-  for (const delay of [150, 350, 450, 550, 650, 750, 900, 1200, 2000]) {
+  // A whole build first, to know how many objects it journals.
+  t.equal(lablb('up', 'floating-ip-lb').code, 0);
+  const total = journalLines().length;
+  t.equal(lablb('down', 'floating-ip-lb').code, 0);
+  t.ok(total > 10, `a build journals ${total} objects`);
+  const targets = [...new Set([1, 2, 3, 5, Math.round(total / 4), Math.round(total / 2), Math.round((3 * total) / 4), total - 1, total])];
+  for (const target of targets) {
     const child = spawn(process.execPath, [LABLB, 'up', 'floating-ip-lb'], { env, stdio: 'ignore' });
-    const exited = new Promise((r) => child.once('exit', r));
-    await sleep(delay);
-    child.kill('SIGKILL'); // past ~1.5 s, up has finished: a whole lab to clean
-    await exited;
+    let exited = false;
+    const gone = new Promise((r) => child.once('exit', () => r((exited = true))));
+    // Killed as soon as the journal holds `target` objects: the object it names last is being
+    // made, or was just made, or not yet begun; every case must clean up.
+    let lines = journalLines();
+    while (lines.length < target && !exited) {
+      await sleep(1);
+      lines = journalLines();
+    }
+    child.kill('SIGKILL');
+    await gone;
+    const last = lines.at(-1) ?? '(none)';
+    t.ok(lines.length >= target, `killed with ${lines.length} of ${total} objects journaled, the last ${last.slice(0, 90)}`);
     const status = JSON.parse(lablb('status', '--json').out);
-    for (const lab of status.labs) t.not(lab.state, 'building', `after ${delay} ms: a dead build is not "building"`);
+    for (const lab of status.labs) t.not(lab.state, 'building', `after object ${target}: a dead build is not "building"`);
     const clean = lablb('clean');
-    t.equal(clean.code, 0, `clean after a kill at ${delay} ms: ${clean.err}`);
-    t.same(await settledHostState(before), before, `host as found after a kill at ${delay} ms`);
+    t.equal(clean.code, 0, `clean after a kill at object ${target}: ${clean.err}`);
+    t.same(await settledHostState(before), before, `host as found after a kill at object ${target} (${last.slice(0, 60)})`);
     t.same(labDirs(), [], 'no state left');
   }
 });

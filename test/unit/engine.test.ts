@@ -53,8 +53,8 @@ const plan: Plan = {
       title: 'slow then after',
       after: ['ns'],
       ops: [
-        { kind: 'run', argv: ['one', 'slow'] },
-        { kind: 'run', argv: ['one', 'after'] },
+        { kind: 'run', argv: ['ip', 'link', 'set', 'slow', 'up'] },
+        { kind: 'run', argv: ['ip', 'link', 'set', 'after', 'up'] },
       ],
     },
     {
@@ -64,7 +64,7 @@ const plan: Plan = {
       ops: [
         {
           kind: 'daemon',
-          argv: ['srv'],
+          argv: ['haproxy', '-f', '/s/srv.conf'],
           env: { LABLB_TOKEN: 'demo/a/srv' },
           ready: '/s/srv.pid',
           logfile: '/s/srv.log',
@@ -72,7 +72,7 @@ const plan: Plan = {
         },
       ],
     },
-    { id: 'last', title: 'needs both', after: ['one', 'srv'], ops: [{ kind: 'run', argv: ['last'] }] },
+    { id: 'last', title: 'needs both', after: ['one', 'srv'], ops: [{ kind: 'run', argv: ['ovs-vsctl', 'show'] }] },
   ],
 };
 
@@ -91,9 +91,9 @@ t.test('runs a task once its dependencies are done, independent tasks at once', 
   await engine.apply(plan);
   const order = driver.log.map((l) => l.split(' [')[0]);
   t.ok(order.indexOf('run ip netns add a') === 0, 'the dependency first');
-  t.ok(order.indexOf('spawn srv') < order.indexOf('run one after'), 'the daemon did not wait for the other task');
-  t.ok(order.indexOf('run one slow') < order.indexOf('run one after'), "a task's ops in order");
-  t.equal(order.at(-1), 'run last', 'the task after both ran last');
+  t.ok(order.indexOf('spawn haproxy -f /s/srv.conf') < order.indexOf('run ip link set after up'), 'the daemon did not wait for the other task');
+  t.ok(order.indexOf('run ip link set slow up') < order.indexOf('run ip link set after up'), "a task's ops in order");
+  t.equal(order.at(-1), 'run ovs-vsctl show', 'the task after both ran last');
 });
 
 t.test('a plan whose dependencies cannot be met is a bug, reported', async (t) => {
@@ -105,10 +105,10 @@ t.test('a plan whose dependencies cannot be met is a bug, reported', async (t) =
 
 t.test('a failing command stops the plan with its command and stderr', async (t) => {
   const { engine, driver } = setup('slow');
-  await t.rejects(engine.apply(plan), { name: 'ExternalError', message: /one slow\nRTNETLINK answers: File exists/ });
-  t.notOk(driver.log.some((l) => l.startsWith('run one after')));
+  await t.rejects(engine.apply(plan), { name: 'ExternalError', message: /ip link set slow up\nRTNETLINK answers: File exists/ });
+  t.notOk(driver.log.some((l) => l.startsWith('run ip link set after up')));
   t.notOk(
-    driver.log.some((l) => l.startsWith('run last')),
+    driver.log.some((l) => l.startsWith('run ovs-vsctl show')),
     'nothing after the failure starts',
   );
 });
@@ -166,7 +166,7 @@ t.test('a failed change is not settled; signal and stop ops reach exactly one to
   t.same(journal.entries(), [], 'still to undo');
   // Three processes whose tokens a careless match would confuse.
   const host = driver.fake;
-  for (const token of ['demo/a/web', 'demo/a/web2', 'demo/b/web']) host.spawnDetached(['srv'], { env: { LABLB_TOKEN: token }, logfile: `/l/${token}.log` });
+  for (const token of ['demo/a/web', 'demo/a/web2', 'demo/b/web']) host.spawnDetached(['haproxy'], { env: { LABLB_TOKEN: token }, logfile: `/l/${token}.log` });
   await engine.runLane([{ kind: 'signal', token: 'demo/a/web', signal: 'SIGHUP', what: 'a/web' }]);
   t.same(
     host.log.filter((l) => l.startsWith('kill')),
@@ -176,4 +176,32 @@ t.test('a failed change is not settled; signal and stop ops reach exactly one to
   t.same([...host.tokens.keys()].sort(), ['demo/a/web', 'demo/a/web2', 'demo/b/web'], 'a SIGHUP stops nothing');
   await engine.runLane([{ kind: 'stop', token: 'demo/a/web', graceMs: 10, what: 'a/web' }]);
   t.same([...host.tokens.keys()].sort(), ['demo/a/web2', 'demo/b/web'], 'stop ended exactly that process');
+});
+
+t.test('a daemon is waited for until it is ready, and what comes after it waits too', async (t) => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'lablb-engine-')), 'lab');
+  const journal = Journal.create(dir);
+  const host = fakeHost({ manualReady: true });
+  const engine = new Engine(host, journal, {});
+  let done = false;
+  const applied = engine.apply(plan).then(() => (done = true));
+  await new Promise((r) => setTimeout(r, 300));
+  t.notOk(done, 'not ready, not done');
+  t.ok(host.log.includes('spawn haproxy -f /s/srv.conf'), 'the daemon was started');
+  t.ok(host.log.includes('run ip link set after up'), 'the task beside it went on');
+  t.notOk(host.log.includes('run ovs-vsctl show'), 'the task after it waits');
+  host.ready('/s/srv.pid');
+  await applied;
+  t.equal(host.log.at(-1), 'run ovs-vsctl show', 'once ready, the rest runs');
+  t.same(host.unusedRules(), []);
+});
+
+t.test('the fake host knows only what lablb runs, and tells a rule that never matched', async (t) => {
+  const host = fakeHost({ fail: { 'netns del': 'busy', 'netns dle': 'a typo' } });
+  await t.rejects(host.run(['ip', 'netns', 'exec', 'a', 'sh', '-c', 'id']), { message: /sh: command not found/ });
+  await t.rejects(host.run(['env', 'A=1', 'B=2', 'nc', '-l']), { message: /nc: command not found/ });
+  t.throws(() => host.spawnDetached(['socat'], { env: {}, logfile: '/l/x.log' }), /socat: command not found/);
+  t.equal((await host.run(['ip', 'netns', 'exec', 'a', '/usr/sbin/haproxy', '-c'])).exitCode, 0, 'a tool by its path');
+  await t.rejects(host.run(['ip', 'netns', 'del', 'a']), { message: /busy/ });
+  t.same(host.unusedRules(), ['netns dle'], 'the typo is told');
 });

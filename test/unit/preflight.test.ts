@@ -11,6 +11,7 @@ t.test('the flagship needs OVS, haproxy, iptables, curl; ethtool only on the use
   t.same(netdev, [
     'ip',
     'sysctl',
+    'rmmod',
     'ovsdb-tool',
     'ovsdb-server',
     'ovs-vswitchd',

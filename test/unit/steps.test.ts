@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { TOOLS } from '../../src/engine/tools.js';
+import { EXEC_PROGRAMS } from '../../src/steps/exec-grammar.js';
 import { ScenarioError } from '../../src/errors.js';
 import type { Facts } from '../../src/kinds/facts.js';
 import { opToShell } from '../../src/kinds/ops.js';
@@ -180,10 +182,22 @@ t.test('exec runs only programs that stay inside the node, without a shell', asy
   const lab = labFromText(withSteps('    - { name: gw, kind: exec, node: vm1, command: [ping, -c, "1", 10.0.0.1], expect_output: "1 received" }'));
   const step = lab.experiment!.steps[0];
   const h = harness(lab, () => {});
-  h.ctx.host = fakeHost({ stdout: { ping: '1 packets transmitted, 1 received, 0% packet loss' } });
+  const host = fakeHost({ stdout: { 'ip netns exec vm1 ping -c 1 10.0.0.1': '1 packets transmitted, 1 received, 0% packet loss' } });
+  h.ctx.host = host;
   const check = await stepKindOf(step.kind).run(step, h.ctx);
   t.ok(check.ok, String(check.detail));
-  t.equal((h.ctx.host as ReturnType<typeof fakeHost>).log[0], 'run ip netns exec vm1 ping -c 1 10.0.0.1');
+  t.equal(host.log[0], 'run ip netns exec vm1 ping -c 1 10.0.0.1');
+  t.same(host.unusedRules(), [], 'the answer came from the command the step ran');
+  // The same step where ping does not answer, and where the host has no ping at all.
+  const silent = fakeHost({ stdout: { 'ping -c 1 10.0.0.1': '1 packets transmitted, 0 received, 100% packet loss' } });
+  h.ctx.host = silent;
+  t.notOk((await stepKindOf(step.kind).run(step, h.ctx)).ok, 'no "1 received": the check fails');
+  // Every program an exec step may run is a tool doctor and preflight know.
+  for (const program of Object.keys(EXEC_PROGRAMS))
+    t.ok(
+      TOOLS.some((tool) => tool.command === program),
+      `${program} is in the tool table`,
+    );
 });
 
 t.test('steps name what they act on, and a wrong name is a clear error', async (t) => {

@@ -170,7 +170,10 @@ export const keepalived = serviceKind<KeepalivedSpec, z.infer<typeof Block>>({
 kind: keepalived
 instances:
   - { name: VR_1, interface: eth0, virtual_router_id: 51, priority: 100, virtual_ipaddress: [10.0.0.200] }`,
-  tools: [{ command: 'keepalived', pkg: 'keepalived', versionArgs: ['--version'], why: 'VRRP: VIPs that move between nodes' }],
+  tools: [
+    { command: 'keepalived', pkg: 'keepalived', versionArgs: ['--version'], why: 'VRRP: VIPs that move between nodes' },
+    { command: 'ping', pkg: 'iputils-ping', versionArgs: ['-V'], why: "Neutron's health check pings the router's gateway" },
+  ],
 
   resolve(b, ctx) {
     const names = new Set<string>();
