@@ -56,6 +56,7 @@ export function keysAt(schema: AnySchema, data: unknown, path: readonly (string 
     v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
   }
   const def = s && defOf(s);
+  if (def?.type === 'union') return [...new Set((def.options ?? []).flatMap((o) => Object.keys(defOf(o).shape ?? {})))];
   return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
 }
 
@@ -66,6 +67,8 @@ function unwrap(s: AnySchema, value: unknown): AnySchema | undefined {
       s = def.innerType;
       continue;
     }
+    // Told apart by their keys (the waits): the caller offers every option's keys.
+    if (def.type === 'union' && def.options && !def.discriminator) return s;
     if (def.type === 'union' && def.options) {
       const kind = def.discriminator && value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[def.discriminator] : undefined;
       const match = def.options.find((o) => {

@@ -220,7 +220,10 @@ export function explainIssue(issue: Issue, data: unknown, schema: z.ZodType): { 
         const branches = ((issue as { errors?: Issue[][] }).errors ?? []).filter((b) => b.length > 0);
         const closest = branches.sort((a, b) => unionDistance(a) - unionDistance(b))[0];
         if (closest && typeof value === 'object' && value !== null) {
-          return explainIssue({ ...closest[0], path: [...issue.path, ...closest[0].path] } as Issue, data, schema);
+          // A misspelt key is both a missing field and an unknown one: the unknown one, with
+          // its nearest known name, is what to tell ("vrp": did you mean "vrrp"?).
+          const first = closest.find((i) => i.code === 'unrecognized_keys') ?? closest[0];
+          return explainIssue({ ...first, path: [...issue.path, ...first.path] } as Issue, data, schema);
         }
         message = `got ${show(value)}; expected ${/^an? /.test(issue.message) ? issue.message : 'one of the allowed forms'}`;
       }
