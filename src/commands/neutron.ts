@@ -5,7 +5,19 @@ import { Journal } from '../engine/journal.js';
 import { requireRoot } from '../engine/preflight.js';
 import { portMacs, readSecurity, securityOps } from '../security/apply.js';
 import { adminStateOps } from '../links/links.js';
-import { adminStateUp, createRule, deleteRule, describePort, portSecurity, portsOf, updatePort } from '../security/changes.js';
+import {
+  adminStateUp,
+  createPort,
+  createRule,
+  deletePort,
+  deleteRule,
+  describeCreatedPort,
+  describePort,
+  portSecurity,
+  portsOf,
+  updatePort,
+} from '../security/changes.js';
+import { UserError } from '../errors.js';
 import { describeRule, type SecurityState } from '../security/model.js';
 import { NEUTRON_USAGE, parseNeutron } from '../security/neutron-cli.js';
 import { findPort, type Lab } from '../model.js';
@@ -53,12 +65,33 @@ export async function neutron(argv: string[], labName: string | undefined, ctx: 
       ctx.out(`${'id'.padEnd(12)} ${'security_group'.padEnd(14)} rule`);
       for (const g of state.groups) for (const r of g.rules) ctx.out(`${r.id.padEnd(12)} ${g.name.padEnd(14)} ${describeRule(r)}`);
       return 0;
-    case 'port-show':
+    case 'port-create': {
+      const { state: next, port } = createPort(lab, state, cmd.request);
+      await apply(next);
+      ctx.out(`Created a new port: ${port.id} (${describeCreatedPort(port)})`);
+      return 0;
+    }
+    case 'port-delete': {
+      const { state: next, port } = deletePort(state, cmd.id);
+      await apply(next);
+      ctx.out(`Deleted port: ${port.id} (${port.address} is free again)`);
+      return 0;
+    }
+    case 'port-show': {
+      if (cmd.created) {
+        const made = state.created?.find((c) => c.id === cmd.port);
+        if (!made)
+          throw new UserError(`Port ${cmd.port} could not be found`, `ports: ${[...portsOf(lab), ...(state.created ?? []).map((c) => c.id)].join(', ')}`);
+        ctx.out(`${made.id}: ${describeCreatedPort(made)}`);
+        return 0;
+      }
       ctx.out(`${cmd.port}: ${describePortNow(state, cmd.port)}`);
       return 0;
+    }
     case 'port-list':
       ctx.out(`${'port'.padEnd(24)} ${'fixed_ip'.padEnd(16)} security`);
       for (const id of portsOf(lab)) ctx.out(`${id.padEnd(24)} ${addressOf(lab, id).padEnd(16)} ${describePortNow(state, id)}`);
+      for (const c of state.created ?? []) ctx.out(`${c.id.padEnd(24)} ${c.address.padEnd(16)} ${describeCreatedPort(c)}`);
       return 0;
   }
 }

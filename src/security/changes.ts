@@ -3,8 +3,9 @@
 // cannot turn port security off; allowed address pairs need port security).
 import { UserError } from '../errors.js';
 import type { Lab } from '../model.js';
+import { contains, freeAddress } from '../net/addr.js';
 import { nearest } from '../suggest.js';
-import { describeRule, portId, type AddressPair, type PortSecurity, type SecurityRule, type SecurityState } from './model.js';
+import { describeRule, portId, type AddressPair, type CreatedPort, type PortSecurity, type SecurityRule, type SecurityState } from './model.js';
 
 export interface PortChange {
   /** node/port */
@@ -110,4 +111,56 @@ export function describePort(s: PortSecurity): string {
   if (!s.enabled) return 'port security off';
   const pairs = s.pairs.map((p) => (p.mac ? `${p.ip} (${p.mac})` : p.ip));
   return `port security on, groups ${s.groups.join(', ') || '(none: all IP dropped)'}${pairs.length ? `, allowed address pairs ${pairs.join(', ')}` : ''}`;
+}
+
+/** What `neutron port-create` asks for. */
+export interface PortRequest {
+  network: string;
+  name?: string;
+  address?: string;
+  pairs: AddressPair[];
+}
+
+/** A port with no device: its fixed IP is reserved on the network (given, or the highest free
+ *  one), and refused when another port has it, as Neutron's IPAM refuses it. */
+export function createPort(lab: Lab, state: SecurityState, req: PortRequest): { state: SecurityState; port: CreatedPort } {
+  const net = lab.networks.find((n) => n.name === req.network);
+  if (!net)
+    throw notFound(
+      'Network',
+      req.network,
+      lab.networks.map((n) => n.name),
+    );
+  const created = state.created ?? [];
+  const taken = [...lab.nodes.flatMap((n) => n.ports.filter((p) => p.network === net.name).map((p) => p.address)), ...created.map((c) => c.address)];
+  if (req.address !== undefined && !contains(net.cidr, req.address))
+    throw new UserError(`IP address ${req.address} is not in ${net.name}'s subnet ${net.cidr}`);
+  if (req.address !== undefined && taken.includes(req.address))
+    throw new UserError(`IP address ${req.address} already allocated in subnet ${net.cidr}`, 'see: neutron port-list');
+  const address = req.address ?? freeAddress(net.cidr, taken);
+  if (!address) throw new UserError(`No more IP addresses available on network ${net.name}`);
+  let n = created.length + 1;
+  while (created.some((c) => c.id === `port-${n}`)) n++;
+  const id = req.name ?? `port-${n}`;
+  if (created.some((c) => c.id === id) || portsOf(lab).includes(id)) throw new UserError(`Port ${id} already exists`);
+  const port: CreatedPort = { id, network: net.name, address, pairs: req.pairs };
+  return { state: { ...state, created: [...created, port] }, port };
+}
+
+export function deletePort(state: SecurityState, id: string): { state: SecurityState; port: CreatedPort } {
+  const created = state.created ?? [];
+  const port = created.find((c) => c.id === id);
+  if (!port)
+    throw notFound(
+      'Port',
+      id,
+      created.map((c) => c.id),
+    );
+  const rest = created.filter((c) => c !== port);
+  return { state: { ...state, created: rest.length ? rest : undefined }, port };
+}
+
+/** "on private, 172.16.200.251, no device, allowed address pairs 172.16.200.251". */
+export function describeCreatedPort(c: CreatedPort): string {
+  return `on ${c.network}, ${c.address}, no device${c.pairs.length ? `, allowed address pairs ${c.pairs.map((p) => p.ip).join(', ')}` : ''}`;
 }

@@ -4,7 +4,7 @@
 // (steps, `lablb neutron ...`), so it lives in the lab's dir beside its journal.
 
 export type { AddressPair, Direction, PortSecurity, SecurityGroup, SecurityRule } from '../model.js';
-import type { Lab, LabPort, PortSecurity, SecurityGroup, SecurityRule } from '../model.js';
+import type { AddressPair, Lab, LabPort, PortSecurity, SecurityGroup, SecurityRule } from '../model.js';
 
 export interface SecurityState {
   groups: SecurityGroup[];
@@ -12,6 +12,17 @@ export interface SecurityState {
   ports: Record<string, PortSecurity>;
   /** Ports whose admin state is down (node/port): the OVS agent drops all they send. */
   adminDown?: string[];
+  /** Ports `neutron port-create` made: no device, so no flows; each holds its address. */
+  created?: CreatedPort[];
+}
+
+/** A port made through the API with no instance behind it (seed 003's VIP port): it reserves
+ *  its fixed IP on its network, so no other port gets it. */
+export interface CreatedPort {
+  id: string;
+  network: string;
+  address: string;
+  pairs: AddressPair[];
 }
 
 /** Neutron's protocol names; any other protocol is given by number. */

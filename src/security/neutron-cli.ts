@@ -1,13 +1,14 @@
 // The article's `neutron` commands, read as typed (seed 003), for `lablb neutron ...` and the
 // `neutron` of `lablb shell`: port-update with --allowed-address-pairs, --no-security-groups,
 // --security-group and --port_security_enabled; security-group-rule-create / -delete / -list;
-// port-show and port-list. Every value is checked before it can reach a flow. Blog posts turn
+// port-create / -delete (a port with no device, holding its address), port-show and
+// port-list. Every value is checked before it can reach a flow. Blog posts turn
 // "--" into a dash ("—port_security_enabled=False"): that is read as "--" too.
 import { Cidr, Ipv4, Mac } from '../kinds/fields.js';
 import { UserError } from '../errors.js';
 import { isNetworkAddress } from '../net/addr.js';
 import type { Lab } from '../model.js';
-import type { PortChange } from './changes.js';
+import type { PortChange, PortRequest } from './changes.js';
 import { changesSecurity, portsOf } from './changes.js';
 import { protocolNumber, type AddressPair, type SecurityRule } from './model.js';
 
@@ -16,7 +17,10 @@ export type NeutronCommand =
   | { kind: 'security-group-rule-create'; group: string; rule: Omit<SecurityRule, 'id'> }
   | { kind: 'security-group-rule-delete'; id: string }
   | { kind: 'security-group-rule-list' }
-  | { kind: 'port-show'; port: string }
+  | { kind: 'port-create'; request: PortRequest }
+  | { kind: 'port-delete'; id: string }
+  /** `created`: not a port of the lab's nodes; maybe one port-create made. */
+  | { kind: 'port-show'; port: string; created?: boolean }
   | { kind: 'port-list' };
 
 export const NEUTRON_USAGE = `Usage: neutron <command> ...   (inside 'lablb shell'; or: sudo lablb neutron [--lab LAB] <command> ...)
@@ -30,6 +34,9 @@ export const NEUTRON_USAGE = `Usage: neutron <command> ...   (inside 'lablb shel
                              [--port-range-min N] [--port-range-max N] [--remote-ip-prefix CIDR] GROUP
   security-group-rule-delete RULE_ID
   security-group-rule-list
+  port-create NETWORK [--name NAME] [--fixed-ip ip_address=IP]
+              [--allowed-address-pairs type=dict list=true ip_address=IP ...]
+  port-delete NAME
   port-show PORT
   port-list
 
@@ -61,6 +68,9 @@ interface Parsed {
   positionals: string[];
 }
 
+/** A name port-create may give a port. */
+const PORT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 /** Flags that take no value, and the one that takes key=value words after it. */
 const FLAGS = new Set(['no-security-groups', 'no-allowed-address-pairs']);
 
@@ -79,7 +89,7 @@ function parse(args: string[]): Parsed {
     else if (name === 'allowed-address-pairs') {
       // Every key=value word after it belongs to it.
       const values: string[] = [];
-      while (i + 1 < args.length && /^[a-z_]+=/.test(args[i + 1])) values.push(args[++i]);
+      while (i + 1 < args.length && /^([a-z_]+=|type-dict$|list-true$)/.test(args[i + 1])) values.push(args[++i].replace(/^(type|list)-/, '$1='));
       out.options.push({ name, values });
     } else {
       // A last option without its value: `known` says first whether it is an option at all.
@@ -203,9 +213,36 @@ export function parseNeutron(argv: string[], lab: Lab): NeutronCommand {
     case 'security-group-rule-list':
       known(p, []);
       return { kind: 'security-group-rule-list' };
-    case 'port-show':
+    case 'port-create': {
+      known(p, ['name', 'fixed-ip', 'allowed-address-pairs']);
+      if (p.positionals.length !== 1) throw bad('port-create takes one network');
+      const name = one(p, 'name');
+      if (name !== undefined && !PORT_NAME.test(name)) throw bad(`--name ${JSON.stringify(name)}: letters, digits and ._- (up to 64)`);
+      const fixed = one(p, 'fixed-ip');
+      const address = fixed === undefined ? undefined : /^ip_address=(.*)$/.exec(fixed)?.[1];
+      if (fixed !== undefined && (address === undefined || !Ipv4.safeParse(address).success))
+        throw bad(`--fixed-ip is ip_address=IP, such as ip_address=172.16.200.251, not ${JSON.stringify(fixed)}`);
+      const pairs = p.options.filter((o) => o.name === 'allowed-address-pairs').flatMap((o) => addressPairs(o.values));
+      return { kind: 'port-create', request: { network: p.positionals[0], ...(name ? { name } : {}), ...(address ? { address } : {}), pairs } };
+    }
+    case 'port-delete':
       known(p, []);
-      return { kind: 'port-show', port: resolvePort(lab, p.positionals[0]) };
+      if (p.positionals.length !== 1 || !PORT_NAME.test(p.positionals[0])) throw bad('port-delete takes one port made by port-create (see port-list)');
+      return { kind: 'port-delete', id: p.positionals[0] };
+    case 'port-show': {
+      known(p, []);
+      const ref = p.positionals[0];
+      // Not a node's port: perhaps one port-create made, which only the lab's state knows.
+      if (
+        ref &&
+        PORT_NAME.test(ref) &&
+        !ref.includes('/') &&
+        !lab.nodes.some((n) => n.name === ref) &&
+        !lab.nodes.some((n) => n.ports.some((x) => x.id === ref))
+      )
+        return { kind: 'port-show', port: ref, created: true };
+      return { kind: 'port-show', port: resolvePort(lab, ref) };
+    }
     case 'port-list':
       known(p, []);
       return { kind: 'port-list' };

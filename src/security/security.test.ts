@@ -9,7 +9,7 @@ import { loadScenarioFile, parseScenario } from '../scenario/load.js';
 import { resolveLab, resolveRunTimeNode } from '../scenario/resolve.js';
 import { fakeHost } from '../../test/fake-host.js';
 import { nodeSecurityOps } from './apply.js';
-import { createRule, deleteRule, describePort, updatePort } from './changes.js';
+import { createPort, createRule, deletePort, deleteRule, describeCreatedPort, describePort, updatePort } from './changes.js';
 import { dropCookie, parseDropCookie, rangeMasks, renderFlows, ruleMatches } from './flows.js';
 import { describeRule, initialSecurity, protocolName, protocolNumber, usesPortSecurity } from './model.js';
 import { parseNeutron, resolvePort } from './neutron-cli.js';
@@ -322,4 +322,55 @@ t.test("a network's port_security_enabled is its ports' default, as Neutron give
   const asIs = resolveLab(parseScenario(text, 'vip.yaml'), { stateRoot: '/run/lablb' });
   t.same(asIs.nodes.find((n) => n.name === 'keepalived02')!.ports[0].security, { enabled: true, groups: ['web'], pairs: [] });
   t.same(asIs.networks[0].portSecurity, undefined);
+});
+
+t.test("port-create: a port with no device holds its address, as Neutron's IPAM; port-delete frees it", async (t) => {
+  const parsed = parseNeutron(['port-create', 'private', '—allowed-address-pairs', 'type-dict', 'list-true', 'ip_address=172.16.200.251'], lab);
+  t.same(parsed, { kind: 'port-create', request: { network: 'private', pairs: [{ ip: '172.16.200.251' }] } }, "the article's line, as the blog prints it");
+  t.same(parseNeutron(['port-create', 'private', '--name', 'vip', '--fixed-ip', 'ip_address=172.16.200.251'], lab), {
+    kind: 'port-create',
+    request: { network: 'private', name: 'vip', address: '172.16.200.251', pairs: [] },
+  });
+  t.throws(() => parseNeutron(['port-create', 'private', '--fixed-ip', 'subnet_id=x'], lab), /--fixed-ip is ip_address=IP/);
+  t.throws(() => parseNeutron(['port-create', 'private', '--fixed-ip', 'ip_address=1.2.3'], lab), /--fixed-ip is ip_address=IP/);
+  t.throws(() => parseNeutron(['port-create', 'private', '--name', '../x'], lab), /--name "\.\.\/x": letters/);
+  t.throws(() => parseNeutron(['port-create'], lab), /port-create takes one network/);
+  t.throws(() => parseNeutron(['port-create', 'private', '--device-owner', 'x'], lab), /unknown option --device-owner/);
+  t.same(parseNeutron(['port-show', 'vip'], lab), { kind: 'port-show', port: 'vip', created: true }, 'perhaps a port port-create made');
+  t.same(parseNeutron(['port-show', 'keepalived01'], lab), { kind: 'port-show', port: 'keepalived01/eth0' });
+  t.same(parseNeutron(['port-delete', 'vip'], lab), { kind: 'port-delete', id: 'vip' });
+
+  const state = initialSecurity(lab);
+  const first = createPort(lab, state, { network: 'private', pairs: [] });
+  t.same(first.port, { id: 'port-1', network: 'private', address: '172.16.200.254', pairs: [] }, 'the highest free address, a numbered name');
+  const vip = createPort(lab, first.state, { network: 'private', name: 'vip', address: '172.16.200.251', pairs: [] });
+  t.equal(vip.state.created?.length, 2);
+  t.same(state.created, undefined, 'the state given is not changed');
+  t.throws(
+    () => createPort(lab, vip.state, { network: 'private', address: '172.16.200.251', pairs: [] }),
+    /IP address 172\.16\.200\.251 already allocated in subnet 172\.16\.200\.0\/24/,
+  );
+  t.throws(
+    () => createPort(lab, state, { network: 'private', address: '172.16.200.193', pairs: [] }),
+    /172\.16\.200\.193 already allocated/,
+    "a node's port holds its address",
+  );
+  t.throws(() => createPort(lab, state, { network: 'private', address: '10.9.9.9', pairs: [] }), /not in private's subnet 172\.16\.200\.0\/24/);
+  t.throws(() => createPort(lab, state, { network: 'privat', pairs: [] }), { message: 'Network privat could not be found', hint: 'did you mean private?' });
+  t.throws(() => createPort(lab, vip.state, { network: 'private', name: 'vip', pairs: [] }), /Port vip already exists/);
+  t.throws(() => createPort(lab, state, { network: 'private', name: 'keepalived01/eth0', pairs: [] }), /already exists/);
+  t.equal(createPort(lab, first.state, { network: 'private', pairs: [] }).port.id, 'port-2');
+  t.equal(createPort(lab, first.state, { network: 'private', pairs: [] }).port.address, '172.16.200.253', 'the next free one down');
+  const gone = deletePort(vip.state, 'vip');
+  t.same(
+    gone.state.created?.map((c) => c.id),
+    ['port-1'],
+  );
+  t.same(deletePort(gone.state, 'port-1').state.created, undefined);
+  t.throws(() => deletePort(gone.state, 'vip'), /Port vip could not be found/);
+  t.equal(
+    describeCreatedPort({ id: 'p', network: 'private', address: '172.16.200.251', pairs: [{ ip: '172.16.200.251' }] }),
+    'on private, 172.16.200.251, no device, allowed address pairs 172.16.200.251',
+  );
+  t.same(renderFlows(lab, vip.state, {}), renderFlows(lab, state, {}), 'no device, no flows');
 });

@@ -32,12 +32,15 @@ interface DhcpSpec {
   timeoutMs: number;
 }
 
-/** The last lease in a dhclient lease file: its address and the server that gave it. */
-export function lastLease(text: string): { address?: string; server?: string } {
+/** The last lease in a dhclient lease file: its address, the server that gave it, the router
+ *  and domain it offered. */
+export function lastLease(text: string): { address?: string; server?: string; router?: string; domain?: string } {
   const block = text.split('lease {').at(-1) ?? '';
   return {
     address: /fixed-address ([\d.]+);/.exec(block)?.[1],
     server: /option dhcp-server-identifier ([\d.]+);/.exec(block)?.[1],
+    router: /option routers ([\d.]+);/.exec(block)?.[1],
+    domain: /option domain-name "([^"]*)";/.exec(block)?.[1],
   };
 }
 
@@ -140,10 +143,11 @@ export const dhcpRequest = stepKind<DhcpSpec, z.infer<typeof Block>>({
       name: step.name,
       ok: problems.length === 0,
       detail: lease.address
-        ? `${node}/${port} got ${lease.address} from ${serverNode ?? '?'} (${lease.server}) in ${ms} ms ${againstBound(ms, bound)}${problems.length ? `; ${problems.join('; ')}` : ''}`
+        ? `${node}/${port} got ${lease.address} from ${serverNode ?? '?'} (${lease.server}), router ${lease.router ?? 'none'}, domain ${lease.domain ?? 'none'}, in ${ms} ms ${againstBound(ms, bound)}${problems.length ? `; ${problems.join('; ')}` : ''}`
         : `${node}/${port} got no lease in ${ms} ms; ${problems.join('; ')}`,
       address: lease.address ?? '',
       server: serverNode ?? '',
+      router: lease.router ?? '',
       lease_ms: ms,
       lease_bound_ms: bound.ms,
     };

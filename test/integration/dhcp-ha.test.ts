@@ -17,6 +17,7 @@ t.test('run dhcp-ha: leases go on when one DHCP agent dies; host as found', { sk
   t.equal(checks['vm1-lease-from-agent-1'].server, 'qdhcp-1');
   t.equal(checks['vm1-renews-from-agent-2'].address, '10.0.0.11', 'the same address after its agent died');
   t.equal(checks['vm1-renews-from-agent-2'].server, 'qdhcp-2');
+  t.equal(checks['vm1-renews-from-agent-2'].router, '10.0.0.1', "the subnet's gateway from the opts file, not the agent's own address");
   t.type(checks['vm1-renews-from-agent-2'].lease_ms, 'number');
   t.equal(checks['new-vm2-lease-from-agent-2'].address, '10.0.0.12');
   t.same(await settledHostState(before), before, 'host as found');

@@ -53,11 +53,18 @@ t.test("a DHCP lease is held to dhclient's timers, written into its config", asy
   const step = lab.experiment!.steps.find((s) => s.name === 'vm1-renews-from-agent-2')!;
   const h = harness(lab, () => {});
   const leases = '/run/lablb/dhcp-ha/nodes/vm1/eth0.dhclient.leases';
-  h.ctx.host.writeFile(leases, 'lease {\n  fixed-address 10.0.0.11;\n  option dhcp-server-identifier 10.0.0.3;\n}\n');
+  h.ctx.host.writeFile(
+    leases,
+    'lease {\n  fixed-address 10.0.0.11;\n  option routers 10.0.0.1;\n  option dhcp-server-identifier 10.0.0.3;\n  option domain-name "openstacklocal";\n}\n',
+  );
   const check = await stepKindOf(step.kind).run(step, h.ctx);
   t.equal(check.ok, true, check.detail);
   t.equal(check.lease_bound_ms, 32_500);
-  t.match(check.detail, /^vm1\/eth0 got 10\.0\.0\.11 from qdhcp-2 \(10\.0\.0\.3\) in \d+ ms \(0% of its bound 32500 ms, dhclient: reboot 10 s/);
+  t.match(
+    check.detail,
+    /^vm1\/eth0 got 10\.0\.0\.11 from qdhcp-2 \(10\.0\.0\.3\), router 10\.0\.0\.1, domain openstacklocal, in \d+ ms \(0% of its bound 32500 ms, dhclient: reboot 10 s/,
+  );
+  t.equal(check.router, '10.0.0.1');
   const conf = h.applied.find((op) => op.kind === 'write');
   t.match(conf, { content: 'timeout 40;\nretry 1;\nreboot 10;\ninitial-interval 3;\nbackoff-cutoff 15;\n' }, 'the timers the bound is made of');
   t.match(stepKindOf(step.kind).explain!(step, { lab } as never).at(-1), /within 36250 ms \(dhclient: reboot 10 s .*, with the tolerance\)$/);

@@ -268,18 +268,21 @@ function conntrackdComplaints(output: string): string[] {
   return output.split('\n').filter((l) => /\[ERROR\]/.test(l) && !/can't connect/.test(l));
 }
 
-/** dnsmasq's command line and its hosts file as one config file, for `dnsmasq --test`: each
- *  --option=value a line, each hosts-file line a dhcp-host. */
+/** dnsmasq's command line and its hosts and opts files as one config file, for `dnsmasq
+ *  --test`: each --option=value a line, each hosts-file line a dhcp-host, each opts-file line a
+ *  dhcp-option. */
 export function dnsmasqConfig(argv: string[], files: Map<string, string>): string {
   const opts = argv.slice(argv.indexOf('dnsmasq') + 1).filter((a) => a.startsWith('--') && !a.startsWith('--conf-file='));
-  const hostsFile = opts.find((o) => o.startsWith('--dhcp-hostsfile='))?.slice('--dhcp-hostsfile='.length);
-  const hosts = (hostsFile && files.get(hostsFile)) || '';
-  return [
-    ...opts.filter((o) => !o.startsWith('--dhcp-hostsfile=')).map((o) => o.slice(2)),
-    ...hosts
+  const fileOf = (option: string) => files.get(opts.find((o) => o.startsWith(`--${option}=`))?.slice(option.length + 3) ?? '') ?? '';
+  const linesOf = (text: string, as: string) =>
+    text
       .split('\n')
       .filter(Boolean)
-      .map((h) => `dhcp-host=${h}`),
+      .map((l) => `${as}=${l}`);
+  return [
+    ...opts.filter((o) => !/^--dhcp-(hosts|opts)file=/.test(o)).map((o) => o.slice(2)),
+    ...linesOf(fileOf('dhcp-hostsfile'), 'dhcp-host'),
+    ...linesOf(fileOf('dhcp-optsfile'), 'dhcp-option'),
     '',
   ].join('\n');
 }
@@ -367,7 +370,13 @@ t.test('each checker refuses what an injection would add: the test above can fai
   accepts('openflow', 'table=0,priority=10,in_port=tap1,actions=NORMAL\n', 'ovs-ofctl parse-flows: a plain flow');
   refuses('openflow', 'table=0,priority=10,in_port=tap1,actions=NORMAL\ntable=0,bogus=1,actions=drop\n', 'ovs-ofctl parse-flows: an unknown field');
   t.equal(
-    dnsmasqConfig(['ip', 'netns', 'exec', 'q', 'dnsmasq', '--conf-file=/dev/null', '--port=0', '--dhcp-hostsfile=/h'], new Map([['/h', 'a,b,10.0.0.1\n']])),
-    'port=0\ndhcp-host=a,b,10.0.0.1\n',
+    dnsmasqConfig(
+      ['ip', 'netns', 'exec', 'q', 'dnsmasq', '--conf-file=/dev/null', '--port=0', '--dhcp-hostsfile=/h', '--dhcp-optsfile=/o'],
+      new Map([
+        ['/h', 'a,b,10.0.0.1\n'],
+        ['/o', 'option:router,10.0.0.1\n'],
+      ]),
+    ),
+    'port=0\ndhcp-host=a,b,10.0.0.1\ndhcp-option=option:router,10.0.0.1\n',
   );
 });

@@ -6,7 +6,7 @@ import type { LabService } from '../../model.js';
 import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
 import { resolveLab } from '../../scenario/resolve.js';
 import { lastLease } from '../../steps/dhcp-request.js';
-import { dnsmasq, renderInitialLeases, type DnsmasqSpec } from './dnsmasq.js';
+import { dnsmasq, renderInitialLeases, renderOpts, type DnsmasqSpec } from './dnsmasq.js';
 import { readFileSync } from 'node:fs';
 
 const FILE = join(ROOT, 'scenarios', 'dhcp-ha.yaml');
@@ -14,7 +14,12 @@ const lab = resolveLab(loadScenarioFile(FILE), { stateRoot: '/run/lablb' });
 const agent = lab.nodes.find((n) => n.name === 'qdhcp-1')!.services[0] as LabService<DnsmasqSpec>;
 
 t.test('a hosts file of MAC,name,IP and dnsmasq as Neutron runs it', async (t) => {
-  const [hosts, daemon] = dnsmasq.start(agent, { vrrpHooks: { master: [], backup: [] } });
+  const [hosts, opts, daemon] = dnsmasq.start(agent, { vrrpHooks: { master: [], backup: [] } });
+  t.same(
+    opts,
+    { kind: 'write', path: '/run/lablb/dhcp-ha/nodes/qdhcp-1/dhcp.opts', content: 'option:router,10.0.0.1\n' },
+    "the subnet's gateway as the router",
+  );
   t.same(hosts, {
     kind: 'write',
     path: '/run/lablb/dhcp-ha/nodes/qdhcp-1/dhcp.hosts',
@@ -22,7 +27,24 @@ t.test('a hosts file of MAC,name,IP and dnsmasq as Neutron runs it', async (t) =
   });
   t.match(daemon, { kind: 'daemon', ready: agent.pidfile });
   const argv = daemon.kind === 'daemon' ? daemon.argv : [];
-  for (const a of ['--port=0', '--bind-interfaces', '--interface=tap-dhcp1', '--dhcp-range=10.0.0.0,static,86400s']) t.ok(argv.includes(a), a);
+  for (const a of [
+    '--port=0',
+    '--bind-interfaces',
+    '--interface=tap-dhcp1',
+    '--dhcp-range=10.0.0.0,static,86400s',
+    '--dhcp-optsfile=/run/lablb/dhcp-ha/nodes/qdhcp-1/dhcp.opts',
+    '--domain=openstacklocal',
+  ])
+    t.ok(argv.includes(a), a);
+  // Without a gateway the router option is written empty: dnsmasq would offer itself otherwise.
+  t.equal(renderOpts({ ...agent.spec, gateway: undefined }), 'option:router\n');
+  t.throws(
+    () =>
+      resolveLab(parseScenario(readFileSync(FILE, 'utf8').replace('gateway_ip: 10.0.0.1   #', 'gateway_ip: 10.9.0.1   #'), 'd.yaml'), {
+        stateRoot: '/run/lablb',
+      }),
+    /services\[0\]\.gateway_ip: 10\.9\.0\.1 is not on net1 \(10\.0\.0\.0\/24\)/,
+  );
 });
 
 t.test("Kilo's agent: every port's lease written before dnsmasq starts; Juno's writes none", async (t) => {

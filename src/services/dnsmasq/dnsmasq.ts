@@ -1,5 +1,6 @@
 // dnsmasq as Neutron's DHCP agent runs it in a qdhcp namespace: static leases only (every MAC
-// has its fixed IP in a hosts file), no DNS (port 0), bound to its own port. Two of them with
+// has its fixed IP in a hosts file), the subnet's gateway in an opts file, Neutron's domain, no
+// DNS (port 0), bound to its own port. Two of them with
 // the same hosts file serve one network, as with dhcp_agents_per_network=2 (seed 002's DHCP
 // detour): either answers, with the same address.
 import { join } from 'node:path';
@@ -20,7 +21,15 @@ export interface DnsmasqSpec {
   leaseFile: string;
   /** A lease written for every host before it starts (Neutron's agent since Kilo). */
   initialLeases: boolean;
+  /** The opts file: the router option, the subnet's gateway or none. */
+  optsFile: string;
+  gateway?: string;
+  domain: string;
 }
+
+/** Neutron's opts file: the gateway as the router option; for a subnet without one, the option
+ *  empty, or dnsmasq would offer its own address as the router. */
+export const renderOpts = (spec: DnsmasqSpec): string => `option:router${spec.gateway ? `,${spec.gateway}` : ''}\n`;
 
 /** dnsmasq's lease file: "<expiry> <mac> <ip> <name> <client id>" a line, as Neutron's DHCP
  *  agent writes it beside the hosts file since Kilo, every port's lease already given. */
@@ -50,6 +59,8 @@ const Block = z
       .min(1)
       .max(1024)
       .describe('the static leases: MAC -> address, the same on every DHCP server of the network'),
+    gateway_ip: Ipv4.optional().describe("the subnet's gateway, offered as the router (Neutron's opts file); none: no router offered"),
+    dns_domain: Name.default('openstacklocal').describe("the domain offered to clients (Neutron's dns_domain)"),
     initial_leases: z
       .boolean()
       .default(false)
@@ -71,6 +82,7 @@ hosts:
   resolve(b, ctx) {
     const port = ctx.port(b.interface, ['interface']);
     const net = port ? subnet(`${port.address}/${port.prefix}`) : undefined;
+    if (b.gateway_ip && net && !contains(net.cidr, b.gateway_ip)) ctx.report(['gateway_ip'], `${b.gateway_ip} is not on ${port!.network} (${net.cidr})`);
     // dnsmasq refuses a second binding of an address, and a MAC with two would get either.
     const seen = { address: new Set<string>(), mac: new Set<string>() };
     b.hosts.forEach((h, hi) => {
@@ -91,11 +103,15 @@ hosts:
       hostsFile: join(ctx.node.dir, `${b.name}.hosts`),
       leaseFile: join(ctx.node.dir, `${b.name}.leases`),
       initialLeases: b.initial_leases,
+      optsFile: join(ctx.node.dir, `${b.name}.opts`),
+      ...(b.gateway_ip ? { gateway: b.gateway_ip } : {}),
+      domain: b.dns_domain,
     };
   },
   describe: (s) => `dnsmasq on ${s.spec.interface}: ${s.spec.hosts.length} static leases${s.spec.initialLeases ? ', each already in its lease file' : ''}`,
   start: (s) => [
     { kind: 'write', path: s.spec.hostsFile, content: s.spec.hosts.map((h) => `${h.mac},${h.name},${h.address}`).join('\n') + '\n' },
+    { kind: 'write', path: s.spec.optsFile, content: renderOpts(s.spec) },
     ...(s.spec.initialLeases ? [{ kind: 'write' as const, path: s.spec.leaseFile, content: renderInitialLeases(s.spec, Math.floor(Date.now() / 1000)) }] : []),
     {
       kind: 'daemon',
@@ -111,6 +127,8 @@ hosts:
         '--except-interface=lo',
         `--dhcp-range=${s.spec.network},static,${s.spec.leaseSeconds}s`,
         `--dhcp-hostsfile=${s.spec.hostsFile}`,
+        `--dhcp-optsfile=${s.spec.optsFile}`,
+        `--domain=${s.spec.domain}`,
         `--dhcp-leasefile=${s.spec.leaseFile}`,
         `--pid-file=${s.pidfile}`,
         '--log-dhcp',
