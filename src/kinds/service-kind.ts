@@ -132,6 +132,9 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   /** How long its health checks may take to see a member go DOWN or come UP: its config's
    *  timers, for member waits' bound. */
   memberBound?(service: LabService<Spec>, member: string, state: 'UP' | 'DOWN'): WaitBound | undefined;
+  /** The protocol's bound on this service coming to hold an address it claims (a VRRP
+   *  instance's master-down interval), for address waits. */
+  claimBound?(service: LabService<Spec>, address: string): WaitBound | undefined;
   /** Waits on what only this kind has (a VRRP instance's state), offered in every `until`. */
   waits?: AnyWaitKind[];
   /** Its lines on the screen's services panel (a header, then rows). */

@@ -1,14 +1,17 @@
 // "address A is held by exactly N nodes" (and, when named, exactly which): where a VIP or
-// floating IP lives now.
+// floating IP lives now. A named holder whose service claims the address lends its bound.
 import { z } from 'zod';
 import { Ipv4, NsName } from '../kinds/fields.js';
-import { waitKind } from '../kinds/wait-kind.js';
+import { waitKind, type WaitBound } from '../kinds/wait-kind.js';
 import { holdersOf } from '../kinds/facts.js';
+import { serviceKindOf } from '../services/all.js';
 
 export interface AddressWaitSpec {
   address: string;
   count: number;
   holders?: string[];
+  /** When a named holder's service claims it (a VRRP VIP): that service's bound on taking it. */
+  bound?: WaitBound;
 }
 
 const Block = z
@@ -28,8 +31,18 @@ export const addressWait = waitKind<AddressWaitSpec, z.infer<typeof Block>>({
     if (b.held_by && b.holders !== undefined && b.holders !== b.held_by.length) {
       ctx.report(['holders'], `holders: ${b.holders} contradicts held_by (${b.held_by.length} nodes)`);
     }
-    return { address: b.address, count: b.holders ?? b.held_by?.length ?? 1, holders: b.held_by ? [...b.held_by].sort() : undefined };
+    const bounds = (b.held_by ?? [])
+      .flatMap((n) => ctx.lab.nodes.find((x) => x.name === n)?.services ?? [])
+      .flatMap((svc) => serviceKindOf(svc.kind).claimBound?.(svc, b.address) ?? []);
+    const bound = bounds.sort((x, y) => y.ms - x.ms)[0];
+    return {
+      address: b.address,
+      count: b.holders ?? b.held_by?.length ?? 1,
+      holders: b.held_by ? [...b.held_by].sort() : undefined,
+      ...(bound ? { bound } : {}),
+    };
   },
+  bound: (spec) => spec.bound,
   needs: () => ['addresses'],
   check(spec, facts) {
     const now = holdersOf(facts, spec.address);

@@ -62,7 +62,7 @@ t.test('link-down: the change with its undo, then every wait timed, and the outa
   t.ok(check.ok, String(check.detail));
   t.match(
     check.detail,
-    /^lb2\/vrrp VR_1 MASTER after \d+ ms \(\d+% of its bound 3648 ms, VRRPv2 master-down: 3 x advert_int 1 s \+ \(256 - 90\) \/ 256 s\); 10\.1\.0\.100 held by lb2 only after \d+ ms; vip had 5 successes in a row after \d+ ms; 5 of 20 requests failed meanwhile \(timeout after 200 ms x5\); then 10\/10 ok, all from lb2/,
+    /^lb2\/vrrp VR_1 MASTER after \d+ ms \(\d+% of its bound 3648 ms, VRRPv2 master-down: 3 x advert_int 1 s \+ \(256 - 90\) \/ 256 s\); 10\.1\.0\.100 held by lb2 only after \d+ ms \(\d+% of its bound 3648 ms, VRRPv2 master-down: 3 x advert_int 1 s \+ \(256 - 90\) \/ 256 s\); vip had 5 successes in a row after \d+ ms; 5 of 20 requests failed meanwhile \(timeout after 200 ms x5\); then 10\/10 ok, all from lb2/,
   );
   t.same(Object.keys(check), [
     'name',
@@ -71,6 +71,7 @@ t.test('link-down: the change with its undo, then every wait timed, and the outa
     'master_ms',
     'master_bound_ms',
     'address_ms',
+    'address_bound_ms',
     'vip_flowing_ms',
     'failed_requests',
     'requests',
@@ -267,7 +268,7 @@ t.test('disconnect moves ports to a VLAN no network uses, journaling how to put 
   t.match(h2.applied[0], { argv: ['ovs-vsctl', '--db=unix:/run/lablb/l3-ha/ovs/db.sock', 'set', 'port', 'ha-n1', 'tag=2'], settles: 'cut:qrouter-net1/ha-n1' });
   t.match(
     check.detail,
-    /^qrouter-net1\/vrrp VR_1 BACKUP after \d+ ms; 10\.255\.253\.100 held by qrouter-net2 only after \d+ ms; 10\.0\.0\.1 held by qrouter-net2 only after \d+ ms$/,
+    /^qrouter-net1\/vrrp VR_1 BACKUP after \d+ ms; 10\.255\.253\.100 held by qrouter-net2 only after \d+ ms \(\d+% of its bound 6805 ms, VRRPv2 master-down: 3 x advert_int 2 s \+ \(256 - 50\) \/ 256 s\); 10\.0\.0\.1 held by qrouter-net2 only after \d+ ms \(\d+% of its bound 6805 ms/,
     'the winner is named',
   );
 });

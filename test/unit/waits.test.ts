@@ -61,7 +61,16 @@ t.test('address: exactly these holders, or exactly this many', async (t) => {
 
   const lab = labFromText(PAIR.replace('{ address: 10.1.0.100, held_by: [lb1] }', '{ address: 10.1.0.100, held_by: [lb2, lb1] }'));
   const [, , both] = waitsOf(lab, 'one-master');
-  t.same(both.spec, { address: '10.1.0.100', count: 2, holders: ['lb1', 'lb2'] }, 'held_by in any order; its length is the count');
+  t.same(
+    both.spec,
+    { address: '10.1.0.100', count: 2, holders: ['lb1', 'lb2'], bound: { ms: 3648, why: 'VRRPv2 master-down: 3 x advert_int 1 s + (256 - 90) / 256 s' } },
+    "held_by in any order; its length is the count; the slower holder's VRRP bound on taking the VIP",
+  );
+  t.equal(addressWait.bound!(both.spec as AddressWaitSpec)?.ms, 3648);
+  const nobody = labFromText(PAIR.replace('{ address: 10.1.0.100, held_by: [lb1] }', '{ address: 10.1.0.100, holders: 1 }'));
+  t.equal((waitsOf(nobody, 'one-master')[2].spec as AddressWaitSpec).bound, undefined, 'no holder named, no bound');
+  const client = labFromText(PAIR.replace('{ address: 10.1.0.100, held_by: [lb1] }', '{ address: 10.1.0.100, held_by: [client] }'));
+  t.equal((waitsOf(client, 'one-master')[2].spec as AddressWaitSpec).bound, undefined, 'a holder that claims nothing lends none');
   t.same(waitsOf(labFromText(PAIR.replace('{ address: 10.1.0.100, held_by: [lb1] }', '{ address: 10.1.0.100 }')), 'one-master')[2].spec, {
     address: '10.1.0.100',
     count: 1,

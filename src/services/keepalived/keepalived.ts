@@ -11,7 +11,7 @@ import { netns } from '../../runtime/netns/netns.js';
 import { TOKEN_VAR } from '../../token.js';
 import { keepalivedObserver, keepalivedRows, keepalivedUnsettled } from './observe.js';
 import { notifyScript, renderCheckScript, renderKeepalivedConf, renderNotifyScript } from './render.js';
-import { vrrpWait } from './vrrp-wait.js';
+import { masterDownBound, vrrpWait } from './vrrp-wait.js';
 
 export interface VrrpInstance {
   name: string;
@@ -243,6 +243,11 @@ instances:
     };
   },
   claims: (spec) => spec.instances.flatMap((i) => [...i.vips, ...i.excluded].map((v) => v.address)),
+  // It takes an address when the instance moving it becomes MASTER.
+  claimBound: (s, address) => {
+    const inst = s.spec.instances.find((i) => [...i.vips, ...i.excluded].some((v) => v.address === address));
+    return inst && masterDownBound(inst);
+  },
   // As Neutron's HA routers: services on the node may bind a VIP before keepalived holds it.
   sysctls: () => [['net.ipv4.ip_nonlocal_bind', '1']],
   /** One VRRP group (an instance name on one network) has one virtual_router_id; two groups

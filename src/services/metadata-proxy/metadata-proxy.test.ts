@@ -14,7 +14,8 @@ import type { LabService } from '../../model.js';
 import { netns } from '../../runtime/netns/netns.js';
 import { metadataProxy, metadataRequests, type MetadataProxySpec } from './metadata-proxy.js';
 
-const scenario = (instances: string) => `name: x
+/** A router running the proxy (with `more` fields), and other services after it. */
+const scenario = (instances: string, more = '', others = '') => `name: x
 switch: { bridges: [br-int] }
 networks: [{ name: n, bridge: br-int, cidr: 10.0.0.0/24 }]
 nodes:
@@ -22,8 +23,19 @@ nodes:
     role: router
     ports: [{ name: qr, network: n, address: 10.0.0.1, bridge_port: tapr }]
     services:
-      - { name: metadata, kind: metadata-proxy, instances: [${instances}] }
-`;
+      - { name: metadata, kind: metadata-proxy, ${more}instances: [${instances}] }
+${others}`;
+
+/** The agent's script and arguments for vm1 at 10.0.0.81. */
+const agentArgs = (s: LabService) => [
+  /services\/metadata-proxy\/agent\.js$/,
+  '--listen',
+  '0.0.0.0:9697',
+  '--instance',
+  '10.0.0.81=vm1',
+  '--pidfile',
+  s.pidfile,
+];
 
 const proxyOf = (text: string) => labFromText(text).nodes[0].services[0] as LabService<MetadataProxySpec>;
 
@@ -32,17 +44,7 @@ t.test("its block: Neutron's port by default, each instance once", async (t) => 
   t.same(s.spec, { port: 9697, onlyOnMaster: false, instances: [{ hostname: 'vm1', address: '10.0.0.81' }] });
   t.match(metadataProxy.start(s, { vrrpHooks: { master: [], backup: [] } })[0], {
     kind: 'daemon',
-    argv: [
-      ...netns.exec('r', []),
-      process.execPath,
-      /services\/metadata-proxy\/agent\.js$/,
-      '--listen',
-      '0.0.0.0:9697',
-      '--instance',
-      '10.0.0.81=vm1',
-      '--pidfile',
-      s.pidfile,
-    ],
+    argv: [...netns.exec('r', []), process.execPath, ...agentArgs(s)],
   });
   t.throws(
     () => labFromText(scenario('{ hostname: vm1, address: 10.0.0.81 }, { hostname: vm2, address: 10.0.0.81 }')),
@@ -130,16 +132,7 @@ t.test('its observer tells each request and draws the count and the last', async
 });
 
 t.test("in an HA router: started by the MASTER's notify, stopped on BACKUP or FAULT, refused without keepalived", async (t) => {
-  const ha = (services: string) => `name: x
-switch: { bridges: [br-int] }
-networks: [{ name: n, bridge: br-int, cidr: 10.0.0.0/24 }]
-nodes:
-  - name: r
-    role: router
-    ports: [{ name: qr, network: n, address: 10.0.0.1, bridge_port: tapr }]
-    services:
-      - { name: metadata, kind: metadata-proxy, only_on_master: true, instances: [{ hostname: vm1, address: 10.0.0.81 }] }
-${services}`;
+  const ha = (others: string) => scenario('{ hostname: vm1, address: 10.0.0.81 }', 'only_on_master: true, ', others);
   const lab = labFromText(
     ha(
       '      - { name: vrrp, kind: keepalived, instances: [{ name: VR_1, interface: qr, virtual_router_id: 1, priority: 50, virtual_ipaddress: [10.0.0.100/24] }] }',
@@ -164,13 +157,7 @@ ${services}`;
       '--exec',
       process.execPath,
       '--',
-      /services\/metadata-proxy\/agent\.js$/,
-      '--listen',
-      '0.0.0.0:9697',
-      '--instance',
-      '10.0.0.81=vm1',
-      '--pidfile',
-      s.pidfile,
+      ...agentArgs(s),
     ],
   ]);
   t.same(hooks.backup, [['start-stop-daemon', '--stop', '--remove-pidfile', '--quiet', '--oknodo', '--pidfile', s.pidfile, '--exec', process.execPath]]);
