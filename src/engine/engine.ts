@@ -4,7 +4,7 @@
 import { ExternalError, UserError } from '../errors.js';
 import type { HostDriver } from '../host.js';
 import type { Op, Plan } from '../kinds/ops.js';
-import type { Emit } from '../kinds/events.js';
+import type { Emit, TaskTiming } from '../kinds/events.js';
 import { shellLine } from '../shell.js';
 import { runtimeNamed } from '../runtime/all.js';
 import type { Journal } from './journal.js';
@@ -27,17 +27,24 @@ export class Engine {
     const pending = [...plan.tasks];
     let failure: unknown;
     let started = 0;
+    const appliedAtMs = Math.round(performance.now());
+    const timings: TaskTiming[] = [];
     while (pending.length > 0 || running.size > 0) {
       if (signal?.aborted && !failure) failure = new UserError('interrupted');
       if (!failure) {
         for (const task of pending.filter((t) => t.after.every((d) => done.has(d)))) {
           pending.splice(pending.indexOf(task), 1);
           this.emit({ type: 'task', lab: plan.lab, id: task.id, title: task.title, index: ++started, total: plan.tasks.length });
+          const timing: TaskTiming = { id: task.id, title: task.title, after: task.after, startMs: Math.round(performance.now()), endMs: 0 };
+          timings.push(timing);
           running.set(
             task.id,
             this.runLane(task.ops)
               .then(
-                () => void done.add(task.id),
+                () => {
+                  timing.endMs = Math.round(performance.now());
+                  done.add(task.id);
+                },
                 (err: unknown) => void (failure ??= err),
               )
               .finally(() => running.delete(task.id)),
@@ -52,6 +59,7 @@ export class Engine {
       await Promise.race(running.values());
     }
     if (failure) throw failure;
+    this.emit({ type: 'timing', lab: plan.lab, appliedAtMs, tasks: timings });
   }
 
   async runLane(ops: Op[]): Promise<void> {

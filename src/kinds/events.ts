@@ -9,9 +9,22 @@ export interface CheckResult {
   [figure: string]: string | number | boolean;
 }
 
+/** One task of a build: what it waited for, when it started and ended (ms since the process
+ *  started). */
+export interface TaskTiming {
+  id: string;
+  title: string;
+  after: string[];
+  startMs: number;
+  endMs: number;
+}
+
 export type LabEvent =
   | { type: 'lab'; lab: string; state: 'building' | 'ready' | 'tearing-down' | 'down'; ms?: number; datapath?: string }
   | { type: 'task'; lab: string; id: string; index: number; total: number; title: string }
+  /** When each task of a build ran, in ms since the process started (its Node start, loading
+   *  and validation come before `appliedAtMs`): what `npm run bench` reads for the critical path. */
+  | { type: 'timing'; lab: string; appliedAtMs: number; tasks: TaskTiming[] }
   /** A step started; its `check` event says how it ended. */
   | { type: 'step'; name: string; kind: string; index: number; total: number }
   | ({ type: 'check' } & CheckResult)

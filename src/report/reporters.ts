@@ -48,6 +48,8 @@ export function lineReporter(raw: Write, color = useColor(process.stdout)): Repo
         case 'task':
           raw(dim(`  [${e.index}/${e.total}] ${e.title}`));
           return;
+        case 'timing':
+          return; // --json carries it, for the benchmark
         case 'note':
           write(e.message);
           return;

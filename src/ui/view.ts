@@ -154,8 +154,10 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
     case 'security-group':
     case 'note':
       return addEvent(view, eventText(e)!, 'info');
-    // The screen draws the facts live; the snapshot is for readers of lines.
+    // The screen draws the facts live; the snapshot is for readers of lines. A build's timing
+    // is for the benchmark.
     case 'facts':
+    case 'timing':
       return view;
     case 'summary': {
       const passed = e.checks.filter((c) => c.ok).length;

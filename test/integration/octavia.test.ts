@@ -83,7 +83,12 @@ function commonChecks(t: Test, checks: Record<string, Check>, rows: string[][], 
   // The agent dead: haproxy and keepalived go on; nothing is lost before the health manager acts.
   const agent = checks['agent-dies'];
   t.ok(agent.detected_ms >= least && agent.detected_ms <= most, `agent's silence detected after ${agent.detected_ms} ms (bound ${least}-${most})`);
-  t.equal(checks['mgmt-port-down'].outages, 1, 'one outage, not two');
+  // ACTIVE_STANDBY: one outage, the standby's takeover. SINGLE: the rebuild, and perhaps a
+  // second one right after it: haproxy starts its members UP, in the article's order before
+  // the VIP is plugged, so its first checks may fail and take them DOWN until `rise` passes
+  // (seen in a loaded CI run: members UP 2.8 s after the VIP, two outages).
+  if (amphorae === 2) t.equal(checks['mgmt-port-down'].outages, 1, 'one outage, not two');
+  else t.ok(Number(checks['mgmt-port-down'].outages) <= 2, `the rebuild, and at most the members' recheck: ${checks['mgmt-port-down'].outages} outages`);
   t.ok(checks['rolling-upgrade'].replaced_ms > 0);
 }
 

@@ -8,6 +8,7 @@ import type { HostDriver } from '../../src/host.js';
 import { Engine } from '../../src/engine/engine.js';
 import { Journal } from '../../src/engine/journal.js';
 import type { Plan } from '../../src/kinds/ops.js';
+import type { LabEvent } from '../../src/kinds/events.js';
 import { fakeHost, type FakeHost } from '../fake-host.js';
 
 interface Recorder extends HostDriver {
@@ -204,4 +205,27 @@ t.test('the fake host knows only what lablb runs, and tells a rule that never ma
   t.equal((await host.run(['ip', 'netns', 'exec', 'a', '/usr/sbin/haproxy', '-c'])).exitCode, 0, 'a tool by its path');
   await t.rejects(host.run(['ip', 'netns', 'del', 'a']), { message: /busy/ });
   t.same(host.unusedRules(), ['netns dle'], 'the typo is told');
+});
+
+t.test("a build tells when each task ran, for the benchmark's critical path", async (t) => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'lablb-engine-')), 'lab');
+  const events: LabEvent[] = [];
+  const engine = new Engine(fakeHost({ delayMs: 5 }), Journal.create(dir), {}, (e) => events.push(e));
+  await engine.apply(plan);
+  const timing = events.find((e) => e.type === 'timing');
+  t.match(timing, { type: 'timing', lab: 'demo' });
+  if (timing?.type !== 'timing') return;
+  t.same(
+    timing.tasks.map((x) => [x.id, x.after]),
+    [
+      ['ns', []],
+      ['one', ['ns']],
+      ['srv', ['ns']],
+      ['last', ['one', 'srv']],
+    ],
+  );
+  const at = Object.fromEntries(timing.tasks.map((x) => [x.id, x]));
+  t.ok(timing.appliedAtMs <= at.ns.startMs && at.ns.endMs <= at.one.startMs && at.one.endMs <= at.last.startMs, 'each after what it waits for');
+  t.ok(at.one.endMs - at.one.startMs >= 8, `two commands of 5 ms each: ${JSON.stringify(at.one)}`);
+  t.equal(events.at(-1), timing, 'told once the build is done');
 });
