@@ -58,7 +58,10 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
           },
         ]
       : []),
-    { id: 'bridges', title: 'Bridges and ports: one ovs-vsctl transaction', after: ['switch', 'veths'], ops: wireBridges(lab, host) },
+    // The bridges go into the database while ovs-vswitchd starts, which then builds them in its
+    // first configuration; what needs a port's device waits until each has its OpenFlow number.
+    { id: 'bridges-db', title: 'Bridges and ports: one ovs-vsctl transaction', after: ['ovsdb', 'veths'], ops: wireBridges(lab, host) },
+    { id: 'bridges', title: 'Bridges and ports made by ovs-vswitchd', after: ['switch', 'bridges-db'], ops: portsMade(lab) },
     // Moving a device between namespaces waits for the kernel to quiesce it; separate moves
     // wait side by side.
     ...ports.flatMap((p) => {
@@ -172,14 +175,20 @@ function startSwitch(lab: Lab): Op[] {
 }
 
 function wireBridges(lab: Lab, host: HostFacts): Op[] {
-  // init creates the database's root record; ovs-vswitchd, already running, waits for it.
-  const vsctl = ['ovs-vsctl', ovsDb(lab), '--', 'init'];
+  // init creates the database's root record. --no-wait: ovs-vswitchd may not run yet.
+  const vsctl = ['ovs-vsctl', ovsDb(lab), '--no-wait', '--', 'init'];
   for (const br of lab.switch.bridges) {
     vsctl.push('--', '--may-exist', 'add-br', br, '--', 'set', 'bridge', br, `datapath_type=${host.datapath}`);
   }
   for (const p of lab.nodes.flatMap((n) => n.ports)) vsctl.push('--', '--may-exist', 'add-port', ...linkType(p).bridge(p));
-  // Without --no-wait, ovs-vsctl returns once ovs-vswitchd has made the internal devices.
   return [{ kind: 'run', argv: vsctl }];
+}
+
+/** Until ovs-vswitchd has made every port (an internal port's device exists once it has an
+ *  OpenFlow port number), bounded: a port it cannot make fails the build after 10 s. */
+function portsMade(lab: Lab): Op[] {
+  const waits = lab.nodes.flatMap((n) => n.ports).flatMap((p) => ['--', 'wait-until', 'Interface', linkType(p).bridge(p)[1], 'ofport>0']);
+  return [{ kind: 'run', argv: ['ovs-vsctl', ovsDb(lab), '--timeout=10', ...waits] }];
 }
 
 /** The userspace datapath does not fill in checksums the kernel left to the NIC: ping works,

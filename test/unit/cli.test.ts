@@ -83,7 +83,7 @@ t.test('up --explain prints the commands and touches nothing', async (t) => {
   t.equal(r.code, 0, r.err);
   t.match(r.out, /^# lablb plan for lab floating-ip-lb/);
   t.match(r.out, /\nnetns add qrouter01\n/);
-  t.match(r.out, /ovs-vsctl --db=unix:\S+\/db.sock -- init -- --may-exist add-br br-int/);
+  t.match(r.out, /ovs-vsctl --db=unix:\S+\/db.sock --no-wait -- init -- --may-exist add-br br-int/);
   t.match(r.out, /iptables-restore --noflush <<'EOF'\n\*filter\n/);
   t.match(r.out, /-A neutron-l3-agent-PREROUTING -d 10.255.253.100\/32 -j DNAT --to-destination 10.0.0.100/);
   t.match(r.out, /haproxy -f \S+\/haproxy.conf -p /);

@@ -78,6 +78,12 @@ t.test('the VIP port is announced by gratuitous ARP, as Neutron and the article 
 });
 
 t.test('each task waits for exactly what it needs', async (t) => {
+  // The bridges are written while ovs-vswitchd starts; what moves a port waits until it has
+  // made every one (an OpenFlow number each), bounded.
+  const made = netdev.tasks.find((x) => x.id === 'bridges')!.ops[0];
+  t.match(made, { kind: 'run', argv: ['ovs-vsctl', /--db=unix:/, '--timeout=10', '--', 'wait-until', 'Interface', 'tapvm1', 'ofport>0'] });
+  t.equal(made.kind === 'run' ? made.argv.filter((a) => a === 'wait-until').length : 0, 6, 'every port of the lab');
+  t.match(netdev.tasks.find((x) => x.id === 'bridges-db')!.ops[0], { argv: ['ovs-vsctl', /--db=unix:/, '--no-wait', '--', 'init'] });
   const after = Object.fromEntries(netdev.tasks.map((task) => [task.id, task.after]));
   t.same(
     after,
@@ -89,7 +95,8 @@ t.test('each task waits for exactly what it needs', async (t) => {
       switch: ['namespaces', 'ovsdb'],
       veths: ['namespaces', 'members:netns'],
       offload: ['veths'],
-      bridges: ['switch', 'veths'],
+      'bridges-db': ['ovsdb', 'veths'],
+      bridges: ['switch', 'bridges-db'],
       'move:tap04': ['bridges'],
       'move:qr01': ['bridges'],
       'move:qg01': ['bridges'],
