@@ -14,7 +14,7 @@ export interface PathLink {
 
 export function criticalPath(tasks: readonly TaskTiming[], appliedAtMs: number): PathLink[] {
   const byId = new Map(tasks.map((t) => [t.id, t]));
-  const latest = (ts: (TaskTiming | undefined)[]) => ts.filter((t): t is TaskTiming => t !== undefined).sort((a, b) => b.endMs - a.endMs)[0];
+  const latest = (ts: readonly (TaskTiming | undefined)[]) => ts.filter((t): t is TaskTiming => t !== undefined).sort((a, b) => b.endMs - a.endMs)[0];
   const path: PathLink[] = [];
   for (let t = latest([...tasks]); t;) {
     const dep = latest(t.after.map((id) => byId.get(id)));

@@ -207,12 +207,16 @@ instances:
           return p;
         };
         inst.track_interface.forEach((t, ti) => portOf(t, ['instances', ii, 'track_interface', ti]));
+        const routes = inst.virtual_routes.map((r, ri) => {
+          portOf(r.interface, ['instances', ii, 'virtual_routes', ri, 'interface']);
+          return { to: r.to === 'default' ? '0.0.0.0/0' : r.to, via: r.via, dev: r.interface };
+        });
         /** Neutron's check pings the gateway of each default route the instance adds. */
-        const healthCheck = (i: typeof inst, at: number) => {
-          const gateways = i.virtual_routes.filter((r) => r.to === 'default' || r.to === '0.0.0.0/0').map((r) => r.via);
+        const healthCheck = () => {
+          const gateways = routes.filter((r) => r.to === '0.0.0.0/0').map((r) => r.via);
           if (!gateways.length)
-            ctx.report(['instances', at, 'health_check_interval'], "the health check pings the default route's gateway: add one to virtual_routes");
-          return { intervalS: i.health_check_interval!, script: join(ctx.node.dir, `${b.name}.ha_check_script_${i.virtual_router_id}.sh`), gateways };
+            ctx.report(['instances', ii, 'health_check_interval'], "the health check pings the default route's gateway: add one to virtual_routes");
+          return { intervalS: inst.health_check_interval, script: join(ctx.node.dir, `${b.name}.ha_check_script_${inst.virtual_router_id}.sh`), gateways };
         };
         return {
           name: inst.name,
@@ -231,13 +235,10 @@ instances:
             ...withPrefix(x.address, portOf(x.interface, ['instances', ii, 'virtual_ipaddress_excluded', xi, 'interface'])?.prefix ?? 32),
             dev: x.interface,
           })),
-          routes: inst.virtual_routes.map((r, ri) => {
-            portOf(r.interface, ['instances', ii, 'virtual_routes', ri, 'interface']);
-            return { to: r.to === 'default' ? '0.0.0.0/0' : r.to, via: r.via, dev: r.interface };
-          }),
+          routes,
           track: inst.track_interface,
           stateFile: inst.notify_state ? join(ctx.node.dir, `${inst.name}.state`) : undefined,
-          ...(inst.health_check_interval ? { healthCheck: healthCheck(inst, ii) } : {}),
+          ...(inst.health_check_interval ? { healthCheck: healthCheck() } : {}),
         };
       }),
     };
