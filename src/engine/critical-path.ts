@@ -16,7 +16,7 @@ export function criticalPath(tasks: readonly TaskTiming[], appliedAtMs: number):
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const latest = (ts: readonly (TaskTiming | undefined)[]) => ts.filter((t): t is TaskTiming => t !== undefined).sort((a, b) => b.endMs - a.endMs)[0];
   const path: PathLink[] = [];
-  for (let t = latest([...tasks]); t;) {
+  for (let t = latest(tasks); t;) {
     const dep = latest(t.after.map((id) => byId.get(id)));
     path.push({ id: t.id, title: t.title, waitedMs: t.startMs - (dep?.endMs ?? appliedAtMs), ranMs: t.endMs - t.startMs });
     t = dep;
