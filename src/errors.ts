@@ -47,9 +47,17 @@ export class ExternalError extends Error {
     readonly exitCode: number | undefined,
     readonly stderr: string,
   ) {
-    super(`command failed (exit ${exitCode ?? '?'}): ${command}${stderr ? `\n${stderr.trim()}` : ''}`);
+    super(`command failed (exit ${exitCode ?? '?'}): ${shortened(command)}${stderr ? `\n${stderr.trim()}` : ''}`);
     this.name = 'ExternalError';
   }
+}
+
+/** A command of thousands of arguments (a large lab's one ovs-vsctl call) cut to its start and
+ *  end: the message is read on a terminal; --debug logs it whole. */
+function shortened(command: string, most = 600): string {
+  if (command.length <= most) return command;
+  const half = most / 2;
+  return `${command.slice(0, half)} ... (${command.length - most} characters) ... ${command.slice(-half)}`;
 }
 
 /** Teardown could not remove everything; what is left stays journaled for `clean`. */

@@ -11,12 +11,19 @@ import { TOOLS } from '../src/engine/tools.js';
 /** What lablb may run: its tool table, its own agents (node), and env to set a variable. */
 const KNOWN = new Set([...TOOLS.map((tool) => tool.command), process.execPath, 'env']);
 
-/** The program a command line runs, past `ip netns exec NS` and `env VAR=value`. */
+/** The program a command line runs, past `ip netns exec NS`, `nsenter --net=P`, `xargs -P N -n N`
+ *  and `env VAR=value`. */
 export function programOf(argv: string[]): string | undefined {
   let a = argv;
   for (;;) {
     if (a[0] === 'ip' && a[1] === 'netns' && a[2] === 'exec') a = a.slice(4);
-    else if (a[0] === 'env') {
+    else if (a[0] === 'nsenter') {
+      a = a.slice(1);
+      while (a[0]?.startsWith('--')) a = a.slice(1);
+    } else if (a[0] === 'xargs') {
+      a = a.slice(1);
+      while (a[0]?.startsWith('-')) a = a.slice(a[0] === '-n' || a[0] === '-P' ? 2 : 1);
+    } else if (a[0] === 'env') {
       a = a.slice(1);
       while (a[0]?.includes('=')) a = a.slice(1);
     } else return a[0];
@@ -95,7 +102,12 @@ export function fakeHost(rules: FakeRules = {}): FakeHost {
     tokens,
     async run(argv: string[], opts?: RunOptions) {
       log.push(`run ${argv.join(' ')}${opts?.input ? ` <<${opts.input.split('\n').length} lines` : ''}`);
-      if (argv[0] === 'ip' && argv[1] === '-batch') for (const l of opts?.input?.split('\n') ?? []) if (l.startsWith('netns add ')) netns.add(l.slice(10));
+      if (argv[0] === 'ip' && argv.includes('-batch'))
+        for (const l of opts?.input?.split('\n') ?? []) {
+          if (l.startsWith('netns add ')) netns.add(l.slice(10));
+          // A namespace a rule says cannot be deleted stays, as the kernel would keep it.
+          if (l.startsWith('netns del ') && match(['ip', ...l.split(' ')], rules.fail) === undefined) netns.delete(l.slice(10));
+        }
       const token = tokenOf(opts?.env);
       if (token) tokens.set(token, [nextPid++]);
       if (rules.delayMs) await new Promise((r) => setTimeout(r, rules.delayMs));

@@ -6,13 +6,20 @@ import { EXIT_CANNOT_RUN, EXIT_OK, TeardownError } from '../errors.js';
 import { labByName, labsOnHost } from './common.js';
 import type { CommandContext } from './context.js';
 
+/** Every name of a small lab; a large one's count and a few (its 2000 names help nobody). */
+function namesOf(namespaces: string[], most = 12): string {
+  if (namespaces.length === 0) return '(none left)';
+  if (namespaces.length <= most) return namespaces.join(' ');
+  return `${namespaces.length} (${namespaces.slice(0, 3).join(' ')} ... ${namespaces.slice(-2).join(' ')})`;
+}
+
 async function remove(dir: string, name: string, ctx: CommandContext): Promise<boolean> {
   try {
     const r = await removeLab(dir, name, ctx.host, ctx.reporter.event);
     if (!ctx.json) {
       const undone = r.undone.length ? `, reverted: ${r.undone.join('; ')}` : '';
       ctx.out(
-        `  stopped ${r.processes} processes, ${r.containers ? `removed ${r.containers} container${r.containers > 1 ? 's' : ''}, ` : ''}deleted namespaces: ${r.namespaces.join(' ') || '(none left)'}${undone}`,
+        `  stopped ${r.processes} processes, ${r.containers ? `removed ${r.containers} container${r.containers > 1 ? 's' : ''}, ` : ''}deleted namespaces: ${namesOf(r.namespaces)}${undone}`,
       );
     }
     return true;

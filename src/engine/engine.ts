@@ -1,17 +1,24 @@
 // Applies a plan: each task once the tasks it needs are done, journaling every object before
 // the op that creates it and every undo before the change it reverts, and telling the
 // reporters how far it got. Experiments' actions go through here too.
+import { availableParallelism } from 'node:os';
 import { ExternalError, UserError } from '../errors.js';
 import type { HostDriver } from '../host.js';
-import type { Op, Plan } from '../kinds/ops.js';
+import type { Op, Plan, Task } from '../kinds/ops.js';
 import type { Emit, TaskTiming } from '../kinds/events.js';
 import { shellLine } from '../shell.js';
 import { runtimeNamed } from '../runtime/all.js';
 import type { Journal } from './journal.js';
+import { Slots } from '../slots.js';
+
+/** Commands at once: enough to keep two cores busy while some wait on the kernel. */
+const PROCESSES_AT_ONCE = Math.max(8, 4 * availableParallelism());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Engine {
+  private readonly processes = new Slots(PROCESSES_AT_ONCE);
+
   constructor(
     private readonly driver: HostDriver,
     private readonly journal: Journal,
@@ -20,58 +27,82 @@ export class Engine {
   ) {}
 
   /** Runs every task as soon as the tasks it comes after are done. On a failure or an abort
-   *  it starts nothing new, lets running tasks finish, and throws (the caller tears down). */
+   *  it starts nothing new, lets running tasks finish, and throws (the caller tears down).
+   *  Each task's finish wakes only the tasks that wait for it, so a plan of thousands of
+   *  tasks costs its length, not its square. */
   async apply(plan: Plan, signal?: AbortSignal): Promise<void> {
-    const done = new Set<string>();
-    const running = new Map<string, Promise<void>>();
-    const pending = [...plan.tasks];
+    const unmet = new Map(plan.tasks.map((t) => [t.id, new Set(t.after)]));
+    const rank = new Map(plan.tasks.map((t, i) => [t.id, i]));
+    const waiters = new Map<string, Task[]>();
+    for (const t of plan.tasks) {
+      for (const d of t.after) {
+        if (!waiters.has(d)) waiters.set(d, []);
+        waiters.get(d)!.push(t);
+      }
+    }
+    let ready = plan.tasks.filter((t) => t.after.length === 0);
+    let running = 0;
+    let finished = 0;
     let failure: unknown;
     let started = 0;
+    let wake: () => void = () => {};
     const appliedAtMs = Math.round(performance.now());
     const timings: TaskTiming[] = [];
-    while (pending.length > 0 || running.size > 0) {
+    const finish = (task: Task) => {
+      finished++;
+      for (const w of waiters.get(task.id) ?? []) {
+        const left = unmet.get(w.id)!;
+        left.delete(task.id);
+        if (left.size === 0) ready.push(w);
+      }
+    };
+    for (;;) {
       if (signal?.aborted && !failure) failure = new UserError('interrupted');
       if (!failure) {
-        for (const task of pending.filter((t) => t.after.every((d) => done.has(d)))) {
-          pending.splice(pending.indexOf(task), 1);
+        const now = ready;
+        ready = [];
+        for (const task of now) {
+          running++;
           this.emit({ type: 'task', lab: plan.lab, id: task.id, title: task.title, index: ++started, total: plan.tasks.length });
           const timing: TaskTiming = { id: task.id, title: task.title, after: task.after, startMs: Math.round(performance.now()), endMs: 0 };
           timings.push(timing);
-          running.set(
-            task.id,
-            this.runLane(task.ops)
-              .then(
-                () => {
-                  timing.endMs = Math.round(performance.now());
-                  done.add(task.id);
-                },
-                (err: unknown) => void (failure ??= err),
-              )
-              .finally(() => running.delete(task.id)),
-          );
+          this.runLane(task.ops, rank.get(task.id))
+            .then(
+              () => {
+                timing.endMs = Math.round(performance.now());
+                finish(task);
+              },
+              (err: unknown) => void (failure ??= err),
+            )
+            .finally(() => {
+              running--;
+              wake();
+            });
         }
       }
-      if (running.size === 0) {
-        if (failure) break;
-        if (pending.length > 0) throw new Error(`plan cannot finish: ${pending.map((t) => t.id).join(', ')} wait for tasks that never run`);
-        break;
-      }
-      await Promise.race(running.values());
+      if (running === 0 && (failure || ready.length === 0)) break;
+      if (ready.length === 0 || failure) await new Promise<void>((r) => (wake = r));
     }
     if (failure) throw failure;
+    if (finished < plan.tasks.length) {
+      const stuck = plan.tasks.filter((t) => unmet.get(t.id)!.size > 0).map((t) => t.id);
+      throw new Error(`plan cannot finish: ${stuck.join(', ')} wait for tasks that never run`);
+    }
     this.emit({ type: 'timing', lab: plan.lab, appliedAtMs, tasks: timings });
   }
 
-  async runLane(ops: Op[]): Promise<void> {
-    for (const op of ops) await this.runOp(op);
+  /** A task's ops in order; `rank` (its place in the plan) orders its commands against other
+   *  tasks' when all slots are busy. */
+  async runLane(ops: Op[], rank = 0): Promise<void> {
+    for (const op of ops) await this.runOp(op, rank);
   }
 
-  async runOp(op: Op): Promise<void> {
+  async runOp(op: Op, rank = 0): Promise<void> {
     switch (op.kind) {
       case 'run':
         for (const entry of op.creates ?? []) this.journal.record(entry);
         if (op.undo) this.journal.record({ kind: 'undo', ...op.undo });
-        await this.driver.run(op.argv, { input: op.input, env: { ...this.env, ...op.env } });
+        await this.processes.use(() => this.driver.run(op.argv, { input: op.input, env: { ...this.env, ...op.env } }), rank);
         if (op.settles) this.journal.record({ kind: 'settled', id: op.settles });
         return;
       case 'signal': {

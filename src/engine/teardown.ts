@@ -91,10 +91,16 @@ export async function teardownLab(dir: string, host: HostDriver): Promise<Teardo
     }
   }
 
+  // Namespaces: all in one `ip -force -batch` (a thousand routers' 2000 one by one took 12 s),
+  // then one by one what is still there, so each failure is told with its own message.
   const removed: string[] = [];
-  for (const entry of [...entries].reverse()) {
-    if (entry.kind !== 'netns' || !netns.exists(host, entry.name)) continue;
-    if (await attempt(entry, netns.remove(entry.name), `namespace ${entry.name}`)) removed.push(entry.name);
+  const namespaces = [...entries].reverse().filter((e): e is Extract<JournalEntry, { kind: 'netns' }> => e.kind === 'netns' && netns.exists(host, e.name));
+  if (namespaces.length > 0) {
+    const many = netns.removeMany(namespaces.map((e) => e.name));
+    await host.run(many.argv, { input: many.input, allowFailure: true });
+  }
+  for (const entry of namespaces) {
+    if (!netns.exists(host, entry.name) || (await attempt(entry, netns.remove(entry.name), `namespace ${entry.name}`))) removed.push(entry.name);
   }
 
   const modules = record?.modules && failures.length === 0 ? await unloadModules(record.modules, host) : { unloaded: [], inUse: [] };

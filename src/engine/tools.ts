@@ -3,6 +3,7 @@
 // table for preflight, `doctor` and the set-up script's list.
 import type { Tool } from '../kinds/tool.js';
 import type { Datapath, Lab } from '../model.js';
+import { MANY_PORTS } from '../links/ovsdb-ports.js';
 import { RUNTIMES } from '../runtime/all.js';
 import { SERVICE_KINDS } from '../services/all.js';
 import { STEP_KINDS } from '../steps/all.js';
@@ -13,6 +14,7 @@ const always = () => true;
 
 const CORE: Tool[] = [
   { command: 'ip', pkg: 'iproute2', versionArgs: ['-V'], neededBy: always, why: 'namespaces, veths, addresses, routes' },
+  { command: 'nsenter', pkg: 'util-linux', versionArgs: ['--version'], neededBy: always, why: "sysctls and ethtool in a node's network namespace" },
   {
     command: 'sysctl',
     pkg: 'procps',
@@ -26,6 +28,13 @@ const CORE: Tool[] = [
   { command: 'ovs-vswitchd', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: "the lab's own switch" },
   { command: 'ovs-vsctl', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: 'bridges and ports' },
   {
+    command: 'ovsdb-client',
+    pkg: 'openvswitch-switch',
+    versionArgs: ['--version'],
+    neededBy: (lab) => lab.nodes.reduce((n, node) => n + node.ports.length, 0) > MANY_PORTS,
+    why: 'a lab of more than 100 ports wired in a few transactions',
+  },
+  {
     command: 'ovs-ofctl',
     pkg: 'openvswitch-common',
     versionArgs: ['--version'],
@@ -38,6 +47,13 @@ const CORE: Tool[] = [
     versionArgs: ['--version'],
     neededBy: (_lab, dp) => dp === 'netdev',
     why: 'TX checksum offload off (userspace datapath)',
+  },
+  {
+    command: 'xargs',
+    pkg: 'findutils',
+    versionArgs: ['--version'],
+    neededBy: (_lab, dp) => dp === 'netdev',
+    why: "ethtool for each of a namespace's devices, from one nsenter",
   },
 ];
 

@@ -109,6 +109,8 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   /** It adds and removes nodes through the lab's API (Octavia's controller booting amphorae):
    *  a lab brought up with `up` keeps that API served beside it. */
   controlPlane?: boolean;
+  /** Addresses the outside reaches it at (a router's floating IPs), for steps that try them all. */
+  reachableAt?(spec: Spec): string[];
   /** A load balancer's members (for member waits): their ids and the nodes that host them. */
   members?(spec: Spec): { id: string; node: string }[];
   /** Per-namespace sysctls it needs, applied before any service on the node starts. */
@@ -139,6 +141,8 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   waits?: AnyWaitKind[];
   /** Its lines on the screen's services panel (a header, then rows). */
   rows?(service: LabService<Spec>, facts: Facts): Row[];
+  /** Rows that sum up many services of the kind (a thousand routers), shown above the first few. */
+  summary?(services: LabService<Spec>[], facts: Facts): Row[];
   /** The title of a panel of its own for its rows (a router's NAT counters); without one, its
    *  rows go in the services panel. */
   panel?(services: LabService<Spec>[]): string;

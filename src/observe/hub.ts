@@ -11,6 +11,12 @@ import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
 import { addressObserver } from './address-watch.js';
 import { emptyFacts, type Facts } from '../kinds/facts.js';
 import { securityObserver } from './security-watch.js';
+import { Slots } from '../slots.js';
+
+/** Reads of the host at once, across all observers: a process per namespace each. */
+const QUERIES_AT_ONCE = 8;
+/** An observer waits this many times its last poll's length before the next. */
+const POLL_SHARE = 4;
 
 export class Observation {
   readonly facts: Facts = emptyFacts();
@@ -24,13 +30,22 @@ export class Observation {
   private timer?: NodeJS.Timeout;
   private tickMs?: number;
   private readonly told = new Set<string>();
+  private readonly pollMs = new Map<string, number>();
+  private stopped = false;
 
   constructor(
     lab: Lab,
     host: HostDriver,
     private readonly emit: Emit,
   ) {
-    const ctx: ObserverContext = { lab, host, facts: this.facts, emit, since: () => Date.now() - this.started };
+    // Observers read through a few slots, and say nothing once observing stopped (a large lab's
+    // last poll may end while it is torn down, and its vanishing addresses are no news).
+    const reads = new Slots(QUERIES_AT_ONCE);
+    const limited: HostDriver = Object.create(host, { query: { value: (argv: string[], t?: number) => reads.use(() => host.query(argv, t)) } });
+    const quiet: Emit = (e) => {
+      if (!this.stopped) emit(e);
+    };
+    const ctx: ObserverContext = { lab, host: limited, facts: this.facts, emit: quiet, since: () => Date.now() - this.started };
     this.ctx = ctx;
     const services = lab.nodes.flatMap((n) => n.services);
     // Addresses change rarely, unless a kind may move one (a VIP): then every second.
@@ -72,11 +87,15 @@ export class Observation {
   private pollOne(o: Observer): Promise<void> {
     const running = this.inFlight.get(o.id);
     if (running) return running;
-    this.lastPolled.set(o.id, Date.now());
+    const t0 = Date.now();
+    this.lastPolled.set(o.id, t0);
     const p = o
       .poll()
       .catch((err: unknown) => this.tell(o.id, err))
-      .finally(() => this.inFlight.delete(o.id));
+      .finally(() => {
+        this.inFlight.delete(o.id);
+        this.pollMs.set(o.id, Date.now() - t0);
+      });
     this.inFlight.set(o.id, p);
     return p;
   }
@@ -95,17 +114,25 @@ export class Observation {
   start(tickMs: number): void {
     if (this.tickMs !== undefined && this.tickMs <= tickMs) return;
     this.stop();
+    this.stopped = false;
     this.tickMs = tickMs;
     const tick = async () => {
       const now = Date.now();
-      await Promise.all(this.observers.filter((o) => now - (this.lastPolled.get(o.id) ?? 0) >= Math.max(o.everyMs, tickMs)).map((o) => this.pollOne(o)));
+      await Promise.all(this.observers.filter((o) => now - (this.lastPolled.get(o.id) ?? 0) >= this.intervalOf(o, tickMs)).map((o) => this.pollOne(o)));
       // stop() may have come while the poll was in flight: do not schedule another.
       if (this.tickMs === tickMs) this.timer = setTimeout(tick, tickMs);
     };
     this.timer = setTimeout(tick, 0);
   }
 
+  /** Its own pace, but an observer whose poll takes long (a thousand routers' counters) waits
+   *  POLL_SHARE times that long before the next, so observing never crowds out the lab. */
+  private intervalOf(o: Observer, tickMs: number): number {
+    return Math.max(o.everyMs, tickMs, POLL_SHARE * (this.pollMs.get(o.id) ?? 0));
+  }
+
   stop(): void {
+    this.stopped = true;
     for (const o of this.observers) o.close?.();
     clearTimeout(this.timer);
     this.timer = undefined;

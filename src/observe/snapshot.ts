@@ -16,12 +16,23 @@ export interface RowPanel {
 const SERVICES_PANEL = 'Services';
 
 /** The services panel (every kind without a panel of its own), then each kind's own panel. */
+/** A kind with more services than this gets its summary and the first SHOWN_OF_MANY. */
+const ROWS_OF_AT_MOST = 12;
+const SHOWN_OF_MANY = 3;
+
 export function servicePanels(lab: Lab, facts: Facts): RowPanel[] {
   const services = lab.nodes.flatMap((n) => n.services);
   const shared = services.filter((s) => !serviceKindOf(s.kind).panel).flatMap((s) => serviceKindOf(s.kind).rows?.(s, facts) ?? []);
   const own = SERVICE_KINDS.flatMap((k) => {
     const mine = services.filter((s) => s.kind === k.kind);
-    return k.panel && k.rows && mine.length ? [{ title: k.panel(mine), rows: mine.flatMap((s) => k.rows!(s, facts)) }] : [];
+    if (!k.panel || !k.rows || mine.length === 0) return [];
+    // A thousand routers are a summary and the first few, not a thousand blocks of rows.
+    if (mine.length > ROWS_OF_AT_MOST) {
+      const shown = mine.slice(0, SHOWN_OF_MANY);
+      const rest: Row = [{ text: `... and ${mine.length - shown.length} more (lablb status ${lab.name} --json has them all)`, tone: 'dim' }];
+      return [{ title: k.panel(mine), rows: [...(k.summary?.(mine, facts) ?? []), ...shown.flatMap((s) => k.rows!(s, facts)), rest] }];
+    }
+    return [{ title: k.panel(mine), rows: mine.flatMap((s) => k.rows!(s, facts)) }];
   });
   return [{ title: SERVICES_PANEL, rows: shared }, ...own];
 }

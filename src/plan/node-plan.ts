@@ -9,7 +9,7 @@ import type { Op } from '../kinds/ops.js';
 import type { StepContext } from '../kinds/step-kind.js';
 import { UserError } from '../errors.js';
 import { nodeSecurityOps } from '../security/apply.js';
-import { configureNode, nodeSettings, ovsDb, serviceStartOps, txChecksumOff } from './plan.js';
+import { configureNode, nodeOffload, nodeSysctls, ovsDb, serviceStartOps, txChecksumOff } from './plan.js';
 
 export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {
   const sw = lab.switch.namespace;
@@ -29,8 +29,9 @@ export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {
       ? [{ kind: 'run', argv: ['ovs-vsctl', ovsDb(lab), ...node.ports.flatMap((p) => ['--', '--may-exist', 'add-port', ...linkType(p).bridge(p)])] } as Op]
       : []),
     ...node.ports.flatMap((p) => linkType(p).attach(lab, p)),
+    ...nodeSysctls(node),
     ...configureNode(node),
-    ...nodeSettings(node, datapath),
+    ...(datapath === 'netdev' ? nodeOffload(node) : []),
     ...node.services.flatMap((s) => serviceStartOps(node, s)),
   ];
 }

@@ -3,6 +3,7 @@
 // the runtime, ports wired by their link type, services started by their kind.
 import { join } from 'node:path';
 import { linkType, ovsDb } from '../links/links.js';
+import { addPortsTransactions, MANY_PORTS } from '../links/ovsdb-ports.js';
 import type { Datapath, Lab, LabNode, LabService } from '../model.js';
 import { byRuntime } from '../runtime/all.js';
 import { netns } from '../runtime/netns/netns.js';
@@ -74,19 +75,13 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     const made = node.ports.some((p) => linkType(p).make(p).length > 0);
     tasks.push({
       id: `node:${node.name}`,
-      title: `${node.name}: addresses, routes`,
+      title: `${node.name}: ${node.sysctls.length ? 'sysctls, ' : ''}addresses, routes`,
       after: [...(made ? ['veths'] : []), ...attached],
-      ops: configureNode(node),
+      ops: [...nodeSysctls(node), ...configureNode(node)],
     });
-    const settings = nodeSettings(node, host.datapath);
-    if (settings.length > 0) {
-      // Nothing waits for these but the end of `up` and the node's services that need a sysctl.
-      tasks.push({
-        id: `settings:${node.name}`,
-        title: `${node.name}: ${[node.sysctls.length ? 'sysctls' : '', host.datapath === 'netdev' ? 'TX checksum offload off' : ''].filter(Boolean).join(', ')}`,
-        after: [`node:${node.name}`],
-        ops: settings,
-      });
+    if (host.datapath === 'netdev' && node.ports.length > 0) {
+      // Nothing waits for this but the end of `up`.
+      tasks.push({ id: `offload:${node.name}`, title: `${node.name}: TX checksum offload off`, after: [`node:${node.name}`], ops: nodeOffload(node) });
     }
   }
   // Port security (Neutron's anti-spoofing and security groups) before any service speaks.
@@ -107,12 +102,10 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     // Services a kind must start after (a load balancer after its members' servers).
     const firstNodes = kind.startsAfterNodes?.(s.spec) ?? [];
     const first = services.filter((m) => m !== s && firstNodes.includes(m.node) && !serviceKindOf(m.kind).startsAfterNodes).map(serviceId);
-    // A node whose services need sysctls (ip_nonlocal_bind) starts them once those are set.
-    const needsSettings = node.services.some((x) => serviceKindOf(x.kind).sysctls) && tasks.some((t) => t.id === `settings:${s.node}`);
     tasks.push({
       id: serviceId(s),
       title: `${s.node}: ${kind.describe(s)}`,
-      after: [`node:${s.node}`, ...(needsSettings ? [`settings:${s.node}`] : []), ...(secured ? ['port-security'] : []), ...first],
+      after: [`node:${s.node}`, ...(secured ? ['port-security'] : []), ...first],
       ops: serviceStartOps(node, s),
     });
   }
@@ -180,36 +173,41 @@ function wireBridges(lab: Lab, host: HostFacts): Op[] {
   for (const br of lab.switch.bridges) {
     vsctl.push('--', '--may-exist', 'add-br', br, '--', 'set', 'bridge', br, `datapath_type=${host.datapath}`);
   }
-  for (const p of lab.nodes.flatMap((n) => n.ports)) vsctl.push('--', '--may-exist', 'add-port', ...linkType(p).bridge(p));
+  const ports = lab.nodes.flatMap((n) => n.ports);
+  if (ports.length > MANY_PORTS) return [{ kind: 'run', argv: vsctl }, ...addPortsTransactions(join(lab.switch.rundir, 'db.sock'), ports)];
+  for (const p of ports) vsctl.push('--', '--may-exist', 'add-port', ...linkType(p).bridge(p));
   return [{ kind: 'run', argv: vsctl }];
 }
 
 /** Until ovs-vswitchd has made every port (an internal port's device exists once it has an
- *  OpenFlow port number), bounded: a port it cannot make fails the build after 10 s. */
+ *  OpenFlow port number), bounded: a port it cannot make fails the build after 10 s (more for
+ *  thousands of ports). */
 function portsMade(lab: Lab): Op[] {
-  const waits = lab.nodes.flatMap((n) => n.ports).flatMap((p) => ['--', 'wait-until', 'Interface', linkType(p).bridge(p)[1], 'ofport>0']);
-  return [{ kind: 'run', argv: ['ovs-vsctl', ovsDb(lab), '--timeout=10', ...waits] }];
+  const ports = lab.nodes.flatMap((n) => n.ports);
+  const waits = ports.flatMap((p) => ['--', 'wait-until', 'Interface', linkType(p).bridge(p)[1], 'ofport>0']);
+  // A bound, not a pace: on the userspace datapath ovs-vswitchd made 3000 ports in 11 to 39 s
+  // here, slower the busier the machine.
+  const seconds = 10 + 3 * Math.floor(ports.length / 100);
+  return [{ kind: 'run', argv: ['ovs-vsctl', ovsDb(lab), `--timeout=${seconds}`, ...waits] }];
 }
 
 /** The userspace datapath does not fill in checksums the kernel left to the NIC: ping works,
  *  TCP fails. Turning TX offload off on every end that touches the bridge avoids it. */
 export function txChecksumOff(ns: string, devices: string[]): Op[] {
-  return devices.map((dev) => ({ kind: 'run', argv: netns.exec(ns, ['ethtool', '-K', dev, 'tx', 'off']) }));
+  return devices.length ? [netns.txChecksumOff(ns, devices)] : [];
 }
 
-/** A node's sysctls, and on the userspace datapath its ports' TX checksum offload off. */
-export function nodeSettings(node: LabNode, datapath: Datapath): Op[] {
-  return [
-    ...(node.sysctls.length > 0
-      ? [{ kind: 'run', argv: netns.exec(node.name, ['sysctl', '-q', '-w', ...node.sysctls.map(([k, v]) => `${k}=${v}`)]) } as Op]
-      : []),
-    ...(datapath === 'netdev'
-      ? txChecksumOff(
-          node.name,
-          node.ports.map((p) => p.name),
-        )
-      : []),
-  ];
+/** A node's sysctls, set before its links come up (IPv6 off before a link's first packet). */
+export function nodeSysctls(node: LabNode): Op[] {
+  return node.sysctls.length > 0 ? [{ kind: 'run', argv: netns.execNet(node.name, ['sysctl', '-q', '-w', ...node.sysctls.map(([k, v]) => `${k}=${v}`)]) }] : [];
+}
+
+/** On the userspace datapath, TX checksum offload off on the node's ports. */
+export function nodeOffload(node: LabNode): Op[] {
+  return txChecksumOff(
+    node.name,
+    node.ports.map((p) => p.name),
+  );
 }
 
 /** Its addresses, MACs and routes. */

@@ -2,6 +2,9 @@
 import { safeJson, safeText } from '../safe-text.js';
 import { eventText, type LabEvent } from '../kinds/events.js';
 
+/** Up to this many tasks, a line each as it starts. */
+const TASK_LINES_AT_MOST = 200;
+
 export interface Reporter {
   event(e: LabEvent): void;
 }
@@ -46,7 +49,9 @@ export function lineReporter(raw: Write, color = useColor(process.stdout)): Repo
           else write(`Lab ${e.lab} removed${e.ms !== undefined ? ` (${e.ms} ms)` : ''}`);
           return;
         case 'task':
-          raw(dim(`  [${e.index}/${e.total}] ${e.title}`));
+          // A large lab's thousands of tasks as a line per tenth, the first and the last.
+          if (e.total <= TASK_LINES_AT_MOST || e.index === 1 || e.index === e.total || e.index % Math.ceil(e.total / 10) === 0)
+            raw(dim(`  [${e.index}/${e.total}] ${e.title}`));
           return;
         case 'timing':
           return; // --json carries it, for the benchmark

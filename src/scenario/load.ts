@@ -8,6 +8,7 @@ import { safeJson } from '../safe-text.js';
 import { Scenario, type ScenarioFile } from './schema.js';
 import { noteSets, substitute, type ParameterValue } from './parameters.js';
 import { keysAt, nearest } from '../suggest.js';
+import { expandRepeats, type Expanded } from './repeat.js';
 
 /** Larger than any sensible lab; stops a wrong path (a log, an image) early. */
 export const MAX_SCENARIO_BYTES = 1024 * 1024;
@@ -92,16 +93,25 @@ export function parseScenario(text: string, file: string, sets: Map<string, Para
   }
   // "${name}" values take their parameter's value (its default, or what --set says).
   const substitution = substitute(data as Record<string, unknown>, sets, file);
-  const parsed = Scenario.safeParse(data);
-  const located = substitution.problems.map((p) => ({ file, ...at(rangeOf(doc.contents, p.path)), path: formatPath(p.path), message: p.message }));
-  if (!parsed.success || located.length > 0) {
+  // repeat: blocks copied into networks and nodes; a copy's problems point at its template.
+  const expanded = expandRepeats(data as Record<string, unknown>);
+  const written = (path: (string | number)[]) => expanded.origin(path).path;
+  const locateWritten = (path: (string | number)[]) => locate(written(path));
+  const parsed = expanded.problems.length ? undefined : Scenario.safeParse(data);
+  const located = [...substitution.problems, ...expanded.problems].map((p) => ({
+    file,
+    ...at(rangeOf(doc.contents, p.path)),
+    path: formatPath(p.path),
+    message: p.message,
+  }));
+  if (!parsed?.success || located.length > 0) {
     // A value left as "${unknown}" is reported once, as an unknown parameter.
-    const problems = (parsed.success ? [] : parsed.error.issues.map((issue) => issueToProblem(issue, data, file, doc.contents, lineCounter))).filter(
-      (p) => !located.some((l) => l.path === p.path),
-    );
+    const problems = (
+      parsed && !parsed.success ? parsed.error.issues.map((issue) => issueToProblem(issue, data, file, doc.contents, lineCounter, expanded)) : []
+    ).filter((p) => !located.some((l) => l.path === p.path));
     throw new ScenarioError(file, noteSets(dedupe([...located, ...problems]), substitution, sets, formatPath).sort(byPosition));
   }
-  return { file, scenario: parsed.data, locate };
+  return { file, scenario: parsed.data, locate: locateWritten };
 }
 
 function yamlMessage(message: string): string {
@@ -183,10 +193,11 @@ function describeType(v: unknown): string {
 
 export type Issue = z.core.$ZodIssue;
 
-function issueToProblem(issue: Issue, data: unknown, file: string, root: YamlNode | null, lines: LineCounter): Problem {
+function issueToProblem(issue: Issue, data: unknown, file: string, root: YamlNode | null, lines: LineCounter, expanded: Expanded): Problem {
   const { where, pointAtKey, message } = explainIssue(issue, data, Scenario);
-  const { line, col } = lines.linePos(rangeOf(root, where, pointAtKey));
-  return { file, line, col, path: formatPath(where), message };
+  const { path, copy } = expanded.origin(where);
+  const { line, col } = lines.linePos(rangeOf(root, path, pointAtKey));
+  return { file, line, col, path: formatPath(path), message: copy ? `${message} (in copy ${copy}, i=${copy})` : message };
 }
 
 /** What a schema's complaint means to the person who wrote `data`, and where it points: one
@@ -271,10 +282,13 @@ function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
+const COPY_NOTE = / \(in copy \d+, i=\d+\)$/;
+
 function dedupe(problems: Problem[]): Problem[] {
   const seen = new Set<string>();
   return problems.filter((p) => {
-    const k = `${p.line}:${p.col}:${p.path}:${p.message}`;
+    // The same problem in every copy of a repeat block is told once, for the first copy.
+    const k = `${p.line}:${p.col}:${p.path}:${p.message.replace(COPY_NOTE, '')}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

@@ -2,6 +2,7 @@
 // Field names follow Neutron's vocabulary where one exists (lb_method, floating_ips, ...).
 // Cross-references (a port's network, a member's node) are checked later, in resolve.ts,
 // where every name is known.
+import { MAX_COPIES } from './repeat.js';
 import { z } from 'zod';
 import { Cidr, IfName, Ipv4, Line, Mac, Name, NsName, Uuid } from '../kinds/fields.js';
 import { LAB_NAME, LAB_NAME_RULE } from '../lab-name.js';
@@ -224,6 +225,19 @@ export const Scenario = z
       .refine((p) => Object.keys(p).length <= 256, { error: 'at most 256 parameters' })
       .optional()
       .describe('values a run may override with --set name=value; the file uses one as a whole value, "${name}"'),
+    repeat: z
+      .array(
+        z.strictObject({
+          count: z.int().min(1).max(MAX_COPIES).describe('how many copies; "${routers}" lets a run choose'),
+          networks: z
+            .array(z.record(z.string(), z.unknown()))
+            .optional()
+            .describe('networks to copy; "{i}" is the copy number, "{i % 250 + 2}" an expression of it'),
+          nodes: z.array(z.record(z.string(), z.unknown())).optional().describe('nodes to copy, written as in nodes:'),
+        }),
+      )
+      .optional()
+      .describe('networks and nodes written once and copied count times (a network node of many routers); the copies are checked as if written out'),
     experiment: Experiment.optional(),
   })
   .describe('A scenario file');

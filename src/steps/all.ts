@@ -6,6 +6,7 @@ import { nfsRead, nfsWrite } from './nfs.js';
 import { containerExec } from './container-exec.js';
 import { dhcpRequest } from './dhcp-request.js';
 import { execStep } from './exec.js';
+import { floatingIpsAnswer } from './floating-ips.js';
 import { httpGet } from './http-get.js';
 import { linkDown, linkUp } from './link.js';
 import { natCountersStep } from './nat-counters.js';
@@ -30,6 +31,7 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   wait,
   sleep,
   execStep,
+  floatingIpsAnswer,
   dhcpRequest,
   httpGet,
   natCountersStep,

@@ -101,15 +101,15 @@ t.test('each task waits for exactly what it needs', async (t) => {
       'move:qr01': ['bridges'],
       'move:qg01': ['bridges'],
       'node:vm1': ['veths'],
-      'settings:vm1': ['node:vm1'],
+      'offload:vm1': ['node:vm1'],
       'node:vm2': ['veths'],
-      'settings:vm2': ['node:vm2'],
+      'offload:vm2': ['node:vm2'],
       'node:qlbaas-01': ['move:tap04'],
-      'settings:qlbaas-01': ['node:qlbaas-01'],
+      'offload:qlbaas-01': ['node:qlbaas-01'],
       'node:qrouter01': ['move:qr01', 'move:qg01'],
-      'settings:qrouter01': ['node:qrouter01'],
+      'offload:qrouter01': ['node:qrouter01'],
       'node:ext': ['veths'],
-      'settings:ext': ['node:ext'],
+      'offload:ext': ['node:ext'],
       'service:vm1/web': ['node:vm1'],
       'service:vm2/web': ['node:vm2'],
       'service:qlbaas-01/lb': ['node:qlbaas-01', 'service:vm1/web', 'service:vm2/web'],
@@ -129,7 +129,9 @@ t.test('each task waits for exactly what it needs', async (t) => {
 });
 
 t.test('the userspace datapath turns TX checksum offload off; no datapath loads a kernel module', async (t) => {
-  const ethtool = lines(allOps(netdev)).filter((l) => l.includes('ethtool -K'));
+  const ethtool = lines(allOps(netdev))
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => / tx off$/.test(l));
   t.equal(ethtool.length, 9, 'every end that touches a bridge: 3 veth bridge ends + 6 namespace ends');
   t.same(
     lines(allOps(system)).filter((l) => l.includes('ethtool')),
@@ -188,4 +190,42 @@ t.test('an HA router: keepalived adds its qr/qg addresses and floating IP, so up
   t.notMatch(text, /addr add 10\.0\.0\.1\//);
   t.notMatch(text, /addr add 10\.255\.253\.100\/32/);
   t.match(text, /-A neutron-l3-agent-snat -s 10\.0\.0\.0\/24 -j SNAT --to-source 10\.255\.253\.10/, 'the NAT rules are in both routers all the time');
+});
+
+t.test('more than 100 ports go onto the bridges as OVSDB transactions of at most 250 ports', async (t) => {
+  const { loadScenarioFile } = await import('../../src/scenario/load.js');
+  const { resolveLab } = await import('../../src/scenario/resolve.js');
+  const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'scale-routers.yaml'), new Map([['routers', 200]])), { stateRoot: '/run/lablb' });
+  const plan = buildPlan(lab, { datapath: 'netdev' });
+  const ops = plan.tasks.find((x) => x.id === 'bridges-db')!.ops;
+  const argvs = ops.map((op) => (op.kind === 'run' ? op.argv : []));
+  t.match(
+    argvs[0].join(' '),
+    /^ovs-vsctl .* init -- --may-exist add-br br-int .* add-br br-ex -- set bridge br-ex datapath_type=netdev$/,
+    'the bridges as the articles type them',
+  );
+  t.equal(argvs.length, 1 + Math.ceil(601 / 250), 'then 601 ports in three transactions');
+  const inserted: string[] = [];
+  for (const argv of argvs.slice(1)) {
+    t.same(argv.slice(0, 3), ['ovsdb-client', 'transact', 'unix:/run/lablb/scale-routers/ovs/db.sock']);
+    t.ok(argv[3].length < 128 * 1024, 'each transaction fits in one argument');
+    const [db, ...txn] = JSON.parse(argv[3]) as [string, ...{ op: string; table: string; row?: { name: string; tag?: number }; mutations?: unknown[] }[]];
+    t.equal(db, 'Open_vSwitch');
+    const ports = txn.filter((o) => o.op === 'insert' && o.table === 'Port');
+    inserted.push(...ports.map((p) => p.row!.name));
+    // Every port a bridge's set gains is one this transaction inserted.
+    const joined = txn
+      .filter((o) => o.op === 'mutate')
+      .flatMap((o) => (o.mutations as [string, string, [string, [string, string][]]][])[0][2][1].map((u) => u[1]));
+    t.equal(joined.length, ports.length);
+  }
+  t.equal(inserted.length, 601);
+  t.ok(inserted.includes('qr-200') && inserted.includes('tap-1') && inserted.includes('ext-gw'));
+  const tap7 = argvs
+    .slice(1)
+    .flatMap((a) => JSON.parse(a[3]) as { table?: string; row?: { name: string; tag?: number } }[])
+    .find((o) => o.table === 'Port' && o.row?.name === 'tap-7');
+  t.equal(tap7?.row?.tag, 7, 'a tenant port keeps its local VLAN');
+  const wait = plan.tasks.find((x) => x.id === 'bridges')!.ops[0];
+  t.match(wait.kind === 'run' && wait.argv.join(' '), /--timeout=28 /, 'the wait for ovs-vswitchd grows with the ports: 10 s + 3 s per 100');
 });

@@ -10,6 +10,7 @@ t.test('the flagship needs OVS, haproxy, iptables, curl; ethtool only on the use
   const netdev = toolsFor(lab, 'netdev').map((x) => x.command);
   t.same(netdev, [
     'ip',
+    'nsenter',
     'sysctl',
     'rmmod',
     'ovsdb-tool',
@@ -18,6 +19,7 @@ t.test('the flagship needs OVS, haproxy, iptables, curl; ethtool only on the use
     'ovs-vsctl',
     'ovs-ofctl',
     'ethtool',
+    'xargs',
     'haproxy',
     'arping',
     'iptables-restore',
@@ -26,6 +28,8 @@ t.test('the flagship needs OVS, haproxy, iptables, curl; ethtool only on the use
   ]);
   const system = toolsFor(lab, 'system').map((x) => x.command);
   t.notOk(system.includes('ethtool'));
+  t.notOk(system.includes('xargs'));
+  t.notOk(system.includes('ovsdb-client'), 'a lab of a hundred ports or fewer is wired by ovs-vsctl alone');
   t.notOk(system.includes('modprobe'), 'lablb loads no kernel module');
 });
 

@@ -458,3 +458,37 @@ t.test('a namespace somebody else has is never taken by add-node: refused at pre
   });
   t.same(h.applied, [], 'nothing applied, so nothing of it journaled');
 });
+
+t.test("floating-ips-answer: one ping per router's floating IP from xargs in the node; the silent are named, and tried twice", async (t) => {
+  const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'scale-routers.yaml'), new Map([['routers', 3]])), { stateRoot: '/run/lablb' });
+  const step = lab.experiment!.steps[0];
+  const h = harness(lab, () => {});
+  const summary = (ip: string, got: number) =>
+    `--- ${ip} ping statistics ---\n1 packets transmitted, ${got} received, ${got ? 0 : 100}% packet loss, time 0ms\n`;
+  const answers = summary('172.24.10.3', 1) + summary('172.24.10.4', 0) + summary('172.24.10.5', 1);
+  const host = fakeHost({ stdout: { 'nsenter --net=/run/netns/ext xargs -P 8 -n 1 ping -c 1 -W 2 -q': answers } });
+  host.files.set('/proc/sys/net/ipv4/neigh/default/gc_thresh3', '8\n');
+  h.ctx.host = host;
+  const check = await stepKindOf(step.kind).run(step, h.ctx);
+  t.notOk(check.ok);
+  t.equal(check.answered, 2);
+  t.equal(check.silent, 1);
+  t.match(String(check.detail), /^2 of 3 floating IPs answered a ping from ext in \d+ ms; silent: 172\.24\.10\.4; the host's ARP table holds 8 entries/);
+  t.match(
+    String(check.detail),
+    /sudo sysctl -w net\.ipv4\.neigh\.default\.gc_thresh2=16 net\.ipv4\.neigh\.default\.gc_thresh3=32 \(and back to 8 afterwards\)/,
+  );
+  t.same(
+    host.log.filter((l) => l.startsWith('run ')),
+    [
+      'run nsenter --net=/run/netns/ext xargs -P 8 -n 1 ping -c 1 -W 2 -q <<3 lines',
+      'run nsenter --net=/run/netns/ext xargs -P 8 -n 1 ping -c 1 -W 2 -q <<1 lines',
+    ],
+    'all three, then the silent one again',
+  );
+  const all = fakeHost({ stdout: { 'xargs -P 8': summary('172.24.10.3', 1) + summary('172.24.10.4', 1) + summary('172.24.10.5', 1) } });
+  h.ctx.host = all;
+  const passed = await stepKindOf(step.kind).run(step, h.ctx);
+  t.ok(passed.ok, String(passed.detail));
+  t.equal(all.log.filter((l) => l.startsWith('run ')).length, 1, 'nobody to try again');
+});

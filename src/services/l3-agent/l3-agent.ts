@@ -7,7 +7,7 @@ import { IfName, Ipv4, Name } from '../../kinds/fields.js';
 import { serviceKind } from '../../kinds/service-kind.js';
 import { subnet, contains } from '../../net/addr.js';
 import { netns } from '../../runtime/netns/netns.js';
-import { natObserver, natRows } from './observe.js';
+import { natObserver, natRows, natSummary } from './observe.js';
 import { renderRouterRules } from './rules.js';
 
 export interface L3Spec {
@@ -85,6 +85,8 @@ floating_ips:
     }
   },
 
+  reachableAt: (spec) => spec.floatingIps.map((f) => f.floating),
+
   describe: (s) =>
     `l3-agent: gateway ${s.spec.gatewayPort}, ${s.spec.floatingIps.length} floating IP${s.spec.floatingIps.length === 1 ? '' : 's'}${s.spec.enableSnat ? ', SNAT' : ''}`,
   start: (s) => [
@@ -103,6 +105,7 @@ floating_ips:
 
   observer: natObserver,
   rows: natRows,
+  summary: natSummary,
   panel: () => 'NAT rules (packets = new flows)',
   details: () => ({ argv: ['iptables', '-t', 'nat', '-S'], keep: (line) => /^-A (neutron|PREROUTING|POSTROUTING)/.test(line) }),
 });

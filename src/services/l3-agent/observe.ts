@@ -118,3 +118,16 @@ export function natRows(router: LabService<L3Spec>, facts: Facts): Row[] {
     ]),
   ];
 }
+
+/** Many routers in two rows: how many, and how many of their floating IPs have seen traffic. */
+export function natSummary(routers: LabService<L3Spec>[], facts: Facts): Row[] {
+  const floating = routers.reduce((n, r) => n + r.spec.floatingIps.length, 0);
+  const rules = routers.flatMap((r) => natFacts(facts, r));
+  const dnat = rules.filter((r) => r.label.startsWith('PREROUTING DNAT'));
+  const used = dnat.filter((r) => r.packets > 0).length;
+  const flows = rules.reduce((n, r) => n + r.packets, 0);
+  return [
+    [{ text: `${routers.length} routers, ${floating} floating IPs`, tone: 'bold' }],
+    [{ text: `${used} of ${dnat.length} floating IPs have had traffic; ${flows} new flows through the NAT rules`, tone: 'dim' }],
+  ];
+}
