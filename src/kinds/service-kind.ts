@@ -109,6 +109,9 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   /** It adds and removes nodes through the lab's API (Octavia's controller booting amphorae):
    *  a lab brought up with `up` keeps that API served beside it. */
   controlPlane?: boolean;
+  /** Its VRRP groups (network/instance) and the state each instance is in now, for steps that
+   *  fail a whole agent and time every router's takeover. */
+  vrrpStates?(service: LabService<Spec>, facts: Facts): { group: string; state: string }[];
   /** Addresses the outside reaches it at (a router's floating IPs), for steps that try them all. */
   reachableAt?(spec: Spec): string[];
   /** A load balancer's members (for member waits): their ids and the nodes that host them. */

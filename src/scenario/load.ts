@@ -20,6 +20,9 @@ export interface Located {
   file: string;
   /** Line and column (1-based) of the value at a field path, for later checks. */
   locate(path: (string | number)[]): { line: number; col: number };
+  /** Where a value was written: its own path, or for a repeat block's copy its template's and
+   *  the copy's number. */
+  written?(path: (string | number)[]): { path: (string | number)[]; copy?: number };
 }
 
 export interface LoadedScenario extends Located {
@@ -111,7 +114,7 @@ export function parseScenario(text: string, file: string, sets: Map<string, Para
     ).filter((p) => !located.some((l) => l.path === p.path));
     throw new ScenarioError(file, noteSets(dedupe([...located, ...problems]), substitution, sets, formatPath).sort(byPosition));
   }
-  return { file, scenario: parsed.data, locate: locateWritten };
+  return { file, scenario: parsed.data, locate: locateWritten, written: expanded.origin };
 }
 
 function yamlMessage(message: string): string {

@@ -28,7 +28,17 @@ export function resolveLab(loaded: LoadedScenario, opts: ResolveOptions): Lab {
   const problems: Problem[] = [];
   const report = (path: Path, message: string) => {
     const { line, col } = loaded.locate(path);
-    problems.push({ file: loaded.file, line, col, path: pathText(path), message });
+    // A copy's problem is told at its template, once, naming the first copy it was found in.
+    const written = loaded.written?.(path) ?? { path };
+    const shown = pathText(written.path);
+    if (written.copy !== undefined && problems.some((p) => p.path === shown && p.line === line)) return;
+    problems.push({
+      file: loaded.file,
+      line,
+      col,
+      path: shown,
+      message: written.copy !== undefined ? `${message} (in copy ${written.copy}, i=${written.copy})` : message,
+    });
   };
   const lab = build(loaded.scenario, loaded.file, opts, report);
   // In the file's order, as a person reads it.

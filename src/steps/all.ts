@@ -1,5 +1,6 @@
 // The step kinds an experiment can use: one line each.
 import type { AnyStepKind } from '../kinds/step-kind.js';
+import { agentDown } from './agent-down.js';
 import { amphoraKill, amphoraPortUpdate, loadbalancerFailover } from './amphora.js';
 import { manilaCreate } from './manila.js';
 import { nfsRead, nfsWrite } from './nfs.js';
@@ -41,6 +42,7 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   containerExec,
   addNode,
   removeNode,
+  agentDown,
   memberCreate,
   memberDelete,
   amphoraPortUpdate,

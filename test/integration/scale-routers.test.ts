@@ -29,3 +29,19 @@ t.test('run scale-routers with 40 routers: every floating IP answers; host as fo
   t.ok((nat?.lines.length ?? 99) < 20, `${nat?.lines.length} lines`);
   t.same(await settledHostState(before), before, 'host as found');
 });
+
+t.test('run scale-l3-ha with 5 routers: node 1 dies, each router takes over on node 2 within its master-down interval', { skip }, async (t) => {
+  const before = hostState();
+  const r = lablb('run', 'scale-l3-ha', '--set', 'routers=5', '--json');
+  t.equal(r.code, 0, r.err);
+  const checks = JSON.parse(r.out.trim().split('\n').at(-1)!).checks as { name: string; ok: boolean; detail: string; [k: string]: unknown }[];
+  for (const c of checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
+  const down = checks.find((c) => c.name === 'network-node-1-dies')!;
+  t.equal(down.took_over, 5);
+  t.equal(down.no_master, 0);
+  t.equal(down.two_masters, 0);
+  // 3 x advert_int (2 s) plus the skew, (256 - 50) / 256 s: 6805 ms, from the last advert heard.
+  t.ok((down.max_ms as number) <= 6805 + 600, `the slowest takeover, ${down.max_ms} ms, within the master-down interval and a poll`);
+  t.ok((down.p50_ms as number) >= 6805 - 2000 - 600, `the median, ${down.p50_ms} ms, no sooner than an advert interval before it`);
+  t.same(await settledHostState(before), before, 'host as found');
+});

@@ -468,16 +468,26 @@ t.test("floating-ips-answer: one ping per router's floating IP from xargs in the
   const answers = summary('172.24.10.3', 1) + summary('172.24.10.4', 0) + summary('172.24.10.5', 1);
   const host = fakeHost({ stdout: { 'nsenter --net=/run/netns/ext xargs -P 8 -n 1 ping -c 1 -W 2 -q': answers } });
   host.files.set('/proc/sys/net/ipv4/neigh/default/gc_thresh3', '8\n');
+  // The kernel's counters, one row per CPU: the table is full 3 times while the pings run.
+  const stats = (fulls: number) => `entries  allocs table_fulls\n00000010 00000020 ${fulls.toString(16).padStart(8, '0')}\n00000000 00000001 00000001\n`;
+  host.files.set('/proc/net/stat/arp_cache', stats(1));
+  const run = host.run.bind(host);
+  host.run = async (argv, opts) => {
+    host.files.set('/proc/net/stat/arp_cache', stats(4));
+    return run(argv, opts);
+  };
   h.ctx.host = host;
-  const check = await stepKindOf(step.kind).run(step, h.ctx);
+  // within_ms 0: the silent are tried once more, and no longer.
+  const once = { ...step, spec: { ...(step.spec as object), withinMs: 0 } };
+  const check = await stepKindOf(step.kind).run(once, h.ctx);
   t.notOk(check.ok);
   t.equal(check.answered, 2);
   t.equal(check.silent, 1);
-  t.match(String(check.detail), /^2 of 3 floating IPs answered a ping from ext in \d+ ms; silent: 172\.24\.10\.4; the host's ARP table holds 8 entries/);
   t.match(
     String(check.detail),
-    /sudo sysctl -w net\.ipv4\.neigh\.default\.gc_thresh2=16 net\.ipv4\.neigh\.default\.gc_thresh3=32 \(and back to 8 afterwards\)/,
+    /^2 of 3 floating IPs answered a ping from ext in \d+ ms; silent: 172\.24\.10\.4; the host's ARP table, one for all namespaces, was full 3 times meanwhile \(net\.ipv4\.neigh\.default\.gc_thresh3 = 8\)/,
   );
+  t.match(String(check.detail), /sudo sysctl -w net\.ipv4\.neigh\.default\.gc_thresh2=32 net\.ipv4\.neigh\.default\.gc_thresh3=64 \(and back afterwards\)/);
   t.same(
     host.log.filter((l) => l.startsWith('run ')),
     [
@@ -491,4 +501,57 @@ t.test("floating-ips-answer: one ping per router's floating IP from xargs in the
   const passed = await stepKindOf(step.kind).run(step, h.ctx);
   t.ok(passed.ok, String(passed.detail));
   t.equal(all.log.filter((l) => l.startsWith('run ')).length, 1, 'nobody to try again');
+  // Tried again until within_ms: a router electing its MASTER answers at the third try.
+  let calls = 0;
+  const late = fakeHost();
+  late.run = async () => {
+    calls++;
+    return { stdout: summary('172.24.10.3', 1) + summary('172.24.10.4', calls >= 3 ? 1 : 0) + summary('172.24.10.5', 1), stderr: '', exitCode: 0 };
+  };
+  h.ctx.host = late;
+  const patient = await stepKindOf(step.kind).run({ ...step, spec: { ...(step.spec as object), withinMs: 2000 } }, h.ctx);
+  t.ok(patient.ok, String(patient.detail));
+  t.equal(calls, 3);
+});
+
+t.test('agent-down: SIGKILL to the nodes named like the pattern, their links down, and each VRRP group timed until a survivor is MASTER', async (t) => {
+  const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'scale-l3-ha.yaml'), new Map([['routers', 3]])), { stateRoot: '/run/lablb' });
+  const step = lab.experiment!.steps[1];
+  t.equal(step.kind, 'agent-down');
+  const vrrp = (node: string) => lab.nodes.find((n) => n.name === node)!.services.find((s) => s.kind === 'keepalived')!;
+  // Routers 1 and 2 fail over at the second poll; router 3's node 2 stays BACKUP.
+  const h = harness(lab, (n, facts) => {
+    for (const i of [1, 2, 3]) keepalivedFacts(facts, vrrp(`qrouter-${i}-n2`))[`VR_${i}`] = n >= 2 && i < 3 ? 'MASTER' : 'BACKUP';
+  });
+  const quick = { ...step, spec: { ...(step.spec as object), withinMs: 400 } };
+  const check = await stepKindOf(step.kind).run(quick, h.ctx);
+  t.notOk(check.ok, 'router 3 has no MASTER');
+  t.equal(check.groups, 3);
+  t.equal(check.took_over, 2);
+  t.equal(check.no_master, 1);
+  t.equal(check.two_masters, 0);
+  t.match(
+    String(check.detail),
+    /^3 nodes killed in \d+ ms; 2 of 3 VRRP groups took over elsewhere: p50 \d+ ms, p95 \d+ ms, max \d+ ms; 1 with no MASTER \(ha-net\/VR_3\), 0 with two$/,
+  );
+  const host = h.ctx.host as ReturnType<typeof fakeHost>;
+  t.same(
+    host.log.filter((l) => l.startsWith('kill')),
+    ['kill -SIGKILL scale-l3-ha/qrouter-1-n1/', 'kill -SIGKILL scale-l3-ha/qrouter-2-n1/', 'kill -SIGKILL scale-l3-ha/qrouter-3-n1/'],
+    'only node 1 of each router',
+  );
+  t.same(
+    h.applied.map((op) => opToShell(op).split('\n')[0]),
+    ["ip -n qrouter-1-n1 -batch - <<'EOF'", "ip -n qrouter-2-n1 -batch - <<'EOF'", "ip -n qrouter-3-n1 -batch - <<'EOF'"],
+  );
+  t.match(opToShell(h.applied[0]), /link set ha-1-1 down\nlink set qr-1-1 down\nlink set qg-1-1 down/);
+  // Everybody takes over: it passes.
+  const all = harness(lab, (_n, facts) => {
+    for (const i of [1, 2, 3]) keepalivedFacts(facts, vrrp(`qrouter-${i}-n2`))[`VR_${i}`] = 'MASTER';
+  });
+  const passed = await stepKindOf(step.kind).run(quick, all.ctx);
+  t.ok(passed.ok, String(passed.detail));
+  t.match(problemsOf(withSteps('    - { name: x, kind: agent-down, nodes: "qrouter-*-n9" }')), [
+    /^experiment\.steps\[0\]\.nodes: no node of the lab is named like "qrouter-\*-n9"$/,
+  ]);
 });

@@ -8,7 +8,7 @@ import { ScenarioError } from '../../src/errors.js';
 import { loadScenarioFile, parseScenario } from '../../src/scenario/load.js';
 import { resolveLab } from '../../src/scenario/resolve.js';
 import { editDistance, nearest } from '../../src/suggest.js';
-import { FLAGSHIP, ROOT } from '../helpers.js';
+import { FLAGSHIP, labFromText, ROOT } from '../helpers.js';
 
 const base = readFileSync(FLAGSHIP, 'utf8');
 const BROKEN = join(ROOT, 'test', 'fixtures', 'broken');
@@ -86,4 +86,36 @@ t.test('suggestions', async (t) => {
   t.equal(editDistance('kitten', 'sitting'), 3);
   t.equal(nearest('adress', ['address', 'network']), 'address');
   t.equal(nearest('zzz', ['address', 'network']), undefined, 'nothing close: no suggestion');
+});
+
+t.test("pitfall 5: an HA network's 255th VRRP group is refused at its template, naming Neutron's limit", async (t) => {
+  const text = (count: number) =>
+    [
+      'name: vrids',
+      'switch: { bridges: [br-int] }',
+      'networks: [{ name: ha-net, bridge: br-int, vlan: 2, cidr: 169.254.192.0/18 }]',
+      'nodes: [{ name: ext, role: external, ports: [{ name: eth0, network: ha-net, address: 169.254.255.254, bridge_port: ext-ha }] }]',
+      'repeat:',
+      `  - count: ${count}`,
+      '    nodes:',
+      '      - name: "qrouter-{i}"',
+      '        role: router',
+      '        ports: [{ name: "ha-{i}", network: ha-net, address: "169.254.{192 + i / 250}.{i % 250 + 1}", bridge_port: "ha-{i}" }]',
+      '        services:',
+      '          - { name: vrrp, kind: keepalived, instances: [{ name: "VR_{i}", interface: "ha-{i}", virtual_router_id: "{i}", priority: 50, virtual_ipaddress: ["169.254.0.{i}/24"] }] }',
+    ].join('\n');
+  t.equal(labFromText(text(254)).nodes.length, 255, '254 HA routers fit');
+  try {
+    labFromText(text(255));
+    t.fail('255 were accepted');
+  } catch (err) {
+    const problems = (err as ScenarioError).problems;
+    t.equal(problems.length, 1);
+    t.equal(problems[0].line, 12);
+    t.equal(problems[0].path, 'repeat[0].nodes[0].services[0].instances[0].virtual_router_id');
+    t.match(
+      problems[0].message,
+      /^VR_255 is the 255th VRRP group on ha-net: Neutron gives an HA network the virtual_router_ids 1 to 254, .*NoVRIDAvailable.* \(in copy 255, i=255\)$/,
+    );
+  }
 });

@@ -9,9 +9,12 @@ import { contains } from '../../net/addr.js';
 import type { Op } from '../../kinds/ops.js';
 import { netns } from '../../runtime/netns/netns.js';
 import { TOKEN_VAR } from '../../token.js';
-import { keepalivedObserver, keepalivedRows, keepalivedUnsettled } from './observe.js';
+import { keepalivedObserver, keepalivedRows, keepalivedUnsettled, vrrpState } from './observe.js';
 import { notifyScript, renderCheckScript, renderKeepalivedConf, renderNotifyScript } from './render.js';
 import { masterDownBound, vrrpWait } from './vrrp-wait.js';
+
+/** Neutron's VR_ID_RANGE, range(1, 255): an HA network's ids, one per HA router (pitfall 5). */
+const VRIDS_PER_HA_NETWORK = 254;
 
 export interface VrrpInstance {
   name: string;
@@ -252,9 +255,10 @@ instances:
   // As Neutron's HA routers: services on the node may bind a VIP before keepalived holds it.
   sysctls: () => [['net.ipv4.ip_nonlocal_bind', '1']],
   /** One VRRP group (an instance name on one network) has one virtual_router_id; two groups
-   *  on one network must not share one, or their adverts collide. */
+   *  on one network must not share one, or their adverts collide; an HA network has 254. */
   checkLab(services, report) {
     const groups = new Map<string, { vrid: number; where: string }>();
+    const onNetwork = new Map<string, number>();
     for (const { service, node, at } of services) {
       service.spec.instances.forEach((inst, ii) => {
         if (!inst.network) return;
@@ -267,10 +271,20 @@ instances:
         }
         const clash = [...groups.entries()].find(([k, g]) => k.startsWith(`${inst.network}/`) && k !== key && g.vrid === inst.vrid);
         if (clash) report(path, `virtual_router_id ${inst.vrid} is already used on ${inst.network} by ${clash[0].split('/')[1]} (${clash[1].where})`);
-        if (!group) groups.set(key, { vrid: inst.vrid, where: node.name });
+        if (group) return;
+        groups.set(key, { vrid: inst.vrid, where: node.name });
+        const count = (onNetwork.get(inst.network) ?? 0) + 1;
+        onNetwork.set(inst.network, count);
+        if (count === VRIDS_PER_HA_NETWORK + 1)
+          report(
+            path,
+            `${inst.name} is the ${count}th VRRP group on ${inst.network}: Neutron gives an HA network the virtual_router_ids 1 to ${VRIDS_PER_HA_NETWORK}, so a project's ${count}th HA router fails with NoVRIDAvailable ("The limit of number of HA Routers per tenant is ${VRIDS_PER_HA_NETWORK}"); put the routers of more than ${VRIDS_PER_HA_NETWORK} on a second HA network`,
+          );
       });
     }
   },
+
+  vrrpStates: (s, facts) => s.spec.instances.map((i) => ({ group: `${i.network ?? i.interface}/${i.name}`, state: vrrpState(facts, s, i.name) })),
 
   describe: (s) =>
     `keepalived: ${s.spec.instances.map((i) => `${i.name} (id ${i.vrid}, priority ${i.priority}, VIP ${i.vips.map((v) => v.address).join(' ')})`).join(', ')}`,
