@@ -57,7 +57,10 @@ function amphoraTable(events: Event[]): string[][] {
 }
 
 const requestsOf = (events: Event[], node: string) =>
-  events.filter((e) => e.type === 'service' && e.kind === 'amphora-agent' && e.source === `${node}/amphora-agent`).map((e) => `${e.method} ${e.path}`);
+  // Its requests only: the agent's keepalived states are events of the same kind and source.
+  events
+    .filter((e) => e.type === 'service' && e.kind === 'amphora-agent' && e.event === 'request' && e.source === `${node}/amphora-agent`)
+    .map((e) => `${e.method} ${e.path}`);
 
 const LISTENER = '816339a8-2e17-4b61-8825-c6856d7b7f2e';
 
