@@ -291,7 +291,8 @@ function dedupe(problems: Problem[]): Problem[] {
   const seen = new Set<string>();
   return problems.filter((p) => {
     // The same problem in every copy of a repeat block is told once, for the first copy.
-    const k = `${p.line}:${p.col}:${p.path}:${p.message.replace(COPY_NOTE, '')}`;
+    // (its message may quote the copy's own value, so a copy's problem is keyed by place alone).
+    const k = COPY_NOTE.test(p.message) ? `${p.line}:${p.col}:${p.path}:copy` : `${p.line}:${p.col}:${p.path}:${p.message}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

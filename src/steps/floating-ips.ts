@@ -37,7 +37,8 @@ export function floatingIpsOf(lab: Lab): string[] {
 
 const PING_EACH = ['xargs', '-P', String(AT_ONCE), '-n', '1', 'ping', '-c', '1', '-W', '2', '-q'];
 
-/** The targets that did not answer: one nsenter, xargs starting a ping per address, each
+/** The targets that did not answer: one process in the node's network stack, xargs starting a
+ *  ping per address, each
  *  ping's summary ("--- 172.24.10.3 ping statistics --- 1 packets transmitted, 1 received"). */
 async function pingEach(host: HostDriver, from: string, targets: string[]): Promise<string[]> {
   if (targets.length === 0) return [];
