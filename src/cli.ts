@@ -20,6 +20,7 @@ Commands:
   watch [lab] [--probe]      the live screen of a lab brought up with 'up' (also: status --watch)
   exec <node> -- <cmd...>    run a command inside a node's namespace ("ovs" is the lab's switch)
   shell [lab] [-- <cmd...>]  a shell where the article's commands work as typed (ovs-vsctl show, ...)
+                             (a lab of hosts: --host NAME for exec, shell and status)
   neutron <command> ...      Neutron's port security commands on a running lab (port-update, ...)
   manila <command> ...       Manila's share commands on a running lab (create NFS 1 --name ...)
   image build                lablb's container image for runtime: docker members, from busybox-static
@@ -47,9 +48,9 @@ const HELP: Record<string, string> = {
   up: `Usage: sudo lablb up <scenario> [--name LAB] [--set NAME=VALUE ...] [--explain] [--json]\n\nBuilds the lab and leaves it running: namespaces, a private Open vSwitch, ports,\naddresses, iptables, daemons. Everything it creates is journaled under /run/lablb/<lab>/.\n\n  --name LAB   name the lab (default: the scenario's name)\n  --set N=V    override a scenario parameter (lablb list shows them); may repeat\n  --explain    print every command 'up' would run, in order, and exit; touches nothing\n               and needs no root`,
   run: `Usage: sudo lablb run <scenario> [--name LAB] [--set NAME=VALUE ...] [--explain] [--json] [--no-tui]\n\nBuilds the lab, runs the scenario's experiment while a prober sends traffic for the\nwhole run, reports each check with its measured figures, and tears the lab down\n(also on Ctrl-C or q). Exit 0 when every check holds, 1 when one fails.\n\nOn a terminal it shows a live screen: topology, load balancer members, NAT counters,\ntraffic, the experiment's steps and events (? for keys). Elsewhere, with --no-tui or\nwith CI set, it prints plain lines.\n\n  --set N=V    override a scenario parameter, e.g. --set health_monitor.delay=5 for the\n               article's own 5 s checks (lablb list shows each scenario's parameters)\n  --explain    print what run would do, and exit; touches nothing and needs no root: the\n               build's commands, each prober's command line, and every step's commands\n               with what it waits for and judges\n  --json       one JSON event per line, ending with a summary line`,
   watch: `Usage: sudo lablb watch [lab] [--probe]   (or: sudo lablb status --watch [lab])\n\nThe live screen of a lab brought up with 'up', without an experiment: topology,\nmembers, NAT counters, addresses, events. q quits and leaves the lab up.\n\n  --probe      also run the scenario's prober while the screen is open, and show its\n               traffic (it stops when the screen closes)`,
-  status: `Usage: lablb status [lab] [--json] [--watch]\n\nShows every lab on this host (or one), whether it is building, up or left over by a\ncrash, its namespaces and processes: what 'clean' would remove.\n\n  --watch      the live screen instead (see 'lablb watch --help')`,
-  exec: `Usage: sudo lablb exec <node> [--lab LAB] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n\n  --lab LAB    which lab, when several are up`,
-  shell: `Usage: sudo lablb shell [lab] [-- <command...>]\n\nA shell in which the article's own commands work as typed: it runs in the lab's switch\nnamespace (the bridges br-int and br-ex, and the ports plugged into them, eth3 among them),\nwith OVS_RUNDIR set, so bare ovs-vsctl show and ovs-ofctl dump-flows br-int reach the lab's\nOpen vSwitch, and the article's ip netns commands reach its nodes. The prompt names the lab.\nWith a command after --, runs just that and exits with its code, e.g.\n  sudo lablb shell floating-ip-lb -- ovs-vsctl show\n  sudo lablb shell floating-ip-lb -- ovs-ofctl dump-flows br-int`,
+  status: `Usage: lablb status [lab] [--host NAME] [--json] [--watch]\n\nShows every lab on this host (or one), whether it is building, up or left over by a\ncrash, its namespaces and processes: what 'clean' would remove. A lab of hosts lists its nodes\nby host.\n\n  --watch      the live screen instead (see 'lablb watch --help')\n  --host NAME  a lab of hosts: that host only, with its bridges and tunnels`,
+  exec: `Usage: sudo lablb exec <node> [--lab LAB] [--host NAME] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n  sudo lablb exec --host compute1 -- ovs-vsctl show   (a lab of hosts: that host's)\n\n  --lab LAB    which lab, when several are up\n  --host NAME  a lab of hosts: the switch "ovs" is that host's (the node may be left out)`,
+  shell: `Usage: sudo lablb shell [lab] [--host NAME] [-- <command...>]\n\nA shell in which the article's own commands work as typed: it runs in the lab's switch\nnamespace (the bridges br-int and br-ex, and the ports plugged into them, eth3 among them),\nwith OVS_RUNDIR set, so bare ovs-vsctl show and ovs-ofctl dump-flows br-int reach the lab's\nOpen vSwitch, and the article's ip netns commands reach its nodes. The prompt names the lab.\nWith a command after --, runs just that and exits with its code, e.g.\n  sudo lablb shell floating-ip-lb -- ovs-vsctl show\n  sudo lablb shell floating-ip-lb -- ovs-ofctl dump-flows br-int\n\n  --host NAME  a lab of hosts: that host's namespace and Open vSwitch (br-int, br-tun ...)\n               e.g. sudo lablb shell vxlan-hosts --host compute1 -- ovs-ofctl dump-flows br-tun`,
   down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
   neutron: `Usage: sudo lablb neutron [--lab LAB] <command> ...   (in 'lablb shell': neutron <command> ...)\n\nNeutron's port security commands, as the articles type them, on a lab brought up with\n'up': the switch's flows change at once, and 'watch' shows each port's state and drops.\n\n  neutron port-update keepalived01/eth0 --allowed-address-pairs type=dict list=true ip_address=172.16.200.251\n  neutron port-update keepalived02/eth0 --no-security-groups\n  neutron port-update keepalived02/eth0 --port_security_enabled=False\n  neutron security-group-rule-create --protocol 112 --direction ingress web\n  neutron security-group-rule-delete web-5\n  neutron security-group-rule-list | port-show PORT | port-list\n\nA port is node/port, or a node with one port. lablb neutron help lists every form.`,
   manila: `Usage: sudo lablb manila [--lab LAB] <command> ...\n\nManila's share commands, as seed 000 types them, on a lab brought up with 'up':\n\n  manila create NFS 1 --name share_nfs --share-network private\n  manila list\n\nlablb manila help shows what each does.`,
@@ -65,9 +66,10 @@ const VERB_OPTIONS: Record<string, string[]> = {
   validate: ['set'],
   up: ['name', 'set', 'explain'],
   run: ['name', 'set', 'explain'],
-  status: ['watch', 'probe'],
+  status: ['watch', 'probe', 'host'],
   watch: ['probe'],
-  exec: ['lab'],
+  exec: ['lab', 'host'],
+  shell: ['host'],
   neutron: ['lab'],
   manila: ['lab'],
   doctor: ['fix'],
@@ -75,7 +77,7 @@ const VERB_OPTIONS: Record<string, string[]> = {
 
 /** Where the verb is: the first word that is not an option or an option's value. */
 function firstWord(argv: string[]): number {
-  const valued = new Set(['--name', '--lab', '--set']);
+  const valued = new Set(['--name', '--lab', '--set', '--host']);
   for (let i = 0; i < argv.length; i++) {
     if (valued.has(argv[i])) i++;
     else if (!argv[i].startsWith('-')) return i;
@@ -110,6 +112,7 @@ export async function main(argv: string[]): Promise<number> {
         version: { type: 'boolean', default: false },
         name: { type: 'string' },
         lab: { type: 'string' },
+        host: { type: 'string' },
         explain: { type: 'boolean', default: false },
         'no-tui': { type: 'boolean', default: false },
         fix: { type: 'boolean', default: false },
@@ -209,15 +212,16 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'status':
         if (values.watch) return await (await import('./commands/watch.js')).watch(args[0], ctx, tui, values.probe);
-        return await (await import('./commands/status.js')).status(args[0], ctx);
+        return await (await import('./commands/status.js')).status(args[0], ctx, values.host);
       case 'watch':
         return await (await import('./commands/watch.js')).watch(args[0], ctx, tui, values.probe);
       case 'exec':
-        return await (await import('./commands/exec.js')).exec(need('node'), rest, values.lab, ctx);
+        // With --host, the node may be left out: the host's switch.
+        return await (await import('./commands/exec.js')).exec(values.host && args.length === 0 ? 'ovs' : need('node'), rest, values.lab, ctx, values.host);
       case 'shell':
         if (args.length > 1)
           throw new UserError(`shell takes one lab name, got: ${args.join(' ')}`, 'a command goes after --: sudo lablb shell floating-ip-lb -- ovs-vsctl show');
-        return await (await import('./commands/shell.js')).shell(args[0], rest, ctx);
+        return await (await import('./commands/shell.js')).shell(args[0], rest, ctx, values.host);
       case 'down':
         return await (await import('./commands/down.js')).down(need('lab name'), ctx);
       case 'lab-api':

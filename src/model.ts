@@ -17,7 +17,10 @@ export interface Lab {
   /** The scenario file it came from, for `status`. */
   file: string;
   dir: string;
+  /** The switch; in a lab of several hosts, the first host's (see `hosts`). */
   switch: LabSwitch;
+  /** Several Neutron hosts, each with its own Open vSwitch, joined by VXLAN over an underlay. */
+  hosts?: LabHosts;
   networks: LabNetwork[];
   nodes: LabNode[];
   /** Neutron security groups its ports may be in; their state changes on a running lab. */
@@ -35,9 +38,37 @@ export interface LabSwitch {
   rundir: string;
 }
 
+export type HostRole = 'network' | 'compute' | 'controller';
+
+/** A Neutron host: its own Open vSwitch (br-int, br-tun, br-phy, and br-ex where it reaches
+ *  the external network) in its own namespace, and the nodes placed on it. */
+export interface LabHost {
+  name: string;
+  role: HostRole;
+  /** Whether it has br-ex, on the physical network the external networks run on. */
+  external: boolean;
+  switch: LabSwitch;
+  /** Its tunnel endpoint (the OVS agent's local_ip) on the underlay. */
+  localIp: string;
+  /** The OVS agent's local VLAN on br-int of each tunnelled network with a port here, numbered
+   *  per host as the agent allocates them. */
+  localVlans: Record<string, number>;
+}
+
+export interface LabHosts {
+  /** The namespace of the wires between hosts: the underlay and the physical network. */
+  fabric: string;
+  underlay: { cidr: string; prefix: number };
+  list: LabHost[];
+  /** An HA router's new MASTER tells l2pop, which moves its ports' entries to that host. */
+  haNotice: boolean;
+}
+
 export interface LabNetwork {
   name: string;
   bridge: string;
+  /** A tunnelled network's segmentation id (VXLAN VNI), in a lab of several hosts. */
+  vni?: number;
   cidr: string;
   prefix: number;
   vlan?: number;
@@ -84,6 +115,8 @@ export interface LabNode {
   /** Where the member lives: the name of its runtime (src/runtime/), a namespace of its own
    *  (netns) or a container's (docker). */
   runtime: string;
+  /** The host it is placed on, in a lab of several hosts. */
+  host?: string;
   /** What its runtime made of the node's runtime fields (a container's image and name); only
    *  the runtime reads it. */
   runtimeSpec?: unknown;
@@ -150,6 +183,28 @@ export interface LabExperiment {
   steps: LabStep[];
   /** How long the lab may take to serve before the first step. */
   warmUpMs?: number;
+}
+
+/** The host a node is placed on; none in a lab of one switch. */
+export function hostOf(lab: Lab, nodeName: string): LabHost | undefined {
+  if (!lab.hosts) return undefined;
+  const host = lab.nodes.find((n) => n.name === nodeName)?.host;
+  return lab.hosts.list.find((h) => h.name === host);
+}
+
+/** The switch a node's ports are plugged into: its host's, or the lab's one switch. */
+export function switchOf(lab: Lab, nodeName: string): LabSwitch {
+  return hostOf(lab, nodeName)?.switch ?? lab.switch;
+}
+
+/** Every switch of the lab: one, or one per host. */
+export function switchesOf(lab: Lab): LabSwitch[] {
+  return lab.hosts ? lab.hosts.list.map((h) => h.switch) : [lab.switch];
+}
+
+/** The namespaces lablb makes for the lab's switches (and the fabric between hosts). */
+export function switchNamespaces(lab: Lab): string[] {
+  return lab.hosts ? [lab.hosts.fabric, ...lab.hosts.list.map((h) => h.switch.namespace)] : [lab.switch.namespace];
 }
 
 /** A port by its id, node/port. */

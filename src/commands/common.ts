@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { checkLabName } from '../lab-name.js';
 import { Journal, labDir, listLabDirs, stateRoot, type LabRecord } from '../engine/journal.js';
-import type { Lab } from '../model.js';
+import type { Lab, LabSwitch } from '../model.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { parseSets } from '../scenario/parameters.js';
 import { resolveLab } from '../scenario/resolve.js';
@@ -71,4 +71,24 @@ export function labUp(name: string | undefined): Lab {
 export function labByName(name: string): LabOnHost | undefined {
   const dir = labDir(name);
   return existsSync(dir) ? { name, dir, record: Journal.open(dir).readRecord() } : undefined;
+}
+
+/** The switch `--host` names in a lab of hosts; the lab's one switch when none is named. */
+export function hostSwitch(lab: Lab, host: string | undefined): LabSwitch {
+  const names = lab.hosts?.list.map((h) => h.name) ?? [];
+  if (host === undefined) {
+    if (lab.hosts)
+      throw new UserError(`lab ${lab.name} has ${names.length} hosts, each with its own Open vSwitch`, `say which with --host (${names.join(', ')})`);
+    return lab.switch;
+  }
+  if (!lab.hosts) throw new UserError(`lab ${lab.name} is one switch, not several hosts`, 'drop --host');
+  const found = lab.hosts.list.find((h) => h.name === host);
+  if (!found) {
+    const hint = nearest(host, names);
+    throw new UserError(
+      `lab ${lab.name} has no host named ${host}`,
+      hint ? `did you mean ${hint}? (hosts: ${names.join(', ')})` : `hosts: ${names.join(', ')}`,
+    );
+  }
+  return found.switch;
 }

@@ -2,15 +2,16 @@
 // the node "ovs": there ovs-vsctl and ovs-ofctl reach the lab's private Open vSwitch.
 import { requireRoot } from '../engine/preflight.js';
 import { UserError } from '../errors.js';
-import { ovsEnv } from '../plan/plan.js';
+import { switchEnv } from '../plan/plan.js';
+import { switchOf } from '../model.js';
 import { runtimeOf } from '../runtime/all.js';
 import { netns } from '../runtime/netns/netns.js';
-import { labByName, labsOnHost } from './common.js';
+import { hostSwitch, labByName, labsOnHost } from './common.js';
 import type { CommandContext } from './context.js';
 
 export const SWITCH_NODE = 'ovs';
 
-export async function exec(node: string, argv: string[], labName: string | undefined, ctx: CommandContext): Promise<number> {
+export async function exec(node: string, argv: string[], labName: string | undefined, ctx: CommandContext, host?: string): Promise<number> {
   if (argv.length === 0) throw new UserError('exec needs a command after --', 'e.g. sudo lablb exec ext -- curl -s http://10.255.253.100/');
   requireRoot(ctx.host, 'exec');
   const labs = labName ? [labByName(labName)].filter((l) => l !== undefined) : labsOnHost();
@@ -26,8 +27,17 @@ export async function exec(node: string, argv: string[], labName: string | undef
   if (matches.length > 1) throw new UserError(`node ${node} is in several labs`, `say which with --lab (${matches.map((l) => l.name).join(', ')})`);
   const lab = matches[0].record!.lab;
   const member = lab.nodes.find((n) => n.name === node);
-  // The switch is no member: its namespace, with the lab's OVS sockets in the environment.
-  if (!member) return ctx.host.runAttached(netns.exec(lab.switch.namespace, argv), ovsEnv(lab));
+  // The switch is no member: its namespace, with its OVS sockets in the environment (in a lab
+  // of hosts, the host's that --host names).
+  if (!member) {
+    const sw = hostSwitch(lab, host);
+    return ctx.host.runAttached(netns.exec(sw.namespace, argv), switchEnv(sw));
+  }
+  if (host !== undefined && member.host !== host)
+    throw new UserError(
+      `${node} is ${member.host ? `on host ${member.host}` : "on the lab's one switch"}, not on ${host}`,
+      `drop --host, or: sudo lablb exec --host ${host} -- ...`,
+    );
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  return ctx.host.runAttached(await runtimeOf(member).enter(member, argv, tty, ctx.host), ovsEnv(lab));
+  return ctx.host.runAttached(await runtimeOf(member).enter(member, argv, tty, ctx.host), switchEnv(switchOf(lab, member.name)));
 }

@@ -7,30 +7,33 @@ import { join } from 'node:path';
 import { requireRoot } from '../engine/preflight.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { shellLine } from '../shell.js';
-import { ovsEnv } from '../plan/plan.js';
+import { switchEnv } from '../plan/plan.js';
 import { netns } from '../runtime/netns/netns.js';
-import { labUp } from './common.js';
+import { hostSwitch, labUp } from './common.js';
 import type { CommandContext } from './context.js';
 
-export async function shell(name: string | undefined, argv: string[], ctx: CommandContext): Promise<number> {
+export async function shell(name: string | undefined, argv: string[], ctx: CommandContext, host?: string): Promise<number> {
   requireRoot(ctx.host, 'shell');
   const lab = labUp(name);
+  const sw = hostSwitch(lab, host);
   // `neutron port-update ...` as the articles type it: lablb's own, for this lab.
   const bin = join(lab.dir, 'bin');
   ctx.host.mkdir(bin);
   ctx.host.writeFile(join(bin, 'neutron'), `#!/bin/sh\nexec ${shellLine([process.execPath, join(PACKAGE_ROOT, 'bin', 'lablb.js'), 'neutron'])} "$@"\n`, 0o755);
   const env = {
-    ...ovsEnv(lab),
+    ...switchEnv(sw),
     PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
     LABLB_LAB: lab.name,
     // bash without rc files keeps this prompt; it names the lab so nobody mistakes the host for it.
-    PS1: `[lablb ${lab.name}] \\w# `,
+    PS1: `[lablb ${lab.name}${host ? ` ${host}` : ''}] \\w# `,
   };
   const command = argv.length ? argv : ['bash', '--norc', '--noprofile', '-i'];
   if (!argv.length && !ctx.json) {
-    ctx.err(`lablb: a shell in lab ${lab.name}'s switch namespace (${lab.switch.namespace}); ovs-vsctl and ovs-ofctl reach its Open vSwitch,`);
+    ctx.err(
+      `lablb: a shell in lab ${lab.name}'s ${host ? `host ${host}, namespace` : 'switch namespace'} (${sw.namespace}); ovs-vsctl and ovs-ofctl reach its Open vSwitch,`,
+    );
     ctx.err(`       the article's ip netns commands reach its nodes (${lab.nodes.map((n) => n.name).join(', ')}), and neutron port-update ...`);
     ctx.err('       changes port security (neutron help). exit leaves it; the lab stays up.');
   }
-  return ctx.host.runAttached(netns.exec(lab.switch.namespace, command), env);
+  return ctx.host.runAttached(netns.exec(sw.namespace, command), env);
 }

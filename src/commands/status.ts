@@ -9,7 +9,8 @@ import { Observation } from '../observe/hub.js';
 import { factsEvent } from '../observe/snapshot.js';
 import { netns } from '../runtime/netns/netns.js';
 import { EXIT_OK, UserError } from '../errors.js';
-import { labByName, labsOnHost, type LabOnHost } from './common.js';
+import { hostSwitch, labByName, labsOnHost, type LabOnHost } from './common.js';
+import { tunnelPeers, tunnelPort } from '../links/tunnels.js';
 import type { CommandContext } from './context.js';
 
 export interface LabStatus {
@@ -46,7 +47,7 @@ export function labStatus(host: HostDriver, l: LabOnHost): LabStatus {
   };
 }
 
-export async function status(name: string | undefined, ctx: CommandContext): Promise<number> {
+export async function status(name: string | undefined, ctx: CommandContext, host?: string): Promise<number> {
   let labs = labsOnHost();
   // A lab's state dir is root's alone (its configs and sockets are): only root can tell.
   if (labs.length > 0) requireRoot(ctx.host, 'status');
@@ -55,12 +56,16 @@ export async function status(name: string | undefined, ctx: CommandContext): Pro
     if (!one) throw new UserError(`no lab named ${name} on this host`, `labs: ${labs.map((l) => l.name).join(', ') || '(none)'}`);
     labs = [one];
   }
+  if (host !== undefined && !name) throw new UserError('status --host needs the lab', `e.g. sudo lablb status vxlan-hosts --host ${host}`);
+  // --host: a name the lab knows, or one clear message.
+  if (host !== undefined && labs[0].record) hostSwitch(labs[0].record.lab, host);
   const rows = labs.map((l) => labStatus(ctx.host, l));
+  const hosts = name && labs[0].record?.lab.hosts ? hostRows(labs[0].record.lab, host) : [];
   // One lab asked for, and up: what its screen shows now, once (an Octavia amphora table).
   const record = name ? labs[0].record : undefined;
   const panels = record && rows[0].state === 'up' ? await panelsNow(ctx.host, record.lab) : [];
   if (ctx.json) {
-    ctx.out(safeJson({ type: 'status', labs: rows, ...(name ? { panels } : {}) }));
+    ctx.out(safeJson({ type: 'status', labs: rows, ...(name ? { panels } : {}), ...(hosts.length ? { hosts } : {}) }));
     return EXIT_OK;
   }
   if (rows.length === 0) {
@@ -74,12 +79,52 @@ export async function status(name: string | undefined, ctx: CommandContext): Pro
     if (s.containers.length) ctx.out(`  containers: ${s.containers.join(' ')}`);
     if (s.state === 'left over') ctx.out(`  'sudo lablb clean' (or 'down ${s.lab}') removes the above and its state dir`);
   }
+  if (hosts.length) ctx.out('  hosts:');
+  for (const h of hosts) {
+    ctx.out(`    ${h.host} (${h.role}) local_ip ${h.localIp}, namespace ${h.namespace}: ${h.nodes.join(' ') || '(no nodes)'}`);
+    ctx.out(`      bridges ${h.bridges.join(' ')}; tunnels ${h.tunnels.map((t) => `${t.port} to ${t.to}`).join(', ') || '(none)'}`);
+    ctx.out(
+      `      local VLANs ${
+        Object.entries(h.localVlans)
+          .map(([net, vlan]) => `${net}=${vlan}`)
+          .join(' ') || '(none)'
+      }`,
+    );
+  }
   for (const p of panels.filter((x) => x.lines.length)) {
     ctx.out('');
     ctx.out(p.title);
     for (const line of p.lines) ctx.out(`  ${line}`);
   }
   return EXIT_OK;
+}
+
+export interface HostRow {
+  host: string;
+  role: string;
+  localIp: string;
+  namespace: string;
+  bridges: string[];
+  nodes: string[];
+  tunnels: { port: string; to: string }[];
+  localVlans: Record<string, number>;
+}
+
+/** A lab of hosts, host by host: its nodes, bridges, tunnels and local VLANs (one host with
+ *  --host). */
+export function hostRows(lab: Lab, only?: string): HostRow[] {
+  return (lab.hosts?.list ?? [])
+    .filter((h) => only === undefined || h.name === only)
+    .map((h) => ({
+      host: h.name,
+      role: h.role,
+      localIp: h.localIp,
+      namespace: h.switch.namespace,
+      bridges: h.switch.bridges,
+      nodes: lab.nodes.filter((n) => n.host === h.name).map((n) => n.name),
+      tunnels: tunnelPeers(lab, h).map((p) => ({ port: tunnelPort(p), to: p.name })),
+      localVlans: h.localVlans,
+    }));
 }
 
 /** Every observer polled (twice: a kind may read what another found, such as the addresses

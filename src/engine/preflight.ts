@@ -2,7 +2,7 @@
 // a UserError that says what to do; nothing has been created when one is thrown.
 import { UserError } from '../errors.js';
 import type { HostDriver } from '../host.js';
-import type { Datapath, Lab } from '../model.js';
+import { switchNamespaces, type Datapath, type Lab } from '../model.js';
 import { byRuntime } from '../runtime/all.js';
 import { stepKindOf } from '../steps/all.js';
 import { toolsFor, type Tool } from './tools.js';
@@ -37,7 +37,7 @@ export function preflight(host: HostDriver, lab: Lab, datapath: Datapath): void 
   }
   const present = new Set(host.namespaces());
   const later = (lab.experiment?.steps ?? []).flatMap((s) => stepKindOf(s.kind).namespaces?.(s) ?? []);
-  const taken = [lab.switch.namespace, ...lab.nodes.map((n) => n.name), ...later].filter((ns) => present.has(ns));
+  const taken = [...switchNamespaces(lab), ...lab.nodes.map((n) => n.name), ...later].filter((ns) => present.has(ns));
   if (taken.length > 0) {
     const many = taken.length > 1;
     throw new UserError(

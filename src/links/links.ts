@@ -1,7 +1,7 @@
 // How a node's port reaches the lab's switch. Each link type knows how to wire itself (what
 // to make in the switch's namespace, what to add to the bridge, what to move where) and how
 // to unwire itself again. A container's veth will be a third type.
-import type { Lab, LabPort } from '../model.js';
+import { switchOf, type Lab, type LabPort, type LabSwitch } from '../model.js';
 import type { Op } from '../kinds/ops.js';
 import { netns } from '../runtime/netns/netns.js';
 
@@ -20,7 +20,13 @@ export interface LinkType {
 }
 
 /** How ovs-vsctl reaches the lab's own database (never a system Open vSwitch). */
-export const ovsDb = (lab: Lab) => `--db=unix:${lab.switch.rundir}/db.sock`;
+export const ovsDb = (lab: Lab) => switchDb(lab.switch);
+
+/** How ovs-vsctl reaches one switch's database (a host's, in a lab of several hosts). */
+export const switchDb = (sw: LabSwitch) => `--db=unix:${sw.rundir}/db.sock`;
+
+/** The database of the switch a port is plugged into. */
+const portDb = (lab: Lab, p: LabPort) => switchDb(switchOf(lab, p.node));
 
 const vlanTag = (p: LabPort) => (p.vlan ? [`tag=${p.vlan}`] : []);
 
@@ -32,8 +38,8 @@ export const veth: LinkType = {
   attach: () => [],
   bridgeDevice: (p) => p.bridgePort,
   unwire: (lab, p) => [
-    ['ovs-vsctl', ovsDb(lab), '--if-exists', 'del-port', p.bridge, p.bridgePort],
-    netns.ip(lab.switch.namespace, ['link', 'del', p.bridgePort]),
+    ['ovs-vsctl', portDb(lab, p), '--if-exists', 'del-port', p.bridge, p.bridgePort],
+    netns.ip(switchOf(lab, p.node).namespace, ['link', 'del', p.bridgePort]),
   ],
 };
 
@@ -42,9 +48,9 @@ export const veth: LinkType = {
 export const internal: LinkType = {
   make: () => [],
   bridge: (p) => [p.bridge, p.bridgePort, ...vlanTag(p), '--', 'set', 'interface', p.bridgePort, 'type=internal'],
-  attach: (lab, p) => [{ kind: 'run', argv: netns.ip(lab.switch.namespace, ['link', 'set', p.name, 'netns', p.node]) }],
+  attach: (lab, p) => [{ kind: 'run', argv: netns.ip(switchOf(lab, p.node).namespace, ['link', 'set', p.name, 'netns', p.node]) }],
   bridgeDevice: () => undefined,
-  unwire: (lab, p) => [['ovs-vsctl', ovsDb(lab), '--if-exists', 'del-port', p.bridge, p.bridgePort]],
+  unwire: (lab, p) => [['ovs-vsctl', portDb(lab, p), '--if-exists', 'del-port', p.bridge, p.bridgePort]],
 };
 
 const LINK_TYPES: Record<LabPort['type'], LinkType> = { veth, internal };
@@ -57,12 +63,12 @@ export function linkType(port: LabPort): LinkType {
  *  network uses, so the node still sees carrier (keepalived stays out of FAULT) but reaches
  *  nobody, as when a network is partitioned beyond the node. */
 export function isolate(lab: Lab, port: LabPort, deadVlan: number): string[] {
-  return ['ovs-vsctl', ovsDb(lab), 'set', 'port', port.bridgePort, `tag=${deadVlan}`];
+  return ['ovs-vsctl', portDb(lab, port), 'set', 'port', port.bridgePort, `tag=${deadVlan}`];
 }
 
 /** Puts an isolated port back on its network. */
 export function rejoin(lab: Lab, port: LabPort): string[] {
-  const db = ovsDb(lab);
+  const db = portDb(lab, port);
   return port.vlan ? ['ovs-vsctl', db, 'set', 'port', port.bridgePort, `tag=${port.vlan}`] : ['ovs-vsctl', db, 'clear', 'port', port.bridgePort, 'tag'];
 }
 
@@ -88,7 +94,12 @@ export function adminStateOps(lab: Lab, port: LabPort, up: boolean): Op[] {
     {
       kind: 'run',
       argv: isolate(lab, port, DEAD_VLAN_TAG),
-      undo: { id: adminDownId(port), what: `${port.node}/${port.name} admin state up again`, argv: rejoin(lab, port), member: lab.switch.namespace },
+      undo: {
+        id: adminDownId(port),
+        what: `${port.node}/${port.name} admin state up again`,
+        argv: rejoin(lab, port),
+        member: switchOf(lab, port.node).namespace,
+      },
     },
   ];
 }

@@ -49,3 +49,16 @@ export function freeAddress(cidr: string, taken: readonly string[]): string | un
   for (let n = toInt(s.broadcast) - 1; n > toInt(s.network); n--) if (!used.has(toText(n))) return toText(n);
   return undefined;
 }
+
+/** The subnet's n-th host address (1: the first after the network address); undefined past
+ *  its last host. */
+export function nthAddress(cidr: string, n: number): string | undefined {
+  const s = subnet(cidr);
+  const at = toInt(s.network) + n;
+  return n >= 1 && at < toInt(s.broadcast) ? toText(at) : undefined;
+}
+
+/** Its hex form, as Neutron names a tunnel port after the far end (vxlan-c0a84d02). */
+export function hexAddress(address: string): string {
+  return toInt(address).toString(16).padStart(8, '0');
+}

@@ -2,17 +2,17 @@
 // controller's amphora or a rescheduled router): the same ops the build runs for it, in an
 // order that works one after another. Its namespace and processes are journaled before they
 // exist, so a kill -9 at any moment leaves nothing `lablb clean` does not remove.
-import { adminDownId, linkType } from '../links/links.js';
-import type { Datapath, Lab, LabNode } from '../model.js';
+import { adminDownId, linkType, switchDb } from '../links/links.js';
+import { switchOf, type Datapath, type Lab, type LabNode } from '../model.js';
 import { netns } from '../runtime/netns/netns.js';
 import type { Op } from '../kinds/ops.js';
 import type { StepContext } from '../kinds/step-kind.js';
 import { UserError } from '../errors.js';
 import { nodeSecurityOps } from '../security/apply.js';
-import { configureNode, nodeOffload, nodeSysctls, ovsDb, serviceStartOps, txChecksumOff } from './plan.js';
+import { configureNode, nodeOffload, nodeSysctls, serviceStartOps, txChecksumOff } from './plan.js';
 
 export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {
-  const sw = lab.switch.namespace;
+  const sw = switchOf(lab, node.name).namespace;
   const made = node.ports.flatMap((p) => linkType(p).make(p));
   return [
     { kind: 'mkdir', paths: [node.dir] },
@@ -26,13 +26,18 @@ export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {
       : []),
     // One transaction for its ports; it returns once ovs-vswitchd made the internal devices.
     ...(node.ports.length
-      ? [{ kind: 'run', argv: ['ovs-vsctl', ovsDb(lab), ...node.ports.flatMap((p) => ['--', '--may-exist', 'add-port', ...linkType(p).bridge(p)])] } as Op]
+      ? [
+          {
+            kind: 'run',
+            argv: ['ovs-vsctl', switchDb(switchOf(lab, node.name)), ...node.ports.flatMap((p) => ['--', '--may-exist', 'add-port', ...linkType(p).bridge(p)])],
+          } as Op,
+        ]
       : []),
     ...node.ports.flatMap((p) => linkType(p).attach(lab, p)),
     ...nodeSysctls(node),
     ...configureNode(node),
     ...(datapath === 'netdev' ? nodeOffload(node) : []),
-    ...node.services.flatMap((s) => serviceStartOps(node, s)),
+    ...node.services.flatMap((s) => serviceStartOps(lab, node, s)),
   ];
 }
 

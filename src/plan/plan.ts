@@ -2,9 +2,11 @@
 // snapshot-tested without root and `up --explain` just prints it. Members are reached through
 // the runtime, ports wired by their link type, services started by their kind.
 import { join } from 'node:path';
-import { linkType, ovsDb } from '../links/links.js';
+import { linkType, ovsDb, switchDb } from '../links/links.js';
+import { hostsTasks } from './hosts.js';
+import { l2popNotice } from '../links/tunnels.js';
 import { addPortsTransactions, MANY_PORTS } from '../links/ovsdb-ports.js';
-import type { Datapath, Lab, LabNode, LabService } from '../model.js';
+import { switchesOf, switchNamespaces, type Datapath, type Lab, type LabNode, type LabPort, type LabService, type LabSwitch } from '../model.js';
 import { byRuntime } from '../runtime/all.js';
 import { netns } from '../runtime/netns/netns.js';
 import { securityOps } from '../security/apply.js';
@@ -21,53 +23,46 @@ export interface HostFacts {
 }
 
 export function ovsEnv(lab: Lab): Record<string, string> {
-  const dir = lab.switch.rundir;
+  return switchEnv(lab.switch);
+}
+
+/** Where one switch's daemons keep their sockets (a bridge's .mgmt, the daemons' .ctl). */
+export function switchEnv(sw: LabSwitch): Record<string, string> {
+  const dir = sw.rundir;
   return { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir };
 }
 
 export { ovsDb };
 
 export function buildPlan(lab: Lab, host: HostFacts): Plan {
-  const sw = lab.switch.namespace;
   const ports = lab.nodes.flatMap((n) => n.ports);
   // Each runtime brings its members to life; their namespaces exist once its tasks end.
   const members = byRuntime(lab.nodes).flatMap(({ runtime, nodes }) => runtime.create(lab, nodes));
   const memberIds = members.map((t) => t.id).filter((id) => !members.some((t) => t.after.includes(id)));
+  const switches = switchesOf(lab);
+  // A lab of hosts has a switch per host: its tasks' ids end in :<host>.
+  const at = (node: string) => (lab.hosts ? `:${lab.nodes.find((n) => n.name === node)?.host}` : '');
   const tasks: Task[] = [
     // The lab's state dir: OVS database and sockets, configs, pid files, logs.
-    { id: 'state-dir', title: `State directory ${lab.dir}`, after: [], ops: [{ kind: 'mkdir', paths: [lab.switch.rundir, ...lab.nodes.map((n) => n.dir)] }] },
-    { id: 'namespaces', title: "The namespace of the lab's own Open vSwitch", after: [], ops: [netns.create([sw])] },
-    ...members,
-    { id: 'ovsdb', title: "The lab's own OVS database (ovsdb-server)", after: ['state-dir'], ops: startDatabase(lab) },
-    { id: 'switch', title: `ovs-vswitchd (${host.datapath} datapath) in namespace ${sw}`, after: ['namespaces', 'ovsdb'], ops: startSwitch(lab) },
     {
-      id: 'veths',
-      title: "veth pairs: one end in a node, the other in the switch's namespace",
-      after: ['namespaces', ...memberIds],
-      ops: [netns.ipBatch(sw, ['link set lo up', ...ports.flatMap((p) => linkType(p).make(p))])],
+      id: 'state-dir',
+      title: `State directory ${lab.dir}`,
+      after: [],
+      ops: [{ kind: 'mkdir', paths: [...switches.map((sw) => sw.rundir), ...lab.nodes.map((n) => n.dir)] }],
     },
-    ...(host.datapath === 'netdev'
-      ? [
-          {
-            id: 'offload',
-            title: "TX checksum offload off on the switch's veth ends",
-            after: ['veths'],
-            ops: txChecksumOff(
-              sw,
-              ports.flatMap((p) => linkType(p).bridgeDevice(p) ?? []),
-            ),
-          },
-        ]
-      : []),
-    // The bridges go into the database while ovs-vswitchd starts, which then builds them in its
-    // first configuration; what needs a port's device waits until each has its OpenFlow number.
-    { id: 'bridges-db', title: 'Bridges and ports: one ovs-vsctl transaction', after: ['ovsdb', 'veths'], ops: wireBridges(lab, host) },
-    { id: 'bridges', title: 'Bridges and ports made by ovs-vswitchd', after: ['switch', 'bridges-db'], ops: portsMade(lab) },
+    {
+      id: 'namespaces',
+      title: lab.hosts ? "The namespaces of the hosts' own Open vSwitches and of the wires between them" : "The namespace of the lab's own Open vSwitch",
+      after: [],
+      ops: [netns.create(switchNamespaces(lab))],
+    },
+    ...members,
+    ...(lab.hosts ? hostsTasks(lab, host, memberIds) : switchTasks(lab, lab.switch, ports, host, { suffix: '', after: memberIds })),
     // Moving a device between namespaces waits for the kernel to quiesce it; separate moves
     // wait side by side.
     ...ports.flatMap((p) => {
       const ops = linkType(p).attach(lab, p);
-      return ops.length ? [{ id: `move:${p.name}`, title: `Move OVS internal port ${p.name} into ${p.node}`, after: ['bridges'], ops }] : [];
+      return ops.length ? [{ id: `move:${p.name}`, title: `Move OVS internal port ${p.name} into ${p.node}`, after: [`bridges${at(p.node)}`], ops }] : [];
     }),
   ];
   for (const node of lab.nodes) {
@@ -76,7 +71,7 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     tasks.push({
       id: `node:${node.name}`,
       title: `${node.name}: ${node.sysctls.length ? 'sysctls, ' : ''}addresses, routes`,
-      after: [...(made ? ['veths'] : []), ...attached],
+      after: [...(made ? [`veths${at(node.name)}`] : []), ...attached],
       ops: [...nodeSysctls(node), ...configureNode(node)],
     });
     if (host.datapath === 'netdev' && node.ports.length > 0) {
@@ -105,21 +100,77 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     tasks.push({
       id: serviceId(s),
       title: `${s.node}: ${kind.describe(s)}`,
-      after: [`node:${s.node}`, ...(secured ? ['port-security'] : []), ...first],
-      ops: serviceStartOps(node, s),
+      after: [`node:${s.node}`, ...(secured ? ['port-security'] : []), ...first, ...(lab.hosts ? [`tunnels:${node.host}`] : [])],
+      ops: serviceStartOps(lab, node, s),
     });
   }
   return { lab: lab.name, env: ovsEnv(lab), tasks };
 }
 
+interface SwitchTaskOptions {
+  /** Ends every task id: '' for the lab's one switch, :<host> for a host's. */
+  suffix: string;
+  /** What the veths wait for besides the namespaces (the members' own tasks). */
+  after: string[];
+  /** More ovs-vsctl arguments for the bridges' transaction (a host's fabric and patch ports). */
+  moreBridgeArgs?: string[];
+  /** More devices of the switch's namespace whose TX offload goes off. */
+  moreOffload?: string[];
+  /** What makes those devices (the fabric between hosts). */
+  madeBy?: string[];
+}
+
+/** One switch started and its nodes' ports plugged in: the database, ovs-vswitchd in its
+ *  namespace, the veths' bridge ends, the bridges and ports, and the wait for them. */
+export function switchTasks(lab: Lab, sw: LabSwitch, ports: LabPort[], host: HostFacts, opts: SwitchTaskOptions): Task[] {
+  const id = (name: string) => `${name}${opts.suffix}`;
+  const where = opts.suffix ? ` (host ${opts.suffix.slice(1)})` : '';
+  const offload = [...ports.flatMap((p) => linkType(p).bridgeDevice(p) ?? []), ...(opts.moreOffload ?? [])];
+  return [
+    { id: id('ovsdb'), title: `The lab's own OVS database (ovsdb-server)${where}`, after: ['state-dir'], ops: startDatabase(lab, sw) },
+    {
+      id: id('switch'),
+      title: `ovs-vswitchd (${host.datapath} datapath) in namespace ${sw.namespace}`,
+      after: ['namespaces', id('ovsdb')],
+      ops: startSwitch(lab, sw),
+    },
+    {
+      id: id('veths'),
+      title: `veth pairs: one end in a node, the other in the switch's namespace${where}`,
+      after: ['namespaces', ...opts.after],
+      ops: [netns.ipBatch(sw.namespace, ['link set lo up', ...ports.flatMap((p) => linkType(p).make(p))])],
+    },
+    ...(host.datapath === 'netdev' && offload.length
+      ? [
+          {
+            id: id('offload'),
+            title: `TX checksum offload off on the switch's veth ends${where}`,
+            after: [id('veths'), ...(opts.madeBy ?? [])],
+            ops: txChecksumOff(sw.namespace, offload),
+          },
+        ]
+      : []),
+    // The bridges go into the database while ovs-vswitchd starts, which then builds them in its
+    // first configuration; what needs a port's device waits until each has its OpenFlow number.
+    {
+      id: id('bridges-db'),
+      title: `Bridges and ports: one ovs-vsctl transaction${where}`,
+      after: [id('ovsdb'), id('veths'), ...(opts.madeBy ?? [])],
+      ops: wireBridges(sw, ports, host, opts.moreBridgeArgs ?? []),
+    },
+    { id: id('bridges'), title: `Bridges and ports made by ovs-vswitchd${where}`, after: [id('switch'), id('bridges-db')], ops: portsMade(sw, ports) },
+  ];
+}
+
 /** How a service starts, with what the other services on its node declared; also used by
  *  steps that start one again. */
-export function serviceStartOps(node: LabNode, s: LabService): Op[] {
+export function serviceStartOps(lab: Lab, node: LabNode, s: LabService): Op[] {
   const hooks = node.services
     .filter((x) => x !== s)
     .map((x) => serviceKindOf(x.kind).vrrpHooks?.(x))
     .filter((h) => h !== undefined);
-  const vrrpHooks = { master: hooks.flatMap((h) => h.master), backup: hooks.flatMap((h) => h.backup) };
+  // In a lab of hosts, a new MASTER also tells l2pop where its ports are now.
+  const vrrpHooks = { master: [...hooks.flatMap((h) => h.master), ...l2popNotice(lab, node.name)], backup: hooks.flatMap((h) => h.backup) };
   return serviceKindOf(s.kind).start(s, { vrrpHooks });
 }
 
@@ -127,9 +178,9 @@ export function serviceStartOps(node: LabNode, s: LabService): Op[] {
  *  the namespaces are made. Neither OVS daemon is told to --detach, which waits for its whole
  *  start-up: the database is ready once its socket exists, and the first ovs-vsctl transaction
  *  waits for ovs-vswitchd anyway. */
-function startDatabase(lab: Lab): Op[] {
-  const { rundir } = lab.switch;
-  const token = `${lab.name}/${lab.switch.namespace}/ovsdb-server`;
+function startDatabase(lab: Lab, sw: LabSwitch): Op[] {
+  const { rundir } = sw;
+  const token = `${lab.name}/${sw.namespace}/ovsdb-server`;
   const pidfile = join(rundir, 'ovsdb-server.pid');
   return [
     { kind: 'run', argv: ['ovsdb-tool', 'create', join(rundir, 'conf.db'), OVS_SCHEMA] },
@@ -142,7 +193,7 @@ function startDatabase(lab: Lab): Op[] {
         `--pidfile=${pidfile}`,
         `--log-file=${join(rundir, 'ovsdb-server.log')}`,
       ],
-      env: { [TOKEN_VAR]: token },
+      env: { [TOKEN_VAR]: token, ...ownRundir(lab, sw) },
       ready: join(rundir, 'db.sock'),
       logfile: join(rundir, 'ovsdb-server.out'),
       creates: [{ kind: 'process', name: 'ovsdb-server', token, pidfile }],
@@ -150,16 +201,22 @@ function startDatabase(lab: Lab): Op[] {
   ];
 }
 
+/** In a lab of hosts each switch's daemons get their own run dir (the plan's environment names
+ *  the first host's): two ovs-vswitchd in one dir would take each other's bridge sockets. */
+function ownRundir(lab: Lab, sw: LabSwitch): Record<string, string> {
+  return lab.hosts ? switchEnv(sw) : {};
+}
+
 /** ovs-vswitchd runs in the lab's switch namespace, so its bridge devices live there. */
-function startSwitch(lab: Lab): Op[] {
-  const { rundir, namespace: sw } = lab.switch;
+function startSwitch(lab: Lab, own: LabSwitch): Op[] {
+  const { rundir, namespace: sw } = own;
   const token = `${lab.name}/${sw}/ovs-vswitchd`;
   const pidfile = join(rundir, 'ovs-vswitchd.pid');
   return [
     {
       kind: 'daemon',
       argv: netns.exec(sw, ['ovs-vswitchd', `unix:${join(rundir, 'db.sock')}`, `--pidfile=${pidfile}`, `--log-file=${join(rundir, 'ovs-vswitchd.log')}`]),
-      env: { [TOKEN_VAR]: token },
+      env: { [TOKEN_VAR]: token, ...ownRundir(lab, own) },
       ready: pidfile,
       logfile: join(rundir, 'ovs-vswitchd.out'),
       creates: [{ kind: 'process', name: 'ovs-vswitchd', token, pidfile }],
@@ -167,14 +224,14 @@ function startSwitch(lab: Lab): Op[] {
   ];
 }
 
-function wireBridges(lab: Lab, host: HostFacts): Op[] {
+function wireBridges(sw: LabSwitch, ports: LabPort[], host: HostFacts, more: string[]): Op[] {
   // init creates the database's root record. --no-wait: ovs-vswitchd may not run yet.
-  const vsctl = ['ovs-vsctl', ovsDb(lab), '--no-wait', '--', 'init'];
-  for (const br of lab.switch.bridges) {
+  const vsctl = ['ovs-vsctl', switchDb(sw), '--no-wait', '--', 'init'];
+  for (const br of sw.bridges) {
     vsctl.push('--', '--may-exist', 'add-br', br, '--', 'set', 'bridge', br, `datapath_type=${host.datapath}`);
   }
-  const ports = lab.nodes.flatMap((n) => n.ports);
-  if (ports.length > MANY_PORTS) return [{ kind: 'run', argv: vsctl }, ...addPortsTransactions(join(lab.switch.rundir, 'db.sock'), ports)];
+  vsctl.push(...more);
+  if (ports.length > MANY_PORTS) return [{ kind: 'run', argv: vsctl }, ...addPortsTransactions(join(sw.rundir, 'db.sock'), ports)];
   for (const p of ports) vsctl.push('--', '--may-exist', 'add-port', ...linkType(p).bridge(p));
   return [{ kind: 'run', argv: vsctl }];
 }
@@ -182,13 +239,13 @@ function wireBridges(lab: Lab, host: HostFacts): Op[] {
 /** Until ovs-vswitchd has made every port (an internal port's device exists once it has an
  *  OpenFlow port number), bounded: a port it cannot make fails the build after 10 s (more for
  *  thousands of ports). */
-function portsMade(lab: Lab): Op[] {
-  const ports = lab.nodes.flatMap((n) => n.ports);
+function portsMade(sw: LabSwitch, ports: LabPort[]): Op[] {
+  if (ports.length === 0) return [];
   const waits = ports.flatMap((p) => ['--', 'wait-until', 'Interface', linkType(p).bridge(p)[1], 'ofport>0']);
   // A bound, not a pace: on the userspace datapath ovs-vswitchd made 3000 ports in 11 to 39 s
   // here, slower the busier the machine.
   const seconds = 10 + 3 * Math.floor(ports.length / 100);
-  return [{ kind: 'run', argv: ['ovs-vsctl', ovsDb(lab), `--timeout=${seconds}`, ...waits] }];
+  return [{ kind: 'run', argv: ['ovs-vsctl', switchDb(sw), `--timeout=${seconds}`, ...waits] }];
 }
 
 /** The userspace datapath does not fill in checksums the kernel left to the NIC: ping works,

@@ -33,6 +33,15 @@ export const Switch = z
       .default('auto')
       .describe('auto: the kernel datapath where the openvswitch module exists, userspace (netdev) otherwise'),
     bridges: z.array(IfName).min(1).max(16).describe("the bridges of the lab's own Open vSwitch, e.g. [br-int, br-ex]"),
+    l2pop_ha_notice: z
+      .boolean()
+      .optional()
+      .describe(
+        "with hosts: an HA router's state change moves its ports' l2pop entries to the new MASTER's host, as Neutron's L3 agent and server do (default true); false leaves them on the first host: the stale tunnel after a failover",
+      ),
+    underlay: Cidr.optional().describe(
+      "with hosts: the network between them that carries VXLAN (each host's local_ip, in order; default 192.168.77.0/24); never a host NIC",
+    ),
   })
   .describe("The lab's private Open vSwitch");
 
@@ -47,6 +56,12 @@ export const Network = z
       .max(4094, { error: 'a VLAN tag from 1 to 4094' })
       .optional()
       .describe('the local VLAN tag of its ports on the bridge, as the OVS agent sets it on br-int'),
+    vni: z
+      .int()
+      .min(1, { error: 'a VXLAN VNI from 1 to 16777215' })
+      .max(16777215, { error: 'a VXLAN VNI from 1 to 16777215' })
+      .optional()
+      .describe("with hosts: a tenant network's segmentation id (VXLAN VNI); each host gives it its own local VLAN on br-int"),
     port_security_enabled: z
       .boolean()
       .optional()
@@ -100,6 +115,20 @@ export const NodePort = z
   })
   .describe('An interface of a node, plugged into a network');
 
+// Short: a host's wires in the fabric are named after it (u-compute1), within 15 characters.
+const HostName = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{0,9}$/, { error: 'a host name: a lowercase letter, then up to 9 lowercase letters or digits' })
+  .meta({ title: 'host name' });
+
+export const Host = z
+  .strictObject({
+    name: HostName.describe('network1, compute1 ...; its Open vSwitch runs in namespace lablb-<lab>-<name>'),
+    role: z.enum(['network', 'compute', 'controller']).describe("what it stands for (Neutron's network node, a compute node)"),
+    external: z.boolean().default(false).describe('it has br-ex on the physical network the external networks run on'),
+  })
+  .describe('A Neutron host: its own Open vSwitch with br-int, br-tun (VXLAN to the other hosts) and, where external, br-ex');
+
 export const Route = z
   .strictObject({
     to: z.union([z.literal('default'), Cidr], { error: 'a route destination: default or a CIDR' }).describe('default, or a destination CIDR'),
@@ -124,6 +153,7 @@ export const Node = z
     // Each runtime's own fields (a container's image), validated here and read by the runtime
     // alone (typed there); resolve refuses them on another runtime's node.
     ...(Object.assign({}, ...RUNTIMES.map((r) => r.fields)) as Record<never, never>),
+    host: HostName.optional().describe('with hosts: the host it runs on (one of hosts[].name)'),
     ports: z.array(NodePort).max(64).describe('its interfaces (none: a namespace with only lo, such as an amphora-haproxy namespace before plug vip)'),
     routes: z.array(Route).max(256).default([]),
     sysctls: z
@@ -204,6 +234,12 @@ export const Scenario = z
       .optional(),
     source: Line().optional().describe('where it comes from (an article, a bug report)'),
     switch: Switch,
+    hosts: z
+      .array(Host)
+      .min(2)
+      .max(16)
+      .optional()
+      .describe('several Neutron hosts, each with its own Open vSwitch, joined by VXLAN tunnels with l2pop; every node then names its host'),
     networks: z.array(Network).min(1).max(1024),
     nodes: z
       .array(Node)
@@ -247,3 +283,4 @@ export type ScenarioNode = z.infer<typeof Node>;
 export type ScenarioService = { name: string; kind: string };
 export type ScenarioStep = { name: string; kind: string };
 export type ScenarioProbe = z.infer<typeof Probe>;
+export type ScenarioHost = z.infer<typeof Host>;

@@ -4,7 +4,9 @@
 // distribution (p50, p95, max), and how many groups ended with no MASTER or with two.
 import { z } from 'zod';
 import { StepName } from '../kinds/fields.js';
-import { stepKind } from '../kinds/step-kind.js';
+import { stepKind, type StepContext } from '../kinds/step-kind.js';
+import { hostWires } from '../links/tunnels.js';
+import { shellLine } from '../shell.js';
 import type { Facts } from '../kinds/facts.js';
 import type { Lab } from '../model.js';
 import { serviceKindOf } from '../services/all.js';
@@ -18,7 +20,18 @@ const Block = z
     nodes: z
       .string()
       .regex(/^[A-Za-z0-9_.*-]{1,64}$/, { error: 'a node name, * standing for any run of characters (qrouter-*-n1)' })
+      .optional()
       .describe('the nodes of the agent that dies: a name, * standing for any run of characters'),
+    host: z
+      .string()
+      .regex(/^[a-z][a-z0-9]{0,9}$/, { error: 'a host name' })
+      .optional()
+      .describe('or, in a lab of hosts, the host that dies: every node on it, and its wires to the others'),
+    probe: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: 'a probe name' })
+      .optional()
+      .describe('a probe whose traffic must come back within within_ms: the step times its outage'),
     within_ms: z.int().min(100).max(600_000).default(30_000).describe('how long every VRRP group has to find a MASTER elsewhere'),
   })
   .describe(
@@ -27,10 +40,20 @@ const Block = z
 
 interface Spec {
   pattern: string;
+  /** The host that dies, in a lab of hosts: its nodes are the pattern's. */
+  host?: string;
+  probe?: string;
   withinMs: number;
 }
 
 const globToRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`);
+
+/** The nodes that die: a host's, by name, or those a pattern names. */
+function dying(lab: Lab, spec: Spec): string[] {
+  if (spec.host !== undefined) return lab.nodes.filter((n) => n.host === spec.host).map((n) => n.name);
+  const re = globToRegExp(spec.pattern);
+  return lab.nodes.filter((n) => re.test(n.name)).map((n) => n.name);
+}
 
 /** Each VRRP group's instances on the nodes that live on: their states now. */
 function survivorStates(lab: Lab, facts: Facts, dead: Set<string>): Map<string, string[]> {
@@ -48,22 +71,43 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
   schema: Block,
   example: '{ name: network-node-1-dies, kind: agent-down, nodes: "qrouter-*-n1" }',
   resolve(b, ctx) {
+    const probe = b.probe === undefined ? undefined : ctx.probe(b.probe, ['probe']);
+    if (b.host !== undefined) {
+      if (b.nodes !== undefined) ctx.report(['nodes'], 'say nodes or host, not both');
+      const hosts = ctx.lab.hosts?.list.map((h) => h.name) ?? [];
+      if (!ctx.lab.hosts) ctx.report(['host'], 'host is for a lab of hosts; this one has none (say nodes)');
+      else if (!hosts.includes(b.host)) ctx.report(['host'], ctx.unknown('host', b.host, hosts));
+      const names = ctx.lab.nodes.filter((n) => n.host === b.host).map((n) => n.name);
+      // The host's nodes, by name: a pattern that matches exactly them.
+      return { pattern: names.join('|'), host: b.host, probe, withinMs: b.within_ms };
+    }
+    if (b.nodes === undefined) {
+      ctx.report([], 'say which nodes die (nodes: "qrouter-*-n1") or, in a lab of hosts, which host');
+      return { pattern: '', probe, withinMs: b.within_ms };
+    }
     const re = globToRegExp(b.nodes);
     if (!ctx.lab.nodes.some((n) => re.test(n.name))) ctx.report(['nodes'], `no node of the lab is named like ${JSON.stringify(b.nodes)}`);
-    return { pattern: b.nodes, withinMs: b.within_ms };
+    return { pattern: b.nodes, probe, withinMs: b.within_ms };
   },
   explain: ({ spec }, { lab }) => {
-    const re = globToRegExp(spec.pattern);
-    const nodes = lab.nodes.filter((n) => re.test(n.name)).map((n) => n.name);
+    const nodes = dying(lab, spec);
+    const host = lab.hosts?.list.find((h) => h.name === spec.host);
     return [
+      ...(host
+        ? [
+            `# host ${host.name} dies: its wires in the fabric go down (${hostWires(host).join(', ')}), and:`,
+            shellLine(netns.ip(lab.hosts!.fabric, ['link', 'set', hostWires(host)[0], 'down'])),
+          ]
+        : []),
       `# SIGKILL to every process of ${nodes.length} node${nodes.length === 1 ? '' : 's'} (${nodes.slice(0, 3).join(', ')}${nodes.length > 3 ? ', ...' : ''}), found by LABLB_TOKEN=${lab.name}/<node>/`,
       `# and their links down (ip -n NODE link set PORT down), as a host that lost power`,
       `# then each VRRP group they were in needs a MASTER on another node within ${spec.withinMs} ms`,
+      ...(spec.probe ? [`# and probe ${spec.probe}'s traffic must come back within it: the step times the outage`] : []),
     ];
   },
   async run(step, ctx) {
-    const re = globToRegExp(step.spec.pattern);
-    const dead = new Set(ctx.lab.nodes.filter((n) => re.test(n.name)).map((n) => n.name));
+    const dead = new Set(dying(ctx.lab, step.spec));
+    const host = ctx.lab.hosts?.list.find((h) => h.name === step.spec.host);
     // Split brain before anything died (adverts lost on a busy switch) is told apart.
     await ctx.observe(vrrpKinds(ctx.lab));
     const splitBefore = [...survivorStates(ctx.lab, ctx.facts, new Set()).values()].filter((st) => st.filter((x) => x === 'MASTER').length > 1).length;
@@ -76,6 +120,16 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       for (const s of node.services) for (const v of serviceKindOf(s.kind).vrrpStates?.(s, ctx.facts) ?? []) killedAt.set(v.group, performance.now());
     }
     const killMs = Math.round(performance.now() - t0);
+    const killedAtMs = Date.now() - killMs;
+    // A host's wires go with it: the others no longer reach its tunnel endpoint or its br-ex.
+    const wiresCut = host
+      ? ctx.apply([
+          netns.ipBatch(
+            ctx.lab.hosts!.fabric,
+            hostWires(host).map((w) => `link set ${w} down`),
+          ),
+        ])
+      : Promise.resolve();
     // Its links go with it, as with a host that lost power: a namespace left up would still
     // answer ARP for the addresses keepalived left on it. Meanwhile the takeovers are timed.
     const linksDown = ctx.apply(
@@ -99,17 +153,19 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       await new Promise((r) => setTimeout(r, 50));
     }
     await linksDown;
+    await wiresCut;
+    const traffic = step.spec.probe ? await outage(ctx, step.spec.probe, killedAtMs, deadline) : undefined;
     const times = [...tookOver.values()];
     const none = [...killedAt.keys()].filter((g) => !states.get(g)?.includes('MASTER'));
     const two = [...killedAt.keys()].filter((g) => (states.get(g)?.filter((x) => x === 'MASTER').length ?? 0) > 1);
     const figures = { p50_ms: percentile(times, 50), p95_ms: percentile(times, 95), max_ms: times.length ? Math.max(...times) : 0 };
     return {
       name: step.name,
-      ok: killedAt.size > 0 && none.length === 0 && two.length === 0,
+      ok: killedAt.size > 0 && none.length === 0 && two.length === 0 && (traffic?.recovered ?? true),
       detail:
         killedAt.size === 0
           ? `no VRRP group on ${[...dead].join(', ')}`
-          : `${dead.size} nodes killed in ${killMs} ms; ${tookOver.size} of ${killedAt.size} VRRP groups took over elsewhere: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms; ${none.length} with no MASTER${none.length ? ` (${none.slice(0, 3).join(', ')}${none.length > 3 ? ' ...' : ''})` : ''}, ${two.length} with two${splitBefore ? `; ${splitBefore} groups had two MASTERs before anything died` : ''}`,
+          : `${host ? `host ${host.name} died: its wires cut, ` : ''}${dead.size} nodes killed in ${killMs} ms; ${tookOver.size} of ${killedAt.size} VRRP groups took over elsewhere: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms; ${none.length} with no MASTER${none.length ? ` (${none.slice(0, 3).join(', ')}${none.length > 3 ? ' ...' : ''})` : ''}, ${two.length} with two${splitBefore ? `; ${splitBefore} groups had two MASTERs before anything died` : ''}${traffic ? `; ${trafficText(step.spec.probe!, traffic, step.spec.withinMs)}` : ''}`,
       groups: killedAt.size,
       took_over: tookOver.size,
       ...figures,
@@ -117,6 +173,39 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       two_masters: two.length,
       two_masters_before: splitBefore,
       kill_ms: killMs,
+      ...(traffic ? { outage_ms: traffic.outageMs, recovered: traffic.recovered, failed: traffic.failed } : {}),
     };
   },
 });
+
+interface Outage {
+  /** From the kill to the probe's first answer after it (or to the deadline). */
+  outageMs: number;
+  recovered: boolean;
+  failed: number;
+}
+
+/** Waits, until the deadline, for the probe to answer again after the kill. */
+async function outage(ctx: StepContext, name: string, killedAt: number, deadline: number): Promise<Outage | undefined> {
+  const feed = ctx.probe(name);
+  if (!feed) return undefined;
+  const firstFailure = () => feed.sentSince(killedAt).find((x) => !x.ok);
+  const answered = () => {
+    const failed = firstFailure();
+    return failed ? feed.sentSince(failed.t).find((x) => x.ok) : undefined;
+  };
+  // Some traffic after the kill first: a probe in flight at the kill may still answer.
+  await feed.next(Math.max(2, Math.ceil(1000 / feed.intervalMs)), feed.timeoutMs + 2000);
+  while (!ctx.signal.aborted && !answered() && performance.now() < deadline) await new Promise((r) => setTimeout(r, feed.intervalMs));
+  const back = answered();
+  const failed = feed.sentSince(killedAt).filter((x) => !x.ok).length;
+  if (!firstFailure()) return { outageMs: 0, recovered: true, failed };
+  return { outageMs: Math.round((back?.t ?? Date.now()) - killedAt), recovered: back !== undefined, failed };
+}
+
+function trafficText(probe: string, t: Outage, withinMs: number): string {
+  if (t.failed === 0) return `probe ${probe} lost nothing`;
+  return t.recovered
+    ? `probe ${probe} answered again ${t.outageMs} ms after the kill (${t.failed} failed)`
+    : `probe ${probe} had no answer for ${t.outageMs} ms, still none after ${withinMs} ms (${t.failed} failed)`;
+}

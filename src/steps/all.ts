@@ -9,6 +9,7 @@ import { dhcpRequest } from './dhcp-request.js';
 import { execStep } from './exec.js';
 import { floatingIpsAnswer } from './floating-ips.js';
 import { httpGet } from './http-get.js';
+import { l2popEntry, l2popUnicast } from './l2pop.js';
 import { linkDown, linkUp } from './link.js';
 import { natCountersStep } from './nat-counters.js';
 import { disconnect, reconnect } from './partition.js';
@@ -36,6 +37,8 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   dhcpRequest,
   httpGet,
   natCountersStep,
+  l2popUnicast,
+  l2popEntry,
   portUpdate,
   securityGroupRuleCreate,
   securityGroupRuleDelete,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { PortRef } from '../kinds/fields.js';
 import type { StepResolveContext } from '../kinds/step-kind.js';
 import { deadVlan, isolate, rejoin } from '../links/links.js';
-import type { LabPort } from '../model.js';
+import { switchOf, type LabPort } from '../model.js';
 import type { Op } from '../kinds/ops.js';
 import { actionStep } from './action-step.js';
 
@@ -40,7 +40,7 @@ until:
     c.ports.map((p) => ({
       kind: 'run',
       argv: isolate(lab, p, c.deadVlan),
-      undo: { id: cutId(p), what: `${p.node}/${p.name} back on ${p.network}`, argv: rejoin(lab, p), member: lab.switch.namespace },
+      undo: { id: cutId(p), what: `${p.node}/${p.name} back on ${p.network}`, argv: rejoin(lab, p), member: switchOf(lab, p.node).namespace },
     })),
   done: (c) => `${named(c)} cut off`,
 });

@@ -77,7 +77,7 @@ then: { samples: 20, expect: { alternate: [server_81, server_82] } }`,
   impliedWaits: (b, ctx) => watchWait(b, 'UP', ctx),
   ops: (a, lab: Lab) => {
     const node = lab.nodes.find((n) => n.name === a.node)!;
-    return serviceStartOps(node, findService(lab, a.node, a.name)!);
+    return serviceStartOps(lab, node, findService(lab, a.node, a.name)!);
   },
   done: (a) => `${a.node}/${a.name} started`,
 });

@@ -101,6 +101,16 @@ function extraAddresses(view: LabView, node: string, ports: LabPort[], dev: stri
     .filter((a) => !own.has(a));
 }
 
+/** The topology's sections: each bridge, or in a lab of hosts each host's bridges with ports. */
+function bridgeSections(lab: LabView['lab']): { key: string; title: string; br: string; host?: string }[] {
+  if (!lab.hosts) return lab.switch.bridges.map((br) => ({ key: br, title: br, br }));
+  return lab.hosts.list.flatMap((h) =>
+    h.switch.bridges
+      .filter((br) => lab.nodes.some((n) => n.host === h.name && n.ports.some((p) => p.bridge === br)))
+      .map((br) => ({ key: `${h.name}/${br}`, title: `${h.name} (${h.role}, ${h.localIp}) ${br}`, br, host: h.name })),
+  );
+}
+
 export function Topology({ view, height, width }: { view: LabView; height: number; width?: number }) {
   const { lab } = view;
   const portWidth = Math.max(...lab.nodes.flatMap((n) => n.ports.map((p) => p.bridgePort.length))) + 1;
@@ -108,12 +118,12 @@ export function Topology({ view, height, width }: { view: LabView; height: numbe
   const labels = view.labels;
   return (
     <Panel title="Topology" width={width} grow={width ? 0 : 1} height={height}>
-      {lab.switch.bridges.map((br) => (
-        <Box key={br} flexDirection="column">
-          <Text bold>{br}</Text>
+      {bridgeSections(lab).map(({ key, title, br, host }) => (
+        <Box key={key} flexDirection="column">
+          <Text bold>{title}</Text>
           {lab.nodes.flatMap((n) =>
             n.ports
-              .filter((p) => p.bridge === br)
+              .filter((p) => p.bridge === br && n.host === host)
               .map((p) => {
                 const selected = view.selected === n.name;
                 const extra = extraAddresses(view, n.name, n.ports, p.name);

@@ -289,7 +289,8 @@ export function dnsmasqConfig(argv: string[], files: Map<string, string>): strin
 
 /** ovs-ofctl resolves port names on a switch; without one, every port is port 1 (the names
  *  are checked where they are read, as interface names). */
-const flowsWithoutNames = (text: string) => text.replace(/\b(in_port=|output:)[A-Za-z][\w.-]*/g, '$11');
+// A field in a learn action's spec (output:OXM_OF_IN_PORT[]) is no port name.
+const flowsWithoutNames = (text: string) => text.replace(/\b(in_port=|output:)(?![\w.-]*\[)[A-Za-z][\w.-]*/g, '$11');
 
 type Checked = 'haproxy' | 'keepalived' | 'iptables' | 'dnsmasq' | 'conntrackd' | 'openflow';
 

@@ -20,8 +20,12 @@ function checkLablb(argv: string[], state: { lab?: Lab; shell?: boolean }, probl
   const [verb, ...rest] = argv;
   verbs.add(verb);
   const sets = rest.flatMap((a, i) => (a === '--set' ? [rest[i + 1]] : []));
-  const positional = rest.filter((a, i) => !a.startsWith('-') && rest[i - 1] !== '--set' && rest[i - 1] !== '--lab' && rest[i - 1] !== '--name');
   const dashdash = rest.indexOf('--');
+  const own = dashdash >= 0 ? rest.slice(0, dashdash) : rest;
+  const valued = ['--set', '--lab', '--name', '--host'];
+  const positional = own.filter((a, i) => !a.startsWith('-') && !valued.includes(own[i - 1]));
+  const host = own[own.indexOf('--host') + 1];
+  if (own.includes('--host') && !state.lab?.hosts?.list.some((h) => h.name === host)) problems.push(`${line}: no host ${host} in ${state.lab?.name}`);
   state.shell = false;
   switch (verb) {
     case 'up':
@@ -41,7 +45,8 @@ function checkLablb(argv: string[], state: { lab?: Lab; shell?: boolean }, probl
       if (verb === 'shell') state.shell = dashdash < 0;
       return;
     case 'exec': {
-      const node = positional[0];
+      // With --host the node may be left out: the host's switch.
+      const node = positional[0] ?? (own.includes('--host') ? 'ovs' : undefined);
       if (node !== 'ovs' && !state.lab?.nodes.some((n) => n.name === node)) problems.push(`${line}: no node ${node} in ${state.lab?.name}`);
       return;
     }

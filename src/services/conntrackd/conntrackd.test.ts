@@ -33,7 +33,7 @@ t.test("FTFW over multicast on the HA port, every path in the node's dir", async
 
 t.test("keepalived's notify script commits the table on MASTER and resyncs on BACKUP", async (t) => {
   const keepalived = router.services.find((s) => s.kind === 'keepalived')!;
-  const script = serviceStartOps(router, keepalived).find((op) => op.kind === 'write' && op.path.endsWith('notify.sh'));
+  const script = serviceStartOps(lab, router, keepalived).find((op) => op.kind === 'write' && op.path.endsWith('notify.sh'));
   const text = script && script.kind === 'write' ? script.content : '';
   const ctl = 'conntrackd -C /run/lablb/l3-ha-conntrackd/nodes/qrouter-net1/sync.conf';
   t.match(text, `  MASTER)\n    ${ctl} -c\n    ${ctl} -f\n    ${ctl} -R\n    ${ctl} -B\n    ;;\n  BACKUP|FAULT)\n    ${ctl} -t\n    ${ctl} -n\n    ;;`);

@@ -1,0 +1,141 @@
+// Neutron's tunnels between hosts: the tunnel bridge's flow tables as the OVS agent installs
+// them (br_tun.py), with l2pop's unicast and flood entries, and the names it gives tunnel
+// ports. Pure: text for ovs-ofctl, no host access.
+import { hostOf, type Lab, type LabHost } from '../model.js';
+import { hexAddress } from '../net/addr.js';
+
+/** Where the hosts' tunnel endpoints are, unless the file says. */
+export const DEFAULT_UNDERLAY = '192.168.77.0/24';
+/** The bridges lablb gives every host: the integration bridge, the tunnel bridge, and the
+ *  bridge whose own port holds the tunnel endpoint (the userspace datapath sends VXLAN out of
+ *  an OVS bridge, not a kernel device). */
+export const HOST_BRIDGES = ['br-int', 'br-tun', 'br-phy'] as const;
+/** The bridge tenant networks are on, tunnelled between hosts. */
+export const TUNNELLED_BRIDGE = 'br-int';
+
+export const hostNamespace = (lab: string, host: string) => `lablb-${lab}-${host}`;
+export const fabricNamespace = (lab: string) => `lablb-${lab}-fabric`;
+
+/** The hosts that have ports on a network: where its broadcasts are flooded (l2pop). */
+export function hostsOn(lab: Lab, network: string): LabHost[] {
+  return (lab.hosts?.list ?? []).filter((h) => lab.nodes.some((n) => n.host === h.name && n.ports.some((p) => p.network === network)));
+}
+
+/** The devices a host's switch gets from the fabric: its underlay NIC (on br-phy, holding
+ *  local_ip) and, where external, its physical NIC on br-ex. */
+export const UNDERLAY_NIC = 'eth1';
+export const PHYSNET_NIC = 'eth2';
+/** A host's wires' ends in the fabric: its underlay and, where external, its physical network.
+ *  Down, the host is gone from the others' view (a network node that died). */
+export const underlayEnd = (h: LabHost) => `u-${h.name}`;
+export const physnetEnd = (h: LabHost) => `x-${h.name}`;
+export const hostWires = (h: LabHost) => [underlayEnd(h), ...(h.external ? [physnetEnd(h)] : [])];
+
+/** The patch ports between br-int and br-tun, named as the OVS agent names them. */
+export const PATCH_TUN = 'patch-tun';
+export const PATCH_INT = 'patch-int';
+
+/** br-tun's tables, numbered as in the OVS agent's constants. */
+export const TABLES = {
+  patchLvToTun: 2,
+  gre: 3,
+  vxlan: 4,
+  geneve: 6,
+  learnFromTun: 10,
+  ucastToTun: 20,
+  floodToTun: 22,
+} as const;
+
+/** br-tun's OpenFlow port numbers, asked for when the ports are added, so its flows name
+ *  them by number: ovs-ofctl may not yet know a port's name when its flows are loaded. */
+export const PATCH_INT_OFPORT = 1;
+export const tunnelOfport = (lab: Lab, host: LabHost, peer: LabHost) => 2 + tunnelPeers(lab, host).indexOf(peer);
+
+/** The OVS agent names a tunnel port after the far end's address in hex (vxlan-c0a84d02). */
+export const tunnelPort = (peer: LabHost) => `vxlan-${hexAddress(peer.localIp)}`;
+
+/** The other hosts that share a tunnelled network with this one: l2pop makes tunnels to
+ *  those only. */
+export function tunnelPeers(lab: Lab, host: LabHost): LabHost[] {
+  const mine = Object.keys(host.localVlans);
+  return (lab.hosts?.list ?? []).filter((h) => h !== host && mine.some((net) => net in h.localVlans));
+}
+
+/** Where l2pop says each MAC of a tunnelled network is: its first port's host (an HA
+ *  router's port is on two hosts with one MAC; l2pop believes one of them). */
+export function macLocations(lab: Lab, network: string): { mac: string; host: string; port: string }[] {
+  const seen = new Set<string>();
+  const out: { mac: string; host: string; port: string }[] = [];
+  for (const node of lab.nodes) {
+    for (const p of node.ports) {
+      if (p.network !== network || !p.mac || !node.host || seen.has(p.mac)) continue;
+      seen.add(p.mac);
+      out.push({ mac: p.mac, host: node.host, port: `${node.name}/${p.name}` });
+    }
+  }
+  return out;
+}
+
+/** br-tun's flows on a host (ports by number: 1 is patch-int, then a tunnel per peer): the agent's default tables (setup_default_table), a local VLAN
+ *  per network (provision_local_vlan), and l2pop's entries (install_unicast_to_tun for the
+ *  other hosts' MACs, install_flood_to_tun to the hosts with ports on the network). */
+export function brTunFlows(lab: Lab, host: LabHost): string[] {
+  const T = TABLES;
+  const peers = tunnelPeers(lab, host);
+  const byName = new Map((lab.hosts?.list ?? []).map((h) => [h.name, h]));
+  const out = (peer: LabHost) => `output:${tunnelOfport(lab, host, peer)}`;
+  const flows = [
+    `table=0,priority=1,in_port=${PATCH_INT_OFPORT},actions=resubmit(,${T.patchLvToTun})`,
+    ...peers.map((p) => `table=0,priority=1,in_port=${tunnelOfport(lab, host, p)},actions=resubmit(,${T.vxlan})`),
+    'table=0,priority=0,actions=drop',
+    `table=${T.patchLvToTun},priority=0,dl_dst=00:00:00:00:00:00/01:00:00:00:00:00,actions=resubmit(,${T.ucastToTun})`,
+    `table=${T.patchLvToTun},priority=0,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=resubmit(,${T.floodToTun})`,
+    `table=${T.gre},priority=0,actions=drop`,
+    `table=${T.vxlan},priority=0,actions=drop`,
+    `table=${T.geneve},priority=0,actions=drop`,
+    // Unicast from a tunnel teaches table 20 the way back; l2pop's own entries outrank it.
+    `table=${T.learnFromTun},priority=1,actions=learn(table=${T.ucastToTun},hard_timeout=300,priority=1,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[],load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:OXM_OF_IN_PORT[]),output:${PATCH_INT_OFPORT}`,
+    `table=${T.ucastToTun},priority=0,actions=resubmit(,${T.floodToTun})`,
+    `table=${T.floodToTun},priority=0,actions=drop`,
+  ];
+  for (const [network, vlan] of Object.entries(host.localVlans)) {
+    const vni = lab.networks.find((n) => n.name === network)?.vni;
+    if (vni === undefined) continue;
+    const tun = `set_field:${vni}->tun_id`;
+    flows.push(`table=${T.vxlan},priority=1,tun_id=${vni},actions=mod_vlan_vid:${vlan},resubmit(,${T.learnFromTun})`);
+    for (const at of macLocations(lab, network)) {
+      const peer = byName.get(at.host);
+      if (!peer || peer === host) continue;
+      flows.push(`table=${T.ucastToTun},priority=2,dl_vlan=${vlan},dl_dst=${at.mac},actions=strip_vlan,${tun},${out(peer)}`);
+    }
+    const flood = peers.filter((p) => network in p.localVlans);
+    if (flood.length) flows.push(`table=${T.floodToTun},priority=1,dl_vlan=${vlan},actions=strip_vlan,${tun},${flood.map(out).join(',')}`);
+  }
+  return flows;
+}
+
+/** The argv that makes one host's l2pop entry for a MAC point at another host's tunnel
+ *  (add-flow replaces an entry of the same match and priority). */
+export function unicastEntryArgv(lab: Lab, on: LabHost, network: string, mac: string, at: LabHost): string[] {
+  const vni = lab.networks.find((n) => n.name === network)?.vni;
+  return [
+    'ovs-ofctl',
+    '-O',
+    'OpenFlow13',
+    'add-flow',
+    `unix:${on.switch.rundir}/br-tun.mgmt`,
+    `table=${TABLES.ucastToTun},priority=2,dl_vlan=${on.localVlans[network]},dl_dst=${mac},actions=strip_vlan,set_field:${vni}->tun_id,output:${tunnelOfport(lab, on, at)}`,
+  ];
+}
+
+/** What an HA router's node runs when it becomes MASTER, in a lab of hosts: Neutron's L3 agent
+ *  reports the state change, the server moves the HA ports' binding to this host, and l2pop
+ *  tells every other host with the network to send the ports' MACs here. */
+export function l2popNotice(lab: Lab, nodeName: string): string[][] {
+  const me = hostOf(lab, nodeName);
+  const node = lab.nodes.find((n) => n.name === nodeName);
+  if (!lab.hosts?.haNotice || !me || !node) return [];
+  return node.ports
+    .filter((p) => p.vrrpManaged && p.bridge === TUNNELLED_BRIDGE && p.mac)
+    .flatMap((p) => lab.hosts!.list.filter((h) => h !== me && p.network in h.localVlans).map((h) => unicastEntryArgv(lab, h, p.network, p.mac!, me)));
+}

@@ -1,0 +1,329 @@
+// A lab of several Neutron hosts (scenarios/vxlan-hosts.yaml), resolved and planned without
+// root: where each host's switch is, its tunnel endpoint and local VLANs, br-tun's flows as the
+// OVS agent and l2pop write them, and the mistakes a file can make about hosts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { FLAGSHIP, ROOT, labFromText } from '../helpers.js';
+import { resolveLab } from '../../src/scenario/resolve.js';
+import { loadScenarioFile } from '../../src/scenario/load.js';
+import { brTunFlows, l2popNotice, macLocations, tunnelOfport, tunnelPeers, tunnelPort } from '../../src/links/tunnels.js';
+import { buildPlan } from '../../src/plan/plan.js';
+import { hostRows } from '../../src/commands/status.js';
+import { unicastPackets, unicastTunnel } from '../../src/steps/l2pop.js';
+import type { ScenarioError } from '../../src/errors.js';
+import { switchOf } from '../../src/model.js';
+
+const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'vxlan-hosts.yaml')), { stateRoot: '/run/lablb' });
+const host = (name: string) => lab.hosts!.list.find((h) => h.name === name)!;
+const mac = (node: string) => lab.nodes.find((n) => n.name === node)!.ports[0].mac!;
+
+t.test('each host: its own namespace, run dir, bridges and tunnel endpoint', async (t) => {
+  t.equal(lab.hosts!.fabric, 'lablb-vxlan-hosts-fabric');
+  t.same(
+    lab.hosts!.list.map((h) => [h.name, h.switch.namespace, h.switch.rundir, h.localIp, h.switch.bridges.join(' ')]),
+    [
+      ['network1', 'lablb-vxlan-hosts-network1', '/run/lablb/vxlan-hosts/hosts/network1/ovs', '192.168.77.1', 'br-int br-tun br-phy br-ex'],
+      ['compute1', 'lablb-vxlan-hosts-compute1', '/run/lablb/vxlan-hosts/hosts/compute1/ovs', '192.168.77.2', 'br-int br-tun br-phy'],
+      ['compute2', 'lablb-vxlan-hosts-compute2', '/run/lablb/vxlan-hosts/hosts/compute2/ovs', '192.168.77.3', 'br-int br-tun br-phy'],
+    ],
+  );
+  t.equal(switchOf(lab, 'vm2').namespace, 'lablb-vxlan-hosts-compute2', "a node's ports are on its host's switch");
+  t.equal(lab.switch, host('network1').switch, 'the first host stands for the lab');
+  t.same(host('compute1').localVlans, { private: 1 });
+  t.equal(lab.nodes.find((n) => n.name === 'vm1')!.ports[0].vlan, 1, "a port's tag is its host's local VLAN");
+  t.equal(tunnelPort(host('network1')), 'vxlan-c0a84d01', "a tunnel port is named after the far end's address in hex");
+});
+
+t.test("every port gets a MAC for l2pop, stable, in Neutron's range, unique", async (t) => {
+  const macs = lab.nodes.flatMap((n) => n.ports.map((p) => p.mac!));
+  for (const m of macs) t.match(m, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
+  t.equal(new Set(macs).size, macs.length);
+  const again = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'vxlan-hosts.yaml')), { stateRoot: '/run/lablb' });
+  t.same(
+    again.nodes.map((n) => n.ports[0].mac),
+    lab.nodes.map((n) => n.ports[0].mac),
+  );
+});
+
+t.test("br-tun's flows: the agent's tables, a local VLAN per VNI, l2pop's unicast and flood entries", async (t) => {
+  const c2 = brTunFlows(lab, host('compute2'));
+  // compute2's peers, in the order of hosts: network1 (port 2), compute1 (port 3).
+  t.same(
+    tunnelPeers(lab, host('compute2')).map((h) => h.name),
+    ['network1', 'compute1'],
+  );
+  t.ok(c2.includes('table=0,priority=1,in_port=1,actions=resubmit(,2)'), 'from br-int: table 2');
+  t.ok(c2.includes('table=0,priority=1,in_port=2,actions=resubmit(,4)'), 'from a VXLAN port: table 4');
+  t.ok(c2.includes('table=0,priority=0,actions=drop'));
+  t.ok(c2.includes('table=2,priority=0,dl_dst=00:00:00:00:00:00/01:00:00:00:00:00,actions=resubmit(,20)'), 'unicast to table 20');
+  t.ok(c2.includes('table=2,priority=0,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=resubmit(,22)'), 'multicast to table 22');
+  t.ok(c2.includes('table=4,priority=1,tun_id=1001,actions=mod_vlan_vid:1,resubmit(,10)'), 'VNI 1001 is local VLAN 1 here');
+  t.match(c2.join('\n'), /table=10,priority=1,actions=learn\(table=20,hard_timeout=300,priority=1,.*\),output:1/);
+  t.ok(c2.includes(`table=20,priority=2,dl_vlan=1,dl_dst=${mac('vm1')},actions=strip_vlan,set_field:1001->tun_id,output:3`), 'vm1 is on compute1');
+  t.ok(c2.includes(`table=20,priority=2,dl_vlan=1,dl_dst=${mac('qrouter-1')},actions=strip_vlan,set_field:1001->tun_id,output:2`), 'qr-1 is on network1');
+  t.notOk(
+    c2.some((f) => f.includes(mac('vm2'))),
+    "no entry for compute2's own port",
+  );
+  t.notOk(
+    c2.some((f) => f.includes(mac('ext'))),
+    'nor for a port on br-ex',
+  );
+  t.ok(c2.includes('table=20,priority=0,actions=resubmit(,22)'), 'an unknown MAC is flooded');
+  t.ok(c2.includes('table=22,priority=1,dl_vlan=1,actions=strip_vlan,set_field:1001->tun_id,output:2,output:3'), 'to both peers on the network');
+  t.ok(c2.includes('table=22,priority=0,actions=drop'));
+  for (const table of [3, 4, 6]) t.ok(c2.includes(`table=${table},priority=0,actions=drop`));
+  t.same(
+    macLocations(lab, 'private').map((m) => m.host),
+    ['network1', 'compute1', 'compute2'],
+  );
+});
+
+t.test('l2pop floods only to hosts with ports on the network, and tunnels only to them', async (t) => {
+  const three = labFromText(
+    `name: t3
+switch: { bridges: [br-int] }
+hosts: [ { name: a, role: compute }, { name: b, role: compute }, { name: c, role: compute } ]
+networks:
+  - { name: red, bridge: br-int, vni: 10, cidr: 10.0.0.0/24 }
+  - { name: blue, bridge: br-int, vni: 20, cidr: 10.1.0.0/24 }
+nodes:
+  - { name: r1, role: vm, host: a, ports: [ { name: eth0, network: red, address: 10.0.0.2, bridge_port: t-r1 } ] }
+  - { name: b1, role: vm, host: a, ports: [ { name: eth0, network: blue, address: 10.1.0.2, bridge_port: t-b1 } ] }
+  - { name: r2, role: vm, host: b, ports: [ { name: eth0, network: red, address: 10.0.0.3, bridge_port: t-r2 } ] }
+  - { name: b3, role: vm, host: c, ports: [ { name: eth0, network: blue, address: 10.1.0.3, bridge_port: t-b3 } ] }
+`,
+  );
+  const h = (n: string) => three.hosts!.list.find((x) => x.name === n)!;
+  t.same(h('a').localVlans, { red: 1, blue: 2 }, 'numbered per host, in the order of networks');
+  t.same(h('c').localVlans, { blue: 1 }, 'the same network, another local VLAN on another host');
+  t.same(
+    tunnelPeers(three, h('b')).map((x) => x.name),
+    ['a'],
+    'b shares nothing with c: no tunnel',
+  );
+  const a = brTunFlows(three, h('a'));
+  t.ok(a.includes('table=22,priority=1,dl_vlan=1,actions=strip_vlan,set_field:10->tun_id,output:2'), 'red to b only');
+  t.ok(a.includes('table=22,priority=1,dl_vlan=2,actions=strip_vlan,set_field:20->tun_id,output:3'), 'blue to c only');
+  const c = brTunFlows(three, h('c'));
+  t.ok(c.includes('table=4,priority=1,tun_id=20,actions=mod_vlan_vid:1,resubmit(,10)'));
+  t.notOk(
+    c.some((f) => f.includes('tun_id=10')),
+    'c has no port on red',
+  );
+});
+
+t.test('the plan: a switch per host, the fabric, br-tun with its ports and flows', async (t) => {
+  const plan = buildPlan(lab, { datapath: 'netdev' });
+  const ids = plan.tasks.map((x) => x.id);
+  for (const h of ['network1', 'compute1', 'compute2'])
+    for (const id of ['ovsdb', 'switch', 'veths', 'offload', 'bridges-db', 'bridges', 'tunnels']) t.ok(ids.includes(`${id}:${h}`), `${id}:${h}`);
+  t.ok(ids.includes('fabric'));
+  t.notOk(ids.includes('bridges'), 'no lab-wide switch');
+  const task = (id: string) => plan.tasks.find((x) => x.id === id)!;
+  t.same(task('move:qr-1').after, ['bridges:network1']);
+  t.same(task('node:vm2').after, ['veths:compute2']);
+  t.ok(task('service:vm1/web').after.includes('tunnels:compute1'), "a VM's service starts once its host's tunnels are up");
+  const daemon = task('switch:compute1').ops[0] as { env: Record<string, string>; argv: string[] };
+  t.equal(daemon.env.OVS_RUNDIR, '/run/lablb/vxlan-hosts/hosts/compute1/ovs', "each vswitchd keeps its bridges' sockets in its own dir");
+  t.same(daemon.argv.slice(0, 4), ['ip', 'netns', 'exec', 'lablb-vxlan-hosts-compute1']);
+  const vsctl = (task('bridges-db:compute1').ops[0] as { argv: string[] }).argv.join(' ');
+  t.match(
+    vsctl,
+    /add-port br-tun vxlan-c0a84d01 -- set interface vxlan-c0a84d01 type=vxlan options:remote_ip=192\.168\.77\.1 options:local_ip=192\.168\.77\.2 options:in_key=flow options:out_key=flow ofport_request=2/,
+  );
+  t.match(vsctl, /add-port br-int patch-tun -- set interface patch-tun type=patch options:peer=patch-int/);
+  t.match(vsctl, /set bridge br-tun fail_mode=secure/);
+  t.match(vsctl, /add-port br-phy eth1/);
+  t.notMatch(vsctl, /br-ex/, 'a compute host has no br-ex');
+  t.match((task('bridges-db:network1').ops[0] as { argv: string[] }).argv.join(' '), /add-port br-ex eth2/);
+  const fabric = (task('fabric').ops[0] as { input: string }).input;
+  t.match(fabric, /link add u-compute2 type veth peer name eth1 netns lablb-vxlan-hosts-compute2\nlink set u-compute2 master underlay/);
+  t.match(fabric, /link add x-network1 type veth peer name eth2 netns lablb-vxlan-hosts-network1\nlink set x-network1 master physnet/);
+  t.notMatch(fabric, /x-compute/, 'only external hosts are on the physical network');
+  const tunnels = task('tunnels:compute2').ops;
+  t.match((tunnels[0] as { input: string }).input, /^addr add 192\.168\.77\.3\/24 dev br-phy\n/);
+  t.same((tunnels[3] as { argv: string[] }).argv, [
+    'ovs-ofctl',
+    '-O',
+    'OpenFlow13',
+    'replace-flows',
+    'unix:/run/lablb/vxlan-hosts/hosts/compute2/ovs/br-tun.mgmt',
+    '/run/lablb/vxlan-hosts/hosts/compute2/ovs/br-tun.flows',
+  ]);
+});
+
+t.test('status: a lab of hosts, host by host', async (t) => {
+  t.same(hostRows(lab, 'compute2'), [
+    {
+      host: 'compute2',
+      role: 'compute',
+      localIp: '192.168.77.3',
+      namespace: 'lablb-vxlan-hosts-compute2',
+      bridges: ['br-int', 'br-tun', 'br-phy'],
+      nodes: ['vm2'],
+      tunnels: [
+        { port: 'vxlan-c0a84d01', to: 'network1' },
+        { port: 'vxlan-c0a84d02', to: 'compute1' },
+      ],
+      localVlans: { private: 1 },
+    },
+  ]);
+  t.equal(hostRows(lab).length, 3);
+});
+
+t.test("l2pop's entry counted, read from ovs-ofctl --names dump-flows", async (t) => {
+  const dump = [
+    ' cookie=0x0, duration=1.1s, table=20, n_packets=7, n_bytes=74, priority=2,dl_vlan=1,dl_dst=fa:16:3e:70:81:ef actions=strip_vlan,load:0x3e9->NXM_NX_TUN_ID[],output:"vxlan-c0a84d02"',
+    ' cookie=0x0, duration=0.7s, table=20, n_packets=9, n_bytes=0, hard_timeout=300, priority=1,vlan_tci=0x0001/0x0fff,dl_dst=fa:16:3e:11:11:11 actions=load:0->NXM_OF_VLAN_TCI[],output:vxlan-c0a84d02',
+  ].join('\n');
+  t.equal(unicastPackets(dump, 'fa:16:3e:70:81:ef', 'vxlan-c0a84d02'), 7);
+  t.equal(unicastPackets(dump, 'fa:16:3e:70:81:ef', 'vxlan-c0a84d0'), undefined, 'to another tunnel: not it');
+  t.equal(unicastPackets(dump, 'fa:16:3e:11:11:11', 'vxlan-c0a84d02'), undefined, 'a learned entry is not l2pop');
+  t.equal(unicastPackets(dump.replace('"vxlan-c0a84d02"', 'vxlan-c0a84d02'), 'fa:16:3e:70:81:ef', 'vxlan-c0a84d02'), 7, 'unquoted too');
+});
+
+const problems = (text: string) => {
+  try {
+    labFromText(text);
+    return [];
+  } catch (e) {
+    return (e as ScenarioError).problems.map((p) => `${p.path}: ${p.message}`);
+  }
+};
+
+t.test('mistakes about hosts, each told where it is', async (t) => {
+  const base = (extra: string) => `name: hx
+switch: { bridges: [br-int, br-ex] }
+hosts: [ { name: net1, role: network, external: true }, { name: comp1, role: compute } ]
+networks:
+  - { name: priv, bridge: br-int, vni: 5, cidr: 10.0.0.0/24 }
+  - { name: pub, bridge: br-ex, cidr: 172.24.4.0/24 }
+nodes:
+${extra}`;
+  const vm = (host: string, network = 'priv', address = '10.0.0.2') =>
+    `  - { name: vm, role: vm, host: ${host}, ports: [ { name: eth0, network: ${network}, address: ${address}, bridge_port: t-vm } ] }\n`;
+  t.same(problems(base(vm('comp1'))), []);
+  t.same(problems(base(vm('comp2'))), ['nodes[0].host: no host named "comp2"; did you mean "comp1"?']);
+  t.same(problems(base(vm('comp1', 'pub', '172.24.4.5'))), ['nodes[0].ports[0].network: pub is on br-ex, and host comp1 has none (external: false)']);
+  t.same(problems(base(vm('net1', 'pub', '172.24.4.5'))), []);
+  t.same(problems(base('  - { name: vm, role: vm, ports: [] }\n')), ['nodes[0]: vm needs host: the host it runs on (net1, comp1)']);
+  t.same(problems(base(vm('comp1')).replace('vni: 5, ', '')), ['networks[0]: priv is on br-int in a lab of hosts: give it vni (its VXLAN segmentation id)']);
+  t.same(problems(base(vm('comp1')).replace('vni: 5, ', 'vni: 5, vlan: 3, ')), [
+    'networks[0].vlan: each host gives a tunnelled network its own local VLAN on br-int; drop vlan',
+  ]);
+  t.same(problems(base(vm('comp1')).replace('bridge: br-ex, ', 'bridge: br-ex, vni: 6, ')), [
+    'networks[1].vni: pub is on br-ex, the physical network between hosts, not tunnelled; drop vni',
+  ]);
+  t.same(problems(base(vm('comp1')).replace('[br-int, br-ex]', '[br-int, br-ex, br-tun]')), [
+    'switch.bridges[2]: br-tun is made on every host by lablb; drop it from the list',
+  ]);
+  t.same(problems(base(vm('comp1')).replace('name: comp1, role', 'name: net1, role')), [
+    'hosts[1].name: host net1 is defined twice',
+    'nodes[0].host: no host named "comp1"; known: net1',
+  ]);
+  t.same(problems(base(vm('comp1')).replace('switch: { bridges: [br-int, br-ex] }', 'switch: { bridges: [br-int, br-ex], underlay: 10.9.9.0/31 }')), [
+    'switch.underlay: 10.9.9.0/31 has too few addresses for 2 hosts',
+  ]);
+  t.same(problems(base(vm('comp1').replace('bridge_port: t-vm', 'bridge_port: t-vm, mac: "fa:16:3e:00:00:01", security_groups: []'))), [
+    'nodes[0].ports[0]: port security in a lab of hosts is not built yet',
+  ]);
+  t.same(problems(base(vm('comp1')).replace('name: vm,', 'name: lablb-hx-comp1,')), ["nodes[0].name: lablb-hx-comp1 is reserved for a host's switch"]);
+  t.same(problems(base(vm('comp1')).replace('{ name: net1,', '{ name: fabric,').replace(/net1/g, 'fabric')), [
+    'hosts[0].name: fabric is the name of the wires between hosts (namespace lablb-<lab>-fabric); choose another',
+  ]);
+});
+
+t.test('host fields in a lab of one switch are refused where they are', async (t) => {
+  t.same(
+    problems(`name: one
+switch: { bridges: [br-int], underlay: 10.0.9.0/24 }
+networks: [ { name: n, bridge: br-int, vni: 4, cidr: 10.0.0.0/24 } ]
+nodes: [ { name: vm, role: vm, host: h1, ports: [ { name: eth0, network: n, address: 10.0.0.2, bridge_port: t-vm } ] } ]
+`),
+    [
+      'switch.underlay: underlay joins hosts, which this file does not declare (hosts:)',
+      'networks[0].vni: vni is for tunnelled networks between hosts, which this file does not declare (hosts:)',
+      'nodes[0].host: host places a node on one of hosts:, which this file does not declare',
+    ],
+  );
+});
+
+const ha = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'l3-ha-l2pop.yaml')), { stateRoot: '/run/lablb' });
+const haStale = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'l3-ha-l2pop.yaml'), new Map([['l2pop_ha_notice', false]])), { stateRoot: '/run/lablb' });
+
+t.test("an HA router's new MASTER tells l2pop: every other host with the network sends its MAC here", async (t) => {
+  t.equal(ha.hosts!.haNotice, true);
+  const hooks = l2popNotice(ha, 'qrouter-n2');
+  // qr-n2 is on private (network1, compute1 have it); qg-n2 is on br-ex, no l2pop; ha-n2 is not VRRP's.
+  t.same(
+    hooks.map((argv) => argv.slice(0, 5).join(' ')),
+    [
+      'ovs-ofctl -O OpenFlow13 add-flow unix:/run/lablb/l3-ha-l2pop/hosts/network1/ovs/br-tun.mgmt',
+      'ovs-ofctl -O OpenFlow13 add-flow unix:/run/lablb/l3-ha-l2pop/hosts/compute1/ovs/br-tun.mgmt',
+    ],
+  );
+  const compute1 = ha.hosts!.list.find((h) => h.name === 'compute1')!;
+  const network2 = ha.hosts!.list.find((h) => h.name === 'network2')!;
+  t.equal(
+    hooks[1][5],
+    `table=20,priority=2,dl_vlan=1,dl_dst=fa:16:3e:00:01:01,actions=strip_vlan,set_field:1001->tun_id,output:${tunnelOfport(ha, compute1, network2)}`,
+  );
+  t.same(
+    tunnelPeers(ha, compute1).map((h) => h.name),
+    ['network1', 'network2'],
+    'compute1 tunnels to both network nodes, not to the controller',
+  );
+  t.same(l2popNotice(ha, 'vm1'), [], 'a VM tells nothing');
+  t.same(l2popNotice(haStale, 'qrouter-n2'), [], 'l2pop_ha_notice: false, nothing is told');
+  // The hooks are in keepalived's notify script, on MASTER only.
+  const plan = buildPlan(ha, { datapath: 'netdev' });
+  const script = plan.tasks
+    .find((x) => x.id === 'service:qrouter-n2/vrrp')!
+    .ops.find((o): o is Extract<typeof o, { kind: 'write' }> => o.kind === 'write' && o.path.endsWith('notify.sh'))?.content;
+  t.match(
+    script,
+    /  MASTER\)\n(    .*\n)*    ovs-ofctl -O OpenFlow13 add-flow unix:\/run\/lablb\/l3-ha-l2pop\/hosts\/compute1\/ovs\/br-tun\.mgmt 'table=20,priority=2,dl_vlan=1,dl_dst=fa:16:3e:00:01:01,actions=strip_vlan,set_field:1001->tun_id,output:3'\n/,
+  );
+  t.match(script, /  BACKUP\|FAULT\)\n    ;;/, 'nothing on BACKUP: the new MASTER tells');
+});
+
+t.test('l2pop believes one place per MAC: the HA port is first on network1', async (t) => {
+  t.same(
+    macLocations(ha, 'private').filter((m) => m.mac === 'fa:16:3e:00:01:01'),
+    [{ mac: 'fa:16:3e:00:01:01', host: 'network1', port: 'qrouter-n1/qr-n1' }],
+  );
+  t.equal(
+    unicastTunnel('table=20, n_packets=3, priority=2,dl_vlan=1,dl_dst=fa:16:3e:00:01:01 actions=strip_vlan,output:"vxlan-c0a84d02"', 'fa:16:3e:00:01:01'),
+    'vxlan-c0a84d02',
+  );
+  t.equal(
+    unicastTunnel('table=20, priority=1,dl_dst=fa:16:3e:00:01:01 actions=output:vxlan-c0a84d03', 'fa:16:3e:00:01:01'),
+    undefined,
+    'a learned entry is not l2pop',
+  );
+});
+
+t.test('agent-down host: and l2pop-entry: their mistakes', async (t) => {
+  const withSteps = (steps: string) =>
+    problems(
+      readFileSync(join(ROOT, 'scenarios', 'l3-ha-l2pop.yaml'), 'utf8')
+        .replace(/\n {2}steps:\n[\s\S]*$/, `\n  steps:\n${steps}`)
+        .replace('"${l2pop_ha_notice}"', 'true')
+        .replace('"${advert_int}"', '2'),
+    );
+  t.same(withSteps('    - { name: a, kind: agent-down, host: network9 }\n'), ['experiment.steps[0].host: no host named "network9"; did you mean "network1"?']);
+  t.same(withSteps('    - { name: a, kind: agent-down, host: network1, nodes: "q*" }\n'), ['experiment.steps[0].nodes: say nodes or host, not both']);
+  t.same(withSteps('    - { name: a, kind: agent-down }\n'), [
+    'experiment.steps[0]: say which nodes die (nodes: "qrouter-*-n1") or, in a lab of hosts, which host',
+  ]);
+  t.same(withSteps('    - { name: a, kind: agent-down, host: network1, probe: nope }\n'), ['experiment.steps[0].probe: no probe named "nope"; known: http']);
+  t.same(withSteps('    - { name: e, kind: l2pop-entry, host: compute1, port: qrouter-n1/qr-n1, points_to: compute1 }\n'), [
+    "experiment.steps[0].points_to: compute1's own ports have no l2pop entry there",
+  ]);
+  t.same(withSteps('    - { name: e, kind: l2pop-entry, host: compute1, port: qrouter-n1/qr-9, points_to: network2 }\n').length, 1, 'an unknown port');
+  t.same(problems(readFileSync(FLAGSHIP, 'utf8').replace(/\n {2}steps:\n[\s\S]*$/, '\n  steps:\n    - { name: a, kind: agent-down, host: network1 }\n')), [
+    'experiment.steps[0].host: host is for a lab of hosts; this one has none (say nodes)',
+  ]);
+});
