@@ -26,10 +26,12 @@ export interface Facts {
   security: Record<string, PortSecurityFact>;
   /** probe name -> its results so far. */
   probes: Record<string, readonly Sample[]>;
+  /** host -> when it died (ms since the epoch), in a lab of hosts: what a scheduler counts from. */
+  hostsDown: Record<string, number>;
 }
 
 export function emptyFacts(): Facts {
-  return { services: {}, addresses: {}, security: {}, probes: {} };
+  return { services: {}, addresses: {}, security: {}, probes: {}, hostsDown: {} };
 }
 
 /** The nodes holding an address now (by address without prefix). */

@@ -49,7 +49,8 @@ export const TABLES = {
 /** br-tun's OpenFlow port numbers, asked for when the ports are added, so its flows name
  *  them by number: ovs-ofctl may not yet know a port's name when its flows are loaded. */
 export const PATCH_INT_OFPORT = 1;
-export const tunnelOfport = (lab: Lab, host: LabHost, peer: LabHost) => 2 + tunnelPeers(lab, host).indexOf(peer);
+// By the peer's place among all hosts, so a tunnel added later renumbers none.
+export const tunnelOfport = (lab: Lab, _host: LabHost, peer: LabHost) => 2 + (lab.hosts?.list ?? []).indexOf(peer);
 
 /** The OVS agent names a tunnel port after the far end's address in hex (vxlan-c0a84d02). */
 export const tunnelPort = (peer: LabHost) => `vxlan-${hexAddress(peer.localIp)}`;
@@ -62,24 +63,24 @@ export function tunnelPeers(lab: Lab, host: LabHost): LabHost[] {
 }
 
 /** Where l2pop says each MAC of a tunnelled network is: its first port's host (an HA
- *  router's port is on two hosts with one MAC; l2pop believes one of them). */
-export function macLocations(lab: Lab, network: string): { mac: string; host: string; port: string }[] {
-  const seen = new Set<string>();
-  const out: { mac: string; host: string; port: string }[] = [];
+ *  router's port is on two hosts with one MAC; l2pop believes one of them), a live host's
+ *  before one that died. */
+export function macLocations(lab: Lab, network: string, down: ReadonlySet<string> = new Set()): { mac: string; host: string; port: string }[] {
+  const at = new Map<string, { mac: string; host: string; port: string }>();
   for (const node of lab.nodes) {
     for (const p of node.ports) {
-      if (p.network !== network || !p.mac || !node.host || seen.has(p.mac)) continue;
-      seen.add(p.mac);
-      out.push({ mac: p.mac, host: node.host, port: `${node.name}/${p.name}` });
+      if (p.network !== network || !p.mac || !node.host) continue;
+      const had = at.get(p.mac);
+      if (!had || (down.has(had.host) && !down.has(node.host))) at.set(p.mac, { mac: p.mac, host: node.host, port: `${node.name}/${p.name}` });
     }
   }
-  return out;
+  return [...at.values()];
 }
 
 /** br-tun's flows on a host (ports by number: 1 is patch-int, then a tunnel per peer): the agent's default tables (setup_default_table), a local VLAN
  *  per network (provision_local_vlan), and l2pop's entries (install_unicast_to_tun for the
  *  other hosts' MACs, install_flood_to_tun to the hosts with ports on the network). */
-export function brTunFlows(lab: Lab, host: LabHost): string[] {
+export function brTunFlows(lab: Lab, host: LabHost, down: ReadonlySet<string> = new Set()): string[] {
   const T = TABLES;
   const peers = tunnelPeers(lab, host);
   const byName = new Map((lab.hosts?.list ?? []).map((h) => [h.name, h]));
@@ -103,7 +104,7 @@ export function brTunFlows(lab: Lab, host: LabHost): string[] {
     if (vni === undefined) continue;
     const tun = `set_field:${vni}->tun_id`;
     flows.push(`table=${T.vxlan},priority=1,tun_id=${vni},actions=mod_vlan_vid:${vlan},resubmit(,${T.learnFromTun})`);
-    for (const at of macLocations(lab, network)) {
+    for (const at of macLocations(lab, network, down)) {
       const peer = byName.get(at.host);
       if (!peer || peer === host) continue;
       flows.push(`table=${T.ucastToTun},priority=2,dl_vlan=${vlan},dl_dst=${at.mac},actions=strip_vlan,${tun},${out(peer)}`);

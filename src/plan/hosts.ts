@@ -18,7 +18,7 @@ import {
   tunnelPort,
 } from '../links/tunnels.js';
 import { switchDb } from '../links/links.js';
-import type { Lab, LabHost } from '../model.js';
+import type { Lab, LabHost, LabNode } from '../model.js';
 import { netns } from '../runtime/netns/netns.js';
 import type { Op, Task } from '../kinds/ops.js';
 import { switchTasks, txChecksumOff, type HostFacts } from './plan.js';
@@ -113,36 +113,99 @@ function hostPorts(lab: Lab, h: LabHost): string[] {
     ...(ext && h.external ? add(ext, PHYSNET_NIC) : []),
     ...add(TUNNELLED_BRIDGE, PATCH_TUN, 'type=patch', `options:peer=${PATCH_INT}`),
     ...add('br-tun', PATCH_INT, 'type=patch', `options:peer=${PATCH_TUN}`, `ofport_request=${PATCH_INT_OFPORT}`),
-    ...tunnelPeers(lab, h).flatMap((p) =>
-      add(
-        'br-tun',
-        tunnelPort(p),
-        'type=vxlan',
-        `options:remote_ip=${p.localIp}`,
-        `options:local_ip=${h.localIp}`,
-        'options:in_key=flow',
-        'options:out_key=flow',
-        `ofport_request=${tunnelOfport(lab, h, p)}`,
-      ),
-    ),
+    ...tunnelPortArgs(lab, h),
   ];
 }
 
-/** local_ip on br-phy (the underlay's only way out), then br-tun's flows once its ports have
- *  OpenFlow numbers (the flows name them). */
+/** ovs-vsctl arguments for a VXLAN port per peer (in_key/out_key=flow: br-tun's flows set
+ *  the VNI), each at its own OpenFlow number. */
+function tunnelPortArgs(lab: Lab, h: LabHost): string[] {
+  return tunnelPeers(lab, h).flatMap((p) => [
+    '--',
+    '--may-exist',
+    'add-port',
+    'br-tun',
+    tunnelPort(p),
+    '--',
+    'set',
+    'interface',
+    tunnelPort(p),
+    'type=vxlan',
+    `options:remote_ip=${p.localIp}`,
+    `options:local_ip=${h.localIp}`,
+    'options:in_key=flow',
+    'options:out_key=flow',
+    `ofport_request=${tunnelOfport(lab, h, p)}`,
+  ]);
+}
+
+/** local_ip on br-phy (the underlay's only way out), then br-tun's flows. */
 function tunnelOps(lab: Lab, h: LabHost): Op[] {
-  const { namespace: ns, rundir } = h.switch;
-  const ports = [PATCH_INT, ...tunnelPeers(lab, h).map(tunnelPort)];
-  const file = join(rundir, 'br-tun.flows');
   return [
-    netns.ipBatch(ns, [
+    netns.ipBatch(h.switch.namespace, [
       `addr add ${h.localIp}/${lab.hosts!.underlay.prefix} dev br-phy`,
       'link set br-phy up',
       `link set ${UNDERLAY_NIC} up`,
       ...(h.external ? [`link set ${PHYSNET_NIC} up`] : []),
     ]),
+    ...brTunOps(lab, h),
+  ];
+}
+
+/** br-tun's flows written from the lab as it is, once its ports have their OpenFlow numbers. */
+function brTunOps(lab: Lab, h: LabHost, down: ReadonlySet<string> = new Set()): Op[] {
+  const { rundir } = h.switch;
+  const ports = [PATCH_INT, ...tunnelPeers(lab, h).map(tunnelPort)];
+  const file = join(rundir, 'br-tun.flows');
+  return [
     { kind: 'run', argv: ['ovs-vsctl', switchDb(h.switch), '--timeout=10', ...ports.flatMap((p) => ['--', 'wait-until', 'Interface', p, 'ofport>0'])] },
-    { kind: 'write', path: file, content: `${brTunFlows(lab, h).join('\n')}\n` },
+    { kind: 'write', path: file, content: `${brTunFlows(lab, h, down).join('\n')}\n` },
     { kind: 'run', argv: ['ovs-ofctl', '-O', 'OpenFlow13', 'replace-flows', `unix:${join(rundir, 'br-tun.mgmt')}`, file] },
   ];
+}
+
+/** l2pop once the lab changed at run time (a router rescheduled to another host): on every
+ *  live host, a tunnel to each peer it now shares a network with, and br-tun's flows rewritten
+ *  from the lab as it is (MACs on a dead host and a live one: the live one's). */
+export function l2popSyncOps(lab: Lab, down: ReadonlySet<string>): Op[] {
+  return (lab.hosts?.list ?? [])
+    .filter((h) => !down.has(h.name))
+    .flatMap((h) => {
+      const add = tunnelPortArgs(lab, h);
+      return [...(add.length ? [{ kind: 'run', argv: ['ovs-vsctl', switchDb(h.switch), ...add] } as Op] : []), ...brTunOps(lab, h, down)];
+    });
+}
+
+/** A node placed on a host at run time: the host gives each of its tunnelled networks a local
+ *  VLAN (the next free one, for a network new there), and its ports take them. */
+export function placeOn(host: LabHost, node: LabNode): void {
+  for (const p of node.ports) {
+    if (p.bridge !== TUNNELLED_BRIDGE) continue;
+    if (!(p.network in host.localVlans)) host.localVlans[p.network] = Math.max(0, ...Object.values(host.localVlans)) + 1;
+    p.vlan = host.localVlans[p.network];
+  }
+}
+
+/** A router rescheduled to another host: the same ports (MACs, addresses), routes, sysctls
+ *  and services, in a namespace of its own (Neutron names it qrouter-<id> on every host; here
+ *  namespaces share one kernel, so the host's name is added). */
+export function rescheduledNode(lab: Lab, node: LabNode, to: LabHost): LabNode {
+  const name = `${node.name}.${to.name}`;
+  const dir = join(lab.dir, 'nodes', name);
+  const moved: LabNode = {
+    ...node,
+    name,
+    host: to.name,
+    dir,
+    ports: node.ports.map((p) => ({ ...p, node: name })),
+    services: node.services.map((s) => ({
+      ...s,
+      node: name,
+      token: `${lab.name}/${name}/${s.name}`,
+      pidfile: join(dir, `${s.name}.pid`),
+      logfile: join(dir, `${s.name}.log`),
+    })),
+  };
+  placeOn(to, moved);
+  return moved;
 }

@@ -12,6 +12,8 @@ import { nodeSecurityOps } from '../security/apply.js';
 import { configureNode, nodeOffload, nodeSysctls, serviceStartOps, txChecksumOff } from './plan.js';
 
 export function joinNodeOps(lab: Lab, node: LabNode, datapath: Datapath): Op[] {
+  // The node's host is known before the lab lists it.
+  if (!lab.nodes.includes(node)) lab = { ...lab, nodes: [...lab.nodes, node] };
   const sw = switchOf(lab, node.name).namespace;
   const made = node.ports.flatMap((p) => linkType(p).make(p));
   return [

@@ -156,8 +156,9 @@ function resolveNetworks(s: ScenarioFile, report: Report): Lab['networks'] {
   });
   s.networks.forEach((a, i) =>
     s.networks.slice(0, i).forEach((b) => {
-      if (a.bridge === b.bridge && a.vlan === b.vlan && overlaps(a.cidr, b.cidr)) {
-        report(['networks', i, 'cidr'], `${a.cidr} overlaps ${b.name} (${b.cidr}) on the same bridge and VLAN`);
+      // A segment is a bridge and its VLAN, or in a lab of hosts its VNI.
+      if (a.bridge === b.bridge && a.vlan === b.vlan && a.vni === b.vni && overlaps(a.cidr, b.cidr)) {
+        report(['networks', i, 'cidr'], `${a.cidr} overlaps ${b.name} (${b.cidr}) on the same bridge and ${a.vni === undefined ? 'VLAN' : 'VNI'}`);
       }
     }),
   );

@@ -3,8 +3,9 @@
 // them, and the step times each VRRP group's takeover by an instance on a surviving node: the
 // distribution (p50, p95, max), and how many groups ended with no MASTER or with two.
 import { z } from 'zod';
-import { StepName } from '../kinds/fields.js';
-import { stepKind, type StepContext } from '../kinds/step-kind.js';
+import { NsName, StepName } from '../kinds/fields.js';
+import { stepKind, type StepContext, type StepResolveContext } from '../kinds/step-kind.js';
+import { firstAnswers } from './pings.js';
 import { hostWires } from '../links/tunnels.js';
 import { shellLine } from '../shell.js';
 import type { Facts } from '../kinds/facts.js';
@@ -27,6 +28,9 @@ const Block = z
       .regex(/^[a-z][a-z0-9]{0,9}$/, { error: 'a host name' })
       .optional()
       .describe('or, in a lab of hosts, the host that dies: every node on it, and its wires to the others'),
+    from: NsName.optional().describe(
+      "a node that pings the dying routers' floating IPs (the outside): the step times each router's outage until its floating IPs answer again",
+    ),
     probe: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: 'a probe name' })
@@ -40,6 +44,7 @@ const Block = z
 
 interface Spec {
   pattern: string;
+  from?: string;
   /** The host that dies, in a lab of hosts: its nodes are the pattern's. */
   host?: string;
   probe?: string;
@@ -47,6 +52,17 @@ interface Spec {
 }
 
 const globToRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`);
+
+/** The floating IPs of the dying nodes' HA routers (their VRRP peers take them over). */
+function haFloatingIps(lab: Lab, dead: Set<string>): string[] {
+  const nodes = lab.nodes.filter((n) => dead.has(n.name) && n.services.some((s) => serviceKindOf(s.kind).vrrpStates));
+  return [...new Set(nodes.flatMap((n) => n.services.flatMap((s) => serviceKindOf(s.kind).reachableAt?.(s.spec) ?? [])))];
+}
+
+function fromNode(b: { from?: string }, ctx: StepResolveContext): string | undefined {
+  if (b.from !== undefined) ctx.node(b.from, ['from']);
+  return b.from;
+}
 
 /** The nodes that die: a host's, by name, or those a pattern names. */
 function dying(lab: Lab, spec: Spec): string[] {
@@ -79,7 +95,7 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       else if (!hosts.includes(b.host)) ctx.report(['host'], ctx.unknown('host', b.host, hosts));
       const names = ctx.lab.nodes.filter((n) => n.host === b.host).map((n) => n.name);
       // The host's nodes, by name: a pattern that matches exactly them.
-      return { pattern: names.join('|'), host: b.host, probe, withinMs: b.within_ms };
+      return { pattern: names.join('|'), host: b.host, from: fromNode(b, ctx), probe, withinMs: b.within_ms };
     }
     if (b.nodes === undefined) {
       ctx.report([], 'say which nodes die (nodes: "qrouter-*-n1") or, in a lab of hosts, which host');
@@ -87,7 +103,7 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
     }
     const re = globToRegExp(b.nodes);
     if (!ctx.lab.nodes.some((n) => re.test(n.name))) ctx.report(['nodes'], `no node of the lab is named like ${JSON.stringify(b.nodes)}`);
-    return { pattern: b.nodes, probe, withinMs: b.within_ms };
+    return { pattern: b.nodes, from: fromNode(b, ctx), probe, withinMs: b.within_ms };
   },
   explain: ({ spec }, { lab }) => {
     const nodes = dying(lab, spec);
@@ -121,6 +137,10 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
     }
     const killMs = Math.round(performance.now() - t0);
     const killedAtMs = Date.now() - killMs;
+    // Each HA router's floating IPs, pinged until they first answer from another node.
+    const fips = haFloatingIps(ctx.lab, dead);
+    const answers = step.spec.from ? firstAnswers(ctx.host, step.spec.from, fips, killedAtMs + step.spec.withinMs, ctx.signal) : undefined;
+    if (host) ctx.facts.hostsDown[host.name] = killedAtMs;
     // A host's wires go with it: the others no longer reach its tunnel endpoint or its br-ex.
     const wiresCut = host
       ? ctx.apply([
@@ -155,17 +175,33 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
     await linksDown;
     await wiresCut;
     const traffic = step.spec.probe ? await outage(ctx, step.spec.probe, killedAtMs, deadline) : undefined;
+    const answered = answers ? await answers : undefined;
+    const back = answered ? fips.flatMap((ip) => (answered.has(ip) ? [answered.get(ip)! - killedAtMs] : [])) : [];
+    const fipFigures = answered
+      ? {
+          fips: fips.length,
+          fips_answered: back.length,
+          fip_p50_ms: percentile(back, 50),
+          fip_p95_ms: percentile(back, 95),
+          fip_max_ms: back.length ? Math.max(...back) : 0,
+        }
+      : undefined;
     const times = [...tookOver.values()];
     const none = [...killedAt.keys()].filter((g) => !states.get(g)?.includes('MASTER'));
     const two = [...killedAt.keys()].filter((g) => (states.get(g)?.filter((x) => x === 'MASTER').length ?? 0) > 1);
     const figures = { p50_ms: percentile(times, 50), p95_ms: percentile(times, 95), max_ms: times.length ? Math.max(...times) : 0 };
     return {
       name: step.name,
-      ok: killedAt.size > 0 && none.length === 0 && two.length === 0 && (traffic?.recovered ?? true),
+      ok:
+        killedAt.size > 0 &&
+        none.length === 0 &&
+        two.length === 0 &&
+        (traffic?.recovered ?? true) &&
+        (fipFigures ? fipFigures.fips_answered === fipFigures.fips : true),
       detail:
         killedAt.size === 0
           ? `no VRRP group on ${[...dead].join(', ')}`
-          : `${host ? `host ${host.name} died: its wires cut, ` : ''}${dead.size} nodes killed in ${killMs} ms; ${tookOver.size} of ${killedAt.size} VRRP groups took over elsewhere: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms; ${none.length} with no MASTER${none.length ? ` (${none.slice(0, 3).join(', ')}${none.length > 3 ? ' ...' : ''})` : ''}, ${two.length} with two${splitBefore ? `; ${splitBefore} groups had two MASTERs before anything died` : ''}${traffic ? `; ${trafficText(step.spec.probe!, traffic, step.spec.withinMs)}` : ''}`,
+          : `${host ? `host ${host.name} died: its wires cut, ` : ''}${dead.size} nodes killed in ${killMs} ms; ${tookOver.size} of ${killedAt.size} VRRP groups took over elsewhere: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms; ${none.length} with no MASTER${none.length ? ` (${none.slice(0, 3).join(', ')}${none.length > 3 ? ' ...' : ''})` : ''}, ${two.length} with two${splitBefore ? `; ${splitBefore} groups had two MASTERs before anything died` : ''}${traffic ? `; ${trafficText(step.spec.probe!, traffic, step.spec.withinMs)}` : ''}${fipFigures ? `; ${fipFigures.fips_answered} of ${fipFigures.fips} floating IPs answered again from ${step.spec.from}: p50 ${fipFigures.fip_p50_ms} ms, p95 ${fipFigures.fip_p95_ms} ms, max ${fipFigures.fip_max_ms} ms after the kill` : ''}`,
       groups: killedAt.size,
       took_over: tookOver.size,
       ...figures,
@@ -174,6 +210,7 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       two_masters_before: splitBefore,
       kill_ms: killMs,
       ...(traffic ? { outage_ms: traffic.outageMs, recovered: traffic.recovered, failed: traffic.failed } : {}),
+      ...fipFigures,
     };
   },
 });

@@ -1,6 +1,7 @@
 // The step kinds an experiment can use: one line each.
 import type { AnyStepKind } from '../kinds/step-kind.js';
 import { agentDown } from './agent-down.js';
+import { reschedule } from './reschedule.js';
 import { amphoraKill, amphoraPortUpdate, loadbalancerFailover } from './amphora.js';
 import { manilaCreate } from './manila.js';
 import { nfsRead, nfsWrite } from './nfs.js';
@@ -46,6 +47,7 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   addNode,
   removeNode,
   agentDown,
+  reschedule,
   memberCreate,
   memberDelete,
   amphoraPortUpdate,

@@ -6,9 +6,8 @@ import { NsName, StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
 import { netns } from '../runtime/netns/netns.js';
 import { shellLine } from '../shell.js';
-import { serviceKindOf } from '../services/all.js';
 import type { HostDriver } from '../host.js';
-import type { Lab } from '../model.js';
+import { AT_ONCE, floatingIpsOf, PING_EACH, pingEach } from './pings.js';
 
 const Block = z
   .strictObject({
@@ -24,27 +23,6 @@ interface Spec {
   from: string;
   atMostLost: number;
   withinMs: number;
-}
-
-/** Pings side by side: enough to hide each one's round trip, few enough for two cores. */
-const AT_ONCE = 8;
-
-/** Every address the lab's services are reached at from outside (the routers' floating IPs). */
-export function floatingIpsOf(lab: Lab): string[] {
-  // An HA router's address is listed by both its instances: one ping each.
-  return [...new Set(lab.nodes.flatMap((n) => n.services.flatMap((s) => serviceKindOf(s.kind).reachableAt?.(s.spec) ?? [])))];
-}
-
-const PING_EACH = ['xargs', '-P', String(AT_ONCE), '-n', '1', 'ping', '-c', '1', '-W', '2', '-q'];
-
-/** The targets that did not answer: one process in the node's network stack, xargs starting a
- *  ping per address, each
- *  ping's summary ("--- 172.24.10.3 ping statistics --- 1 packets transmitted, 1 received"). */
-async function pingEach(host: HostDriver, from: string, targets: string[]): Promise<string[]> {
-  if (targets.length === 0) return [];
-  const r = await host.run(netns.execNet(from, PING_EACH), { input: targets.join('\n'), allowFailure: true, timeoutMs: 10_000 + targets.length * 500 });
-  const answered = new Set([...r.stdout.matchAll(/--- (\S+) ping statistics ---\n\d+ packets transmitted, [1-9]\d* received/g)].map((m) => m[1]));
-  return targets.filter((ip) => !answered.has(ip));
 }
 
 const GC_THRESH3 = '/proc/sys/net/ipv4/neigh/default/gc_thresh3';

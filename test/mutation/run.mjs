@@ -18,7 +18,8 @@ export const TESTS = {
   'src/steps/judge.ts': ['test/unit/judge.test.ts'],
   'src/stats.ts': ['test/unit/judge.test.ts'],
   'src/security/': ['src/security/security.test.ts', 'src/steps/security.test.ts'],
-  'src/plan/plan.ts': ['test/unit/plan.test.ts'],
+  // A lab of hosts' switches are planned there too.
+  'src/plan/plan.ts': ['test/unit/plan.test.ts', 'test/unit/hosts.test.ts'],
   // Joining a running lab is what add-node and the lab API's steps do.
   'src/plan/node-plan.ts': ['test/unit/steps.test.ts'],
   'src/waits/': ['test/unit/waits.test.ts'],

@@ -9,6 +9,9 @@ import { resolveLab } from '../../src/scenario/resolve.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { brTunFlows, l2popNotice, macLocations, tunnelOfport, tunnelPeers, tunnelPort } from '../../src/links/tunnels.js';
 import { buildPlan } from '../../src/plan/plan.js';
+import { l2popSyncOps, rescheduledNode } from '../../src/plan/hosts.js';
+import { rescheduleAfterMs } from '../../src/steps/reschedule.js';
+import { parseFirstAnswers } from '../../src/steps/pings.js';
 import { hostRows } from '../../src/commands/status.js';
 import { unicastPackets, unicastTunnel } from '../../src/steps/l2pop.js';
 import type { ScenarioError } from '../../src/errors.js';
@@ -104,8 +107,11 @@ nodes:
     'b shares nothing with c: no tunnel',
   );
   const a = brTunFlows(three, h('a'));
-  t.ok(a.includes('table=22,priority=1,dl_vlan=1,actions=strip_vlan,set_field:10->tun_id,output:2'), 'red to b only');
-  t.ok(a.includes('table=22,priority=1,dl_vlan=2,actions=strip_vlan,set_field:20->tun_id,output:3'), 'blue to c only');
+  t.ok(
+    a.includes('table=22,priority=1,dl_vlan=1,actions=strip_vlan,set_field:10->tun_id,output:3'),
+    'red to b only: its tunnel port is numbered by its place among all hosts',
+  );
+  t.ok(a.includes('table=22,priority=1,dl_vlan=2,actions=strip_vlan,set_field:20->tun_id,output:4'), 'blue to c only');
   const c = brTunFlows(three, h('c'));
   t.ok(c.includes('table=4,priority=1,tun_id=20,actions=mod_vlan_vid:1,resubmit(,10)'));
   t.notOk(
@@ -284,7 +290,7 @@ t.test("an HA router's new MASTER tells l2pop: every other host with the network
     .ops.find((o): o is Extract<typeof o, { kind: 'write' }> => o.kind === 'write' && o.path.endsWith('notify.sh'))?.content;
   t.match(
     script,
-    /  MASTER\)\n(    .*\n)*    ovs-ofctl -O OpenFlow13 add-flow unix:\/run\/lablb\/l3-ha-l2pop\/hosts\/compute1\/ovs\/br-tun\.mgmt 'table=20,priority=2,dl_vlan=1,dl_dst=fa:16:3e:00:01:01,actions=strip_vlan,set_field:1001->tun_id,output:3'\n/,
+    /  MASTER\)\n(    .*\n)*    ovs-ofctl -O OpenFlow13 add-flow unix:\/run\/lablb\/l3-ha-l2pop\/hosts\/compute1\/ovs\/br-tun\.mgmt 'table=20,priority=2,dl_vlan=1,dl_dst=fa:16:3e:00:01:01,actions=strip_vlan,set_field:1001->tun_id,output:4'\n/,
   );
   t.match(script, /  BACKUP\|FAULT\)\n    ;;/, 'nothing on BACKUP: the new MASTER tells');
 });
@@ -325,5 +331,113 @@ t.test('agent-down host: and l2pop-entry: their mistakes', async (t) => {
   t.same(withSteps('    - { name: e, kind: l2pop-entry, host: compute1, port: qrouter-n1/qr-9, points_to: network2 }\n').length, 1, 'an unknown port');
   t.same(problems(readFileSync(FLAGSHIP, 'utf8').replace(/\n {2}steps:\n[\s\S]*$/, '\n  steps:\n    - { name: a, kind: agent-down, host: network1 }\n')), [
     'experiment.steps[0].host: host is for a lab of hosts; this one has none (say nodes)',
+  ]);
+});
+
+const dies = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'network-node-dies.yaml')), { stateRoot: '/run/lablb' });
+
+t.test("the scheduler's timing: a check every agent_down_time / 2, dead after twice agent_down_time", async (t) => {
+  t.equal(rescheduleAfterMs(75), 185_000, "Neutron's defaults: checks every 37 s, the first after 150 s is the fifth");
+  t.equal(rescheduleAfterMs(10), 25_000, 'at 20 s the heartbeat is not yet older than 20 s: the next check');
+  t.equal(rescheduleAfterMs(5), 12_000, 'an interval of 2 s: the sixth check');
+  t.equal(rescheduleAfterMs(1), 3_000, 'the interval is at least 1 s');
+});
+
+t.test('a legacy router rescheduled: the same ports and services, on the new host, in its own namespace', async (t) => {
+  const lab = structuredClone(dies);
+  const network2 = lab.hosts!.list.find((h) => h.name === 'network2')!;
+  const before = { ...network2.localVlans };
+  const old = lab.nodes.find((n) => n.name === 'qrouter-l2')!;
+  const moved = rescheduledNode(lab, old, network2);
+  t.equal(moved.name, 'qrouter-l2.network2');
+  t.equal(moved.host, 'network2');
+  t.equal(moved.dir, '/run/lablb/network-node-dies/nodes/qrouter-l2.network2');
+  t.same(
+    moved.ports.map((p) => [p.node, p.name, p.address, p.mac]),
+    old.ports.map((p) => [moved.name, p.name, p.address, p.mac]),
+    'its ports keep their names, addresses and MACs',
+  );
+  t.same(
+    moved.services.map((s) => [s.node, s.token, s.pidfile]),
+    [['qrouter-l2.network2', 'network-node-dies/qrouter-l2.network2/l3', '/run/lablb/network-node-dies/nodes/qrouter-l2.network2/l3.pid']],
+  );
+  t.same(moved.services[0].spec, old.services[0].spec, 'the same NAT');
+  const vlan = Math.max(...Object.values(before)) + 1;
+  t.same(network2.localVlans, { ...before, 'lnet-2': vlan }, 'network2 gives lnet-2 its next local VLAN');
+  t.equal(moved.ports.find((p) => p.name === 'qr-l2')!.vlan, vlan);
+  t.equal(moved.ports.find((p) => p.name === 'qg-l2')!.vlan, undefined, 'the gateway port is on br-ex: no local VLAN');
+  const again = rescheduledNode(
+    lab,
+    lab.nodes.find((n) => n.name === 'qrouter-l3')!,
+    network2,
+  );
+  t.equal(again.ports[0].vlan, vlan + 1);
+});
+
+t.test('l2pop after a router moved: tunnels where needed, entries at the live host, the dead host left alone', async (t) => {
+  const lab = structuredClone(dies);
+  const network2 = lab.hosts!.list.find((h) => h.name === 'network2')!;
+  const compute1 = lab.hosts!.list.find((h) => h.name === 'compute1')!;
+  const old = lab.nodes.find((n) => n.name === 'qrouter-l1')!;
+  const moved = rescheduledNode(lab, old, network2);
+  lab.nodes = [...lab.nodes.filter((n) => n !== old), moved];
+  const down = new Set(['network1']);
+  const ops = l2popSyncOps(lab, down);
+  const flowsOf = (host: string) => (ops.find((o) => o.kind === 'write' && o.path.includes(`/hosts/${host}/`)) as { content: string }).content;
+  t.notOk(
+    ops.some((o) => JSON.stringify(o).includes('/hosts/network1/')),
+    'nothing on the dead host',
+  );
+  const qr = moved.ports.find((p) => p.name === 'qr-l1')!;
+  t.match(
+    flowsOf('compute1'),
+    `table=20,priority=2,dl_vlan=1,dl_dst=${qr.mac},actions=strip_vlan,set_field:1->tun_id,output:${tunnelOfport(lab, compute1, network2)}`,
+  );
+  t.match(flowsOf('network2'), `table=4,priority=1,tun_id=1,actions=mod_vlan_vid:${network2.localVlans['lnet-1']},resubmit(,10)`, 'network2 takes VNI 1 in');
+  // An HA router's port on both network nodes: l2pop believes the live one.
+  const ha = lab.nodes.find((n) => n.name === 'qrouter-h1-n1')!.ports.find((p) => p.name === 'qr-h1-1')!;
+  t.match(flowsOf('compute1'), `dl_dst=${ha.mac},actions=strip_vlan,set_field:1001->tun_id,output:${tunnelOfport(lab, compute1, network2)}`);
+  t.same(macLocations(lab, 'hnet-1').find((m) => m.mac === ha.mac)?.host, 'network1', 'with nobody dead, the first');
+  t.same(macLocations(lab, 'hnet-1', down).find((m) => m.mac === ha.mac)?.host, 'network2');
+  const vsctl = ops.find((o) => o.kind === 'run' && o.argv.includes('add-port')) as { argv: string[] };
+  t.match(
+    vsctl.argv.join(' '),
+    /--may-exist add-port br-tun vxlan-c0a84d04 .* ofport_request=5/,
+    'a tunnel port is asked for where it may be missing, at its fixed number',
+  );
+});
+
+t.test("ping's own timestamps: each address's first answer", async (t) => {
+  const out = [
+    'PING 172.24.2.2 (172.24.2.2) 56(84) bytes of data.',
+    '[1764849600.250000] 64 bytes from 172.24.2.2: icmp_seq=7 ttl=63 time=0.4 ms',
+    '[1764849601.500100] 64 bytes from 172.24.2.3: icmp_seq=13 ttl=63 time=0.5 ms',
+    '[1764849601.700000] 64 bytes from 172.24.2.2: icmp_seq=8 ttl=63 time=0.4 ms',
+  ].join('\n');
+  t.same(
+    [...parseFirstAnswers(out)],
+    [
+      ['172.24.2.2', 1764849600250],
+      ['172.24.2.3', 1764849601500],
+    ],
+  );
+  t.same(parseFirstAnswers('From 172.24.0.1 icmp_seq=1 Destination Host Unreachable').size, 0);
+});
+
+t.test('reschedule: its mistakes', async (t) => {
+  const text = readFileSync(join(ROOT, 'scenarios', 'network-node-dies.yaml'), 'utf8');
+  const withSteps = (steps: string) => problems(text.replace(/\n {2}steps:\n[\s\S]*$/, `\n  steps:\n${steps}`));
+  t.same(withSteps('    - { name: r, kind: reschedule, host: network1, to: network2, from: ext }\n'), []);
+  t.same(withSteps('    - { name: r, kind: reschedule, host: network1, to: network1, from: ext }\n'), [
+    'experiment.steps[0].to: the routers move to another host',
+  ]);
+  t.same(withSteps('    - { name: r, kind: reschedule, host: network1, to: compute1, from: ext }\n'), [
+    "experiment.steps[0].to: compute1 has no br-ex (external: false): a router's gateway port needs one",
+  ]);
+  t.same(withSteps('    - { name: r, kind: reschedule, host: network2, to: network1, from: ext }\n'), [
+    'experiment.steps[0].host: network2 has no legacy router (one with l3 and no keepalived) to move',
+  ]);
+  t.same(withSteps('    - { name: r, kind: reschedule, host: network1, to: network3, from: ext }\n'), [
+    'experiment.steps[0].to: no host named "network3"; did you mean "network1"?',
   ]);
 });

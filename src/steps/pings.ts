@@ -1,0 +1,56 @@
+// Pings from a node to many addresses at once, in the node's network stack (one nsenter, xargs
+// starting a ping per address): which answered, and when each first answered.
+import type { HostDriver } from '../host.js';
+import type { Lab } from '../model.js';
+import { netns } from '../runtime/netns/netns.js';
+import { serviceKindOf } from '../services/all.js';
+
+/** Pings side by side: enough to hide each one's round trip, few enough for two cores. */
+export const AT_ONCE = 8;
+
+/** Every address the lab's services are reached at from outside (the routers' floating IPs). */
+export function floatingIpsOf(lab: Lab): string[] {
+  // An HA router's address is listed by both its instances: one ping each.
+  return [...new Set(lab.nodes.flatMap((n) => n.services.flatMap((s) => serviceKindOf(s.kind).reachableAt?.(s.spec) ?? [])))];
+}
+
+export const PING_EACH = ['xargs', '-P', String(AT_ONCE), '-n', '1', 'ping', '-c', '1', '-W', '2', '-q'];
+
+/** The targets that did not answer: one process in the node's network stack, xargs starting a
+ *  ping per address, each
+ *  ping's summary ("--- 172.24.10.3 ping statistics --- 1 packets transmitted, 1 received"). */
+export async function pingEach(host: HostDriver, from: string, targets: string[]): Promise<string[]> {
+  if (targets.length === 0) return [];
+  const r = await host.run(netns.execNet(from, PING_EACH), { input: targets.join('\n'), allowFailure: true, timeoutMs: 10_000 + targets.length * 500 });
+  const answered = new Set([...r.stdout.matchAll(/--- (\S+) ping statistics ---\n\d+ packets transmitted, [1-9]\d* received/g)].map((m) => m[1]));
+  return targets.filter((ip) => !answered.has(ip));
+}
+
+/** A round of pings per silent address: five, 200 ms apart, so an answer's time is known to
+ *  a fifth of a second; rounds follow each other until every address answered. (One ping
+ *  waiting with -w until its first reply would end at the first "unreachable" instead.) */
+const ROUND = ['ping', '-D', '-n', '-c', '5', '-i', '0.2', '-W', '1'];
+/** The most pings of a round at once (one process each). */
+const ROUND_AT_ONCE = 64;
+
+/** When each address first answers a ping, trying until `deadline` (ms since the epoch): ms
+ *  since the epoch, from ping's own timestamps (-D); absent for one that never answered. */
+export async function firstAnswers(host: HostDriver, from: string, targets: string[], deadline: number, signal?: AbortSignal): Promise<Map<string, number>> {
+  const answered = new Map<string, number>();
+  let silent = targets;
+  while (silent.length > 0 && Date.now() < deadline && !signal?.aborted) {
+    const argv = ['xargs', '-P', String(Math.min(silent.length, ROUND_AT_ONCE)), '-n', '1', ...ROUND];
+    const r = await host.run(netns.execNet(from, argv), { input: silent.join('\n'), allowFailure: true, timeoutMs: 10_000 + silent.length * 100 });
+    for (const [ip, at] of parseFirstAnswers(r.stdout)) if (!answered.has(ip)) answered.set(ip, at);
+    silent = silent.filter((ip) => !answered.has(ip));
+  }
+  return answered;
+}
+
+/** "[1733329000.123456] 64 bytes from 172.24.4.100: icmp_seq=3 ttl=63 time=0.5 ms" -> the
+ *  address and its time in ms; the first reply of each address. */
+export function parseFirstAnswers(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from (\d+\.\d+\.\d+\.\d+):/gm)) if (!out.has(m[2])) out.set(m[2], Math.round(Number(m[1]) * 1000));
+  return out;
+}
