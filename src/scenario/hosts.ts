@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Path, Report } from '../kinds/path.js';
 import type { LabHost, LabHosts, LabNetwork, LabNode } from '../model.js';
 import { isNetworkAddress, nthAddress, subnet } from '../net/addr.js';
-import type { ScenarioFile } from './schema.js';
+import type { ScenarioFile, ScenarioNode } from './schema.js';
 import { DEFAULT_UNDERLAY, fabricNamespace, HOST_BRIDGES, hostNamespace, TUNNELLED_BRIDGE } from '../links/tunnels.js';
 import { nearest } from '../suggest.js';
 
@@ -41,7 +41,7 @@ export function resolveHosts({ s, name, dir, networks, nodes, report }: HostsInp
     report(['switch', 'underlay'], `${underlay} has host bits set; the network is ${subnet(underlay).cidr}`);
   if (!nthAddress(underlay, s.hosts.length)) report(['switch', 'underlay'], `${underlay} has too few addresses for ${s.hosts.length} hosts`);
   checkNetworks(s, report);
-  checkPlacement(s, [...new Set(names)], networks, report);
+  checkPlacement(s, networks, report);
 
   const list: LabHost[] = s.hosts.map((h, i) => {
     const here = nodes.filter((n) => n.host === h.name);
@@ -107,26 +107,33 @@ function checkNetworks(s: ScenarioFile, report: Report): void {
 }
 
 /** Every node on a known host; a port on an external network only where the host has br-ex. */
-function checkPlacement(s: ScenarioFile, hosts: string[], networks: LabNetwork[], report: Report): void {
-  s.nodes.forEach((n, i) => {
-    const at: Path = ['nodes', i];
-    if (!n.host) return report(at, `${n.name} needs host: the host it runs on (${hosts.join(', ')})`);
-    const host = s.hosts!.find((h) => h.name === n.host);
-    if (!host) {
-      const hint = nearest(n.host, hosts);
-      return report(
-        [...at, 'host'],
-        `no host named ${JSON.stringify(n.host)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : `; known: ${hosts.join(', ')}`}`,
-      );
-    }
-    if (n.runtime !== 'netns') report([...at, 'runtime'], `a node on a host is a namespace for now (runtime: netns), not runtime: ${n.runtime}`);
-    n.ports.forEach((p, pi) => {
-      const net = networks.find((x) => x.name === p.network);
-      if (net && net.bridge !== TUNNELLED_BRIDGE && !host.external)
-        report([...at, 'ports', pi, 'network'], `${p.network} is on ${net.bridge}, and host ${host.name} has none (external: false)`);
-      if (p.security_groups || p.allowed_address_pairs || p.port_security_enabled)
-        report([...at, 'ports', pi], 'port security in a lab of hosts is not built yet');
-    });
+function checkPlacement(s: ScenarioFile, networks: LabNetwork[], report: Report): void {
+  s.nodes.forEach((n, i) => placed(n, ['nodes', i], s.hosts!, networks, report));
+}
+
+/** A node added at run time (add-node) in a lab of hosts: held to the same placement rules. */
+export function checkRunTimePlacement(n: ScenarioNode, hosts: LabHosts, networks: Map<string, LabNetwork>, at: Path, report: Report): void {
+  placed(n, at, hosts.list, [...networks.values()], report);
+}
+
+function placed(n: ScenarioNode, at: Path, list: { name: string; external: boolean }[], networks: LabNetwork[], report: Report): void {
+  const hosts = [...new Set(list.map((h) => h.name))];
+  if (!n.host) return report(at, `${n.name} needs host: the host it runs on (${hosts.join(', ')})`);
+  const host = list.find((h) => h.name === n.host);
+  if (!host) {
+    const hint = nearest(n.host, hosts);
+    return report(
+      [...at, 'host'],
+      `no host named ${JSON.stringify(n.host)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : `; known: ${hosts.join(', ')}`}`,
+    );
+  }
+  if (n.runtime !== 'netns') report([...at, 'runtime'], `a node on a host is a namespace for now (runtime: netns), not runtime: ${n.runtime}`);
+  n.ports.forEach((p, pi) => {
+    const net = networks.find((x) => x.name === p.network);
+    if (net && net.bridge !== TUNNELLED_BRIDGE && !host.external)
+      report([...at, 'ports', pi, 'network'], `${p.network} is on ${net.bridge}, and host ${host.name} has none (external: false)`);
+    if (p.security_groups || p.allowed_address_pairs || p.port_security_enabled)
+      report([...at, 'ports', pi], 'port security in a lab of hosts is not built yet');
   });
 }
 
@@ -138,7 +145,7 @@ function localVlans(networks: LabNetwork[], here: LabNode[]): Record<string, num
 
 /** l2pop tells every host where each MAC is, so every port needs one: Neutron's prefix and
  *  three bytes from the port's name, stable from run to run. */
-function giveMacs(lab: string, nodes: LabNode[]): void {
+export function giveMacs(lab: string, nodes: LabNode[]): void {
   const taken = new Set(nodes.flatMap((n) => n.ports.flatMap((p) => (p.mac ? [p.mac.toLowerCase()] : []))));
   for (const p of nodes.flatMap((n) => n.ports)) {
     if (p.mac) continue;

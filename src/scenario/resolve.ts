@@ -16,7 +16,7 @@ import { stepKindOf } from '../steps/all.js';
 import { explainIssue, type LoadedScenario } from './load.js';
 import { Node, type ScenarioFile, type ScenarioNode, type ScenarioProbe, type ScenarioService, type ScenarioStep } from './schema.js';
 import { nearest } from '../suggest.js';
-import { resolveHosts } from './hosts.js';
+import { checkRunTimePlacement, giveMacs, resolveHosts } from './hosts.js';
 
 export interface ResolveOptions {
   /** Root of lablb's state, e.g. /run/lablb. */
@@ -502,12 +502,14 @@ function runtimeTopology(timeline: Lab, env: NodeEnv, switchNamespace: string, p
       if (!n) return undefined;
       if (names().includes(n.name)) report([...at, 'name'], `node ${n.name} already exists at this step`);
       if (n.name === switchNamespace) report([...at, 'name'], `${switchNamespace} is reserved for the lab's switch`);
-      if (timeline.hosts) report(at, 'a node added at run time in a lab of hosts is not built yet');
+      if (timeline.hosts) checkRunTimePlacement(n, timeline.hosts, env.networkByName, at, report);
       // Not yet: a container joining at run time.
       if (!runtimeNamed(n.runtime).joinsAtRunTime)
         report([...at, 'runtime'], `a node added at run time is a namespace for now (runtime: netns), not runtime: ${n.runtime}`);
       env.nodeNames.push(n.name);
       const node = resolveNode(n, at, env, report);
+      // l2pop tells the other hosts its MACs: it gets them as the file's nodes did.
+      if (timeline.hosts) giveMacs(timeline.name, [...timeline.nodes, node]);
       timeline.nodes.push(node);
       return node;
     },

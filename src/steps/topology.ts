@@ -7,6 +7,7 @@ import { NsName } from '../kinds/fields.js';
 import type { LabNode } from '../model.js';
 import { opToShell } from '../kinds/ops.js';
 import { joinNodeOps, joinRunningLab, leaveNodeOps } from '../plan/node-plan.js';
+import { l2popSyncOps, placeOn } from '../plan/hosts.js';
 import { nodeSecurityOps } from '../security/apply.js';
 import { actionStep } from './action-step.js';
 
@@ -33,10 +34,20 @@ node:
   namespaces: (node) => [node.name],
   live: {
     ops: async (node, _lab, ctx) => {
+      // On a host: its networks get the host's local VLANs first, and l2pop learns its ports.
+      const host = ctx.lab.hosts?.list.find((h) => h.name === node.host);
+      if (host) placeOn(host, node);
       await joinRunningLab(node, ctx);
-      return [];
+      return host ? l2popSyncOps({ ...ctx.lab, nodes: [...ctx.lab.nodes, node] }, new Set(Object.keys(ctx.facts.hostsDown))) : [];
     },
-    explain: (node, { lab, datapath }) => joinNodeOps(lab, node, datapath).map(opToShell),
+    explain: (node, { lab, datapath }) => {
+      const hosts = structuredClone(lab.hosts);
+      const host = hosts?.list.find((h) => h.name === node.host);
+      const placed = host ? structuredClone(node) : node;
+      if (host) placeOn(host, placed);
+      const after = { ...lab, hosts, nodes: [...lab.nodes, placed] };
+      return [...joinNodeOps(after, placed, datapath), ...(host ? l2popSyncOps(after, new Set()) : [])].map(opToShell);
+    },
   },
   applied: (node, ctx) => ctx.topology.add(node),
   done: (node) =>
@@ -56,8 +67,13 @@ export const removeNode = actionStep({
     ops: async (node, lab, ctx) => [
       ...(await nodeSecurityOps(ctx.host, { ...lab, nodes: lab.nodes.filter((n) => n.name !== node.name) }, node, 'leave')),
       ...leaveNodeOps(lab, node),
+      // On a host: l2pop forgets its ports.
+      ...(node.host ? l2popSyncOps({ ...lab, nodes: lab.nodes.filter((n) => n.name !== node.name) }, new Set(Object.keys(ctx.facts.hostsDown))) : []),
     ],
-    explain: (node, { lab }) => leaveNodeOps(lab, node).map(opToShell),
+    explain: (node, { lab }) =>
+      [...leaveNodeOps(lab, node), ...(node.host ? l2popSyncOps({ ...lab, nodes: lab.nodes.filter((n) => n.name !== node.name) }, new Set()) : [])].map(
+        opToShell,
+      ),
   },
   applied: (node, ctx) => ctx.topology.remove(node.name),
   done: (node) => `${node.name} removed`,

@@ -17,7 +17,7 @@ t.test('run vxlan-hosts: every check holds; host as found', { skip }, async (t) 
   const r = lablb('run', 'vxlan-hosts', '--json');
   t.equal(r.code, 0, r.err);
   const checks = JSON.parse(r.out.trim().split('\n').at(-1)!).checks as { name: string; ok: boolean; detail: string; packets?: number }[];
-  t.equal(checks.length, 6);
+  t.equal(checks.length, 10);
   for (const c of checks) t.ok(c.ok, `${c.name}: ${c.detail}`);
   t.ok((checks.find((c) => c.name === 'east-west-by-l2pop')?.packets ?? 0) > 0, "compute2's l2pop entry for vm1 counted packets");
   t.same(await settledHostState(before), before, 'host as found');

@@ -441,3 +441,20 @@ t.test('reschedule: its mistakes', async (t) => {
     'experiment.steps[0].to: no host named "network3"; did you mean "network1"?',
   ]);
 });
+
+t.test("add-node in a lab of hosts: placed like the file's nodes, given a MAC; remove-node and l2pop", async (t) => {
+  const text = readFileSync(join(ROOT, 'scenarios', 'vxlan-hosts.yaml'), 'utf8');
+  const withSteps = (steps: string) => text.replace(/\n {2}steps:\n[\s\S]*$/, `\n  steps:\n${steps}`);
+  const add = (extra: string) =>
+    `    - name: a\n      kind: add-node\n      node: { name: vm3, role: vm, ${extra}ports: [{ name: eth0, network: private, address: 10.0.0.13, bridge_port: tap-vm3 }] }\n`;
+  t.same(problems(withSteps(add(''))), ['experiment.steps[0].node: vm3 needs host: the host it runs on (network1, compute1, compute2)']);
+  t.same(problems(withSteps(add('host: compute9, '))), ['experiment.steps[0].node.host: no host named "compute9"; did you mean "compute1"?']);
+  const lab = labFromText(withSteps(add('host: compute2, ')));
+  const step = lab.experiment!.steps[0] as { spec: { action: { ports: { mac?: string }[]; host?: string } } };
+  t.equal(step.spec.action.host, 'compute2');
+  t.match(step.spec.action.ports[0].mac, /^fa:16:3e(:[0-9a-f]{2}){3}$/, 'a MAC for l2pop');
+  t.notOk(
+    lab.nodes.flatMap((n) => n.ports).some((p) => p.mac === step.spec.action.ports[0].mac),
+    'not one the lab has',
+  );
+});

@@ -246,3 +246,17 @@ t.test("the topology shows each port's security and drops, and which members are
   const docker = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'floating-ip-lb-docker.yaml')), { stateRoot: '/run/lablb' });
   t.match(stripVTControlCharacters(frame(initialView(docker, 'watch'), 200).lastFrame() ?? ''), /vm1 +\[docker lablb\/busybox:1\] eth0 10\.0\.0\.81\/24/);
 });
+
+t.test('a lab of hosts: the topology groups ports by host and bridge', async (t) => {
+  const hosts = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'vxlan-hosts.yaml')), { stateRoot: '/run/lablb' });
+  const out = stripVTControlCharacters(frame(initialView(hosts, 'run'), 120, 50).lastFrame() ?? '');
+  const at = (text: string) => out.indexOf(text);
+  t.ok(at('network1 (network, 192.168.77.1) br-int') >= 0, out);
+  t.ok(at('network1 (network, 192.168.77.1) br-ex') >= 0);
+  t.ok(at('compute1 (compute, 192.168.77.2) br-int') >= 0);
+  t.ok(at('compute2 (compute, 192.168.77.3) br-int') >= 0);
+  t.notOk(out.includes('compute1 (compute, 192.168.77.2) br-tun'), 'a bridge without nodes is left out');
+  t.ok(at('compute1 (compute, 192.168.77.2) br-int') < at('tap-vm1') && at('tap-vm1') < at('compute2 (compute'), "vm1's port under compute1");
+  t.ok(at('compute2 (compute, 192.168.77.3) br-int') < at('tap-vm2'), "vm2's port under compute2");
+  t.match(out, /tag 1 qr-1\s+qrouter-1/);
+});
