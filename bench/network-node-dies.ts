@@ -5,13 +5,8 @@
 // (l2pop told), the legacy ones after the scheduler moved them to network2. Prints one row per
 // answer: p50, p95, max, and how many answered. DVR is not built yet. Needs root.
 //   sudo npm run bench:network-node-dies [-- --routers 10,100] [--agent-down-time 10]
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const LABLB = join(ROOT, 'bin', 'lablb.js');
+import { requireRoot, runChecks } from './lab-run.js';
 
 const { values } = parseArgs({ options: { routers: { type: 'string', default: '10,100' }, 'agent-down-time': { type: 'string', default: '10' } } });
 const sizes = values.routers.split(',').map(Number);
@@ -20,32 +15,14 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100) || !Number.isInt
   console.error('bench: --routers takes sizes from 1 to 100, e.g. 10,100; --agent-down-time whole seconds');
   process.exit(2);
 }
-if (process.getuid?.() !== 0) {
-  console.error('bench: needs root (it builds real labs): sudo npm run bench:network-node-dies');
-  process.exit(2);
-}
-
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  [figure: string]: unknown;
-}
+requireRoot('bench:network-node-dies');
 
 console.log('| routers | answer | answered | p50 ms | p95 ms | max ms | two masters / none | note |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const n of sizes) {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [LABLB, 'run', 'network-node-dies', '--set', `routers=${n}`, '--set', `agent_down_time_s=${adt}`, '--json'], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const s = ((performance.now() - t0) / 1000).toFixed(0);
-  let checks: Check[] = [];
-  try {
-    checks = (JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as { checks: Check[] }).checks;
-  } catch {
-    console.log(`| ${n} | no result (exit ${r.status}) | | | | | | ${r.stderr.slice(0, 200).replace(/\n/g, ' ')} |`);
+  const { checks, seconds: s, status, stderr } = runChecks('network-node-dies', [`routers=${n}`, `agent_down_time_s=${adt}`]);
+  if (!checks) {
+    console.log(`| ${n} | no result (exit ${status}) | | | | | | ${stderr.slice(0, 200).replace(/\n/g, ' ')} |`);
     continue;
   }
   const ha = checks.find((c) => c.name === 'network1-dies');

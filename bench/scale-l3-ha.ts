@@ -4,14 +4,9 @@
 // takeover on node 2; this prints the spread (p50, p95, max), the routers left with no MASTER
 // or two, and whether every floating IP answered again from node 2. Needs root.
 //   sudo npm run bench:l3-ha [-- --routers 100,250]
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const LABLB = join(ROOT, 'bin', 'lablb.js');
+import { requireRoot, runChecks } from './lab-run.js';
 
 const { values } = parseArgs({ options: { routers: { type: 'string', default: '100,250' } } });
 const sizes = values.routers.split(',').map(Number);
@@ -19,32 +14,16 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 254)) {
   console.error('bench: --routers takes sizes from 1 to 254 (one HA network), e.g. 100,250');
   process.exit(2);
 }
-if (process.getuid?.() !== 0) {
-  console.error('bench: needs root (it builds real labs): sudo npm run bench:l3-ha');
-  process.exit(2);
-}
+requireRoot('bench:l3-ha');
 if (existsSync('/run/netns/ext') || existsSync('/run/netns/lablb-scale-l3-ha')) {
   console.error('bench: a scale-l3-ha lab (or a namespace named ext) exists; remove it first (sudo lablb clean)');
   process.exit(2);
 }
 
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  [figure: string]: unknown;
-}
-
 for (const n of sizes) {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [LABLB, 'run', 'scale-l3-ha', '--set', `routers=${n}`, '--json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  const s = ((performance.now() - t0) / 1000).toFixed(0);
-  const last = r.stdout.trim().split('\n').at(-1) ?? '';
-  let checks: Check[] = [];
-  try {
-    checks = (JSON.parse(last) as { checks: Check[] }).checks;
-  } catch {
-    console.log(`${n} routers: no result (exit ${r.status}): ${r.stderr.slice(0, 500)}`);
+  const { checks, seconds: s, status, stderr } = runChecks('scale-l3-ha', [`routers=${n}`]);
+  if (!checks) {
+    console.log(`${n} routers: no result (exit ${status}): ${stderr.slice(0, 500)}`);
     continue;
   }
   const down = checks.find((c) => c.name === 'network-node-1-dies');

@@ -18,6 +18,11 @@ export const NsName = z
   .string()
   .regex(NSNAME, { error: 'a namespace name: 1-64 letters, digits, "_", "." or "-"' })
   .meta({ title: 'namespace name (1-64 characters)' });
+// Short: a host's wires in the fabric are named after it (u-compute1), within 15 characters.
+export const HostName = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{0,9}$/, { error: 'a host name: a lowercase letter, then up to 9 lowercase letters or digits' })
+  .meta({ title: 'host name' });
 export const Ipv4 = z.ipv4({ error: 'an IPv4 address such as 10.0.0.81' });
 export const Cidr = z.cidrv4({ error: 'an IPv4 network such as 10.0.0.0/24' });
 export const Positive = z.number({ error: 'a positive number' }).positive();

@@ -16,11 +16,6 @@ export const TUNNELLED_BRIDGE = 'br-int';
 export const hostNamespace = (lab: string, host: string) => `lablb-${lab}-${host}`;
 export const fabricNamespace = (lab: string) => `lablb-${lab}-fabric`;
 
-/** The hosts that have ports on a network: where its broadcasts are flooded (l2pop). */
-export function hostsOn(lab: Lab, network: string): LabHost[] {
-  return (lab.hosts?.list ?? []).filter((h) => lab.nodes.some((n) => n.host === h.name && n.ports.some((p) => p.network === network)));
-}
-
 /** The devices a host's switch gets from the fabric: its underlay NIC (on br-phy, holding
  *  local_ip) and, where external, its physical NIC on br-ex. */
 export const UNDERLAY_NIC = 'eth1';
@@ -50,7 +45,7 @@ export const TABLES = {
  *  them by number: ovs-ofctl may not yet know a port's name when its flows are loaded. */
 export const PATCH_INT_OFPORT = 1;
 // By the peer's place among all hosts, so a tunnel added later renumbers none.
-export const tunnelOfport = (lab: Lab, _host: LabHost, peer: LabHost) => 2 + (lab.hosts?.list ?? []).indexOf(peer);
+export const tunnelOfport = (lab: Lab, peer: LabHost) => 2 + (lab.hosts?.list ?? []).indexOf(peer);
 
 /** The OVS agent names a tunnel port after the far end's address in hex (vxlan-c0a84d02). */
 export const tunnelPort = (peer: LabHost) => `vxlan-${hexAddress(peer.localIp)}`;
@@ -84,10 +79,10 @@ export function brTunFlows(lab: Lab, host: LabHost, down: ReadonlySet<string> = 
   const T = TABLES;
   const peers = tunnelPeers(lab, host);
   const byName = new Map((lab.hosts?.list ?? []).map((h) => [h.name, h]));
-  const out = (peer: LabHost) => `output:${tunnelOfport(lab, host, peer)}`;
+  const out = (peer: LabHost) => `output:${tunnelOfport(lab, peer)}`;
   const flows = [
     `table=0,priority=1,in_port=${PATCH_INT_OFPORT},actions=resubmit(,${T.patchLvToTun})`,
-    ...peers.map((p) => `table=0,priority=1,in_port=${tunnelOfport(lab, host, p)},actions=resubmit(,${T.vxlan})`),
+    ...peers.map((p) => `table=0,priority=1,in_port=${tunnelOfport(lab, p)},actions=resubmit(,${T.vxlan})`),
     'table=0,priority=0,actions=drop',
     `table=${T.patchLvToTun},priority=0,dl_dst=00:00:00:00:00:00/01:00:00:00:00:00,actions=resubmit(,${T.ucastToTun})`,
     `table=${T.patchLvToTun},priority=0,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=resubmit(,${T.floodToTun})`,
@@ -107,7 +102,7 @@ export function brTunFlows(lab: Lab, host: LabHost, down: ReadonlySet<string> = 
     for (const at of macLocations(lab, network, down)) {
       const peer = byName.get(at.host);
       if (!peer || peer === host) continue;
-      flows.push(`table=${T.ucastToTun},priority=2,dl_vlan=${vlan},dl_dst=${at.mac},actions=strip_vlan,${tun},${out(peer)}`);
+      flows.push(unicastFlow(vlan, at.mac, vni, tunnelOfport(lab, peer)));
     }
     const flood = peers.filter((p) => network in p.localVlans);
     if (flood.length) flows.push(`table=${T.floodToTun},priority=1,dl_vlan=${vlan},actions=strip_vlan,${tun},${flood.map(out).join(',')}`);
@@ -125,8 +120,14 @@ export function unicastEntryArgv(lab: Lab, on: LabHost, network: string, mac: st
     'OpenFlow13',
     'add-flow',
     `unix:${on.switch.rundir}/br-tun.mgmt`,
-    `table=${TABLES.ucastToTun},priority=2,dl_vlan=${on.localVlans[network]},dl_dst=${mac},actions=strip_vlan,set_field:${vni}->tun_id,output:${tunnelOfport(lab, on, at)}`,
+    unicastFlow(on.localVlans[network], mac, vni, tunnelOfport(lab, at)),
   ];
+}
+
+/** l2pop's unicast entry (install_unicast_to_tun): a MAC on a local VLAN, out of one tunnel
+ *  with the network's VNI. */
+function unicastFlow(vlan: number, mac: string, vni: number | undefined, ofport: number): string {
+  return `table=${TABLES.ucastToTun},priority=2,dl_vlan=${vlan},dl_dst=${mac},actions=strip_vlan,set_field:${vni}->tun_id,output:${ofport}`;
 }
 
 /** What an HA router's node runs when it becomes MASTER, in a lab of hosts: Neutron's L3 agent

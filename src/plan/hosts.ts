@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import {
   hostWires,
+  HOST_BRIDGES,
   physnetEnd,
   underlayEnd,
   PATCH_INT,
@@ -87,7 +88,7 @@ function fabricEnds(lab: Lab): string[] {
 
 /** The external bridge of a host: the one besides those every host has. */
 export function externalBridge(h: LabHost): string | undefined {
-  return h.switch.bridges.find((b) => !['br-int', 'br-tun', 'br-phy'].includes(b));
+  return h.switch.bridges.find((b) => !(HOST_BRIDGES as readonly string[]).includes(b));
 }
 
 /** ovs-vsctl arguments for a host's own ports: its NICs, the patch pair, a VXLAN port per peer
@@ -135,7 +136,7 @@ function tunnelPortArgs(lab: Lab, h: LabHost): string[] {
     `options:local_ip=${h.localIp}`,
     'options:in_key=flow',
     'options:out_key=flow',
-    `ofport_request=${tunnelOfport(lab, h, p)}`,
+    `ofport_request=${tunnelOfport(lab, p)}`,
   ]);
 }
 

@@ -41,7 +41,7 @@ export function resolveHosts({ s, name, dir, networks, nodes, report }: HostsInp
     report(['switch', 'underlay'], `${underlay} has host bits set; the network is ${subnet(underlay).cidr}`);
   if (!nthAddress(underlay, s.hosts.length)) report(['switch', 'underlay'], `${underlay} has too few addresses for ${s.hosts.length} hosts`);
   checkNetworks(s, report);
-  checkPlacement(s, networks, report);
+  s.nodes.forEach((n, i) => checkPlacement(n, ['nodes', i], s.hosts!, networks, report));
 
   const list: LabHost[] = s.hosts.map((h, i) => {
     const here = nodes.filter((n) => n.host === h.name);
@@ -106,17 +106,9 @@ function checkNetworks(s: ScenarioFile, report: Report): void {
   });
 }
 
-/** Every node on a known host; a port on an external network only where the host has br-ex. */
-function checkPlacement(s: ScenarioFile, networks: LabNetwork[], report: Report): void {
-  s.nodes.forEach((n, i) => placed(n, ['nodes', i], s.hosts!, networks, report));
-}
-
-/** A node added at run time (add-node) in a lab of hosts: held to the same placement rules. */
-export function checkRunTimePlacement(n: ScenarioNode, hosts: LabHosts, networks: Map<string, LabNetwork>, at: Path, report: Report): void {
-  placed(n, at, hosts.list, [...networks.values()], report);
-}
-
-function placed(n: ScenarioNode, at: Path, list: { name: string; external: boolean }[], networks: LabNetwork[], report: Report): void {
+/** A node on a known host (the file's, or one added at run time); a port on an external network
+ *  only where the host has br-ex. */
+export function checkPlacement(n: ScenarioNode, at: Path, list: { name: string; external: boolean }[], networks: LabNetwork[], report: Report): void {
   const hosts = [...new Set(list.map((h) => h.name))];
   if (!n.host) return report(at, `${n.name} needs host: the host it runs on (${hosts.join(', ')})`);
   const host = list.find((h) => h.name === n.host);

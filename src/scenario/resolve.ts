@@ -16,7 +16,7 @@ import { stepKindOf } from '../steps/all.js';
 import { explainIssue, type LoadedScenario } from './load.js';
 import { Node, type ScenarioFile, type ScenarioNode, type ScenarioProbe, type ScenarioService, type ScenarioStep } from './schema.js';
 import { nearest } from '../suggest.js';
-import { checkRunTimePlacement, giveMacs, resolveHosts } from './hosts.js';
+import { checkPlacement, giveMacs, resolveHosts } from './hosts.js';
 
 export interface ResolveOptions {
   /** Root of lablb's state, e.g. /run/lablb. */
@@ -502,7 +502,7 @@ function runtimeTopology(timeline: Lab, env: NodeEnv, switchNamespace: string, p
       if (!n) return undefined;
       if (names().includes(n.name)) report([...at, 'name'], `node ${n.name} already exists at this step`);
       if (n.name === switchNamespace) report([...at, 'name'], `${switchNamespace} is reserved for the lab's switch`);
-      if (timeline.hosts) checkRunTimePlacement(n, timeline.hosts, env.networkByName, at, report);
+      if (timeline.hosts) checkPlacement(n, at, timeline.hosts.list, [...env.networkByName.values()], report);
       // Not yet: a container joining at run time.
       if (!runtimeNamed(n.runtime).joinsAtRunTime)
         report([...at, 'runtime'], `a node added at run time is a namespace for now (runtime: netns), not runtime: ${n.runtime}`);

@@ -4,7 +4,7 @@
 // where every name is known.
 import { MAX_COPIES } from './repeat.js';
 import { z } from 'zod';
-import { Cidr, IfName, Ipv4, Line, Mac, Name, NsName, Uuid } from '../kinds/fields.js';
+import { Cidr, HostName, IfName, Ipv4, Line, Mac, Name, NsName, Uuid } from '../kinds/fields.js';
 import { LAB_NAME, LAB_NAME_RULE } from '../lab-name.js';
 import { UNSAFE_ABOVE_C0 } from '../safe-text.js';
 import { RUNTIMES } from '../runtime/all.js';
@@ -114,12 +114,6 @@ export const NodePort = z
       .describe('false: no anti-spoofing and no security groups on this port (default: on when security_groups or allowed_address_pairs are given)'),
   })
   .describe('An interface of a node, plugged into a network');
-
-// Short: a host's wires in the fabric are named after it (u-compute1), within 15 characters.
-const HostName = z
-  .string()
-  .regex(/^[a-z][a-z0-9]{0,9}$/, { error: 'a host name: a lowercase letter, then up to 9 lowercase letters or digits' })
-  .meta({ title: 'host name' });
 
 export const Host = z
   .strictObject({

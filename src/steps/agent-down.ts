@@ -3,9 +3,9 @@
 // them, and the step times each VRRP group's takeover by an instance on a surviving node: the
 // distribution (p50, p95, max), and how many groups ended with no MASTER or with two.
 import { z } from 'zod';
-import { NsName, StepName } from '../kinds/fields.js';
+import { HostName, NsName, StepName } from '../kinds/fields.js';
 import { stepKind, type StepContext, type StepResolveContext } from '../kinds/step-kind.js';
-import { firstAnswers } from './pings.js';
+import { firstAnswers, floatingIpsOfNodes } from './pings.js';
 import { hostWires } from '../links/tunnels.js';
 import { shellLine } from '../shell.js';
 import type { Facts } from '../kinds/facts.js';
@@ -23,11 +23,7 @@ const Block = z
       .regex(/^[A-Za-z0-9_.*-]{1,64}$/, { error: 'a node name, * standing for any run of characters (qrouter-*-n1)' })
       .optional()
       .describe('the nodes of the agent that dies: a name, * standing for any run of characters'),
-    host: z
-      .string()
-      .regex(/^[a-z][a-z0-9]{0,9}$/, { error: 'a host name' })
-      .optional()
-      .describe('or, in a lab of hosts, the host that dies: every node on it, and its wires to the others'),
+    host: HostName.optional().describe('or, in a lab of hosts, the host that dies: every node on it, and its wires to the others'),
     from: NsName.optional().describe(
       "a node that pings the dying routers' floating IPs (the outside): the step times each router's outage until its floating IPs answer again",
     ),
@@ -43,9 +39,10 @@ const Block = z
   );
 
 interface Spec {
-  pattern: string;
+  /** The nodes that die: a name, * standing for any run of characters; or, */
+  pattern?: string;
   from?: string;
-  /** The host that dies, in a lab of hosts: its nodes are the pattern's. */
+  /** the host that dies, in a lab of hosts, with every node on it. */
   host?: string;
   probe?: string;
   withinMs: number;
@@ -55,8 +52,7 @@ const globToRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.]/g, '\\.'
 
 /** The floating IPs of the dying nodes' HA routers (their VRRP peers take them over). */
 function haFloatingIps(lab: Lab, dead: Set<string>): string[] {
-  const nodes = lab.nodes.filter((n) => dead.has(n.name) && n.services.some((s) => serviceKindOf(s.kind).vrrpStates));
-  return [...new Set(nodes.flatMap((n) => n.services.flatMap((s) => serviceKindOf(s.kind).reachableAt?.(s.spec) ?? [])))];
+  return floatingIpsOfNodes(lab.nodes.filter((n) => dead.has(n.name) && n.services.some((s) => serviceKindOf(s.kind).vrrpStates)));
 }
 
 function fromNode(b: { from?: string }, ctx: StepResolveContext): string | undefined {
@@ -67,7 +63,7 @@ function fromNode(b: { from?: string }, ctx: StepResolveContext): string | undef
 /** The nodes that die: a host's, by name, or those a pattern names. */
 function dying(lab: Lab, spec: Spec): string[] {
   if (spec.host !== undefined) return lab.nodes.filter((n) => n.host === spec.host).map((n) => n.name);
-  const re = globToRegExp(spec.pattern);
+  const re = globToRegExp(spec.pattern ?? '');
   return lab.nodes.filter((n) => re.test(n.name)).map((n) => n.name);
 }
 
@@ -93,13 +89,11 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       const hosts = ctx.lab.hosts?.list.map((h) => h.name) ?? [];
       if (!ctx.lab.hosts) ctx.report(['host'], 'host is for a lab of hosts; this one has none (say nodes)');
       else if (!hosts.includes(b.host)) ctx.report(['host'], ctx.unknown('host', b.host, hosts));
-      const names = ctx.lab.nodes.filter((n) => n.host === b.host).map((n) => n.name);
-      // The host's nodes, by name: a pattern that matches exactly them.
-      return { pattern: names.join('|'), host: b.host, from: fromNode(b, ctx), probe, withinMs: b.within_ms };
+      return { host: b.host, from: fromNode(b, ctx), probe, withinMs: b.within_ms };
     }
     if (b.nodes === undefined) {
       ctx.report([], 'say which nodes die (nodes: "qrouter-*-n1") or, in a lab of hosts, which host');
-      return { pattern: '', probe, withinMs: b.within_ms };
+      return { probe, withinMs: b.within_ms };
     }
     const re = globToRegExp(b.nodes);
     if (!ctx.lab.nodes.some((n) => re.test(n.name))) ctx.report(['nodes'], `no node of the lab is named like ${JSON.stringify(b.nodes)}`);

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { PortRef, StepName } from '../kinds/fields.js';
+import { HostName, PortRef, StepName } from '../kinds/fields.js';
 import { stepKind, type StepContext } from '../kinds/step-kind.js';
 import { TABLES, tunnelPort } from '../links/tunnels.js';
 import type { Lab, LabHost } from '../model.js';
@@ -15,10 +15,7 @@ const Block = z
   .strictObject({
     name: StepName,
     kind: z.literal('l2pop-unicast'),
-    host: z
-      .string()
-      .regex(/^[a-z][a-z0-9]{0,9}$/, { error: 'a host name' })
-      .describe('the host whose br-tun is read'),
+    host: HostName.describe('the host whose br-tun is read'),
     to: PortRef.describe("a port on another host: its MAC's unicast entry must have counted packets"),
   })
   .describe("A host's br-tun sent traffic to a port through l2pop's unicast entry (table 20), since the experiment began");
@@ -71,7 +68,6 @@ export const l2popUnicast = stepKind<Spec, z.infer<typeof Block>>({
   kind: 'l2pop-unicast',
   schema: Block,
   example: '{ name: east-west-by-l2pop, kind: l2pop-unicast, host: compute2, to: vm1/eth0 }',
-  tools: [],
   resolve(b, ctx) {
     const hosts = ctx.lab.hosts?.list ?? [];
     const host = hosts.find((h) => h.name === b.host);
@@ -130,15 +126,9 @@ const EntryBlock = z
   .strictObject({
     name: StepName,
     kind: z.literal('l2pop-entry'),
-    host: z
-      .string()
-      .regex(/^[a-z][a-z0-9]{0,9}$/, { error: 'a host name' })
-      .describe('the host whose br-tun is read'),
+    host: HostName.describe('the host whose br-tun is read'),
     port: PortRef.describe("a port on another host (an HA router's qr port)"),
-    points_to: z
-      .string()
-      .regex(/^[a-z][a-z0-9]{0,9}$/, { error: 'a host name' })
-      .describe("the host l2pop's entry for the port's MAC must send to"),
+    points_to: HostName.describe("the host l2pop's entry for the port's MAC must send to"),
     within_ms: z.int().min(0).max(60_000).default(5000).describe('how long the entry may take to point there'),
   })
   .describe("Where a host's l2pop entry for a port's MAC sends its traffic: the host it must point to (after a failover, the new MASTER's)");
@@ -155,7 +145,6 @@ export const l2popEntry = stepKind<EntrySpec, z.infer<typeof EntryBlock>>({
   kind: 'l2pop-entry',
   schema: EntryBlock,
   example: '{ name: entry-follows-the-master, kind: l2pop-entry, host: compute1, port: qrouter-n2/qr-n2, points_to: network2 }',
-  tools: [],
   resolve(b, ctx) {
     const hosts = ctx.lab.hosts?.list ?? [];
     const names = hosts.map((h) => h.name);

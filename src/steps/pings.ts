@@ -1,7 +1,7 @@
-// Pings from a node to many addresses at once, in the node's network stack (one nsenter, xargs
-// starting a ping per address): which answered, and when each first answered.
+// Pings from a node to many addresses at once, in the node's network stack (one process there,
+// xargs starting a ping per address): which answered, and when each first answered.
 import type { HostDriver } from '../host.js';
-import type { Lab } from '../model.js';
+import type { Lab, LabNode } from '../model.js';
 import { netns } from '../runtime/netns/netns.js';
 import { serviceKindOf } from '../services/all.js';
 
@@ -10,8 +10,13 @@ export const AT_ONCE = 8;
 
 /** Every address the lab's services are reached at from outside (the routers' floating IPs). */
 export function floatingIpsOf(lab: Lab): string[] {
+  return floatingIpsOfNodes(lab.nodes);
+}
+
+/** The floating IPs of some nodes' routers. */
+export function floatingIpsOfNodes(nodes: LabNode[]): string[] {
   // An HA router's address is listed by both its instances: one ping each.
-  return [...new Set(lab.nodes.flatMap((n) => n.services.flatMap((s) => serviceKindOf(s.kind).reachableAt?.(s.spec) ?? [])))];
+  return [...new Set(nodes.flatMap((n) => n.services.flatMap((s) => serviceKindOf(s.kind).reachableAt?.(s.spec) ?? [])))];
 }
 
 export const PING_EACH = ['xargs', '-P', String(AT_ONCE), '-n', '1', 'ping', '-c', '1', '-W', '2', '-q'];

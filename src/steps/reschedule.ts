@@ -6,7 +6,7 @@
 // thousands of routers failover can take hours".
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { NsName, StepName } from '../kinds/fields.js';
+import { HostName, NsName, StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
 import type { Lab, LabNode } from '../model.js';
 import { joinNodeOps, joinRunningLab } from '../plan/node-plan.js';
@@ -14,9 +14,8 @@ import { l2popSyncOps, rescheduledNode } from '../plan/hosts.js';
 import { opToShell } from '../kinds/ops.js';
 import { serviceKindOf } from '../services/all.js';
 import { percentile } from '../stats.js';
-import { firstAnswers } from './pings.js';
-
-const HostName = z.string().regex(/^[a-z][a-z0-9]{0,9}$/, { error: 'a host name' });
+import { firstAnswers, floatingIpsOfNodes } from './pings.js';
+import { TUNNELLED_BRIDGE } from '../links/tunnels.js';
 
 const Block = z
   .strictObject({
@@ -54,8 +53,6 @@ function legacyRouters(lab: Lab, host: string): LabNode[] {
   );
 }
 
-const floatingIps = (node: LabNode) => node.services.flatMap((s) => serviceKindOf(s.kind).reachableAt?.(s.spec) ?? []);
-
 /** The scheduler's timing: it checks every agent_down_time / 2 (Neutron's interval) and sees a
  *  router's binding as down once its agent's last heartbeat is older than twice agent_down_time.
  *  The lab takes the heartbeat at the moment of death and the checks from it: the rescheduling
@@ -84,7 +81,7 @@ export const reschedule = stepKind<Spec, z.infer<typeof Block>>({
       if (!names.includes(b.host)) ctx.report(['host'], ctx.unknown('host', b.host, names));
       if (!names.includes(b.to)) ctx.report(['to'], ctx.unknown('host', b.to, names));
       else if (b.to === b.host) ctx.report(['to'], 'the routers move to another host');
-      else if (!hosts.find((h) => h.name === b.to)!.external && legacyRouters(ctx.lab, b.host).some((n) => n.ports.some((p) => p.bridge !== 'br-int')))
+      else if (!hosts.find((h) => h.name === b.to)!.external && legacyRouters(ctx.lab, b.host).some((n) => n.ports.some((p) => p.bridge !== TUNNELLED_BRIDGE)))
         ctx.report(['to'], `${b.to} has no br-ex (external: false): a router's gateway port needs one`);
       if (names.includes(b.host) && legacyRouters(ctx.lab, b.host).length === 0)
         ctx.report(['host'], `${b.host} has no legacy router (one with l3 and no keepalived) to move`);
@@ -109,12 +106,14 @@ export const reschedule = stepKind<Spec, z.infer<typeof Block>>({
     const diedAt = ctx.facts.hostsDown[host];
     if (!to || diedAt === undefined) return { name: step.name, ok: false, detail: `${host} has not died: an agent-down step with host: ${host} comes first` };
     const routers = legacyRouters(ctx.lab, host);
-    const fips = routers.flatMap(floatingIps);
+    const fips = floatingIpsOfNodes(routers);
     const deadline = diedAt + withinMs;
     // The floating IPs are pinged from now on, each until it first answers.
     const answers = firstAnswers(ctx.host, from, fips, deadline, ctx.signal);
     const startAt = diedAt + rescheduleAfterMs(step.spec.agentDownTimeS);
     if (startAt > Date.now()) await sleep(startAt - Date.now(), undefined, { signal: ctx.signal }).catch(() => undefined);
+    // Later than the scheduler's check when the steps before took longer.
+    const began = Date.now();
     const down = new Set(Object.keys(ctx.facts.hostsDown));
     const built: number[] = [];
     for (const old of routers) {
@@ -132,11 +131,11 @@ export const reschedule = stepKind<Spec, z.infer<typeof Block>>({
     const back = downtimes.filter((d): d is number => d !== undefined);
     const silent = fips.filter((ip) => !answered.has(ip));
     const figures = { p50_ms: percentile(back, 50), p95_ms: percentile(back, 95), max_ms: back.length ? Math.max(...back) : 0 };
-    const buildMs = built.length ? built[built.length - 1] - startAt : 0;
+    const buildMs = built.length ? built[built.length - 1] - began : 0;
     return {
       name: step.name,
       ok: routers.length > 0 && built.length === routers.length && silent.length === 0,
-      detail: `${routers.length} routers of ${host} rescheduled to ${to.name} from ${Math.round((startAt - diedAt) / 1000)} s after its death, built one after another in ${buildMs} ms; ${back.length} of ${fips.length} floating IPs answered again: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms after the death${silent.length ? `; silent: ${silent.slice(0, 3).join(', ')}${silent.length > 3 ? ' ...' : ''}` : ''}`,
+      detail: `${routers.length} routers of ${host} rescheduled to ${to.name} from ${Math.round((began - diedAt) / 1000)} s after its death, built one after another in ${buildMs} ms; ${back.length} of ${fips.length} floating IPs answered again: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms after the death${silent.length ? `; silent: ${silent.slice(0, 3).join(', ')}${silent.length > 3 ? ' ...' : ''}` : ''}`,
       routers: routers.length,
       rescheduled: built.length,
       answered: back.length,
