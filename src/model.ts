@@ -53,6 +53,9 @@ export interface LabHost {
   /** The OVS agent's local VLAN on br-int of each tunnelled network with a port here, numbered
    *  per host as the agent allocates them. */
   localVlans: Record<string, number>;
+  /** Its DVR MAC (Neutron's dvr_host_macs, from dvr_base_mac): a DVR router's frames leave
+   *  the host under it; set when the lab has DVR routers. */
+  dvrMac?: string;
 }
 
 export interface LabHosts {
@@ -94,6 +97,8 @@ export interface LabPort {
   id?: string;
   /** keepalived moves its address (an HA router's qr/qg port): it is not configured up front. */
   vrrpManaged: boolean;
+  /** A DVR router's interface, on every host the router runs on with one address and MAC. */
+  distributed?: boolean;
   /** Its address comes from DHCP: it is not configured up front either. */
   dhcp: boolean;
   /** An agent in the node configures it (an amphora's VRRP port): lablb only plugs it in. */

@@ -88,7 +88,7 @@ export async function status(name: string | undefined, ctx: CommandContext, host
         Object.entries(h.localVlans)
           .map(([net, vlan]) => `${net}=${vlan}`)
           .join(' ') || '(none)'
-      }`,
+      }${h.dvrMac ? `; DVR MAC ${h.dvrMac}` : ''}`,
     );
   }
   for (const p of panels.filter((x) => x.lines.length)) {
@@ -108,6 +108,8 @@ export interface HostRow {
   nodes: string[];
   tunnels: { port: string; to: string }[];
   localVlans: Record<string, number>;
+  /** The MAC its DVR routers' frames leave under, in a lab with DVR. */
+  dvrMac?: string;
 }
 
 /** A lab of hosts, host by host: its nodes, bridges, tunnels and local VLANs (one host with
@@ -124,6 +126,7 @@ export function hostRows(lab: Lab, only?: string): HostRow[] {
       nodes: lab.nodes.filter((n) => n.host === h.name).map((n) => n.name),
       tunnels: tunnelPeers(lab, h).map((p) => ({ port: tunnelPort(p), to: p.name })),
       localVlans: h.localVlans,
+      ...(h.dvrMac ? { dvrMac: h.dvrMac } : {}),
     }));
 }
 

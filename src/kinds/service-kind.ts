@@ -21,6 +21,8 @@ export interface VrrpHooks {
 /** What a kind's start is given besides its service: what other kinds on the node declared. */
 export interface StartContext {
   vrrpHooks: VrrpHooks;
+  /** The whole lab, for a kind whose start reaches other nodes (a DVR router's fip namespace). */
+  lab?: Lab;
 }
 
 /** What a kind's resolver is given: its own parsed block and the node it is on. */
@@ -118,10 +120,11 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   members?(spec: Spec): { id: string; node: string }[];
   /** Per-namespace sysctls it needs, applied before any service on the node starts. */
   sysctls?(spec: Spec): [string, string][];
-  /** Nodes whose services must be running before it starts (haproxy's members). */
+  /** Nodes that must be up, with their services running, before it starts (haproxy's
+   *  members, a DVR router's fip namespace). */
   startsAfterNodes?(spec: Spec): string[];
   /** Checks across every service of this kind in the lab (VRRP groups and their ids). */
-  checkLab?(services: { service: LabService<Spec>; node: LabNode; at: Path }[], report: Report): void;
+  checkLab?(services: { service: LabService<Spec>; node: LabNode; at: Path }[], report: Report, nodes: LabNode[]): void;
 
   describe(service: LabService<Spec>): string;
   start(service: LabService<Spec>, ctx: StartContext): Op[];

@@ -32,10 +32,12 @@ export const PATCH_INT = 'patch-int';
 
 /** br-tun's tables, numbered as in the OVS agent's constants. */
 export const TABLES = {
+  dvrProcess: 1,
   patchLvToTun: 2,
   gre: 3,
   vxlan: 4,
   geneve: 6,
+  dvrNotLearn: 9,
   learnFromTun: 10,
   ucastToTun: 20,
   floodToTun: 22,
@@ -64,7 +66,8 @@ export function macLocations(lab: Lab, network: string, down: ReadonlySet<string
   const at = new Map<string, { mac: string; host: string; port: string }>();
   for (const node of lab.nodes) {
     for (const p of node.ports) {
-      if (p.network !== network || !p.mac || !node.host) continue;
+      // A DVR interface is on every host the router runs on: l2pop tells no host where it is.
+      if (p.network !== network || !p.mac || !node.host || p.distributed) continue;
       const had = at.get(p.mac);
       if (!had || (down.has(had.host) && !down.has(node.host))) at.set(p.mac, { mac: p.mac, host: node.host, port: `${node.name}/${p.name}` });
     }
@@ -74,14 +77,19 @@ export function macLocations(lab: Lab, network: string, down: ReadonlySet<string
 
 /** br-tun's flows on a host (ports by number: 1 is patch-int, then a tunnel per peer): the agent's default tables (setup_default_table), a local VLAN
  *  per network (provision_local_vlan), and l2pop's entries (install_unicast_to_tun for the
- *  other hosts' MACs, install_flood_to_tun to the hosts with ports on the network). */
+ *  other hosts' MACs, install_flood_to_tun to the hosts with ports on the network). With DVR,
+ *  also the agent's DVR tables (dvrFlows). */
 export function brTunFlows(lab: Lab, host: LabHost, down: ReadonlySet<string> = new Set()): string[] {
   const T = TABLES;
   const peers = tunnelPeers(lab, host);
   const byName = new Map((lab.hosts?.list ?? []).map((h) => [h.name, h]));
   const out = (peer: LabHost) => `output:${tunnelOfport(lab, peer)}`;
+  const dvr = host.dvrMac !== undefined;
+  // With DVR, frames from br-int pass table 1 and frames from a tunnel table 9 first.
+  const fromInt = dvr ? T.dvrProcess : T.patchLvToTun;
+  const fromTun = dvr ? T.dvrNotLearn : T.learnFromTun;
   const flows = [
-    `table=0,priority=1,in_port=${PATCH_INT_OFPORT},actions=resubmit(,${T.patchLvToTun})`,
+    `table=0,priority=1,in_port=${PATCH_INT_OFPORT},actions=resubmit(,${fromInt})`,
     ...peers.map((p) => `table=0,priority=1,in_port=${tunnelOfport(lab, p)},actions=resubmit(,${T.vxlan})`),
     'table=0,priority=0,actions=drop',
     `table=${T.patchLvToTun},priority=0,dl_dst=00:00:00:00:00:00/01:00:00:00:00:00,actions=resubmit(,${T.ucastToTun})`,
@@ -93,12 +101,13 @@ export function brTunFlows(lab: Lab, host: LabHost, down: ReadonlySet<string> = 
     `table=${T.learnFromTun},priority=1,actions=learn(table=${T.ucastToTun},hard_timeout=300,priority=1,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[],load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:OXM_OF_IN_PORT[]),output:${PATCH_INT_OFPORT}`,
     `table=${T.ucastToTun},priority=0,actions=resubmit(,${T.floodToTun})`,
     `table=${T.floodToTun},priority=0,actions=drop`,
+    ...(dvr ? dvrFlows(lab, host) : []),
   ];
   for (const [network, vlan] of Object.entries(host.localVlans)) {
     const vni = lab.networks.find((n) => n.name === network)?.vni;
     if (vni === undefined) continue;
     const tun = `set_field:${vni}->tun_id`;
-    flows.push(`table=${T.vxlan},priority=1,tun_id=${vni},actions=mod_vlan_vid:${vlan},resubmit(,${T.learnFromTun})`);
+    flows.push(`table=${T.vxlan},priority=1,tun_id=${vni},actions=mod_vlan_vid:${vlan},resubmit(,${fromTun})`);
     for (const at of macLocations(lab, network, down)) {
       const peer = byName.get(at.host);
       if (!peer || peer === host) continue;
@@ -106,6 +115,31 @@ export function brTunFlows(lab: Lab, host: LabHost, down: ReadonlySet<string> = 
     }
     const flood = peers.filter((p) => network in p.localVlans);
     if (flood.length) flows.push(`table=${T.floodToTun},priority=1,dl_vlan=${vlan},actions=strip_vlan,${tun},${flood.map(out).join(',')}`);
+  }
+  return flows;
+}
+
+/** The OVS agent's DVR flows on br-tun (ovs_dvr_neutron_agent, br_dvr_process): a DVR
+ *  router's interface leaves the host under the host's DVR MAC, neither the ARP for its address
+ *  nor a frame for its MAC leaves at all (every host has the router), and a frame from another
+ *  host's DVR MAC is delivered without table 10 learning it. */
+export function dvrFlows(lab: Lab, host: LabHost): string[] {
+  const T = TABLES;
+  const flows = [
+    `table=${T.dvrProcess},priority=0,actions=resubmit(,${T.patchLvToTun})`,
+    `table=${T.dvrNotLearn},priority=0,actions=resubmit(,${T.learnFromTun})`,
+    ...(lab.hosts?.list ?? [])
+      .filter((h) => h !== host && h.dvrMac)
+      .map((h) => `table=${T.dvrNotLearn},priority=1,dl_src=${h.dvrMac},actions=output:${PATCH_INT_OFPORT}`),
+  ];
+  for (const p of lab.nodes.filter((n) => n.host === host.name).flatMap((n) => n.ports)) {
+    const vlan = host.localVlans[p.network];
+    if (!p.distributed || vlan === undefined || !p.mac) continue;
+    flows.push(
+      `table=${T.dvrProcess},priority=2,dl_vlan=${vlan},dl_dst=${p.mac},actions=drop`,
+      `table=${T.dvrProcess},priority=1,dl_vlan=${vlan},dl_src=${p.mac},actions=mod_dl_src:${host.dvrMac},resubmit(,${T.patchLvToTun})`,
+      `table=${T.floodToTun},priority=3,dl_vlan=${vlan},arp,arp_tpa=${p.address},actions=drop`,
+    );
   }
   return flows;
 }

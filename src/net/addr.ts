@@ -1,4 +1,5 @@
 // IPv4 arithmetic for the resolver and planner, on top of ip-cidr.
+import { createHash } from 'node:crypto';
 import IPCIDR from 'ip-cidr';
 
 export interface Subnet {
@@ -37,8 +38,11 @@ export function isNetworkAddress(cidr: string): boolean {
   return subnet(cidr).network === cidr.split('/')[0];
 }
 
-const toInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-const toText = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+/** An address as a number (10.0.0.1 is 167772161), and back. */
+export const addressNumber = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+export const addressText = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+const toInt = addressNumber;
+const toText = addressText;
 
 /** The highest host address of the subnet that nobody has: a port Neutron creates for a
  *  service (Manila's share server) takes it, clear of the gateway and the scenario's own
@@ -61,4 +65,11 @@ export function nthAddress(cidr: string, n: number): string | undefined {
 /** Its hex form, as Neutron names a tunnel port after the far end (vxlan-c0a84d02). */
 export function hexAddress(address: string): string {
   return toInt(address).toString(16).padStart(8, '0');
+}
+
+/** A MAC of a prefix (fa:16:3e, Neutron's) and three bytes hashed from a seed: the same each
+ *  run. */
+export function stableMac(seed: string, prefix = 'fa:16:3e'): string {
+  const bytes = createHash('sha256').update(seed).digest().subarray(0, 3);
+  return `${prefix}:${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 }

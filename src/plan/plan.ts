@@ -62,11 +62,13 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     // wait side by side.
     ...ports.flatMap((p) => {
       const ops = linkType(p).attach(lab, p);
-      return ops.length ? [{ id: `move:${p.name}`, title: `Move OVS internal port ${p.name} into ${p.node}`, after: [`bridges${at(p.node)}`], ops }] : [];
+      return ops.length
+        ? [{ id: `move:${p.name}${at(p.node)}`, title: `Move OVS internal port ${p.name} into ${p.node}`, after: [`bridges${at(p.node)}`], ops }]
+        : [];
     }),
   ];
   for (const node of lab.nodes) {
-    const attached = node.ports.filter((p) => linkType(p).attach(lab, p).length > 0).map((p) => `move:${p.name}`);
+    const attached = node.ports.filter((p) => linkType(p).attach(lab, p).length > 0).map((p) => `move:${p.name}${at(node.name)}`);
     const made = node.ports.some((p) => linkType(p).make(p).length > 0);
     tasks.push({
       id: `node:${node.name}`,
@@ -100,7 +102,14 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     tasks.push({
       id: serviceId(s),
       title: `${s.node}: ${kind.describe(s)}`,
-      after: [`node:${s.node}`, ...(secured ? ['port-security'] : []), ...first, ...(lab.hosts ? [`tunnels:${node.host}`] : [])],
+      after: [
+        `node:${s.node}`,
+        // A node with no service to wait for (a DVR router's fip namespace): its set-up.
+        ...firstNodes.filter((n) => n !== s.node && lab.nodes.some((x) => x.name === n && x.services.length === 0)).map((n) => `node:${n}`),
+        ...(secured ? ['port-security'] : []),
+        ...first,
+        ...(lab.hosts ? [`tunnels:${node.host}`] : []),
+      ],
       ops: serviceStartOps(lab, node, s),
     });
   }
@@ -171,7 +180,7 @@ export function serviceStartOps(lab: Lab, node: LabNode, s: LabService): Op[] {
     .filter((h) => h !== undefined);
   // In a lab of hosts, a new MASTER also tells l2pop where its ports are now.
   const vrrpHooks = { master: [...hooks.flatMap((h) => h.master), ...l2popNotice(lab, node.name)], backup: hooks.flatMap((h) => h.backup) };
-  return serviceKindOf(s.kind).start(s, { vrrpHooks });
+  return serviceKindOf(s.kind).start(s, { vrrpHooks, lab });
 }
 
 /** The database server needs no namespace (it only serves a UNIX socket), so it starts while

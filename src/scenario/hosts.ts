@@ -1,11 +1,10 @@
 // A lab of several Neutron hosts: where each host's switch lives, its tunnel endpoint, the
 // local VLAN the OVS agent gives each network there, and the MACs l2pop tells the others.
 // Pure, like the rest of resolve: names, numbers and problems only.
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Path, Report } from '../kinds/path.js';
 import type { LabHost, LabHosts, LabNetwork, LabNode } from '../model.js';
-import { isNetworkAddress, nthAddress, subnet } from '../net/addr.js';
+import { isNetworkAddress, nthAddress, stableMac, subnet } from '../net/addr.js';
 import type { ScenarioFile, ScenarioNode } from './schema.js';
 import { DEFAULT_UNDERLAY, fabricNamespace, HOST_BRIDGES, hostNamespace, TUNNELLED_BRIDGE } from '../links/tunnels.js';
 import { nearest } from '../suggest.js';
@@ -43,6 +42,8 @@ export function resolveHosts({ s, name, dir, networks, nodes, report }: HostsInp
   checkNetworks(s, report);
   s.nodes.forEach((n, i) => checkPlacement(n, ['nodes', i], s.hosts!, networks, report));
 
+  // Neutron gives every host of a DVR deployment a MAC of its own for its routers' frames.
+  const dvr = nodes.some((n) => n.ports.some((p) => p.distributed));
   const list: LabHost[] = s.hosts.map((h, i) => {
     const here = nodes.filter((n) => n.host === h.name);
     const bridges = [...HOST_BRIDGES, ...(h.external ? s.switch.bridges.filter((b) => b !== TUNNELLED_BRIDGE) : [])];
@@ -53,6 +54,7 @@ export function resolveHosts({ s, name, dir, networks, nodes, report }: HostsInp
       switch: { namespace: hostNamespace(name, h.name), datapath: s.switch.datapath, bridges, rundir: join(dir, 'hosts', h.name, 'ovs') },
       localIp: nthAddress(underlay, i + 1) ?? '',
       localVlans: localVlans(networks, here),
+      ...(dvr ? { dvrMac: dvrMac(name, h.name) } : {}),
     };
   });
   for (const node of nodes) {
@@ -76,6 +78,11 @@ function refuseHostFields(s: ScenarioFile, report: Report): void {
   s.networks.forEach((n, i) => {
     if (n.vni !== undefined) report(['networks', i, 'vni'], 'vni is for tunnelled networks between hosts, which this file does not declare (hosts:)');
   });
+  s.nodes.forEach((n, i) =>
+    n.ports.forEach((p, pi) => {
+      if (p.distributed) report(['nodes', i, 'ports', pi, 'distributed'], 'a DVR router runs on several hosts, which this file does not declare (hosts:)');
+    }),
+  );
   if (s.switch.underlay) report(['switch', 'underlay'], 'underlay joins hosts, which this file does not declare (hosts:)');
   if (s.switch.l2pop_ha_notice !== undefined) report(['switch', 'l2pop_ha_notice'], 'l2pop is between hosts, which this file does not declare (hosts:)');
 }
@@ -124,6 +131,8 @@ export function checkPlacement(n: ScenarioNode, at: Path, list: { name: string; 
     const net = networks.find((x) => x.name === p.network);
     if (net && net.bridge !== TUNNELLED_BRIDGE && !host.external)
       report([...at, 'ports', pi, 'network'], `${p.network} is on ${net.bridge}, and host ${host.name} has none (external: false)`);
+    if (p.distributed && net && net.bridge !== TUNNELLED_BRIDGE)
+      report([...at, 'ports', pi, 'distributed'], `${p.network} is on ${net.bridge}: a DVR router's interfaces are on tenant networks (br-int)`);
     if (p.security_groups || p.allowed_address_pairs || p.port_security_enabled)
       report([...at, 'ports', pi], 'port security in a lab of hosts is not built yet');
   });
@@ -136,17 +145,28 @@ function localVlans(networks: LabNetwork[], here: LabNode[]): Record<string, num
 }
 
 /** l2pop tells every host where each MAC is, so every port needs one: Neutron's prefix and
- *  three bytes from the port's name, stable from run to run. */
+ *  three bytes from the port's name, stable from run to run. A DVR interface is one port on
+ *  several hosts: one MAC for all, the first the file gives. */
 export function giveMacs(lab: string, nodes: LabNode[]): void {
-  const taken = new Set(nodes.flatMap((n) => n.ports.flatMap((p) => (p.mac ? [p.mac.toLowerCase()] : []))));
-  for (const p of nodes.flatMap((n) => n.ports)) {
+  const ports = nodes.flatMap((n) => n.ports);
+  const taken = new Set(ports.flatMap((p) => (p.mac ? [p.mac.toLowerCase()] : [])));
+  const distributed = new Map<string, string>();
+  for (const p of ports) if (p.distributed && p.mac && !distributed.has(`${p.network}/${p.address}`)) distributed.set(`${p.network}/${p.address}`, p.mac);
+  for (const p of ports) {
     if (p.mac) continue;
-    let mac = '';
-    for (let salt = 0; !mac || taken.has(mac); salt++) {
-      const bytes = createHash('sha256').update(`${lab}/${p.node}/${p.name}/${salt}`).digest().subarray(0, 3);
-      mac = `fa:16:3e:${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
-    }
+    const shared = p.distributed ? distributed.get(`${p.network}/${p.address}`) : undefined;
+    const mac = shared ?? freeMac(p.distributed ? `${lab}/${p.network}/${p.address}` : `${lab}/${p.node}/${p.name}`, 'fa:16:3e', taken);
+    if (p.distributed) distributed.set(`${p.network}/${p.address}`, mac);
     taken.add(mac);
     p.mac = mac;
   }
+}
+
+/** A host's DVR MAC: Neutron's dvr_base_mac prefix (fa:16:3f) and three bytes of its name. */
+export const dvrMac = (lab: string, host: string) => freeMac(`${lab}/${host}`, 'fa:16:3f', new Set());
+
+function freeMac(seed: string, prefix: string, taken: ReadonlySet<string>): string {
+  let mac = '';
+  for (let salt = 0; !mac || taken.has(mac); salt++) mac = stableMac(`${seed}/${salt}`, prefix);
+  return mac;
 }

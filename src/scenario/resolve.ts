@@ -110,7 +110,7 @@ function build(s: ScenarioFile, file: string, opts: ResolveOptions, report: Repo
     groupNames,
     nodeNames,
     addressOwner: new Map(),
-    vrrpShared: new Set(),
+    sharedAddresses: new Set(),
     bridgePortOwner: new Map(),
   };
   const nodes: LabNode[] = s.nodes.map((n, ni) => resolveNode(n, ['nodes', ni], nodeEnv, report));
@@ -174,7 +174,7 @@ function checkAcrossLab(nodes: LabNode[], report: Report): void {
         service.kind === kind.kind ? [{ service, node, at: servicePaths.get(service) ?? (['nodes', ni, 'services', si] as Path) }] : [],
       ),
     );
-    if (mine.length) kind.checkLab(mine, report);
+    if (mine.length) kind.checkLab(mine, report, nodes);
   }
 }
 
@@ -204,12 +204,17 @@ interface NodeEnv {
   groupNames: string[];
   nodeNames: string[];
   addressOwner: Map<string, string>;
-  vrrpShared: Set<string>;
+  /** Who has each bridge port, keyed by bridgePortKey. */
   bridgePortOwner: Map<string, string>;
+  /** Addresses ports may share: vrrp:<net>/<address> (HA routers'), dvr:<net>/<address> (DVR's). */
+  sharedAddresses: Set<string>;
 }
 
+/** A bridge port's name is unique on its switch: the lab's one, or its host's. */
+const bridgePortKey = (host: string | undefined, port: string) => `${host ?? ''}/${port}`;
+
 function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report): LabNode {
-  const { labName: name, dir, networkByName, groupNames, nodeNames, addressOwner, vrrpShared, bridgePortOwner } = env;
+  const { labName: name, dir, networkByName, groupNames, nodeNames, addressOwner, sharedAddresses, bridgePortOwner } = env;
   const nodeDir = join(dir, 'nodes', n.name);
   duplicates(
     n.ports,
@@ -228,12 +233,18 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
     } else if (p.address === subnet(net.cidr).broadcast) {
       report([...at, 'address'], `${p.address} is the broadcast address of ${net.cidr}, not a host's`);
     }
-    // HA routers share their qr/qg addresses: only one holds them at a time (keepalived).
+    // HA routers share their qr/qg addresses: only one holds them at a time (keepalived). A
+    // DVR router's interfaces are one port on every host it runs on.
     const key = `${p.network}/${p.address}`;
     const owner = addressOwner.get(key);
-    if (owner && !(p.vrrp_managed && vrrpShared.has(key))) report([...at, 'address'], `${p.address} is already used on ${p.network} by ${owner}`);
+    const shared = p.vrrp_managed ? `vrrp:${key}` : p.distributed ? `dvr:${key}` : undefined;
+    if (owner && !(shared && sharedAddresses.has(shared))) report([...at, 'address'], `${p.address} is already used on ${p.network} by ${owner}`);
     addressOwner.set(key, `${n.name}/${p.name}`);
-    if (p.vrrp_managed && !owner) vrrpShared.add(key);
+    if (shared && !owner) sharedAddresses.add(shared);
+    if (p.distributed && p.vrrp_managed)
+      report([...at, 'distributed'], 'a port is either a DVR interface (distributed) or an HA router port (vrrp_managed), not both');
+    if (p.distributed && p.type !== 'internal')
+      report([...at, 'type'], "a DVR router's interface is an OVS internal port (type: internal), as the L3 agent plugs it");
 
     if (p.type === 'internal' && p.bridge_port && p.bridge_port !== p.name) {
       report([...at, 'bridge_port'], 'an internal port is its own bridge port; drop bridge_port');
@@ -242,11 +253,13 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
       report([...at, 'bridge_port'], 'a veth port needs bridge_port: the name of its end on the bridge (e.g. tapvm1)');
     }
     const bridgePort = p.type === 'internal' ? p.name : (p.bridge_port ?? p.name);
-    const portOwner = bridgePortOwner.get(bridgePort);
+    // In a lab of hosts each host has its own switch (a DVR router's qr- ports on every host).
+    const portKey = bridgePortKey(n.host, bridgePort);
+    const portOwner = bridgePortOwner.get(portKey);
     // The same port defined twice on one node is reported once, above.
     if (portOwner && portOwner !== `${n.name}/${p.name}`)
       report([...at, p.type === 'internal' ? 'name' : 'bridge_port'], `bridge port ${bridgePort} is already used by ${portOwner}`);
-    bridgePortOwner.set(bridgePort, `${n.name}/${p.name}`);
+    bridgePortOwner.set(portKey, `${n.name}/${p.name}`);
 
     const sub = net ? subnet(net.cidr) : undefined;
     return {
@@ -262,6 +275,7 @@ function resolveNode(n: ScenarioNode, nodeAt: Path, env: NodeEnv, report: Report
       bridgePort,
       mac: p.mac,
       vrrpManaged: p.vrrp_managed,
+      ...(p.distributed ? { distributed: true } : {}),
       dhcp: p.dhcp,
       ...(p.plug_only ? { plugOnly: true } : {}),
       ...(p.id ? { id: p.id } : {}),
@@ -485,8 +499,12 @@ export function resolveRunTimeNode(lab: Lab, block: unknown): { node?: LabNode; 
     groupNames: (lab.securityGroups ?? []).map((g) => g.name),
     nodeNames: lab.nodes.map((n) => n.name),
     addressOwner: new Map(lab.nodes.flatMap((n) => n.ports.map((p) => [`${p.network}/${p.address}`, `${n.name}/${p.name}`] as [string, string]))),
-    vrrpShared: new Set(lab.nodes.flatMap((n) => n.ports.filter((p) => p.vrrpManaged).map((p) => `${p.network}/${p.address}`))),
-    bridgePortOwner: new Map(lab.nodes.flatMap((n) => n.ports.map((p) => [p.bridgePort, `${n.name}/${p.name}`] as [string, string]))),
+    sharedAddresses: new Set(
+      lab.nodes.flatMap((n) =>
+        n.ports.flatMap((p) => (p.vrrpManaged ? [`vrrp:${p.network}/${p.address}`] : p.distributed ? [`dvr:${p.network}/${p.address}`] : [])),
+      ),
+    ),
+    bridgePortOwner: new Map(lab.nodes.flatMap((n) => n.ports.map((p) => [bridgePortKey(n.host, p.bridgePort), `${n.name}/${p.name}`] as [string, string]))),
   };
   // A copy: the caller adds the node to the running lab once it is built.
   const timeline = { ...lab, nodes: [...lab.nodes] };

@@ -98,6 +98,12 @@ export const NodePort = z
       .describe(
         "keepalived adds and removes its address (an HA router's qr and qg ports, on every node with the same address and MAC); lablb only plugs it in",
       ),
+    distributed: z
+      .boolean()
+      .default(false)
+      .describe(
+        "a DVR router's interface: the same port (address and MAC) in the router's namespace on every host it runs on; each host's br-tun sends it out under that host's DVR MAC",
+      ),
     security_groups: z
       .array(Name)
       .max(16)

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { HostName, NsName, StepName } from '../kinds/fields.js';
 import { stepKind, type StepContext, type StepResolveContext } from '../kinds/step-kind.js';
-import { firstAnswers, floatingIpsOfNodes } from './pings.js';
+import { firstAnswers, floatingIpsOfNodes, repliesOver, WATCH_INTERVAL_MS } from './pings.js';
 import { hostWires } from '../links/tunnels.js';
 import { shellLine } from '../shell.js';
 import type { Facts } from '../kinds/facts.js';
@@ -25,7 +25,7 @@ const Block = z
       .describe('the nodes of the agent that dies: a name, * standing for any run of characters'),
     host: HostName.optional().describe('or, in a lab of hosts, the host that dies: every node on it, and its wires to the others'),
     from: NsName.optional().describe(
-      "a node that pings the dying routers' floating IPs (the outside): the step times each router's outage until its floating IPs answer again",
+      "a node that pings the dying routers' floating IPs (the outside): the step times each router's outage until its floating IPs answer again, and counts the replies the other routers' floating IPs (DVR's) missed",
     ),
     probe: z
       .string()
@@ -54,6 +54,16 @@ const globToRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.]/g, '\\.'
 function haFloatingIps(lab: Lab, dead: Set<string>): string[] {
   return floatingIpsOfNodes(lab.nodes.filter((n) => dead.has(n.name) && n.services.some((s) => serviceKindOf(s.kind).vrrpStates)));
 }
+
+/** The floating IPs of the routers that live on: none of a dying node's (an HA router's other
+ *  instance lists the same address). */
+function floatingIpsElsewhere(lab: Lab, dead: Set<string>): string[] {
+  const dying = new Set(floatingIpsOfNodes(lab.nodes.filter((n) => dead.has(n.name))));
+  return floatingIpsOfNodes(lab.nodes.filter((n) => !dead.has(n.name))).filter((ip) => !dying.has(ip));
+}
+
+/** How long the floating IPs elsewhere are watched at most: past any VRRP takeover. */
+const WATCH_MS = 15_000;
 
 function fromNode(b: { from?: string }, ctx: StepResolveContext): string | undefined {
   if (b.from !== undefined) ctx.node(b.from, ['from']);
@@ -113,6 +123,12 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       `# and their links down (ip -n NODE link set PORT down), as a host that lost power`,
       `# then each VRRP group they were in needs a MASTER on another node within ${spec.withinMs} ms`,
       ...(spec.probe ? [`# and probe ${spec.probe}'s traffic must come back within it: the step times the outage`] : []),
+      ...(spec.from
+        ? [
+            `# ${spec.from} pings each dying HA router's floating IPs until they answer again, and the floating IPs of routers`,
+            `# elsewhere (DVR's) ${WATCH_INTERVAL_MS} ms apart for up to ${WATCH_MS / 1000} s, counting replies missed`,
+          ]
+        : []),
     ];
   },
   async run(step, ctx) {
@@ -134,6 +150,10 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
     // Each HA router's floating IPs, pinged until they first answer from another node.
     const fips = haFloatingIps(ctx.lab, dead);
     const answers = step.spec.from ? firstAnswers(ctx.host, step.spec.from, fips, killedAtMs + step.spec.withinMs, ctx.signal) : undefined;
+    // The floating IPs of routers elsewhere (DVR's, on the compute nodes): watched for loss.
+    const elsewhere = floatingIpsElsewhere(ctx.lab, dead);
+    const watchCount = Math.ceil(Math.min(step.spec.withinMs, WATCH_MS) / WATCH_INTERVAL_MS);
+    const watched = step.spec.from && elsewhere.length ? repliesOver(ctx.host, step.spec.from, elsewhere, watchCount) : undefined;
     if (host) ctx.facts.hostsDown[host.name] = killedAtMs;
     // A host's wires go with it: the others no longer reach its tunnel endpoint or its br-ex.
     const wiresCut = host
@@ -180,6 +200,14 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
           fip_max_ms: back.length ? Math.max(...back) : 0,
         }
       : undefined;
+    const replies = watched ? await watched : undefined;
+    const elsewhereFigures = replies
+      ? {
+          fips_elsewhere: elsewhere.length,
+          fips_elsewhere_unaffected: elsewhere.filter((ip) => replies.get(ip)?.sent === watchCount && replies.get(ip)?.received === watchCount).length,
+          fips_elsewhere_lost: elsewhere.reduce((n, ip) => n + watchCount - (replies.get(ip)?.received ?? 0), 0),
+        }
+      : undefined;
     const times = [...tookOver.values()];
     const none = [...killedAt.keys()].filter((g) => !states.get(g)?.includes('MASTER'));
     const two = [...killedAt.keys()].filter((g) => (states.get(g)?.filter((x) => x === 'MASTER').length ?? 0) > 1);
@@ -195,7 +223,7 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       detail:
         killedAt.size === 0
           ? `no VRRP group on ${[...dead].join(', ')}`
-          : `${host ? `host ${host.name} died: its wires cut, ` : ''}${dead.size} nodes killed in ${killMs} ms; ${tookOver.size} of ${killedAt.size} VRRP groups took over elsewhere: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms; ${none.length} with no MASTER${none.length ? ` (${none.slice(0, 3).join(', ')}${none.length > 3 ? ' ...' : ''})` : ''}, ${two.length} with two${splitBefore ? `; ${splitBefore} groups had two MASTERs before anything died` : ''}${traffic ? `; ${trafficText(step.spec.probe!, traffic, step.spec.withinMs)}` : ''}${fipFigures ? `; ${fipFigures.fips_answered} of ${fipFigures.fips} floating IPs answered again from ${step.spec.from}: p50 ${fipFigures.fip_p50_ms} ms, p95 ${fipFigures.fip_p95_ms} ms, max ${fipFigures.fip_max_ms} ms after the kill` : ''}`,
+          : `${host ? `host ${host.name} died: its wires cut, ` : ''}${dead.size} nodes killed in ${killMs} ms; ${tookOver.size} of ${killedAt.size} VRRP groups took over elsewhere: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms; ${none.length} with no MASTER${none.length ? ` (${none.slice(0, 3).join(', ')}${none.length > 3 ? ' ...' : ''})` : ''}, ${two.length} with two${splitBefore ? `; ${splitBefore} groups had two MASTERs before anything died` : ''}${traffic ? `; ${trafficText(step.spec.probe!, traffic, step.spec.withinMs)}` : ''}${fipFigures ? `; ${fipFigures.fips_answered} of ${fipFigures.fips} floating IPs answered again from ${step.spec.from}: p50 ${fipFigures.fip_p50_ms} ms, p95 ${fipFigures.fip_p95_ms} ms, max ${fipFigures.fip_max_ms} ms after the kill` : ''}${elsewhereFigures ? `; ${elsewhereFigures.fips_elsewhere_unaffected} of ${elsewhereFigures.fips_elsewhere} floating IPs elsewhere never missed a reply (${watchCount} pings each, ${WATCH_INTERVAL_MS} ms apart; ${elsewhereFigures.fips_elsewhere_lost} lost)` : ''}`,
       groups: killedAt.size,
       took_over: tookOver.size,
       ...figures,
@@ -205,6 +233,7 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       kill_ms: killMs,
       ...(traffic ? { outage_ms: traffic.outageMs, recovered: traffic.recovered, failed: traffic.failed } : {}),
       ...fipFigures,
+      ...elsewhereFigures,
     };
   },
 });

@@ -138,6 +138,7 @@ export const reschedule = stepKind<Spec, z.infer<typeof Block>>({
       detail: `${routers.length} routers of ${host} rescheduled to ${to.name} from ${Math.round((began - diedAt) / 1000)} s after its death, built one after another in ${buildMs} ms; ${back.length} of ${fips.length} floating IPs answered again: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms after the death${silent.length ? `; silent: ${silent.slice(0, 3).join(', ')}${silent.length > 3 ? ' ...' : ''}` : ''}`,
       routers: routers.length,
       rescheduled: built.length,
+      fips: fips.length,
       answered: back.length,
       ...figures,
       reschedule_after_ms: startAt - diedAt,

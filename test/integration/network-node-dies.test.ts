@@ -1,8 +1,9 @@
-// Seed 002's dead network node, two answers side by side (scenarios/network-node-dies.yaml) at a
-// size CI affords: 2 legacy and 2 HA routers, agent_down_time 4 s. network1 dies; the HA
-// routers' floating IPs answer again from network2 after keepalived's takeover, the legacy
-// routers' only after the scheduler saw the agent dead and built them again on network2, in
-// that order; every floating IP answers at the end. Real pings; the host is left as found.
+// Seed 002's dead network node, three answers side by side (scenarios/network-node-dies.yaml)
+// at a size CI affords: 2 legacy, 2 HA and 2 DVR routers, agent_down_time 4 s. network1 dies;
+// the DVR routers' floating IPs (on compute1) never miss a reply; the HA routers' answer again
+// from network2 after keepalived's takeover, the legacy routers' only after the scheduler saw
+// the agent dead and built them again on network2 (with the DVR routers' SNAT parts), in that
+// order; every floating IP answers at the end. Real pings; the host is left as found.
 import t from 'tap';
 import { lablb } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
@@ -16,7 +17,7 @@ interface Check {
   [figure: string]: unknown;
 }
 
-t.test('run network-node-dies with 2 routers of each kind: HA back first, legacy after the scheduler', { skip }, async (t) => {
+t.test('run network-node-dies with 2 routers of each kind: DVR never affected, HA back first, legacy after the scheduler', { skip }, async (t) => {
   const before = hostState();
   const r = lablb('run', 'network-node-dies', '--set', 'routers=2', '--set', 'agent_down_time_s=4', '--json');
   t.equal(r.code, 0, r.err);
@@ -25,12 +26,15 @@ t.test('run network-node-dies with 2 routers of each kind: HA back first, legacy
   const ha = checks.find((c) => c.name === 'network1-dies')!;
   const legacy = checks.find((c) => c.name === 'legacy-routers-rescheduled')!;
   t.equal(ha.fips_answered, 2);
-  t.equal(legacy.rescheduled, 2);
+  t.equal(ha.fips_elsewhere, 2, "the DVR routers' floating IPs were watched");
+  t.equal(ha.fips_elsewhere_unaffected, 2, `and never missed a reply (${ha.fips_elsewhere_lost} lost)`);
+  t.equal(legacy.rescheduled, 4, "two legacy routers and two DVR routers' SNAT parts");
+  t.equal(legacy.fips, 2);
   t.equal(legacy.answered, 2);
   // Checks every 2 s, dead after 8 s: the fifth check, 10 s after the death.
   t.equal(legacy.reschedule_after_ms, 10_000);
   t.ok((legacy.p50_ms as number) >= 10_000, `a legacy router answers only after the scheduler moved it (${legacy.p50_ms} ms)`);
   t.ok((ha.fip_max_ms as number) < (legacy.p50_ms as number), `HA (${ha.fip_max_ms} ms) before legacy (${legacy.p50_ms} ms)`);
-  t.equal(checks.find((c) => c.name === 'every-floating-ip-answers-after')?.answered, 4);
+  t.equal(checks.find((c) => c.name === 'every-floating-ip-answers-after')?.answered, 6);
   t.same(await settledHostState(before), before, 'host as found');
 });

@@ -73,7 +73,7 @@ t.test('an unknown scenario name lists the known ones', async (t) => {
   t.equal(r.code, 2);
   t.equal(
     r.err,
-    'lablb: unknown scenario "floating-ip"; did you mean floating-ip-lb?\n  known scenarios: dhcp-ha, floating-ip-lb, floating-ip-lb-docker, keepalived-vip, l3-ha, l3-ha-conntrackd, l3-ha-gateway, l3-ha-l2pop, lbaas-v1-v2, manila-share, network-node-dies, octavia, scale-l3-ha, scale-routers, vxlan-hosts; or give a path to a .yaml file\n',
+    'lablb: unknown scenario "floating-ip"; did you mean floating-ip-lb?\n  known scenarios: dhcp-ha, dvr, floating-ip-lb, floating-ip-lb-docker, keepalived-vip, l3-ha, l3-ha-conntrackd, l3-ha-gateway, l3-ha-l2pop, lbaas-v1-v2, manila-share, network-node-dies, octavia, scale-l3-ha, scale-routers, vxlan-hosts; or give a path to a .yaml file\n',
   );
 });
 

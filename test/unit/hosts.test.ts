@@ -128,7 +128,7 @@ t.test('the plan: a switch per host, the fabric, br-tun with its ports and flows
   t.ok(ids.includes('fabric'));
   t.notOk(ids.includes('bridges'), 'no lab-wide switch');
   const task = (id: string) => plan.tasks.find((x) => x.id === id)!;
-  t.same(task('move:qr-1').after, ['bridges:network1']);
+  t.same(task('move:qr-1:network1').after, ['bridges:network1']);
   t.same(task('node:vm2').after, ['veths:compute2']);
   t.ok(task('service:vm1/web').after.includes('tunnels:compute1'), "a VM's service starts once its host's tunnels are up");
   const daemon = task('switch:compute1').ops[0] as { env: Record<string, string>; argv: string[] };

@@ -18,6 +18,7 @@ t.test("router rules: the article's chains, default SNAT to the gateway, the flo
       enableSnat: true,
       floatingIps: [{ floating: '10.255.253.100', fixed: '10.0.0.100' }],
       gatewayMovedByVrrp: false,
+      internalPorts: ['qr01'],
     },
     "the node's l3: block is its l3-agent service, named l3",
   );

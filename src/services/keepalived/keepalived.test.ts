@@ -154,6 +154,17 @@ vrrp_instance VR_1 {
   t.match(renderKeepalivedConf(second), /\n {4}priority 50\n/, 'the same priority on both, as Neutron');
 });
 
+t.test('vrrp_startup_delay as keepalived reads it: at least a millisecond, three decimals', async (t) => {
+  const l3 = readFileSync(join(ROOT, 'scenarios', 'l3-ha.yaml'), 'utf8');
+  const delayed = (delay: string) => {
+    const lab = labFromText(l3.replace('startup_delay: 1', `startup_delay: ${delay}`));
+    return renderKeepalivedConf(lab.nodes.find((n) => n.name === 'qrouter-net2')!.services[0] as LabService<KeepalivedSpec>);
+  };
+  t.match(delayed('1.25'), /\n {4}vrrp_startup_delay 1\.25\n/);
+  t.match(delayed('0.0012345'), /\n {4}vrrp_startup_delay 0\.001\n/, 'no more decimals than keepalived reads');
+  t.throws(() => delayed('0'), /startup_delay: 0 is out of range; must be >= 0\.001/, 'keepalived refuses 0: so does lablb, at the field');
+});
+
 t.test("the master-down interval follows the config's VRRP version", async (t) => {
   // NEUTRON.md 8: advert_int 2, priority 50 is 6 + 0.80 s in VRRPv2 (keepalived's default).
   t.equal(masterDownMs({ advertInt: 2, priority: 50, version: 2 }), 6805);

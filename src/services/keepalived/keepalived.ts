@@ -154,10 +154,12 @@ const Block = z
     kind: z.literal('keepalived'),
     startup_delay: z
       .number()
-      .min(0)
+      .min(0.001)
       .max(60)
       .optional()
-      .describe('seconds keepalived waits before its instances start (vrrp_startup_delay); a stand-in for an agent that picks the router up later'),
+      .describe(
+        'seconds keepalived waits before its instances start (vrrp_startup_delay; keepalived takes 0.001 to 4294, three decimals); a stand-in for an agent that picks the router up later',
+      ),
     instances: z.array(Instance).min(1).max(32),
   })
   .describe('keepalived: VRRP instances that move VIPs between nodes');

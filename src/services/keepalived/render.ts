@@ -48,7 +48,7 @@ export function renderKeepalivedConf(k: LabService<KeepalivedSpec>, notify = k.s
   const lines = [
     'global_defs {',
     `    router_id ${k.node}`,
-    ...(k.spec.startupDelay !== undefined ? [`    vrrp_startup_delay ${k.spec.startupDelay}`] : []),
+    ...(k.spec.startupDelay !== undefined ? [`    vrrp_startup_delay ${Number(k.spec.startupDelay.toFixed(3))}`] : []),
     ...(notify || k.spec.instances.some((i) => i.healthCheck) ? ['    script_user root', '    enable_script_security'] : []),
     '}',
   ];

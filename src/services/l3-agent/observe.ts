@@ -107,7 +107,12 @@ export function natRows(router: LabService<L3Spec>, facts: Facts): Row[] {
   const rules = natFacts(facts, router);
   const head: Row = [
     { text: router.node, tone: 'bold' },
-    { text: ` gateway ${router.spec.gatewayPort} ${router.spec.gatewayAddress}`, tone: 'dim' },
+    {
+      text: router.spec.dvr
+        ? ` DVR, floating IPs by ${router.spec.gatewayPort} to ${router.spec.dvr.fipNamespace ?? 'none'}`
+        : ` gateway ${router.spec.gatewayPort} ${router.spec.gatewayAddress}`,
+      tone: 'dim',
+    },
   ];
   return [
     head,
