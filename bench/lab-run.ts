@@ -3,15 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CheckResult } from '../src/kinds/events.js';
 
 const LABLB = join(fileURLToPath(new URL('../../', import.meta.url)), 'bin', 'lablb.js');
 
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  [figure: string]: unknown;
-}
+export type Check = CheckResult;
 
 /** Exits with a message unless root: the benchmarks build real labs. */
 export function requireRoot(script: string): void {

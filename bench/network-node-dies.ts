@@ -8,6 +8,7 @@
 //   sudo npm run bench:network-node-dies [-- --routers 10,100] [--agent-down-time 10]
 import { parseArgs } from 'node:util';
 import { requireRoot, runChecks } from './lab-run.js';
+import { outageTable } from '../src/kinds/events.js';
 
 const { values } = parseArgs({ options: { routers: { type: 'string', default: '10,100' }, 'agent-down-time': { type: 'string', default: '10' } } });
 const sizes = values.routers.split(',').map(Number);
@@ -26,17 +27,8 @@ for (const n of sizes) {
     console.log(`| ${n} | no result (exit ${status}) | | | | | | ${stderr.slice(0, 200).replace(/\n/g, ' ')} |`);
     continue;
   }
-  const ha = checks.find((c) => c.name === 'network1-dies');
-  const legacy = checks.find((c) => c.name === 'legacy-routers-rescheduled');
-  console.log(
-    `| ${n} | L3 HA (keepalived, l2pop told) | ${ha?.fips_answered}/${ha?.fips} | ${ha?.fip_p50_ms} | ${ha?.fip_p95_ms} | ${ha?.fip_max_ms} | ${ha?.two_masters} / ${ha?.no_master} | VRRP takeover p50 ${ha?.p50_ms} ms |`,
-  );
-  console.log(
-    `| ${n} | legacy, rescheduled (agent_down_time ${adt} s) | ${legacy?.answered}/${legacy?.fips} | ${legacy?.p50_ms} | ${legacy?.p95_ms} | ${legacy?.max_ms} | - | from ${legacy?.reschedule_after_ms} ms, built in ${legacy?.build_ms} ms; run ${s} s |`,
-  );
-  // Never affected when each DVR floating IP answered every ping while network1 died.
-  const all = ha?.fips_elsewhere_unaffected === ha?.fips_elsewhere;
-  console.log(
-    `| ${n} | DVR (floating IPs from compute1) | ${ha?.fips_elsewhere_unaffected}/${ha?.fips_elsewhere} never missed a reply | ${all ? '0 | 0 | 0' : '- | - | -'} | - | ${ha?.fips_elsewhere_lost} pings lost; SNAT rescheduled with the legacy routers |`,
-  );
+  // The run's own table (each failover step's rows), a column for the size in front.
+  const rows = checks.flatMap((c) => c.answers ?? []);
+  for (const line of outageTable(rows).slice(2)) console.log(`| ${n} ${line}`);
+  console.log(`| ${n} | (the whole run) | | | | | | ${s} s |`);
 }

@@ -50,6 +50,8 @@ export interface LabHost {
   switch: LabSwitch;
   /** Its tunnel endpoint (the OVS agent's local_ip) on the underlay. */
   localIp: string;
+  /** br-phy's MAC, which holds localIp: fixed, so every peer's OVS is told it up front. */
+  underlayMac: string;
   /** The OVS agent's local VLAN on br-int of each tunnelled network with a port here, numbered
    *  per host as the agent allocates them. */
   localVlans: Record<string, number>;

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../src/model.js';
+import { ScenarioError } from '../src/errors.js';
 import { loadScenarioFile, parseScenario } from '../src/scenario/load.js';
 import { resolveLab } from '../src/scenario/resolve.js';
 
@@ -15,6 +16,17 @@ export function loadFixtureLab(stateRoot = '/run/lablb'): Lab {
 
 export function labFromText(text: string, file = 'test.yaml'): Lab {
   return resolveLab(parseScenario(text, file), { stateRoot: '/run/lablb' });
+}
+
+/** A scenario's problems as "path: message" lines; none when it resolves. */
+export function problemsOf(text: string): string[] {
+  try {
+    labFromText(text);
+    return [];
+  } catch (err) {
+    if (err instanceof ScenarioError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
 }
 
 /** Runs lablb as a user does (bin/lablb.js, without tap's loaders); coverage still follows it

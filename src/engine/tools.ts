@@ -42,6 +42,13 @@ const CORE: Tool[] = [
     why: "port security flows, and the article's ovs-ofctl dump-flows",
   },
   {
+    command: 'ovs-appctl',
+    pkg: 'openvswitch-common',
+    versionArgs: ['--version'],
+    neededBy: (lab) => lab.hosts !== undefined,
+    why: "each host's OVS told its tunnel peers' underlay MACs (a lab of hosts)",
+  },
+  {
     command: 'ethtool',
     pkg: 'ethtool',
     versionArgs: ['--version'],

@@ -5,8 +5,39 @@ export interface CheckResult {
   name: string;
   ok: boolean;
   detail: string;
+  /** Rows of the run's outage table: a step that failed something over says how each kind of
+   *  router fared (seed 002's answers side by side). */
+  answers?: OutageRow[];
   /** Measured figures; durations end in _ms. */
-  [figure: string]: string | number | boolean;
+  [figure: string]: string | number | boolean | OutageRow[] | undefined;
+}
+
+/** How one kind of router fared through a failure: from the failure to the first answer of
+ *  its floating IPs, or that they never missed one. */
+export interface OutageRow {
+  answer: string;
+  /** Floating IPs answering again, or never affected, of all. */
+  answered: number;
+  of: number;
+  p50_ms: number;
+  p95_ms: number;
+  max_ms: number;
+  /** VRRP groups left with two MASTERs or none (HA answers only). */
+  two_masters?: number;
+  no_master?: number;
+  note?: string;
+}
+
+/** The outage table, one line per row: what `run` prints at its end. */
+export function outageTable(rows: OutageRow[]): string[] {
+  return [
+    '| answer | answered | p50 ms | p95 ms | max ms | two masters / none | note |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.answer} | ${r.answered}/${r.of} | ${r.p50_ms} | ${r.p95_ms} | ${r.max_ms} | ${r.two_masters === undefined ? '-' : `${r.two_masters} / ${r.no_master}`} | ${r.note ?? ''} |`,
+    ),
+  ];
 }
 
 /** One task of a build: what it waited for, when it started and ended (ms since the process

@@ -18,11 +18,11 @@ import {
   tunnelPeers,
   tunnelPort,
 } from '../links/tunnels.js';
-import { switchDb } from '../links/links.js';
+import { linkType, switchDb } from '../links/links.js';
 import type { Lab, LabHost, LabNode } from '../model.js';
 import { netns } from '../runtime/netns/netns.js';
 import type { Op, Task } from '../kinds/ops.js';
-import { switchTasks, txChecksumOff, type HostFacts } from './plan.js';
+import { switchEnv, switchTasks, txChecksumOff, type HostFacts } from './plan.js';
 
 /** The fabric's Linux bridges: between hosts' underlay NICs, and between their br-ex. */
 const UNDERLAY_BRIDGE = 'underlay';
@@ -55,6 +55,25 @@ export function hostsTasks(lab: Lab, facts: HostFacts, memberIds: string[]): Tas
         ops: tunnelOps(lab, h),
       },
     );
+  }
+  // Each host's OVS is told its peers' underlay MACs (on the userspace datapath it drops a
+  // packet toward a tunnel endpoint it has not resolved yet, the first of every new flow). It
+  // forgets them when its namespace's routes change, as when a port moves out into its node:
+  // after the moves, then.
+  for (const h of hosts.list) {
+    const moves = lab.nodes
+      .filter((n) => n.host === h.name)
+      .flatMap((n) => n.ports)
+      .filter((p) => linkType(p).attach(lab, p).length > 0)
+      .map((p) => `move:${p.name}:${h.name}`);
+    const ops = underlayNeighbourOps(lab, h);
+    if (ops.length)
+      tasks.push({
+        id: `underlay:${h.name}`,
+        title: `${h.name}: its tunnel peers' underlay MACs, told to OVS`,
+        after: [`tunnels:${h.name}`, ...moves],
+        ops,
+      });
   }
   return tasks;
 }
@@ -110,6 +129,11 @@ function hostPorts(lab: Lab, h: LabHost): string[] {
     'bridge',
     'br-tun',
     'fail_mode=secure',
+    '--',
+    'set',
+    'bridge',
+    'br-phy',
+    `other-config:hwaddr=${h.underlayMac}`,
     ...add('br-phy', UNDERLAY_NIC),
     ...(ext && h.external ? add(ext, PHYSNET_NIC) : []),
     ...add(TUNNELLED_BRIDGE, PATCH_TUN, 'type=patch', `options:peer=${PATCH_INT}`),
@@ -173,8 +197,22 @@ export function l2popSyncOps(lab: Lab, down: ReadonlySet<string>): Op[] {
     .filter((h) => !down.has(h.name))
     .flatMap((h) => {
       const add = tunnelPortArgs(lab, h);
-      return [...(add.length ? [{ kind: 'run', argv: ['ovs-vsctl', switchDb(h.switch), ...add] } as Op] : []), ...brTunOps(lab, h, down)];
+      return [
+        ...(add.length ? [{ kind: 'run', argv: ['ovs-vsctl', switchDb(h.switch), ...add] } as Op] : []),
+        ...brTunOps(lab, h, down),
+        // A node that joined moved a port out of the host's namespace: OVS forgot them.
+        ...underlayNeighbourOps(lab, h),
+      ];
     });
+}
+
+/** The host's OVS told where each tunnel peer's endpoint is on the underlay (its br-phy MAC). */
+function underlayNeighbourOps(lab: Lab, h: LabHost): Op[] {
+  return tunnelPeers(lab, h).map((peer) => ({
+    kind: 'run',
+    argv: ['ovs-appctl', 'tnl/neigh/set', 'br-phy', peer.localIp, peer.underlayMac],
+    env: switchEnv(h.switch),
+  }));
 }
 
 /** A node placed on a host at run time: the host gives each of its tunnelled networks a local

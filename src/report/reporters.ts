@@ -1,6 +1,6 @@
 // Reporters turn events into output: readable lines for a person or a log, JSON lines for machines.
 import { safeJson, safeText } from '../safe-text.js';
-import { eventText, type LabEvent } from '../kinds/events.js';
+import { eventText, outageTable, type LabEvent } from '../kinds/events.js';
 
 /** Up to this many tasks, a line each as it starts. */
 const TASK_LINES_AT_MOST = 200;
@@ -78,6 +78,11 @@ export function lineReporter(raw: Write, color = useColor(process.stdout)): Repo
           raw(`  ${e.ok ? green('PASS') : red('FAIL')} ${safeText(`${e.name}: ${e.detail}`)}`);
           return;
         case 'summary': {
+          const rows = e.checks.flatMap((c) => c.answers ?? []);
+          if (rows.length) {
+            write("  each answer, from the failure to its floating IPs' first answer:");
+            for (const line of outageTable(rows)) write(`    ${line}`);
+          }
           const passed = e.checks.filter((c) => c.ok).length;
           const line = `${passed}/${e.checks.length} checks passed`;
           raw(e.ok ? green(line) : red(line));

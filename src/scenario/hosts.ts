@@ -53,6 +53,8 @@ export function resolveHosts({ s, name, dir, networks, nodes, report }: HostsInp
       external: h.external,
       switch: { namespace: hostNamespace(name, h.name), datapath: s.switch.datapath, bridges, rundir: join(dir, 'hosts', h.name, 'ovs') },
       localIp: nthAddress(underlay, i + 1) ?? '',
+      // Locally administered: the underlay is the lab's, not Neutron's.
+      underlayMac: stableMac(`${name}/${h.name}/br-phy`, '02:00:00'),
       localVlans: localVlans(networks, here),
       ...(dvr ? { dvrMac: dvrMac(name, h.name) } : {}),
     };

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { HostName, NsName, StepName } from '../kinds/fields.js';
 import { stepKind, type StepContext, type StepResolveContext } from '../kinds/step-kind.js';
-import { firstAnswers, floatingIpsOfNodes, repliesOver, WATCH_INTERVAL_MS } from './pings.js';
+import { firstAnswers, floatingIpsOfNodes, repliesOver, type Watched } from './pings.js';
 import { hostWires } from '../links/tunnels.js';
 import { shellLine } from '../shell.js';
 import type { Facts } from '../kinds/facts.js';
@@ -60,6 +60,13 @@ function haFloatingIps(lab: Lab, dead: Set<string>): string[] {
 function floatingIpsElsewhere(lab: Lab, dead: Set<string>): string[] {
   const dying = new Set(floatingIpsOfNodes(lab.nodes.filter((n) => dead.has(n.name))));
   return floatingIpsOfNodes(lab.nodes.filter((n) => !dead.has(n.name))).filter((ip) => !dying.has(ip));
+}
+
+/** The floating IPs elsewhere as outage figures: the time their lost pings stand for (an
+ *  interval each; 0 for one that never missed). */
+function lostTime(ips: string[], { replies, count, intervalMs }: Watched) {
+  const lost = ips.map((ip) => (count - (replies.get(ip)?.received ?? 0)) * intervalMs);
+  return { p50_ms: percentile(lost, 50), p95_ms: percentile(lost, 95), max_ms: lost.length ? Math.max(...lost) : 0 };
 }
 
 /** How long the floating IPs elsewhere are watched at most: past any VRRP takeover. */
@@ -126,7 +133,7 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       ...(spec.from
         ? [
             `# ${spec.from} pings each dying HA router's floating IPs until they answer again, and the floating IPs of routers`,
-            `# elsewhere (DVR's) ${WATCH_INTERVAL_MS} ms apart for up to ${WATCH_MS / 1000} s, counting replies missed`,
+            `# elsewhere (DVR's) for up to ${WATCH_MS / 1000} s (5 pings a second, at most 100 a second in all), counting replies missed`,
           ]
         : []),
     ];
@@ -152,8 +159,7 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
     const answers = step.spec.from ? firstAnswers(ctx.host, step.spec.from, fips, killedAtMs + step.spec.withinMs, ctx.signal) : undefined;
     // The floating IPs of routers elsewhere (DVR's, on the compute nodes): watched for loss.
     const elsewhere = floatingIpsElsewhere(ctx.lab, dead);
-    const watchCount = Math.ceil(Math.min(step.spec.withinMs, WATCH_MS) / WATCH_INTERVAL_MS);
-    const watched = step.spec.from && elsewhere.length ? repliesOver(ctx.host, step.spec.from, elsewhere, watchCount) : undefined;
+    const watching = step.spec.from && elsewhere.length ? repliesOver(ctx.host, step.spec.from, elsewhere, Math.min(step.spec.withinMs, WATCH_MS)) : undefined;
     if (host) ctx.facts.hostsDown[host.name] = killedAtMs;
     // A host's wires go with it: the others no longer reach its tunnel endpoint or its br-ex.
     const wiresCut = host
@@ -200,12 +206,14 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
           fip_max_ms: back.length ? Math.max(...back) : 0,
         }
       : undefined;
-    const replies = watched ? await watched : undefined;
-    const elsewhereFigures = replies
+    const watched = watching ? await watching : undefined;
+    const elsewhereFigures = watched
       ? {
           fips_elsewhere: elsewhere.length,
-          fips_elsewhere_unaffected: elsewhere.filter((ip) => replies.get(ip)?.sent === watchCount && replies.get(ip)?.received === watchCount).length,
-          fips_elsewhere_lost: elsewhere.reduce((n, ip) => n + watchCount - (replies.get(ip)?.received ?? 0), 0),
+          fips_elsewhere_unaffected: elsewhere.filter(
+            (ip) => watched.replies.get(ip)?.sent === watched.count && watched.replies.get(ip)?.received === watched.count,
+          ).length,
+          fips_elsewhere_lost: elsewhere.reduce((n, ip) => n + watched.count - (watched.replies.get(ip)?.received ?? 0), 0),
         }
       : undefined;
     const times = [...tookOver.values()];
@@ -223,7 +231,7 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       detail:
         killedAt.size === 0
           ? `no VRRP group on ${[...dead].join(', ')}`
-          : `${host ? `host ${host.name} died: its wires cut, ` : ''}${dead.size} nodes killed in ${killMs} ms; ${tookOver.size} of ${killedAt.size} VRRP groups took over elsewhere: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms; ${none.length} with no MASTER${none.length ? ` (${none.slice(0, 3).join(', ')}${none.length > 3 ? ' ...' : ''})` : ''}, ${two.length} with two${splitBefore ? `; ${splitBefore} groups had two MASTERs before anything died` : ''}${traffic ? `; ${trafficText(step.spec.probe!, traffic, step.spec.withinMs)}` : ''}${fipFigures ? `; ${fipFigures.fips_answered} of ${fipFigures.fips} floating IPs answered again from ${step.spec.from}: p50 ${fipFigures.fip_p50_ms} ms, p95 ${fipFigures.fip_p95_ms} ms, max ${fipFigures.fip_max_ms} ms after the kill` : ''}${elsewhereFigures ? `; ${elsewhereFigures.fips_elsewhere_unaffected} of ${elsewhereFigures.fips_elsewhere} floating IPs elsewhere never missed a reply (${watchCount} pings each, ${WATCH_INTERVAL_MS} ms apart; ${elsewhereFigures.fips_elsewhere_lost} lost)` : ''}`,
+          : `${host ? `host ${host.name} died: its wires cut, ` : ''}${dead.size} nodes killed in ${killMs} ms; ${tookOver.size} of ${killedAt.size} VRRP groups took over elsewhere: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms; ${none.length} with no MASTER${none.length ? ` (${none.slice(0, 3).join(', ')}${none.length > 3 ? ' ...' : ''})` : ''}, ${two.length} with two${splitBefore ? `; ${splitBefore} groups had two MASTERs before anything died` : ''}${traffic ? `; ${trafficText(step.spec.probe!, traffic, step.spec.withinMs)}` : ''}${fipFigures ? `; ${fipFigures.fips_answered} of ${fipFigures.fips} floating IPs answered again from ${step.spec.from}: p50 ${fipFigures.fip_p50_ms} ms, p95 ${fipFigures.fip_p95_ms} ms, max ${fipFigures.fip_max_ms} ms after the kill` : ''}${elsewhereFigures ? `; ${elsewhereFigures.fips_elsewhere_unaffected} of ${elsewhereFigures.fips_elsewhere} floating IPs elsewhere never missed a reply (${watched!.count} pings each, ${watched!.intervalMs} ms apart; ${elsewhereFigures.fips_elsewhere_lost} lost)` : ''}`,
       groups: killedAt.size,
       took_over: tookOver.size,
       ...figures,
@@ -234,6 +242,34 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       ...(traffic ? { outage_ms: traffic.outageMs, recovered: traffic.recovered, failed: traffic.failed } : {}),
       ...fipFigures,
       ...elsewhereFigures,
+      answers: [
+        ...(fipFigures
+          ? [
+              {
+                answer: 'L3 HA (keepalived)',
+                answered: fipFigures.fips_answered,
+                of: fipFigures.fips,
+                p50_ms: fipFigures.fip_p50_ms,
+                p95_ms: fipFigures.fip_p95_ms,
+                max_ms: fipFigures.fip_max_ms,
+                two_masters: two.length,
+                no_master: none.length,
+                note: `VRRP takeover p50 ${figures.p50_ms} ms`,
+              },
+            ]
+          : []),
+        ...(elsewhereFigures && watched
+          ? [
+              {
+                answer: 'elsewhere (DVR): never affected',
+                answered: elsewhereFigures.fips_elsewhere_unaffected,
+                of: elsewhereFigures.fips_elsewhere,
+                ...lostTime(elsewhere, watched),
+                note: `${elsewhereFigures.fips_elsewhere_lost} of ${elsewhere.length * watched.count} pings lost`,
+              },
+            ]
+          : []),
+      ],
     };
   },
 });

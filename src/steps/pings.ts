@@ -60,24 +60,47 @@ export function parseFirstAnswers(text: string): Map<string, number> {
   return out;
 }
 
-/** Pings per address in a window that watches for loss, 200 ms apart. */
-export const WATCH_INTERVAL_MS = 200;
+/** Watching for loss: 5 pings a second per address, fewer with many addresses, so that all of
+ *  them together send at most 100 a second (the userspace datapath's CPU is the hosts'). */
+const WATCH_FASTEST_MS = 200;
+const WATCH_MOST_PER_SECOND = 100;
+export const watchIntervalMs = (targets: number) => Math.max(WATCH_FASTEST_MS, Math.ceil((targets * 1000) / WATCH_MOST_PER_SECOND / 100) * 100);
 /** The most watching pings at once (one sleeping process each). */
 const WATCH_AT_ONCE = 128;
 
-/** Each address pinged `count` times, 200 ms apart, all side by side (over 128 addresses, the
- *  rest after): how many replies each got. For traffic that should not notice a failure (a DVR
- *  router's floating IP while a network node dies). */
-export async function repliesOver(host: HostDriver, from: string, targets: string[], count: number): Promise<Map<string, { sent: number; received: number }>> {
-  if (targets.length === 0) return new Map();
-  const argv = ['xargs', '-P', String(Math.min(targets.length, WATCH_AT_ONCE)), '-n', '1', 'ping', '-n', '-q', '-c', String(count), '-i', '0.2', '-W', '1'];
+export interface Watched {
+  intervalMs: number;
+  /** Pings sent to each address. */
+  count: number;
+  replies: Map<string, { sent: number; received: number }>;
+}
+
+/** Each address pinged for `windowMs`, all side by side (over 128 addresses, the rest after):
+ *  how many replies each got. For traffic that should not notice a failure (a DVR router's
+ *  floating IP while a network node dies). */
+export async function repliesOver(host: HostDriver, from: string, targets: string[], windowMs: number): Promise<Watched> {
+  const intervalMs = watchIntervalMs(targets.length);
+  const count = Math.max(1, Math.ceil(windowMs / intervalMs));
+  if (targets.length === 0) return { intervalMs, count, replies: new Map() };
+  const argv = [
+    'xargs',
+    '-P',
+    String(Math.min(targets.length, WATCH_AT_ONCE)),
+    '-n',
+    '1',
+    'ping',
+    '-n',
+    '-q',
+    '-c',
+    String(count),
+    '-i',
+    String(intervalMs / 1000),
+    '-W',
+    '1',
+  ];
   const rounds = Math.ceil(targets.length / WATCH_AT_ONCE);
-  const r = await host.run(netns.execNet(from, argv), {
-    input: targets.join('\n'),
-    allowFailure: true,
-    timeoutMs: 10_000 + rounds * count * WATCH_INTERVAL_MS * 2,
-  });
-  return parseReplies(r.stdout);
+  const r = await host.run(netns.execNet(from, argv), { input: targets.join('\n'), allowFailure: true, timeoutMs: 10_000 + rounds * count * intervalMs * 2 });
+  return { intervalMs, count, replies: parseReplies(r.stdout) };
 }
 
 /** "--- 172.24.6.2 ping statistics ---\n75 packets transmitted, 74 received, ..." per address. */

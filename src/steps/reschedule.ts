@@ -143,6 +143,15 @@ export const reschedule = stepKind<Spec, z.infer<typeof Block>>({
       ...figures,
       reschedule_after_ms: startAt - diedAt,
       build_ms: buildMs,
+      answers: [
+        {
+          answer: `legacy, rescheduled (agent_down_time ${step.spec.agentDownTimeS} s)`,
+          answered: back.length,
+          of: fips.length,
+          ...figures,
+          note: `scheduler from ${startAt - diedAt} ms, ${routers.length} routers built in ${buildMs} ms`,
+        },
+      ],
     };
   },
 });

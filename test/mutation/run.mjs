@@ -24,6 +24,9 @@ export const TESTS = {
   'src/plan/node-plan.ts': ['test/unit/steps.test.ts'],
   'src/waits/': ['test/unit/waits.test.ts'],
   'src/services/keepalived/': ['src/services/keepalived/keepalived.test.ts', 'test/unit/waits.test.ts'],
+  // br-tun's flows (l2pop, DVR) and a DVR router's routes, rules and links.
+  'src/links/tunnels.ts': ['test/unit/hosts.test.ts', 'test/unit/dvr.test.ts'],
+  'src/services/l3-agent/dvr.ts': ['test/unit/dvr.test.ts'],
 };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

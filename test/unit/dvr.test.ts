@@ -3,7 +3,7 @@
 // agent's work in the router and fip namespaces, and the mistakes a file can make.
 import { join } from 'node:path';
 import t from 'tap';
-import { ROOT, labFromText } from '../helpers.js';
+import { ROOT, labFromText, problemsOf } from '../helpers.js';
 import { resolveLab } from '../../src/scenario/resolve.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { brTunFlows, macLocations } from '../../src/links/tunnels.js';
@@ -12,7 +12,6 @@ import { arpEntries, dvrLink, dvrOps, dvrRouterId, snatTable } from '../../src/s
 import { renderRouterRules } from '../../src/services/l3-agent/rules.js';
 import { natRows } from '../../src/services/l3-agent/observe.js';
 import { l3Agent, type L3Spec } from '../../src/services/l3-agent/l3-agent.js';
-import type { ScenarioError } from '../../src/errors.js';
 import type { LabService } from '../../src/model.js';
 import { cellText } from '../../src/kinds/service-kind.js';
 import { emptyFacts } from '../../src/kinds/facts.js';
@@ -200,58 +199,50 @@ ${r1}
 ${extra}`;
 }
 
-const problems = (text: string) => {
-  try {
-    labFromText(text);
-    return [];
-  } catch (e) {
-    return (e as ScenarioError).problems.map((p) => `${p.path}: ${p.message}`);
-  }
-};
 
 t.test('mistakes about DVR, each told where it is', async (t) => {
   const base = dvrFile();
-  t.same(problems(base), []);
-  t.same(problems(base.replace('dvr: { fip_namespace: fip.c1,', 'gateway_port: qr-a\n      dvr: { fip_namespace: fip.c1,')), [
+  t.same(problemsOf(base), []);
+  t.same(problemsOf(base.replace('dvr: { fip_namespace: fip.c1,', 'gateway_port: qr-a\n      dvr: { fip_namespace: fip.c1,')), [
     'nodes[0].l3.gateway_port: a DVR router on a compute node has no gateway port: its floating IPs leave by rfp- to the fip namespace; drop gateway_port',
   ]);
-  t.same(problems(base.replace('type: internal, distributed: true', 'type: internal')), [
+  t.same(problemsOf(base.replace('type: internal, distributed: true', 'type: internal')), [
     "nodes[0].l3.dvr: qr-a is not distributed: a DVR router's interfaces are (distributed: true)",
   ]);
-  t.same(problems(base.replace('fip_namespace: fip.c1,', 'fip_namespace: fip.c2,')), [
+  t.same(problemsOf(base.replace('fip_namespace: fip.c1,', 'fip_namespace: fip.c2,')), [
     'nodes[0].l3.dvr.fip_namespace: no node named "fip.c2"; did you mean "fip.c1"?',
   ]);
-  t.same(problems(base.replace('snat_namespace: snat-r1', 'snat_namespace: snat-r9')), [
+  t.same(problemsOf(base.replace('snat_namespace: snat-r1', 'snat_namespace: snat-r9')), [
     'nodes[0].l3.dvr.snat_namespace: no node named "snat-r9"; did you mean "snat-r1"?',
   ]);
-  t.same(problems(base.replace('fip_namespace: fip.c1, ', '')), [
+  t.same(problemsOf(base.replace('fip_namespace: fip.c1, ', '')), [
     "nodes[0].l3.dvr.fip_namespace: a DVR router's floating IPs leave by the host's fip namespace: name it",
   ]);
-  t.same(problems(base.replace('{ name: fip.c1, role: router, host: c1,', '{ name: fip.c1, role: router, host: net1,')), [
+  t.same(problemsOf(base.replace('{ name: fip.c1, role: router, host: c1,', '{ name: fip.c1, role: router, host: net1,')), [
     "nodes[0].l3.dvr.fip_namespace: fip.c1 is on net1, not on qrouter-r1.c1's host c1",
   ]);
-  t.same(problems(base.replace('floating_ip_address: 172.24.4.10', 'floating_ip_address: 10.0.2.10')), [
+  t.same(problemsOf(base.replace('floating_ip_address: 172.24.4.10', 'floating_ip_address: 10.0.2.10')), [
     'nodes[0].l3.floating_ips[0].floating_ip_address: 10.0.2.10 is not on a network of fip.c1, whose port there answers for it',
   ]);
-  t.same(problems(base.replace('fixed_ip_address: 10.0.1.5', 'fixed_ip_address: 10.0.9.5')), [
+  t.same(problemsOf(base.replace('fixed_ip_address: 10.0.1.5', 'fixed_ip_address: 10.0.9.5')), [
     'nodes[0].l3.floating_ips[0].fixed_ip_address: 10.0.9.5 is not on any internal network of qrouter-r1.c1',
   ]);
   t.same(
-    problems(base.replace('{ name: sg-a, network: n1, address: 10.0.1.2, type: internal }', '{ name: sg-a, network: n2, address: 10.0.2.2, type: internal }')),
+    problemsOf(base.replace('{ name: sg-a, network: n1, address: 10.0.1.2, type: internal }', '{ name: sg-a, network: n2, address: 10.0.2.2, type: internal }')),
     ["nodes[0].l3.dvr.snat_namespace: snat-r1 has no port on n1 (qr-a's network)"],
   );
-  t.same(problems(base.replace('name: qrouter-r1.c1', 'name: qrouter-averylongid1.c1')), [
+  t.same(problemsOf(base.replace('name: qrouter-r1.c1', 'name: qrouter-averylongid1.c1')), [
     'nodes[0].l3.dvr: the router\'s id "averylongid1" (its name without qrouter- and .<host>) must be 1-11 letters, digits or dashes: it names rfp-averylongid1',
   ]);
-  t.same(problems(base.replace('distributed: true }', 'distributed: true, vrrp_managed: true }')), [
+  t.same(problemsOf(base.replace('distributed: true }', 'distributed: true, vrrp_managed: true }')), [
     'nodes[0].ports[0].distributed: a port is either a DVR interface (distributed) or an HA router port (vrrp_managed), not both',
     'nodes[0].ports[0].vrrp_managed: no keepalived instance on qrouter-r1.c1 moves 10.0.1.1; list it in virtual_ipaddress_excluded',
   ]);
-  t.same(problems(base.replace('type: internal, distributed: true', 'bridge_port: t-qr, distributed: true')), [
+  t.same(problemsOf(base.replace('type: internal, distributed: true', 'bridge_port: t-qr, distributed: true')), [
     "nodes[0].ports[0].type: a DVR router's interface is an OVS internal port (type: internal), as the L3 agent plugs it",
   ]);
   t.same(
-    problems(
+    problemsOf(
       base.replace('network: n1, address: 10.0.1.1, type: internal, distributed: true', 'network: pub, address: 172.24.9.1, type: internal, distributed: true'),
     ),
     [
@@ -259,11 +250,11 @@ t.test('mistakes about DVR, each told where it is', async (t) => {
       'nodes[0].l3.floating_ips[0].fixed_ip_address: 10.0.1.5 is not on any internal network of qrouter-r1.c1',
     ],
   );
-  t.same(problems(base.replace('l3: { gateway_port: qg-r1 }', 'l3: { enable_snat: true }')), [
+  t.same(problemsOf(base.replace('l3: { gateway_port: qg-r1 }', 'l3: { enable_snat: true }')), [
     'nodes[2].l3.gateway_port: a router needs gateway_port (or dvr: for a DVR router on a compute node)',
   ]);
   t.same(
-    problems(
+    problemsOf(
       dvrFile(`
   - name: qrouter-r1.c1x
     role: router
@@ -276,7 +267,7 @@ t.test('mistakes about DVR, each told where it is', async (t) => {
   );
   // A DVR port in a lab of one switch.
   t.same(
-    problems(`name: one
+    problemsOf(`name: one
 switch: { bridges: [br-int] }
 networks: [ { name: n, bridge: br-int, cidr: 10.0.0.0/24 } ]
 nodes: [ { name: r, role: router, ports: [ { name: qr, network: n, address: 10.0.0.1, type: internal, distributed: true } ] } ]
@@ -294,6 +285,6 @@ t.test('a DVR port shares its address only with the same port elsewhere', async 
     l3: { dvr: { snat_namespace: snat-r1 } }
   - { name: vm, role: vm, host: c1, ports: [ { name: eth0, network: n1, address: 10.0.1.1, bridge_port: t-vm } ] }
 `);
-  t.same(problems(twice), ['nodes[4].ports[0].address: 10.0.1.1 is already used on n1 by qrouter-r1.net1/qr-a']);
-  t.same(problems(twice.replace(/ {2}- \{ name: vm, .*\n/, '')), [], 'the same port on two hosts, each with its own qr-a on its switch');
+  t.same(problemsOf(twice), ['nodes[4].ports[0].address: 10.0.1.1 is already used on n1 by qrouter-r1.net1/qr-a']);
+  t.same(problemsOf(twice.replace(/ {2}- \{ name: vm, .*\n/, '')), [], 'the same port on two hosts, each with its own qr-a on its switch');
 });

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import t from 'tap';
 import { TOOLS } from '../../src/engine/tools.js';
 import { EXEC_PROGRAMS } from '../../src/steps/exec-grammar.js';
-import { ScenarioError } from '../../src/errors.js';
 import type { Facts } from '../../src/kinds/facts.js';
 import { opToShell } from '../../src/kinds/ops.js';
 import type { Sample } from '../../src/sample.js';
@@ -14,10 +13,12 @@ import { resolveLab } from '../../src/scenario/resolve.js';
 import { stepKindOf } from '../../src/steps/all.js';
 import { fakeHost } from '../fake-host.js';
 import { harness } from '../step-harness.js';
-import { labFromText, loadFixtureLab, ROOT } from '../helpers.js';
+import { labFromText, problemsOf, loadFixtureLab, ROOT } from '../helpers.js';
 import { memberWait } from '../../src/waits/member.js';
 import { haproxyFacts } from '../../src/services/haproxy/observe.js';
 import { keepalivedFacts } from '../../src/services/keepalived/observe.js';
+import { lineReporter } from '../../src/report/reporters.js';
+import { watchIntervalMs } from '../../src/steps/pings.js';
 
 const pair = resolveLab(loadScenarioFile(join(ROOT, 'test', 'fixtures', 'vrrp-pair.yaml')), { stateRoot: '/run/lablb' });
 
@@ -163,15 +164,6 @@ function readFixture(): string {
 
 const withSteps = (steps: string) =>
   `${readFixture().split('\nexperiment:')[0]}\nexperiment:\n  probe: { from: ext, url: "http://10.255.253.100/" }\n  steps:\n${steps}`;
-const problemsOf = (text: string): string[] => {
-  try {
-    labFromText(text);
-    return [];
-  } catch (err) {
-    if (err instanceof ScenarioError) return err.problems.map((p) => `${p.path}: ${p.message}`);
-    throw err;
-  }
-};
 
 t.test('exec runs only programs that stay inside the node, without a shell', async (t) => {
   t.same(problemsOf(withSteps('    - { name: x, kind: exec, node: vm1, command: [sh, -c, "rm -rf /"] }')), [
@@ -554,4 +546,76 @@ t.test('agent-down: SIGKILL to the nodes named like the pattern, their links dow
   t.match(problemsOf(withSteps('    - { name: x, kind: agent-down, nodes: "qrouter-*-n9" }')), [
     /^experiment\.steps\[0\]\.nodes: no node of the lab is named like "qrouter-\*-n9"$/,
   ]);
+});
+
+t.test("agent-down of a host: the HA routers' floating IPs timed, DVR's watched for loss; the run's outage table", async (t) => {
+  const lab = resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'network-node-dies.yaml'), new Map([['routers', 2]])), { stateRoot: '/run/lablb' });
+  const step = lab.experiment!.steps[1];
+  t.equal(step.kind, 'agent-down');
+  const vrrp = (node: string) => lab.nodes.find((n) => n.name === node)!.services.find((s) => s.kind === 'keepalived')!;
+  const runs: string[][] = [];
+  const host = fakeHost();
+  host.run = async (argv, opts) => {
+    runs.push([...argv, '<<', ...(opts?.input?.split('\n') ?? [])]);
+    const now = (Date.now() / 1000).toFixed(6);
+    // The HA routers' floating IPs answer their first round; DVR's second misses 3 of 75.
+    if (argv.includes('-D'))
+      return {
+        stdout: (opts?.input ?? '')
+          .split('\n')
+          .map((ip) => `[${now}] 64 bytes from ${ip}: icmp_seq=1 ttl=63 time=0.5 ms`)
+          .join('\n'),
+        stderr: '',
+        exitCode: 0,
+      };
+    if (argv.includes('-q'))
+      return {
+        stdout: (opts?.input ?? '')
+          .split('\n')
+          .map((ip, i) => `--- ${ip} ping statistics ---\n75 packets transmitted, ${i === 0 ? 75 : 72} received, 4% packet loss\n`)
+          .join(''),
+        stderr: '',
+        exitCode: 0,
+      };
+    return { stdout: '', stderr: '', exitCode: 0 };
+  };
+  const h = harness(
+    lab,
+    (_n, facts) => {
+      for (const i of [1, 2]) keepalivedFacts(facts, vrrp(`qrouter-h${i}-n2`))[`VR_${i}`] = 'MASTER';
+    },
+    [],
+    host,
+  );
+  const check = await stepKindOf(step.kind).run(step, h.ctx);
+  t.ok(check.ok, String(check.detail));
+  const timed = runs.find((r) => r.includes('-D'))!;
+  t.same(timed.slice(timed.indexOf('<<') + 1), ['172.24.4.2', '172.24.4.3'], "the HA routers' floating IPs are timed");
+  const watched = runs.find((r) => r.includes('-q'))!;
+  t.same(watched.slice(watched.indexOf('<<') + 1), ['172.24.6.2', '172.24.6.3'], "the DVR routers' are watched; the legacy ones' are the reschedule's");
+  t.ok(watched.includes('75'), '5 a second for 15 s');
+  t.equal(check.fips_elsewhere, 2);
+  t.equal(check.fips_elsewhere_unaffected, 1);
+  t.equal(check.fips_elsewhere_lost, 3);
+  t.match(String(check.detail), /; 1 of 2 floating IPs elsewhere never missed a reply \(75 pings each, 200 ms apart; 3 lost\)$/);
+  t.same(
+    check.answers!.map((r) => [r.answer, r.answered, r.of, r.max_ms, r.two_masters, r.no_master]),
+    [
+      ['L3 HA (keepalived)', 2, 2, check.fip_max_ms, 0, 0],
+      ['elsewhere (DVR): never affected', 1, 2, 600, undefined, undefined],
+    ],
+  );
+  const lines: string[] = [];
+  const reporter = lineReporter((l) => lines.push(l), false);
+  reporter.event({ type: 'summary', scenario: 'network-node-dies', lab: 'network-node-dies', ok: true, checks: [check] });
+  t.same(lines.slice(0, 3), [
+    "  each answer, from the failure to its floating IPs' first answer:",
+    '    | answer | answered | p50 ms | p95 ms | max ms | two masters / none | note |',
+    '    |---|---|---|---|---|---|---|',
+  ]);
+  t.match(lines[3], /^ {4}\| L3 HA \(keepalived\) \| 2\/2 \| \d+ \| \d+ \| \d+ \| 0 \/ 0 \| VRRP takeover p50 \d+ ms \|$/);
+  t.equal(lines[4], '    | elsewhere (DVR): never affected | 1/2 | 600 | 600 | 600 | - | 3 of 150 pings lost |', 'the time the lost pings stand for');
+  t.equal(lines.at(-1), '1/1 checks passed');
+  // Many floating IPs are watched more slowly: at most 100 pings a second in all.
+  t.same([2, 20, 21, 50, 100].map(watchIntervalMs), [200, 200, 300, 500, 1000]);
 });

@@ -156,8 +156,32 @@ t.test(
       });
       t.equal(r.status, 0, `ATTENDEES=${attendees}: ${r.stdout}${r.stderr}`);
     }
+    // One VM per Neutron host: the default five, and two.
+    for (const hosts of [undefined, 'network1,compute1']) {
+      const r = spawnSync('vagrant', ['validate'], {
+        cwd: join(ROOT, 'vagrant', 'hosts'),
+        encoding: 'utf8',
+        env: { ...process.env, ...(hosts ? { HOSTS: hosts } : {}) },
+        timeout: 120_000,
+      });
+      t.equal(r.status, 0, `HOSTS=${hosts ?? '(default)'}: ${r.stdout}${r.stderr}`);
+      t.notMatch(r.stdout, /static IP ending in "\.1"/, "no VM takes the provider's own address");
+    }
   },
 );
+
+t.test("the hosts' Vagrantfile: a VM per host of the DVR scenario, each at its place on the underlay", async (t) => {
+  const vagrantfile = readFileSync(join(ROOT, 'vagrant', 'hosts', 'Vagrantfile'), 'utf8');
+  const hosts = /ENV\.fetch\("HOSTS", "([^"]+)"\)/.exec(vagrantfile)?.[1].split(',');
+  const dvr = readFileSync(join(ROOT, 'scenarios', 'dvr.yaml'), 'utf8');
+  t.same(
+    hosts,
+    [...dvr.matchAll(/^ {2}- \{ name: (\w+), role: (?:network|compute|controller)/gm)].map((m) => m[1]),
+    "the default hosts are dvr's, in its order",
+  );
+  t.match(vagrantfile, /private_network", ip: "#\{UNDERLAY\}\.#\{i \+ 11\}"/);
+  t.match(vagrantfile, /scripts\/setup-host\.sh/, 'the one set-up script');
+});
 
 t.test('the checker itself refuses what it should', async (t) => {
   t.same(words(`sudo npx lablb exec ext -- curl -s 'http://a b/' "x y"`), ['sudo', 'npx', 'lablb', 'exec', 'ext', '--', 'curl', '-s', 'http://a b/', 'x y']);
