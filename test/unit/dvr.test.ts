@@ -199,7 +199,6 @@ ${r1}
 ${extra}`;
 }
 
-
 t.test('mistakes about DVR, each told where it is', async (t) => {
   const base = dvrFile();
   t.same(problemsOf(base), []);
@@ -228,7 +227,9 @@ t.test('mistakes about DVR, each told where it is', async (t) => {
     'nodes[0].l3.floating_ips[0].fixed_ip_address: 10.0.9.5 is not on any internal network of qrouter-r1.c1',
   ]);
   t.same(
-    problemsOf(base.replace('{ name: sg-a, network: n1, address: 10.0.1.2, type: internal }', '{ name: sg-a, network: n2, address: 10.0.2.2, type: internal }')),
+    problemsOf(
+      base.replace('{ name: sg-a, network: n1, address: 10.0.1.2, type: internal }', '{ name: sg-a, network: n2, address: 10.0.2.2, type: internal }'),
+    ),
     ["nodes[0].l3.dvr.snat_namespace: snat-r1 has no port on n1 (qr-a's network)"],
   );
   t.same(problemsOf(base.replace('name: qrouter-r1.c1', 'name: qrouter-averylongid1.c1')), [

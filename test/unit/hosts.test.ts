@@ -207,7 +207,6 @@ t.test("l2pop's entry counted, read from ovs-ofctl --names dump-flows", async (t
   t.equal(unicastPackets(dump.replace('"vxlan-c0a84d02"', 'vxlan-c0a84d02'), 'fa:16:3e:70:81:ef', 'vxlan-c0a84d02'), 7, 'unquoted too');
 });
 
-
 t.test('mistakes about hosts, each told where it is', async (t) => {
   const base = (extra: string) => `name: hx
 switch: { bridges: [br-int, br-ex] }
