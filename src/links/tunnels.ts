@@ -133,8 +133,9 @@ export function dvrFlows(lab: Lab, host: LabHost): string[] {
       .map((h) => `table=${T.dvrNotLearn},priority=1,dl_src=${h.dvrMac},actions=output:${PATCH_INT_OFPORT}`),
   ];
   for (const p of lab.nodes.filter((n) => n.host === host.name).flatMap((n) => n.ports)) {
+    // A port on the host has its network's local VLAN there.
     const vlan = host.localVlans[p.network];
-    if (!p.distributed || vlan === undefined || !p.mac) continue;
+    if (!p.distributed || !p.mac) continue;
     flows.push(
       `table=${T.dvrProcess},priority=2,dl_vlan=${vlan},dl_dst=${p.mac},actions=drop`,
       `table=${T.dvrProcess},priority=1,dl_vlan=${vlan},dl_src=${p.mac},actions=mod_dl_src:${host.dvrMac},resubmit(,${T.patchLvToTun})`,

@@ -8,7 +8,7 @@ import { resolveLab } from '../../src/scenario/resolve.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { brTunFlows, macLocations } from '../../src/links/tunnels.js';
 import { buildPlan } from '../../src/plan/plan.js';
-import { arpEntries, dvrLink, dvrOps, dvrRouterId, snatTable } from '../../src/services/l3-agent/dvr.js';
+import { arpEntries, dvrLink, dvrOps, dvrRouterId, fgPort, snatPortFor, snatTable } from '../../src/services/l3-agent/dvr.js';
 import { renderRouterRules } from '../../src/services/l3-agent/rules.js';
 import { natRows } from '../../src/services/l3-agent/observe.js';
 import { l3Agent, type L3Spec } from '../../src/services/l3-agent/l3-agent.js';
@@ -89,6 +89,7 @@ t.test("the router's link to its fip namespace: a /31 from 169.254.64.0/18, stab
   t.not(link.rfp.mac, link.fpr.mac);
   t.equal(dvrRouterId('qrouter-r1.compute1'), 'r1');
   t.equal(dvrRouterId('edge'), 'edge');
+  t.equal(dvrRouterId('xqrouter-1'), 'xqrouter-1', 'only a leading qrouter- goes');
   t.equal(snatTable('10.0.1.1'), 167772417, "the interface's address as a number names its table");
 });
 
@@ -124,6 +125,14 @@ t.test('what the L3 agent does for a DVR router, in its namespace and the fip na
     "no entry for the router's own interfaces",
   );
   t.equal(entries.filter((e) => e.address === '10.0.1.2').length, 1, 'the snat port once, though two nodes hold it (HA)');
+  t.same(
+    entries.map((e) => `${e.device} ${e.address}`),
+    ['qr-a 10.0.1.3', 'qr-a 10.0.1.4', 'qr-a 10.0.1.2', 'qr-b 10.0.2.3', 'qr-b 10.0.2.2'],
+    "every VM's and the snat port's, on its subnet's interface",
+  );
+  t.equal(snatPortFor(lab.nodes, 'no-such-node', port('qrouter-r1.compute1', 'qr-a')), undefined);
+  t.equal(fgPort(lab.nodes, 'no-such-node', '172.24.4.3'), undefined);
+  t.throws(() => dvrOps({ ...lab, nodes: [] }, router('qrouter-r1.compute1')), /qrouter-r1\.compute1 is not in lab dvr/);
   const rules = renderRouterRules(router('qrouter-r1.compute1').spec);
   t.match(rules, '-A neutron-l3-agent-PREROUTING -d 172.24.4.3/32 -j DNAT --to-destination 10.0.1.3');
   t.match(rules, '! -i rfp-r1 ! -o rfp-r1');
@@ -157,6 +166,16 @@ t.test('two DVR routers on one host: their own /31s and rule priorities', async 
   t.notOk(
     runLines(dvrOps(two, r2)).some((l) => l.includes('table 16777') || l.startsWith('route replace default via 10.0.')),
     'no snat namespace: no redirect',
+  );
+});
+
+t.test('a DVR router with a fip namespace and no floating IP: no link to it yet', async (t) => {
+  const none = labFromText(dvrFile().replace('      floating_ips: [ { floating_ip_address: 172.24.4.10, fixed_ip_address: 10.0.1.5 } ]\n', ''));
+  const r1 = none.nodes[0].services[0] as LabService<L3Spec>;
+  t.same(r1.spec.floatingIps, []);
+  t.notOk(
+    runLines(dvrOps(none, r1)).some((l) => /rfp|fpr/.test(l)),
+    'Neutron links a router to the fip namespace with its first floating IP',
   );
 });
 
@@ -288,4 +307,18 @@ t.test('a DVR port shares its address only with the same port elsewhere', async 
 `);
   t.same(problemsOf(twice), ['nodes[4].ports[0].address: 10.0.1.1 is already used on n1 by qrouter-r1.net1/qr-a']);
   t.same(problemsOf(twice.replace(/ {2}- \{ name: vm, .*\n/, '')), [], 'the same port on two hosts, each with its own qr-a on its switch');
+  // A DVR router with no floating IP (the network node's part here): no link to a fip
+  // namespace, only its redirect to the snat namespace and its ARP entries.
+  const lab2 = labFromText(twice.replace(/ {2}- \{ name: vm, .*\n/, ''));
+  const net1 = lab2.nodes.find((n) => n.name === 'qrouter-r1.net1')!.services[0] as LabService<L3Spec>;
+  const ops = dvrOps(lab2, net1);
+  t.equal(ops.length, 1, 'one ip -batch in the router');
+  t.same(runLines(ops).slice(0, 2), [
+    'route replace default via 10.0.1.2 dev qr-a table 167772417',
+    'rule add from 10.0.1.0/24 table 167772417 priority 167772417',
+  ]);
+  t.notOk(
+    runLines(ops).some((l) => /rfp|fpr|table 16( |$)/.test(l)),
+    'no floating IP, no rfp-',
+  );
 });

@@ -7,7 +7,7 @@ import t from 'tap';
 import { FLAGSHIP, ROOT, labFromText, problemsOf } from '../helpers.js';
 import { resolveLab } from '../../src/scenario/resolve.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
-import { brTunFlows, l2popNotice, macLocations, tunnelOfport, tunnelPeers, tunnelPort } from '../../src/links/tunnels.js';
+import { brTunFlows, hostWires, l2popNotice, macLocations, tunnelOfport, tunnelPeers, tunnelPort } from '../../src/links/tunnels.js';
 import { buildPlan } from '../../src/plan/plan.js';
 import { l2popSyncOps, rescheduledNode } from '../../src/plan/hosts.js';
 import { rescheduleAfterMs } from '../../src/steps/reschedule.js';
@@ -35,6 +35,12 @@ t.test('each host: its own namespace, run dir, bridges and tunnel endpoint', asy
   t.same(host('compute1').localVlans, { private: 1 });
   t.equal(lab.nodes.find((n) => n.name === 'vm1')!.ports[0].vlan, 1, "a port's tag is its host's local VLAN");
   t.equal(tunnelPort(host('network1')), 'vxlan-c0a84d01', "a tunnel port is named after the far end's address in hex");
+  t.same(hostWires(host('network1')), ['u-network1', 'x-network1'], "an external host's wires: the underlay and the physical network");
+  t.same(hostWires(host('compute1')), ['u-compute1'], 'a compute host has only the underlay');
+  t.ok(
+    lab.hosts!.list.every((h) => brTunFlows(lab, h).every((f) => /^table=\d+,priority=\d+,/.test(f))),
+    'a lab without DVR: no other flows',
+  );
 });
 
 t.test("every port gets a MAC for l2pop, stable, in Neutron's range, unique", async (t) => {

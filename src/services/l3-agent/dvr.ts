@@ -77,8 +77,8 @@ export function arpEntries(lab: Lab, router: LabNode): { device: string; address
   const seen = new Set<string>();
   return router.ports.flatMap((qr) =>
     lab.nodes
-      .filter((n) => n.name !== router.name)
       .flatMap((n) => n.ports)
+      // Its own interfaces are distributed, as every DVR router's are.
       .filter((p) => p.network === qr.network && p.mac && !p.distributed && !p.dhcp)
       .flatMap((p) => {
         const key = `${qr.name}/${p.address}`;
@@ -139,18 +139,18 @@ export function dvrOps(lab: Lab, router: LabService<L3Spec>): Op[] {
     );
     // The fg- port answers ARP for every floating IP routed behind it, without the kernel's
     // random delay of up to 0.8 s (Neutron sets proxy_delay to 1).
-    const fg = fgPort(lab.nodes, dvr.fipNamespace, router.spec.floatingIps[0].floating);
-    if (fg)
-      ops.push({
-        kind: 'run',
-        argv: netns.execNet(dvr.fipNamespace, [
-          'sysctl',
-          '-q',
-          '-w',
-          `${deviceSysctl('conf', fg.name, 'proxy_arp')}=1`,
-          `${deviceSysctl('neigh', fg.name, 'proxy_delay')}=1`,
-        ]),
-      });
+    // The resolver made sure the fip namespace has it.
+    const fg = fgPort(lab.nodes, dvr.fipNamespace, router.spec.floatingIps[0].floating)!;
+    ops.push({
+      kind: 'run',
+      argv: netns.execNet(dvr.fipNamespace, [
+        'sysctl',
+        '-q',
+        '-w',
+        `${deviceSysctl('conf', fg.name, 'proxy_arp')}=1`,
+        `${deviceSysctl('neigh', fg.name, 'proxy_delay')}=1`,
+      ]),
+    });
     return ops;
   }
   return own.length ? [netns.ipBatch(router.node, own)] : [];
