@@ -1,7 +1,7 @@
 #!/bin/sh
 # Node.js 20 on a Debian 12 VM (Debian ships 18; lablb needs 20): Node's own build for this
 # machine's architecture, taken at provision time, when the VM has the internet. Used by
-# vagrant/Vagrantfile and vagrant/hosts/Vagrantfile.
+# vagrant/base.rb, which both Vagrantfiles load.
 set -eu
 NODE_MAJOR=20
 if node -e "process.exit(Number(process.versions.node.split('.')[0]) >= $NODE_MAJOR ? 0 : 1)" 2>/dev/null; then exit 0; fi

@@ -30,6 +30,9 @@ export interface Facts {
   hostsDown: Record<string, number>;
 }
 
+/** The hosts that died (agent-down with host:) so far. */
+export const downHosts = (facts: Facts): Set<string> => new Set(Object.keys(facts.hostsDown));
+
 export function emptyFacts(): Facts {
   return { services: {}, addresses: {}, security: {}, probes: {}, hostsDown: {} };
 }

@@ -1,4 +1,4 @@
-// IPv4 arithmetic for the resolver and planner, on top of ip-cidr.
+// IPv4 arithmetic for the resolver and planner, on top of ip-cidr, and the stable MACs they give.
 import { createHash } from 'node:crypto';
 import IPCIDR from 'ip-cidr';
 
@@ -41,8 +41,6 @@ export function isNetworkAddress(cidr: string): boolean {
 /** An address as a number (10.0.0.1 is 167772161), and back. */
 export const addressNumber = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
 export const addressText = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-const toInt = addressNumber;
-const toText = addressText;
 
 /** The highest host address of the subnet that nobody has: a port Neutron creates for a
  *  service (Manila's share server) takes it, clear of the gateway and the scenario's own
@@ -50,7 +48,7 @@ const toText = addressText;
 export function freeAddress(cidr: string, taken: readonly string[]): string | undefined {
   const s = subnet(cidr);
   const used = new Set(taken);
-  for (let n = toInt(s.broadcast) - 1; n > toInt(s.network); n--) if (!used.has(toText(n))) return toText(n);
+  for (let n = addressNumber(s.broadcast) - 1; n > addressNumber(s.network); n--) if (!used.has(addressText(n))) return addressText(n);
   return undefined;
 }
 
@@ -58,13 +56,13 @@ export function freeAddress(cidr: string, taken: readonly string[]): string | un
  *  its last host. */
 export function nthAddress(cidr: string, n: number): string | undefined {
   const s = subnet(cidr);
-  const at = toInt(s.network) + n;
-  return n >= 1 && at < toInt(s.broadcast) ? toText(at) : undefined;
+  const at = addressNumber(s.network) + n;
+  return n >= 1 && at < addressNumber(s.broadcast) ? addressText(at) : undefined;
 }
 
 /** Its hex form, as Neutron names a tunnel port after the far end (vxlan-c0a84d02). */
 export function hexAddress(address: string): string {
-  return toInt(address).toString(16).padStart(8, '0');
+  return addressNumber(address).toString(16).padStart(8, '0');
 }
 
 /** A MAC of a prefix (fa:16:3e, Neutron's) and three bytes hashed from a seed: the same each

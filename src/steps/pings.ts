@@ -19,22 +19,30 @@ export function floatingIpsOfNodes(nodes: LabNode[]): string[] {
   return [...new Set(nodes.flatMap((n) => n.services.flatMap((s) => serviceKindOf(s.kind).reachableAt?.(s.spec) ?? [])))];
 }
 
-export const PING_EACH = ['xargs', '-P', String(AT_ONCE), '-n', '1', 'ping', '-c', '1', '-W', '2', '-q'];
+/** xargs starting a ping per address read from its input, `atOnce` side by side. */
+const pingsSideBySide = (atOnce: number, ping: string[]) => ['xargs', '-P', String(atOnce), '-n', '1', 'ping', ...ping];
+
+/** One process in the node's network stack pinging every target: what the pings printed. */
+async function pingFrom(host: HostDriver, from: string, targets: string[], argv: string[], timeoutMs: number): Promise<string> {
+  const r = await host.run(netns.execNet(from, argv), { input: targets.join('\n'), allowFailure: true, timeoutMs });
+  return r.stdout;
+}
+
+export const PING_EACH = pingsSideBySide(AT_ONCE, ['-c', '1', '-W', '2', '-q']);
 
 /** The targets that did not answer: one process in the node's network stack, xargs starting a
  *  ping per address, each
  *  ping's summary ("--- 172.24.10.3 ping statistics --- 1 packets transmitted, 1 received"). */
 export async function pingEach(host: HostDriver, from: string, targets: string[]): Promise<string[]> {
   if (targets.length === 0) return [];
-  const r = await host.run(netns.execNet(from, PING_EACH), { input: targets.join('\n'), allowFailure: true, timeoutMs: 10_000 + targets.length * 500 });
-  const answered = new Set([...r.stdout.matchAll(/--- (\S+) ping statistics ---\n\d+ packets transmitted, [1-9]\d* received/g)].map((m) => m[1]));
-  return targets.filter((ip) => !answered.has(ip));
+  const replies = parseReplies(await pingFrom(host, from, targets, PING_EACH, 10_000 + targets.length * 500));
+  return targets.filter((ip) => !replies.get(ip)?.received);
 }
 
 /** A round of pings per silent address: five, 200 ms apart, so an answer's time is known to
  *  a fifth of a second; rounds follow each other until every address answered. (One ping
  *  waiting with -w until its first reply would end at the first "unreachable" instead.) */
-const ROUND = ['ping', '-D', '-n', '-c', '5', '-i', '0.2', '-W', '1'];
+const ROUND = ['-D', '-n', '-c', '5', '-i', '0.2', '-W', '1'];
 /** The most pings of a round at once (one process each). */
 const ROUND_AT_ONCE = 64;
 
@@ -44,9 +52,8 @@ export async function firstAnswers(host: HostDriver, from: string, targets: stri
   const answered = new Map<string, number>();
   let silent = targets;
   while (silent.length > 0 && Date.now() < deadline && !signal?.aborted) {
-    const argv = ['xargs', '-P', String(Math.min(silent.length, ROUND_AT_ONCE)), '-n', '1', ...ROUND];
-    const r = await host.run(netns.execNet(from, argv), { input: silent.join('\n'), allowFailure: true, timeoutMs: 10_000 + silent.length * 100 });
-    for (const [ip, at] of parseFirstAnswers(r.stdout)) if (!answered.has(ip)) answered.set(ip, at);
+    const out = await pingFrom(host, from, silent, pingsSideBySide(Math.min(silent.length, ROUND_AT_ONCE), ROUND), 10_000 + silent.length * 100);
+    for (const [ip, at] of parseFirstAnswers(out)) if (!answered.has(ip)) answered.set(ip, at);
     silent = silent.filter((ip) => !answered.has(ip));
   }
   return answered;
@@ -82,25 +89,10 @@ export async function repliesOver(host: HostDriver, from: string, targets: strin
   const intervalMs = watchIntervalMs(targets.length);
   const count = Math.max(1, Math.ceil(windowMs / intervalMs));
   if (targets.length === 0) return { intervalMs, count, replies: new Map() };
-  const argv = [
-    'xargs',
-    '-P',
-    String(Math.min(targets.length, WATCH_AT_ONCE)),
-    '-n',
-    '1',
-    'ping',
-    '-n',
-    '-q',
-    '-c',
-    String(count),
-    '-i',
-    String(intervalMs / 1000),
-    '-W',
-    '1',
-  ];
+  const argv = pingsSideBySide(Math.min(targets.length, WATCH_AT_ONCE), ['-n', '-q', '-c', String(count), '-i', String(intervalMs / 1000), '-W', '1']);
   const rounds = Math.ceil(targets.length / WATCH_AT_ONCE);
-  const r = await host.run(netns.execNet(from, argv), { input: targets.join('\n'), allowFailure: true, timeoutMs: 10_000 + rounds * count * intervalMs * 2 });
-  return { intervalMs, count, replies: parseReplies(r.stdout) };
+  const out = await pingFrom(host, from, targets, argv, 10_000 + rounds * count * intervalMs * 2);
+  return { intervalMs, count, replies: parseReplies(out) };
 }
 
 /** "--- 172.24.6.2 ping statistics ---\n75 packets transmitted, 74 received, ..." per address. */

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { HostName, NsName, StepName } from '../kinds/fields.js';
 import { stepKind } from '../kinds/step-kind.js';
+import { downHosts } from '../kinds/facts.js';
 import type { Lab, LabNode } from '../model.js';
 import { joinNodeOps, joinRunningLab } from '../plan/node-plan.js';
 import { l2popSyncOps, rescheduledNode } from '../plan/hosts.js';
@@ -114,7 +115,7 @@ export const reschedule = stepKind<Spec, z.infer<typeof Block>>({
     if (startAt > Date.now()) await sleep(startAt - Date.now(), undefined, { signal: ctx.signal }).catch(() => undefined);
     // Later than the scheduler's check when the steps before took longer.
     const began = Date.now();
-    const down = new Set(Object.keys(ctx.facts.hostsDown));
+    const down = downHosts(ctx.facts);
     const built: number[] = [];
     for (const old of routers) {
       if (ctx.signal.aborted) break;

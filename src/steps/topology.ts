@@ -4,12 +4,13 @@
 // rules; each change goes through the engine and its journal, as the build does.
 import { z } from 'zod';
 import { NsName } from '../kinds/fields.js';
-import type { LabNode } from '../model.js';
+import type { Lab, LabNode } from '../model.js';
 import { opToShell } from '../kinds/ops.js';
 import { joinNodeOps, joinRunningLab, leaveNodeOps } from '../plan/node-plan.js';
 import { l2popSyncOps, placeOn } from '../plan/hosts.js';
 import { nodeSecurityOps } from '../security/apply.js';
 import { actionStep } from './action-step.js';
+import { downHosts } from '../kinds/facts.js';
 
 /** Resolution failed: nothing to run (the file is refused before anything does). */
 const NO_NODE = (name: string): LabNode => ({ name, role: 'vm', runtime: 'netns', ports: [], routes: [], sysctls: [], services: [], dir: '' });
@@ -38,7 +39,7 @@ node:
       const host = ctx.lab.hosts?.list.find((h) => h.name === node.host);
       if (host) placeOn(host, node);
       await joinRunningLab(node, ctx);
-      return host ? l2popSyncOps({ ...ctx.lab, nodes: [...ctx.lab.nodes, node] }, new Set(Object.keys(ctx.facts.hostsDown))) : [];
+      return host ? l2popSyncOps({ ...ctx.lab, nodes: [...ctx.lab.nodes, node] }, downHosts(ctx.facts)) : [];
     },
     explain: (node, { lab, datapath }) => {
       const hosts = structuredClone(lab.hosts);
@@ -65,16 +66,16 @@ export const removeNode = actionStep({
   live: {
     // Its ports leave the flows before they leave the switch.
     ops: async (node, lab, ctx) => [
-      ...(await nodeSecurityOps(ctx.host, { ...lab, nodes: lab.nodes.filter((n) => n.name !== node.name) }, node, 'leave')),
+      ...(await nodeSecurityOps(ctx.host, without(lab, node), node, 'leave')),
       ...leaveNodeOps(lab, node),
       // On a host: l2pop forgets its ports.
-      ...(node.host ? l2popSyncOps({ ...lab, nodes: lab.nodes.filter((n) => n.name !== node.name) }, new Set(Object.keys(ctx.facts.hostsDown))) : []),
+      ...(node.host ? l2popSyncOps(without(lab, node), downHosts(ctx.facts)) : []),
     ],
-    explain: (node, { lab }) =>
-      [...leaveNodeOps(lab, node), ...(node.host ? l2popSyncOps({ ...lab, nodes: lab.nodes.filter((n) => n.name !== node.name) }, new Set()) : [])].map(
-        opToShell,
-      ),
+    explain: (node, { lab }) => [...leaveNodeOps(lab, node), ...(node.host ? l2popSyncOps(without(lab, node), new Set()) : [])].map(opToShell),
   },
   applied: (node, ctx) => ctx.topology.remove(node.name),
   done: (node) => `${node.name} removed`,
 });
+
+/** The lab as it is once the node has left. */
+const without = (lab: Lab, node: LabNode): Lab => ({ ...lab, nodes: lab.nodes.filter((n) => n.name !== node.name) });
