@@ -173,6 +173,8 @@ export interface LabProbe {
   tcp?: string;
   /** ...in which the server pushes, or the prober speaks and the server echoes. */
   mode?: 'push' | 'echo';
+  /** Or one echo session to each of the lab's floating IPs (a tcp-echo service behind each). */
+  sessions?: { port: number; targets: string[] };
   intervalMs: number;
   timeoutMs: number;
   /** false: the experiment does not wait for its first replies (a target unreachable at first). */
@@ -180,7 +182,8 @@ export interface LabProbe {
 }
 
 /** What a probe aims at, for people: the URL, or "tcp 10.255.253.1:9000 push". */
-export function probeTarget(p: LabProbe): string {
+export function probeTarget(p: Pick<LabProbe, 'url' | 'tcp' | 'mode' | 'sessions'>): string {
+  if (p.sessions) return `tcp sessions to ${p.sessions.targets.length} floating IPs, port ${p.sessions.port}`;
   return p.url ?? `tcp ${p.tcp} ${p.mode}`;
 }
 

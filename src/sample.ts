@@ -7,4 +7,8 @@ export interface Sample {
   ms: number;
   body?: string;
   error?: string;
+  /** A sessions probe: the addresses whose session is quiet (or not connected yet)... */
+  quiet?: string[];
+  /** ...and those whose session died (reset or closed), when not all are flowing. */
+  dead?: string[];
 }

@@ -9,9 +9,9 @@ import { fakeHost, type FakeHost } from './fake-host.js';
 import { liveTopology } from '../src/experiment/live-topology.js';
 
 /** A probe feed over fixed samples; next() takes the ones sent after `now`. */
-function feed(samples: Sample[]): ProbeFeed {
+export function feed(samples: Sample[], name = 'vip'): ProbeFeed {
   return {
-    name: 'vip',
+    name,
     intervalMs: 20,
     timeoutMs: 200,
     samples,

@@ -10,7 +10,11 @@ import { bySendTime } from '../stats.js';
 
 /** The prober agent's command line: `run --explain` prints it, `run` starts it. */
 export function proberCommand(labName: string, probe: LabProbe, maxSeconds: number): { argv: string[]; env: Record<string, string> } {
-  const target = probe.url ? ['--url', probe.url] : ['--tcp', probe.tcp!, '--mode', probe.mode ?? 'push'];
+  const target = probe.sessions
+    ? ['--sessions', probe.sessions.targets.join(','), '--port', String(probe.sessions.port)]
+    : probe.url
+      ? ['--url', probe.url]
+      : ['--tcp', probe.tcp!, '--mode', probe.mode ?? 'push'];
   const argv = netns.exec(
     probe.from,
     agentArgv('prober', [...target, '--interval-ms', String(probe.intervalMs), '--timeout-ms', String(probe.timeoutMs), '--max-seconds', String(maxSeconds)]),

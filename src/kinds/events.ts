@@ -25,17 +25,24 @@ export interface OutageRow {
   /** VRRP groups left with two MASTERs or none (HA answers only). */
   two_masters?: number;
   no_master?: number;
+  /** Its floating IPs' TCP sessions (a sessions probe): lost, and when those not lost flowed
+   *  again, from the failure (0 for one never stalled). */
+  sessions?: { of: number; lost: number; p50_ms: number; max_ms: number };
   note?: string;
 }
 
 /** The outage table, one line per row: what `run` prints at its end. */
 export function outageTable(rows: OutageRow[]): string[] {
+  // The sessions' columns only when a sessions probe held them.
+  const withSessions = rows.some((r) => r.sessions);
+  const sessions = (r: OutageRow) =>
+    !withSessions ? '' : r.sessions ? ` ${r.sessions.lost}/${r.sessions.of} | ${r.sessions.p50_ms} | ${r.sessions.max_ms} |` : ' - | - | - |';
   return [
-    '| answer | answered | p50 ms | p95 ms | max ms | two masters / none | note |',
-    '|---|---|---|---|---|---|---|',
+    `| answer | answered | p50 ms | p95 ms | max ms | two masters / none |${withSessions ? ' sessions lost | sessions back p50 ms | max ms |' : ''} note |`,
+    `|---|---|---|---|---|---|${withSessions ? '---|---|---|' : ''}---|`,
     ...rows.map(
       (r) =>
-        `| ${r.answer} | ${r.answered}/${r.of} | ${r.p50_ms} | ${r.p95_ms} | ${r.max_ms} | ${r.two_masters === undefined ? '-' : `${r.two_masters} / ${r.no_master}`} | ${r.note ?? ''} |`,
+        `| ${r.answer} | ${r.answered}/${r.of} | ${r.p50_ms} | ${r.p95_ms} | ${r.max_ms} | ${r.two_masters === undefined ? '-' : `${r.two_masters} / ${r.no_master}`} |${sessions(r)} ${r.note ?? ''} |`,
     ),
   ];
 }

@@ -13,6 +13,7 @@ import { ruleOf } from '../security/schema.js';
 import { contains, isNetworkAddress, overlaps, subnet } from '../net/addr.js';
 import { SERVICE_KINDS, serviceKindOf } from '../services/all.js';
 import { stepKindOf } from '../steps/all.js';
+import { floatingIpsOf } from '../steps/pings.js';
 import { explainIssue, type LoadedScenario } from './load.js';
 import { Node, type ScenarioFile, type ScenarioNode, type ScenarioProbe, type ScenarioService, type ScenarioStep } from './schema.js';
 import { nearest } from '../suggest.js';
@@ -181,7 +182,7 @@ function checkAcrossLab(nodes: LabNode[], report: Report): void {
 /** The probes, then each step against the lab as it is by then: the nodes earlier steps
  *  added, without those they removed. */
 function resolveExperiment(e: NonNullable<ScenarioFile['experiment']>, lab: Lab, env: NodeEnv, report: Report): NonNullable<Lab['experiment']> {
-  const probes = resolveProbes(e.probe, e.probes, env.nodeNames, report);
+  const probes = resolveProbes(e.probe, e.probes, lab, env.nodeNames, report);
   const steps = e.steps as ScenarioStep[];
   const timeline: Lab = { ...lab, nodes: [...lab.nodes], experiment: { probes, steps: [] } };
   const topology = runtimeTopology(timeline, env, lab.switch.namespace, probes, report);
@@ -402,14 +403,22 @@ function resolvePortSecurity(p: ScenarioPort, onNetwork: boolean | undefined, at
   };
 }
 
-function resolveProbes(one: ScenarioProbe | undefined, many: ScenarioProbe[] | undefined, nodeNames: string[], report: Report): LabProbe[] {
+/** A sessions probe writes to every session each interval: at most this many writes a second. */
+const SESSION_WRITES_PER_SECOND = 1000;
+
+function resolveProbes(one: ScenarioProbe | undefined, many: ScenarioProbe[] | undefined, lab: Lab, nodeNames: string[], report: Report): LabProbe[] {
   if (one && many) report(['experiment', 'probes'], 'give probe: or probes:, not both');
   const list = many ?? (one ? [one] : []);
   const at = (i: number): Path => (many ? ['experiment', 'probes', i] : ['experiment', 'probe']);
   const probes = list.map((p, i): LabProbe => {
     if (!nodeNames.includes(p.from)) report([...at(i), 'from'], unknown('node', p.from, nodeNames));
-    if (!p.url === !p.tcp) report(at(i), 'say what to probe: url: http://... or tcp: address:port');
-    const target = p.url ? { url: p.url } : { tcp: p.tcp, mode: p.mode };
+    if ([p.url, p.tcp, p.sessions].filter((x) => x !== undefined).length !== 1)
+      report(at(i), 'say what to probe, one of: url: http://..., tcp: address:port, or sessions: { port: N }');
+    const target = p.sessions
+      ? { sessions: sessionTargets(p.sessions.port, p.interval_ms, lab, [...at(i), 'sessions'], report) }
+      : p.url
+        ? { url: p.url }
+        : { tcp: p.tcp, mode: p.mode };
     return {
       name: p.name ?? (i === 0 ? 'http' : `probe-${i + 1}`),
       from: p.from,
@@ -425,6 +434,19 @@ function resolveProbes(one: ScenarioProbe | undefined, many: ScenarioProbe[] | u
     (i, n) => report([...at(i), 'name'], `probe ${n} is defined twice`),
   );
   return probes;
+}
+
+/** A sessions probe's targets: the lab's floating IPs, few enough for its interval. */
+function sessionTargets(port: number, intervalMs: number, lab: Lab, at: Path, report: Report): { port: number; targets: string[] } {
+  const targets = floatingIpsOf(lab);
+  if (targets.length === 0) report(at, 'the lab has no floating IP to hold a session to');
+  const perSecond = (targets.length * 1000) / intervalMs;
+  if (perSecond > SESSION_WRITES_PER_SECOND)
+    report(
+      [...at.slice(0, -1), 'interval_ms'],
+      `${targets.length} sessions written to every ${intervalMs} ms is ${Math.round(perSecond)} writes a second, over ${SESSION_WRITES_PER_SECOND}: make interval_ms at least ${Math.ceil((targets.length * 1000) / SESSION_WRITES_PER_SECOND)}`,
+    );
+  return { port, targets };
 }
 
 function resolveService(

@@ -190,6 +190,12 @@ const Probe = z
       .enum(['push', 'echo'])
       .default('push')
       .describe('tcp: push, the server writes every interval (the outside speaks first); echo, the prober writes and the server answers'),
+    sessions: z
+      .strictObject({ port: z.int().min(1).max(65535).describe('the port of the tcp-echo services behind the floating IPs') })
+      .optional()
+      .describe(
+        "or a TCP session to every floating IP of the lab (a tcp-echo service in each VM behind one), each written to every interval: which are quiet, which died; steps' sessions: name it",
+      ),
     interval_ms: z.int().min(10).max(10000).default(50).describe('one request every interval, for the whole run'),
     timeout_ms: z.int().min(10).max(30000).default(1000).describe('a request slower than this counts as failed'),
     warm_up: z

@@ -12,6 +12,7 @@ import { l3Agent } from './l3-agent/l3-agent.js';
 import { metadataProxy } from './metadata-proxy/metadata-proxy.js';
 import { nfsGanesha } from './nfs-ganesha/nfs-ganesha.js';
 import { octavia } from './octavia/octavia.js';
+import { tcpEcho } from './tcp-echo/tcp-echo.js';
 import { tcpStream } from './tcp-stream/tcp-stream.js';
 
 // One kind a line: adding a kind is adding its line.
@@ -22,6 +23,7 @@ export const SERVICE_KINDS: readonly AnyServiceKind[] = [
   haproxy,
   keepalived,
   tcpStream,
+  tcpEcho,
   conntrackd,
   dnsmasq,
   l3Agent,

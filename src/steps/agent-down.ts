@@ -13,6 +13,7 @@ import type { Lab } from '../model.js';
 import { serviceKindOf } from '../services/all.js';
 import { percentile } from '../stats.js';
 import { netns } from '../runtime/netns/netns.js';
+import { resolveSessions, rowSessions, sessionFigures, sessionsSettled, type SessionsRef } from './sessions.js';
 
 const Block = z
   .strictObject({
@@ -33,6 +34,13 @@ const Block = z
       .optional()
       .describe('a probe whose traffic must come back within within_ms: the step times its outage'),
     within_ms: z.int().min(100).max(600_000).default(30_000).describe('how long every VRRP group has to find a MASTER elsewhere'),
+    sessions: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: 'a probe name' })
+      .optional()
+      .describe(
+        "a sessions probe: each answer's row counts its floating IPs' TCP sessions lost, and when the others flowed again (waited for within within_ms)",
+      ),
   })
   .describe(
     "Kill every process of an agent's nodes (SIGKILL) and time each VRRP group's takeover on the surviving nodes: p50, p95, max, and groups left with no MASTER or with two",
@@ -46,6 +54,7 @@ interface Spec {
   host?: string;
   probe?: string;
   withinMs: number;
+  sessions?: SessionsRef;
 }
 
 const globToRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`);
@@ -101,20 +110,21 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
   example: '{ name: network-node-1-dies, kind: agent-down, nodes: "qrouter-*-n1" }',
   resolve(b, ctx) {
     const probe = b.probe === undefined ? undefined : ctx.probe(b.probe, ['probe']);
+    const sessions = resolveSessions(b.sessions, ctx);
     if (b.host !== undefined) {
       if (b.nodes !== undefined) ctx.report(['nodes'], 'say nodes or host, not both');
       const hosts = ctx.lab.hosts?.list.map((h) => h.name) ?? [];
       if (!ctx.lab.hosts) ctx.report(['host'], 'host is for a lab of hosts; this one has none (say nodes)');
       else if (!hosts.includes(b.host)) ctx.report(['host'], ctx.unknown('host', b.host, hosts));
-      return { host: b.host, from: fromNode(b, ctx), probe, withinMs: b.within_ms };
+      return { host: b.host, from: fromNode(b, ctx), probe, withinMs: b.within_ms, sessions };
     }
     if (b.nodes === undefined) {
       ctx.report([], 'say which nodes die (nodes: "qrouter-*-n1") or, in a lab of hosts, which host');
-      return { probe, withinMs: b.within_ms };
+      return { probe, withinMs: b.within_ms, sessions };
     }
     const re = globToRegExp(b.nodes);
     if (!ctx.lab.nodes.some((n) => re.test(n.name))) ctx.report(['nodes'], `no node of the lab is named like ${JSON.stringify(b.nodes)}`);
-    return { pattern: b.nodes, from: fromNode(b, ctx), probe, withinMs: b.within_ms };
+    return { pattern: b.nodes, from: fromNode(b, ctx), probe, withinMs: b.within_ms, sessions };
   },
   explain: ({ spec }, { lab }) => {
     const nodes = dying(lab, spec);
@@ -135,6 +145,9 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
             `# ${spec.from} pings each dying HA router's floating IPs until they answer again, and the floating IPs of routers`,
             `# elsewhere (DVR's) for up to ${WATCH_MS / 1000} s (5 pings a second, at most 100 a second in all), counting replies missed`,
           ]
+        : []),
+      ...(spec.sessions
+        ? [`# and probe ${spec.sessions.probe}'s TCP sessions to those floating IPs: lost, or when each flowed again (within ${spec.withinMs} ms)`]
         : []),
     ];
   },
@@ -216,6 +229,11 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
           fips_elsewhere_lost: elsewhere.reduce((n, ip) => n + watched.count - (watched.replies.get(ip)?.received ?? 0), 0),
         }
       : undefined;
+    // Their TCP sessions: given until the deadline to come back on TCP's own back-off.
+    const ref = step.spec.sessions;
+    if (ref) await sessionsSettled(ctx, ref, [...fips, ...elsewhere], killedAtMs + step.spec.withinMs);
+    const haSessions = ref ? sessionFigures(ctx, ref, fips, killedAtMs) : undefined;
+    const dvrSessions = ref && watched ? sessionFigures(ctx, ref, elsewhere, killedAtMs) : undefined;
     const times = [...tookOver.values()];
     const none = [...killedAt.keys()].filter((g) => !states.get(g)?.includes('MASTER'));
     const two = [...killedAt.keys()].filter((g) => (states.get(g)?.filter((x) => x === 'MASTER').length ?? 0) > 1);
@@ -231,7 +249,7 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       detail:
         killedAt.size === 0
           ? `no VRRP group on ${[...dead].join(', ')}`
-          : `${host ? `host ${host.name} died: its wires cut, ` : ''}${dead.size} nodes killed in ${killMs} ms; ${tookOver.size} of ${killedAt.size} VRRP groups took over elsewhere: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms; ${none.length} with no MASTER${none.length ? ` (${none.slice(0, 3).join(', ')}${none.length > 3 ? ' ...' : ''})` : ''}, ${two.length} with two${splitBefore ? `; ${splitBefore} groups had two MASTERs before anything died` : ''}${traffic ? `; ${trafficText(step.spec.probe!, traffic, step.spec.withinMs)}` : ''}${fipFigures ? `; ${fipFigures.fips_answered} of ${fipFigures.fips} floating IPs answered again from ${step.spec.from}: p50 ${fipFigures.fip_p50_ms} ms, p95 ${fipFigures.fip_p95_ms} ms, max ${fipFigures.fip_max_ms} ms after the kill` : ''}${elsewhereFigures ? `; ${elsewhereFigures.fips_elsewhere_unaffected} of ${elsewhereFigures.fips_elsewhere} floating IPs elsewhere never missed a reply (${watched!.count} pings each, ${watched!.intervalMs} ms apart; ${elsewhereFigures.fips_elsewhere_lost} lost)` : ''}`,
+          : `${host ? `host ${host.name} died: its wires cut, ` : ''}${dead.size} nodes killed in ${killMs} ms; ${tookOver.size} of ${killedAt.size} VRRP groups took over elsewhere: p50 ${figures.p50_ms} ms, p95 ${figures.p95_ms} ms, max ${figures.max_ms} ms; ${none.length} with no MASTER${none.length ? ` (${none.slice(0, 3).join(', ')}${none.length > 3 ? ' ...' : ''})` : ''}, ${two.length} with two${splitBefore ? `; ${splitBefore} groups had two MASTERs before anything died` : ''}${traffic ? `; ${trafficText(step.spec.probe!, traffic, step.spec.withinMs)}` : ''}${fipFigures ? `; ${fipFigures.fips_answered} of ${fipFigures.fips} floating IPs answered again from ${step.spec.from}: p50 ${fipFigures.fip_p50_ms} ms, p95 ${fipFigures.fip_p95_ms} ms, max ${fipFigures.fip_max_ms} ms after the kill` : ''}${haSessions ? `; TCP sessions: ${haSessions.lost} of ${haSessions.of} lost, back p50 ${haSessions.p50_ms} ms` : ''}${elsewhereFigures ? `; ${elsewhereFigures.fips_elsewhere_unaffected} of ${elsewhereFigures.fips_elsewhere} floating IPs elsewhere never missed a reply (${watched!.count} pings each, ${watched!.intervalMs} ms apart; ${elsewhereFigures.fips_elsewhere_lost} lost)` : ''}`,
       groups: killedAt.size,
       took_over: tookOver.size,
       ...figures,
@@ -242,6 +260,12 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
       ...(traffic ? { outage_ms: traffic.outageMs, recovered: traffic.recovered, failed: traffic.failed } : {}),
       ...fipFigures,
       ...elsewhereFigures,
+      ...(haSessions
+        ? { sessions: haSessions.of, sessions_lost: haSessions.lost, session_back_p50_ms: haSessions.p50_ms, session_back_max_ms: haSessions.max_ms }
+        : {}),
+      ...(dvrSessions
+        ? { sessions_elsewhere: dvrSessions.of, sessions_elsewhere_lost: dvrSessions.lost, sessions_elsewhere_unaffected: dvrSessions.unaffected }
+        : {}),
       answers: [
         ...(fipFigures
           ? [
@@ -254,6 +278,7 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
                 max_ms: fipFigures.fip_max_ms,
                 two_masters: two.length,
                 no_master: none.length,
+                ...rowSessions(haSessions),
                 note: `VRRP takeover p50 ${figures.p50_ms} ms`,
               },
             ]
@@ -265,6 +290,7 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
                 answered: elsewhereFigures.fips_elsewhere_unaffected,
                 of: elsewhereFigures.fips_elsewhere,
                 ...lostTime(elsewhere, watched),
+                ...rowSessions(dvrSessions),
                 note: `${elsewhereFigures.fips_elsewhere_lost} of ${elsewhere.length * watched.count} pings lost`,
               },
             ]

@@ -17,6 +17,7 @@ import { serviceKindOf } from '../services/all.js';
 import { percentile } from '../stats.js';
 import { firstAnswers, floatingIpsOfNodes } from './pings.js';
 import { TUNNELLED_BRIDGE } from '../links/tunnels.js';
+import { resolveSessions, rowSessions, sessionFigures, sessionsSettled, type SessionsRef } from './sessions.js';
 
 const Block = z
   .strictObject({
@@ -32,6 +33,11 @@ const Block = z
       .default(75)
       .describe("Neutron's agent_down_time (75): the check runs every half of it and declares an agent dead after twice it"),
     within_ms: z.int().min(1000).max(1_800_000).default(300_000).describe('how long every router has to answer again, from the death'),
+    sessions: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: 'a probe name' })
+      .optional()
+      .describe("a sessions probe: the row counts the routers' TCP sessions lost, and when the others flowed again (waited for within within_ms)"),
   })
   .describe(
     "Neutron's rescheduling of legacy routers from a dead L3 agent: the periodic check, then each router built again on a live host; each router's downtime until its floating IPs answer",
@@ -45,6 +51,7 @@ interface Spec {
   from: string;
   agentDownTimeS: number;
   withinMs: number;
+  sessions?: SessionsRef;
 }
 
 /** The host's routers Neutron reschedules: legacy ones (an l3 agent's router, no keepalived). */
@@ -88,7 +95,15 @@ export const reschedule = stepKind<Spec, z.infer<typeof Block>>({
         ctx.report(['host'], `${b.host} has no legacy router (one with l3 and no keepalived) to move`);
     }
     const moved = legacyRouters(ctx.lab, b.host).map((n) => `${n.name}.${b.to}`);
-    return { host: b.host, to: b.to, moved, from: b.from, agentDownTimeS: b.agent_down_time_s, withinMs: b.within_ms };
+    return {
+      host: b.host,
+      to: b.to,
+      moved,
+      from: b.from,
+      agentDownTimeS: b.agent_down_time_s,
+      withinMs: b.within_ms,
+      sessions: resolveSessions(b.sessions, ctx),
+    };
   },
   explain: ({ spec }, { lab, datapath }) => {
     const to = lab.hosts?.list.find((h) => h.name === spec.to);
@@ -99,6 +114,9 @@ export const reschedule = stepKind<Spec, z.infer<typeof Block>>({
       `# ${rescheduleAfterMs(spec.agentDownTimeS) / 1000} s after the death; then its ${routers.length} routers are built on ${spec.to}, one after another. The first:`,
       ...(first ? joinNodeOps(lab, first, datapath).map(opToShell) : []),
       "# then l2pop: every live host's br-tun rewritten (ovs-ofctl replace-flows), and the routers' floating IPs pinged from " + spec.from,
+      ...(spec.sessions
+        ? [`# and probe ${spec.sessions.probe}'s TCP sessions to them: lost, or when each flowed again (within ${spec.withinMs} ms of the death)`]
+        : []),
     ];
   },
   async run(step, ctx) {
@@ -128,6 +146,9 @@ export const reschedule = stepKind<Spec, z.infer<typeof Block>>({
       built.push(Date.now());
     }
     const answered = await answers;
+    const ref = step.spec.sessions;
+    if (ref) await sessionsSettled(ctx, ref, fips, deadline);
+    const sessions = ref ? sessionFigures(ctx, ref, fips, diedAt) : undefined;
     const downtimes = fips.map((ip) => (answered.has(ip) ? answered.get(ip)! - diedAt : undefined));
     const back = downtimes.filter((d): d is number => d !== undefined);
     const silent = fips.filter((ip) => !answered.has(ip));
@@ -144,12 +165,14 @@ export const reschedule = stepKind<Spec, z.infer<typeof Block>>({
       ...figures,
       reschedule_after_ms: startAt - diedAt,
       build_ms: buildMs,
+      ...(sessions ? { sessions: sessions.of, sessions_lost: sessions.lost, session_back_p50_ms: sessions.p50_ms, session_back_max_ms: sessions.max_ms } : {}),
       answers: [
         {
           answer: `legacy, rescheduled (agent_down_time ${step.spec.agentDownTimeS} s)`,
           answered: back.length,
           of: fips.length,
           ...figures,
+          ...rowSessions(sessions),
           note: `scheduler from ${startAt - diedAt} ms, ${routers.length} routers built in ${buildMs} ms`,
         },
       ],

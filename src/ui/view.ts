@@ -1,6 +1,6 @@
 // What the live screen shows, as plain data, and the pure functions that fold events and
 // observations into it. Components render a LabView; they never talk to the host.
-import type { Lab } from '../model.js';
+import { probeTarget, type Lab, type LabProbe } from '../model.js';
 import { emptyFacts, type AddressFact, type PortSecurityFact } from '../kinds/facts.js';
 import type { NodeDetails } from '../observe/node-details.js';
 import { eventText, type CheckResult, type EventTone, type LabEvent } from '../kinds/events.js';
@@ -169,7 +169,7 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
 /** Traffic as of `nowEpoch`, from the prober's results so far. */
 export function trafficView(
   samples: readonly Sample[],
-  probe: { from: string; url?: string; tcp?: string; mode?: string; intervalMs: number },
+  probe: Pick<LabProbe, 'from' | 'url' | 'tcp' | 'mode' | 'sessions' | 'intervalMs'>,
   nowEpoch: number,
 ): TrafficView {
   const ordered = [...samples].sort((a, b) => a.seq - b.seq);
@@ -196,7 +196,7 @@ export function trafficView(
   const last = ordered.at(-1);
   return {
     from: probe.from,
-    url: probe.url ?? `tcp ${probe.tcp} ${probe.mode}`,
+    url: probeTarget(probe),
     intervalMs: probe.intervalMs,
     requests: ordered.length,
     failed: ordered.length - good.length,

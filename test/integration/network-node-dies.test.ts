@@ -3,7 +3,10 @@
 // the DVR routers' floating IPs (on compute1) never miss a reply; the HA routers' answer again
 // from network2 after keepalived's takeover, the legacy routers' only after the scheduler saw
 // the agent dead and built them again on network2 (with the DVR routers' SNAT parts), in that
-// order; every floating IP answers at the end. Real pings; the host is left as found.
+// order; every floating IP answers at the end. A TCP session to each floating IP, from a user
+// beyond the gateway to an echo server in the VM, lives through all three answers and comes
+// back no sooner than its floating IP answers a ping. Real pings and sessions; the host is left
+// as found.
 import t from 'tap';
 import { lablb } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
@@ -36,5 +39,19 @@ t.test('run network-node-dies with 2 routers of each kind: DVR never affected, H
   t.ok((legacy.p50_ms as number) >= 10_000, `a legacy router answers only after the scheduler moved it (${legacy.p50_ms} ms)`);
   t.ok((ha.fip_max_ms as number) < (legacy.p50_ms as number), `HA (${ha.fip_max_ms} ms) before legacy (${legacy.p50_ms} ms)`);
   t.equal(checks.find((c) => c.name === 'every-floating-ip-answers-after')?.answered, 6);
+  // The sessions: none lost; each answer's back when its pings are, or later (TCP's retries).
+  t.same(
+    [ha.sessions, ha.sessions_lost, ha.sessions_elsewhere, ha.sessions_elsewhere_unaffected],
+    [2, 0, 2, 2],
+    'HA sessions back, DVR sessions never stalled',
+  );
+  t.same([legacy.sessions, legacy.sessions_lost], [2, 0], 'legacy sessions back after the rebuild');
+  t.ok((ha.session_back_p50_ms as number) > 0, `an HA session stalled until the takeover (${ha.session_back_p50_ms} ms)`);
+  t.ok(
+    (legacy.session_back_max_ms as number) >= (legacy.p50_ms as number),
+    `a legacy session flows again (${legacy.session_back_max_ms} ms) no sooner than its floating IP answers (${legacy.p50_ms} ms)`,
+  );
+  const table = r.out.trim().split('\n').at(-1)!;
+  t.match(table, /"sessions":\{"of":2,"lost":0/, "--json carries each row's sessions");
   t.same(await settledHostState(before), before, 'host as found');
 });

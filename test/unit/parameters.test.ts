@@ -70,7 +70,7 @@ t.test('a use of an undeclared parameter is reported where it is', async (t) => 
   );
 });
 
-t.test('a probe is an HTTP URL or a TCP stream, not both, not neither', async (t) => {
+t.test('a probe is an HTTP URL, a TCP stream or sessions, one of them', async (t) => {
   const l3 = readFileSync(FLAGSHIP.replace('floating-ip-lb.yaml', 'l3-ha.yaml'), 'utf8');
   t.same(
     problems(() =>
@@ -82,7 +82,7 @@ t.test('a probe is an HTTP URL or a TCP stream, not both, not neither', async (t
         { stateRoot: '/run/lablb' },
       ),
     ),
-    ['154: experiment.probes[3]: say what to probe: url: http://... or tcp: address:port'].map((l) =>
+    ['154: experiment.probes[3]: say what to probe, one of: url: http://..., tcp: address:port, or sessions: { port: N }'].map((l) =>
       l.replace(/^\d+/, String(l3.split('\n').findIndex((x) => x.includes('name: push, from: vm2')) + 1)),
     ),
   );

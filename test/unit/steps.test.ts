@@ -12,7 +12,7 @@ import { loadScenarioFile } from '../../src/scenario/load.js';
 import { resolveLab } from '../../src/scenario/resolve.js';
 import { stepKindOf } from '../../src/steps/all.js';
 import { fakeHost } from '../fake-host.js';
-import { harness } from '../step-harness.js';
+import { feed, harness } from '../step-harness.js';
 import { labFromText, problemsOf, loadFixtureLab, ROOT } from '../helpers.js';
 import { memberWait } from '../../src/waits/member.js';
 import { haproxyFacts } from '../../src/services/haproxy/observe.js';
@@ -587,8 +587,21 @@ t.test("agent-down of a host: the HA routers' floating IPs timed, DVR's watched 
     [],
     host,
   );
+  // The sessions probe: both HA sessions stall, one comes back 2 s on, the other is reset; the
+  // DVR routers' never stall.
+  const t0 = Date.now();
+  const sessionSamples: Sample[] = [
+    { seq: 1, t: t0 - 500, ok: true, ms: 10 },
+    { seq: 2, t: t0 + 1000, ok: false, ms: 1600, quiet: ['172.24.4.2', '172.24.4.3'], dead: [] },
+    { seq: 3, t: t0 + 2000, ok: false, ms: 0, quiet: [], dead: ['172.24.4.3'] },
+  ];
+  h.ctx.probe = (name) => (name === 'sessions' ? feed(sessionSamples, name) : undefined);
   const check = await stepKindOf(step.kind).run(step, h.ctx);
   t.ok(check.ok, String(check.detail));
+  t.equal(check.sessions, 2);
+  t.equal(check.sessions_lost, 1, 'the reset one is lost');
+  t.ok(Math.abs(Number(check.session_back_p50_ms) - 2000) < 500, `the other flowed again about 2 s after the kill (${check.session_back_p50_ms} ms)`);
+  t.same([check.sessions_elsewhere, check.sessions_elsewhere_lost, check.sessions_elsewhere_unaffected], [2, 0, 2]);
   const timed = runs.find((r) => r.includes('-D'))!;
   t.same(timed.slice(timed.indexOf('<<') + 1), ['172.24.4.2', '172.24.4.3'], "the HA routers' floating IPs are timed");
   const watched = runs.find((r) => r.includes('-q'))!;
@@ -610,11 +623,15 @@ t.test("agent-down of a host: the HA routers' floating IPs timed, DVR's watched 
   reporter.event({ type: 'summary', scenario: 'network-node-dies', lab: 'network-node-dies', ok: true, checks: [check] });
   t.same(lines.slice(0, 3), [
     "  each answer, from the failure to its floating IPs' first answer:",
-    '    | answer | answered | p50 ms | p95 ms | max ms | two masters / none | note |',
-    '    |---|---|---|---|---|---|---|',
+    '    | answer | answered | p50 ms | p95 ms | max ms | two masters / none | sessions lost | sessions back p50 ms | max ms | note |',
+    '    |---|---|---|---|---|---|---|---|---|---|',
   ]);
-  t.match(lines[3], /^ {4}\| L3 HA \(keepalived\) \| 2\/2 \| \d+ \| \d+ \| \d+ \| 0 \/ 0 \| VRRP takeover p50 \d+ ms \|$/);
-  t.equal(lines[4], '    | elsewhere (DVR): never affected | 1/2 | 600 | 600 | 600 | - | 3 of 150 pings lost |', 'the time the lost pings stand for');
+  t.match(lines[3], /^ {4}\| L3 HA \(keepalived\) \| 2\/2 \| \d+ \| \d+ \| \d+ \| 0 \/ 0 \| 1\/2 \| \d+ \| \d+ \| VRRP takeover p50 \d+ ms \|$/);
+  t.equal(
+    lines[4],
+    '    | elsewhere (DVR): never affected | 1/2 | 600 | 600 | 600 | - | 0/2 | 0 | 0 | 3 of 150 pings lost |',
+    'the time the lost pings stand for',
+  );
   t.equal(lines.at(-1), '1/1 checks passed');
   // Many floating IPs are watched more slowly: at most 100 pings a second in all.
   t.same([2, 20, 21, 50, 100].map(watchIntervalMs), [200, 200, 300, 500, 1000]);
