@@ -21,6 +21,8 @@ Commands:
   exec <node> -- <cmd...>    run a command inside a node's namespace ("ovs" is the lab's switch)
   shell [lab] [-- <cmd...>]  a shell where the article's commands work as typed (ovs-vsctl show, ...)
                              (a lab of hosts: --host NAME for exec, shell and status)
+  capture [lab] <node:port>  tcpdump on a node's port: lines, or pcap (-w FILE, -w - for Wireshark)
+  graph <lab|scenario>       the lab as a graph: nodes, networks, ports (--format dot|json|svg)
   neutron <command> ...      Neutron's port security commands on a running lab (port-update, ...)
   manila <command> ...       Manila's share commands on a running lab (create NFS 1 --name ...)
   image build                lablb's container image for runtime: docker members, from busybox-static
@@ -51,6 +53,8 @@ const HELP: Record<string, string> = {
   status: `Usage: lablb status [lab] [--host NAME] [--json] [--watch]\n\nShows every lab on this host (or one), whether it is building, up or left over by a\ncrash, its namespaces and processes: what 'clean' would remove. A lab of hosts lists its nodes\nby host.\n\n  --watch      the live screen instead (see 'lablb watch --help')\n  --host NAME  a lab of hosts: that host only, with its bridges and tunnels`,
   exec: `Usage: sudo lablb exec <node> [--lab LAB] [--host NAME] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n  sudo lablb exec --host compute1 -- ovs-vsctl show   (a lab of hosts: that host's)\n\n  --lab LAB    which lab, when several are up\n  --host NAME  a lab of hosts: the switch "ovs" is that host's (the node may be left out)`,
   shell: `Usage: sudo lablb shell [lab] [--host NAME] [-- <command...>]\n\nA shell in which the article's own commands work as typed: it runs in the lab's switch\nnamespace (the bridges br-int and br-ex, and the ports plugged into them, eth3 among them),\nwith OVS_RUNDIR set, so bare ovs-vsctl show and ovs-ofctl dump-flows br-int reach the lab's\nOpen vSwitch, and the article's ip netns commands reach its nodes. The prompt names the lab.\nWith a command after --, runs just that and exits with its code, e.g.\n  sudo lablb shell floating-ip-lb -- ovs-vsctl show\n  sudo lablb shell floating-ip-lb -- ovs-ofctl dump-flows br-int\n\n  --host NAME  a lab of hosts: that host's namespace and Open vSwitch (br-int, br-tun ...)\n               e.g. sudo lablb shell vxlan-hosts --host compute1 -- ovs-ofctl dump-flows br-tun`,
+  capture: `Usage: sudo lablb capture [lab] <node>:<port> [-w FILE | -w -] [--filter EXPR] [--count N] [--duration S] [--lab LAB] [--host NAME]\n\nRuns tcpdump on one port of a running lab's node, in the node's network namespace: decoded\nlines on the terminal, or pcap into a file or onto stdout. The node "ovs" is the lab's switch\n(its ports to the nodes, e.g. ovs:tap-vm1). Ctrl-C stops it.\n  sudo lablb capture l3-ha qrouter-net2:ha-n2 --filter "vrrp or arp"\n  sudo lablb capture floating-ip-lb ext:eth3 -w ext.pcap --duration 30\n  sudo lablb capture floating-ip-lb vm1:eth0 -w - | wireshark -k -i -\n\n  -w FILE      pcap into FILE; -w - pcap onto stdout\n  --filter E   tcpdump's filter expression (words of BPF only: no options, no shell)\n  --count N    stop after N packets\n  --duration S stop after S seconds\n  --lab LAB    which lab, when the lab is not named and several have the node\n  --host NAME  a lab of hosts: the switch "ovs" is that host's`,
+  graph: `Usage: lablb graph <lab|scenario> [--format dot|json|svg] [--set NAME=VALUE ...]\n\nThe lab as a graph: its nodes (role and services), its networks (CIDR, bridge, VLAN or VNI)\nand a link per port (name and address); in a lab of hosts, each host a group. A running\nlab of that name is read from its record, with the nodes added at run time; otherwise the\nscenario, which needs no root and touches nothing.\n  lablb graph floating-ip-lb | dot -Tpng > lab.png\n  lablb graph dvr --format svg > dvr.svg\n  lablb graph l3-ha --format json\n\n  --format F   dot (Graphviz, the default), json (for other tools), svg (drawn by dot)`,
   down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
   neutron: `Usage: sudo lablb neutron [--lab LAB] <command> ...   (in 'lablb shell': neutron <command> ...)\n\nNeutron's port security commands, as the articles type them, on a lab brought up with\n'up': the switch's flows change at once, and 'watch' shows each port's state and drops.\n\n  neutron port-update keepalived01/eth0 --allowed-address-pairs type=dict list=true ip_address=172.16.200.251\n  neutron port-update keepalived02/eth0 --no-security-groups\n  neutron port-update keepalived02/eth0 --port_security_enabled=False\n  neutron security-group-rule-create --protocol 112 --direction ingress web\n  neutron security-group-rule-delete web-5\n  neutron security-group-rule-list | port-show PORT | port-list\n\nA port is node/port, or a node with one port. lablb neutron help lists every form.`,
   manila: `Usage: sudo lablb manila [--lab LAB] <command> ...\n\nManila's share commands, as seed 000 types them, on a lab brought up with 'up':\n\n  manila create NFS 1 --name share_nfs --share-network private\n  manila list\n\nlablb manila help shows what each does.`,
@@ -70,6 +74,8 @@ const VERB_OPTIONS: Record<string, string[]> = {
   watch: ['probe'],
   exec: ['lab', 'host'],
   shell: ['host'],
+  capture: ['lab', 'host', 'write', 'filter', 'count', 'duration'],
+  graph: ['format', 'set'],
   neutron: ['lab'],
   manila: ['lab'],
   doctor: ['fix'],
@@ -77,7 +83,7 @@ const VERB_OPTIONS: Record<string, string[]> = {
 
 /** Where the verb is: the first word that is not an option or an option's value. */
 function firstWord(argv: string[]): number {
-  const valued = new Set(['--name', '--lab', '--set', '--host']);
+  const valued = new Set(['--name', '--lab', '--set', '--host', '-w', '--write', '--filter', '--count', '--duration', '--format']);
   for (let i = 0; i < argv.length; i++) {
     if (valued.has(argv[i])) i++;
     else if (!argv[i].startsWith('-')) return i;
@@ -119,6 +125,11 @@ export async function main(argv: string[]): Promise<number> {
         watch: { type: 'boolean', default: false },
         probe: { type: 'boolean', default: false },
         set: { type: 'string', multiple: true, default: [] },
+        write: { type: 'string', short: 'w' },
+        filter: { type: 'string' },
+        count: { type: 'string' },
+        duration: { type: 'string' },
+        format: { type: 'string' },
       },
     });
   } catch (e) {
@@ -222,6 +233,12 @@ export async function main(argv: string[]): Promise<number> {
         if (args.length > 1)
           throw new UserError(`shell takes one lab name, got: ${args.join(' ')}`, 'a command goes after --: sudo lablb shell floating-ip-lb -- ovs-vsctl show');
         return await (await import('./commands/shell.js')).shell(args[0], rest, ctx, values.host);
+      case 'capture':
+        return await (
+          await import('./commands/capture.js')
+        ).capture(args, values.lab, { write: values.write, filter: values.filter, count: values.count, duration: values.duration, host: values.host }, ctx);
+      case 'graph':
+        return await (await import('./commands/graph.js')).graph(need('lab or scenario'), values.format, ctx);
       case 'down':
         return await (await import('./commands/down.js')).down(need('lab name'), ctx);
       case 'lab-api':

@@ -74,7 +74,7 @@ export interface HostDriver {
   spawnDetached(argv: string[], opts: { env?: Record<string, string>; logfile: string }): number;
   spawnPiped(argv: string[], opts: { env?: Record<string, string> }): PipedChild;
   /** Attached to the terminal (`lablb exec`, `lablb shell`); resolves with the exit code. */
-  runAttached(argv: string[], env?: Record<string, string>): Promise<number>;
+  runAttached(argv: string[], env?: Record<string, string>, opts?: { stdoutFile?: string }): Promise<number>;
   /** One request on a UNIX stream socket, the whole answer (haproxy's stats socket). */
   unixRequest(path: string, request: string, timeoutMs?: number): Promise<string>;
   /** A request whose answer keeps coming, line by line (haproxy's `show events -w`). */

@@ -6,7 +6,7 @@ import { switchEnv } from '../plan/plan.js';
 import { switchOf } from '../model.js';
 import { runtimeOf } from '../runtime/all.js';
 import { netns } from '../runtime/netns/netns.js';
-import { hostSwitch, labByName, labsOnHost } from './common.js';
+import { hostSwitch, labWithNode } from './common.js';
 import type { CommandContext } from './context.js';
 
 export const SWITCH_NODE = 'ovs';
@@ -14,18 +14,7 @@ export const SWITCH_NODE = 'ovs';
 export async function exec(node: string, argv: string[], labName: string | undefined, ctx: CommandContext, host?: string): Promise<number> {
   if (argv.length === 0) throw new UserError('exec needs a command after --', 'e.g. sudo lablb exec ext -- curl -s http://10.255.253.100/');
   requireRoot(ctx.host, 'exec');
-  const labs = labName ? [labByName(labName)].filter((l) => l !== undefined) : labsOnHost();
-  if (labName && labs.length === 0) throw new UserError(`no lab named ${labName} on this host`, 'see: sudo lablb status');
-  const matches = labs.filter((l) => l.record && (node === SWITCH_NODE || l.record.lab.nodes.some((n) => n.name === node)));
-  if (matches.length === 0) {
-    const known = labs.flatMap((l) => l.record?.lab.nodes.map((n) => n.name) ?? []);
-    throw new UserError(
-      `no node named ${node} in ${labName ? `lab ${labName}` : 'any lab on this host'}`,
-      known.length ? `nodes: ${[...known, SWITCH_NODE].join(', ')}` : 'no lab is up; start one with: sudo lablb up floating-ip-lb',
-    );
-  }
-  if (matches.length > 1) throw new UserError(`node ${node} is in several labs`, `say which with --lab (${matches.map((l) => l.name).join(', ')})`);
-  const lab = matches[0].record!.lab;
+  const lab = labWithNode(node, labName, SWITCH_NODE);
   const member = lab.nodes.find((n) => n.name === node);
   // The switch is no member: its namespace, with its OVS sockets in the environment (in a lab
   // of hosts, the host's that --host names).

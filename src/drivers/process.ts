@@ -84,10 +84,13 @@ export function spawnPiped(argv: string[], opts: { env?: Record<string, string> 
 }
 
 /** Run a command attached to the terminal (for `lablb exec`); resolves with its exit code. */
-export function runAttached(argv: string[], env?: Record<string, string>): Promise<number> {
-  debugLog?.(`$ ${shellLine(argv, env)}`);
+export function runAttached(argv: string[], env?: Record<string, string>, opts?: { stdoutFile?: string }): Promise<number> {
+  debugLog?.(`$ ${shellLine(argv, env)}${opts?.stdoutFile ? ` >${opts.stdoutFile}` : ''}`);
+  // Its output to a file lablb opens (a capture's pcap), or to the terminal.
+  const out = opts?.stdoutFile ? openSync(opts.stdoutFile, 'w', 0o644) : 'inherit';
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['inherit', out, 'inherit'], env: { ...process.env, ...env } });
+    if (typeof out === 'number') closeSync(out);
     child.on('error', () => resolve(127));
     child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 + 9 : 1)));
   });

@@ -70,7 +70,8 @@ const LEARNER: Tool[] = [
   { command: 'route', pkg: 'net-tools', versionArgs: ['--version'], why: "the article's route -n" },
   { command: 'arp', pkg: 'net-tools', versionArgs: ['--version'], why: "the article's arp -n" },
   { command: 'wget', pkg: 'wget', versionArgs: ['--version'], why: "the article's wget http://10.0.0.100" },
-  { command: 'tcpdump', pkg: 'tcpdump', versionArgs: ['--version'], why: 'watching packets in a namespace' },
+  { command: 'tcpdump', pkg: 'tcpdump', versionArgs: ['--version'], why: 'watching packets in a namespace (lablb capture)' },
+  { command: 'dot', pkg: 'graphviz', versionArgs: ['-V'], why: 'lablb graph --format svg' },
   { command: 'tmux', pkg: 'tmux', versionArgs: ['-V'], why: "the terminal UI's integration test" },
   { command: 'dockerd', pkg: 'docker.io', versionArgs: ['--version'], why: 'a Docker engine for runtime: docker members (or DOCKER_HOST elsewhere)' },
 ];

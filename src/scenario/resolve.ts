@@ -186,7 +186,9 @@ function resolveExperiment(e: NonNullable<ScenarioFile['experiment']>, lab: Lab,
   const steps = e.steps as ScenarioStep[];
   const timeline: Lab = { ...lab, nodes: [...lab.nodes], experiment: { probes, steps: [] } };
   const topology = runtimeTopology(timeline, env, lab.switch.namespace, probes, report);
-  const resolved = steps.map((st, i) => resolveStep(st, timeline, topology, ['experiment', 'steps', i], report));
+  // Each step sees the ones before it (repair, the impair steps it undoes).
+  const resolved = timeline.experiment!.steps;
+  for (const [i, st] of steps.entries()) resolved.push(resolveStep(st, timeline, topology, ['experiment', 'steps', i], report));
   duplicates(
     steps,
     (st) => st.name,

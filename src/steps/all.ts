@@ -11,6 +11,7 @@ import { execStep } from './exec.js';
 import { floatingIpsAnswer } from './floating-ips.js';
 import { httpGet } from './http-get.js';
 import { l2popEntry, l2popUnicast } from './l2pop.js';
+import { impair, repair } from './impair.js';
 import { linkDown, linkUp } from './link.js';
 import { natCountersStep } from './nat-counters.js';
 import { disconnect, reconnect } from './partition.js';
@@ -29,6 +30,8 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   signalService,
   linkDown,
   linkUp,
+  impair,
+  repair,
   disconnect,
   reconnect,
   wait,

@@ -91,14 +91,32 @@ export async function backgroundResult(deadlineMs = 35 * 60_000) {
 /** Starts this file as the run's keeper, not waited for. */
 function startBackground() {
   rmSync(RESULT, { force: true });
-  const keeper = spawn(process.execPath, [fileURLToPath(import.meta.url), '--keep'], { cwd: ROOT, env: cleanEnv(), stdio: 'ignore' });
+  // Its own session, so its own scheduling group (below).
+  const keeper = spawn(process.execPath, [fileURLToPath(import.meta.url), '--keep'], { cwd: ROOT, env: cleanEnv(), stdio: 'ignore', detached: true });
   writeFileSync(STARTED, JSON.stringify({ pid: keeper.pid, fingerprint: fingerprint(), started: new Date().toISOString() }));
   keeper.unref();
 }
 
-/** The keeper: Stryker at nice 19 (its workers inherit it), the result written whole or not at all. */
-function keep() {
+/**
+ * The lowest CPU priority for the keeper and all it starts. With the kernel's autogroups (one
+ * per session), nice counts only inside a group: the lab daemons the integration tests start
+ * are in groups of their own, and would share each CPU half and half with Stryker's. So the
+ * keeper's own session's group is made nice 19 too, and the tests' processes and the labs'
+ * daemons are served first.
+ */
+function lowestPriority() {
   setPriority(19);
+  try {
+    writeFileSync('/proc/self/autogroup', '19');
+  } catch {
+    // no autogroups here: nice alone does it
+  }
+}
+
+/** The keeper: Stryker at the lowest priority (its workers inherit it), the result written
+ *  whole or not at all. */
+function keep() {
+  lowestPriority();
   const print = fingerprint();
   const result = { fingerprint: print, ...runNow() };
   writeFileSync(`${RESULT}.tmp`, JSON.stringify(result));
