@@ -23,6 +23,7 @@ Commands:
                              (a lab of hosts: --host NAME for exec, shell and status)
   capture [lab] <node:port>  tcpdump on a node's port: lines, or pcap (-w FILE, -w - for Wireshark)
   graph <lab|scenario>       the lab as a graph: nodes, networks, ports (--format dot|json|svg)
+  impair [lab] <node:port>   loss (--loss PCT) or a rate limit (--rate KBIT) on a port; --clear
   neutron <command> ...      Neutron's port security commands on a running lab (port-update, ...)
   manila <command> ...       Manila's share commands on a running lab (create NFS 1 --name ...)
   image build                lablb's container image for runtime: docker members, from busybox-static
@@ -55,6 +56,7 @@ const HELP: Record<string, string> = {
   shell: `Usage: sudo lablb shell [lab] [--host NAME] [-- <command...>]\n\nA shell in which the article's own commands work as typed: it runs in the lab's switch\nnamespace (the bridges br-int and br-ex, and the ports plugged into them, eth3 among them),\nwith OVS_RUNDIR set, so bare ovs-vsctl show and ovs-ofctl dump-flows br-int reach the lab's\nOpen vSwitch, and the article's ip netns commands reach its nodes. The prompt names the lab.\nWith a command after --, runs just that and exits with its code, e.g.\n  sudo lablb shell floating-ip-lb -- ovs-vsctl show\n  sudo lablb shell floating-ip-lb -- ovs-ofctl dump-flows br-int\n\n  --host NAME  a lab of hosts: that host's namespace and Open vSwitch (br-int, br-tun ...)\n               e.g. sudo lablb shell vxlan-hosts --host compute1 -- ovs-ofctl dump-flows br-tun`,
   capture: `Usage: sudo lablb capture [lab] <node>:<port> [-w FILE | -w -] [--filter EXPR] [--count N] [--duration S] [--lab LAB] [--host NAME]\n\nRuns tcpdump on one port of a running lab's node, in the node's network namespace: decoded\nlines on the terminal, or pcap into a file or onto stdout. The node "ovs" is the lab's switch\n(its ports to the nodes, e.g. ovs:tap-vm1). Ctrl-C stops it.\n  sudo lablb capture l3-ha qrouter-net2:ha-n2 --filter "vrrp or arp"\n  sudo lablb capture floating-ip-lb ext:eth3 -w ext.pcap --duration 30\n  sudo lablb capture floating-ip-lb vm1:eth0 -w - | wireshark -k -i -\n\n  -w FILE      pcap into FILE; -w - pcap onto stdout\n  --filter E   tcpdump's filter expression (words of BPF only: no options, no shell)\n  --count N    stop after N packets\n  --duration S stop after S seconds\n  --lab LAB    which lab, when the lab is not named and several have the node\n  --host NAME  a lab of hosts: the switch "ovs" is that host's`,
   graph: `Usage: lablb graph <lab|scenario> [--format dot|json|svg] [--set NAME=VALUE ...]\n\nThe lab as a graph: its nodes (role and services), its networks (CIDR, bridge, VLAN or VNI)\nand a link per port (name and address); in a lab of hosts, each host a group. A running\nlab of that name is read from its record, with the nodes added at run time; otherwise the\nscenario, which needs no root and touches nothing.\n  lablb graph floating-ip-lb | dot -Tpng > lab.png\n  lablb graph dvr --format svg > dvr.svg\n  lablb graph l3-ha --format json\n\n  --format F   dot (Graphviz, the default), json (for other tools), svg (drawn by dot)`,
+  impair: `Usage: sudo lablb impair [lab] <node>:<port> [--loss PERCENT] [--rate KBIT] [--clear] [--lab LAB]\n\nImpairs a port of a running lab's node, as the impair step does: --loss drops that share of\nthe packets arriving at the port, at random (iptables' statistic match in the node's raw\ntable, before anything sees them, VRRP adverts included); --rate limits what leaves it (tbf).\nEach is journaled with its undo: --clear takes them off, and so do down and clean.\n  sudo lablb impair l3-ha qrouter-net2:ha-n2 --loss 30     (VRRP adverts lost: watch it flap)\n  sudo lablb impair floating-ip-lb vm1:eth0 --rate 64\n  sudo lablb impair l3-ha qrouter-net2:ha-n2 --clear\n\nDelay and jitter need the kernel's netem, which this lab's reference host lacks: not offered.`,
   down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
   neutron: `Usage: sudo lablb neutron [--lab LAB] <command> ...   (in 'lablb shell': neutron <command> ...)\n\nNeutron's port security commands, as the articles type them, on a lab brought up with\n'up': the switch's flows change at once, and 'watch' shows each port's state and drops.\n\n  neutron port-update keepalived01/eth0 --allowed-address-pairs type=dict list=true ip_address=172.16.200.251\n  neutron port-update keepalived02/eth0 --no-security-groups\n  neutron port-update keepalived02/eth0 --port_security_enabled=False\n  neutron security-group-rule-create --protocol 112 --direction ingress web\n  neutron security-group-rule-delete web-5\n  neutron security-group-rule-list | port-show PORT | port-list\n\nA port is node/port, or a node with one port. lablb neutron help lists every form.`,
   manila: `Usage: sudo lablb manila [--lab LAB] <command> ...\n\nManila's share commands, as seed 000 types them, on a lab brought up with 'up':\n\n  manila create NFS 1 --name share_nfs --share-network private\n  manila list\n\nlablb manila help shows what each does.`,
@@ -76,6 +78,7 @@ const VERB_OPTIONS: Record<string, string[]> = {
   shell: ['host'],
   capture: ['lab', 'host', 'write', 'filter', 'count', 'duration'],
   graph: ['format', 'set'],
+  impair: ['lab', 'loss', 'rate', 'clear'],
   neutron: ['lab'],
   manila: ['lab'],
   doctor: ['fix'],
@@ -83,7 +86,7 @@ const VERB_OPTIONS: Record<string, string[]> = {
 
 /** Where the verb is: the first word that is not an option or an option's value. */
 function firstWord(argv: string[]): number {
-  const valued = new Set(['--name', '--lab', '--set', '--host', '-w', '--write', '--filter', '--count', '--duration', '--format']);
+  const valued = new Set(['--name', '--lab', '--set', '--host', '-w', '--write', '--filter', '--count', '--duration', '--format', '--loss', '--rate']);
   for (let i = 0; i < argv.length; i++) {
     if (valued.has(argv[i])) i++;
     else if (!argv[i].startsWith('-')) return i;
@@ -130,6 +133,9 @@ export async function main(argv: string[]): Promise<number> {
         count: { type: 'string' },
         duration: { type: 'string' },
         format: { type: 'string' },
+        loss: { type: 'string' },
+        rate: { type: 'string' },
+        clear: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -239,6 +245,8 @@ export async function main(argv: string[]): Promise<number> {
         ).capture(args, values.lab, { write: values.write, filter: values.filter, count: values.count, duration: values.duration, host: values.host }, ctx);
       case 'graph':
         return await (await import('./commands/graph.js')).graph(need('lab or scenario'), values.format, ctx);
+      case 'impair':
+        return await (await import('./commands/impair.js')).impairCommand(args, values.lab, { loss: values.loss, rate: values.rate, clear: values.clear }, ctx);
       case 'down':
         return await (await import('./commands/down.js')).down(need('lab name'), ctx);
       case 'lab-api':

@@ -51,9 +51,9 @@ function bounded(text: string | undefined, what: string, max: number): number | 
 }
 
 /** "node:port" -> both, or a UserError. */
-export function parseTarget(target: string): { node: string; port: string } {
+export function parseTarget(target: string, verb = 'capture'): { node: string; port: string } {
   const m = /^([A-Za-z0-9_.-]{1,64}):([A-Za-z0-9_.-]{1,15})$/.exec(target);
-  if (!m) throw new UserError(`capture takes node:port, got ${JSON.stringify(target)}`, 'e.g. sudo lablb capture floating-ip-lb vm1:eth0');
+  if (!m) throw new UserError(`${verb} takes node:port, got ${JSON.stringify(target)}`, `e.g. sudo lablb ${verb} floating-ip-lb vm1:eth0`);
   return { node: m[1], port: m[2] };
 }
 

@@ -95,7 +95,7 @@ export function hostSwitch(lab: Lab, host: string | undefined): LabSwitch {
 
 /** The lab on this host with this node (or any lab, for the switch's own name): the one named,
  *  or the only one that has it. */
-export function labWithNode(node: string, labName: string | undefined, switchNode: string): Lab {
+export function labWithNode(node: string, labName: string | undefined, switchNode?: string): Lab {
   const labs = labName ? [labByName(labName)].filter((l) => l !== undefined) : labsOnHost();
   if (labName && labs.length === 0) throw new UserError(`no lab named ${labName} on this host`, 'see: sudo lablb status');
   const matches = labs.filter((l) => l.record && (node === switchNode || l.record.lab.nodes.some((n) => n.name === node)));
@@ -103,7 +103,7 @@ export function labWithNode(node: string, labName: string | undefined, switchNod
     const known = labs.flatMap((l) => l.record?.lab.nodes.map((n) => n.name) ?? []);
     throw new UserError(
       `no node named ${node} in ${labName ? `lab ${labName}` : 'any lab on this host'}`,
-      known.length ? `nodes: ${[...known, switchNode].join(', ')}` : 'no lab is up; start one with: sudo lablb up floating-ip-lb',
+      known.length ? `nodes: ${[...known, ...(switchNode ? [switchNode] : [])].join(', ')}` : 'no lab is up; start one with: sudo lablb up floating-ip-lb',
     );
   }
   if (matches.length > 1) throw new UserError(`node ${node} is in several labs`, `say which with --lab (${matches.map((l) => l.name).join(', ')})`);

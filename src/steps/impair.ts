@@ -10,7 +10,7 @@ import type { Op } from '../kinds/ops.js';
 import { netns } from '../runtime/netns/netns.js';
 import { actionStep } from './action-step.js';
 
-interface Impairment {
+export interface Impairment {
   node: string;
   port: string;
   /** Of the packets arriving at the port, the share dropped (0 to 1). */
@@ -19,8 +19,8 @@ interface Impairment {
   rateKbit?: number;
 }
 
-const lossId = (a: Impairment) => `impair-loss:${a.node}/${a.port}`;
-const rateId = (a: Impairment) => `impair-rate:${a.node}/${a.port}`;
+export const lossId = (a: Pick<Impairment, 'node' | 'port'>) => `impair-loss:${a.node}/${a.port}`;
+export const rateId = (a: Pick<Impairment, 'node' | 'port'>) => `impair-rate:${a.node}/${a.port}`;
 
 /** The raw table's rule: dropped before conntrack, routing and any socket. */
 const lossRule = (a: Impairment, verb: '-I' | '-D') =>
@@ -68,7 +68,25 @@ function ports(b: { port: string }, ctx: StepResolveContext): { node: string; po
   return { node, port };
 }
 
-const describe = (a: Impairment) =>
+/** The rule and the qdisc, each with its undo (journaled: down and clean take them off). */
+export function impairOps(a: Impairment): Op[] {
+  return [
+    ...(a.loss !== undefined
+      ? [
+          {
+            kind: 'run' as const,
+            argv: lossRule(a, '-I'),
+            undo: { id: lossId(a), what: `${a.node}/${a.port} without loss`, argv: lossRule(a, '-D'), member: a.node },
+          },
+        ]
+      : []),
+    ...(a.rateKbit !== undefined
+      ? [{ kind: 'run' as const, argv: rateQdisc(a), undo: { id: rateId(a), what: `${a.node}/${a.port} at full rate`, argv: rateRemoved(a), member: a.node } }]
+      : []),
+  ];
+}
+
+export const describe = (a: Impairment) =>
   [a.loss !== undefined ? `${+(a.loss * 100).toFixed(2)}% of what arrives lost` : '', a.rateKbit !== undefined ? `${a.rateKbit} kbit/s out` : '']
     .filter(Boolean)
     .join(', ');
@@ -94,20 +112,7 @@ loss_percent: 30`,
     if (b.loss_percent === undefined && b.rate_kbit === undefined) ctx.report([], 'say how to impair it: loss_percent: N and/or rate_kbit: N');
     return { ...at, ...(b.loss_percent !== undefined ? { loss: b.loss_percent / 100 } : {}), ...(b.rate_kbit !== undefined ? { rateKbit: b.rate_kbit } : {}) };
   },
-  ops: (a): Op[] => [
-    ...(a.loss !== undefined
-      ? [
-          {
-            kind: 'run' as const,
-            argv: lossRule(a, '-I'),
-            undo: { id: lossId(a), what: `${a.node}/${a.port} without loss`, argv: lossRule(a, '-D'), member: a.node },
-          },
-        ]
-      : []),
-    ...(a.rateKbit !== undefined
-      ? [{ kind: 'run' as const, argv: rateQdisc(a), undo: { id: rateId(a), what: `${a.node}/${a.port} at full rate`, argv: rateRemoved(a), member: a.node } }]
-      : []),
-  ],
+  ops: impairOps,
   done: (a) => `${a.node}/${a.port}: ${describe(a)}`,
 });
 

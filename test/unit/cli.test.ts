@@ -22,9 +22,9 @@ function lablb(args: string[], opts: { asNobody?: boolean } = {}) {
 t.test('help', async (t) => {
   const r = lablb(['--help']);
   t.equal(r.code, 0);
-  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'watch', 'exec', 'shell', 'capture', 'graph', 'down', 'clean', 'doctor'])
+  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'watch', 'exec', 'shell', 'capture', 'graph', 'impair', 'down', 'clean', 'doctor'])
     t.match(r.out, new RegExp(`\\n  ${verb} `));
-  for (const verb of ['up', 'run', 'exec', 'shell', 'capture', 'graph', 'down', 'clean', 'status', 'list', 'validate', 'watch', 'doctor']) {
+  for (const verb of ['up', 'run', 'exec', 'shell', 'capture', 'graph', 'impair', 'down', 'clean', 'status', 'list', 'validate', 'watch', 'doctor']) {
     const h = lablb([verb, '--help']);
     t.equal(h.code, 0, `${verb} --help`);
     t.match(h.out, new RegExp(`^Usage: (sudo )?lablb ${verb}`));
@@ -37,7 +37,7 @@ t.test('unknown command and option', async (t) => {
   t.equal(r.code, 2);
   t.equal(
     r.err,
-    'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, shell, capture, graph, down, neutron, manila, image, doctor, lab-api, clean\n',
+    'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, shell, capture, graph, impair, down, neutron, manila, image, doctor, lab-api, clean\n',
   );
   const o = lablb(['list', '--frob']);
   t.equal(o.code, 2);
@@ -92,7 +92,15 @@ t.test('up --explain prints the commands and touches nothing', async (t) => {
 });
 
 t.test('verbs that change the host need root', { skip: skipUnlessCI(t, isRoot && !existsSync('/usr/bin/setpriv') && 'no setpriv to drop root') }, async (t) => {
-  for (const args of [['up', 'floating-ip-lb'], ['run', 'floating-ip-lb'], ['down', 'x'], ['clean'], ['lab-api', 'x'], ['capture', 'vm1:eth0']]) {
+  for (const args of [
+    ['up', 'floating-ip-lb'],
+    ['run', 'floating-ip-lb'],
+    ['down', 'x'],
+    ['clean'],
+    ['lab-api', 'x'],
+    ['capture', 'vm1:eth0'],
+    ['impair', 'vm1:eth0', '--loss', '5'],
+  ]) {
     const r = lablb(args, { asNobody: true });
     t.equal(r.code, 2, args.join(' '));
     t.match(r.err, new RegExp(`^lablb: lablb ${args[0]} needs root .*\\n  run it with sudo: sudo lablb ${args[0]}`), args.join(' '));

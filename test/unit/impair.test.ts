@@ -8,7 +8,8 @@ import { opToShell } from '../../src/kinds/ops.js';
 import { loadScenarioFile, parseScenario } from '../../src/scenario/load.js';
 import { resolveLab } from '../../src/scenario/resolve.js';
 import { harness } from '../step-harness.js';
-import { problemsOf, ROOT } from '../helpers.js';
+import { impairmentOf, pendingUndos } from '../../src/commands/impair.js';
+import { lablb, problemsOf, ROOT } from '../helpers.js';
 
 const FILE = join(ROOT, 'test', 'fixtures', 'impairments.yaml');
 const lab = resolveLab(loadScenarioFile(FILE), { stateRoot: '/run/lablb' });
@@ -69,4 +70,39 @@ t.test('every mistake at its field', async (t) => {
     ['experiment.steps[2].port: no earlier impair step impairs client/eth0'],
   );
   t.match(swap('      port: lb2/eth0\n      loss_percent: 100', '      port: lb2/eth9\n      loss_percent: 100'), [/experiment\.steps\[1\]\.port: .*eth9/]);
+});
+
+t.test('lablb impair: the options checked as the fields are, and what is still to undo', async (t) => {
+  t.same(impairmentOf('lb2', 'eth0', { loss: '30' }), { node: 'lb2', port: 'eth0', loss: 0.3 });
+  t.same(impairmentOf('lb1', 'eth0', { rate: '64', loss: '0.5' }), { node: 'lb1', port: 'eth0', loss: 0.005, rateKbit: 64 });
+  t.same(impairmentOf('lb1', 'eth0', { clear: true }), { node: 'lb1', port: 'eth0' });
+  for (const loss of ['0', '101', '30%', '-5', '1e2', '30 -j ACCEPT']) t.throws(() => impairmentOf('a', 'b', { loss }), /--loss: /, loss);
+  for (const rate of ['7', '1.5', '64kbit', '10000001']) t.throws(() => impairmentOf('a', 'b', { rate }), /--rate: /, rate);
+  t.throws(() => impairmentOf('a', 'b', {}), /say how to impair it/);
+  t.throws(() => impairmentOf('a', 'b', { clear: true, loss: '5' }), /--clear .* alone/);
+  const undo = (id: string, what: string) => ({ kind: 'undo' as const, id, what, argv: ['true'] });
+  const pending = pendingUndos([
+    undo('impair-loss:a/b', 'first'),
+    { kind: 'settled', id: 'impair-loss:a/b' },
+    undo('impair-rate:a/b', 'rate'),
+    undo('impair-loss:a/b', 'second'),
+  ]);
+  t.same([...pending.keys()].sort(), ['impair-loss:a/b', 'impair-rate:a/b']);
+  t.equal(pending.get('impair-loss:a/b')!.what, 'second', 'an undo made again after it was settled is pending');
+  t.same([...pendingUndos([undo('x', 'x'), { kind: 'settled', id: 'x' }]).keys()], []);
+});
+
+t.test('lablb impair on the command line: help, and mistakes refused before root', async (t) => {
+  t.match(lablb('impair', '--help').out, /^Usage: sudo lablb impair \[lab\] <node>:<port>/);
+  t.match(lablb('--help').out, /\n {2}impair \[lab\] <node:port> /);
+  for (const [args, err] of [
+    [['impair', 'vm1:eth0'], /say how to impair it/],
+    [['impair', 'vm1:eth0', '--loss', 'lots'], /--loss: "lots" is not a percentage/],
+    [['impair', 'vm1;id:eth0', '--loss', '5'], /impair takes node:port, got "vm1;id:eth0"/],
+    [['impair'], /impair takes \[lab\] node:port/],
+  ] as const) {
+    const r = lablb(...args);
+    t.equal(r.code, 2, args.join(' '));
+    t.match(r.err, err, args.join(' '));
+  }
 });
