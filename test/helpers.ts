@@ -36,3 +36,11 @@ export function lablb(...args: string[]): { code: number | null; out: string; er
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'lablb.js'), ...args], { encoding: 'utf8', env: { ...env, NO_COLOR: '1' }, timeout: 180_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+/** A check as `run --json`'s summary carries it: its name, verdict, detail and figures. */
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  [figure: string]: unknown;
+}

@@ -5,7 +5,8 @@
 import { dirname, resolve } from 'node:path';
 import { requireRoot } from '../engine/preflight.js';
 import { UserError } from '../errors.js';
-import type { Lab } from '../model.js';
+import type { Lab, LabNode } from '../model.js';
+import { runtimeOf } from '../runtime/all.js';
 import { netns } from '../runtime/netns/netns.js';
 import { hostSwitch, labWithNode } from './common.js';
 import type { CommandContext } from './context.js';
@@ -58,7 +59,14 @@ export function parseTarget(target: string, verb = 'capture'): { node: string; p
 }
 
 /** The namespace and the device a capture runs on, checked against the lab's record. */
-export function captureSite(lab: Lab, node: string, port: string, host?: string): { namespace: string; device: string } {
+/** Where a capture runs: a member's port (reached through its runtime) or one of the switch's. */
+export interface CaptureSite {
+  namespace: string;
+  device: string;
+  member?: LabNode;
+}
+
+export function captureSite(lab: Lab, node: string, port: string, host?: string): CaptureSite {
   if (node === SWITCH_NODE) {
     const sw = hostSwitch(lab, host);
     const ports = lab.nodes.flatMap((n) => n.ports.filter((p) => p.type === 'veth' && (!host || n.host === host)).map((p) => p.bridgePort));
@@ -74,7 +82,7 @@ export function captureSite(lab: Lab, node: string, port: string, host?: string)
     throw new UserError(`${node} is ${member.host ? `on host ${member.host}` : "on the lab's one switch"}, not on ${host}`);
   const names = member.ports.map((p) => p.name);
   if (!names.includes(port) && port !== 'any') throw new UserError(`${node} has no port ${port}`, `its ports: ${[...names, 'any'].join(', ')}`);
-  return { namespace: node, device: port };
+  return { namespace: node, device: port, member };
 }
 
 interface Checked {
@@ -96,10 +104,12 @@ export function checkOptions(opts: CaptureOptions): Checked {
 
 /** tcpdump's command line, in the node's network namespace; `timeout` ends it after a duration
  *  with SIGINT, which makes tcpdump flush what it has. */
-export function captureArgv(site: { namespace: string; device: string }, o: Checked): string[] {
+export function captureArgv(site: CaptureSite, o: Checked): string[] {
   const output = o.pcap ? ['-U', '-w', '-'] : ['-n', '-l'];
   const tcpdump = ['tcpdump', '-i', site.device, ...output, ...(o.count ? ['-c', String(o.count)] : []), '--', ...o.filter];
-  return netns.execNet(site.namespace, o.duration ? ['timeout', '-s', 'INT', String(o.duration), ...tcpdump] : tcpdump);
+  const argv = o.duration ? ['timeout', '-s', 'INT', String(o.duration), ...tcpdump] : tcpdump;
+  // The switch is no member: its own namespace, where lablb made it.
+  return site.member ? runtimeOf(site.member).inNetwork(site.member, argv) : netns.execNet(site.namespace, argv);
 }
 
 export async function capture(args: string[], labName: string | undefined, opts: CaptureOptions, ctx: CommandContext): Promise<number> {

@@ -46,6 +46,8 @@ export interface MemberRuntime {
   /** An op that runs a command in the member's own world (its container's processes and
    *  files), within the member's limits; undefined when it has no world but the namespace. */
   execOp?(node: LabNode, argv: string[]): Op;
+  /** A host tool run in the member's network stack only (ping, tcpdump): the argv. */
+  inNetwork(node: LabNode, argv: string[]): string[];
   /** The argv that gives a person a command in the member (`lablb exec`). */
   enter(node: LabNode, argv: string[], tty: boolean, host: HostDriver): Promise<string[]>;
   /** What must hold on the host before a lab with such nodes is built (an engine answering). */

@@ -169,10 +169,12 @@ export const agentDown = stepKind<Spec, z.infer<typeof Block>>({
     const killedAtMs = Date.now() - killMs;
     // Each HA router's floating IPs, pinged until they first answer from another node.
     const fips = haFloatingIps(ctx.lab, dead);
-    const answers = step.spec.from ? firstAnswers(ctx.host, step.spec.from, fips, killedAtMs + step.spec.withinMs, ctx.signal) : undefined;
+    // The node that pings (the outside), reached through its runtime.
+    const pinger = ctx.lab.nodes.find((n) => n.name === step.spec.from);
+    const answers = pinger ? firstAnswers(ctx.host, pinger, fips, killedAtMs + step.spec.withinMs, ctx.signal) : undefined;
     // The floating IPs of routers elsewhere (DVR's, on the compute nodes): watched for loss.
     const elsewhere = floatingIpsElsewhere(ctx.lab, dead);
-    const watching = step.spec.from && elsewhere.length ? repliesOver(ctx.host, step.spec.from, elsewhere, Math.min(step.spec.withinMs, WATCH_MS)) : undefined;
+    const watching = pinger && elsewhere.length ? repliesOver(ctx.host, pinger, elsewhere, Math.min(step.spec.withinMs, WATCH_MS)) : undefined;
     if (host) ctx.facts.hostsDown[host.name] = killedAtMs;
     // A host's wires go with it: the others no longer reach its tunnel endpoint or its br-ex.
     const wiresCut = host

@@ -70,10 +70,11 @@ export const floatingIpsAnswer = stepKind<Spec, z.infer<typeof Block>>({
     const fullsBefore = arpTableFulls(ctx.host);
     // The silent are tried again (at least once: the first ping to an address waits for ARP,
     // which a switch of a thousand ports floods to all of them) until within_ms has passed.
-    let silent = await pingEach(ctx.host, from, targets);
+    const pinger = ctx.lab.nodes.find((n) => n.name === from)!;
+    let silent = await pingEach(ctx.host, pinger, targets);
     for (let tries = 1; silent.length > 0 && !ctx.signal.aborted && (tries === 1 || performance.now() - t0 < step.spec.withinMs); tries++) {
       if (tries > 1) await new Promise((r) => setTimeout(r, 250));
-      silent = await pingEach(ctx.host, from, silent);
+      silent = await pingEach(ctx.host, pinger, silent);
     }
     const ms = Math.round(performance.now() - t0);
     const answered = targets.length - silent.length;

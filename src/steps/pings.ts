@@ -2,7 +2,7 @@
 // xargs starting a ping per address): which answered, and when each first answered.
 import type { HostDriver } from '../host.js';
 import type { Lab, LabNode } from '../model.js';
-import { netns } from '../runtime/netns/netns.js';
+import { runtimeOf } from '../runtime/all.js';
 import { serviceKindOf } from '../services/all.js';
 
 /** Pings side by side: enough to hide each one's round trip, few enough for two cores. */
@@ -23,8 +23,8 @@ export function floatingIpsOfNodes(nodes: LabNode[]): string[] {
 const pingsSideBySide = (atOnce: number, ping: string[]) => ['xargs', '-P', String(atOnce), '-n', '1', 'ping', ...ping];
 
 /** One process in the node's network stack pinging every target: what the pings printed. */
-async function pingFrom(host: HostDriver, from: string, targets: string[], argv: string[], timeoutMs: number): Promise<string> {
-  const r = await host.run(netns.execNet(from, argv), { input: targets.join('\n'), allowFailure: true, timeoutMs });
+async function pingFrom(host: HostDriver, from: LabNode, targets: string[], argv: string[], timeoutMs: number): Promise<string> {
+  const r = await host.run(runtimeOf(from).inNetwork(from, argv), { input: targets.join('\n'), allowFailure: true, timeoutMs });
   return r.stdout;
 }
 
@@ -33,7 +33,7 @@ export const PING_EACH = pingsSideBySide(AT_ONCE, ['-c', '1', '-W', '2', '-q']);
 /** The targets that did not answer: one process in the node's network stack, xargs starting a
  *  ping per address, each
  *  ping's summary ("--- 172.24.10.3 ping statistics --- 1 packets transmitted, 1 received"). */
-export async function pingEach(host: HostDriver, from: string, targets: string[]): Promise<string[]> {
+export async function pingEach(host: HostDriver, from: LabNode, targets: string[]): Promise<string[]> {
   if (targets.length === 0) return [];
   const replies = parseReplies(await pingFrom(host, from, targets, PING_EACH, 10_000 + targets.length * 500));
   return targets.filter((ip) => !replies.get(ip)?.received);
@@ -48,7 +48,7 @@ const ROUND_AT_ONCE = 64;
 
 /** When each address first answers a ping, trying until `deadline` (ms since the epoch): ms
  *  since the epoch, from ping's own timestamps (-D); absent for one that never answered. */
-export async function firstAnswers(host: HostDriver, from: string, targets: string[], deadline: number, signal?: AbortSignal): Promise<Map<string, number>> {
+export async function firstAnswers(host: HostDriver, from: LabNode, targets: string[], deadline: number, signal?: AbortSignal): Promise<Map<string, number>> {
   const answered = new Map<string, number>();
   let silent = targets;
   while (silent.length > 0 && Date.now() < deadline && !signal?.aborted) {
@@ -85,7 +85,7 @@ export interface Watched {
 /** Each address pinged for `windowMs`, all side by side (over 128 addresses, the rest after):
  *  how many replies each got. For traffic that should not notice a failure (a DVR router's
  *  floating IP while a network node dies). */
-export async function repliesOver(host: HostDriver, from: string, targets: string[], windowMs: number): Promise<Watched> {
+export async function repliesOver(host: HostDriver, from: LabNode, targets: string[], windowMs: number): Promise<Watched> {
   const intervalMs = watchIntervalMs(targets.length);
   const count = Math.max(1, Math.ceil(windowMs / intervalMs));
   if (targets.length === 0) return { intervalMs, count, replies: new Map() };

@@ -128,7 +128,13 @@ export const reschedule = stepKind<Spec, z.infer<typeof Block>>({
     const fips = floatingIpsOfNodes(routers);
     const deadline = diedAt + withinMs;
     // The floating IPs are pinged from now on, each until it first answers.
-    const answers = firstAnswers(ctx.host, from, fips, deadline, ctx.signal);
+    const answers = firstAnswers(
+      ctx.host,
+      ctx.lab.nodes.find((n) => n.name === from)!,
+      fips,
+      deadline,
+      ctx.signal,
+    );
     const startAt = diedAt + rescheduleAfterMs(step.spec.agentDownTimeS);
     if (startAt > Date.now()) await sleep(startAt - Date.now(), undefined, { signal: ctx.signal }).catch(() => undefined);
     // Later than the scheduler's check when the steps before took longer.

@@ -4,17 +4,10 @@
 // coming back within 3 s, which they do without it. The host is left as found.
 import { join } from 'node:path';
 import t from 'tap';
-import { lablb, ROOT } from '../helpers.js';
+import { lablb, ROOT, type Check } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
 const skip = realHostSkip(t, 'keepalived', 'tc', 'ping');
-
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  [figure: string]: unknown;
-}
 
 t.test('run impairments: split brain from lost adverts, some requests lost, a rate limit', { skip }, async (t) => {
   const before = hostState();

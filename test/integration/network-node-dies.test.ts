@@ -8,17 +8,10 @@
 // back no sooner than its floating IP answers a ping. Real pings and sessions; the host is left
 // as found.
 import t from 'tap';
-import { lablb } from '../helpers.js';
+import { lablb, type Check } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
 const skip = realHostSkip(t, 'keepalived', 'ping');
-
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  [figure: string]: unknown;
-}
 
 t.test('run network-node-dies with 2 routers of each kind: DVR never affected, HA back first, legacy after the scheduler', { skip }, async (t) => {
   const before = hostState();

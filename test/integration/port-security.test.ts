@@ -7,17 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { join } from 'node:path';
-import { lablb, ROOT } from '../helpers.js';
+import { lablb, ROOT, type Check } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 
 const skip = realHostSkip(t, 'keepalived', 'haproxy', 'curl');
-
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  [figure: string]: unknown;
-}
 
 function summaryOf(out: string): { events: { type: string; [k: string]: unknown }[]; checks: Record<string, Check> } {
   const events = out

@@ -27,8 +27,8 @@ t.test('node:port, and the options: whole numbers in range', async (t) => {
 });
 
 t.test("a node's port, or one of the switch's: checked against the lab", async (t) => {
-  t.same(captureSite(lab, 'vm1', 'eth0'), { namespace: 'vm1', device: 'eth0' });
-  t.same(captureSite(lab, 'vm1', 'any'), { namespace: 'vm1', device: 'any' });
+  t.match(captureSite(lab, 'vm1', 'eth0'), { namespace: 'vm1', device: 'eth0', member: { name: 'vm1' } });
+  t.match(captureSite(lab, 'vm1', 'any'), { namespace: 'vm1', device: 'any' });
   t.throws(() => captureSite(lab, 'vm1', 'eth9'), /vm1 has no port eth9/);
   const tap = lab.nodes.flatMap((n) => n.ports.flatMap((p) => (p.type === 'veth' ? [p.bridgePort] : [])))[0];
   const internal = lab.nodes.flatMap((n) => n.ports.flatMap((p) => (p.type === 'internal' ? [p.bridgePort] : [])))[0];
@@ -39,7 +39,7 @@ t.test("a node's port, or one of the switch's: checked against the lab", async (
 });
 
 t.test("tcpdump's command line: lines, or pcap onto stdout; bounded by timeout's SIGINT", async (t) => {
-  const site = { namespace: 'vm1', device: 'eth0' };
+  const site = captureSite(lab, 'vm1', 'eth0');
   t.same(captureArgv(site, checkOptions({})), ['nsenter', '--net=/run/netns/vm1', 'tcpdump', '-i', 'eth0', '-n', '-l', '--']);
   const argv = captureArgv(site, checkOptions({ write: 'x.pcap', count: '3', duration: '9', filter: 'vrrp or arp' }));
   t.same(argv.slice(argv.indexOf('timeout')), ['timeout', '-s', 'INT', '9', 'tcpdump', '-i', 'eth0', '-U', '-w', '-', '-c', '3', '--', 'vrrp', 'or', 'arp']);

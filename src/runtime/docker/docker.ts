@@ -214,6 +214,9 @@ export const dockerRuntime: MemberRuntime = {
     return op({ do: 'exec', token: c.token, name: c.name, argv }, shellLine(['docker', 'exec', c.name, ...argv]), `docker exec ${c.name} ${argv.join(' ')}`);
   },
 
+  // Its network namespace is attached under the node's name (netns.attach).
+  inNetwork: (node, argv) => netns.execNet(node.name, argv),
+
   // A container's own files and processes, not only its network: its busybox sh, its /www.
   async enter(node, argv, tty, host) {
     const c = containerOf(node);

@@ -17,5 +17,6 @@ export const namespaceRuntime: MemberRuntime = {
   apply: async () => {
     throw new Error('the namespace runtime has no ops of its own');
   },
+  inNetwork: (node, argv) => netns.execNet(node.name, argv),
   enter: async (node, argv) => netns.exec(node.name, argv),
 };
