@@ -20,7 +20,8 @@ PACKAGES=(
   conntrack tcpdump iputils-ping net-tools wget   # the learner's tools the article types (route, arp, wget)
   util-linux                    # unshare: the fuzz test checks iptables rules in a throwaway namespace
   tmux                          # the terminal UI's integration test
-  graphviz                      # lablb graph --format svg (dot)
+  graphviz                      # lablb graph --format svg (dot), the run report's topology
+  chromium                      # the run report's test opens it in a real (headless) browser
   nfs-ganesha nfs-ganesha-vfs libnfs-utils   # Manila's share server (userspace NFSv4) and a userspace NFS client
   docker.io busybox-static      # members as containers (runtime: docker) and lablb's local busybox image
 )

@@ -23,6 +23,7 @@ Commands:
                              (a lab of hosts: --host NAME for exec, shell and status)
   capture [lab] <node:port>  tcpdump on a node's port: lines, or pcap (-w FILE, -w - for Wireshark)
   graph <lab|scenario>       the lab as a graph: nodes, networks, ports (--format dot|json|svg)
+  report <run.ndjson>        a run's report as one HTML page: topology, traffic, states, checks
   impair [lab] <node:port>   loss (--loss PCT) or a rate limit (--rate KBIT) on a port; --clear
   neutron <command> ...      Neutron's port security commands on a running lab (port-update, ...)
   manila <command> ...       Manila's share commands on a running lab (create NFS 1 --name ...)
@@ -49,12 +50,13 @@ const HELP: Record<string, string> = {
   list: `Usage: lablb list [--json]\n\nLists the scenarios under scenarios/ with their titles.`,
   validate: `Usage: lablb validate <scenario> [--set NAME=VALUE ...]\n\nChecks a scenario file and prints every problem with file, line and column.\nNeeds no root and touches nothing on the host. Exit 0 when valid, 2 when not.`,
   up: `Usage: sudo lablb up <scenario> [--name LAB] [--set NAME=VALUE ...] [--explain] [--json]\n\nBuilds the lab and leaves it running: namespaces, a private Open vSwitch, ports,\naddresses, iptables, daemons. Everything it creates is journaled under /run/lablb/<lab>/.\n\n  --name LAB   name the lab (default: the scenario's name)\n  --set N=V    override a scenario parameter (lablb list shows them); may repeat\n  --explain    print every command 'up' would run, in order, and exit; touches nothing\n               and needs no root`,
-  run: `Usage: sudo lablb run <scenario> [--name LAB] [--set NAME=VALUE ...] [--explain] [--json] [--no-tui]\n\nBuilds the lab, runs the scenario's experiment while a prober sends traffic for the\nwhole run, reports each check with its measured figures, and tears the lab down\n(also on Ctrl-C or q). Exit 0 when every check holds, 1 when one fails.\n\nOn a terminal it shows a live screen: topology, load balancer members, NAT counters,\ntraffic, the experiment's steps and events (? for keys). Elsewhere, with --no-tui or\nwith CI set, it prints plain lines.\n\n  --set N=V    override a scenario parameter, e.g. --set health_monitor.delay=5 for the\n               article's own 5 s checks (lablb list shows each scenario's parameters)\n  --explain    print what run would do, and exit; touches nothing and needs no root: the\n               build's commands, each prober's command line, and every step's commands\n               with what it waits for and judges\n  --json       one JSON event per line, ending with a summary line`,
+  run: `Usage: sudo lablb run <scenario> [--name LAB] [--set NAME=VALUE ...] [--report FILE.html] [--explain] [--json] [--no-tui]\n\nBuilds the lab, runs the scenario's experiment while a prober sends traffic for the\nwhole run, reports each check with its measured figures, and tears the lab down\n(also on Ctrl-C or q). Exit 0 when every check holds, 1 when one fails.\n\nOn a terminal it shows a live screen: topology, load balancer members, NAT counters,\ntraffic, the experiment's steps and events (? for keys). Elsewhere, with --no-tui or\nwith CI set, it prints plain lines.\n\n  --set N=V    override a scenario parameter, e.g. --set health_monitor.delay=5 for the\n               article's own 5 s checks (lablb list shows each scenario's parameters)\n  --explain    print what run would do, and exit; touches nothing and needs no root: the\n               build's commands, each prober's command line, and every step's commands\n               with what it waits for and judges\n  --report F   also write the run's report to F (one HTML page: topology, traffic, states,\n               checks, events; see 'lablb report --help')\n  --json       one JSON event per line, ending with a summary line`,
   watch: `Usage: sudo lablb watch [lab] [--probe]   (or: sudo lablb status --watch [lab])\n\nThe live screen of a lab brought up with 'up', without an experiment: topology,\nmembers, NAT counters, addresses, events. q quits and leaves the lab up.\n\n  --probe      also run the scenario's prober while the screen is open, and show its\n               traffic (it stops when the screen closes)`,
   status: `Usage: lablb status [lab] [--host NAME] [--json] [--watch]\n\nShows every lab on this host (or one), whether it is building, up or left over by a\ncrash, its namespaces and processes: what 'clean' would remove. A lab of hosts lists its nodes\nby host.\n\n  --watch      the live screen instead (see 'lablb watch --help')\n  --host NAME  a lab of hosts: that host only, with its bridges and tunnels`,
   exec: `Usage: sudo lablb exec <node> [--lab LAB] [--host NAME] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n  sudo lablb exec --host compute1 -- ovs-vsctl show   (a lab of hosts: that host's)\n\n  --lab LAB    which lab, when several are up\n  --host NAME  a lab of hosts: the switch "ovs" is that host's (the node may be left out)`,
   shell: `Usage: sudo lablb shell [lab] [--host NAME] [-- <command...>]\n\nA shell in which the article's own commands work as typed: it runs in the lab's switch\nnamespace (the bridges br-int and br-ex, and the ports plugged into them, eth3 among them),\nwith OVS_RUNDIR set, so bare ovs-vsctl show and ovs-ofctl dump-flows br-int reach the lab's\nOpen vSwitch, and the article's ip netns commands reach its nodes. The prompt names the lab.\nWith a command after --, runs just that and exits with its code, e.g.\n  sudo lablb shell floating-ip-lb -- ovs-vsctl show\n  sudo lablb shell floating-ip-lb -- ovs-ofctl dump-flows br-int\n\n  --host NAME  a lab of hosts: that host's namespace and Open vSwitch (br-int, br-tun ...)\n               e.g. sudo lablb shell vxlan-hosts --host compute1 -- ovs-ofctl dump-flows br-tun`,
   capture: `Usage: sudo lablb capture [lab] <node>:<port> [-w FILE | -w -] [--filter EXPR] [--count N] [--duration S] [--lab LAB] [--host NAME]\n\nRuns tcpdump on one port of a running lab's node, in the node's network namespace: decoded\nlines on the terminal, or pcap into a file or onto stdout. The node "ovs" is the lab's switch\n(its ports to the nodes, e.g. ovs:tap-vm1). Ctrl-C stops it.\n  sudo lablb capture l3-ha qrouter-net2:ha-n2 --filter "vrrp or arp"\n  sudo lablb capture floating-ip-lb ext:eth3 -w ext.pcap --duration 30\n  sudo lablb capture floating-ip-lb vm1:eth0 -w - | wireshark -k -i -\n\n  -w FILE      pcap into FILE; -w - pcap onto stdout\n  --filter E   tcpdump's filter expression (words of BPF only: no options, no shell)\n  --count N    stop after N packets\n  --duration S stop after S seconds\n  --lab LAB    which lab, when the lab is not named and several have the node\n  --host NAME  a lab of hosts: the switch "ovs" is that host's`,
+  report: `Usage: lablb report <run.ndjson> [-o FILE.html]\n\nMakes a run's report from what 'lablb run --json' printed: one HTML page that opens offline\n(no fetches; its charts are drawn by Chart.js, inlined). It shows the topology (when Graphviz's\ndot is here), each probe's latency and answers per second with the steps marked, a band of\nstates for each VRRP instance, pool member, amphora and moving address, the checks with\ntheir figures, and the events. 'run --report FILE.html' writes the same page as it ends.\n  sudo lablb run l3-ha --json > l3-ha.ndjson; lablb report l3-ha.ndjson\n\n  -o FILE      where to write it (default: the run file's name, ending .html)`,
   graph: `Usage: lablb graph <lab|scenario> [--format dot|json|svg] [--set NAME=VALUE ...]\n\nThe lab as a graph: its nodes (role and services), its networks (CIDR, bridge, VLAN or VNI)\nand a link per port (name and address); in a lab of hosts, each host a group. A running\nlab of that name is read from its record, with the nodes added at run time; otherwise the\nscenario, which needs no root and touches nothing.\n  lablb graph floating-ip-lb | dot -Tpng > lab.png\n  lablb graph dvr --format svg > dvr.svg\n  lablb graph l3-ha --format json\n\n  --format F   dot (Graphviz, the default), json (for other tools), svg (drawn by dot)`,
   impair: `Usage: sudo lablb impair [lab] <node>:<port> [--loss PERCENT] [--rate KBIT] [--clear] [--lab LAB]\n\nImpairs a port of a running lab's node, as the impair step does: --loss drops that share of\nthe packets arriving at the port, at random (iptables' statistic match in the node's raw\ntable, before anything sees them, VRRP adverts included); --rate limits what leaves it (tbf).\nEach is journaled with its undo: --clear takes them off, and so do down and clean.\n  sudo lablb impair l3-ha qrouter-net2:ha-n2 --loss 30     (VRRP adverts lost: watch it flap)\n  sudo lablb impair floating-ip-lb vm1:eth0 --rate 64\n  sudo lablb impair l3-ha qrouter-net2:ha-n2 --clear\n\nDelay and jitter need the kernel's netem, which this lab's reference host lacks: not offered.`,
   down: `Usage: sudo lablb down <lab>\n\nRemoves the lab: stops its processes, deletes its namespaces and state dir, exactly\nas its journal records them. Safe to repeat; works after a crash.`,
@@ -71,7 +73,8 @@ const GLOBAL_OPTIONS = ['json', 'debug', 'help', 'version', 'no-tui'];
 const VERB_OPTIONS: Record<string, string[]> = {
   validate: ['set'],
   up: ['name', 'set', 'explain'],
-  run: ['name', 'set', 'explain'],
+  run: ['name', 'set', 'explain', 'report'],
+  report: ['output'],
   status: ['watch', 'probe', 'host'],
   watch: ['probe'],
   exec: ['lab', 'host'],
@@ -86,7 +89,23 @@ const VERB_OPTIONS: Record<string, string[]> = {
 
 /** Where the verb is: the first word that is not an option or an option's value. */
 function firstWord(argv: string[]): number {
-  const valued = new Set(['--name', '--lab', '--set', '--host', '-w', '--write', '--filter', '--count', '--duration', '--format', '--loss', '--rate']);
+  const valued = new Set([
+    '--name',
+    '--lab',
+    '--set',
+    '--host',
+    '-w',
+    '--write',
+    '--filter',
+    '--count',
+    '--duration',
+    '--format',
+    '--loss',
+    '--rate',
+    '--report',
+    '-o',
+    '--output',
+  ]);
   for (let i = 0; i < argv.length; i++) {
     if (valued.has(argv[i])) i++;
     else if (!argv[i].startsWith('-')) return i;
@@ -136,6 +155,8 @@ export async function main(argv: string[]): Promise<number> {
         loss: { type: 'string' },
         rate: { type: 'string' },
         clear: { type: 'boolean', default: false },
+        report: { type: 'string' },
+        output: { type: 'string', short: 'o' },
       },
     });
   } catch (e) {
@@ -225,7 +246,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'run': {
         const { explain, run } = await import('./commands/up.js');
-        return values.explain ? await explain(need('scenario'), values.name, ctx, true) : await run(need('scenario'), values.name, ctx, tui);
+        return values.explain ? await explain(need('scenario'), values.name, ctx, true) : await run(need('scenario'), values.name, ctx, tui, values.report);
       }
       case 'status':
         if (values.watch) return await (await import('./commands/watch.js')).watch(args[0], ctx, tui, values.probe);
@@ -247,6 +268,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/graph.js')).graph(need('lab or scenario'), values.format, ctx);
       case 'impair':
         return await (await import('./commands/impair.js')).impairCommand(args, values.lab, { loss: values.loss, rate: values.rate, clear: values.clear }, ctx);
+      case 'report':
+        return await (await import('./commands/report.js')).report(need('run file'), values.output, ctx);
       case 'down':
         return await (await import('./commands/down.js')).down(need('lab name'), ctx);
       case 'lab-api':

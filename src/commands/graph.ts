@@ -3,6 +3,7 @@
 // resolved, which needs no root and touches nothing.
 import { UserError } from '../errors.js';
 import { LAB_NAME } from '../lab-name.js';
+import type { HostDriver } from '../host.js';
 import type { Lab } from '../model.js';
 import { graphDot, graphJson } from '../report/graph.js';
 import { labByName, loadLab } from './common.js';
@@ -24,14 +25,18 @@ export async function graph(arg: string, format: string | undefined, ctx: Comman
     ctx.out(JSON.stringify(graphJson(lab), null, 2));
     return 0;
   }
-  const dot = graphDot(lab);
+  const dot = graphDot(graphJson(lab));
   if (chosen === 'dot') {
     ctx.out(dot.trimEnd());
     return 0;
   }
   if (!ctx.host.which('dot'))
     throw new UserError("--format svg needs Graphviz's dot", 'install it: sudo apt-get install graphviz (or: sudo lablb doctor --fix)');
-  const r = await ctx.host.run(['dot', '-Tsvg'], { input: dot });
-  ctx.out(r.stdout.trimEnd());
+  ctx.out((await drawSvg(ctx.host, dot)).trimEnd());
   return 0;
+}
+
+/** DOT drawn as SVG by Graphviz's dot, which reads it from stdin: no file, no shell. */
+export async function drawSvg(host: HostDriver, dot: string): Promise<string> {
+  return (await host.run(['dot', '-Tsvg'], { input: dot })).stdout;
 }

@@ -8,7 +8,9 @@ import { Observation } from '../observe/hub.js';
 import { buildPlan } from '../plan/plan.js';
 import { opToShell, planToShell } from '../kinds/ops.js';
 import { labApiDaemonOps } from '../experiment/lab-api.js';
-import type { CheckResult } from '../kinds/events.js';
+import type { CheckResult, Emit, LabEvent } from '../kinds/events.js';
+import { graphJson } from '../report/graph.js';
+import { checkReportPath, writeRunReport } from './report.js';
 import { loadLab } from './common.js';
 import type { CommandContext } from './context.js';
 import { frameStats } from './frame-stats.js';
@@ -47,22 +49,26 @@ export async function up(scenario: string, name: string | undefined, ctx: Comman
   return EXIT_OK;
 }
 
-export async function run(scenario: string, name: string | undefined, ctx: CommandContext, tui: boolean): Promise<number> {
+export async function run(scenario: string, name: string | undefined, ctx: CommandContext, tui: boolean, reportFile?: string): Promise<number> {
   const lab = loadLab(scenario, name, ctx.sets);
+  const reportPath = reportFile === undefined ? undefined : checkReportPath(reportFile);
   requireRoot(ctx.host, 'run');
   if (!lab.experiment)
     throw new UserError(`scenario ${lab.scenario} has no experiment to run`, `bring it up and explore it instead: sudo lablb up ${scenario}`);
   // The live screen is loaded only when used: ink and react are not needed otherwise.
   const screen = tui ? await (await import('../ui/screen.js')).openScreen(lab, 'run', ctx.abort) : undefined;
-  const emit = screen ? screen.store.event : ctx.reporter.event;
+  const shown = screen ? screen.store.event : ctx.reporter.event;
+  // With --report, every event is kept for the page as well.
+  const recorded: LabEvent[] = [];
+  const emit: Emit = reportPath ? (e) => (recorded.push(e), shown(e)) : shown;
   let checks: CheckResult[] = [];
   try {
     const built = await buildLab(lab, ctx.host, emit, ctx.signal);
     const observation = new Observation(lab, ctx.host, emit);
     screen?.observe(observation, ctx.host);
     checks = await withCleanup(
-      () =>
-        runExperiment({
+      async () => {
+        const done = await runExperiment({
           lab,
           host: ctx.host,
           apply: (ops) => built.engine.runLane(ops),
@@ -72,7 +78,11 @@ export async function run(scenario: string, name: string | undefined, ctx: Comma
           datapath: built.datapath,
           // status and exec read the lab from its record: nodes added at run time are in it.
           onTopology: (now) => built.journal.writeRecord({ ...built.record, lab: now, state: 'up' }),
-        }),
+        });
+        // The lab as it ended, with the nodes added while it ran.
+        if (reportPath) emit({ type: 'topology', graph: graphJson(lab) });
+        return done;
+      },
       async () => {
         observation.stop();
         await removeLab(lab.dir, lab.name, ctx.host, emit);
@@ -90,6 +100,10 @@ export async function run(scenario: string, name: string | undefined, ctx: Comma
     for (const c of checks) ctx.reporter.event({ type: 'check', ...c });
   }
   ctx.reporter.event(summary);
+  if (reportPath) {
+    await writeRunReport([...recorded, summary], reportPath, ctx.host);
+    ctx.err(`Report written to ${reportPath}`);
+  }
   if (interrupted) return EXIT_CANNOT_RUN;
   return ok ? EXIT_OK : EXIT_CHECK_FAILED;
 }

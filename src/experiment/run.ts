@@ -2,11 +2,13 @@
 // state into facts, and the steps act, wait and judge, one after another.
 import type { HostDriver } from '../host.js';
 import type { StepContext } from '../kinds/step-kind.js';
-import { probeTarget, type Datapath, type Lab } from '../model.js';
+import { probeTarget, type Datapath, type Lab, type LabProbe } from '../model.js';
+import type { Sample } from '../sample.js';
+import { bySendTime } from '../stats.js';
 import type { Observation } from '../observe/hub.js';
 import { factsEvent } from '../observe/snapshot.js';
 import type { Op } from '../kinds/ops.js';
-import type { CheckResult, Emit } from '../kinds/events.js';
+import type { CheckResult, Emit, LabEvent } from '../kinds/events.js';
 import { serviceKindOf } from '../services/all.js';
 import { stepKindOf } from '../steps/all.js';
 import { Prober } from './prober-client.js';
@@ -105,7 +107,7 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
     observation.start(500);
     const failed = await warmUp(lab, [...probers.values()], ctx, deps.warmupMs ?? experiment.warmUpMs ?? WARMUP_MS);
     if (failed) {
-      emit({ type: 'check', ...failed });
+      emit({ type: 'check', ...failed, at_ms: observation.since() });
       return [failed];
     }
     observation.start(100);
@@ -113,10 +115,10 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
     emit(factsEvent(lab, observation.facts, 'start'));
     for (const [i, step] of experiment.steps.entries()) {
       if (signal.aborted) break;
-      emit({ type: 'step', name: step.name, kind: step.kind, index: i + 1, total: experiment.steps.length });
+      emit({ type: 'step', name: step.name, kind: step.kind, index: i + 1, total: experiment.steps.length, at_ms: observation.since() });
       const check = await stepKindOf(step.kind).run(step, ctx);
       checks.push(check);
-      emit({ type: 'check', ...check });
+      emit({ type: 'check', ...check, at_ms: observation.since() });
     }
     if (!signal.aborted) {
       await observation.poll();
@@ -125,6 +127,20 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
   } finally {
     api.close();
     for (const p of probers.values()) p.stop();
+    // Every result, for the run's report: on the observers' clock, as the events are.
+    for (const p of experiment.probes) emit(probeEvent(p, probers.get(p.name)?.samples ?? [], observation.started));
   }
   return checks;
+}
+
+/** A probe's results as one event: [sent at_ms, answered, ms] in the order sent. */
+export function probeEvent(probe: LabProbe, samples: readonly Sample[], startedAt: number): Extract<LabEvent, { type: 'probe' }> {
+  return {
+    type: 'probe',
+    name: probe.name,
+    target: probeTarget(probe),
+    from: probe.from,
+    interval_ms: probe.intervalMs,
+    samples: [...samples].sort(bySendTime).map((s) => [s.t - startedAt, s.ok ? 1 : 0, Math.round(s.ms)]),
+  };
 }

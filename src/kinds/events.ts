@@ -1,5 +1,6 @@
 // What the engine, the observers and the experiment tell the reporters: one typed event each,
 // so the screen, the JSON stream (one object per line) and the checks read the same facts.
+import type { GraphJson } from './topology.js';
 
 export interface CheckResult {
   name: string;
@@ -63,9 +64,15 @@ export type LabEvent =
   /** When each task of a build ran, in ms since the process started (its Node start, loading
    *  and validation come before `appliedAtMs`): what `npm run bench` reads for the critical path. */
   | { type: 'timing'; lab: string; appliedAtMs: number; tasks: TaskTiming[] }
-  /** A step started; its `check` event says how it ended. */
-  | { type: 'step'; name: string; kind: string; index: number; total: number }
-  | ({ type: 'check' } & CheckResult)
+  /** A step started (at_ms since the observers started, as service events); its `check` event
+   *  says how it ended, and when. */
+  | { type: 'step'; name: string; kind: string; index: number; total: number; at_ms?: number }
+  | ({ type: 'check'; at_ms?: number } & CheckResult)
+  /** A probe's every result at the end of a run, for its report: [sent at_ms, 1 answered or 0,
+   *  ms taken]. */
+  | { type: 'probe'; name: string; target: string; from: string; interval_ms: number; samples: ProbePoint[] }
+  /** The lab as drawn at the end of a run (with the nodes added while it ran), for its report. */
+  | { type: 'topology'; graph: GraphJson }
   /** Something a service kind saw change (a member DOWN, a VRRP instance MASTER), told in its
    *  kind's words: see `ServiceEvent`. */
   | ServiceEvent
@@ -89,6 +96,8 @@ export type LabEvent =
   | { type: 'problem'; message: string }
   | { type: 'note'; message: string }
   | { type: 'summary'; scenario: string; lab: string; ok: boolean; checks: CheckResult[] };
+
+export type ProbePoint = [at_ms: number, ok: 0 | 1, ms: number];
 
 export type Emit = (event: LabEvent) => void;
 

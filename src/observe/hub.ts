@@ -26,7 +26,8 @@ export class Observation {
   private readonly ctx: ObserverContext;
   private readonly lastPolled = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly started = Date.now();
+  /** When observing started (ms since the epoch): events' at_ms count from here. */
+  readonly started = Date.now();
   private timer?: NodeJS.Timeout;
   private tickMs?: number;
   private readonly told = new Set<string>();
@@ -45,13 +46,18 @@ export class Observation {
     const quiet: Emit = (e) => {
       if (!this.stopped) emit(e);
     };
-    const ctx: ObserverContext = { lab, host: limited, facts: this.facts, emit: quiet, since: () => Date.now() - this.started };
+    const ctx: ObserverContext = { lab, host: limited, facts: this.facts, emit: quiet, since: () => this.since() };
     this.ctx = ctx;
     const services = lab.nodes.flatMap((n) => n.services);
     // Addresses change rarely, unless a kind may move one (a VIP): then every second.
     const movable = services.some((s) => serviceKindOf(s.kind).movesAddresses || serviceKindOf(s.kind).claims?.(s.spec).length);
     this.observers = [securityObserver(ctx), addressObserver(ctx, movable ? 1000 : 10_000)].filter((o): o is Observer => o !== undefined);
     this.nodesChanged();
+  }
+
+  /** Ms since observing started: the clock of every event's at_ms. */
+  since(): number {
+    return Date.now() - this.started;
   }
 
   /** The lab's nodes changed (a step added or removed one): each kind observes the services it

@@ -2,15 +2,9 @@
 // MAC), with the bridge and segment each network is on; hosts, in a lab of several, as groups.
 // JSON for other tools, DOT for Graphviz (`lablb graph --format svg` draws it with dot).
 import type { Lab } from '../model.js';
+import type { GraphJson } from '../kinds/topology.js';
 
-export interface GraphJson {
-  lab: string;
-  scenario: string;
-  hosts: { name: string; role: string; external: boolean; localIp: string }[];
-  networks: { id: string; name: string; cidr: string; bridge: string; vlan?: number; vni?: number }[];
-  nodes: { id: string; name: string; role: string; host?: string; runtime: string; services: { name: string; kind: string }[] }[];
-  links: { node: string; network: string; port: string; address: string; mac?: string; bridgePort: string; type: string }[];
-}
+export type { GraphJson };
 
 /** Ids that never collide: a node and a network may share a name. */
 const nodeId = (name: string) => `node:${name}`;
@@ -65,13 +59,12 @@ const SHAPES: Record<string, string> = {
   'share-server': 'folder',
 };
 
-export function graphDot(lab: Lab): string {
-  const g = graphJson(lab);
+export function graphDot(g: GraphJson): string {
   const node = (n: GraphJson['nodes'][number]) =>
     `    ${q(n.id)} [label=${q(`${n.name}\n${[n.role, ...n.services.map((s) => s.kind)].join(', ')}`)}, shape=${SHAPES[n.role] ?? 'box'}];`;
   const hosts = g.hosts.length ? g.hosts : [undefined];
   const lines = [
-    `graph ${q(lab.name)} {`,
+    `graph ${q(g.lab)} {`,
     '  graph [rankdir=LR, fontname="Helvetica"];',
     '  node [fontname="Helvetica", fontsize=10];',
     '  edge [fontname="Helvetica", fontsize=8];',

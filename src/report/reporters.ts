@@ -54,7 +54,9 @@ export function lineReporter(raw: Write, color = useColor(process.stdout)): Repo
             raw(dim(`  [${e.index}/${e.total}] ${e.title}`));
           return;
         case 'timing':
-          return; // --json carries it, for the benchmark
+        case 'probe':
+        case 'topology':
+          return; // --json carries them, for the benchmark and the run's report
         case 'note':
           write(e.message);
           return;

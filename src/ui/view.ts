@@ -155,9 +155,11 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
     case 'note':
       return addEvent(view, eventText(e)!, 'info');
     // The screen draws the facts live; the snapshot is for readers of lines. A build's timing
-    // is for the benchmark.
+    // is for the benchmark; a run's probe results and topology are for its report.
     case 'facts':
     case 'timing':
+    case 'probe':
+    case 'topology':
       return view;
     case 'summary': {
       const passed = e.checks.filter((c) => c.ok).length;

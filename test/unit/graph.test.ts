@@ -40,14 +40,14 @@ t.test('JSON: every node and network once, a link for every port, ids that never
 });
 
 t.test('DOT: each host a cluster, each network with its segment; quoted and escaped', async (t) => {
-  const dot = graphDot(dvr);
+  const dot = graphDot(graphJson(dvr));
   t.match(dot, /^graph "dvr" \{\n/);
   for (const host of dvr.hosts!.list)
     t.match(dot, new RegExp(`subgraph "cluster_${host.name}" \\{\\n    label="${host.name} \\(${host.role}, ${host.localIp.replace(/\./g, '\\.')}\\)";`));
   t.match(dot, /"net:net-a" \[label="net-a\\n10\.0\.1\.0\/24\\nbr-int vni \d+"/);
   t.match(dot, /"node:vm-a" -- "net:net-a" \[label="eth0\\n10\.0\.1\.3\/24"\];/);
   t.equal(dot.match(/ -- /g)!.length, graphJson(dvr).links.length);
-  const odd = graphDot({ ...flagship, name: 'a"b\\c' });
+  const odd = graphDot(graphJson({ ...flagship, name: 'a"b\\c' }));
   t.match(odd, /^graph "a\\"b\\\\c" \{/, 'a quote and a backslash escaped');
   const drawn = spawnSync('dot', ['-Tsvg'], { input: dot, encoding: 'utf8' });
   t.equal(drawn.status, 0, `Graphviz reads it: ${drawn.stderr}`);
