@@ -25,6 +25,7 @@ Commands:
   graph <lab|scenario>       the lab as a graph: nodes, networks, ports (--format dot|json|svg)
   report <run.ndjson>        a run's report as one HTML page: topology, traffic, states, checks
   impair [lab] <node:port>   loss (--loss PCT) or a rate limit (--rate KBIT) on a port; --clear
+  trace [lab] --from N --to A[:P]  one real packet's path: each node's iptables rules, each bridge's flows, the drop
   neutron <command> ...      Neutron's port security commands on a running lab (port-update, ...)
   manila <command> ...       Manila's share commands on a running lab (create NFS 1 --name ...)
   image build                lablb's container image for runtime: docker members, from busybox-static
@@ -56,6 +57,7 @@ const HELP: Record<string, string> = {
   exec: `Usage: sudo lablb exec <node> [--lab LAB] [--host NAME] -- <command...>\n\nRuns a command inside a node's namespace, e.g.\n  sudo lablb exec ext -- curl -s http://10.255.253.100/\n  sudo lablb exec qrouter01 -- iptables -t nat -S\n  sudo lablb exec ovs -- ovs-vsctl show        (the lab's private Open vSwitch)\n  sudo lablb exec --host compute1 -- ovs-vsctl show   (a lab of hosts: that host's)\n\n  --lab LAB    which lab, when several are up\n  --host NAME  a lab of hosts: the switch "ovs" is that host's (the node may be left out)`,
   shell: `Usage: sudo lablb shell [lab] [--host NAME] [-- <command...>]\n\nA shell in which the article's own commands work as typed: it runs in the lab's switch\nnamespace (the bridges br-int and br-ex, and the ports plugged into them, eth3 among them),\nwith OVS_RUNDIR set, so bare ovs-vsctl show and ovs-ofctl dump-flows br-int reach the lab's\nOpen vSwitch, and the article's ip netns commands reach its nodes. The prompt names the lab.\nWith a command after --, runs just that and exits with its code, e.g.\n  sudo lablb shell floating-ip-lb -- ovs-vsctl show\n  sudo lablb shell floating-ip-lb -- ovs-ofctl dump-flows br-int\n\n  --host NAME  a lab of hosts: that host's namespace and Open vSwitch (br-int, br-tun ...)\n               e.g. sudo lablb shell vxlan-hosts --host compute1 -- ovs-ofctl dump-flows br-tun`,
   capture: `Usage: sudo lablb capture [lab] <node>:<port> [-w FILE | -w -] [--filter EXPR] [--count N] [--duration S] [--lab LAB] [--host NAME]\n\nRuns tcpdump on one port of a running lab's node, in the node's network namespace: decoded\nlines on the terminal, or pcap into a file or onto stdout. The node "ovs" is the lab's switch\n(its ports to the nodes, e.g. ovs:tap-vm1). Ctrl-C stops it.\n  sudo lablb capture l3-ha qrouter-net2:ha-n2 --filter "vrrp or arp"\n  sudo lablb capture floating-ip-lb ext:eth3 -w ext.pcap --duration 30\n  sudo lablb capture floating-ip-lb vm1:eth0 -w - | wireshark -k -i -\n\n  -w FILE      pcap into FILE; -w - pcap onto stdout\n  --filter E   tcpdump's filter expression (words of BPF only: no options, no shell)\n  --count N    stop after N packets\n  --duration S stop after S seconds\n  --lab LAB    which lab, when the lab is not named and several have the node\n  --host NAME  a lab of hosts: the switch "ovs" is that host's`,
+  trace: `Usage: sudo lablb trace [lab] --from NODE --to ADDRESS[:PORT] [--lab LAB] [--json]\n\nSends one real packet from NODE (a TCP SYN to PORT, or without a port an echo request) and\nexplains its path through the running lab, in order: in each node, every iptables rule it\nwent through (a TRACE rule in the raw table, journaled, and xtables-monitor --trace), its NAT,\nroute and next hop; on each bridge, every OpenFlow flow it matched (ovs-appctl ofproto/trace).\nIt ends where the packet was delivered or dropped, naming the rule or flow that dropped it\n(port security's tables 24, 25, 61, 81/82; an iptables DROP; no route; an ARP nobody\nanswered, with the holders' ARP replies traced). Exit 0 delivered, 1 not delivered.\n  sudo lablb trace floating-ip-lb --from ext --to 10.255.253.100:80\n  sudo lablb trace keepalived-vip --from client --to 172.16.200.251:80\n\n  --from NODE  the node that sends it\n  --to A[:P]   where to: an IPv4 address, and a TCP port\n  --lab LAB    which lab, when several have the node`,
   report: `Usage: lablb report <run.ndjson> [-o FILE.html]\n\nMakes a run's report from what 'lablb run --json' printed: one HTML page that opens offline\n(no fetches; its charts are drawn by Chart.js, inlined). It shows the topology (when Graphviz's\ndot is here), each probe's latency and answers per second with the steps marked, a band of\nstates for each VRRP instance, pool member, amphora and moving address, the checks with\ntheir figures, and the events. 'run --report FILE.html' writes the same page as it ends.\n  sudo lablb run l3-ha --json > l3-ha.ndjson; lablb report l3-ha.ndjson\n\n  -o FILE      where to write it (default: the run file's name, ending .html)`,
   graph: `Usage: lablb graph <lab|scenario> [--format dot|json|svg] [--set NAME=VALUE ...]\n\nThe lab as a graph: its nodes (role and services), its networks (CIDR, bridge, VLAN or VNI)\nand a link per port (name and address); in a lab of hosts, each host a group. A running\nlab of that name is read from its record, with the nodes added at run time; otherwise the\nscenario, which needs no root and touches nothing.\n  lablb graph floating-ip-lb | dot -Tpng > lab.png\n  lablb graph dvr --format svg > dvr.svg\n  lablb graph l3-ha --format json\n\n  --format F   dot (Graphviz, the default), json (for other tools), svg (drawn by dot)`,
   impair: `Usage: sudo lablb impair [lab] <node>:<port> [--loss PERCENT] [--rate KBIT] [--clear] [--lab LAB]\n\nImpairs a port of a running lab's node, as the impair step does: --loss drops that share of\nthe packets arriving at the port, at random (iptables' statistic match in the node's raw\ntable, before anything sees them, VRRP adverts included); --rate limits what leaves it (tbf).\nEach is journaled with its undo: --clear takes them off, and so do down and clean.\n  sudo lablb impair l3-ha qrouter-net2:ha-n2 --loss 30     (VRRP adverts lost: watch it flap)\n  sudo lablb impair floating-ip-lb vm1:eth0 --rate 64\n  sudo lablb impair l3-ha qrouter-net2:ha-n2 --clear\n\nDelay and jitter need the kernel's netem, which this lab's reference host lacks: not offered.`,
@@ -82,6 +84,7 @@ const VERB_OPTIONS: Record<string, string[]> = {
   capture: ['lab', 'host', 'write', 'filter', 'count', 'duration'],
   graph: ['format', 'set'],
   impair: ['lab', 'loss', 'rate', 'clear'],
+  trace: ['lab', 'from', 'to'],
   neutron: ['lab'],
   manila: ['lab'],
   doctor: ['fix'],
@@ -157,6 +160,8 @@ export async function main(argv: string[]): Promise<number> {
         clear: { type: 'boolean', default: false },
         report: { type: 'string' },
         output: { type: 'string', short: 'o' },
+        from: { type: 'string' },
+        to: { type: 'string' },
       },
     });
   } catch (e) {
@@ -268,6 +273,9 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/graph.js')).graph(need('lab or scenario'), values.format, ctx);
       case 'impair':
         return await (await import('./commands/impair.js')).impairCommand(args, values.lab, { loss: values.loss, rate: values.rate, clear: values.clear }, ctx);
+      case 'trace':
+        if (args.length > 1) throw new UserError(`trace takes one lab name, got: ${args.join(' ')}`);
+        return await (await import('./commands/trace.js')).trace(args[0], { from: values.from, to: values.to, lab: values.lab }, ctx);
       case 'report':
         return await (await import('./commands/report.js')).report(need('run file'), values.output, ctx);
       case 'down':

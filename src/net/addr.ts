@@ -71,3 +71,6 @@ export function stableMac(seed: string, prefix = 'fa:16:3e'): string {
   const bytes = createHash('sha256').update(seed).digest().subarray(0, 3);
   return `${prefix}:${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
 }
+
+/** A dotted quad, each part 0..255 without leading zeros. */
+export const isIpv4 = (text: string): boolean => /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(text);

@@ -20,6 +20,14 @@ import { portId, type PortSecurity, type SecurityRule, type SecurityState } from
 export const DROP_REASONS = ['arp-spoof', 'ip-spoof', 'egress', 'ingress'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
+/** Each drop reason in words, with its table. */
+export const DROP_SAID: Record<DropReason, string> = {
+  'arp-spoof': 'ARP from an address it was not given (table 24)',
+  'ip-spoof': 'IP from an address it was not given (table 25)',
+  egress: 'egress, no security group rule (table 61)',
+  ingress: 'ingress, no security group rule (tables 81/82)',
+};
+
 const COOKIE_BASE = 0x5ec00000;
 export function dropCookie(portIndex: number, reason: DropReason): number {
   return COOKIE_BASE + portIndex * 16 + DROP_REASONS.indexOf(reason) + 1;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Facts } from '../kinds/facts.js';
 import { PortRef } from '../kinds/fields.js';
 import { waitKind } from '../kinds/wait-kind.js';
-import { DROP_REASONS, type DropReason } from '../security/flows.js';
+import { DROP_REASONS, DROP_SAID, type DropReason } from '../security/flows.js';
 import { portId, usesPortSecurity } from '../security/model.js';
 
 export interface DropsWaitSpec {
@@ -14,13 +14,6 @@ export interface DropsWaitSpec {
   reason: DropReason;
   atLeast: number;
 }
-
-const REASONS_SAID: Record<DropReason, string> = {
-  'arp-spoof': 'ARP from an address it was not given (table 24)',
-  'ip-spoof': 'IP from an address it was not given (table 25)',
-  egress: 'egress, no security group rule (table 61)',
-  ingress: 'ingress, no security group rule (tables 81/82)',
-};
 
 const Block = z
   .strictObject({
@@ -47,6 +40,6 @@ export const dropsWait = waitKind<DropsWaitSpec, z.infer<typeof Block>>({
     const n = dropsOf(spec, facts) - dropsOf(spec, first ?? facts);
     return { met: n >= spec.atLeast, now: `${n} dropped during the step` };
   },
-  describe: (spec) => `${spec.port} dropped ${spec.atLeast > 1 ? `at least ${spec.atLeast} packets` : 'a packet'} (${REASONS_SAID[spec.reason]})`,
+  describe: (spec) => `${spec.port} dropped ${spec.atLeast > 1 ? `at least ${spec.atLeast} packets` : 'a packet'} (${DROP_SAID[spec.reason]})`,
   figure: () => 'dropped_ms',
 });

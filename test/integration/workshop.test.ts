@@ -10,9 +10,13 @@ import { sections, words } from '../workshop-guide.js';
 
 const skip = realHostSkip(t, 'keepalived', 'haproxy', 'iptables-restore', 'curl');
 
-/** Lines the guide itself says fail: the first time port security is turned off, the port
- *  still has its security groups (question 13). */
-const REFUSED = new Set(['neutron port-update keepalived02/eth0 --port_security_enabled=False']);
+/** Lines the guide itself says fail, the first time they are typed: port security turned off
+ *  while the port still has its security groups (question 13); the trace before the fixes. */
+const REFUSED = new Set([
+  'neutron port-update keepalived02/eth0 --port_security_enabled=False',
+  // Before the fixes, the VIP's ARP replies are dropped: the trace says so and exits 1.
+  'sudo npx lablb trace keepalived-vip --from client --to 172.16.200.251:80',
+]);
 
 /** What some lines must print, beyond succeeding: what the guide asks the attendee to see. */
 const PRINTS: Record<string, RegExp> = {

@@ -22,9 +22,43 @@ function lablb(args: string[], opts: { asNobody?: boolean } = {}) {
 t.test('help', async (t) => {
   const r = lablb(['--help']);
   t.equal(r.code, 0);
-  for (const verb of ['list', 'validate', 'up', 'run', 'status', 'watch', 'exec', 'shell', 'capture', 'report', 'graph', 'impair', 'down', 'clean', 'doctor'])
+  for (const verb of [
+    'list',
+    'validate',
+    'up',
+    'run',
+    'status',
+    'watch',
+    'exec',
+    'shell',
+    'capture',
+    'report',
+    'trace',
+    'graph',
+    'impair',
+    'down',
+    'clean',
+    'doctor',
+  ])
     t.match(r.out, new RegExp(`\\n  ${verb} `));
-  for (const verb of ['up', 'run', 'exec', 'shell', 'capture', 'report', 'graph', 'impair', 'down', 'clean', 'status', 'list', 'validate', 'watch', 'doctor']) {
+  for (const verb of [
+    'up',
+    'run',
+    'exec',
+    'shell',
+    'capture',
+    'report',
+    'trace',
+    'graph',
+    'impair',
+    'down',
+    'clean',
+    'status',
+    'list',
+    'validate',
+    'watch',
+    'doctor',
+  ]) {
     const h = lablb([verb, '--help']);
     t.equal(h.code, 0, `${verb} --help`);
     t.match(h.out, new RegExp(`^Usage: (sudo )?lablb ${verb}`));
@@ -37,7 +71,7 @@ t.test('unknown command and option', async (t) => {
   t.equal(r.code, 2);
   t.equal(
     r.err,
-    'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, shell, capture, report, graph, impair, down, neutron, manila, image, doctor, lab-api, clean\n',
+    'lablb: unknown command "frob". Commands: list, validate, up, run, watch, status, exec, shell, capture, trace, report, graph, impair, down, neutron, manila, image, doctor, lab-api, clean\n',
   );
   const o = lablb(['list', '--frob']);
   t.equal(o.code, 2);
@@ -100,6 +134,7 @@ t.test('verbs that change the host need root', { skip: skipUnlessCI(t, isRoot &&
     ['lab-api', 'x'],
     ['capture', 'vm1:eth0'],
     ['impair', 'vm1:eth0', '--loss', '5'],
+    ['trace', '--from', 'ext', '--to', '10.255.253.100:80'],
   ]) {
     const r = lablb(args, { asNobody: true });
     t.equal(r.code, 2, args.join(' '));

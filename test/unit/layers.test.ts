@@ -21,7 +21,7 @@ const RANKS: string[][] = [
   ['steps'], // step kinds
   ['scenario'], // the file, checked against every kind
   ['engine'],
-  ['experiment', 'ui', 'docs'],
+  ['experiment', 'ui', 'docs', 'trace'], // trace: one packet's path through a running lab
   ['commands'],
   ['cli'],
 ];
