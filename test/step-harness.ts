@@ -37,6 +37,7 @@ export function harness(lab: Lab, onPoll: (n: number, facts: Facts) => void, sam
   const probe = feed(samples);
   facts.probes.vip = samples;
   const ctx: StepContext = {
+    startedAt: Date.now(),
     lab,
     host,
     apply: async (ops) => void applied.push(...ops),

@@ -5,6 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import { requireRoot } from '../engine/preflight.js';
 import { UserError } from '../errors.js';
+import { FILTER_WORD_RULE, filterWordsOf, MAX_FILTER_CHARS } from '../net/bpf.js';
 import type { Lab, LabNode } from '../model.js';
 import { runtimeOf } from '../runtime/all.js';
 import { netns } from '../runtime/netns/netns.js';
@@ -26,18 +27,14 @@ export interface CaptureOptions {
   host?: string;
 }
 
-/** A word of a filter expression: what BPF's grammar uses, nothing a shell or getopt reads. */
-const FILTER_WORD = /^[A-Za-z0-9_.:/()!&|<>=[\]+*%]+(?:-[A-Za-z0-9_.:/()!&|<>=[\]+*%]*)*$|^-$/;
-
 /** The filter's words, or a UserError naming the first word that is not a filter's. */
 export function filterWords(filter: string | undefined): string[] {
   if (filter === undefined) return [];
-  if (filter.length > 512) throw new UserError('--filter is longer than 512 characters', 'e.g. --filter "vrrp or arp"');
-  const words = filter.trim().split(/\s+/).filter(Boolean);
-  const bad = words.find((w) => !FILTER_WORD.test(w));
+  const { words, bad, tooLong } = filterWordsOf(filter);
+  if (tooLong) throw new UserError(`--filter is longer than ${MAX_FILTER_CHARS} characters`, 'e.g. --filter "vrrp or arp"');
   if (bad !== undefined)
     throw new UserError(
-      `--filter: ${JSON.stringify(bad)} is not a word of a tcpdump filter (letters, digits and . : / ( ) ! & | < > = [ ] + * % -, not first)`,
+      `--filter: ${JSON.stringify(bad)} is not a word of a tcpdump filter (${FILTER_WORD_RULE})`,
       'e.g. --filter "vrrp or arp", --filter "tcp port 80 and host 10.0.0.3"',
     );
   return words;

@@ -45,6 +45,7 @@ export function runningLab(name: string, ctx: CommandContext): StepContext {
     observe: async () => {},
     probe: () => undefined,
     emit: ctx.reporter.event,
+    startedAt: Date.now(),
     signal: ctx.signal,
     datapath: record.datapath as Datapath,
     topology: liveTopology(lab, keep),

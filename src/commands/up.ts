@@ -49,6 +49,17 @@ export async function up(scenario: string, name: string | undefined, ctx: Comman
   return EXIT_OK;
 }
 
+/** Each capture's pcap copied beside the report (run.html -> run.<step>.pcap), and its event
+ *  pointed there. */
+async function keepCaptures(events: LabEvent[], reportPath: string, ctx: CommandContext): Promise<void> {
+  for (const e of events) {
+    if (e.type !== 'capture') continue;
+    const kept = `${reportPath.replace(/\.html$/, '')}.${e.name}.pcap`;
+    await ctx.host.run(['cp', '--', e.file, kept]);
+    e.file = kept;
+  }
+}
+
 export async function run(scenario: string, name: string | undefined, ctx: CommandContext, tui: boolean, reportFile?: string): Promise<number> {
   const lab = loadLab(scenario, name, ctx.sets);
   const reportPath = reportFile === undefined ? undefined : checkReportPath(reportFile);
@@ -79,8 +90,12 @@ export async function run(scenario: string, name: string | undefined, ctx: Comma
           // status and exec read the lab from its record: nodes added at run time are in it.
           onTopology: (now) => built.journal.writeRecord({ ...built.record, lab: now, state: 'up' }),
         });
-        // The lab as it ended, with the nodes added while it ran.
-        if (reportPath) emit({ type: 'topology', graph: graphJson(lab) });
+        // The lab as it ended, with the nodes added while it ran; its captures kept beside the
+        // report before the lab's dir goes.
+        if (reportPath) {
+          emit({ type: 'topology', graph: graphJson(lab) });
+          await keepCaptures(recorded, reportPath, ctx);
+        }
         return done;
       },
       async () => {

@@ -87,6 +87,7 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
     observe: (ids) => observation.poll(ids),
     probe: (name) => probers.get(name),
     emit,
+    startedAt: observation.started,
     signal,
     datapath: deps.datapath,
     topology: liveTopology(lab, changed),
@@ -100,6 +101,7 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
     observation.addProbe(p.name, prober.samples);
   }
   const checks: CheckResult[] = [];
+  const ran: typeof experiment.steps = [];
   try {
     for (const p of experiment.probes) emit({ type: 'note', message: `probing ${probeTarget(p)} from ${p.from} every ${p.intervalMs} ms` });
     // Every observer, in every output mode, from the start: plain lines and --json see what
@@ -116,6 +118,7 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
     for (const [i, step] of experiment.steps.entries()) {
       if (signal.aborted) break;
       emit({ type: 'step', name: step.name, kind: step.kind, index: i + 1, total: experiment.steps.length, at_ms: observation.since() });
+      ran.push(step);
       const check = await stepKindOf(step.kind).run(step, ctx);
       checks.push(check);
       emit({ type: 'check', ...check, at_ms: observation.since() });
@@ -127,6 +130,8 @@ export async function runExperiment(deps: ExperimentDeps): Promise<CheckResult[]
   } finally {
     api.close();
     for (const p of probers.values()) p.stop();
+    // What steps left running (a capture) is ended and read while the lab still stands.
+    for (const step of ran) await stepKindOf(step.kind).finish?.(step, ctx);
     // Every result, for the run's report: on the observers' clock, as the events are.
     for (const p of experiment.probes) emit(probeEvent(p, probers.get(p.name)?.samples ?? [], observation.started));
   }

@@ -71,6 +71,9 @@ export type LabEvent =
   /** A probe's every result at the end of a run, for its report: [sent at_ms, 1 answered or 0,
    *  ms taken]. */
   | { type: 'probe'; name: string; target: string; from: string; interval_ms: number; samples: ProbePoint[] }
+  /** A capture step's packets, read when the run ended: the pcap's file (in the lab's dir
+   *  until it is torn down, unless kept) and its first packets decoded, on the events' clock. */
+  | { type: 'capture'; name: string; port: string; file: string; packets: number; lines: { at_ms: number; text: string }[] }
   /** The lab as drawn at the end of a run (with the nodes added while it ran), for its report. */
   | { type: 'topology'; graph: GraphJson }
   /** Something a service kind saw change (a member DOWN, a VRRP instance MASTER), told in its

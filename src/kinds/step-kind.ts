@@ -69,6 +69,8 @@ export interface StepContext {
   observe(ids: string[]): Promise<void>;
   probe(name: string): ProbeFeed | undefined;
   emit: Emit;
+  /** When the observers started (ms since the epoch): events' at_ms count from here. */
+  startedAt: number;
   signal: AbortSignal;
   /** The switch's datapath: a node that joins at run time is wired for it. */
   datapath: Datapath;
@@ -94,6 +96,9 @@ export interface StepKind<Spec = unknown, Block extends { name: string; kind: st
   /** Before the experiment's traffic starts (a baseline to compare with). */
   prepare?(step: LabStep<Spec>, ctx: StepContext): Promise<void>;
   run(step: LabStep<Spec>, ctx: StepContext): Promise<CheckResult>;
+  /** Once every step ran, before the lab is torn down: what a step left running is ended and
+   *  read (a capture). Only for a step that ran. */
+  finish?(step: LabStep<Spec>, ctx: StepContext): Promise<void>;
   /** What it would do, for `run --explain`: the commands it runs as shell lines, and what it
    *  waits for and judges as comments. Reads nothing from the host. */
   explain(step: LabStep<Spec>, ctx: ExplainContext): string[];

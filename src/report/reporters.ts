@@ -2,6 +2,8 @@
 import { safeJson, safeText } from '../safe-text.js';
 import { eventText, outageTable, type LabEvent } from '../kinds/events.js';
 
+/** A capture's first packets, decoded, under its line (--json and the report have more). */
+const CAPTURE_LINES = 20;
 /** Up to this many tasks, a line each as it starts. */
 const TASK_LINES_AT_MOST = 200;
 
@@ -57,6 +59,10 @@ export function lineReporter(raw: Write, color = useColor(process.stdout)): Repo
         case 'probe':
         case 'topology':
           return; // --json carries them, for the benchmark and the run's report
+        case 'capture':
+          write(`  capture ${e.name} on ${e.port}: ${e.packets} packet${e.packets === 1 ? '' : 's'} (${e.file})`);
+          for (const l of e.lines.slice(0, CAPTURE_LINES)) raw(dim(`    ${(l.at_ms / 1000).toFixed(3)} s ${safeText(l.text)}`));
+          return;
         case 'note':
           write(e.message);
           return;

@@ -66,6 +66,8 @@ export interface ReportData {
   probes: ProbeSeries[];
   bands: Band[];
   events: { at_ms: number; text: string; tone: EventTone }[];
+  /** Capture steps' packets, decoded, and where each pcap is. */
+  captures: { name: string; port: string; file: string; packets: number; lines: { at_ms: number; text: string }[] }[];
   graph?: GraphJson;
 }
 
@@ -162,6 +164,7 @@ export function reportData(events: LabEvent[]): ReportData {
       const tone: EventTone = e.type === 'service' ? e.tone : 'info';
       return text === undefined ? [] : [{ at_ms: e.at_ms, text, tone }];
     }),
+    captures: events.flatMap((e) => (e.type === 'capture' ? [{ name: e.name, port: e.port, file: e.file, packets: e.packets, lines: e.lines }] : [])),
     graph: lastOf(events, 'topology')?.graph,
   };
 }

@@ -3,6 +3,7 @@
 // instance, member, amphora and moving address, the checks with their figures, and the events.
 // Charts are drawn by Chart.js, inlined; the page's policy forbids every fetch, so it opens
 // offline and a scenario's words can only ever be text in it.
+import { basename } from 'node:path';
 import { safeText } from '../safe-text.js';
 import { figuresOf, type ReportData } from './run-data.js';
 
@@ -33,7 +34,7 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1200
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #dde2ea; padding-bottom: 4px; }
 .verdict { display: inline-block; padding: 2px 10px; border-radius: 10px; color: #fff; font-weight: 600; }
 .pass { background: #1f8a4c; } .fail { background: #c0392b; }
-.meta { color: #5a6475; } #events td:first-child { white-space: nowrap; } .chart { position: relative; height: 240px; } .topology svg { max-width: 100%; height: auto; }
+.meta { color: #5a6475; } #events td:first-child, .capture td:first-child { white-space: nowrap; } .capture td { font-family: ui-monospace, monospace; font-size: 12px; } .chart { position: relative; height: 240px; } .topology svg { max-width: 100%; height: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; } td, th { border-bottom: 1px solid #e6e9ef; padding: 4px 6px; text-align: left; vertical-align: top; }
 .figure { display: inline-block; margin: 0 10px 2px 0; font-family: ui-monospace, monospace; font-size: 12px; }
 .tone-good { color: #1f8a4c; } .tone-bad { color: #c0392b; } .tone-info { color: #1d2330; }
@@ -63,6 +64,17 @@ function outageTables(data: ReportData): string {
       return `<h3>${html(c.name)}: each answer, from the failure to its floating IPs' first answer</h3><table class="outage"><thead><tr><th>answer</th><th>answered</th><th>p50 ms</th><th>p95 ms</th><th>max ms</th><th>two masters / none</th><th>sessions lost</th><th>note</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
     })
     .join('');
+}
+
+/** Each capture step's packets as tcpdump decoded them, and the pcap's name beside the page. */
+function capturesSection(data: ReportData): string {
+  if (data.captures.length === 0) return '';
+  const one = (c: ReportData['captures'][number]) => {
+    const rows = c.lines.map((l) => `<tr><td>${(l.at_ms / 1000).toFixed(3)} s</td><td>${html(l.text)}</td></tr>`);
+    const more = c.packets > c.lines.length ? `<p class="meta">The first ${c.lines.length} of ${c.packets} packets; the pcap has them all.</p>` : '';
+    return `<h3 data-capture="${html(c.name)}">capture ${html(c.name)} on ${html(c.port)}: ${c.packets} packets, in ${html(basename(c.file))}</h3><table class="capture"><tbody>${rows.join('')}</tbody></table>${more}`;
+  };
+  return `<h2>Captures</h2>${data.captures.map(one).join('')}`;
 }
 
 function eventsTable(data: ReportData): string {
@@ -149,6 +161,7 @@ export function reportHtml(data: ReportData, assets: ReportAssets): string {
 <h2>Traffic</h2>${probes.join('') || '<p class="meta">No probe ran.</p>'}
 <h2>States</h2><p class="meta">Each step, and everything with a state (VRRP instances, pool members, amphorae, addresses moving between nodes), over the run.</p><div class="chart"><canvas id="bands"></canvas></div>
 <h2>Checks</h2>${checksTable(data)}${outageTables(data)}
+${capturesSection(data)}
 <h2>Events</h2>${eventsTable(data)}
 <script>${assets.chartJs}</script>
 <script id="lablb-data" type="application/json">${scriptJson(data)}</script>

@@ -88,7 +88,7 @@ interface ActionBase<A, F extends z.ZodRawShape> {
   tools?: Tool[];
   /** Namespaces its action will create (add-node). */
   namespaces?(action: A): string[];
-  resolveAction(block: FieldsOf<F>, ctx: StepResolveContext): A;
+  resolveAction(block: FieldsOf<F> & { name: string }, ctx: StepResolveContext): A;
   /** Waits its block implies (stop-service's `watch`). */
   impliedWaits?(block: FieldsOf<F>, ctx: StepResolveContext): LabWait[];
   /** What it did, for a step without waits: "lb1/eth0 is down". */
@@ -98,6 +98,8 @@ interface ActionBase<A, F extends z.ZodRawShape> {
   bounded?: boolean;
   /** Once its ops are applied: what the lab has become (a node added or removed). */
   applied?(action: A, ctx: StepContext): void;
+  /** When the run ends, before teardown: what it left running, ended and read (a capture). */
+  finish?(action: A, ctx: StepContext): Promise<void>;
 }
 
 /** The ops that make the change, known from the scenario alone (`run --explain` prints them)... */
@@ -184,6 +186,7 @@ export function actionStep<A, F extends z.ZodRawShape>(def: ActionDef<A, F>): St
       };
     },
     run: (step, ctx) => runAction(def, step, ctx),
+    finish: def.finish ? (step, ctx) => def.finish!(step.spec.action, ctx) : undefined,
     explain: (step, ctx) => [
       ...('live' in def ? def.live.explain(step.spec.action, ctx) : def.ops(step.spec.action, ctx.lab).map(opToShell)),
       ...explainJudgement(step.spec, def.bounded !== false),

@@ -12,6 +12,7 @@ import { floatingIpsAnswer } from './floating-ips.js';
 import { httpGet } from './http-get.js';
 import { l2popEntry, l2popUnicast } from './l2pop.js';
 import { impair, repair } from './impair.js';
+import { capture } from './capture.js';
 import { linkDown, linkUp } from './link.js';
 import { natCountersStep } from './nat-counters.js';
 import { disconnect, reconnect } from './partition.js';
@@ -32,6 +33,7 @@ export const STEP_KINDS: readonly AnyStepKind[] = [
   linkUp,
   impair,
   repair,
+  capture,
   disconnect,
   reconnect,
   wait,

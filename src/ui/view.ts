@@ -160,6 +160,7 @@ export function applyEvent(view: LabView, e: LabEvent): LabView {
     case 'timing':
     case 'probe':
     case 'topology':
+    case 'capture':
       return view;
     case 'summary': {
       const passed = e.checks.filter((c) => c.ok).length;

@@ -51,6 +51,27 @@ t.test('run l3-ha: one MASTER, measured failovers, nopreempt, the SIGKILL trap, 
   t.match(checks['node-reconnected-one-master'].detail, /^qrouter-net1\/vrrp VR_1 BACKUP after \d+ ms; qrouter-net2\/vrrp VR_1 MASTER after/);
   t.equal(checks['node-disconnected-failover'].master_bound_ms, 6805, 'a node cut off at the switch is held to the same bound');
 
+  // The captures, read back as the run ended: net1's adverts on the HA network until it died,
+  // then net2's; and outside, the new MASTER's gratuitous ARP for the floating IP after it.
+  const capture = (name: string) =>
+    events.find((e) => e.type === 'capture' && e.name === name) as { packets: number; lines: { at_ms: number; text: string }[] };
+  const adverts = capture('ha-adverts').lines.filter((l) => /VRRPv2, Advertisement/.test(l.text));
+  const from = (ha: string) => adverts.filter((l) => l.text.includes(`: ${ha} > 224.0.0.18`)).map((l) => l.at_ms);
+  const killed = events.find((e) => e.type === 'step' && e.name === 'master-node-failover').at_ms;
+  t.ok(
+    from('169.254.192.1').some((at) => at < killed),
+    "net1's adverts before its node died",
+  );
+  t.ok(
+    from('169.254.192.2').some((at) => at > killed),
+    "net2's after, as the new MASTER",
+  );
+  const garps = capture('ext-garps').lines.filter((l) => /who-has 10\.255\.253\.100 (\(ff:ff:ff:ff:ff:ff\) )?tell 10\.255\.253\.100,/.test(l.text));
+  t.ok(
+    garps.some((l) => l.at_ms > killed),
+    `a gratuitous ARP for the floating IP after the failover (${garps.length} in all)`,
+  );
+
   // From the first loss on: every observer runs from the start, so the first election (net1
   // taking the floating IP, seen during the warm-up or just after it) is an event too.
   const all = events.filter((e) => e.type === 'address' && e.address === '10.255.253.100/32').map((e) => `${e.node}${e.held ? '+' : '-'}`);

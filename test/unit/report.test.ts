@@ -284,3 +284,28 @@ t.test('run --report: a path that cannot be written is refused before anything i
   const named = lablb('run', 'floating-ip-lb', '--report', 'run.txt');
   t.match(named.err, 'name it *.html');
 });
+
+t.test("the page shows each capture's packets and the pcap's name; a long one says it is cut", async (t) => {
+  const events = failover();
+  events.splice(-1, 0, {
+    type: 'capture',
+    name: 'adverts',
+    port: 'lb2/eth0',
+    file: '/home/me/run.adverts.pcap',
+    packets: 3,
+    lines: [
+      { at_ms: 1500, text: '10.0.0.2 > 224.0.0.18: VRRPv2, Advertisement <b>' },
+      { at_ms: 2600, text: 'Request who-has 10.0.0.100 tell 10.0.0.100' },
+    ],
+  });
+  const d = reportData(events);
+  t.same(
+    d.captures.map((c) => [c.name, c.packets, c.lines.length]),
+    [['adverts', 3, 2]],
+  );
+  const page = reportHtml(d, { chartJs: '', generatedAt: 'now' });
+  t.match(page, '<h2>Captures</h2><h3 data-capture="adverts">capture adverts on lb2/eth0: 3 packets, in run.adverts.pcap</h3>');
+  t.match(page, '<tr><td>1.500 s</td><td>10.0.0.2 &gt; 224.0.0.18: VRRPv2, Advertisement &lt;b&gt;</td></tr>');
+  t.match(page, 'The first 2 of 3 packets; the pcap has them all.');
+  t.notOk(reportHtml(reportData(failover()), { chartJs: '', generatedAt: 'now' }).includes('<h2>Captures</h2>'), 'no section without a capture');
+});
