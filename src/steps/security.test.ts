@@ -28,6 +28,7 @@ const stepNamed = (name: string) => {
 function context(host = fakeHost()) {
   const applied: Op[] = [];
   const ctx: StepContext = {
+    startedAt: Date.now(),
     lab,
     host,
     apply: async (ops) => {
