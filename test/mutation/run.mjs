@@ -27,6 +27,10 @@ export const TESTS = {
   // br-tun's flows (l2pop, DVR) and a DVR router's routes, rules and links.
   'src/links/tunnels.ts': ['test/unit/hosts.test.ts', 'test/unit/dvr.test.ts'],
   'src/services/l3-agent/dvr.ts': ['test/unit/dvr.test.ts'],
+  // What the trace reads from xtables-monitor, ofproto/trace, dpif/show and ip.
+  'src/trace/parse.ts': ['test/unit/trace.test.ts'],
+  // What a run's report draws: steps, probe series, state bands, figures.
+  'src/report/run-data.ts': ['test/unit/run-data.test.ts'],
 };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

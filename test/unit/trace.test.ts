@@ -6,7 +6,7 @@ import { parseDpifShow, parseNeighbour, parseOfprotoTrace, parseRouteGet, parseX
 import { dropVerdict, flowOf, natted, senderArgv, traceRuleOps } from '../../src/trace/trace.js';
 import { parseDestination } from '../../src/commands/trace.js';
 import { dropCookie } from '../../src/security/flows.js';
-import { lablb, loadFixtureLab } from '../helpers.js';
+import { loadFixtureLab } from '../helpers.js';
 
 // A SYN from ext to the floating IP, as qrouter01's xtables-monitor printed it.
 const QROUTER = `PACKET: 2 eabfebbc IN=qg01 MACSRC=3e:b2:59:f7:62:5b MACDST=fa:d0:b7:84:5b:c4 MACPROTO=0800 SRC=10.255.253.1 DST=10.255.253.100 LEN=60 TOS=0x0 TTL=64 ID=5714 DF SPORT=47127 DPORT=80 SYN 
@@ -209,11 +209,36 @@ t.test('parseDestination and the command line: each mistake named', async (t) =>
   t.throws(() => parseDestination('10.0.0.300'), /an IPv4 address/);
   t.throws(() => parseDestination('host:80'), /an IPv4 address/);
   t.throws(() => parseDestination('10.0.0.1;reboot'), /an IPv4 address/);
-  const noFrom = lablb('trace', 'floating-ip-lb', '--to', '10.0.0.1');
-  t.equal(noFrom.code, 2);
-  t.match(noFrom.err, 'lablb: trace needs --from NODE');
-  const twoLabs = lablb('trace', 'a', 'b', '--from', 'x', '--to', '10.0.0.1');
-  t.match(twoLabs.err, 'trace takes one lab name, got: a b');
-  const bad = lablb('trace', '--from', 'ext', '--to', 'nowhere');
-  t.match(bad.err, 'lablb: --to "nowhere": an IPv4 address, with :PORT for TCP');
+});
+
+t.test('the parsers at their edges: anchored lines, many digits, missing fields, spaces', async (t) => {
+  const e = parseXtablesTrace(
+    [
+      'PACKET: 12 0a1b IN=eth0 SRC=10.0.0.1 DST=10.0.0.2 LEN=84 ICMP TYPE=8',
+      'noise PACKET: 2 ab SRC=1.1.1.1 DST=2.2.2.2',
+      'TRACE: 12 0a1b filter:INPUT:rule:0x1f:DROP  -4 -t filter -A INPUT -j DROP',
+      'x TRACE: 2 ab filter:INPUT:policy:ACCEPT',
+    ].join('\n'),
+  );
+  t.same(e, [
+    { kind: 'packet', packet: { in: 'eth0', out: undefined, src: '10.0.0.1', dst: '10.0.0.2', sport: undefined, dport: undefined } },
+    { kind: 'rule', table: 'filter', chain: 'INPUT', verdict: 'DROP', rule: '-A INPUT -j DROP' },
+  ]);
+  const noCookie = parseOfprotoTrace('bridge("br-x")\n 3. ip, priority 5\n    drop\n\nDatapath actions: drop\n');
+  t.same(noCookie.drop, { bridge: 'br-x', table: 3, flow: 'br-x table 3: ip, priority 5 -> drop' }, 'no cookie, none said');
+  t.notOk(parseOfprotoTrace('bridge("b")\n 0. priority 0\n    NORMAL\n').drop, 'no datapath line: not known to drop');
+  t.notOk(parseOfprotoTrace('bridge("b")\n 0. priority 0\n    ct(table=1)\n\nDatapath actions: ct,recirc(0x1)\n').drop, 'recirculated: not dropped');
+  t.ok(parseOfprotoTrace('bridge("b")\n 0. priority 0\n    set_field:1->reg0\n\nDatapath actions: set(skb_mark(0x1))\n').drop, 'no port to leave by: dropped');
+  t.ok(parseOfprotoTrace('bridge("b")\n 0. priority 0\n    drop\n\nDatapath actions:  drop \n').drop);
+  t.same(parseOfprotoTrace('Datapath actions: 2, 13,x13,13x\n').outputs, [2, 13], 'whole numbers only, spaces trimmed');
+  t.same(parseOfprotoTrace('     -> 5. not a table\nDatapath actions: 1\n').flows, [], "a remark's number is no table");
+  t.same(parseOfprotoTrace('x bridge("b")\nnoise Datapath actions: 7\n').outputs, [], 'lines anchored at their start');
+  t.same(
+    parseOfprotoTrace('bridge("b")\n 0. priority 0\n    output:2 ->\n     -> remark\n    -> not an action\n').flows,
+    ['b table 0: priority 0 -> output:2 ->'],
+    'remarks are no actions',
+  );
+  const ports = parseDpifShow('  br-int:\n    tap99 12/15: (system)\n    x   tap1 1/2: (tap)\n  br-int: extra\n');
+  t.same([...ports], [[15, { bridge: 'br-int', port: 'tap99' }]]);
+  t.same(parseNeighbour('[{"dst":"10.0.0.1","dev":"eth0","lladdr":"aa:aa:aa:aa:aa:aa"}]'), { mac: 'aa:aa:aa:aa:aa:aa', state: 'NONE' });
 });
