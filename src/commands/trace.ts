@@ -29,6 +29,8 @@ export async function trace(labArg: string | undefined, opts: { from?: string; t
   if (!opts.from) throw new UserError('trace needs --from NODE', 'e.g. sudo lablb trace floating-ip-lb --from ext --to 10.255.253.100:80');
   const dest = parseDestination(opts.to);
   requireRoot(ctx.host, 'trace');
+  for (const tool of ['xtables-monitor', dest.port !== undefined ? 'curl' : 'ping'])
+    if (!ctx.host.which(tool)) throw new UserError(`trace needs ${tool}, which is not installed`, 'sudo lablb doctor --fix installs what lablb needs');
   const lab = labWithNode(opts.from, labArg ?? opts.lab);
   if (lab.hosts) throw new UserError(`lab ${lab.name} has several hosts: trace follows one switch, and does not cross tunnels yet`);
   const req: TraceRequest = {

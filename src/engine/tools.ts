@@ -72,6 +72,7 @@ const LEARNER: Tool[] = [
   { command: 'wget', pkg: 'wget', versionArgs: ['--version'], why: "the article's wget http://10.0.0.100" },
   { command: 'tcpdump', pkg: 'tcpdump', versionArgs: ['--version'], why: 'watching packets in a namespace (lablb capture)' },
   { command: 'dot', pkg: 'graphviz', versionArgs: ['-V'], why: 'lablb graph --format svg' },
+  { command: 'xtables-monitor', pkg: 'iptables', versionArgs: ['--version'], why: 'lablb trace: the iptables rules a packet went through' },
   { command: 'tmux', pkg: 'tmux', versionArgs: ['-V'], why: "the terminal UI's integration test" },
   { command: 'dockerd', pkg: 'docker.io', versionArgs: ['--version'], why: 'a Docker engine for runtime: docker members (or DOCKER_HOST elsewhere)' },
 ];

@@ -12,6 +12,7 @@ import { switchEnv } from '../plan/plan.js';
 import { runtimeOf } from '../runtime/all.js';
 import { netns } from '../runtime/netns/netns.js';
 import { DROP_SAID, parseDropCookie } from '../security/flows.js';
+import { TOKEN_VAR } from '../token.js';
 import { parseDpifShow, parseNeighbour, parseOfprotoTrace, parseRouteGet, parseXtablesTrace, type TraceEntry, type TracedPacket } from './parse.js';
 
 export interface TraceRequest {
@@ -111,12 +112,19 @@ export async function tracePacket(lab: Lab, req: TraceRequest, deps: TraceDeps):
     for (const n of lab.nodes) {
       const lines: string[] = [];
       seen.set(n.name, lines);
-      const child = host.spawnPiped(runtimeOf(n).inNetwork(n, ['xtables-monitor', '--trace']), {});
+      // Tagged with the lab's token: a monitor a crash left behind is stopped by down or clean.
+      const child = host.spawnPiped(runtimeOf(n).inNetwork(n, ['xtables-monitor', '--trace']), {
+        env: { [TOKEN_VAR]: `${lab.name}/${n.name}/trace-${req.sport}` },
+      });
       child.onLine((l) => lines.push(l));
       monitors.push(child);
     }
     await sleep(LISTEN_MS);
-    sent = await host.run(senderArgv(from, req), { allowFailure: true, timeoutMs: 10_000 });
+    sent = await host.run(senderArgv(from, req), {
+      allowFailure: true,
+      timeoutMs: 10_000,
+      env: { [TOKEN_VAR]: `${lab.name}/${from.name}/trace-${req.sport}` },
+    });
     await sleep(SETTLE_MS);
   } finally {
     for (const m of monitors) m.stop();

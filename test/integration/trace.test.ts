@@ -8,11 +8,15 @@ import { lablb } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
 import { Journal } from '../../src/engine/journal.js';
 import { pendingUndos } from '../../src/commands/impair.js';
+import { findByToken } from '../../src/drivers/procs.js';
 
 const skip = realHostSkip(t, 'keepalived', 'haproxy', 'xtables-monitor', 'curl', 'ping');
 
-/** No TRACE rule left in any of the lab's nodes, and no undo of the trace's still pending. */
-function untraced(t: Test, lab: string, nodes: string[]) {
+/** No TRACE rule left in any of the lab's nodes, no undo of the trace's still pending, and no
+ *  monitor or sender of the last trace (its source port in its token) still running. */
+function untraced(t: Test, lab: string, nodes: string[], lastOut: string) {
+  const sport = /from port (\d+)/.exec(lastOut)?.[1];
+  if (sport) for (const n of nodes) t.same(findByToken(`${lab}/${n}/trace-${sport}`), [], `${n}: no process of the trace left`);
   for (const n of nodes) t.notMatch(lablb('exec', n, '--lab', lab, '--', 'iptables', '-t', 'raw', '-S').out, /TRACE/, `${n}: no TRACE rule left`);
   const pending = [...pendingUndos(Journal.open(`/run/lablb/${lab}`).entries()).keys()].filter((id) => id.startsWith('trace-'));
   t.same(pending, [], 'every TRACE rule journaled and settled');
@@ -64,7 +68,7 @@ t.test('keepalived-vip: the VIP blocked by table 24, named; allowed, delivered',
   );
   t.match(allowed.out, /keepalived01 \(arrives on eth0\)/);
   t.match(allowed.out, /DELIVERED: delivered to keepalived01, and the connection was made/);
-  untraced(t, 'keepalived-vip', ['client', 'keepalived01', 'keepalived02']);
+  untraced(t, 'keepalived-vip', ['client', 'keepalived01', 'keepalived02'], allowed.out);
   t.equal(lablb('down', 'keepalived-vip').code, 0);
   t.same(await settledHostState(before), before, 'host as found');
 });
@@ -102,7 +106,7 @@ t.test("floating-ip-lb: through the router's DNAT to the load balancer; a closed
   const nowhere = lablb('trace', 'floating-ip-lb', '--from', 'ext', '--to', '10.9.9.9');
   t.equal(nowhere.code, 1);
   t.match(nowhere.out, /NOT DELIVERED: dropped in ext: no route to 10\.9\.9\.9/);
-  untraced(t, 'floating-ip-lb', ['ext', 'qrouter01', 'qlbaas-01', 'vm1', 'vm2']);
+  untraced(t, 'floating-ip-lb', ['ext', 'qrouter01', 'qlbaas-01', 'vm1', 'vm2'], r.out);
   t.equal(lablb('down', 'floating-ip-lb').code, 0);
   t.same(await settledHostState(before), before, 'host as found');
 });

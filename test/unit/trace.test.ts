@@ -3,7 +3,9 @@
 // cookie; the TRACE rules each with its undo; and every mistake in the command line, named.
 import t from 'tap';
 import { parseDpifShow, parseNeighbour, parseOfprotoTrace, parseRouteGet, parseXtablesTrace } from '../../src/trace/parse.js';
-import { dropVerdict, flowOf, natted, senderArgv, traceRuleOps } from '../../src/trace/trace.js';
+import { dropVerdict, flowOf, natted, senderArgv, tracePacket, traceRuleOps } from '../../src/trace/trace.js';
+import type { Op } from '../../src/kinds/ops.js';
+import { fakeHost } from '../fake-host.js';
 import { parseDestination } from '../../src/commands/trace.js';
 import { dropCookie } from '../../src/security/flows.js';
 import { loadFixtureLab } from '../helpers.js';
@@ -241,4 +243,42 @@ t.test('the parsers at their edges: anchored lines, many digits, missing fields,
   const ports = parseDpifShow('  br-int:\n    tap99 12/15: (system)\n    x   tap1 1/2: (tap)\n  br-int: extra\n');
   t.same([...ports], [[15, { bridge: 'br-int', port: 'tap99' }]]);
   t.same(parseNeighbour('[{"dst":"10.0.0.1","dev":"eth0","lladdr":"aa:aa:aa:aa:aa:aa"}]'), { mac: 'aa:aa:aa:aa:aa:aa', state: 'NONE' });
+});
+
+t.test('tracePacket: tagged, listened to, sent, untagged; every process with the lab token', async (t) => {
+  const lab = loadFixtureLab();
+  const ext = lab.nodes.find((n) => n.name === 'ext')!;
+  const own = ext.ports[0].address;
+  const host = fakeHost({
+    stdout: { 'route get': `[{"type":"local","dst":"${own}","dev":"lo"}]`, 'dpif/show': DPIF },
+    piped: (argv, print) => {
+      // ext's netfilter sees the SYN leave by its own OUTPUT chain.
+      const told = setTimeout(() => argv.includes('--net=/run/netns/ext') && print(' TRACE: 2 ab raw:OUTPUT:policy:ACCEPT '), 20);
+      return () => clearTimeout(told);
+    },
+  });
+  const envs: (Record<string, string> | undefined)[] = [];
+  const spawnPiped = host.spawnPiped.bind(host);
+  host.spawnPiped = (argv, opts) => (envs.push(opts.env), spawnPiped(argv, opts));
+  const applied: Op[] = [];
+  const r = await tracePacket(lab, { from: 'ext', to: own, port: 80, sport: 45000 }, { host, apply: async (ops) => void applied.push(...ops) });
+  t.equal(envs.length, lab.nodes.length, 'a monitor in every node');
+  t.same(
+    envs.map((e) => e?.LABLB_TOKEN),
+    lab.nodes.map((n) => `${lab.name}/${n.name}/trace-45000`),
+    'each monitor tagged with the lab, node and trace: down and clean find one a crash left',
+  );
+  const tagged = applied.filter((o) => o.kind === 'run' && 'undo' in o && o.undo);
+  const settled = applied.filter((o) => o.kind === 'run' && 'settles' in o && o.settles);
+  t.equal(tagged.length, lab.nodes.length * 2, 'PREROUTING and OUTPUT in every node');
+  t.same(
+    settled.map((o) => (o as { settles: string }).settles),
+    tagged.map((o) => (o as { undo: { id: string } }).undo.id),
+    'every TRACE rule taken off again',
+  );
+  t.match(host.log.join('\n'), /run nsenter --net=\/run\/netns\/ext curl -sv --max-time 2 --local-port 45000 telnet:\/\//);
+  t.equal(host.log.filter((l) => l === 'piped stop').length, lab.nodes.length, 'every monitor stopped');
+  t.same(r.hops[0], { title: 'ext (sends it)', lines: ['iptables raw OUTPUT: policy -> ACCEPT', `${own} is ext's own address: delivered`] });
+  t.equal(r.verdict, 'delivered to ext, but no connection was made');
+  t.equal(r.dropped, true);
 });
