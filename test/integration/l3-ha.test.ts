@@ -1,6 +1,10 @@
 // Neutron L3 HA for real (scenarios/l3-ha.yaml): two router namespaces, keepalived electing a
 // MASTER over the HA network, the MASTER's node failing, nopreempt, and the SIGKILL trap; the
 // failover's outage measured by both probes, next to the protocol's bound.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { lablb } from '../helpers.js';
 import { hostState, realHostSkip, settledHostState } from '../host-state.js';
@@ -9,7 +13,10 @@ const skip = realHostSkip(t, 'keepalived', 'iptables-restore');
 
 t.test('run l3-ha: one MASTER, measured failovers, nopreempt, the SIGKILL trap, split brain; host as found', { skip }, async (t) => {
   const before = hostState();
-  const r = lablb('run', 'l3-ha', '--json');
+  // With its report, which keeps the capture steps' pcaps beside it.
+  const dir = mkdtempSync(join(tmpdir(), 'lablb-l3-ha-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const r = lablb('run', 'l3-ha', '--json', '--report', join(dir, 'l3-ha.html'));
   t.equal(r.code, 0, r.err);
   const events = r.out
     .trim()
@@ -71,6 +78,18 @@ t.test('run l3-ha: one MASTER, measured failovers, nopreempt, the SIGKILL trap, 
     garps.some((l) => l.at_ms > killed),
     `a gratuitous ARP for the floating IP after the failover (${garps.length} in all)`,
   );
+  // The pcaps, kept beside the report, read back by tcpdump: every packet the event counted.
+  for (const name of ['ha-adverts', 'ext-garps']) {
+    const pcap = join(dir, `l3-ha.${name}.pcap`);
+    t.ok(existsSync(pcap), `${name} kept beside the report`);
+    const read = execFileSync('tcpdump', ['-r', pcap, '-n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    t.equal(read.trim().split('\n').length, capture(name).packets, `${name}: tcpdump -r reads every packet`);
+  }
+  t.match(
+    execFileSync('tcpdump', ['-r', join(dir, 'l3-ha.ha-adverts.pcap'), '-n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+    /169\.254\.192\.2 > 224\.0\.0\.18: VRRPv2, Advertisement/,
+  );
+  t.ok(existsSync(join(dir, 'l3-ha.html')));
 
   // From the first loss on: every observer runs from the start, so the first election (net1
   // taking the floating IP, seen during the warm-up or just after it) is an event too.
