@@ -2,10 +2,9 @@
 // the node "ovs": there ovs-vsctl and ovs-ofctl reach the lab's private Open vSwitch.
 import { requireRoot } from '../engine/preflight.js';
 import { UserError } from '../errors.js';
-import { switchEnv } from '../plan/plan.js';
+import { onSwitch, switchEnv } from '../plan/plan.js';
 import { switchOf } from '../model.js';
 import { runtimeOf } from '../runtime/all.js';
-import { netns } from '../runtime/netns/netns.js';
 import { hostSwitch, labWithNode } from './common.js';
 import type { CommandContext } from './context.js';
 
@@ -19,8 +18,8 @@ export async function exec(node: string, argv: string[], labName: string | undef
   // The switch is no member: its namespace, with its OVS sockets in the environment (in a lab
   // of hosts, the host's that --host names).
   if (!member) {
-    const sw = hostSwitch(lab, host);
-    return ctx.host.runAttached(netns.exec(sw.namespace, argv), switchEnv(sw));
+    const sw = onSwitch(hostSwitch(lab, host), argv);
+    return ctx.host.runAttached(sw.argv, sw.env);
   }
   if (host !== undefined && member.host !== host)
     throw new UserError(

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { requireRoot } from '../engine/preflight.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { shellLine } from '../shell.js';
-import { switchEnv } from '../plan/plan.js';
-import { netns } from '../runtime/netns/netns.js';
+import { onSwitch } from '../plan/plan.js';
 import { hostSwitch, labUp } from './common.js';
 import type { CommandContext } from './context.js';
 
@@ -20,14 +19,15 @@ export async function shell(name: string | undefined, argv: string[], ctx: Comma
   const bin = join(lab.dir, 'bin');
   ctx.host.mkdir(bin);
   ctx.host.writeFile(join(bin, 'neutron'), `#!/bin/sh\nexec ${shellLine([process.execPath, join(PACKAGE_ROOT, 'bin', 'lablb.js'), 'neutron'])} "$@"\n`, 0o755);
+  const command = argv.length ? argv : ['bash', '--norc', '--noprofile', '-i'];
+  const onTheSwitch = onSwitch(sw, command);
   const env = {
-    ...switchEnv(sw),
+    ...onTheSwitch.env,
     PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
     LABLB_LAB: lab.name,
     // bash without rc files keeps this prompt; it names the lab so nobody mistakes the host for it.
     PS1: `[lablb ${lab.name}${host ? ` ${host}` : ''}] \\w# `,
   };
-  const command = argv.length ? argv : ['bash', '--norc', '--noprofile', '-i'];
   if (!argv.length && !ctx.json) {
     ctx.err(
       `lablb: a shell in lab ${lab.name}'s ${host ? `host ${host}, namespace` : 'switch namespace'} (${sw.namespace}); ovs-vsctl and ovs-ofctl reach its Open vSwitch,`,
@@ -35,5 +35,5 @@ export async function shell(name: string | undefined, argv: string[], ctx: Comma
     ctx.err(`       the article's ip netns commands reach its nodes (${lab.nodes.map((n) => n.name).join(', ')}), and neutron port-update ...`);
     ctx.err('       changes port security (neutron help). exit leaves it; the lab stays up.');
   }
-  return ctx.host.runAttached(netns.exec(sw.namespace, command), env);
+  return ctx.host.runAttached(onTheSwitch.argv, env);
 }

@@ -32,6 +32,12 @@ export function switchEnv(sw: LabSwitch): Record<string, string> {
   return { OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir };
 }
 
+/** A command on a switch (no member: lablb's own namespace), with its OVS sockets in the
+ *  environment, so ovs-vsctl, ovs-ofctl and ovs-appctl reach the lab's Open vSwitch. */
+export function onSwitch(sw: LabSwitch, argv: string[]): { argv: string[]; env: Record<string, string> } {
+  return { argv: netns.exec(sw.namespace, argv), env: switchEnv(sw) };
+}
+
 export { ovsDb };
 
 export function buildPlan(lab: Lab, host: HostFacts): Plan {

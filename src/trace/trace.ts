@@ -8,9 +8,8 @@
 import type { HostDriver, PipedChild } from '../host.js';
 import type { Op } from '../kinds/ops.js';
 import type { Lab, LabNode, LabPort } from '../model.js';
-import { switchEnv } from '../plan/plan.js';
+import { onSwitch } from '../plan/plan.js';
 import { runtimeOf } from '../runtime/all.js';
-import { netns } from '../runtime/netns/netns.js';
 import { DROP_SAID, parseDropCookie } from '../security/flows.js';
 import { TOKEN_VAR } from '../token.js';
 import { parseDpifShow, parseNeighbour, parseOfprotoTrace, parseRouteGet, parseXtablesTrace, type TraceEntry, type TracedPacket } from './parse.js';
@@ -100,7 +99,10 @@ export async function tracePacket(lab: Lab, req: TraceRequest, deps: TraceDeps):
   const { host } = deps;
   const from = lab.nodes.find((n) => n.name === req.from)!;
   const inNode = (node: LabNode, argv: string[]) => host.run(runtimeOf(node).inNetwork(node, argv), { allowFailure: true, timeoutMs: 10_000 });
-  const onSwitch = (argv: string[]) => host.run(netns.exec(lab.switch.namespace, argv), { env: switchEnv(lab.switch), allowFailure: true, timeoutMs: 10_000 });
+  const inSwitch = (argv: string[]) => {
+    const sw = onSwitch(lab.switch, argv);
+    return host.run(sw.argv, { env: sw.env, allowFailure: true, timeoutMs: 10_000 });
+  };
 
   // Tag the packet everywhere, listen everywhere, send it, and take the tags off again.
   const ops = lab.nodes.flatMap((n) => traceRuleOps(n, req));
@@ -128,14 +130,12 @@ export async function tracePacket(lab: Lab, req: TraceRequest, deps: TraceDeps):
     await sleep(SETTLE_MS);
   } finally {
     for (const m of monitors) m.stop();
-    await deps.apply(
-      ops.map((op) => ({ kind: 'run' as const, argv: (op as { undo: { argv: string[] } }).undo.argv, settles: (op as { undo: { id: string } }).undo.id })),
-    );
+    await deps.apply(ops.flatMap((op): Op[] => (op.kind === 'run' && op.undo ? [{ kind: 'run', argv: op.undo.argv, settles: op.undo.id }] : [])));
   }
   const answered = req.port !== undefined ? /Connected to /.test(sent.stderr) : sent.exitCode === 0;
   const traces = new Map([...seen].map(([name, lines]) => [name, parseXtablesTrace(lines.join('\n'))]));
 
-  const dpPorts = parseDpifShow((await onSwitch(['ovs-appctl', 'dpif/show'])).stdout);
+  const dpPorts = parseDpifShow((await inSwitch(['ovs-appctl', 'dpif/show'])).stdout);
   const hops: TraceHop[] = [];
   let node = from;
   let inDev: string | undefined;
@@ -194,7 +194,7 @@ export async function tracePacket(lab: Lab, req: TraceRequest, deps: TraceDeps):
     }
     lines.push(`next hop ${nextHop} is ${neighbour.mac} (${neighbour.state})`);
     const flow = flowOf(port.bridgePort, mac, neighbour.mac, packet, req);
-    const of = parseOfprotoTrace((await onSwitch(['ovs-appctl', 'ofproto/trace', bridgeOf(lab, port), flow])).stdout);
+    const of = parseOfprotoTrace((await inSwitch(['ovs-appctl', 'ofproto/trace', bridgeOf(lab, port), flow])).stdout);
     const switchHop: TraceHop = { title: `${bridgeOf(lab, port)} (from ${port.bridgePort})`, lines: of.flows };
     hops.push(switchHop);
     if (of.drop) return { hops, verdict: dropVerdict(of.drop, lab), dropped: true };
@@ -218,7 +218,7 @@ export async function tracePacket(lab: Lab, req: TraceRequest, deps: TraceDeps):
     const peer = parseNeighbour(back.stdout)?.mac ?? '00:00:00:00:00:00';
     const reply: TracedPacket = { src: packet.dst, dst: packet.src, sport: packet.dport, dport: packet.sport };
     const of = parseOfprotoTrace(
-      (await onSwitch(['ovs-appctl', 'ofproto/trace', bridgeOf(lab, port), flowOf(port.bridgePort, await macOf(at, port.name), peer, reply, req, true)]))
+      (await inSwitch(['ovs-appctl', 'ofproto/trace', bridgeOf(lab, port), flowOf(port.bridgePort, await macOf(at, port.name), peer, reply, req, true)]))
         .stdout,
     );
     hops.push({ title: `${bridgeOf(lab, port)} (the answer, from ${port.bridgePort})`, lines: of.flows });
@@ -231,7 +231,8 @@ export async function tracePacket(lab: Lab, req: TraceRequest, deps: TraceDeps):
   /** Nobody answered ARP: who holds the address, and what happened to their replies. */
   async function arpUnanswered(address: string, asker: LabPort, askerMac: string): Promise<Omit<TraceResult, 'hops'>> {
     const holders: { node: LabNode; port: LabPort }[] = [];
-    for (const n of lab.nodes) {
+    // Only a node with a port on the asker's network could answer: the others are not asked.
+    for (const n of lab.nodes.filter((x) => x.ports.some((p) => p.network === asker.network))) {
       const addrs = JSON.parse((await inNode(n, ['ip', '-j', '-4', 'addr', 'show'])).stdout || '[]') as { ifname: string; addr_info: { local: string }[] }[];
       for (const a of addrs) {
         const p = portOfDevice(n, a.ifname);
@@ -243,7 +244,7 @@ export async function tracePacket(lab: Lab, req: TraceRequest, deps: TraceDeps):
     for (const h of holders) {
       const mac = await macOf(h.node, h.port.name);
       const flow = `in_port=${h.port.bridgePort},arp,dl_src=${mac},dl_dst=${askerMac},arp_op=2,arp_spa=${address},arp_tpa=${asker.address},arp_sha=${mac}`;
-      const of = parseOfprotoTrace((await onSwitch(['ovs-appctl', 'ofproto/trace', bridgeOf(lab, h.port), flow])).stdout);
+      const of = parseOfprotoTrace((await inSwitch(['ovs-appctl', 'ofproto/trace', bridgeOf(lab, h.port), flow])).stdout);
       hops.push({ title: `${bridgeOf(lab, h.port)} (${h.node.name}'s ARP reply for ${address}, from ${h.port.bridgePort})`, lines: of.flows });
       verdicts.push(of.drop ? `${h.node.name}'s ${dropVerdict(of.drop, lab)}` : `${h.node.name}'s passes`);
     }
