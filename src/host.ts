@@ -69,6 +69,8 @@ export interface ContainerEngine {
 export interface HostDriver {
   /** Runs to completion; a failure is an ExternalError with the command and its stderr. */
   run(argv: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Hundreds of `run`s are coming (a large lab's build): start them the cheaper way. */
+  expectManyRuns?(): void;
   /** A read-only look (iptables-save, ip addr), many times a second: never throws. */
   query(argv: string[], timeoutMs?: number): Promise<RunResult>;
   spawnDetached(argv: string[], opts: { env?: Record<string, string>; logfile: string }): number;

@@ -67,7 +67,8 @@ export interface FakeRules {
 
 export function fakeHost(rules: FakeRules = {}): FakeHost {
   const log: string[] = [];
-  const files = new Map<string, string>();
+  // What a host with Open vSwitch installed has: the schema its database is made from.
+  const files = new Map<string, string>([['/usr/share/openvswitch/vswitch.ovsschema', '{"name": "Open_vSwitch", "version": "8.3.1", "tables": {}}']]);
   const netns = new Set<string>();
   const tokens = new Map<string, number[]>();
   let nextPid = 100;

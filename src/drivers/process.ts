@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { ExternalError } from '../errors.js';
 import type { PipedChild, RunOptions, RunResult } from '../host.js';
 import { shellLine } from '../shell.js';
+import { Spawner, type Finished } from './spawner.js';
 
 let debugLog: ((line: string) => void) | undefined;
 /** With --debug: every command, stamped with the ms since lablb started. */
@@ -15,23 +16,32 @@ export function setCommandLog(log: ((line: string) => void) | undefined): void {
 
 export async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   debugLog?.(`$ ${shellLine(argv, opts.env)}`);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const started = performance.now();
+  const r = spawner ? await spawner.run(argv, opts.input, opts.env, timeoutMs) : await viaExeca(argv, opts.input, opts.env, timeoutMs);
+  debugLog?.(`  exit ${r.exitCode} after ${Math.round(performance.now() - started)} ms: ${argv[0]}`);
+  const result = { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
+  if (result.exitCode !== 0 && !opts.allowFailure) {
+    throw new ExternalError(shellLine(argv, opts.env), r.exitCode, r.timedOut ? `timed out after ${timeoutMs} ms` : result.stderr || r.message);
+  }
+  return result;
+}
+
+async function viaExeca(argv: string[], input: string | undefined, env: Record<string, string> | undefined, timeoutMs: number): Promise<Finished> {
   // Loaded on first use: verbs that run nothing (validate, list) do not pay for compiling it.
   const { execa } = await import('execa');
   const [file, ...args] = argv;
-  const r = await execa(file, args, {
-    input: opts.input,
-    env: opts.env,
-    timeout: opts.timeoutMs ?? 60_000,
-    reject: false,
-    stripFinalNewline: false,
-  });
-  debugLog?.(`  exit ${r.exitCode} after ${Math.round(r.durationMs)} ms: ${file}`);
-  const result = { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 };
-  if (result.exitCode !== 0 && !opts.allowFailure) {
-    const why = r.timedOut ? `timed out after ${opts.timeoutMs ?? 60_000} ms` : result.stderr || (r.message ?? '');
-    throw new ExternalError(shellLine(argv, opts.env), r.exitCode, why);
-  }
-  return result;
+  const r = await execa(file, args, { input, env, timeout: timeoutMs, reject: false, stripFinalNewline: false });
+  return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1, timedOut: r.timedOut, message: r.message ?? '' };
+}
+
+let spawner: Spawner | undefined;
+
+/** From here on, `run` starts its commands through lablb's spawner (a small helper process):
+ *  for builds of hundreds of commands, where forking lablb's own heap for each would be most
+ *  of the time. It ends with lablb. */
+export function useSpawner(): void {
+  spawner ??= new Spawner();
 }
 
 /** A read-only look at the host, run many times a second by observers (iptables-save, ip addr).

@@ -5,7 +5,7 @@ import { dockerEngine } from './docker.js';
 import { ExternalError } from '../errors.js';
 import type { HostDriver } from '../host.js';
 import { chooseDatapath, isRoot, kernelModules, namespaces, which } from './host-facts.js';
-import { query, run, runAttached, spawnDetached, spawnPiped } from './process.js';
+import { query, run, runAttached, spawnDetached, spawnPiped, useSpawner } from './process.js';
 import { commandLine, findByToken, isAlive, signalByToken, stopByToken } from './procs.js';
 import { serveUnix, unixRequest, unixStream } from './unix-socket.js';
 
@@ -41,6 +41,7 @@ function fsOp<T>(what: string, fn: () => T): T {
 export const realHost: HostDriver = {
   containers: dockerEngine,
   run,
+  expectManyRuns: useSpawner,
   query,
   spawnDetached,
   spawnPiped,

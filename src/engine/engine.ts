@@ -4,7 +4,8 @@
 import { availableParallelism } from 'node:os';
 import { ExternalError, UserError } from '../errors.js';
 import type { HostDriver } from '../host.js';
-import type { Op, Plan, Task } from '../kinds/ops.js';
+import { opToShell, type Op, type Plan, type Task } from '../kinds/ops.js';
+import { emptyDatabase } from '../links/ovsdb-file.js';
 import type { Emit, TaskTiming } from '../kinds/events.js';
 import { shellLine } from '../shell.js';
 import { runtimeNamed } from '../runtime/all.js';
@@ -124,6 +125,12 @@ export class Engine {
       case 'mkdir':
         for (const path of op.paths) this.driver.mkdir(path);
         return;
+      case 'ovsdb-create': {
+        const schema = this.driver.readFile(op.schema);
+        if (schema === undefined) throw new ExternalError(opToShell(op), undefined, `cannot read ${op.schema} (is openvswitch-switch installed?)`);
+        this.driver.writeFile(op.path, emptyDatabase(schema));
+        return;
+      }
       case 'daemon': {
         for (const entry of op.creates) this.journal.record(entry);
         const pid = this.driver.spawnDetached(op.argv, { env: { ...this.env, ...op.env }, logfile: op.logfile });
@@ -157,13 +164,14 @@ export class Engine {
 
   private async waitFor(ready: () => boolean, timeoutMs: number, failure: () => string | undefined, command: string, logfile?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!ready()) {
+    // Most daemons are ready within tens of ms: look often at first, then every 10 ms.
+    for (let tries = 1; !ready(); tries++) {
       const why = failure() ?? (Date.now() > deadline ? `not ready after ${timeoutMs} ms` : undefined);
       if (why) {
         const log = logfile ? this.driver.readFile(logfile)?.trim().split('\n').slice(-5).join('\n') : undefined;
         throw new ExternalError(command, undefined, `${why}${log ? `\n${log}` : ''}`);
       }
-      await sleep(10);
+      await sleep(Math.min(tries, 10));
     }
   }
 }

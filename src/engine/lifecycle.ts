@@ -44,7 +44,17 @@ export async function prepareLab(lab: Lab, host: HostDriver, emit: Emit): Promis
   };
   journal.writeRecord(record);
   const engine = new Engine(host, journal, ovsEnv(lab), emit);
-  return { lab, datapath, engine, journal, record, plan: buildPlan(lab, { datapath }) };
+  const plan = buildPlan(lab, { datapath });
+  if (commandsIn(plan) >= MANY_RUNS) host.expectManyRuns?.();
+  return { lab, datapath, engine, journal, record, plan };
+}
+
+/** From this many commands on, a build starts them through the host's cheaper way (a 40-router
+ *  lab runs about 400; floating-ip-lb 40). */
+export const MANY_RUNS = 200;
+
+export function commandsIn(plan: Plan): number {
+  return plan.tasks.reduce((n, t) => n + t.ops.filter((op) => op.kind === 'run').length, 0);
 }
 
 export async function applyLab(p: PreparedLab, emit: Emit, signal?: AbortSignal): Promise<BuiltLab> {

@@ -23,7 +23,6 @@ const CORE: Tool[] = [
     why: 'per-namespace sysctls (ip_forward)',
   },
   { command: 'rmmod', pkg: 'kmod', versionArgs: ['-V'], neededBy: always, why: 'kernel modules the lab caused to load, unloaded once unused' },
-  { command: 'ovsdb-tool', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: "the lab's own OVS database" },
   { command: 'ovsdb-server', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: "the lab's own OVS database" },
   { command: 'ovs-vswitchd', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: "the lab's own switch" },
   { command: 'ovs-vsctl', pkg: 'openvswitch-switch', versionArgs: ['--version'], neededBy: always, why: 'bridges and ports' },

@@ -32,6 +32,9 @@ export type Op =
   | { kind: 'write'; path: string; content: string; mode?: number }
   /** Make directories (inside the lab's state dir). */
   | { kind: 'mkdir'; paths: string[] }
+  /** A new, empty OVS database at `path` from the schema file, as `ovsdb-tool create` makes
+   *  it, written by lablb itself (one process fewer before ovsdb-server can start). */
+  | { kind: 'ovsdb-create'; path: string; schema: string }
   /** Start a long-lived process in the background and wait until `ready` exists: its pid
    *  file (lablb's agents write it once they serve) or a socket it makes. */
   | { kind: 'daemon'; argv: string[]; env: Record<string, string>; ready: string; logfile: string; creates: JournalEntry[] }
@@ -95,6 +98,8 @@ export function opToShell(op: Op): string {
       return withInput(`cat > ${shellQuote(op.path)}`, op.content) + (op.mode ? `\nchmod ${op.mode.toString(8)} ${shellQuote(op.path)}` : '');
     case 'mkdir':
       return shellLine(['mkdir', '-p', ...op.paths]);
+    case 'ovsdb-create':
+      return shellLine(['ovsdb-tool', 'create', op.path, op.schema]);
     case 'daemon':
       return `${shellLine(op.argv, op.env)} >>${shellQuote(op.logfile)} 2>&1 &\nuntil [ -e ${shellQuote(op.ready)} ]; do sleep 0.01; done`;
     case 'spawn':

@@ -62,8 +62,17 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
       after: [],
       ops: [netns.create(switchNamespaces(lab))],
     },
+    // Nothing waits for it but a large lab's switch (see settledFirst).
+    {
+      id: 'switch-ipv6',
+      title: "IPv6 off in the switch's namespace: it carries frames only",
+      after: ['namespaces'],
+      ops: switchNamespaces(lab).map(switchIpv6Off),
+    },
     ...members,
-    ...(lab.hosts ? hostsTasks(lab, host, memberIds) : switchTasks(lab, lab.switch, ports, host, { suffix: '', after: memberIds })),
+    ...(lab.hosts
+      ? hostsTasks(lab, host, memberIds)
+      : switchTasks(lab, lab.switch, ports, host, { suffix: '', after: memberIds, switchAfter: settledFirst(lab, ports, host) })),
     // Moving a device between namespaces waits for the kernel to quiesce it; separate moves
     // wait side by side.
     ...ports.flatMap((p) => {
@@ -133,6 +142,19 @@ interface SwitchTaskOptions {
   moreOffload?: string[];
   /** What makes those devices (the fabric between hosts). */
   madeBy?: string[];
+  /** What ovs-vswitchd starts after (see settledFirst). */
+  switchAfter?: string[];
+}
+
+/** ovs-vswitchd re-reads every device of its namespace at each link event there (a port's peer
+ *  coming up, its offload turned off): quadratic in the ports, most of a 300-router build. With
+ *  many ports it starts once the nodes wired by veths are up and offloaded, and opens their
+ *  ports as they will stay; a small lab starts it at once, its start-up beside theirs. */
+function settledFirst(lab: Lab, ports: LabPort[], host: HostFacts): string[] {
+  if (ports.length <= MANY_PORTS) return [];
+  const wiredByVeth = lab.nodes.filter((n) => n.ports.length > 0 && n.ports.every((p) => linkType(p).attach(lab, p).length === 0));
+  const offloaded = host.datapath === 'netdev';
+  return ['switch-ipv6', ...(offloaded ? ['offload'] : []), ...wiredByVeth.flatMap((n) => [`node:${n.name}`, ...(offloaded ? [`offload:${n.name}`] : [])])];
 }
 
 /** One switch started and its nodes' ports plugged in: the database, ovs-vswitchd in its
@@ -146,7 +168,7 @@ export function switchTasks(lab: Lab, sw: LabSwitch, ports: LabPort[], host: Hos
     {
       id: id('switch'),
       title: `ovs-vswitchd (${host.datapath} datapath) in namespace ${sw.namespace}`,
-      after: ['namespaces', id('ovsdb')],
+      after: ['namespaces', id('ovsdb'), ...(opts.switchAfter ?? [])],
       ops: startSwitch(lab, sw),
     },
     {
@@ -198,7 +220,7 @@ function startDatabase(lab: Lab, sw: LabSwitch): Op[] {
   const token = `${lab.name}/${sw.namespace}/ovsdb-server`;
   const pidfile = join(rundir, 'ovsdb-server.pid');
   return [
-    { kind: 'run', argv: ['ovsdb-tool', 'create', join(rundir, 'conf.db'), OVS_SCHEMA] },
+    { kind: 'ovsdb-create', path: join(rundir, 'conf.db'), schema: OVS_SCHEMA },
     {
       kind: 'daemon',
       argv: [
@@ -261,6 +283,13 @@ function portsMade(sw: LabSwitch, ports: LabPort[]): Op[] {
   // here, slower the busier the machine.
   const seconds = 10 + 3 * Math.floor(ports.length / 100);
   return [{ kind: 'run', argv: ['ovs-vsctl', switchDb(sw), `--timeout=${seconds}`, ...waits] }];
+}
+
+/** The switch's namespace carries frames only. With IPv6 on, each port's end got a link-local
+ *  address as its node came up, and ovs-vswitchd re-read every device's addresses on each:
+ *  quadratic in the ports, most of its CPU at 300 routers. */
+function switchIpv6Off(ns: string): Op {
+  return { kind: 'run', argv: netns.execNet(ns, ['sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']) };
 }
 
 /** The userspace datapath does not fill in checksums the kernel left to the NIC: ping works,

@@ -229,3 +229,14 @@ t.test("a build tells when each task ran, for the benchmark's critical path", as
   t.ok(at.one.endMs - at.one.startMs >= 8, `two commands of 5 ms each: ${JSON.stringify(at.one)}`);
   t.equal(events.at(-1), timing, 'told once the build is done');
 });
+
+t.test("the lab's database is written from the schema, no process; a schema it cannot read is named", async (t) => {
+  const { engine, driver } = setup();
+  await engine.runOp({ kind: 'ovsdb-create', path: '/run/lablb/demo/ovs/conf.db', schema: '/usr/share/openvswitch/vswitch.ovsschema' });
+  t.match(driver.readFile('/run/lablb/demo/ovs/conf.db'), /^OVSDB JSON 53 [0-9a-f]{40}\n\{"name":"Open_vSwitch","version":"8.3.1","tables":\{\}\}$/);
+  t.same(driver.log, [], 'nothing run');
+  const missing = await engine.runOp({ kind: 'ovsdb-create', path: '/x/conf.db', schema: '/nowhere/vswitch.ovsschema' }).catch((e: unknown) => e);
+  t.match((missing as Error).message, /ovsdb-tool create \/x\/conf\.db \/nowhere\/vswitch\.ovsschema/);
+  t.match((missing as Error).message, /cannot read \/nowhere\/vswitch\.ovsschema \(is openvswitch-switch installed\?\)/);
+  t.equal(driver.readFile('/x/conf.db'), undefined);
+});

@@ -38,6 +38,44 @@ t.test("the switch's namespace, and the members' in one ip -batch, each journale
       names.map((name) => ({ kind: 'netns', name })),
     );
   }
+  const task = netdev.tasks.find((x) => x.id === 'switch-ipv6')!;
+  t.same(task.after, ['namespaces']);
+  t.notOk(
+    netdev.tasks.some((x) => x.after.includes('switch-ipv6')),
+    'nothing in a small lab waits for it',
+  );
+  const ipv6 = task.ops[0];
+  t.same(
+    ipv6.kind === 'run' && ipv6.argv,
+    ['nsenter', '--net=/run/netns/lablb-floating-ip-lb', 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'],
+    "IPv6 off in the switch's namespace (default too: its devices come after)",
+  );
+});
+
+t.test('ovs-vswitchd starts at once in a small lab, after the veth-wired nodes are up in a large one', async (t) => {
+  const { loadScenarioFile } = await import('../../src/scenario/load.js');
+  const { resolveLab } = await import('../../src/scenario/resolve.js');
+  t.same(netdev.tasks.find((x) => x.id === 'switch')!.after, ['namespaces', 'ovsdb'], 'floating-ip-lb: its start-up beside the nodes');
+  const routers = (n: number) =>
+    resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'scale-routers.yaml'), new Map([['routers', n]])), { stateRoot: '/run/lablb' });
+  t.same(buildPlan(routers(33), { datapath: 'netdev' }).tasks.find((x) => x.id === 'switch')!.after, ['namespaces', 'ovsdb'], '100 ports: not yet many');
+  for (const datapath of ['netdev', 'system'] as const) {
+    const plan = buildPlan(routers(34), { datapath });
+    const after = plan.tasks.find((x) => x.id === 'switch')!.after;
+    const ids = new Set(plan.tasks.map((x) => x.id));
+    t.ok(
+      after.every((id) => ids.has(id)),
+      `${datapath}: every task it waits for is in the plan`,
+    );
+    const offloaded = datapath === 'netdev';
+    t.equal(after.includes('offload'), offloaded, `${datapath}: the switch's own ends offloaded first`);
+    t.ok(after.includes('switch-ipv6'), `${datapath}: IPv6 off in its namespace first`);
+    for (const node of ['ext', 'vm-1', 'qrouter-34']) {
+      t.ok(after.includes(`node:${node}`), `${datapath}: after node:${node}`);
+      t.equal(after.includes(`offload:${node}`), offloaded, `${datapath}: offload:${node}`);
+    }
+    t.equal(after.length, 3 + 69 * (offloaded ? 2 : 1) + (offloaded ? 1 : 0), `${datapath}: 69 nodes, nothing else`);
+  }
 });
 
 t.test('all bridges and ports in one ovs-vsctl transaction', async (t) => {
@@ -90,6 +128,7 @@ t.test('each task waits for exactly what it needs', async (t) => {
     {
       'state-dir': [],
       namespaces: [],
+      'switch-ipv6': ['namespaces'],
       'members:netns': [],
       ovsdb: ['state-dir'],
       switch: ['namespaces', 'ovsdb'],

@@ -13,7 +13,6 @@ t.test('the flagship needs OVS, haproxy, iptables, curl; ethtool only on the use
     'nsenter',
     'sysctl',
     'rmmod',
-    'ovsdb-tool',
     'ovsdb-server',
     'ovs-vswitchd',
     'ovs-vsctl',

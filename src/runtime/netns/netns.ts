@@ -29,9 +29,10 @@ export const netns = {
     return ['nsenter', `--net=${NETNS_DIR}/${member}`, ...argv];
   },
 
-  /** TX checksum offload off on several of the member's devices: one nsenter, xargs runs
+  /** TX checksum offload off on the member's devices: one nsenter, and for several, xargs runs
    *  ethtool for each name it reads (names lablb checked: no spaces, no quotes). */
   txChecksumOff(member: string, devices: string[]): Op {
+    if (devices.length === 1) return { kind: 'run', argv: netns.execNet(member, ['ethtool', '-K', devices[0], 'tx', 'off']) };
     return { kind: 'run', argv: netns.execNet(member, ['xargs', '-n', '3', 'ethtool', '-K']), input: devices.map((d) => `${d} tx off`).join('\n') };
   },
 

@@ -128,7 +128,7 @@ floating_ips:
           ),
         ]),
     ...(s.spec.dvr ? dvrOps(labOf(ctx, s), s) : []),
-    { kind: 'run', argv: netns.exec(s.node, ['iptables-restore', '--noflush']), input: renderRouterRules(s.spec) },
+    { kind: 'run', argv: netns.execNet(s.node, ['iptables-restore', '--noflush']), input: renderRouterRules(s.spec) },
   ],
 
   observer: natObserver,
