@@ -103,7 +103,7 @@ export class Engine {
       case 'run':
         for (const entry of op.creates ?? []) this.journal.record(entry);
         if (op.undo) this.journal.record({ kind: 'undo', ...op.undo });
-        await this.processes.use(() => this.driver.run(op.argv, { input: op.input, env: { ...this.env, ...op.env } }), rank);
+        await this.processes.use(() => this.driver.run(op.argv, { input: op.input, env: { ...this.env, ...op.env }, timeoutMs: op.timeoutMs }), rank);
         if (op.settles) this.journal.record({ kind: 'settled', id: op.settles });
         return;
       case 'signal': {

@@ -26,8 +26,8 @@ export interface Undo {
 }
 
 export type Op =
-  /** Run a command to completion. */
-  | { kind: 'run'; argv: string[]; input?: string; env?: Record<string, string>; creates?: JournalEntry[]; undo?: Undo; settles?: string }
+  /** Run a command to completion (stopped after timeoutMs: 60 s unless it says). */
+  | { kind: 'run'; argv: string[]; input?: string; env?: Record<string, string>; creates?: JournalEntry[]; undo?: Undo; settles?: string; timeoutMs?: number }
   /** Write a file (a config). */
   | { kind: 'write'; path: string; content: string; mode?: number }
   /** Make directories (inside the lab's state dir). */

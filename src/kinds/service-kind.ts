@@ -123,6 +123,10 @@ export interface ServiceKind<Spec = unknown, Block extends { name: string; kind:
   /** Nodes that must be up, with their services running, before it starts (haproxy's
    *  members, a DVR router's fip namespace). */
   startsAfterNodes?(spec: Spec): string[];
+  /** It acts at once on what it hears, or does not (VRRP elects itself MASTER when it hears
+   *  nobody): where the switch starts after the nodes (a lab of many ports), it starts once
+   *  the switch has made the ports. */
+  talksAtStart?: true;
   /** Checks across every service of this kind in the lab (VRRP groups and their ids). */
   checkLab?(services: { service: LabService<Spec>; node: LabNode; at: Path }[], report: Report, nodes: LabNode[]): void;
 

@@ -48,6 +48,7 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
   const switches = switchesOf(lab);
   // A lab of hosts has a switch per host: its tasks' ids end in :<host>.
   const at = (node: string) => (lab.hosts ? `:${lab.nodes.find((n) => n.name === node)?.host}` : '');
+  const switchAfter = lab.hosts ? [] : settledFirst(lab, ports, host);
   const tasks: Task[] = [
     // The lab's state dir: OVS database and sockets, configs, pid files, logs.
     {
@@ -72,7 +73,7 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
     ...members,
     ...(lab.hosts
       ? hostsTasks(lab, host, memberIds)
-      : switchTasks(lab, lab.switch, ports, host, { suffix: '', after: memberIds, switchAfter: settledFirst(lab, ports, host) })),
+      : switchTasks(lab, lab.switch, ports, host, { suffix: '', after: memberIds, switchAfter })),
     // Moving a device between namespaces waits for the kernel to quiesce it; separate moves
     // wait side by side.
     ...ports.flatMap((p) => {
@@ -106,6 +107,7 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
       ops: securityOps(lab, initialSecurity(lab), {}),
     });
   }
+  const lateSwitch = switchAfter.length > 0;
   const services = lab.nodes.flatMap((n) => n.services);
   const serviceId = (s: LabService) => `service:${s.node}/${s.name}`;
   for (const s of services) {
@@ -122,6 +124,7 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
         // A node with no service to wait for (a DVR router's fip namespace): its set-up.
         ...firstNodes.filter((n) => n !== s.node && lab.nodes.some((x) => x.name === n && x.services.length === 0)).map((n) => `node:${n}`),
         ...(secured ? ['port-security'] : []),
+        ...(lateSwitch && kind.talksAtStart ? ['bridges'] : []),
         ...first,
         ...(lab.hosts ? [`tunnels:${node.host}`] : []),
       ],
@@ -282,7 +285,8 @@ function portsMade(sw: LabSwitch, ports: LabPort[]): Op[] {
   // A bound, not a pace: on the userspace datapath ovs-vswitchd made 3000 ports in 11 to 39 s
   // here, slower the busier the machine.
   const seconds = 10 + 3 * Math.floor(ports.length / 100);
-  return [{ kind: 'run', argv: ['ovs-vsctl', switchDb(sw), `--timeout=${seconds}`, ...waits] }];
+  // lablb's own bound on the command is past ovs-vsctl's, so the failure is ovs-vsctl's words.
+  return [{ kind: 'run', argv: ['ovs-vsctl', switchDb(sw), `--timeout=${seconds}`, ...waits], timeoutMs: (seconds + 10) * 1000 }];
 }
 
 /** The switch's namespace carries frames only. With IPv6 on, each port's end got a link-local

@@ -267,4 +267,25 @@ t.test('more than 100 ports go onto the bridges as OVSDB transactions of at most
   t.equal(tap7?.row?.tag, 7, 'a tenant port keeps its local VLAN');
   const wait = plan.tasks.find((x) => x.id === 'bridges')!.ops[0];
   t.match(wait.kind === 'run' && wait.argv.join(' '), /--timeout=28 /, 'the wait for ovs-vswitchd grows with the ports: 10 s + 3 s per 100');
+  t.equal(wait.kind === 'run' && wait.timeoutMs, 38_000, "and lablb's bound on it is past ovs-vsctl's own");
+});
+
+t.test('where the switch starts late, what talks at once (VRRP) starts once the ports are made; the rest does not wait', async (t) => {
+  const { loadScenarioFile } = await import('../../src/scenario/load.js');
+  const { resolveLab } = await import('../../src/scenario/resolve.js');
+  const ha = (n: number) => buildPlan(resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'scale-l3-ha.yaml'), new Map([['routers', n]])), { stateRoot: '/run/lablb' }), { datapath: 'netdev' });
+  const waits = (plan: ReturnType<typeof ha>, kind: RegExp) => plan.tasks.filter((x) => kind.test(x.title)).map((x) => x.after.includes('bridges'));
+  const large = ha(30);
+  t.ok(large.tasks.find((x) => x.id === 'switch')!.after.length > 2, 'a large lab: the switch starts late');
+  const vrrp = waits(large, /keepalived/);
+  t.equal(vrrp.length, 60);
+  t.ok(vrrp.every(Boolean), 'every keepalived after the ports');
+  const nat = waits(large, /l3-agent/);
+  t.ok(nat.length > 0 && nat.every((x) => !x), 'the NAT rules go in meanwhile');
+  const small = ha(2);
+  t.same(small.tasks.find((x) => x.id === 'switch')!.after, ['namespaces', 'ovsdb']);
+  t.ok(
+    waits(small, /keepalived/).every((x) => !x),
+    'a small lab: its switch is up long before',
+  );
 });

@@ -35,6 +35,7 @@ const Block = z
 export const conntrackd = serviceKind<ConntrackdSpec, z.infer<typeof Block>>({
   kind: 'conntrackd',
   schema: Block,
+  talksAtStart: true,
   example: '{ name: sync, kind: conntrackd, interface: ha-n1 }',
   tools: [{ command: 'conntrackd', pkg: 'conntrackd', versionArgs: ['-v'], why: 'connection tracking synced between HA routers' }],
   resolve(b, ctx) {

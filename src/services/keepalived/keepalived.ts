@@ -171,6 +171,7 @@ const notifies = (s: LabService<KeepalivedSpec>, hooks: VrrpHooks) =>
 export const keepalived = serviceKind<KeepalivedSpec, z.infer<typeof Block>>({
   kind: 'keepalived',
   schema: Block,
+  talksAtStart: true,
   example: `name: vrrp
 kind: keepalived
 instances:
