@@ -47,6 +47,13 @@ export function labStatus(host: HostDriver, l: LabOnHost): LabStatus {
   };
 }
 
+/** A line stays a line in a lab of a thousand routers: its first few and last, and how many. */
+export function listed(items: (string | number)[], max = 12): string {
+  if (items.length === 0) return '(none)';
+  if (items.length <= max) return items.join(' ');
+  return `${items.length}: ${items.slice(0, max - 2).join(' ')} ... ${items.slice(-2).join(' ')} (--json lists every one)`;
+}
+
 export async function status(name: string | undefined, ctx: CommandContext, host?: string): Promise<number> {
   let labs = labsOnHost();
   // A lab's state dir is root's alone (its configs and sockets are): only root can tell.
@@ -74,8 +81,8 @@ export async function status(name: string | undefined, ctx: CommandContext, host
   }
   for (const s of rows) {
     ctx.out(`${s.lab}: ${s.state} (scenario ${s.scenario}, ${s.datapath} datapath, since ${s.created})`);
-    ctx.out(`  namespaces: ${s.namespaces.join(' ') || '(none)'}`);
-    ctx.out(`  processes:  ${s.processes.join(' ') || '(none)'}`);
+    ctx.out(`  namespaces: ${listed(s.namespaces)}`);
+    ctx.out(`  processes:  ${listed(s.processes)}`);
     if (s.containers.length) ctx.out(`  containers: ${s.containers.join(' ')}`);
     if (s.state === 'left over') ctx.out(`  'sudo lablb clean' (or 'down ${s.lab}') removes the above and its state dir`);
   }

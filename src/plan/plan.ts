@@ -71,9 +71,7 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
       ops: switchNamespaces(lab).map(switchIpv6Off),
     },
     ...members,
-    ...(lab.hosts
-      ? hostsTasks(lab, host, memberIds)
-      : switchTasks(lab, lab.switch, ports, host, { suffix: '', after: memberIds, switchAfter })),
+    ...(lab.hosts ? hostsTasks(lab, host, memberIds) : switchTasks(lab, lab.switch, ports, host, { suffix: '', after: memberIds, switchAfter })),
     // Moving a device between namespaces waits for the kernel to quiesce it; separate moves
     // wait side by side.
     ...ports.flatMap((p) => {

@@ -471,3 +471,15 @@ t.test("add-node in a lab of hosts: placed like the file's nodes, given a MAC; r
     'not one the lab has',
   );
 });
+
+t.test("status's lines stay lines in a lab of a thousand routers", async (t) => {
+  const { listed } = await import('../../src/commands/status.js');
+  t.equal(listed([]), '(none)');
+  const few = Array.from({ length: 12 }, (_, i) => `ns-${i}`);
+  t.equal(listed(few), few.join(' '), 'twelve: every one');
+  const many = ['lablb-scale-routers', 'ext', ...Array.from({ length: 1000 }, (_, i) => [`vm-${i + 1}`, `qrouter-${i + 1}`]).flat()];
+  t.equal(
+    listed(many),
+    '2002: lablb-scale-routers ext vm-1 qrouter-1 vm-2 qrouter-2 vm-3 qrouter-3 vm-4 qrouter-4 ... vm-1000 qrouter-1000 (--json lists every one)',
+  );
+});

@@ -52,6 +52,23 @@ t.test("the switch's namespace, and the members' in one ip -batch, each journale
   );
 });
 
+t.test('in a large lab, the switch waits for nodes wired by veths only: not for one whose port it makes, nor one with no port', async (t) => {
+  const { parse, stringify } = await import('yaml');
+  const doc = parse(readFileSync(join(ROOT, 'scenarios', 'floating-ip-lb.yaml'), 'utf8')) as { nodes: unknown[] };
+  for (let i = 1; i <= 100; i++)
+    doc.nodes.push({
+      name: `extra${i}`,
+      role: 'vm',
+      ports: [{ name: 'eth0', network: 'tenant1-net', address: `10.0.0.${100 + i}`, bridge_port: `tap-x${i}` }],
+    });
+  doc.nodes.push({ name: 'lonely', role: 'vm', ports: [] });
+  const { labFromText } = await import('../helpers.js');
+  const plan = buildPlan(labFromText(stringify(doc)), { datapath: 'netdev' });
+  const after = plan.tasks.find((x) => x.id === 'switch')!.after;
+  for (const node of ['vm1', 'ext', 'extra1', 'extra100']) t.ok(after.includes(`node:${node}`) && after.includes(`offload:${node}`), `after ${node}`);
+  for (const node of ['qlbaas-01', 'qrouter01', 'lonely']) t.notOk(after.includes(`node:${node}`), `not after ${node}`);
+});
+
 t.test('ovs-vswitchd starts at once in a small lab, after the veth-wired nodes are up in a large one', async (t) => {
   const { loadScenarioFile } = await import('../../src/scenario/load.js');
   const { resolveLab } = await import('../../src/scenario/resolve.js');
@@ -273,7 +290,10 @@ t.test('more than 100 ports go onto the bridges as OVSDB transactions of at most
 t.test('where the switch starts late, what talks at once (VRRP) starts once the ports are made; the rest does not wait', async (t) => {
   const { loadScenarioFile } = await import('../../src/scenario/load.js');
   const { resolveLab } = await import('../../src/scenario/resolve.js');
-  const ha = (n: number) => buildPlan(resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'scale-l3-ha.yaml'), new Map([['routers', n]])), { stateRoot: '/run/lablb' }), { datapath: 'netdev' });
+  const ha = (n: number) =>
+    buildPlan(resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'scale-l3-ha.yaml'), new Map([['routers', n]])), { stateRoot: '/run/lablb' }), {
+      datapath: 'netdev',
+    });
   const waits = (plan: ReturnType<typeof ha>, kind: RegExp) => plan.tasks.filter((x) => kind.test(x.title)).map((x) => x.after.includes('bridges'));
   const large = ha(30);
   t.ok(large.tasks.find((x) => x.id === 'switch')!.after.length > 2, 'a large lab: the switch starts late');
@@ -282,10 +302,27 @@ t.test('where the switch starts late, what talks at once (VRRP) starts once the 
   t.ok(vrrp.every(Boolean), 'every keepalived after the ports');
   const nat = waits(large, /l3-agent/);
   t.ok(nat.length > 0 && nat.every((x) => !x), 'the NAT rules go in meanwhile');
+  const hosts = buildPlan(resolveLab(loadScenarioFile(join(ROOT, 'scenarios', 'l3-ha-l2pop.yaml')), { stateRoot: '/run/lablb' }), { datapath: 'netdev' });
+  t.ok(
+    hosts.tasks.filter((x) => /keepalived/.test(x.title)).every((x) => !x.after.includes('bridges')),
+    "a lab of hosts: each host's switch starts at once",
+  );
   const small = ha(2);
   t.same(small.tasks.find((x) => x.id === 'switch')!.after, ['namespaces', 'ovsdb']);
   t.ok(
     waits(small, /keepalived/).every((x) => !x),
     'a small lab: its switch is up long before',
   );
+});
+
+t.test('in every shipped scenario, each task waits only for tasks of its plan', async (t) => {
+  const { readdirSync } = await import('node:fs');
+  const { loadScenarioFile } = await import('../../src/scenario/load.js');
+  const { resolveLab } = await import('../../src/scenario/resolve.js');
+  for (const file of readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml'))) {
+    const plan = buildPlan(resolveLab(loadScenarioFile(join(ROOT, 'scenarios', file)), { stateRoot: '/run/lablb' }), { datapath: 'netdev' });
+    const ids = new Set(plan.tasks.map((x) => x.id));
+    const unknown = plan.tasks.flatMap((x) => x.after.filter((d) => !ids.has(d)).map((d) => `${x.id} -> ${d}`));
+    t.same(unknown, [], file);
+  }
 });
