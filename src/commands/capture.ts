@@ -6,9 +6,9 @@ import { dirname, resolve } from 'node:path';
 import { requireRoot } from '../engine/preflight.js';
 import { UserError } from '../errors.js';
 import { FILTER_WORD_RULE, filterWordsOf, MAX_FILTER_CHARS } from '../net/bpf.js';
-import type { Lab, LabNode } from '../model.js';
+import type { Lab, LabNode, LabSwitch } from '../model.js';
+import { onSwitch } from '../plan/plan.js';
 import { runtimeOf } from '../runtime/all.js';
-import { netns } from '../runtime/netns/netns.js';
 import { hostSwitch, labWithNode } from './common.js';
 import type { CommandContext } from './context.js';
 import { SWITCH_NODE } from './exec.js';
@@ -57,11 +57,9 @@ export function parseTarget(target: string, verb = 'capture'): { node: string; p
 
 /** The namespace and the device a capture runs on, checked against the lab's record. */
 /** Where a capture runs: a member's port (reached through its runtime) or one of the switch's. */
-export interface CaptureSite {
-  namespace: string;
-  device: string;
-  member?: LabNode;
-}
+/** Where a capture runs: a member's port (reached through its runtime) or a port of the lab's
+ *  switch (a command on the switch). */
+export type CaptureSite = { namespace: string; device: string } & ({ member: LabNode } | { switch: LabSwitch });
 
 export function captureSite(lab: Lab, node: string, port: string, host?: string): CaptureSite {
   if (node === SWITCH_NODE) {
@@ -72,7 +70,7 @@ export function captureSite(lab: Lab, node: string, port: string, host?: string)
         `the switch has no port ${port} lablb plugged`,
         `its ports to nodes: ${ports.join(', ') || '(none: internal ports live in their nodes)'}`,
       );
-    return { namespace: sw.namespace, device: port };
+    return { namespace: sw.namespace, device: port, switch: sw };
   }
   const member = lab.nodes.find((n) => n.name === node)!;
   if (host !== undefined && member.host !== host)
@@ -105,8 +103,7 @@ export function captureArgv(site: CaptureSite, o: Checked): string[] {
   const output = o.pcap ? ['-U', '-w', '-'] : ['-n', '-l'];
   const tcpdump = ['tcpdump', '-i', site.device, ...output, ...(o.count ? ['-c', String(o.count)] : []), '--', ...o.filter];
   const argv = o.duration ? ['timeout', '-s', 'INT', String(o.duration), ...tcpdump] : tcpdump;
-  // The switch is no member: its own namespace, where lablb made it.
-  return site.member ? runtimeOf(site.member).inNetwork(site.member, argv) : netns.execNet(site.namespace, argv);
+  return 'member' in site ? runtimeOf(site.member).inNetwork(site.member, argv) : onSwitch(site.switch, argv).argv;
 }
 
 export async function capture(args: string[], labName: string | undefined, opts: CaptureOptions, ctx: CommandContext): Promise<number> {

@@ -33,7 +33,7 @@ t.test("a node's port, or one of the switch's: checked against the lab", async (
   const tap = lab.nodes.flatMap((n) => n.ports.flatMap((p) => (p.type === 'veth' ? [p.bridgePort] : [])))[0];
   const internal = lab.nodes.flatMap((n) => n.ports.flatMap((p) => (p.type === 'internal' ? [p.bridgePort] : [])))[0];
   t.throws(() => captureSite(lab, 'ovs', internal), /the switch has no port/, 'an internal port lives in its node');
-  t.same(captureSite(lab, 'ovs', tap), { namespace: lab.switch.namespace, device: tap });
+  t.same(captureSite(lab, 'ovs', tap), { namespace: lab.switch.namespace, device: tap, switch: lab.switch });
   t.throws(() => captureSite(lab, 'ovs', 'br-int'), /the switch has no port br-int lablb plugged/);
   t.throws(() => captureSite(lab, 'vm1', 'eth0', 'compute1'), /vm1 is on the lab's one switch, not on compute1/);
 });
@@ -44,6 +44,12 @@ t.test("tcpdump's command line: lines, or pcap onto stdout; bounded by timeout's
   const argv = captureArgv(site, checkOptions({ write: 'x.pcap', count: '3', duration: '9', filter: 'vrrp or arp' }));
   t.same(argv.slice(argv.indexOf('timeout')), ['timeout', '-s', 'INT', '9', 'tcpdump', '-i', 'eth0', '-U', '-w', '-', '-c', '3', '--', 'vrrp', 'or', 'arp']);
   t.same(argv.slice(0, 2), ['nsenter', '--net=/run/netns/vm1'], "in the node's network namespace");
+  const tap = lab.nodes.flatMap((n) => n.ports.flatMap((p) => (p.type === 'veth' ? [p.bridgePort] : [])))[0];
+  t.same(
+    captureArgv(captureSite(lab, 'ovs', tap), checkOptions({})),
+    ['ip', 'netns', 'exec', lab.switch.namespace, 'tcpdump', '-i', tap, '-n', '-l', '--'],
+    "a switch's port: a command on the switch, in its namespace",
+  );
 });
 
 t.test('on the command line: help, and a bad option refused before root or a lab is looked for', async (t) => {
