@@ -4,7 +4,23 @@
 // Built straight from src/ with linked source maps, so coverage and --debug stack traces point
 // at the TypeScript lines (tsc has type-checked them already).
 import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
+
+// zod's namespace re-exports its messages in 64 languages (360 KB, a third of what every
+// command compiles at start); lablb speaks English, which zod sets up from its own file.
+const englishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), args.path), namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 // Chunks are named by content hash: clear the last build's, or they pile up.
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -25,5 +41,6 @@ await build({
   external: ['ink', 'react', 'react/jsx-runtime', 'ink-testing-library', 'dockerode'],
   // Some dependencies are CommonJS and call require().
   banner: { js: "import { createRequire as __lablbRequire } from 'node:module'; const require = __lablbRequire(import.meta.url);" },
+  plugins: [englishOnly],
   logLevel: 'warning',
 });

@@ -2,11 +2,13 @@
 // and a failure becomes an ExternalError that carries the command and its stderr.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { ExternalError } from '../errors.js';
 import type { PipedChild, RunOptions, RunResult } from '../host.js';
 import { shellLine } from '../shell.js';
-import { Spawner, type Finished } from './spawner.js';
+import { runToEnd } from './run-to-end.js';
+import { Spawner } from './spawner.js';
 
 let debugLog: ((line: string) => void) | undefined;
 /** With --debug: every command, stamped with the ms since lablb started. */
@@ -18,21 +20,13 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
   debugLog?.(`$ ${shellLine(argv, opts.env)}`);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const started = performance.now();
-  const r = spawner ? await spawner.run(argv, opts.input, opts.env, timeoutMs) : await viaExeca(argv, opts.input, opts.env, timeoutMs);
+  const r = spawner ? await spawner.run(argv, opts.input, opts.env, timeoutMs) : await runToEnd(argv, opts.input, opts.env, timeoutMs);
   debugLog?.(`  exit ${r.exitCode} after ${Math.round(performance.now() - started)} ms: ${argv[0]}`);
   const result = { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   if (result.exitCode !== 0 && !opts.allowFailure) {
     throw new ExternalError(shellLine(argv, opts.env), r.exitCode, r.timedOut ? `timed out after ${timeoutMs} ms` : result.stderr || r.message);
   }
   return result;
-}
-
-async function viaExeca(argv: string[], input: string | undefined, env: Record<string, string> | undefined, timeoutMs: number): Promise<Finished> {
-  // Loaded on first use: verbs that run nothing (validate, list) do not pay for compiling it.
-  const { execa } = await import('execa');
-  const [file, ...args] = argv;
-  const r = await execa(file, args, { input, env, timeout: timeoutMs, reject: false, stripFinalNewline: false });
-  return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1, timedOut: r.timedOut, message: r.message ?? '' };
 }
 
 let spawner: Spawner | undefined;
@@ -93,15 +87,16 @@ export function spawnPiped(argv: string[], opts: { env?: Record<string, string> 
   };
 }
 
-/** Run a command attached to the terminal (for `lablb exec`); resolves with its exit code. */
-export function runAttached(argv: string[], env?: Record<string, string>, opts?: { stdoutFile?: string }): Promise<number> {
+/** Run a command attached to the terminal (for `lablb exec`); resolves with its exit code, or
+ *  128 + the signal's number for one a signal ended, as a shell reports it. execa also ends
+ *  the command if lablb itself is stopped. */
+export async function runAttached(argv: string[], env?: Record<string, string>, opts?: { stdoutFile?: string }): Promise<number> {
   debugLog?.(`$ ${shellLine(argv, env)}${opts?.stdoutFile ? ` >${opts.stdoutFile}` : ''}`);
-  // Its output to a file lablb opens (a capture's pcap), or to the terminal.
-  const out = opts?.stdoutFile ? openSync(opts.stdoutFile, 'w', 0o644) : 'inherit';
-  return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['inherit', out, 'inherit'], env: { ...process.env, ...env } });
-    if (typeof out === 'number') closeSync(out);
-    child.on('error', () => resolve(127));
-    child.on('exit', (code, sig) => resolve(code ?? (sig ? 128 + 9 : 1)));
-  });
+  // Loaded on first use: only the attached verbs need it.
+  const { execa } = await import('execa');
+  // Its output to a file (a capture's pcap), or to the terminal.
+  const stdout = opts?.stdoutFile ? { file: opts.stdoutFile } : 'inherit';
+  const r = await execa(argv[0], argv.slice(1), { stdin: 'inherit', stdout, stderr: 'inherit', env, reject: false });
+  if (r.exitCode !== undefined) return r.exitCode;
+  return r.signal ? 128 + (constants.signals[r.signal] ?? 9) : 127;
 }

@@ -3,17 +3,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
+import type { Finished } from './run-to-end.js';
 
 const AGENT = join(PACKAGE_ROOT, 'dist', 'src', 'drivers', 'spawner-agent.js');
 
-/** A command that ran (or could not start: exit code -1 and why in message). */
-export interface Finished {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-  timedOut: boolean;
-  message: string;
-}
+export type { Finished };
 
 interface Reply extends Finished {
   id: number;

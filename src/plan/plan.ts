@@ -84,11 +84,16 @@ export function buildPlan(lab: Lab, host: HostFacts): Plan {
   for (const node of lab.nodes) {
     const attached = node.ports.filter((p) => linkType(p).attach(lab, p).length > 0).map((p) => `move:${p.name}${at(node.name)}`);
     const made = node.ports.some((p) => linkType(p).make(p).length > 0);
+    // A node whose ports ovs-vswitchd makes sets its sysctls while it waits for them (all but
+    // those of a port's own device, which does not exist there yet).
+    const [first, late] = attached.length > 0 ? splitSysctls(node) : [[], node.sysctls];
+    if (first.length)
+      tasks.push({ id: `sysctls:${node.name}`, title: `${node.name}: sysctls`, after: memberIds, ops: nodeSysctls({ ...node, sysctls: first }) });
     tasks.push({
       id: `node:${node.name}`,
-      title: `${node.name}: ${node.sysctls.length ? 'sysctls, ' : ''}addresses, routes`,
-      after: [...(made ? [`veths${at(node.name)}`] : []), ...attached],
-      ops: [...nodeSysctls(node), ...configureNode(node)],
+      title: `${node.name}: ${late.length ? 'sysctls, ' : ''}addresses, routes`,
+      after: [...(made ? [`veths${at(node.name)}`] : []), ...attached, ...(first.length ? [`sysctls:${node.name}`] : [])],
+      ops: [...nodeSysctls({ ...node, sysctls: late }), ...configureNode(node)],
     });
     if (host.datapath === 'netdev' && node.ports.length > 0) {
       // Nothing waits for this but the end of `up`.
@@ -193,7 +198,7 @@ export function switchTasks(lab: Lab, sw: LabSwitch, ports: LabPort[], host: Hos
     {
       id: id('bridges-db'),
       title: `Bridges and ports: one ovs-vsctl transaction${where}`,
-      after: [id('ovsdb'), id('veths'), ...(opts.madeBy ?? [])],
+      after: [id('ovsdb'), ...(opts.madeBy ?? [])],
       ops: wireBridges(sw, ports, host, opts.moreBridgeArgs ?? []),
     },
     { id: id('bridges'), title: `Bridges and ports made by ovs-vswitchd${where}`, after: [id('switch'), id('bridges-db')], ops: portsMade(sw, ports) },
@@ -303,6 +308,15 @@ export function txChecksumOff(ns: string, devices: string[]): Op[] {
 /** A node's sysctls, set before its links come up (IPv6 off before a link's first packet). */
 export function nodeSysctls(node: LabNode): Op[] {
   return node.sysctls.length > 0 ? [{ kind: 'run', argv: netns.execNet(node.name, ['sysctl', '-q', '-w', ...node.sysctls.map(([k, v]) => `${k}=${v}`)]) }] : [];
+}
+
+/** A node's sysctls: those of its namespace as a whole, and those of one of its ports
+ *  (net.ipv4.conf.qg01.*, or net/ipv4/conf/qr-a.1/* for a name with a dot), which need the
+ *  port there. */
+function splitSysctls(node: LabNode): [LabNode['sysctls'], LabNode['sysctls']] {
+  // sysctl reads a name with a slash as a path: its dots are then part of the names.
+  const ofPort = ([key]: [string, string]) => key.split(key.includes('/') ? '/' : '.').some((part) => node.ports.some((p) => p.name === part));
+  return [node.sysctls.filter((kv) => !ofPort(kv)), node.sysctls.filter(ofPort)];
 }
 
 /** On the userspace datapath, TX checksum offload off on the node's ports. */

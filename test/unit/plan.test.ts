@@ -69,6 +69,27 @@ t.test('in a large lab, the switch waits for nodes wired by veths only: not for 
   for (const node of ['qlbaas-01', 'qrouter01', 'lonely']) t.notOk(after.includes(`node:${node}`), `not after ${node}`);
 });
 
+t.test("a node whose port OVS makes sets its namespace's sysctls before the port comes, its port's own after", async (t) => {
+  const { parse, stringify } = await import('yaml');
+  const doc = parse(readFileSync(join(ROOT, 'scenarios', 'floating-ip-lb.yaml'), 'utf8')) as { nodes: { name: string; sysctls?: Record<string, number> }[] };
+  const router = doc.nodes.find((n) => n.name === 'qrouter01')!;
+  router.sysctls = { ...router.sysctls, 'net.ipv4.conf.qg01.arp_ignore': 1 };
+  doc.nodes.find((n) => n.name === 'vm1')!.sysctls = { 'net.ipv4.conf.all.rp_filter': 0 };
+  const { labFromText } = await import('../helpers.js');
+  const lab = labFromText(stringify(doc));
+  // A kind's own, in the slash form that names a device with a dot (DVR's send_redirects).
+  lab.nodes.find((n) => n.name === 'qrouter01')!.sysctls.push(['net/ipv4/conf/qr01/send_redirects', '0']);
+  const plan = buildPlan(lab, { datapath: 'netdev' });
+  const sysctl = (id: string) => lines(plan.tasks.find((x) => x.id === id)!.ops).filter((l) => l.includes('sysctl'));
+  t.same(sysctl('sysctls:qrouter01'), ['nsenter --net=/run/netns/qrouter01 sysctl -q -w net.ipv4.ip_forward=1']);
+  t.same(sysctl('node:qrouter01'), ['nsenter --net=/run/netns/qrouter01 sysctl -q -w net.ipv4.conf.qg01.arp_ignore=1 net/ipv4/conf/qr01/send_redirects=0']);
+  // A node wired by a veth has its port from the start: one task, as before.
+  t.notOk(plan.tasks.some((x) => x.id === 'sysctls:vm1'));
+  t.same(sysctl('node:vm1'), ['nsenter --net=/run/netns/vm1 sysctl -q -w net.ipv4.conf.all.rp_filter=0']);
+  t.match(plan.tasks.find((x) => x.id === 'node:vm1')!.title, /^vm1: sysctls, addresses, routes$/);
+  t.match(plan.tasks.find((x) => x.id === 'node:qlbaas-01')!.title, /^qlbaas-01: addresses, routes$/, 'its sysctls went first');
+});
+
 t.test('ovs-vswitchd starts at once in a small lab, after the veth-wired nodes are up in a large one', async (t) => {
   const { loadScenarioFile } = await import('../../src/scenario/load.js');
   const { resolveLab } = await import('../../src/scenario/resolve.js');
@@ -151,7 +172,7 @@ t.test('each task waits for exactly what it needs', async (t) => {
       switch: ['namespaces', 'ovsdb'],
       veths: ['namespaces', 'members:netns'],
       offload: ['veths'],
-      'bridges-db': ['ovsdb', 'veths'],
+      'bridges-db': ['ovsdb'],
       bridges: ['switch', 'bridges-db'],
       'move:tap04': ['bridges'],
       'move:qr01': ['bridges'],
@@ -160,9 +181,11 @@ t.test('each task waits for exactly what it needs', async (t) => {
       'offload:vm1': ['node:vm1'],
       'node:vm2': ['veths'],
       'offload:vm2': ['node:vm2'],
-      'node:qlbaas-01': ['move:tap04'],
+      'sysctls:qlbaas-01': ['members:netns'],
+      'node:qlbaas-01': ['move:tap04', 'sysctls:qlbaas-01'],
       'offload:qlbaas-01': ['node:qlbaas-01'],
-      'node:qrouter01': ['move:qr01', 'move:qg01'],
+      'sysctls:qrouter01': ['members:netns'],
+      'node:qrouter01': ['move:qr01', 'move:qg01', 'sysctls:qrouter01'],
       'offload:qrouter01': ['node:qrouter01'],
       'node:ext': ['veths'],
       'offload:ext': ['node:ext'],
@@ -172,7 +195,7 @@ t.test('each task waits for exactly what it needs', async (t) => {
       'service:ext/whoami': ['node:ext'],
       'service:qrouter01/l3': ['node:qrouter01'],
     },
-    'haproxy starts after the servers it checks; VMs do not wait for OVS',
+    'haproxy starts after the servers it checks; VMs do not wait for OVS; a node whose port OVS makes sets its sysctls meanwhile',
   );
   const seen = new Set<string>();
   for (const task of netdev.tasks) {
