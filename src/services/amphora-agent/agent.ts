@@ -137,6 +137,12 @@ function alive(file: string): number | undefined {
   }
 }
 
+/** Until the process of a pid file runs, bounded. */
+async function running(file: string, ms: number): Promise<boolean> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) if (alive(file)) return true;
+  return false;
+}
+
 // --- the API ----------------------------------------------------------------------------------
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -218,15 +224,20 @@ async function interfaceOf(ip: string): Promise<[number, object]> {
 
 const keepalivedConf = join(vrrpDir, 'octavia-keepalived.conf');
 const keepalivedPid = join(vrrpDir, 'keepalived.pid');
+const vrrpPid = join(vrrpDir, 'vrrp.pid');
 
 async function vrrp(action: string): Promise<[number, object]> {
   if (action === 'start') {
     if (!existsSync(keepalivedConf)) throw new HttpError(400, 'no keepalived config uploaded');
     if (!alive(keepalivedPid)) {
       daemon(
-        ['keepalived', '--dont-fork', '--log-console', '--vrrp', '--use-file', keepalivedConf, '--pid', keepalivedPid, '--vrrp_pid', join(vrrpDir, 'vrrp.pid')],
+        ['keepalived', '--dont-fork', '--log-console', '--vrrp', '--use-file', keepalivedConf, '--pid', keepalivedPid, '--vrrp_pid', vrrpPid],
         join(vrrpDir, 'keepalived.log'),
       );
+      // The real agent's `systemctl start` returns once keepalived runs. The controller starts
+      // the MASTER's first, and its master-down interval is only 40 ms shorter than the
+      // BACKUP's: a reply before the daemon runs let a loaded machine start the BACKUP's first.
+      if (!(await running(vrrpPid, 5000))) throw new HttpError(500, 'keepalived did not start (see vrrp/keepalived.log)');
     }
     return [202, { message: 'OK', details: 'keepalived started' }];
   }
