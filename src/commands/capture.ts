@@ -55,11 +55,9 @@ export function parseTarget(target: string, verb = 'capture'): { node: string; p
   return { node: m[1], port: m[2] };
 }
 
-/** The namespace and the device a capture runs on, checked against the lab's record. */
-/** Where a capture runs: a member's port (reached through its runtime) or one of the switch's. */
-/** Where a capture runs: a member's port (reached through its runtime) or a port of the lab's
- *  switch (a command on the switch). */
-export type CaptureSite = { namespace: string; device: string } & ({ member: LabNode } | { switch: LabSwitch });
+/** Where a capture runs, checked against the lab's record: a member's port (reached through
+ *  its runtime) or a port of the lab's switch (a command on the switch). */
+export type CaptureSite = { device: string } & ({ member: LabNode } | { switch: LabSwitch });
 
 export function captureSite(lab: Lab, node: string, port: string, host?: string): CaptureSite {
   if (node === SWITCH_NODE) {
@@ -70,14 +68,14 @@ export function captureSite(lab: Lab, node: string, port: string, host?: string)
         `the switch has no port ${port} lablb plugged`,
         `its ports to nodes: ${ports.join(', ') || '(none: internal ports live in their nodes)'}`,
       );
-    return { namespace: sw.namespace, device: port, switch: sw };
+    return { device: port, switch: sw };
   }
   const member = lab.nodes.find((n) => n.name === node)!;
   if (host !== undefined && member.host !== host)
     throw new UserError(`${node} is ${member.host ? `on host ${member.host}` : "on the lab's one switch"}, not on ${host}`);
   const names = member.ports.map((p) => p.name);
   if (!names.includes(port) && port !== 'any') throw new UserError(`${node} has no port ${port}`, `its ports: ${[...names, 'any'].join(', ')}`);
-  return { namespace: node, device: port, member };
+  return { device: port, member };
 }
 
 interface Checked {

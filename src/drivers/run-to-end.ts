@@ -14,7 +14,7 @@ export interface Finished {
 }
 
 /** Past its bound a command gets SIGTERM, and SIGKILL if it is still there this much later. */
-export const KILL_AFTER_MS = 5000;
+const KILL_AFTER_MS = 5000;
 
 export function runToEnd(
   argv: string[],

@@ -7,8 +7,6 @@ import type { Finished } from './run-to-end.js';
 
 const AGENT = join(PACKAGE_ROOT, 'dist', 'src', 'drivers', 'spawner-agent.js');
 
-export type { Finished };
-
 interface Reply extends Finished {
   id: number;
 }

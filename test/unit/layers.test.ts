@@ -224,17 +224,20 @@ t.test('unit tests beside the code reach nothing outside src/ but the test helpe
   t.same(wrong, []);
 });
 
-/** `ip netns exec|attach` or `ip -n`, as words or as a shell line. */
-const REACHES_A_MEMBER = /'netns',\s*'(exec|attach)'|ip netns (exec|attach)|'ip',\s*'-n'/;
+/** `ip netns exec|attach`, `ip -n` or `nsenter --net=`, as words or as a shell line. */
+const REACHES_A_MEMBER = /'netns',\s*'(exec|attach)'|ip netns (exec|attach)|'ip',\s*'-n'|'nsenter',\s*[`']--net=|nsenter --net=/;
 
 t.test('only the member runtime spells how to reach a member, in src/ and the tests beside it', async (t) => {
   const spelled = [...SOURCES, ...files(SRC, true)].filter((f) => REACHES_A_MEMBER.test(readFileSync(f, 'utf8'))).map((f) => relative(SRC, f));
-  // The namespace runtime; containers are reached through the engine (docker exec), and
-  // tests build what they expect from the runtime's own words.
-  t.same(spelled, ['runtime/netns/netns.ts']);
+  // The namespace runtime and its own test (which must spell what it expects); containers are
+  // reached through the engine (docker exec), and other tests build what they expect from the
+  // runtime's own words.
+  t.same(spelled, ['runtime/netns/netns.ts', 'runtime/netns/netns.test.ts']);
   t.ok(
     REACHES_A_MEMBER.test("['ip', 'netns', 'attach', member]") &&
       REACHES_A_MEMBER.test("['ip', '-n', member]") &&
+      REACHES_A_MEMBER.test("['nsenter', `--net=${dir}`]") &&
+      !REACHES_A_MEMBER.test("['tcpdump', '-i', 'eth0', '-n']") &&
       !REACHES_A_MEMBER.test("['iptables', '-n', '-v']"),
     'the pattern is not vacuous',
   );

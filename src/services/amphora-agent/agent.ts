@@ -139,8 +139,12 @@ function alive(file: string): number | undefined {
 
 /** Until the process of a pid file runs, bounded. */
 async function running(file: string, ms: number): Promise<boolean> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) if (alive(file)) return true;
-  return false;
+  const deadline = Date.now() + ms;
+  while (!alive(file)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
 }
 
 // --- the API ----------------------------------------------------------------------------------
